@@ -1,0 +1,63 @@
+# The README's two commands: `make run` (embedded demo) and `make test` (the whole suite on PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test venv services lint bench-api bench-match demo-data
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+## make run: embedded SQLite, eager Celery, demo data loaded and matched, served on 127.0.0.1:8000
+run: venv
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py setup_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+## services: start PostgreSQL and Redis when they are down (CI and new machines)
+services:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  echo "starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -h 127.0.0.1 -p 5432
+	@if command -v redis-server >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  echo "starting Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	  for i in $$(seq 1 10); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; \
+	fi
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='mdm'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres mdm
+
+## make test: check, migrations check, lint and the whole suite against PostgreSQL
+test: venv services
+	export DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))"); \
+	$(PY) manage.py check && \
+	$(PY) manage.py makemigrations --check --dry-run && \
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	$(VENV)/bin/pytest --create-db -q
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+demo-data: venv
+	$(PY) fixtures/generate_demo.py
+
+## Benchmarks: separate commands, never timed tests
+bench-api: venv services
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench SECRET_KEY=bench-$$RANDOM$$RANDOM $(PY) manage.py bench_api
+
+bench-match: venv services
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	$(PY) -m matching.benchmarks.febrl
+	$(PY) -m matching.benchmarks.companies

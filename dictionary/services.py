@@ -1,0 +1,366 @@
+"""Dictionary use cases: the one entry point every record passes through, and loading.
+
+``standardize_and_validate`` is called by every write path of the hub (API, bulk, import,
+admin). It reads the dictionary from the database through a small cache that is invalidated
+whenever an element, binding, domain or code value changes, so an edit in admin takes effect on
+the next record without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from dictionary import derivations, standardizers, validators
+from dictionary.models import (
+    CodeValue,
+    DataElement,
+    DataElementDataTypeChoices,
+    DataElementOnInvalidChoices,
+    DataElementStatusChoices,
+    ElementBinding,
+    EntityType,
+    ValueDomain,
+)
+from dictionary.regions import load_regions
+from dictionary.validators import Problem
+
+STARTER_DICTIONARY = Path(settings.BASE_DIR) / "fixtures" / "dictionary.json"
+REGION_DOMAIN = "region"
+
+
+@dataclass(frozen=True)
+class CompiledElement:
+    """An element as bound to one entity, with everything needed to check a value."""
+
+    code: str
+    data_type: str
+    max_length: int | None
+    precision: int | None
+    scale: int | None
+    standardizers: tuple[str, ...]
+    validator: str
+    validator_params: Mapping[str, Any]
+    domain_code: str | None
+    domain_lookup: Mapping[str, str]  # folded code or synonym -> code
+    on_invalid: str
+    status: str
+    required: bool
+    is_identifier: bool
+    survivorship: str
+
+
+@dataclass
+class StandardizedRecord:
+    """The result of the entry point: standardized attributes, errors and warnings.
+
+    ``errors`` reject the record; ``warnings`` accept it. ``flagged`` names the elements whose
+    value is kept as received but must not be used as an identifier (matching, derivations).
+    """
+
+    attributes: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    def add_error(self, element: str, problem: Problem) -> None:
+        self.errors.setdefault(element, []).append(_problem_dict(problem))
+
+    def add_warning(self, element: str, problem: Problem) -> None:
+        self.warnings.append({"field": element, **_problem_dict(problem)})
+
+
+def _problem_dict(problem: Problem) -> dict[str, str]:
+    return {
+        "code": problem.code,
+        "message": problem.message,
+        "message_zh": problem.message_zh,
+        "message_en": problem.message_en,
+    }
+
+
+def _fold(value: str) -> str:
+    return standardizers.collapse_whitespace(standardizers.fold_width(value)).casefold()
+
+
+# --- the compiled dictionary cache --------------------------------------------------------------
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Any] = {"revision": None, "entities": {}}
+
+
+def dictionary_revision() -> tuple:
+    """A cheap fingerprint of the dictionary tables: changes whenever any row changes."""
+    tables = [
+        DataElement._meta.db_table,
+        ElementBinding._meta.db_table,
+        ValueDomain._meta.db_table,
+        CodeValue._meta.db_table,
+    ]
+    parts = ", ".join(
+        f"(SELECT MAX(updated_at) FROM {t}), (SELECT COUNT(*) FROM {t})" for t in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")  # noqa: S608 - table names come from model meta
+        return tuple(str(v) for v in cursor.fetchone())
+
+
+def _compile_entity(entity: str) -> dict[str, CompiledElement]:
+    bindings = (
+        ElementBinding.objects.filter(entity=entity)
+        .exclude(element__status=DataElementStatusChoices.DRAFT)
+        .select_related("element", "element__value_domain")
+        .order_by("position", "element__code")
+    )
+    domain_ids = {b.element.value_domain_id for b in bindings if b.element.value_domain_id}
+    lookups: dict[int, dict[str, str]] = {d: {} for d in domain_ids}
+    for domain_id, code, synonyms in CodeValue.objects.filter(
+        domain_id__in=domain_ids, is_active=True
+    ).values_list("domain_id", "code", "synonyms"):
+        lookup = lookups[domain_id]
+        lookup[_fold(code)] = code
+        for synonym in synonyms or []:
+            lookup.setdefault(_fold(str(synonym)), code)
+    compiled = {}
+    for binding in bindings:
+        element = binding.element
+        compiled[element.code] = CompiledElement(
+            code=element.code,
+            data_type=element.data_type,
+            max_length=element.max_length,
+            precision=element.precision,
+            scale=element.scale,
+            standardizers=tuple(element.standardizers or ()),
+            validator=element.validator or "",
+            validator_params=element.validator_params or {},
+            domain_code=element.value_domain.code if element.value_domain else None,
+            domain_lookup=lookups.get(element.value_domain_id, {}),
+            on_invalid=element.on_invalid,
+            status=element.status,
+            required=binding.required,
+            is_identifier=binding.is_identifier,
+            survivorship=binding.survivorship,
+        )
+    return compiled
+
+
+def compiled_elements(entity: str) -> dict[str, CompiledElement]:
+    """The entity's elements, recompiled when the dictionary's revision changes."""
+    revision = dictionary_revision()
+    with _cache_lock:
+        if _cache["revision"] != revision:
+            _cache["revision"] = revision
+            _cache["entities"] = {}
+        elements = _cache["entities"].get(entity)
+    if elements is None:
+        elements = _compile_entity(entity)
+        with _cache_lock:
+            if _cache["revision"] == revision:
+                _cache["entities"][entity] = elements
+    return elements
+
+
+def entity_element_codes(entity: str) -> list[str]:
+    """Element codes bound to an entity, in the dictionary's order."""
+    return list(compiled_elements(entity))
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str | None:
+    """The value as a string, or None when it is not a scalar a source system may send."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _check_type(element: CompiledElement, value: str) -> Problem | None:
+    if element.max_length and len(value) > element.max_length:
+        return validators.problem("too_long", max_length=element.max_length)
+    if element.data_type == DataElementDataTypeChoices.INTEGER:
+        return validators.VALIDATORS["integer"](value, {})
+    if element.data_type == DataElementDataTypeChoices.DECIMAL:
+        params = {"precision": element.precision, "scale": element.scale}
+        return validators.VALIDATORS["decimal"](value, params)
+    if element.data_type == DataElementDataTypeChoices.DATE and element.validator != "date":
+        return validators.VALIDATORS["date"](value, {})
+    if element.data_type == DataElementDataTypeChoices.BOOLEAN and value not in ("true", "false"):
+        return validators.problem("invalid_type", expected="boolean")
+    return None
+
+
+def _standardize_value(element: CompiledElement, raw: str) -> tuple[str, Problem | None]:
+    value = raw
+    for name in element.standardizers:
+        value = standardizers.STANDARDIZERS[name](value)
+    value = standardizers.collapse_whitespace(value)
+    if element.domain_code:
+        code = element.domain_lookup.get(_fold(value))
+        if code is None:
+            return value, validators.problem("not_in_domain", value=raw, domain=element.domain_code)
+        value = code
+    problem = _check_type(element, value)
+    if problem is None and element.validator:
+        problem = validators.VALIDATORS[element.validator](value, element.validator_params)
+    return value, problem
+
+
+def _apply_derivations(
+    entity_elements: Mapping[str, CompiledElement], result: StandardizedRecord
+) -> None:
+    """Fill values that a valid identifier proves (never guesses); report contradictions."""
+    attrs = result.attributes
+    facts: dict[str, str] = {}
+    if attrs.get("credit_code") and "credit_code" not in result.flagged:
+        facts.update(derivations.derive_from_uscc(attrs["credit_code"]))
+    if attrs.get("id_number") and "id_number" not in result.flagged:
+        facts.update(derivations.derive_from_resident_id(attrs["id_number"]))
+    for code, fact in facts.items():
+        if code not in entity_elements:
+            continue
+        current = attrs.get(code)
+        if not current:
+            attrs[code] = fact
+        elif current != fact:
+            result.add_warning(
+                code, validators.problem("derived_mismatch", value=current, derived=fact)
+            )
+
+
+def standardize_and_validate(entity: str, payload: Any) -> StandardizedRecord:
+    """Standardize then validate one record's attributes against the dictionary.
+
+    1. The payload must be an object whose keys are elements bound to the entity.
+    2. Each value runs through its element's standardizer chain, then value-domain mapping
+       (synonyms), type and length checks and its validator.
+    3. A problem on a ``reject`` element is an error; on a ``flag`` element it is a warning and
+       the value is kept as received, listed in ``flagged``.
+    4. Required elements must have a value; facts derivable from valid identifiers are filled.
+    """
+    result = StandardizedRecord()
+    if not isinstance(payload, Mapping):
+        result.add_error("non_field_errors", validators.problem("invalid_json"))
+        return result
+    elements = compiled_elements(entity)
+    for key, raw_value in payload.items():
+        element = elements.get(key)
+        if element is None:
+            result.add_error(str(key), validators.problem("unknown_element", field=key))
+            continue
+        if raw_value is None:
+            continue
+        raw = _as_text(raw_value)
+        if raw is None:
+            result.add_error(key, validators.problem("not_a_string"))
+            continue
+        if not standardizers.collapse_whitespace(raw):
+            continue
+        if element.status == DataElementStatusChoices.DEPRECATED:
+            result.add_warning(key, validators.problem("deprecated_element", field=key))
+        value, problem = _standardize_value(element, raw)
+        if problem is None:
+            result.attributes[key] = value
+        elif element.on_invalid == DataElementOnInvalidChoices.FLAG:
+            result.attributes[key] = standardizers.collapse_whitespace(raw)
+            result.flagged.append(key)
+            result.add_warning(key, problem)
+        else:
+            result.add_error(key, problem)
+    if result.errors:
+        return result
+    _apply_derivations(elements, result)
+    for code, element in elements.items():
+        if element.required and not result.attributes.get(code):
+            result.add_error(code, validators.problem("required"))
+    return result
+
+
+# --- loading the starter dictionary -------------------------------------------------------------
+
+
+def _sync_code_values(domain: ValueDomain, values: list[dict[str, Any]]) -> None:
+    existing = {cv.code: cv for cv in domain.values.all()}
+    new = []
+    for order, item in enumerate(values):
+        fields = {
+            "name_zh": item["name_zh"],
+            "name_en": item.get("name_en", ""),
+            "synonyms": item.get("synonyms", []),
+            "sort_order": item.get("sort_order", order),
+        }
+        current = existing.get(item["code"])
+        if current is None:
+            new.append(CodeValue(domain=domain, code=item["code"], **fields))
+        elif any(getattr(current, k) != v for k, v in fields.items()):
+            for k, v in fields.items():
+                setattr(current, k, v)
+            current.save()
+    if new:
+        CodeValue.objects.bulk_create(new, batch_size=1000)
+
+
+def _region_values() -> list[dict[str, Any]]:
+    return [
+        {"code": r.code, "name_zh": r.name, "name_en": "", "synonyms": [], "sort_order": i}
+        for i, r in enumerate(load_regions())
+        if r.is_current
+    ]
+
+
+@transaction.atomic
+def load_starter_dictionary(path: Path = STARTER_DICTIONARY) -> dict[str, int]:
+    """Create or update the dictionary from the starter JSON document (natural keys).
+
+    Idempotent: rows are matched by their codes; existing rows are updated only where the
+    document differs; nothing is deleted (a steward's additions survive a reload).
+    """
+    document = json.loads(Path(path).read_text(encoding="utf-8"))
+    for item in document["entities"]:
+        EntityType.objects.update_or_create(
+            code=item["code"], defaults=item | {"code": item["code"]}
+        )
+    domains = {}
+    for item in document["domains"]:
+        values = item.get("values", [])
+        fields = {k: v for k, v in item.items() if k not in ("code", "values")}
+        domain, _ = ValueDomain.objects.update_or_create(code=item["code"], defaults=fields)
+        domains[domain.code] = domain
+        if domain.code == REGION_DOMAIN and not values:
+            values = _region_values()
+        _sync_code_values(domain, values)
+    elements = {}
+    for item in document["elements"]:
+        fields = {k: v for k, v in item.items() if k not in ("code", "value_domain")}
+        fields["value_domain"] = (
+            domains.get(item.get("value_domain")) if item.get("value_domain") else None
+        )
+        element, _ = DataElement.objects.update_or_create(code=item["code"], defaults=fields)
+        elements[element.code] = element
+    for item in document["bindings"]:
+        fields = {k: v for k, v in item.items() if k not in ("entity", "element")}
+        ElementBinding.objects.update_or_create(
+            entity=item["entity"], element=elements[item["element"]], defaults=fields
+        )
+    return {
+        "entities": len(document["entities"]),
+        "domains": len(domains),
+        "elements": len(elements),
+        "bindings": len(document["bindings"]),
+        "code_values": CodeValue.objects.count(),
+    }

@@ -1,0 +1,237 @@
+"""Standardizers: pure functions that turn a value as received into the dictionary's format.
+
+Each standardizer takes a string and returns a string; it never raises. A value it cannot
+parse is returned unchanged so that the element's validator reports the problem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def fold_width(value: str) -> str:
+    """NFKC: full-width letters, digits and punctuation become half-width (（上海） -> (上海))."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def collapse_whitespace(value: str) -> str:
+    """Trim and collapse runs of white space (including ideographic space) to one space."""
+    return _SPACE_RE.sub(" ", value).strip()
+
+
+@lru_cache(maxsize=1)
+def _t2s_converter():
+    import opencc  # opencc-python-reimplemented
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(value: str) -> str:
+    """Traditional Chinese characters to simplified (華信 -> 华信)."""
+    return _t2s_converter().convert(value)
+
+
+# --- Codes -------------------------------------------------------------------------------------
+
+# Separators people type inside identifiers: white space (incl. ideographic space), ASCII and
+# typographic hyphens/dashes, dots (incl. the ideographic full stop and the middle dot used in
+# Chinese text), slashes and underscores. Full-width forms are covered too so that this works
+# even when it is not preceded by `nfkc` in a chain.
+_SEPARATORS_RE = re.compile(
+    r"[\s\-\u2010-\u2015\u2212\uff0d.\u3002\u00b7\u30fb\uff0e/\\\uff0f_\uff3f]+"
+)
+
+
+def strip_separators(value: str) -> str:
+    """Remove spaces, hyphens, dots, slashes and underscores (9111 0105-MA01 -> 91110105MA01)."""
+    return _SEPARATORS_RE.sub("", value)
+
+
+def upper(value: str) -> str:
+    return value.upper()
+
+
+def lower(value: str) -> str:
+    return value.lower()
+
+
+def postal_code(value: str) -> str:
+    """Keep the digits only (邮编：100020 -> 100020).
+
+    A value without any digit is returned unchanged rather than as "", so that it is reported
+    as an invalid postal code instead of silently looking like a missing value.
+    """
+    digits = "".join(ch for ch in fold_width(value) if "0" <= ch <= "9")
+    return digits or value
+
+
+# --- Telephone numbers -------------------------------------------------------------------------
+
+# An extension written after the subscriber number: 021-87654321-8001, 021-87654321转8001,
+# 010 12345678 分机 12, 0755-1234567#8. phonenumbers recognises "ext." and "x" itself but glues
+# a hyphenated or 转-separated extension onto the subscriber number, producing an invalid number.
+_EXTENSION_RE = re.compile(r"^(?P<number>.*\d)\s*(?:-|转|分机号?|ext\.?|x|#|,)\s*\d{1,6}\s*$", re.I)
+
+
+def _e164_if_valid(value: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    # E.164 has no room for an extension; format_number drops it.
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_e164(value: str) -> str:
+    """A telephone number in any usual format -> E.164 (138 1234 5678 -> +8613812345678).
+
+    Parsed with phonenumbers and default region CN, so national numbers with a trunk 0
+    ((010)12345678 -> +861012345678) and the 0086 international prefix are understood.
+    Extensions are DROPPED (021-87654321-8001 -> +862187654321): E.164 cannot carry them and
+    the hub's phone element identifies the switchboard line, not the desk.
+    Only a number phonenumbers considers valid is converted; anything else (too short, not a
+    number at all) is returned unchanged so that the validator reports the value as received.
+    """
+    text = fold_width(value).strip()
+    if not text:
+        return value
+    e164 = _e164_if_valid(text)
+    if e164 is None:
+        match = _EXTENSION_RE.match(text)
+        if match:
+            e164 = _e164_if_valid(match["number"])
+    return e164 if e164 is not None else value
+
+
+# --- Dates -------------------------------------------------------------------------------------
+
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_DATE_RES = (
+    # 2025-1-3, 2025/1/3, 2025.01.03 - one separator used consistently, optional time of day.
+    re.compile(r"^(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})" + _TIME + "$"),
+    # 2025年1月3日, optionally 2025 年 1 月 3 日 and a trailing 号 (colloquial for 日).
+    re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?$"),
+    # 20250103
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+)
+
+
+def date_iso(value: str) -> str:
+    """A calendar date in a usual Chinese or ISO notation -> YYYY-MM-DD.
+
+    A time of day (2025-01-03T10:00:00+08:00) is dropped; the date is kept as written, not
+    converted between time zones. Impossible dates (2025-02-30) are returned unchanged.
+    """
+    import datetime
+
+    text = fold_width(value).strip()
+    for pattern in _DATE_RES:
+        match = pattern.match(text)
+        if match:
+            try:
+                return datetime.date(int(match["y"]), int(match["m"]), int(match["d"])).isoformat()
+            except ValueError:
+                return value
+    return value
+
+
+# --- Numbers -----------------------------------------------------------------------------------
+
+_CURRENCY_RE = re.compile(r"^(?:[¥$€£]|RMB|CNY|USD|人民币)\s*|\s*(?:元|RMB|CNY)$", re.I)
+# Either plain digits or digits grouped by threes; a misplaced group separator (1,23,4) is
+# not guessed at.
+_GROUPED_RE = re.compile(
+    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:(?P<g>[, ])\d{3})(?:(?P=g)\d{3})*|\d*)(?:\.(?P<frac>\d+))?$"
+)
+
+
+def decimal(value: str) -> str:
+    """A written amount -> canonical decimal string (¥1,234,567.50 -> 1234567.50).
+
+    Full-width digits and commas are folded, a leading currency sign or trailing 元 removed,
+    and comma or space thousands separators dropped. The fractional digits are kept as given
+    (1.50 stays 1.50) because they carry the precision the source recorded; leading zeros of
+    the integer part are removed. Anything else is returned unchanged.
+    """
+    text = collapse_whitespace(fold_width(value))
+    text = _CURRENCY_RE.sub("", text).strip()
+    match = _GROUPED_RE.match(text)
+    if not match or not (match["int"] or match["frac"]):
+        return value
+    integer = match["int"].replace(",", "").replace(" ", "").lstrip("0") or "0"
+    frac = match["frac"]
+    result = integer + ("." + frac if frac else "")
+    is_zero = integer == "0" and not (frac or "").strip("0")
+    # "-0" and "-0.00" are just zero.
+    return "-" + result if match["sign"] == "-" and not is_zero else result
+
+
+# --- Personal identifiers ----------------------------------------------------------------------
+
+
+def resident_id_18(value: str) -> str:
+    """First-generation (15-digit) resident ID -> 18 digits; 18-digit: upper-case trailing x.
+
+    GB 11643-1999 widened the 2-digit birth year to 4 digits (all 15-digit numbers were issued
+    to people born in the 1900s) and appended a check character. Anything else is returned
+    unchanged for the validator to report.
+    """
+    from stdnum.cn import ric
+
+    text = value.strip()
+    if len(text) == 15 and text.isascii() and text.isdigit():
+        body = text[:6] + "19" + text[6:]
+        # ric.calc_check_digit expects the number *with* a check position and ignores it.
+        return body + ric.calc_check_digit(body + "0")
+    if len(text) == 18 and text[:17].isascii() and text[:17].isdigit() and text[17] == "x":
+        return text[:17] + "X"
+    return value
+
+
+# --- Registry ----------------------------------------------------------------------------------
+
+STANDARDIZERS: dict[str, Callable[[str], str]] = {
+    "nfkc": fold_width,
+    "collapse_space": collapse_whitespace,
+    "t2s": to_simplified,
+    "upper": upper,
+    "lower": lower,
+    "strip_separators": strip_separators,
+    "phone_e164": phone_e164,
+    "date_iso": date_iso,
+    "decimal": decimal,
+    "resident_id_18": resident_id_18,
+    "postal_code": postal_code,
+}
+
+
+def map_to_domain(value: str, values: Mapping[str, Iterable[str]]) -> str | None:
+    """The code of a value domain that `value` denotes, or None.
+
+    `values` maps each code to its synonyms. Comparison is case-insensitive after NFKC and
+    trimming (个, PCS, pcs -> PCE). A code spelled exactly wins over a synonym; a synonym shared
+    by several codes is ambiguous and yields None rather than a guess.
+    """
+    key = _domain_key(value)
+    if not key:
+        return None
+    for code in values:
+        if _domain_key(code) == key:
+            return code
+    found = {
+        code for code, synonyms in values.items() if any(_domain_key(s) == key for s in synonyms)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _domain_key(text: str) -> str:
+    return fold_width(text).strip().casefold()

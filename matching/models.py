@@ -1,0 +1,1 @@
+"""Matching models (block keys, rules, candidates) arrive with the matching engine."""

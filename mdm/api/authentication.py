@@ -1,0 +1,30 @@
+"""``Authorization: Token <key>`` against hashed tokens (the clear key is never stored)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from mdm.services.accounts import authenticate_token
+
+
+class HashedTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误 / Malformed token header"))
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误 / Malformed token")) from exc
+        token = authenticate_token(key)
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("令牌无效或已过期 / Invalid or expired token"))
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword

@@ -1,0 +1,47 @@
+"""Who may call what: a source system only its own records; stewards by their role."""
+
+from __future__ import annotations
+
+from rest_framework import permissions
+
+from mdm.models import SourceSystem
+
+
+def system_of(user) -> SourceSystem | None:
+    """The source system whose service account ``user`` is, if any."""
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        system = user.source_system
+    except SourceSystem.DoesNotExist:
+        return None
+    return system if system.is_active else None
+
+
+class SourceRecordAccess(permissions.BasePermission):
+    """A system reads and writes only its own path; users need the model permissions."""
+
+    message = "无权访问该源系统的记录 / Not allowed to access this source system's records"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        own = system_of(user)
+        if own is not None:
+            return own.code == view.kwargs.get("system")
+        if request.method in permissions.SAFE_METHODS:
+            return user.has_perm("mdm.view_sourcerecord")
+        return user.has_perm("mdm.change_sourcerecord")
+
+
+class HubReadAccess(permissions.BasePermission):
+    """Reading golden records, crosswalk and events: any source system, or users with view rights."""
+
+    message = "无权读取 / Not allowed to read"
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or request.method not in permissions.SAFE_METHODS:
+            return False
+        return system_of(user) is not None or user.has_perm("mdm.view_sourcerecord")

@@ -1,0 +1,276 @@
+"""REST contract v1 views: parse input, call one service, shape output."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mdm.api import serializers as s
+from mdm.api.filtersets import GoldenFilterSet
+from mdm.api.permissions import HubReadAccess, SourceRecordAccess
+from mdm.models import Event, SourceRecord, SourceSystem, golden_model
+from mdm.services.crosswalk import members_of, resolve_golden, translate_code
+from mdm.services.errors import NotFound, RecordRejected, ServiceError
+from mdm.services.upsert import check_entity, retire_source_record, upsert_source_record
+
+ENTITY_PARAM = OpenApiParameter(
+    "entity", str, OpenApiParameter.PATH, enum=["customers", "products", "materials"]
+)
+
+
+def _system(code: str) -> SourceSystem:
+    system = SourceSystem.objects.filter(code=code, is_active=True).first()
+    if system is None:
+        raise NotFound(f"未知源系统 {code}", f"Unknown source system {code}", code="unknown_system")
+    return system
+
+
+def _reason(request) -> str:
+    return str(request.headers.get("X-Change-Reason", ""))[:200]
+
+
+class SourceRecordView(APIView):
+    """Upsert, read or retire one record of a source system."""
+
+    permission_classes = [SourceRecordAccess]
+
+    @extend_schema(
+        parameters=[ENTITY_PARAM],
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: s.UpsertResultSerializer, 201: s.UpsertResultSerializer},
+        description="Upsert one record; attribute keys are dictionary element codes.",
+    )
+    def put(self, request, system: str, entity: str, local_code: str):
+        source = _system(system)
+        check_entity(entity)
+        if not isinstance(request.data, dict):
+            raise RecordRejected(
+                {
+                    "non_field_errors": [
+                        {
+                            "code": "invalid_json",
+                            "message": "请求体必须是 JSON 对象 / Body must be a JSON object",
+                        }
+                    ]
+                }
+            )
+        result = upsert_source_record(
+            system=source,
+            entity=entity,
+            local_code=local_code,
+            payload=request.data,
+            actor=request.user,
+            reason=_reason(request),
+        )
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(s.UpsertResultSerializer.from_result(result), status=code)
+
+    @extend_schema(parameters=[ENTITY_PARAM], responses=s.SourceRecordSerializer)
+    def get(self, request, system: str, entity: str, local_code: str):
+        check_entity(entity)
+        record = (
+            SourceRecord.objects.select_related("system")
+            .filter(system__code=system, entity=entity, local_code=local_code)
+            .first()
+        )
+        if record is None:
+            raise NotFound("源记录不存在", "Source record not found")
+        return Response(s.SourceRecordSerializer(record).data)
+
+    @extend_schema(parameters=[ENTITY_PARAM], responses={204: None})
+    def delete(self, request, system: str, entity: str, local_code: str):
+        retire_source_record(
+            system=_system(system),
+            entity=entity,
+            local_code=local_code,
+            actor=request.user,
+            reason=_reason(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BulkUpsertView(APIView):
+    """Upsert up to 1,000 records; each item is its own transaction and gets its own result."""
+
+    permission_classes = [SourceRecordAccess]
+
+    @extend_schema(
+        parameters=[ENTITY_PARAM],
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses=s.BulkResultSerializer,
+    )
+    def post(self, request, system: str, entity: str):
+        source = _system(system)
+        check_entity(entity)
+        items = request.data
+        if not isinstance(items, list):
+            raise ValidationError(
+                {"non_field_errors": ["请求体必须是数组 / Body must be a JSON array"]}
+            )
+        if len(items) > settings.MDM_BULK_MAX_ITEMS:
+            raise ServiceError(
+                f"一次最多 {settings.MDM_BULK_MAX_ITEMS} 条记录",
+                f"At most {settings.MDM_BULK_MAX_ITEMS} records per request",
+                code="too_many_items",
+            )
+        results, stored = [], 0
+        for item in items:
+            results.append(self._one(source, entity, item, request))
+            stored += results[-1]["status"] < 400
+        return Response(
+            {"results": results, "stored": stored, "rejected": len(items) - stored},
+            status=status.HTTP_200_OK,
+        )
+
+    def _one(self, source: SourceSystem, entity: str, item, request) -> dict:
+        if not isinstance(item, dict) or not isinstance(item.get("local_code"), str | int):
+            return {
+                "local_code": None,
+                "status": 400,
+                "errors": {
+                    "local_code": [
+                        {"code": "required", "message": "缺少 local_code / local_code is required"}
+                    ]
+                },
+            }
+        local_code = str(item["local_code"])
+        payload = {k: v for k, v in item.items() if k != "local_code"}
+        try:
+            result = upsert_source_record(
+                system=source,
+                entity=entity,
+                local_code=local_code,
+                payload=payload,
+                actor=request.user,
+                reason=_reason(request),
+            )
+        except RecordRejected as exc:
+            return {"local_code": local_code, "status": 400, "errors": exc.errors}
+        except ServiceError as exc:
+            return {
+                "local_code": local_code,
+                "status": exc.status,
+                "errors": {"non_field_errors": [{"code": exc.code, "message": exc.message}]},
+            }
+        return {
+            "local_code": local_code,
+            "status": 201 if result.created else 200,
+            **s.UpsertResultSerializer.from_result(result),
+        }
+
+
+class CrosswalkView(APIView):
+    """Translate a system's local code to the golden code and the other systems' codes."""
+
+    permission_classes = [HubReadAccess]
+
+    @extend_schema(
+        parameters=[
+            ENTITY_PARAM,
+            OpenApiParameter("to", str, description="narrow members to one system"),
+        ],
+        responses=s.CrosswalkSerializer,
+    )
+    def get(self, request, entity: str, system: str, local_code: str):
+        entry = translate_code(
+            entity=entity,
+            system_code=system,
+            local_code=local_code,
+            to_system=request.query_params.get("to") or None,
+        )
+        return Response({"golden_code": entry.golden_code, "members": entry.members})
+
+
+class GoldenPagination(CursorPagination):
+    ordering = "pk"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class GoldenListView(generics.ListAPIView):
+    """List and search golden records of an entity, paginated by a cursor."""
+
+    permission_classes = [HubReadAccess]
+    serializer_class = s.GoldenSummarySerializer
+    filterset_class = GoldenFilterSet
+    pagination_class = GoldenPagination
+
+    def get_queryset(self):
+        entity = self.kwargs.get("entity", "customers")
+        if getattr(self, "swagger_fake_view", False):
+            return golden_model("customers").objects.none()
+        check_entity(entity)
+        return golden_model(entity).objects.all()
+
+    @extend_schema(parameters=[ENTITY_PARAM])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class GoldenDetailView(APIView):
+    """A golden record with lineage and members; a merged code answers with its survivor."""
+
+    permission_classes = [HubReadAccess]
+
+    @extend_schema(parameters=[ENTITY_PARAM], responses=s.GoldenDetailSerializer)
+    def get(self, request, entity: str, code: str):
+        record, survivor = resolve_golden(entity, code)
+        attributes = survivor.attributes()
+        return Response(
+            {
+                "golden_code": survivor.code,
+                "requested_code": record.code,
+                "merged_into": survivor.code if survivor.pk != record.pk else None,
+                "entity": entity,
+                "status": survivor.status,
+                "attributes": attributes,
+                "lineage": survivor.lineage,
+                "members": members_of(survivor.code),
+                "created_at": survivor.created_at,
+                "updated_at": survivor.updated_at,
+            }
+        )
+
+
+class EventFeedView(APIView):
+    """The change feed, oldest first, paged by sequence: resume with ``after`` = last ``seq``."""
+
+    permission_classes = [HubReadAccess]
+    max_limit = 1000
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="last sequence already read (default 0)"),
+            OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
+            OpenApiParameter("limit", int, description="page size, at most 1000 (default 100)"),
+        ],
+        responses=s.EventPageSerializer,
+    )
+    def get(self, request):
+        try:
+            after = int(request.query_params.get("after", 0))
+            limit = min(max(int(request.query_params.get("limit", 100)), 1), self.max_limit)
+        except ValueError as exc:
+            raise ValidationError({"after": ["必须是整数 / Must be an integer"]}) from exc
+        events = Event.objects.filter(seq__gt=after).order_by("seq")
+        entity = request.query_params.get("entity")
+        if entity:
+            check_entity(entity)
+            events = events.filter(entity=entity)
+        page = list(events[: limit + 1])
+        has_more = len(page) > limit
+        page = page[:limit]
+        return Response(
+            {
+                "events": s.EventSerializer(page, many=True).data,
+                "next_after": page[-1].seq if page else after,
+                "has_more": has_more,
+            }
+        )

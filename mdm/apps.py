@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MdmConfig(AppConfig):
+    name = "mdm"
+    verbose_name = _("主数据 Master data")

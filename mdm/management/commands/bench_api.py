@@ -1,0 +1,254 @@
+"""`make bench-api`: upsert and crosswalk latency over HTTP and import throughput, on PostgreSQL.
+
+1. Loads 100,000 golden customers through the import path (skipped when already loaded).
+2. Imports a fresh CSV of records with `import_source` and reports records/s.
+3. Starts gunicorn on 127.0.0.1 and, from one client with a keep-alive connection, times
+   upserts (new and changed records) and crosswalk look-ups: p50, p99, throughput.
+Every loop is bounded; the server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from dictionary.services import load_starter_dictionary
+from matching.synth import iter_customers_fast
+from mdm.models import Customer, SourceRecord, SourceSystem
+from mdm.services.accounts import create_source_system, issue_token
+from mdm.services.importing import import_rows
+
+PORT = 8765
+FIELDS = [
+    "name",
+    "customer_type",
+    "credit_code",
+    "id_number",
+    "phone",
+    "email",
+    "address",
+    "region_code",
+    "birth_date",
+    "postal_code",
+    "contact_name",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+class Command(BaseCommand):
+    help = "API benchmark on PostgreSQL: upsert and crosswalk latency, import throughput."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--golden", type=int, default=100_000)
+        parser.add_argument("--upserts", type=int, default=2_000)
+        parser.add_argument("--lookups", type=int, default=5_000)
+        parser.add_argument("--import-records", type=int, default=10_000)
+
+    def handle(self, *args, golden, upserts, lookups, import_records, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("bench_api runs on PostgreSQL: set DATABASE_URL")
+        call_command("migrate", verbosity=0)
+        load_starter_dictionary()
+        systems = {}
+        for code in ("ERP", "CRM", "BENCH"):
+            system = (
+                SourceSystem.objects.filter(code=code).first()
+                or create_source_system(code=code, name=code)[0]
+            )
+            systems[code] = system
+        self._preload(systems, golden)
+        import_rate = self._import(systems["BENCH"], import_records)
+        token = issue_token(systems["ERP"].service_user).key
+        with self._server():
+            up = self._upserts(token, upserts)
+            cw = self._lookups(token, lookups)
+        rows = [
+            ("golden customers loaded", f"{Customer.objects.count():,}", ""),
+            ("upsert p50 / p99 (ms)", f"{up['p50']:.1f} / {up['p99']:.1f}", "target p99 <= 30 ms"),
+            ("upsert throughput, 1 client (req/s)", f"{up['rate']:.0f}", ""),
+            (
+                "crosswalk p50 / p99 (ms)",
+                f"{cw['p50']:.2f} / {cw['p99']:.2f}",
+                "target p99 <= 5 ms",
+            ),
+            ("crosswalk throughput, 1 client (req/s)", f"{cw['rate']:.0f}", ""),
+            ("import_source throughput (records/s)", f"{import_rate:.0f}", "target >= 1,000"),
+        ]
+        self.stdout.write("\nbench-api (PostgreSQL, gunicorn on 127.0.0.1, one client)")
+        for name, value, target in rows:
+            self.stdout.write(f"  {name:<42} {value:>16}   {target}")
+
+    def _preload(self, systems, golden: int) -> None:
+        have = Customer.objects.count()
+        if have >= golden:
+            self.stdout.write(f"{have:,} golden customers already loaded")
+            return
+        self.stdout.write(
+            f"loading customers through the import path until {golden:,} golden records…"
+        )
+        started, loaded = time.perf_counter(), 0
+        batches: dict[str, list[dict]] = {"ERP": [], "CRM": []}
+        for record in iter_customers_fast(golden * 3, seed=7):
+            if record.system not in batches:
+                continue
+            batch = batches[record.system]
+            batch.append({"local_code": record.local_code, **record.attributes})
+            if len(batch) < 1000:
+                continue
+            loaded += import_rows(
+                system=systems[record.system], entity="customers", rows=batch
+            ).rows
+            batch.clear()
+            if Customer.objects.count() >= golden:
+                break
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            f"  loaded {loaded:,} records in {elapsed:.0f} s ({loaded / elapsed:.0f}/s)"
+        )
+
+    def _import(self, system, n: int) -> float:
+        start = SourceRecord.objects.filter(system=system).count()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "bench.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["local_code", *FIELDS])
+                for i, r in enumerate(iter_customers_fast(n, seed=1000 + start)):
+                    writer.writerow(
+                        [f"B{start + i:09d}", *[r.attributes.get(f, "") for f in FIELDS]]
+                    )
+            started = time.perf_counter()
+            call_command(
+                "import_source",
+                str(path),
+                system=system.code,
+                entity="customers",
+                no_progress=True,
+                stdout=io.StringIO(),
+            )
+            elapsed = time.perf_counter() - started
+        return n / elapsed
+
+    def _server(self):
+        command = self
+
+        class Server:
+            def __enter__(self):
+                env = dict(os.environ)
+                self.proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "mdm.wsgi",
+                        "-b",
+                        f"127.0.0.1:{PORT}",
+                        "-w",
+                        "2",
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=settings.BASE_DIR,
+                    env=env,
+                )
+                for _ in range(100):
+                    try:
+                        http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request(
+                            "GET", "/api/schema/"
+                        )
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+                return self
+
+            def __exit__(self, *exc):
+                self.proc.terminate()
+                self.proc.wait(timeout=20)
+                command.stdout.write("server stopped")
+
+        return Server()
+
+    @staticmethod
+    def _timed(conn, method: str, path: str, body=None, headers=None) -> tuple[float, int]:
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        response.read()
+        return (time.perf_counter() - started) * 1000, response.status
+
+    def _upserts(self, token: str, n: int) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        existing = list(
+            SourceRecord.objects.filter(system__code="ERP")
+            .order_by("?")
+            .values_list("local_code", "raw")[: n // 2]
+        )
+        fresh = iter_customers_fast(n, seed=int(time.time()))
+        latencies, statuses = [], {}
+        started = time.perf_counter()
+        for i in range(n):
+            if i % 2 and existing:
+                local_code, raw = existing.pop()
+                payload = dict(raw, contact_name=f"联系人{random.randint(1, 10**6)}")
+            else:
+                record = next(fresh)
+                local_code = f"N{time.time_ns()}"
+                payload = {k: v for k, v in record.attributes.items() if v}
+            ms, status = self._timed(
+                conn,
+                "PUT",
+                f"/api/v1/sources/ERP/customers/{local_code}",
+                json.dumps(payload, ensure_ascii=False).encode(),
+                headers,
+            )
+            latencies.append(ms)
+            statuses[status] = statuses.get(status, 0) + 1
+        elapsed = time.perf_counter() - started
+        return {
+            "p50": statistics.median(latencies),
+            "p99": percentile(latencies, 0.99),
+            "rate": n / elapsed,
+            "statuses": statuses,
+        }
+
+    def _lookups(self, token: str, n: int) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        headers = {"Authorization": f"Token {token}"}
+        codes = list(
+            SourceRecord.objects.filter(system__code="ERP", is_active=True)
+            .order_by("?")
+            .values_list("local_code", flat=True)[:n]
+        )
+        latencies = []
+        started = time.perf_counter()
+        for code in codes:
+            ms, _ = self._timed(
+                conn, "GET", f"/api/v1/crosswalk/customers/ERP/{code}?to=CRM", headers=headers
+            )
+            latencies.append(ms)
+        elapsed = time.perf_counter() - started
+        return {
+            "p50": statistics.median(latencies),
+            "p99": percentile(latencies, 0.99),
+            "rate": len(codes) / elapsed,
+        }

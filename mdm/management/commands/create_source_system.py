@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from mdm.services.accounts import create_source_system
+from mdm.services.errors import ServiceError
+
+
+class Command(BaseCommand):
+    help = "Register a source system (ERP, CRM, ECOM…) and print its API token on the last line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("code")
+        parser.add_argument("--name", required=True)
+        parser.add_argument(
+            "--priority", type=int, default=100, help="survivorship rank, lower wins"
+        )
+
+    def handle(self, *args, code, name, priority, **options):
+        try:
+            system, token = create_source_system(code=code, name=name, priority=priority)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(
+            f"源系统 source system {system.code} ({system.name}) registered; API token:"
+        )
+        self.stdout.write(token.key)

@@ -1,0 +1,170 @@
+"""Golden records: one per real-world customer, product or material, with a global code."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dictionary.models import EntityChoices
+
+
+class GoldenStatusChoices(models.TextChoices):
+    ACTIVE = "active", _("有效 Active")
+    MERGED = "merged", _("已合并 Merged")
+    RETIRED = "retired", _("已停用 Retired")
+
+
+class GoldenRecordQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=GoldenStatusChoices.ACTIVE)
+
+
+class GoldenRecord(models.Model):
+    """Common part of every golden record.
+
+    ``code`` is the global unique code (never reused). A record retired by a merge keeps its row
+    with ``status=merged`` and ``merged_into`` pointing at the survivor, so the old code keeps
+    resolving. ``lineage`` maps each attribute to the source record and rule that gave its value;
+    ``locked`` holds steward overrides that win survivorship; ``extra`` holds attributes of the
+    dictionary that have no typed column.
+    """
+
+    ENTITY: str = ""
+    #: Attributes stored in typed columns, in the dictionary's element codes.
+    TYPED_ATTRIBUTES: tuple[str, ...] = ()
+
+    code = models.CharField(_("全局编码 global code"), max_length=20, unique=True)
+    status = models.CharField(
+        _("状态 status"),
+        max_length=10,
+        choices=GoldenStatusChoices,
+        default=GoldenStatusChoices.ACTIVE,
+        db_index=True,
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name=_("合并至 merged into"),
+    )
+    extra = models.JSONField(_("其他属性 other attributes"), default=dict, blank=True)
+    lineage = models.JSONField(_("数据血缘 lineage"), default=dict, blank=True)
+    locked = models.JSONField(_("锁定值 locked values"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True, db_index=True)
+
+    objects = GoldenRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {getattr(self, 'name', '')}"
+
+    def attributes(self) -> dict[str, str]:
+        """All golden attribute values keyed by element code (typed columns, then extra)."""
+        values = {}
+        for name in self.TYPED_ATTRIBUTES:
+            value = getattr(self, name)
+            if value not in (None, ""):
+                values[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        values.update({k: v for k, v in self.extra.items() if v not in (None, "")})
+        return values
+
+
+class CustomerTypeChoices(models.TextChoices):
+    ORG = "org", _("组织 Organization")
+    PERSON = "person", _("个人 Person")
+
+
+class Customer(GoldenRecord):
+    """Golden customer: an organization or a person that trades or may trade with the enterprise."""
+
+    ENTITY = EntityChoices.CUSTOMERS
+    TYPED_ATTRIBUTES = (
+        "name",
+        "customer_type",
+        "credit_code",
+        "id_number",
+        "phone",
+        "email",
+        "address",
+        "region_code",
+        "birth_date",
+        "postal_code",
+        "contact_name",
+    )
+
+    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    customer_type = models.CharField(
+        _("客户类型 customer type"), max_length=10, choices=CustomerTypeChoices, blank=True
+    )
+    credit_code = models.CharField(
+        _("统一社会信用代码 credit code"), max_length=18, blank=True, db_index=True
+    )
+    id_number = models.CharField(_("身份证号 resident ID"), max_length=18, blank=True)
+    phone = models.CharField(_("电话 phone"), max_length=30, blank=True)
+    email = models.CharField(_("电子邮箱 email"), max_length=254, blank=True)
+    address = models.CharField(_("地址 address"), max_length=300, blank=True)
+    region_code = models.CharField(_("行政区划代码 region code"), max_length=6, blank=True)
+    birth_date = models.DateField(_("出生日期 birth date"), null=True, blank=True)
+    postal_code = models.CharField(_("邮政编码 postal code"), max_length=6, blank=True)
+    contact_name = models.CharField(_("联系人 contact"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(GoldenRecord.Meta):
+        verbose_name = _("客户 customer")
+        verbose_name_plural = _("客户 customers")
+
+
+class Product(GoldenRecord):
+    """Golden product: a sellable item, identified by GTIN where it has one."""
+
+    ENTITY = EntityChoices.PRODUCTS
+    TYPED_ATTRIBUTES = ("name", "model", "brand", "category", "uom", "gtin")
+
+    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    model = models.CharField(_("型号 model"), max_length=100, blank=True)
+    brand = models.CharField(_("品牌 brand"), max_length=100, blank=True)
+    category = models.CharField(_("品类 category"), max_length=100, blank=True)
+    uom = models.CharField(_("计量单位 unit"), max_length=10, blank=True)
+    gtin = models.CharField(_("商品条码 GTIN"), max_length=14, blank=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta(GoldenRecord.Meta):
+        verbose_name = _("产品 product")
+        verbose_name_plural = _("产品 products")
+
+
+class Material(GoldenRecord):
+    """Golden material: a raw, semi-finished or packaging material the enterprise buys or uses."""
+
+    ENTITY = EntityChoices.MATERIALS
+    TYPED_ATTRIBUTES = ("name", "spec", "material_group", "base_uom", "material_type")
+
+    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    spec = models.CharField(_("规格 specification"), max_length=200, blank=True)
+    material_group = models.CharField(_("物料组 material group"), max_length=50, blank=True)
+    base_uom = models.CharField(_("基本单位 base unit"), max_length=10, blank=True)
+    material_type = models.CharField(_("物料类型 material type"), max_length=10, blank=True)
+    history = HistoricalRecords()
+
+    class Meta(GoldenRecord.Meta):
+        verbose_name = _("物料 material")
+        verbose_name_plural = _("物料 materials")
+
+
+GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {
+    EntityChoices.CUSTOMERS: Customer,
+    EntityChoices.PRODUCTS: Product,
+    EntityChoices.MATERIALS: Material,
+}
+
+
+def golden_model(entity: str) -> type[GoldenRecord]:
+    """The golden model of an entity code (``customers`` -> Customer)."""
+    return GOLDEN_MODELS[entity]

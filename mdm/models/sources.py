@@ -1,0 +1,118 @@
+"""Source systems and the records they send. The source records of a golden record are its crosswalk."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dictionary.models import EntityChoices
+
+
+class SourceSystemQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The source system whose service account is ``user`` (none for stewards)."""
+        return self.filter(service_user=user, is_active=True)
+
+
+class SourceSystem(models.Model):
+    """An ERP, CRM, shop or any system that keeps its own records and codes."""
+
+    code = models.CharField(
+        _("系统代码 system code"),
+        max_length=20,
+        unique=True,
+        help_text=_("如 ERP、CRM、ECOM e.g. ERP, CRM, ECOM"),
+    )
+    name = models.CharField(_("系统名称 name"), max_length=100)
+    service_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="source_system",
+        verbose_name=_("服务账号 service account"),
+    )
+    #: Survivorship trust per attribute, e.g. {"credit_code": 1, "phone": 3}: lower wins.
+    trust = models.JSONField(_("可信度 trust ranks"), default=dict, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("默认优先级 default priority"), default=100, help_text=_("数值越小越优先 lower wins")
+    )
+    is_active = models.BooleanField(_("启用 active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = SourceSystemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("源系统 source system")
+        verbose_name_plural = _("源系统 source systems")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class SourceRecordLinkChoices(models.TextChoices):
+    AUTO = "auto", _("自动匹配 Auto")
+    REVIEW = "review", _("待审核 Review")
+    NEW = "new", _("新建 New")
+    STEWARD = "steward", _("人工 Steward")
+
+
+class SourceRecordQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def members_of(self, golden_code: str):
+        return self.filter(golden_code=golden_code, is_active=True)
+
+
+class SourceRecord(models.Model):
+    """One record of one source system, as received and as standardized.
+
+    Unique per (system, entity, local code). ``raw`` is the payload exactly as received;
+    ``attributes`` the dictionary-standardized values; ``fingerprint`` a hash of those, so the
+    same payload twice changes nothing. ``golden_code`` links it to its golden record: the set
+    of active source records sharing a golden code is that golden record's crosswalk.
+    """
+
+    system = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.PROTECT,
+        related_name="records",
+        verbose_name=_("源系统 system"),
+    )
+    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    local_code = models.CharField(_("本地编码 local code"), max_length=100)
+    raw = models.JSONField(_("原始数据 raw payload"), default=dict)
+    attributes = models.JSONField(_("标准化属性 standardized attributes"), default=dict)
+    flagged = models.JSONField(_("标记的数据元 flagged elements"), default=list, blank=True)
+    warnings = models.JSONField(_("警告 warnings"), default=list, blank=True)
+    fingerprint = models.CharField(_("指纹 fingerprint"), max_length=64)
+    golden_code = models.CharField(_("全局编码 golden code"), max_length=20, blank=True)
+    link_kind = models.CharField(
+        _("关联方式 link"), max_length=10, choices=SourceRecordLinkChoices, default="new"
+    )
+    link_score = models.FloatField(_("匹配得分 score"), null=True, blank=True)
+    is_active = models.BooleanField(_("有效 active"), default=True)
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    objects = SourceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("源记录 source record")
+        verbose_name_plural = _("源记录 source records")
+        ordering = ["system__code", "local_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "entity", "local_code"], name="sourcerecord_unique_local_code"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["golden_code", "is_active"], name="sourcerecord_golden_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system.code}:{self.local_code}"

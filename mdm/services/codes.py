@@ -1,0 +1,47 @@
+"""Global codes: prefix + zero-padded sequence number + check character, never reused.
+
+Numbers come from a database sequence per entity (PostgreSQL ``nextval``), so concurrent
+writers never collide and a rolled-back transaction burns its number instead of reusing it.
+SQLite, the embedded default, has no sequences: a counter row is incremented inside the
+writer's transaction, which SQLite serializes anyway.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from stdnum.iso7064 import mod_37_36
+
+from dictionary.models import EntityType
+
+
+def sequence_name(entity: str) -> str:
+    return f"mdm_code_seq_{entity}"
+
+
+def _next_number(entity: str) -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(%s)", [sequence_name(entity)])
+        else:
+            cursor.execute(
+                "UPDATE mdm_codecounter SET last_value = last_value + 1 WHERE entity = %s "
+                "RETURNING last_value",
+                [entity],
+            )
+        return cursor.fetchone()[0]
+
+
+def format_code(prefix: str, width: int, number: int) -> str:
+    """``CU`` + ``0000000042`` + the ISO 7064 MOD 37,36 check character of both."""
+    body = f"{prefix}{number:0{width}d}"
+    return body + mod_37_36.calc_check_digit(body)
+
+
+def is_valid_code(code: str) -> bool:
+    return mod_37_36.is_valid(code)
+
+
+def allocate_golden_code(entity: str) -> str:
+    """A new global code for ``entity`` following its coding rule in the dictionary."""
+    rule = EntityType.objects.get(code=entity)
+    return format_code(rule.code_prefix, rule.code_width, _next_number(entity))

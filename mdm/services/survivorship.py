@@ -1,0 +1,115 @@
+"""Survivorship: which member's value becomes the golden value, with lineage.
+
+Rules per attribute come from the dictionary binding (``ElementBinding.survivorship``):
+- ``most_recent``: the most recently updated member with a value;
+- ``source_priority``: the member whose system ranks best for that attribute
+  (``SourceSystem.trust[attr]``, else its default ``priority``), most recent on a tie;
+- ``most_complete``: the member with the most filled attributes;
+- ``most_frequent``: the value most members agree on, most recent on a tie;
+- ``longest``: the longest value.
+A steward-locked value always wins. Values a member sent but that failed a ``flag`` validator
+lose to valid values of other members, and are used only when no valid value exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from dictionary.models import ElementBindingSurvivorshipChoices as Rule
+from dictionary.services import compiled_elements
+from mdm.models import GoldenRecord, SourceRecord
+
+LOCKED_RULE = "steward_locked"
+
+
+def _recency(member: SourceRecord) -> tuple:
+    return (member.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), member.pk or 0)
+
+
+def _pick(rule: str, attr: str, members: Sequence[SourceRecord]) -> SourceRecord:
+    by_recency = sorted(members, key=_recency, reverse=True)
+    if rule == Rule.SOURCE_PRIORITY:
+        return min(by_recency, key=lambda m: int(m.system.trust.get(attr, m.system.priority)))
+    if rule == Rule.MOST_COMPLETE:
+        return max(by_recency, key=lambda m: len([v for v in m.attributes.values() if v]))
+    if rule == Rule.MOST_FREQUENT:
+        counts = Counter(m.attributes[attr] for m in members)
+        return max(by_recency, key=lambda m: counts[m.attributes[attr]])
+    if rule == Rule.LONGEST:
+        return max(by_recency, key=lambda m: len(str(m.attributes[attr])))
+    return by_recency[0]
+
+
+def survive_values(
+    entity: str, members: Sequence[SourceRecord], locked: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Golden values and their lineage from the active members and the locked values."""
+    values: dict[str, str] = {}
+    lineage: dict[str, dict[str, Any]] = {}
+    for attr, element in compiled_elements(entity).items():
+        if attr in locked:
+            values[attr] = locked[attr]["value"]
+            lineage[attr] = {"rule": LOCKED_RULE, "by": locked[attr].get("by", "")}
+            continue
+        having = [m for m in members if m.attributes.get(attr)]
+        valid = [m for m in having if attr not in m.flagged]
+        pool = valid or having
+        if not pool:
+            continue
+        winner = _pick(element.survivorship, attr, pool)
+        values[attr] = winner.attributes[attr]
+        lineage[attr] = {
+            "rule": element.survivorship,
+            "system": winner.system.code,
+            "local_code": winner.local_code,
+            "source_record": winner.pk,
+            "is_flagged": attr in winner.flagged,
+        }
+    return values, lineage
+
+
+def _column_value(golden: GoldenRecord, attr: str, value: str | None) -> Any:
+    field = golden._meta.get_field(attr)
+    if value in (None, ""):
+        return None if field.null else ""
+    if field.get_internal_type() == "DateField":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def apply_golden_values(
+    golden: GoldenRecord, values: dict[str, str], lineage: dict[str, dict[str, Any]]
+) -> bool:
+    """Set the golden record's columns and extra attributes; True when anything changed."""
+    changed = False
+    for attr in golden.TYPED_ATTRIBUTES:
+        new = _column_value(golden, attr, values.get(attr))
+        if getattr(golden, attr) != new:
+            setattr(golden, attr, new)
+            changed = True
+    extra = {k: v for k, v in values.items() if k not in golden.TYPED_ATTRIBUTES}
+    if golden.extra != extra:
+        golden.extra = extra
+        changed = True
+    if golden.lineage != lineage:
+        golden.lineage = lineage
+        changed = True
+    return changed
+
+
+def recompute_golden(golden: GoldenRecord) -> bool:
+    """Recompute a golden record from its active members. Saves and returns True on change."""
+    members = list(
+        SourceRecord.objects.members_of(golden.code).select_related("system").order_by("pk")
+    )
+    values, lineage = survive_values(golden.ENTITY, members, golden.locked)
+    if not apply_golden_values(golden, values, lineage):
+        return False
+    golden.save()
+    return True
