@@ -237,13 +237,17 @@ def _apply_derivations(
         current = attrs.get(code)
         if not current:
             attrs[code] = fact
-        elif current != fact:
+        elif current != fact and code != "region_code":
+            # A region that differs is no contradiction: a credit code keeps the region of
+            # registration and an ID the region of issue, while companies and people move.
             result.add_warning(
                 code, validators.problem("derived_mismatch", value=current, derived=fact)
             )
 
 
-def standardize_and_validate(entity: str, payload: Any) -> StandardizedRecord:
+def standardize_and_validate(
+    entity: str, payload: Any, *, elements: Mapping[str, CompiledElement] | None = None
+) -> StandardizedRecord:
     """Standardize then validate one record's attributes against the dictionary.
 
     1. The payload must be an object whose keys are elements bound to the entity.
@@ -252,12 +256,15 @@ def standardize_and_validate(entity: str, payload: Any) -> StandardizedRecord:
     3. A problem on a ``reject`` element is an error; on a ``flag`` element it is a warning and
        the value is kept as received, listed in ``flagged``.
     4. Required elements must have a value; facts derivable from valid identifiers are filled.
+
+    ``elements`` lets a batch pass the compiled dictionary it fetched once for all its records.
     """
     result = StandardizedRecord()
     if not isinstance(payload, Mapping):
         result.add_error("non_field_errors", validators.problem("invalid_json"))
         return result
-    elements = compiled_elements(entity)
+    if elements is None:
+        elements = compiled_elements(entity)
     for key, raw_value in payload.items():
         element = elements.get(key)
         if element is None:

@@ -148,9 +148,10 @@ def date_iso(value: str) -> str:
 
 _CURRENCY_RE = re.compile(r"^(?:[¥$€£]|RMB|CNY|USD|人民币)\s*|\s*(?:元|RMB|CNY)$", re.I)
 # Either plain digits or digits grouped by threes; a misplaced group separator (1,23,4) is
-# not guessed at.
+# not guessed at. ASCII digits only, so that the output is canonical.
 _GROUPED_RE = re.compile(
-    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:(?P<g>[, ])\d{3})(?:(?P=g)\d{3})*|\d*)(?:\.(?P<frac>\d+))?$"
+    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:(?P<g>[, ])\d{3})(?:(?P=g)\d{3})*|\d*)(?:\.(?P<frac>\d+))?$",
+    re.ASCII,
 )
 
 

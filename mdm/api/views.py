@@ -17,7 +17,12 @@ from mdm.api.permissions import HubReadAccess, SourceRecordAccess
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services.crosswalk import members_of, resolve_golden, translate_code
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
-from mdm.services.upsert import check_entity, retire_source_record, upsert_source_record
+from mdm.services.upsert import (
+    check_entity,
+    retire_source_record,
+    upsert_source_record,
+    upsert_source_records,
+)
 
 ENTITY_PARAM = OpenApiParameter(
     "entity", str, OpenApiParameter.PATH, enum=["customers", "products", "materials"]
@@ -119,50 +124,55 @@ class BulkUpsertView(APIView):
                 f"At most {settings.MDM_BULK_MAX_ITEMS} records per request",
                 code="too_many_items",
             )
-        results, stored = [], 0
-        for item in items:
-            results.append(self._one(source, entity, item, request))
-            stored += results[-1]["status"] < 400
+        results: list[dict | None] = [None] * len(items)
+        batch: list[tuple[int, str, dict]] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("local_code"), str | int):
+                results[index] = {
+                    "local_code": None,
+                    "status": 400,
+                    "errors": {
+                        "local_code": [
+                            {
+                                "code": "required",
+                                "message": "缺少 local_code / local_code is required",
+                            }
+                        ]
+                    },
+                }
+                continue
+            payload = {k: v for k, v in item.items() if k != "local_code"}
+            batch.append((index, str(item["local_code"]), payload))
+        outcomes = upsert_source_records(
+            system=source,
+            entity=entity,
+            items=[(code, payload) for _, code, payload in batch],
+            actor=request.user,
+            reason=_reason(request),
+        )
+        for (index, local_code, _), outcome in zip(batch, outcomes, strict=True):
+            results[index] = _bulk_item(local_code, outcome)
+        stored = sum(1 for r in results if r["status"] < 400)
         return Response(
             {"results": results, "stored": stored, "rejected": len(items) - stored},
             status=status.HTTP_200_OK,
         )
 
-    def _one(self, source: SourceSystem, entity: str, item, request) -> dict:
-        if not isinstance(item, dict) or not isinstance(item.get("local_code"), str | int):
-            return {
-                "local_code": None,
-                "status": 400,
-                "errors": {
-                    "local_code": [
-                        {"code": "required", "message": "缺少 local_code / local_code is required"}
-                    ]
-                },
-            }
-        local_code = str(item["local_code"])
-        payload = {k: v for k, v in item.items() if k != "local_code"}
-        try:
-            result = upsert_source_record(
-                system=source,
-                entity=entity,
-                local_code=local_code,
-                payload=payload,
-                actor=request.user,
-                reason=_reason(request),
-            )
-        except RecordRejected as exc:
-            return {"local_code": local_code, "status": 400, "errors": exc.errors}
-        except ServiceError as exc:
-            return {
-                "local_code": local_code,
-                "status": exc.status,
-                "errors": {"non_field_errors": [{"code": exc.code, "message": exc.message}]},
-            }
+
+def _bulk_item(local_code: str, outcome) -> dict:
+    if isinstance(outcome, RecordRejected):
+        return {"local_code": local_code, "status": 400, "errors": outcome.errors}
+    if isinstance(outcome, ServiceError):
         return {
             "local_code": local_code,
-            "status": 201 if result.created else 200,
-            **s.UpsertResultSerializer.from_result(result),
+            "status": outcome.status,
+            "errors": {"non_field_errors": [{"code": outcome.code, "message": outcome.message}]},
         }
+    return {
+        "local_code": local_code,
+        "status": 201 if outcome.created else 200,
+        **s.UpsertResultSerializer.from_result(outcome),
+    }
 
 
 class CrosswalkView(APIView):

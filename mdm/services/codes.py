@@ -18,17 +18,20 @@ def sequence_name(entity: str) -> str:
     return f"mdm_code_seq_{entity}"
 
 
-def _next_number(entity: str) -> int:
+def _next_numbers(entity: str, count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(%s)", [sequence_name(entity)])
-        else:
             cursor.execute(
-                "UPDATE mdm_codecounter SET last_value = last_value + 1 WHERE entity = %s "
-                "RETURNING last_value",
-                [entity],
+                "SELECT nextval(%s) FROM generate_series(1, %s)", [sequence_name(entity), count]
             )
-        return cursor.fetchone()[0]
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "UPDATE mdm_codecounter SET last_value = last_value + %s WHERE entity = %s "
+            "RETURNING last_value",
+            [count, entity],
+        )
+        last = cursor.fetchone()[0]
+        return list(range(last - count + 1, last + 1))
 
 
 def format_code(prefix: str, width: int, number: int) -> str:
@@ -41,7 +44,13 @@ def is_valid_code(code: str) -> bool:
     return mod_37_36.is_valid(code)
 
 
-def allocate_golden_code(entity: str) -> str:
-    """A new global code for ``entity`` following its coding rule in the dictionary."""
+def allocate_golden_codes(entity: str, count: int) -> list[str]:
+    """``count`` new global codes for ``entity`` following its coding rule in the dictionary."""
+    if count <= 0:
+        return []
     rule = EntityType.objects.get(code=entity)
-    return format_code(rule.code_prefix, rule.code_width, _next_number(entity))
+    return [format_code(rule.code_prefix, rule.code_width, n) for n in _next_numbers(entity, count)]
+
+
+def allocate_golden_code(entity: str) -> str:
+    return allocate_golden_codes(entity, 1)[0]

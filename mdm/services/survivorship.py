@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dictionary.models import ElementBindingSurvivorshipChoices as Rule
-from dictionary.services import compiled_elements
+from dictionary.services import CompiledElement, compiled_elements
 from mdm.models import GoldenRecord, SourceRecord
 
 LOCKED_RULE = "steward_locked"
@@ -44,12 +44,18 @@ def _pick(rule: str, attr: str, members: Sequence[SourceRecord]) -> SourceRecord
 
 
 def survive_values(
-    entity: str, members: Sequence[SourceRecord], locked: dict[str, Any]
+    entity: str,
+    members: Sequence[SourceRecord],
+    locked: dict[str, Any],
+    *,
+    elements: Mapping[str, CompiledElement] | None = None,
 ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Golden values and their lineage from the active members and the locked values."""
     values: dict[str, str] = {}
     lineage: dict[str, dict[str, Any]] = {}
-    for attr, element in compiled_elements(entity).items():
+    if elements is None:
+        elements = compiled_elements(entity)
+    for attr, element in elements.items():
         if attr in locked:
             values[attr] = locked[attr]["value"]
             lineage[attr] = {"rule": LOCKED_RULE, "by": locked[attr].get("by", "")}
@@ -101,15 +107,3 @@ def apply_golden_values(
         golden.lineage = lineage
         changed = True
     return changed
-
-
-def recompute_golden(golden: GoldenRecord) -> bool:
-    """Recompute a golden record from its active members. Saves and returns True on change."""
-    members = list(
-        SourceRecord.objects.members_of(golden.code).select_related("system").order_by("pk")
-    )
-    values, lineage = survive_values(golden.ENTITY, members, golden.locked)
-    if not apply_golden_values(golden, values, lineage):
-        return False
-    golden.save()
-    return True

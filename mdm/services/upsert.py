@@ -1,37 +1,45 @@
 """The one write path for source records: API, bulk, import and admin all call it.
 
-standardize -> validate -> store -> link -> survive -> emit, in one transaction per record.
+standardize -> validate -> store -> link -> survive -> emit. ``upsert_source_records`` works on
+a batch (a bulk request, a chunk of an import) with set-based queries; ``upsert_source_record``
+is the same path for one record. Each record is all-or-nothing: invalid input is rejected before
+anything is written, and a batch is one transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dictionary.models import EntityChoices
-from dictionary.services import standardize_and_validate
-from mdm.models import (
-    EventKindChoices,
-    GoldenRecord,
-    GoldenStatusChoices,
-    SourceRecord,
-    SourceRecordLinkChoices,
-    SourceSystem,
-    golden_model,
-)
+from dictionary.services import StandardizedRecord, compiled_elements, standardize_and_validate
+from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.services import linking
-from mdm.services.codes import allocate_golden_code
+from mdm.services.codes import allocate_golden_codes
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
-from mdm.services.events import emit_event, golden_payload
+from mdm.services.golden import refresh_goldens
 from mdm.services.locks import lock_keys
-from mdm.services.survivorship import recompute_golden
 
 MAX_LOCAL_CODE = 100
+RECORD_FIELDS = [
+    "raw",
+    "attributes",
+    "flagged",
+    "warnings",
+    "fingerprint",
+    "golden_code",
+    "link_kind",
+    "link_score",
+    "is_active",
+    "updated_at",
+]
 
 
 @dataclass
@@ -51,12 +59,12 @@ def check_entity(entity: str) -> None:
         raise NotFound("未知实体 " + entity, "Unknown entity " + entity, code="unknown_entity")
 
 
-def check_local_code(local_code: str) -> str:
-    code = (local_code or "").strip()
-    if not code or len(code) > MAX_LOCAL_CODE or any(ch in code for ch in "\x00\r\n\t"):
+def check_local_code(local_code: Any) -> str:
+    code = str(local_code if local_code is not None else "").strip()
+    if not code or len(code) > MAX_LOCAL_CODE or any(ch in code for ch in "\x00\r\n\t/"):
         raise ServiceError(
-            f"本地编码必须为1至{MAX_LOCAL_CODE}个可见字符",
-            f"local_code must be 1 to {MAX_LOCAL_CODE} printable characters",
+            f"本地编码必须为1至{MAX_LOCAL_CODE}个可见字符且不含斜杠",
+            f"local_code must be 1 to {MAX_LOCAL_CODE} printable characters without slashes",
             code="invalid_local_code",
         )
     return code
@@ -71,52 +79,207 @@ def _source_key(system: SourceSystem, entity: str, local_code: str) -> str:
     return f"source:{system.pk}:{entity}:{local_code}"
 
 
-def create_golden(entity: str) -> GoldenRecord:
-    return golden_model(entity).objects.create(code=allocate_golden_code(entity))
+@dataclass
+class _Pending:
+    index: int
+    local_code: str
+    payload: Any
+    checked: StandardizedRecord
+    print_: str
 
 
-def _members(golden_code: str) -> list[dict[str, str]]:
-    return [
-        {"system": system, "local_code": local_code}
-        for system, local_code in SourceRecord.objects.members_of(golden_code)
-        .order_by("system__code", "local_code")
-        .values_list("system__code", "local_code")
-    ]
-
-
-def refresh_golden(golden: GoldenRecord, *, crosswalk_changed: bool, is_new: bool) -> None:
-    """Recompute a golden record from its members and write the events its change deserves."""
-    values_changed = recompute_golden(golden)
-    has_members = SourceRecord.objects.members_of(golden.code).exists()
-    if not has_members and golden.status == GoldenStatusChoices.ACTIVE:
-        golden.status = GoldenStatusChoices.RETIRED
-        golden.save()
-        emit_event(
-            entity=golden.ENTITY,
-            golden_code=golden.code,
-            kind=EventKindChoices.RETIRED,
-            payload=golden_payload(golden, []),
+def _validate(entity: str, items: Sequence[tuple[Any, Any]]) -> tuple[list, list[_Pending]]:
+    """Standardize and validate every item with one compiled dictionary; nothing is written."""
+    elements = compiled_elements(entity)
+    results: list[Any] = [None] * len(items)
+    pending: list[_Pending] = []
+    for index, (local_code, payload) in enumerate(items):
+        try:
+            code = check_local_code(local_code)
+        except ServiceError as exc:
+            results[index] = exc
+            continue
+        checked = standardize_and_validate(entity, payload, elements=elements)
+        if checked.errors:
+            results[index] = RecordRejected(checked.errors)
+            continue
+        pending.append(
+            _Pending(
+                index, code, payload, checked, fingerprint(checked.attributes, checked.flagged)
+            )
         )
-        return
-    members = _members(golden.code)
-    if is_new:
-        kind = EventKindChoices.CREATED
-    elif values_changed:
-        kind = EventKindChoices.UPDATED
-    elif crosswalk_changed:
-        kind = EventKindChoices.CROSSWALK
-    else:
-        return
-    emit_event(
-        entity=golden.ENTITY,
-        golden_code=golden.code,
-        kind=kind,
-        payload=golden_payload(golden, members),
-    )
+    return results, pending
 
 
-def _lock_golden(entity: str, code: str) -> GoldenRecord:
-    return golden_model(entity).objects.select_for_update().get(code=code)
+def _split_repeats(pending: list[_Pending]) -> list[list[_Pending]]:
+    """Runs without a repeated local code, so a batch never writes one record twice."""
+    runs: list[list[_Pending]] = [[]]
+    seen: set[str] = set()
+    for item in pending:
+        if item.local_code in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(item)
+        seen.add(item.local_code)
+    return [run for run in runs if run]
+
+
+def upsert_source_records(
+    *,
+    system: SourceSystem,
+    entity: str,
+    items: Sequence[tuple[Any, Any]],
+    actor=None,
+    reason: str = "",
+) -> list[UpsertResult | ServiceError]:
+    """Upsert a batch of ``(local_code, payload)``; a result or an error per item, in order.
+
+    1. Standardize and validate each item against the dictionary; invalid items get their
+       errors and are never written.
+    2. In one transaction: lock the records' own keys and identifier keys (concurrent writers of
+       the same thing queue up), read the stored records for update.
+    3. Same fingerprint as stored: "unchanged", nothing written (no history, no event).
+    4. Link each changed record: keep a link to a live golden record, else decide one (an
+       existing golden record, or a new one), taking the batch's earlier links into account.
+    5. Store the records (with history), recompute every golden record touched, write events.
+    """
+    check_entity(entity)
+    results, pending = _validate(entity, items)
+    for run in _split_repeats(pending):
+        for item, result in zip(run, _write_run(system, entity, run, actor, reason), strict=True):
+            results[item.index] = result
+    return results
+
+
+def _write_run(
+    system: SourceSystem, entity: str, run: list[_Pending], actor, reason: str
+) -> list[UpsertResult]:
+    model = golden_model(entity)
+    with transaction.atomic():
+        keys = [_source_key(system, entity, p.local_code) for p in run]
+        for p in run:
+            keys += linking.identity_keys(entity, p.checked.attributes, p.checked.flagged)
+        lock_keys(keys)
+        stored = {
+            r.local_code: r
+            for r in SourceRecord.objects.select_for_update().filter(
+                system=system, entity=entity, local_code__in=[p.local_code for p in run]
+            )
+        }
+        results: dict[str, UpsertResult] = {}
+        changed: list[tuple[_Pending, SourceRecord, bool]] = []
+        for p in run:
+            record = stored.get(p.local_code)
+            if record is not None and record.is_active and record.fingerprint == p.print_:
+                results[p.local_code] = UpsertResult(
+                    record.golden_code,
+                    record.link_kind,
+                    False,
+                    False,
+                    record.warnings,
+                    record.link_score,
+                )
+                continue
+            is_new = record is None
+            if is_new:
+                record = SourceRecord(system=system, entity=entity, local_code=p.local_code)
+            changed.append((p, record, is_new))
+        if not changed:
+            return [results[p.local_code] for p in run]
+
+        previous = {r.golden_code for _, r, _ in changed if r.golden_code}
+        live = {
+            g.code: g
+            for g in model.objects.select_for_update().filter(
+                code__in=previous, status=GoldenStatusChoices.ACTIVE
+            )
+        }
+        linker = linking.make_linker(entity)
+        linker.prefetch([(p.checked.attributes, p.checked.flagged) for p, _, _ in changed])
+        targets: dict[str, str] = {}  # local code -> golden code ("" while new)
+        new_for: dict[str, str] = {}  # local code -> placeholder of a new golden record
+        previous_of: dict[str, str] = {}
+        was_member: dict[str, bool] = {}
+        for p, record, _ in changed:
+            previous_of[p.local_code] = record.golden_code
+            was_member[p.local_code] = record.is_active and bool(record.golden_code)
+            if record.golden_code in live:
+                targets[p.local_code] = record.golden_code
+                linker.note_linked(p.checked.attributes, p.checked.flagged, record.golden_code)
+                continue
+            decision = linker.decide(p.checked.attributes, p.checked.flagged)
+            record.link_kind, record.link_score = decision.kind, decision.score
+            if decision.golden_code:
+                targets[p.local_code] = decision.golden_code
+            else:
+                placeholder = f"new:{p.local_code}"
+                new_for[p.local_code] = placeholder
+                targets[p.local_code] = placeholder
+            linker.note_linked(p.checked.attributes, p.checked.flagged, targets[p.local_code])
+
+        codes = dict(
+            zip(new_for.values(), allocate_golden_codes(entity, len(new_for)), strict=True)
+        )
+        now = timezone.now()
+        created_records, updated_records = [], []
+        for p, record, is_new in changed:
+            target = targets[p.local_code]
+            record.golden_code = codes.get(target, target)
+            record.raw = p.payload
+            record.attributes = p.checked.attributes
+            record.flagged = p.checked.flagged
+            record.warnings = p.checked.warnings
+            record.fingerprint = p.print_
+            record.is_active = True
+            record.updated_at = now
+            (created_records if is_new else updated_records).append(record)
+        change_reason = reason or "upsert"
+        if created_records:
+            bulk_create_with_history(
+                created_records,
+                SourceRecord,
+                default_user=actor,
+                default_change_reason=change_reason,
+            )
+        if updated_records:
+            bulk_update_with_history(
+                updated_records,
+                SourceRecord,
+                RECORD_FIELDS,
+                default_user=actor,
+                default_change_reason=change_reason,
+            )
+
+        touched = {r.golden_code for _, r, _ in changed} | {c for c in previous_of.values() if c}
+        new_codes = set(codes.values())
+        crosswalk_changed: set[str] = set()
+        for p, record, _ in changed:
+            previous_code, was_active = previous_of[p.local_code], was_member[p.local_code]
+            if previous_code != record.golden_code or not was_active:
+                crosswalk_changed.add(record.golden_code)
+                if previous_code:
+                    crosswalk_changed.add(previous_code)
+        existing = (
+            model.objects.select_for_update().filter(code__in=touched - new_codes).order_by("pk")
+        )
+        refresh_goldens(
+            entity,
+            existing=list(existing),
+            new_codes=new_codes,
+            crosswalk_changed=crosswalk_changed,
+            actor=actor,
+            reason=change_reason,
+        )
+        for p, record, is_new in changed:
+            results[p.local_code] = UpsertResult(
+                record.golden_code,
+                record.link_kind,
+                is_new,
+                True,
+                record.warnings,
+                record.link_score,
+            )
+        return [results[p.local_code] for p in run]
 
 
 def upsert_source_record(
@@ -128,86 +291,17 @@ def upsert_source_record(
     actor=None,
     reason: str = "",
 ) -> UpsertResult:
-    """Create or update one source record and its golden record.
+    """Create or update one source record and its golden record (see ``upsert_source_records``).
 
-    1. Standardize and validate against the dictionary; errors raise ``RecordRejected`` and
-       nothing is stored.
-    2. Lock the record's own key and its identifier keys (concurrent writers of the same thing
-       queue up), then read the stored record for update.
-    3. Same fingerprint as stored: answer "unchanged" and write nothing (no history, no event).
-    4. Store the record; link it (keep an existing link, else decide one); recompute the golden
-       record(s) by survivorship; write outbox events.
+    Raises ``RecordRejected`` (field errors) or ``ServiceError`` for bad input; nothing is stored.
     """
     check_entity(entity)
-    local_code = check_local_code(local_code)
-    result = standardize_and_validate(entity, payload)
-    if result.errors:
-        raise RecordRejected(result.errors)
-    print_ = fingerprint(result.attributes, result.flagged)
-    with transaction.atomic():
-        lock_keys(
-            [_source_key(system, entity, local_code)]
-            + linking.identity_keys(entity, result.attributes, result.flagged)
-        )
-        record = (
-            SourceRecord.objects.select_for_update()
-            .filter(system=system, entity=entity, local_code=local_code)
-            .first()
-        )
-        if record is not None and record.is_active and record.fingerprint == print_:
-            return UpsertResult(
-                golden_code=record.golden_code,
-                link=record.link_kind,
-                created=False,
-                changed=False,
-                warnings=record.warnings,
-                score=record.link_score,
-            )
-        created = record is None
-        if created:
-            record = SourceRecord(system=system, entity=entity, local_code=local_code)
-        record.raw = payload
-        record.attributes = result.attributes
-        record.flagged = result.flagged
-        record.warnings = result.warnings
-        record.fingerprint = print_
-        record.is_active = True
-        previous_code = record.golden_code
-        golden, is_new_golden = None, False
-        if previous_code:
-            golden = (
-                golden_model(entity)
-                .objects.select_for_update()
-                .filter(code=previous_code, status=GoldenStatusChoices.ACTIVE)
-                .first()
-            )
-        if golden is None:
-            decision = linking.decide_link(entity, result.attributes, result.flagged)
-            if decision.golden_code:
-                golden = _lock_golden(entity, decision.golden_code)
-            else:
-                golden, is_new_golden = create_golden(entity), True
-            record.golden_code = golden.code
-            record.link_kind = decision.kind
-            record.link_score = decision.score
-        record._history_user = actor
-        record._change_reason = reason or ("created" if created else "updated")
-        record.save()
-        refresh_golden(golden, crosswalk_changed=golden.code != previous_code, is_new=is_new_golden)
-        if previous_code and previous_code != golden.code:
-            old = (
-                golden_model(entity).objects.select_for_update().filter(code=previous_code).first()
-            )
-            if old is not None:
-                refresh_golden(old, crosswalk_changed=True, is_new=False)
-        return UpsertResult(
-            golden_code=golden.code,
-            link=record.link_kind,
-            created=created,
-            changed=True,
-            warnings=record.warnings,
-            score=record.link_score,
-        )
+    (result,) = upsert_source_records(
+        system=system, entity=entity, items=[(local_code, payload)], actor=actor, reason=reason
+    )
+    if isinstance(result, ServiceError):
+        raise result
+    return result
 
 
 def retire_source_record(
@@ -230,17 +324,12 @@ def retire_source_record(
         record._history_user = actor
         record._change_reason = reason or "retired by source system"
         record.save()
-        golden = (
-            golden_model(entity).objects.select_for_update().filter(code=record.golden_code).first()
+        golden = golden_model(entity).objects.select_for_update().filter(code=record.golden_code)
+        refresh_goldens(
+            entity,
+            existing=list(golden),
+            crosswalk_changed={record.golden_code},
+            actor=actor,
+            reason=record._change_reason,
         )
-        if golden is not None:
-            refresh_golden(golden, crosswalk_changed=True, is_new=False)
         return record
-
-
-__all__ = [
-    "SourceRecordLinkChoices",
-    "UpsertResult",
-    "retire_source_record",
-    "upsert_source_record",
-]

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
         try:
             report = import_rows(
-                system=source, entity=entity, rows=read_table(file), on_row=bar.update
+                system=source, entity=entity, rows=read_table(file), on_rows=bar.update
             )
         finally:
             bar.close()

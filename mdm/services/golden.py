@@ -1,0 +1,124 @@
+"""Recomputing golden records from their members and writing the events their changes deserve.
+
+Works on a set of golden codes at once (a batch of upserts, a merge, a retirement): one query
+for the members of all of them, one bulk write per kind of change, history rows included.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from dictionary.services import compiled_elements
+from mdm.models import (
+    Event,
+    EventKindChoices,
+    GoldenRecord,
+    GoldenStatusChoices,
+    SourceRecord,
+    golden_model,
+)
+from mdm.services.events import golden_payload
+from mdm.services.survivorship import apply_golden_values, survive_values
+
+GOLDEN_FIELDS = ("status", "extra", "lineage", "updated_at")
+
+
+def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
+    """Active source records of each golden code, in one query."""
+    members: dict[str, list[SourceRecord]] = defaultdict(list)
+    if codes:
+        for record in (
+            SourceRecord.objects.filter(golden_code__in=codes, is_active=True)
+            .select_related("system")
+            .order_by("pk")
+        ):
+            members[record.golden_code].append(record)
+    return members
+
+
+def _member_refs(records: Iterable[SourceRecord]) -> list[dict[str, str]]:
+    return sorted(
+        ({"system": r.system.code, "local_code": r.local_code} for r in records),
+        key=lambda m: (m["system"], m["local_code"]),
+    )
+
+
+def refresh_goldens(
+    entity: str,
+    *,
+    existing: Iterable[GoldenRecord] = (),
+    new_codes: Collection[str] = (),
+    crosswalk_changed: Collection[str] = (),
+    actor=None,
+    reason: str = "",
+) -> dict[str, GoldenRecord]:
+    """Recompute golden records from their active members; create the new ones.
+
+    1. Fetch the members of all codes in one query.
+    2. Survivorship per golden record (locked values win; see services.survivorship).
+    3. A golden record left without members is retired.
+    4. Write new records, changed records (with history) and one outbox event per change:
+       ``created``, ``updated`` (values changed), ``crosswalk`` (members changed only),
+       ``retired``.
+    """
+    model = golden_model(entity)
+    goldens = {g.code: g for g in existing}
+    created = {code: model(code=code) for code in new_codes}
+    goldens.update(created)
+    members = active_members(list(goldens))
+    elements = compiled_elements(entity)
+    now = timezone.now()
+    to_update: list[GoldenRecord] = []
+    events: list[Event] = []
+    for code, golden in goldens.items():
+        records = members.get(code, [])
+        if not records and code not in created:
+            if golden.status == GoldenStatusChoices.ACTIVE:
+                golden.status = GoldenStatusChoices.RETIRED
+                golden.updated_at = now
+                to_update.append(golden)
+                events.append(_event(golden, EventKindChoices.RETIRED, []))
+            continue
+        values, lineage = survive_values(entity, records, golden.locked, elements=elements)
+        changed = apply_golden_values(golden, values, lineage)
+        if code in created:
+            golden.created_at = golden.updated_at = now
+            events.append(_event(golden, EventKindChoices.CREATED, records))
+        elif changed:
+            golden.updated_at = now
+            to_update.append(golden)
+            events.append(_event(golden, EventKindChoices.UPDATED, records))
+        elif code in crosswalk_changed:
+            events.append(_event(golden, EventKindChoices.CROSSWALK, records))
+    if created:
+        bulk_create_with_history(
+            list(created.values()),
+            model,
+            default_user=actor,
+            default_change_reason=reason or "created",
+        )
+    if to_update:
+        fields = list(dict.fromkeys([*GOLDEN_FIELDS, *model.TYPED_ATTRIBUTES]))
+        bulk_update_with_history(
+            to_update,
+            model,
+            fields,
+            default_user=actor,
+            default_change_reason=reason or "recomputed",
+        )
+    if events:
+        Event.objects.bulk_create(events)
+    return goldens
+
+
+def _event(golden: GoldenRecord, kind: str, records: Iterable[SourceRecord]) -> Event:
+    return Event(
+        entity=golden.ENTITY,
+        golden_code=golden.code,
+        kind=kind,
+        payload=golden_payload(golden, _member_refs(records)),
+    )
