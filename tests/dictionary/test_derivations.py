@@ -52,8 +52,12 @@ def test_resident_id_facts() -> None:
 
 
 def test_resident_id_with_unknown_or_abolished_region_gives_the_birth_date_only() -> None:
-    assert derive_from_resident_id(with_ric_check("11010319800101001")) == {"birth_date": "1980-01-01"}
-    assert derive_from_resident_id(with_ric_check("11019919800101001")) == {"birth_date": "1980-01-01"}
+    assert derive_from_resident_id(with_ric_check("11010319800101001")) == {
+        "birth_date": "1980-01-01"
+    }
+    assert derive_from_resident_id(with_ric_check("11019919800101001")) == {
+        "birth_date": "1980-01-01"
+    }
 
 
 def test_invalid_resident_id_gives_nothing() -> None:
@@ -94,7 +98,9 @@ def test_load_regions() -> None:
     assert all(len(r.code) == 6 and r.code.isdigit() for r in regions)
     assert all("[" not in r.name and "]" not in r.name for r in regions)
     assert [r.code for r in regions] == sorted(r.code for r in regions)
-    assert len({r.province for r in regions}) == 34  # provinces, municipalities, regions, HK, Macao, Taiwan
+    assert (
+        len({r.province for r in regions}) == 34
+    )  # provinces, municipalities, regions, HK, Macao, Taiwan
     # Each call returns a fresh list over the same cached table.
     regions.clear()
     assert len(load_regions()) > 3000

@@ -101,7 +101,9 @@ def test_date_iso(value: str, expected: str) -> None:
     assert run("date_iso", value) == expected
 
 
-@pytest.mark.parametrize("value", ["2025-02-30", "2025-13-01", "2023-02-29", "2025-1/3", "3 Jan 2025", ""])
+@pytest.mark.parametrize(
+    "value", ["2025-02-30", "2025-13-01", "2023-02-29", "2025-1/3", "3 Jan 2025", ""]
+)
 def test_date_iso_leaves_invalid_unchanged(value: str) -> None:
     assert run("date_iso", value) == value
 

@@ -79,7 +79,10 @@ def test_problem_renders_both_languages() -> None:
         "值 箱子 不在值域 unit_of_measure 中",
         "Value 箱子 is not in the value domain unit_of_measure",
     )
-    assert found.message == "值 箱子 不在值域 unit_of_measure 中 / Value 箱子 is not in the value domain unit_of_measure"
+    assert (
+        found.message
+        == "值 箱子 不在值域 unit_of_measure 中 / Value 箱子 is not in the value domain unit_of_measure"
+    )
     assert problem("required").message == "必填项缺失 / This field is required"
 
 
@@ -293,8 +296,13 @@ def test_email_invalid(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("100080", None), ("10008", "invalid_postal_code"), ("1000800", "invalid_postal_code"),
-     ("10008A", "invalid_postal_code"), ("１０００８０", "invalid_postal_code")],
+    [
+        ("100080", None),
+        ("10008", "invalid_postal_code"),
+        ("1000800", "invalid_postal_code"),
+        ("10008A", "invalid_postal_code"),
+        ("１０００８０", "invalid_postal_code"),
+    ],
 )
 def test_postal_code(value: str, code: str | None) -> None:
     assert check("postal_code", value) == code
@@ -362,7 +370,11 @@ def test_range(value: str, params: dict, code: str | None) -> None:
 
 def test_range_message() -> None:
     found = VALIDATORS["range"]("4000", {"min": 0, "max": 3650})
-    assert found == Problem("out_of_range", "值 4000 超出允许范围（0 – 3650）", "4000 is outside the allowed range (0 – 3650)")
+    assert found == Problem(
+        "out_of_range",
+        "值 4000 超出允许范围（0 – 3650）",
+        "4000 is outside the allowed range (0 – 3650)",
+    )
     found = VALIDATORS["range"]("-1", {"min": 0})
     assert found is not None and found.message_en == "-1 is outside the allowed range (≥ 0)"
 
@@ -452,11 +464,17 @@ def test_date_not_in_future_uses_china_today() -> None:
 def test_check_params() -> None:
     assert validators.check_params("regex", {"pattern": "[0-9]{6}"}) == []
     assert validators.check_params("regex", {}) == ["'pattern' is required and must be a string"]
-    assert validators.check_params("regex", {"pattern": "("})[0].startswith("'pattern' is not a valid regular expression")
+    assert validators.check_params("regex", {"pattern": "("})[0].startswith(
+        "'pattern' is not a valid regular expression"
+    )
     assert validators.check_params("range", {"min": 0, "max": "3650"}) == []
     assert validators.check_params("range", {"min": True}) == ["'min' must be a number"]
-    assert validators.check_params("date", {"min": "1900-13-01"}) == ["'min' must be an ISO date YYYY-MM-DD"]
-    assert validators.check_params("decimal", {"precision": 2, "scale": 3}) == ["'scale' must not exceed 'precision'"]
+    assert validators.check_params("date", {"min": "1900-13-01"}) == [
+        "'min' must be an ISO date YYYY-MM-DD"
+    ]
+    assert validators.check_params("decimal", {"precision": 2, "scale": 3}) == [
+        "'scale' must not exceed 'precision'"
+    ]
     assert validators.check_params("uscc", {"strict": True}) == ["unknown parameter 'strict'"]
     assert validators.check_params("nope", {}) == ["unknown validator 'nope'"]
     assert set(validators._PARAMS) == set(VALIDATORS)

@@ -1,0 +1,63 @@
+"""JSON Schema of each entity's record, built from the dictionary, for the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dictionary.models import CodeValue, DataElementDataTypeChoices, ElementBinding
+
+#: Value domains larger than this are described, not enumerated (regions: thousands of codes).
+MAX_ENUM = 100
+
+# Source systems send numbers and booleans as JSON values or as text; both are accepted.
+_TYPES = {
+    DataElementDataTypeChoices.INTEGER: {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    DataElementDataTypeChoices.DECIMAL: {"anyOf": [{"type": "number"}, {"type": "string"}]},
+    DataElementDataTypeChoices.DATE: {"type": "string", "format": "date"},
+    DataElementDataTypeChoices.BOOLEAN: {"anyOf": [{"type": "boolean"}, {"type": "string"}]},
+}
+_FORMATS = {"email": "email", "cn_phone": "phone", "cn_mobile": "phone"}
+
+
+def entity_record_schema(entity: str) -> dict[str, Any]:
+    """An object schema whose properties are the entity's elements, with dictionary metadata."""
+    bindings = list(
+        ElementBinding.objects.filter(entity=entity)
+        .select_related("element", "element__value_domain")
+        .order_by("position")
+    )
+    domains = {b.element.value_domain_id for b in bindings if b.element.value_domain_id}
+    codes: dict[int, list[str]] = {}
+    for domain_id, code in CodeValue.objects.filter(
+        domain_id__in=domains, is_active=True
+    ).values_list("domain_id", "code"):
+        codes.setdefault(domain_id, []).append(code)
+    properties: dict[str, Any] = {}
+    for binding in bindings:
+        e = binding.element
+        prop: dict[str, Any] = dict(_TYPES.get(e.data_type, {"type": "string"}))
+        if e.validator in _FORMATS:
+            prop["format"] = _FORMATS[e.validator]
+        if e.max_length and prop.get("type") == "string":
+            prop["maxLength"] = e.max_length
+        description = f"{e.name_zh} {e.name_en}: {e.definition_zh} / {e.definition_en}"
+        if e.value_domain_id:
+            values = codes.get(e.value_domain_id, [])
+            if len(values) <= MAX_ENUM:
+                description += f" Codes (synonyms accepted): {', '.join(values)}."
+            else:
+                description += f" Value domain `{e.value_domain.code}` ({len(values)} codes)."
+        if e.validator:
+            description += f" Validator: {e.validator}; on invalid: {e.on_invalid}."
+        prop["description"] = description
+        if e.example:
+            prop["example"] = e.example
+        if e.status == "deprecated":
+            prop["deprecated"] = True
+        properties[e.code] = prop
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": [b.element.code for b in bindings if b.required],
+    }

@@ -1,0 +1,167 @@
+"""The steward's admin: search by any code, members and lineage on one page, history, languages."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from dictionary.models import DataElement
+from mdm.models import Customer, SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def steward_browser() -> Client:
+    user = get_user_model().objects.create_user(
+        "wang.fang", password="correct horse battery", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="data_steward"))
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def admin_browser() -> Client:
+    user = get_user_model().objects.create_superuser("root", password="correct horse battery")
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+@pytest.fixture
+def huaxin(erp, crm):
+    code = erp.put(
+        "customers", "SD01-000123", {"name": "北京华信科技有限公司", "customer_type": "org"}
+    ).json()["golden_code"]
+    crm.put("customers", "BJ-B-00042", {"name": "上海浦江物流有限公司", "customer_type": "org"})
+    return code
+
+
+def test_admin_speaks_simplified_chinese_by_default(steward_browser):
+    page = steward_browser.get("/admin/")
+
+    assert page.status_code == 200
+    assert "主数据管理中心" in page.content.decode()
+    assert 'lang="zh-hans"' in page.content.decode()
+
+
+def test_admin_is_available_in_english(steward_browser):
+    page = steward_browser.get("/admin/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert 'lang="en"' in page.content.decode()
+
+
+def test_steward_finds_a_golden_record_by_a_systems_local_code(steward_browser, huaxin):
+    page = steward_browser.get("/admin/mdm/customer/", {"q": "SD01-000123"})
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert huaxin in content
+    assert "上海浦江物流有限公司" not in content
+
+
+def test_steward_finds_a_golden_record_by_its_code_and_name(steward_browser, huaxin):
+    by_code = steward_browser.get("/admin/mdm/customer/", {"q": huaxin}).content.decode()
+    by_name = steward_browser.get("/admin/mdm/customer/", {"q": "华信"}).content.decode()
+
+    assert huaxin in by_code and huaxin in by_name
+
+
+def test_golden_record_page_shows_members_and_lineage(steward_browser, huaxin):
+    pk = Customer.objects.get(code=huaxin).pk
+
+    content = steward_browser.get(f"/admin/mdm/customer/{pk}/change/").content.decode()
+
+    assert "SD01-000123" in content
+    assert "source_priority" in content
+
+
+def test_history_page_shows_who_changed_a_source_record(steward_browser, erp, huaxin):
+    erp.put(
+        "customers", "SD01-000123", {"name": "北京华信科技股份有限公司", "customer_type": "org"}
+    )
+    pk = SourceRecord.objects.get(local_code="SD01-000123").pk
+
+    content = steward_browser.get(f"/admin/mdm/sourcerecord/{pk}/history/").content.decode()
+
+    assert "system-erp" in content
+
+
+def test_steward_edits_a_source_record_through_the_write_path(admin_browser, huaxin):
+    record = SourceRecord.objects.get(local_code="SD01-000123")
+
+    response = admin_browser.post(
+        f"/admin/mdm/sourcerecord/{record.pk}/change/",
+        {
+            "payload": '{"name": "北京華信科技有限公司", "customer_type": "org", "phone": "010-62345678"}'
+        },
+    )
+
+    record.refresh_from_db()
+    assert response.status_code == 302
+    assert record.attributes["phone"] == "+861062345678"
+    assert record.attributes["name"] == "北京华信科技有限公司"
+    assert Customer.objects.get(code=huaxin).phone == "+861062345678"
+    assert record.history.first().history_user.username == "root"
+
+
+def test_admin_edit_with_invalid_data_shows_the_dictionary_errors_and_stores_nothing(
+    admin_browser, huaxin
+):
+    record = SourceRecord.objects.get(local_code="SD01-000123")
+
+    response = admin_browser.post(
+        f"/admin/mdm/sourcerecord/{record.pk}/change/",
+        {"payload": '{"name": "华信", "customer_type": "alien"}'},
+    )
+
+    record.refresh_from_db()
+    assert response.status_code == 200
+    assert "not_in_domain" in response.content.decode() or "不在值域" in response.content.decode()
+    assert record.attributes["customer_type"] == "org"
+
+
+def test_editing_an_element_makes_a_new_version_with_history(admin_browser):
+    element = DataElement.objects.get(code="email")
+    form = {
+        f.name: getattr(element, f.attname)
+        for f in DataElement._meta.fields
+        if f.name
+        not in ("id", "version", "updated_at", "value_domain", "validator_params", "standardizers")
+    }
+    form.update(
+        {
+            "value_domain": "",
+            "validator_params": "{}",
+            "standardizers": '["nfkc", "lower"]',
+            "definition_en": element.definition_en + " Edited.",
+            "bindings-TOTAL_FORMS": "0",
+            "bindings-INITIAL_FORMS": "0",
+        }
+    )
+    form = {k: ("" if v is None else v) for k, v in form.items()}
+
+    response = admin_browser.post(f"/admin/dictionary/dataelement/{element.pk}/change/", form)
+
+    element.refresh_from_db()
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert element.version == 2
+    assert element.definition_en.endswith(" Edited.")
+    history = admin_browser.get(
+        f"/admin/dictionary/dataelement/{element.pk}/history/"
+    ).content.decode()
+    assert "definition_en" in history or "英文定义" in history
+
+
+def test_viewer_cannot_change_golden_records_in_admin(db):
+    user = get_user_model().objects.create_user("viewer", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="data_viewer"))
+    browser = Client()
+    browser.force_login(user)
+
+    assert browser.get("/admin/mdm/customer/").status_code == 200
+    assert browser.get("/admin/dictionary/dataelement/add/").status_code == 403
