@@ -1,1 +1,106 @@
-"""Matching models (block keys, rules, candidates) arrive with the matching engine."""
+"""Matching state in the database: rules stewards edit, the block-key index, candidate pairs.
+
+The scoring itself is pure Python (``matching.engine``); these tables feed it and record what it
+decided, so that every decision is explainable and a rejected pair is never proposed again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from dictionary.models import EntityChoices
+
+
+class MatchRuleConfig(models.Model):
+    """The match rule of one entity: field weights, hard rules and the two thresholds.
+
+    ``config`` is ``matching.rules.rule_to_dict`` of a ``MatchRule``; the defaults come from
+    ``fixtures/match_rules.json`` and a steward may edit them in admin.
+    """
+
+    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices, unique=True)
+    auto_threshold = models.FloatField(_("自动合并阈值 auto-link threshold"))
+    review_threshold = models.FloatField(_("人工审核阈值 review threshold"))
+    config = models.JSONField(_("规则配置 rule configuration"))
+    is_active = models.BooleanField(_("启用 active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("匹配规则 match rule")
+        verbose_name_plural = _("匹配规则 match rules")
+        ordering = ["entity"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} ({self.review_threshold:.2f} / {self.auto_threshold:.2f})"
+
+
+class BlockKey(models.Model):
+    """One blocking key of one active source record: the candidate index."""
+
+    entity = models.CharField(max_length=20, choices=EntityChoices)
+    key = models.CharField(max_length=120)
+    record = models.ForeignKey(
+        "mdm.SourceRecord", on_delete=models.CASCADE, related_name="block_keys"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "key"], name="blockkey_entity_key_idx")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class MatchCandidateStatusChoices(models.TextChoices):
+    PENDING = "pending", _("待审核 pending")
+    ACCEPTED = "accepted", _("已接受 accepted")
+    REJECTED = "rejected", _("已拒绝 rejected")
+
+
+class MatchCandidate(models.Model):
+    """A pair of source records the engine could not decide alone, or a steward decided.
+
+    ``left`` always has the lower id, so a pair has one row. ``explanation`` holds the per-field
+    evidence a steward reads; a ``rejected`` pair is never proposed or auto-linked again.
+    """
+
+    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    left = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("得分 score"))
+    explanation = models.JSONField(_("评分说明 explanation"), default=list)
+    status = models.CharField(
+        _("状态 status"),
+        max_length=10,
+        choices=MatchCandidateStatusChoices,
+        default=MatchCandidateStatusChoices.PENDING,
+    )
+    origin = models.CharField(_("来源 origin"), max_length=20, default="realtime")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("决定时间 decided"), null=True, blank=True)
+    reason = models.CharField(_("理由 reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("匹配候选 match candidate")
+        verbose_name_plural = _("匹配候选 match candidates")
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["left", "right"], name="matchcandidate_unique_pair"),
+            models.CheckConstraint(
+                condition=models.Q(left__lt=models.F("right")), name="matchcandidate_ordered_pair"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["entity", "status", "-score"], name="matchcandidate_queue_idx"),
+            models.Index(fields=["right"], name="matchcandidate_right_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.left_id}~{self.right_id} {self.score:.3f} {self.status}"

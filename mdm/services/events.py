@@ -24,3 +24,12 @@ def golden_payload(
 
 def emit_event(*, entity: str, golden_code: str, kind: str, payload: dict[str, Any]) -> Event:
     return Event.objects.create(entity=entity, golden_code=golden_code, kind=kind, payload=payload)
+
+
+def write_events(events: list[Event]) -> None:
+    """Write a batch of outbox events in the current transaction, in list order.
+
+    Every writer of events goes through here, so the feed's ordering guarantee lives in one place.
+    """
+    if events:
+        Event.objects.bulk_create(events)

@@ -21,7 +21,7 @@ from mdm.models import (
     SourceRecord,
     golden_model,
 )
-from mdm.services.events import golden_payload
+from mdm.services.events import golden_payload, write_events
 from mdm.services.survivorship import apply_golden_values, survive_values
 
 GOLDEN_FIELDS = ("status", "extra", "lineage", "updated_at")
@@ -111,7 +111,7 @@ def refresh_goldens(
             default_change_reason=reason or "recomputed",
         )
     if events:
-        Event.objects.bulk_create(events)
+        write_events(events)
     return goldens
 
 

@@ -20,12 +20,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from dictionary.models import EntityChoices
 from dictionary.services import StandardizedRecord, compiled_elements, standardize_and_validate
+from matching.models import BlockKey
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
-from mdm.services import linking
 from mdm.services.codes import allocate_golden_codes
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
 from mdm.services.golden import refresh_goldens
 from mdm.services.locks import lock_keys
+from mdm.services.matching import MatchingLinker
 
 MAX_LOCAL_CODE = 100
 RECORD_FIELDS = [
@@ -155,11 +156,11 @@ def _write_run(
     system: SourceSystem, entity: str, run: list[_Pending], actor, reason: str
 ) -> list[UpsertResult]:
     model = golden_model(entity)
+    linker = MatchingLinker(entity)
+    linker.prepare_batch([(p.local_code, p.checked.attributes, p.checked.flagged) for p in run])
     with transaction.atomic():
         keys = [_source_key(system, entity, p.local_code) for p in run]
-        for p in run:
-            keys += linking.identity_keys(entity, p.checked.attributes, p.checked.flagged)
-        lock_keys(keys)
+        lock_keys(keys + linker.lock_keys())
         stored = {
             r.local_code: r
             for r in SourceRecord.objects.select_for_update().filter(
@@ -187,47 +188,45 @@ def _write_run(
         if not changed:
             return [results[p.local_code] for p in run]
 
-        previous = {r.golden_code for _, r, _ in changed if r.golden_code}
-        live = {
-            g.code: g
-            for g in model.objects.select_for_update().filter(
-                code__in=previous, status=GoldenStatusChoices.ACTIVE
-            )
-        }
-        linker = linking.make_linker(entity)
-        linker.prefetch([(p.checked.attributes, p.checked.flagged) for p, _, _ in changed])
-        targets: dict[str, str] = {}  # local code -> golden code ("" while new)
-        new_for: dict[str, str] = {}  # local code -> placeholder of a new golden record
-        previous_of: dict[str, str] = {}
-        was_member: dict[str, bool] = {}
+        previous_of = {p.local_code: r.golden_code for p, r, _ in changed}
+        was_member = {p.local_code: r.is_active and bool(r.golden_code) for p, r, _ in changed}
+        live = set(
+            model.objects.filter(
+                code__in={c for c in previous_of.values() if c}, status=GoldenStatusChoices.ACTIVE
+            ).values_list("code", flat=True)
+        )
         for p, record, _ in changed:
-            previous_of[p.local_code] = record.golden_code
-            was_member[p.local_code] = record.is_active and bool(record.golden_code)
-            if record.golden_code in live:
+            record.attributes, record.flagged = p.checked.attributes, p.checked.flagged
+        linker.prefetch([r for _, r, _ in changed])
+        targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
+        new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record
+        for p, record, _ in changed:
+            if record.golden_code in live and was_member[p.local_code]:
+                # A record keeps its golden record when it changes: relinking is the batch
+                # match's and the steward's decision, never a side effect of an update.
                 targets[p.local_code] = record.golden_code
-                linker.note_linked(p.checked.attributes, p.checked.flagged, record.golden_code)
+                linker.note_linked(record, record.golden_code)
                 continue
-            decision = linker.decide(p.checked.attributes, p.checked.flagged)
+            decision = linker.decide(record)
             record.link_kind, record.link_score = decision.kind, decision.score
             if decision.golden_code:
                 targets[p.local_code] = decision.golden_code
             else:
-                placeholder = f"new:{p.local_code}"
-                new_for[p.local_code] = placeholder
-                targets[p.local_code] = placeholder
-            linker.note_linked(p.checked.attributes, p.checked.flagged, targets[p.local_code])
+                new_for[p.local_code] = targets[p.local_code] = f"new:{p.local_code}"
+            linker.note_linked(record, targets[p.local_code])
+            linker.note_review(record, decision)
 
         codes = dict(
             zip(new_for.values(), allocate_golden_codes(entity, len(new_for)), strict=True)
         )
+        for placeholder, code in codes.items():
+            linker.resolve_golden(placeholder, code)
         now = timezone.now()
         created_records, updated_records = [], []
         for p, record, is_new in changed:
             target = targets[p.local_code]
             record.golden_code = codes.get(target, target)
             record.raw = p.payload
-            record.attributes = p.checked.attributes
-            record.flagged = p.checked.flagged
             record.warnings = p.checked.warnings
             record.fingerprint = p.print_
             record.is_active = True
@@ -249,13 +248,14 @@ def _write_run(
                 default_user=actor,
                 default_change_reason=change_reason,
             )
+        linker.after_save([r for _, r, _ in changed])
 
         touched = {r.golden_code for _, r, _ in changed} | {c for c in previous_of.values() if c}
         new_codes = set(codes.values())
         crosswalk_changed: set[str] = set()
         for p, record, _ in changed:
-            previous_code, was_active = previous_of[p.local_code], was_member[p.local_code]
-            if previous_code != record.golden_code or not was_active:
+            previous_code = previous_of[p.local_code]
+            if previous_code != record.golden_code or not was_member[p.local_code]:
                 crosswalk_changed.add(record.golden_code)
                 if previous_code:
                     crosswalk_changed.add(previous_code)
@@ -321,6 +321,7 @@ def retire_source_record(
         if not record.is_active:
             return record
         record.is_active = False
+        BlockKey.objects.filter(record=record).delete()
         record._history_user = actor
         record._change_reason = reason or "retired by source system"
         record.save()

@@ -1,0 +1,135 @@
+"""Merging golden records: the survivor keeps its code, the others resolve to it.
+
+Used by the batch match (many clusters at once) and by stewards (one pair at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from mdm.models import Event, EventKindChoices, GoldenStatusChoices, SourceRecord, golden_model
+from mdm.services.errors import Conflict, NotFound
+from mdm.services.events import golden_payload, write_events
+from mdm.services.golden import refresh_goldens
+
+
+def merge_clusters(
+    *,
+    entity: str,
+    clusters: Sequence[Sequence[str]],
+    actor=None,
+    reason: str = "",
+    link_kind: str | None = None,
+) -> int:
+    """Merge each cluster of golden codes into its first code; returns the codes merged away.
+
+    1. Lock every golden record involved (primary-key order); all must be active.
+    2. Move the merged records' members to their survivor (a history row per member;
+       ``link_kind`` set when given, e.g. ``steward``); carry over steward locks the survivor
+       does not have.
+    3. Mark the merged records ``merged`` with ``merged_into``: their codes keep resolving.
+    4. Recompute the survivors; write a ``merged`` event per merged code and the survivors'
+       ``updated`` / ``crosswalk`` events. One transaction for all clusters.
+    """
+    survivor_of = {code: c[0] for c in clusters for code in c[1:] if code != c[0]}
+    if not survivor_of:
+        return 0
+    model = golden_model(entity)
+    reason = reason or "merge"
+    involved = set(survivor_of) | set(survivor_of.values())
+    with transaction.atomic():
+        rows = {
+            g.code: g
+            for g in model.objects.select_for_update().filter(code__in=involved).order_by("pk")
+        }
+        missing = sorted(involved - set(rows))
+        if missing:
+            raise NotFound(f"全局编码不存在 {missing}", f"Golden codes not found: {missing}")
+        inactive = sorted(c for c in involved if rows[c].status != GoldenStatusChoices.ACTIVE)
+        if inactive:
+            raise Conflict(
+                f"只能合并有效的黄金记录 {inactive}",
+                f"Only active golden records can be merged: {inactive}",
+                code="not_active",
+            )
+        now = timezone.now()
+        members = list(
+            SourceRecord.objects.select_for_update()
+            .filter(golden_code__in=survivor_of)
+            .order_by("pk")
+        )
+        for record in members:
+            record.golden_code = survivor_of[record.golden_code]
+            if link_kind and record.is_active:
+                record.link_kind = link_kind
+            record.updated_at = now
+        if members:
+            bulk_update_with_history(
+                members,
+                SourceRecord,
+                ["golden_code", "link_kind", "updated_at"],
+                default_user=actor,
+                default_change_reason=reason,
+            )
+        merged, survivors = [], {}
+        for code, survivor_code in survivor_of.items():
+            other, survivor = rows[code], rows[survivor_code]
+            for attr, lock in other.locked.items():
+                survivor.locked.setdefault(attr, lock)
+            other.status = GoldenStatusChoices.MERGED
+            other.merged_into = survivor
+            other.updated_at = now
+            merged.append(other)
+            survivors[survivor_code] = survivor
+        bulk_update_with_history(
+            merged,
+            model,
+            ["status", "merged_into", "updated_at"],
+            default_user=actor,
+            default_change_reason=reason,
+        )
+        for survivor in survivors.values():
+            if survivor.locked:
+                survivor.save(update_fields=["locked"])
+        write_events(
+            [
+                Event(
+                    entity=entity,
+                    golden_code=other.code,
+                    kind=EventKindChoices.MERGED,
+                    payload=golden_payload(other) | {"merged_into": other.merged_into.code},
+                )
+                for other in merged
+            ]
+        )
+        refresh_goldens(
+            entity,
+            existing=list(survivors.values()),
+            crosswalk_changed=set(survivors),
+            actor=actor,
+            reason=reason,
+        )
+        return len(merged)
+
+
+def merge_golden_records(
+    *,
+    entity: str,
+    survivor_code: str,
+    other_codes: Sequence[str],
+    actor=None,
+    reason: str = "",
+    link_kind: str | None = None,
+) -> int:
+    """Merge ``other_codes`` into ``survivor_code`` (see ``merge_clusters``)."""
+    return merge_clusters(
+        entity=entity,
+        clusters=[[survivor_code, *other_codes]],
+        actor=actor,
+        reason=reason,
+        link_kind=link_kind,
+    )

@@ -1,0 +1,186 @@
+"""`manage.py match`: batch scoring, clustering with conflict checks, merging, idempotence."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from stdnum.cn import uscc
+
+from matching.models import MatchCandidate, MatchRuleConfig
+from matching.rules import DEFAULT_RULES, rule_to_dict
+from mdm.models import Customer, Event, SourceRecord
+from mdm.services.batch_match import run_batch_match
+
+pytestmark = pytest.mark.django_db
+
+
+def cc(body: str) -> str:
+    return body + uscc.calc_check_digit(body)
+
+
+def set_thresholds(auto: float, review: float = 0.5) -> None:
+    rule = DEFAULT_RULES["customers"]
+    MatchRuleConfig.objects.update_or_create(
+        entity="customers",
+        defaults={"auto_threshold": auto, "review_threshold": review, "config": rule_to_dict(rule)},
+    )
+
+
+@pytest.fixture
+def unmatched(erp, crm, shop):
+    """Three systems' versions of one company, stored while auto-linking was switched off."""
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    erp.put(
+        "customers",
+        "SD01-1",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    crm.put(
+        "customers",
+        "BJ-B-1",
+        {"name": "华信科技（北京）有限公司", "customer_type": "org", "phone": "(010)62345678"},
+    )
+    shop.put(
+        "customers",
+        "WEB1",
+        {
+            "name": "Beijing Huaxin Technology Co., Ltd.",
+            "customer_type": "org",
+            "phone": "+86 10 62345678",
+        },
+    )
+    erp.put(
+        "customers",
+        "SD01-2",
+        {"name": "广州华信科技有限公司", "customer_type": "org", "phone": "020-87654321"},
+    )
+    assert Customer.objects.filter(status="active").count() == 4
+    set_thresholds(auto=0.99)
+
+
+def test_match_merges_the_duplicates_into_the_oldest_golden_record(unmatched):
+    oldest = SourceRecord.objects.get(local_code="SD01-1").golden_code
+    merged_codes = {SourceRecord.objects.get(local_code=c).golden_code for c in ("BJ-B-1", "WEB1")}
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 2
+    assert report.clusters_merged == 1
+    assert set(
+        SourceRecord.objects.filter(local_code__in=["SD01-1", "BJ-B-1", "WEB1"]).values_list(
+            "golden_code", flat=True
+        )
+    ) == {oldest}
+    assert SourceRecord.objects.get(local_code="SD01-2").golden_code != oldest
+    for code in merged_codes:
+        merged = Customer.objects.get(code=code)
+        assert (merged.status, merged.merged_into.code) == ("merged", oldest)
+    assert Event.objects.filter(kind="merged").count() == 2
+
+
+def test_merged_codes_keep_resolving_through_the_api(unmatched, erp):
+    old = SourceRecord.objects.get(local_code="WEB1").golden_code
+    run_batch_match(entity="customers")
+
+    body = erp.client.get(f"/api/v1/golden/customers/{old}").json()
+
+    assert body["merged_into"] == SourceRecord.objects.get(local_code="SD01-1").golden_code
+    assert len(body["members"]) == 3
+
+
+def test_running_match_twice_changes_nothing_the_second_time(unmatched):
+    run_batch_match(entity="customers")
+    events, candidates = Event.objects.count(), MatchCandidate.objects.count()
+    history = SourceRecord.history.count() + Customer.history.count()
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 0
+    assert Event.objects.count() == events
+    assert MatchCandidate.objects.count() == candidates
+    assert SourceRecord.history.count() + Customer.history.count() == history
+
+
+def test_a_cluster_never_holds_two_different_valid_credit_codes(erp, crm, shop):
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    erp.put(
+        "customers",
+        "A",
+        {
+            "name": "北京华信科技有限公司",
+            "customer_type": "org",
+            "phone": "010-62345678",
+            "credit_code": cc("91110108MA01ABCD2"),
+        },
+    )
+    # Bridges A and C by name and phone, with no credit code of its own.
+    crm.put(
+        "customers",
+        "B",
+        {"name": "华信科技(北京)有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    shop.put(
+        "customers",
+        "C",
+        {
+            "name": "北京华信科技有限公司",
+            "customer_type": "org",
+            "phone": "010-62345678",
+            "credit_code": cc("91110108MA01ABCE2"),
+        },
+    )
+    set_thresholds(auto=0.99)
+
+    report = run_batch_match(entity="customers")
+
+    codes = {lc: SourceRecord.objects.get(local_code=lc).golden_code for lc in "ABC"}
+    assert codes["A"] != codes["C"]
+    assert report.vetoed >= 1
+    assert (
+        len({c.credit_code for c in Customer.objects.filter(status="active") if c.credit_code}) == 2
+    )
+
+
+def test_a_rejected_pair_is_not_merged_by_the_batch(unmatched):
+    a = SourceRecord.objects.get(local_code="SD01-1")
+    b = SourceRecord.objects.get(local_code="BJ-B-1")
+    c = SourceRecord.objects.get(local_code="WEB1")
+    for left, right in ((a, b), (a, c), (b, c)):
+        MatchCandidate.objects.update_or_create(
+            left_id=min(left.pk, right.pk),
+            right_id=max(left.pk, right.pk),
+            defaults={"entity": "customers", "score": 0.9, "status": "rejected"},
+        )
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 0
+    assert len({a.golden_code, b.golden_code, c.golden_code}) == 3
+
+
+def test_uncertain_pairs_are_queued_for_review(erp, crm):
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    erp.put(
+        "customers",
+        "A",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    crm.put("customers", "B", {"name": "华信科技", "customer_type": "org"})
+    set_thresholds(auto=0.99)
+
+    report = run_batch_match(entity="customers")
+
+    assert report.review_candidates == 1
+    candidate = MatchCandidate.objects.get()
+    assert (candidate.status, candidate.origin) == ("pending", "batch")
+
+
+def test_match_command_prints_counts_and_timings(unmatched):
+    out = io.StringIO()
+
+    call_command("match", entity="customers", no_progress=True, stdout=out)
+
+    assert "golden_merged=2" in out.getvalue()
+    assert "total=" in out.getvalue()

@@ -1,0 +1,190 @@
+"""Real-time matching on every upsert: fuzzy links, reviews, vetoes, and steward rejections."""
+
+from __future__ import annotations
+
+import pytest
+from stdnum.cn import uscc
+
+from matching.models import BlockKey, MatchCandidate
+from mdm.models import Customer, SourceRecord
+from mdm.services.upsert import upsert_source_records
+
+pytestmark = pytest.mark.django_db
+
+HUAXIN = {
+    "name": "北京华信科技有限公司",
+    "customer_type": "org",
+    "phone": "010-62345678",
+    "address": "北京市海淀区中关村大街27号",
+}
+
+
+def cc(body: str) -> str:
+    return body + uscc.calc_check_digit(body)
+
+
+@pytest.fixture
+def huaxin(erp) -> str:
+    return erp.put("customers", "SD01-000123", HUAXIN).json()["golden_code"]
+
+
+def test_the_same_company_written_differently_links_automatically(huaxin, crm):
+    response = crm.put(
+        "customers",
+        "BJ-B-00042",
+        {"name": "华信科技（北京）有限公司", "customer_type": "B", "phone": "(010)6234 5678"},
+    )
+
+    body = response.json()
+    assert body["golden_code"] == huaxin
+    assert body["link"] == "auto"
+    assert body["score"] >= 0.99
+
+
+def test_an_english_name_meets_its_chinese_name(huaxin, shop):
+    response = shop.put(
+        "customers",
+        "WEB0001",
+        {
+            "name": "Beijing Huaxin Technology Co., Ltd.",
+            "customer_type": "org",
+            "phone": "+86 10 6234 5678",
+        },
+    )
+
+    assert response.json()["golden_code"] == huaxin
+    assert response.json()["link"] == "auto"
+
+
+def test_a_homophone_typo_links_when_the_address_agrees(huaxin, crm):
+    response = crm.put(
+        "customers",
+        "BJ-B-7",
+        {
+            "name": "北京华鑫科技有限公司",
+            "customer_type": "org",
+            "address": "北京市海淀区中关村大街27号",
+        },
+    )
+
+    assert response.json()["golden_code"] == huaxin
+
+
+def test_the_same_name_in_another_city_is_another_company(huaxin, crm):
+    response = crm.put(
+        "customers",
+        "GZ-B-1",
+        {"name": "广州华信科技有限公司", "customer_type": "org", "phone": "020-87654321"},
+    )
+
+    assert response.json()["golden_code"] != huaxin
+    assert response.json()["link"] == "new"
+    assert MatchCandidate.objects.count() == 0
+
+
+def test_a_branch_never_links_to_its_head_office(huaxin, crm):
+    response = crm.put(
+        "customers",
+        "SH-B-1",
+        {"name": "北京华信科技有限公司上海分公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+
+    assert response.json()["golden_code"] != huaxin
+    assert response.json()["link"] == "new"
+
+
+def test_two_different_valid_credit_codes_are_never_the_same_company(erp, crm):
+    first = erp.put("customers", "A", dict(HUAXIN, credit_code=cc("91110108MA01ABCD2"))).json()[
+        "golden_code"
+    ]
+
+    second = crm.put("customers", "B", dict(HUAXIN, credit_code=cc("91110108MA01ABCE2"))).json()
+
+    assert second["golden_code"] != first
+    assert second["link"] == "new"
+
+
+def test_the_same_valid_credit_code_links_whatever_the_name(erp, crm):
+    first = erp.put("customers", "A", dict(HUAXIN, credit_code=cc("91110108MA01ABCD2"))).json()[
+        "golden_code"
+    ]
+
+    second = crm.put(
+        "customers",
+        "B",
+        {"name": "华信集团", "customer_type": "org", "credit_code": cc("91110108MA01ABCD2")},
+    )
+
+    assert second.json()["golden_code"] == first
+
+
+def test_an_uncertain_match_opens_a_review_candidate_with_an_explanation(huaxin, crm):
+    response = crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
+
+    body = response.json()
+    assert body["link"] == "review"
+    assert body["golden_code"] != huaxin
+    candidate = MatchCandidate.objects.get()
+    assert candidate.status == "pending"
+    assert {candidate.left.local_code, candidate.right.local_code} == {"SD01-000123", "BJ-B-9"}
+    assert 0.5 <= candidate.score < 0.99
+    assert any(
+        e["field"] == "company_name" and e["similarity"] == 1.0 for e in candidate.explanation
+    )
+
+
+def test_a_rejected_pair_is_not_proposed_again(huaxin, crm):
+    crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
+    MatchCandidate.objects.update(status="rejected")
+    crm.client.delete("/api/v1/sources/CRM/customers/BJ-B-9")
+
+    crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
+
+    assert MatchCandidate.objects.count() == 1
+    assert MatchCandidate.objects.get().status == "rejected"
+    record = SourceRecord.objects.get(local_code="BJ-B-9")
+    assert record.golden_code != huaxin
+
+
+def test_rows_of_one_import_batch_that_are_the_same_company_share_one_golden_record(erp):
+    results = upsert_source_records(
+        system=erp.system,
+        entity="customers",
+        items=[("X-1", HUAXIN), ("X-2", dict(HUAXIN, name="华信科技（北京）有限公司"))],
+    )
+
+    assert results[0].golden_code == results[1].golden_code
+    assert [r.link for r in results] == ["new", "auto"]
+    assert Customer.objects.count() == 1
+
+
+def test_block_keys_follow_the_record(huaxin, erp):
+    keys = set(BlockKey.objects.values_list("key", flat=True))
+    assert any(k.startswith("ph:") for k in keys)
+
+    erp.client.delete("/api/v1/sources/ERP/customers/SD01-000123")
+
+    assert BlockKey.objects.count() == 0
+
+
+def test_person_customers_match_on_name_birth_date_and_address(erp, crm):
+    person = {
+        "name": "张伟",
+        "customer_type": "person",
+        "birth_date": "1985-03-12",
+        "address": "上海市浦东新区世纪大道100号",
+        "postal_code": "200120",
+    }
+    first = erp.put("customers", "P-1", person).json()["golden_code"]
+
+    same = crm.put("customers", "C-1", dict(person, birth_date="1985年3月12日")).json()
+    other = crm.put(
+        "customers",
+        "C-2",
+        dict(
+            person, birth_date="1990-07-01", address="北京市朝阳区建国路1号", postal_code="100022"
+        ),
+    ).json()
+
+    assert same["golden_code"] == first
+    assert other["golden_code"] != first
