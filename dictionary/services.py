@@ -231,6 +231,11 @@ def _apply_derivations(
         facts.update(derivations.derive_from_uscc(attrs["credit_code"]))
     if attrs.get("id_number") and "id_number" not in result.flagged:
         facts.update(derivations.derive_from_resident_id(attrs["id_number"]))
+    # An identifier also proves the kind of customer: only organizations have credit codes.
+    if any(attrs.get(c) and c not in result.flagged for c in ("credit_code", "org_code")):
+        facts["customer_type"] = "org"
+    elif attrs.get("id_number") and "id_number" not in result.flagged:
+        facts["customer_type"] = "person"
     for code, fact in facts.items():
         if code not in entity_elements:
             continue

@@ -273,7 +273,7 @@ def test_openapi_upsert_body_is_described_by_the_dictionary(client):
     schema = client.get("/api/schema/?format=json").json()
 
     customer = schema["components"]["schemas"]["CustomersRecord"]
-    assert customer["required"] == ["name", "customer_type"]
+    assert customer["required"] == ["name"]
     assert "统一社会信用代码" in customer["properties"]["credit_code"]["description"]
     assert customer["properties"]["birth_date"]["format"] == "date"
     body = schema["paths"]["/api/v1/sources/{system}/{entity}/{local_code}"]["put"]["requestBody"]
@@ -292,3 +292,12 @@ def test_dictionary_api_lists_domains_and_codes(erp):
 
 def test_dictionary_api_needs_authentication(anonymous):
     assert anonymous.get("/api/v1/dictionary/").status_code == 401
+
+
+def test_customer_type_is_derived_from_an_identifier_when_missing(erp):
+    erp.put("customers", "O-1", {"name": "华信", "credit_code": valid_uscc()})
+    erp.put("customers", "P-1", {"name": "张三", "id_number": valid_resident_id()})
+    erp.put("customers", "U-1", {"name": "无名"})
+
+    types = dict(SourceRecord.objects.values_list("local_code", "attributes__customer_type"))
+    assert types == {"O-1": "org", "P-1": "person", "U-1": None}

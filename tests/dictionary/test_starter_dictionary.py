@@ -304,7 +304,6 @@ def test_required_elements() -> None:
     required = {key for key, b in bindings().items() if b["required"]}
     assert required == {
         ("customers", "name"),
-        ("customers", "customer_type"),
         ("products", "name"),
         ("products", "uom"),
         ("materials", "name"),
