@@ -12,7 +12,7 @@ from dictionary.models import CodeValue, DataElement, ElementBinding, EntityType
 class ElementBindingInline(admin.TabularInline):
     model = ElementBinding
     extra = 0
-    fields = ("entity", "required", "is_identifier", "survivorship", "position")
+    fields = ("entity", "required", "is_identifier", "survivorship", "tie_breakers", "position")
 
 
 @admin.register(DataElement)
@@ -71,9 +71,9 @@ class CodeValueAdmin(SimpleHistoryAdmin):
 
 @admin.register(ElementBinding)
 class ElementBindingAdmin(SimpleHistoryAdmin):
-    list_display = ("entity", "element", "required", "is_identifier", "survivorship", "position")
+    list_display = ("entity", "element", "required", "is_identifier", "survivorship", "tie_breakers", "position")
     list_filter = ("entity", "required", "survivorship")
-    list_editable = ("required", "survivorship", "position")
+    list_editable = ("required", "survivorship", "tie_breakers", "position")
     list_select_related = ("element",)
     search_fields = ("element__code", "element__name_zh")
 

@@ -247,11 +247,26 @@ class ElementBinding(models.Model):
         choices=ElementBindingSurvivorshipChoices,
         default=ElementBindingSurvivorshipChoices.MOST_RECENT,
     )
+    tie_breakers = models.JSONField(
+        _("次级规则 tie-breakers"),
+        default=list,
+        blank=True,
+        help_text=_("依次使用的后备规则，如 [\"most_recent\"] / rules applied in order on a tie"),
+    )
     position = models.PositiveIntegerField(_("顺序 position"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     objects = ElementBindingManager()
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        valid = set(ElementBindingSurvivorshipChoices.values)
+        if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
+            raise ValidationError(
+                {"tie_breakers": _("只能使用存活规则代码 / Only survivorship rule codes are allowed")}
+            )
 
     class Meta:
         verbose_name = _("数据元绑定 element binding")

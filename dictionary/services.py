@@ -55,6 +55,7 @@ class CompiledElement:
     required: bool
     is_identifier: bool
     survivorship: str
+    survivorship_chain: tuple[str, ...]
 
 
 @dataclass
@@ -151,6 +152,7 @@ def _compile_entity(entity: str) -> dict[str, CompiledElement]:
             required=binding.required,
             is_identifier=binding.is_identifier,
             survivorship=binding.survivorship,
+            survivorship_chain=(binding.survivorship, *(binding.tie_breakers or ())),
         )
     return compiled
 
@@ -251,7 +253,11 @@ def _apply_derivations(
 
 
 def standardize_and_validate(
-    entity: str, payload: Any, *, elements: Mapping[str, CompiledElement] | None = None
+    entity: str,
+    payload: Any,
+    *,
+    elements: Mapping[str, CompiledElement] | None = None,
+    partial: bool = False,
 ) -> StandardizedRecord:
     """Standardize then validate one record's attributes against the dictionary.
 
@@ -262,7 +268,8 @@ def standardize_and_validate(
        the value is kept as received, listed in ``flagged``.
     4. Required elements must have a value; facts derivable from valid identifiers are filled.
 
-    ``elements`` lets a batch pass the compiled dictionary it fetched once for all its records.
+    ``elements`` lets a batch pass the compiled dictionary it fetched once for all its records;
+    ``partial`` checks only the given values (a steward's value for one attribute).
     """
     result = StandardizedRecord()
     if not isinstance(payload, Mapping):
@@ -298,7 +305,7 @@ def standardize_and_validate(
         return result
     _apply_derivations(elements, result)
     for code, element in elements.items():
-        if element.required and not result.attributes.get(code):
+        if element.required and not partial and not result.attributes.get(code):
             result.add_error(code, validators.problem("required"))
     return result
 

@@ -29,8 +29,8 @@ def merge_clusters(
 
     1. Lock every golden record involved (primary-key order); all must be active.
     2. Move the merged records' members to their survivor (a history row per member;
-       ``link_kind`` set when given, e.g. ``steward``); carry over steward locks the survivor
-       does not have.
+       ``link_kind`` set when given, e.g. ``steward``). A merged record keeps its own steward
+       locks, so that an unmerge restores it exactly.
     3. Mark the merged records ``merged`` with ``merged_into``: their codes keep resolving.
     4. Recompute the survivors; write a ``merged`` event per merged code and the survivors'
        ``updated`` / ``crosswalk`` events. One transaction for all clusters.
@@ -78,8 +78,6 @@ def merge_clusters(
         merged, survivors = [], {}
         for code, survivor_code in survivor_of.items():
             other, survivor = rows[code], rows[survivor_code]
-            for attr, lock in other.locked.items():
-                survivor.locked.setdefault(attr, lock)
             other.status = GoldenStatusChoices.MERGED
             other.merged_into = survivor
             other.updated_at = now
@@ -92,9 +90,6 @@ def merge_clusters(
             default_user=actor,
             default_change_reason=reason,
         )
-        for survivor in survivors.values():
-            if survivor.locked:
-                survivor.save(update_fields=["locked"])
         write_events(
             [
                 Event(

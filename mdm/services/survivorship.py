@@ -1,6 +1,7 @@
 """Survivorship: which member's value becomes the golden value, with lineage.
 
-Rules per attribute come from the dictionary binding (``ElementBinding.survivorship``):
+Rules per attribute come from the dictionary binding: ``ElementBinding.survivorship`` first,
+then its ``tie_breakers`` in order, then recency. The rules:
 - ``most_recent``: the most recently updated member with a value;
 - ``source_priority``: the member whose system ranks best for that attribute
   (``SourceSystem.trust[attr]``, else its default ``priority``), most recent on a tie;
@@ -29,18 +30,27 @@ def _recency(member: SourceRecord) -> tuple:
     return (member.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), member.pk or 0)
 
 
-def _pick(rule: str, attr: str, members: Sequence[SourceRecord]) -> SourceRecord:
-    by_recency = sorted(members, key=_recency, reverse=True)
-    if rule == Rule.SOURCE_PRIORITY:
-        return min(by_recency, key=lambda m: int(m.system.trust.get(attr, m.system.priority)))
-    if rule == Rule.MOST_COMPLETE:
-        return max(by_recency, key=lambda m: len([v for v in m.attributes.values() if v]))
-    if rule == Rule.MOST_FREQUENT:
-        counts = Counter(m.attributes[attr] for m in members)
-        return max(by_recency, key=lambda m: counts[m.attributes[attr]])
-    if rule == Rule.LONGEST:
-        return max(by_recency, key=lambda m: len(str(m.attributes[attr])))
-    return by_recency[0]
+def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> SourceRecord:
+    """The member that ranks first by the rules of ``chain`` in order, most recent last."""
+    counts = Counter(m.attributes[attr] for m in members)
+
+    def rank(member: SourceRecord) -> tuple:
+        keys: list[Any] = []
+        for rule in chain:
+            if rule == Rule.SOURCE_PRIORITY:
+                keys.append(-int(member.system.trust.get(attr, member.system.priority)))
+            elif rule == Rule.MOST_COMPLETE:
+                keys.append(sum(1 for v in member.attributes.values() if v))
+            elif rule == Rule.MOST_FREQUENT:
+                keys.append(counts[member.attributes[attr]])
+            elif rule == Rule.LONGEST:
+                keys.append(len(str(member.attributes[attr])))
+            else:
+                keys.append(_recency(member))
+        keys.append(_recency(member))
+        return tuple(keys)
+
+    return max(members, key=rank)
 
 
 def survive_values(
@@ -65,7 +75,7 @@ def survive_values(
         pool = valid or having
         if not pool:
             continue
-        winner = _pick(element.survivorship, attr, pool)
+        winner = _pick(element.survivorship_chain, attr, pool)
         values[attr] = winner.attributes[attr]
         lineage[attr] = {
             "rule": element.survivorship,
