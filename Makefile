@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
-REDIS_URL ?= redis://127.0.0.1:6379/0
+REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services lint bench-api bench-match demo-data
+.PHONY: run test venv services browser lint bench-api bench-match demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ services:
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='mdm'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres mdm
 
+## browser: Debian's Chromium and its driver (headless browser test), and a CJK font for its screenshots
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh | grep -q . \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei)
+
 ## make test: check, migrations check, lint and the whole suite against PostgreSQL
-test: venv services
+test: venv services browser
 	export DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))"); \
 	$(PY) manage.py check && \
 	$(PY) manage.py makemigrations --check --dry-run && \

@@ -259,15 +259,6 @@ class ElementBinding(models.Model):
 
     objects = ElementBindingManager()
 
-    def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        valid = set(ElementBindingSurvivorshipChoices.values)
-        if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
-            raise ValidationError(
-                {"tie_breakers": _("只能使用存活规则代码 / Only survivorship rule codes are allowed")}
-            )
-
     class Meta:
         verbose_name = _("数据元绑定 element binding")
         verbose_name_plural = _("数据元绑定 element bindings")
@@ -281,3 +272,12 @@ class ElementBinding(models.Model):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.entity, self.element.code)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        valid = set(ElementBindingSurvivorshipChoices.values)
+        if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
+            raise ValidationError(
+                {"tie_breakers": _("只能使用存活规则代码 / Only survivorship rule codes are allowed")}
+            )

@@ -15,12 +15,12 @@ map them to weights with thresholds.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from matching.normalize import (
     CompanyName,
@@ -43,6 +43,7 @@ __all__ = [
     "compare_birth_date",
     "compare_company_name",
     "compare_company_pinyin",
+    "compare_division",
     "compare_email",
     "compare_identifier",
     "compare_person_name",
@@ -54,17 +55,26 @@ __all__ = [
 ]
 
 _jw = JaroWinkler.normalized_similarity
-_lev = Levenshtein.distance
+# Optimal string alignment: one substitution, insertion, deletion *or adjacent transposition*
+# (4350 / 4305) counts as one typo.
+_osa = OSA.distance
 
 
 @dataclass(frozen=True, slots=True)
 class Comparator:
-    """A named comparator: ``prepare`` once per value, ``compare`` per pair (both may see None)."""
+    """A named comparator: ``prepare`` once per value, ``compare`` per pair.
+
+    ``exact_key`` maps a prepared value to a key such that ``compare`` returns 1.0 exactly when
+    the keys are equal; it lets ``engine.estimate_u`` count the chance that two random records
+    agree exactly from value frequencies instead of sampling (exact agreement on a name or a
+    birth date is too rare for a sample of random pairs to measure).
+    """
 
     name: str
     prepare: Callable[[str], Any]
     compare: Callable[[Any, Any], float | None]
     description: str
+    exact_key: Callable[[Any], Hashable] | None = None
 
 
 # --------------------------------------------------------------------------- companies
@@ -77,7 +87,8 @@ def _prepare_company(value: str) -> CompanyName | None:
 
 def _company_name(a: CompanyName, b: CompanyName) -> float:
     """Core-name similarity: 1.0 same core, 0.98 same pinyin across scripts (中文 vs Latin),
-    0.96 same pinyin with other characters (homophone typo), else the character ratio.
+    0.96 same pinyin with other characters (homophone typo), 0.85 the same name with and
+    without its industry word, 0.4 the same name in another industry, else the character ratio.
 
     The best of core and full core (with region words) counts, so that a name whose region prefix
     was read differently (东方希望 / 四川东方希望) is not punished twice: region agreement is a
@@ -97,6 +108,9 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         return 1.0
     if a.pinyin == b.pinyin:
         return 0.96  # 华信 / 华鑫: typed by ear
+    if a.distinctive == b.distinctive and a.industry != b.industry:
+        # 华信 / 华信科技: a short name; 华信科技 / 华信电子: another company of the same group.
+        return 0.85 if not (a.industry and b.industry) else 0.4
     return max(fuzz.ratio(a.core, b.core), fuzz.ratio(a.full_core, b.full_core)) / 100.0
 
 
@@ -130,47 +144,90 @@ def _prepare_person_name(value: str) -> tuple[tuple[str, ...], str] | None:
     return tokens, (pinyin_of(joined) if not joined.isascii() else "")
 
 
-def _person_name(
-    a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str]
-) -> float:
+def _person_name(a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str]) -> float:
     """Token-wise Jaro–Winkler that tolerates swapped given name / surname and a missing token.
 
     1.0 identical; 0.97 same tokens in another order; otherwise the mean Jaro–Winkler of the best
     one-to-one token pairing (straight or swapped), times 0.9 when one side lacks tokens (a name
-    recorded without its surname is weaker evidence than the full name).
+    recorded without its surname is weaker evidence than the full name). When only one part
+    agrees (same surname, another given name: a relative, or a re-typed given name) the result
+    is 0.6, its own level, instead of an average that would read as "similar".
     """
     ta, pa = a
     tb, pb = b
     if ta == tb:
         return 1.0
+    if pa or pb:
+        return _chinese_name(ta, pa, tb, pb)
     if len(ta) == len(tb) and sorted(ta) == sorted(tb):
         return 0.97
     if len(ta) == 1 and len(tb) == 1:
-        similarity = _jw(ta[0], tb[0])
-        if pa and pa == pb:
-            similarity = max(similarity, 0.9)
-        return similarity
+        return _jw(ta[0], tb[0])
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     if len(short) == 2 and len(long_) == 2:
-        straight = (_jw(short[0], long_[0]) + _jw(short[1], long_[1])) / 2.0
-        swapped = (_jw(short[0], long_[1]) + _jw(short[1], long_[0])) / 2.0
-        return max(straight, swapped * 0.98)
-    # General case: greedy best pairing of the shorter side's tokens.
-    remaining = list(long_)
-    total = 0.0
-    for token in short:
-        best_index, best = 0, -1.0
-        for index, other in enumerate(remaining):
-            similarity = _jw(token, other)
-            if similarity > best:
-                best_index, best = index, similarity
-        total += best
-        remaining.pop(best_index)
-    similarity = total / len(short)
-    return similarity * 0.9 if len(short) < len(long_) else similarity
+        straight = (_jw(short[0], long_[0]), _jw(short[1], long_[1]))
+        swapped = (_jw(short[0], long_[1]), _jw(short[1], long_[0]))
+        pair = straight if sum(straight) >= sum(swapped) else swapped
+        best = max(sum(straight) / 2.0, sum(swapped) * 0.49)
+        if max(pair) >= 0.92 and min(pair) < 0.6:
+            return 0.6  # one part agrees, the other is another name
+        return best
+    # General case: pair tokens greedily, best-scoring pair first (hyphenated and middle names).
+    candidates = sorted(
+        ((_jw(x, y), i, j) for i, x in enumerate(short) for j, y in enumerate(long_)),
+        reverse=True,
+    )
+    used_short: set[int] = set()
+    used_long: set[int] = set()
+    scores: list[float] = []
+    for score, i, j in candidates:
+        if i in used_short or j in used_long:
+            continue
+        used_short.add(i)
+        used_long.add(j)
+        scores.append(score)
+    similarity = sum(scores) / len(scores)
+    if len(short) < len(long_):
+        similarity *= 0.9
+    if similarity < 0.7 and max(scores) >= 0.92 and len(long_) > 1:
+        return 0.6
+    return similarity
+
+
+def _chinese_name(ta: tuple[str, ...], pa: str, tb: tuple[str, ...], pb: str) -> float:
+    """Chinese names: surname = first character, given name = the rest (one or two characters).
+
+    Character Jaro–Winkler would call 张伟 / 张强 "similar" because they share the surname; with
+    only a hundred common surnames that is weak evidence, so the levels are: 0.95 same pinyin
+    (homophone typo 冯亭颖 / 冯婷颖), 0.9 same name in pinyin (王伟 / ``Wang Wei``, either
+    order), 0.8 one given-name character differs, 0.6 only the surname agrees, else 0.3.
+    """
+    if pa and pb:
+        a, b = ta[0], tb[0]
+        if pa == pb:
+            return 0.95
+        if a[0] != b[0]:
+            return 0.3
+        if len(a) == len(b) >= 3 and sum(x != y for x, y in zip(a, b, strict=True)) == 1:
+            return 0.8
+        return 0.6
+    # One side in pinyin (a web shop sign-up): compare with both orders of the Latin tokens.
+    pinyin, latin = (pa, tb) if pa else (pb, ta)
+    joined = {"".join(latin), "".join(reversed(latin))}
+    if pinyin in joined:
+        return 0.9
+    return 0.5 * max(_jw(pinyin, j) for j in joined)
+
+
+_DATE_PARTS_RE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
 
 
 def _prepare_date(value: str) -> str | None:
+    """YYYYMMDD digits; a separated date with unpadded parts (1963/10/9) is padded first."""
+    match = _DATE_PARTS_RE.match(value.strip())
+    if match:
+        year, month, day = match.groups()
+        return f"{year}{int(month):02d}{int(day):02d}"
     number = digits(value)
     return number if len(number) >= 6 else None
 
@@ -201,31 +258,46 @@ def _prepare_phone(value: str) -> str | None:
 
 
 def _phone(a: str, b: str) -> float:
-    """1.0 same number; 0.9 same last 8 digits (landline with/without area code); 0.7 one digit
-    off (a typo); 0.0 otherwise."""
+    """1.0 same number; 0.9 one is the other without its area code (58123456 / 1058123456);
+    0.7 one typo (a digit wrong or two swapped); 0.0 otherwise."""
     if a == b:
         return 1.0
-    if len(a) >= 8 and len(b) >= 8 and a[-8:] == b[-8:]:
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) >= 7 and long_.endswith(short):
         return 0.9
-    if len(a) == len(b) and _lev(a, b, score_cutoff=1) <= 1:
+    if len(a) == len(b) and _osa(a, b, score_cutoff=1) <= 1:
         return 0.7
     return 0.0
 
 
-def _prepare_email(value: str) -> str | None:
+# Role mailboxes are shared: by the companies of a group (admin@xinxing.cn), and, across
+# domains, by every company (office@…). They identify a person or company far less.
+_ROLE_MAILBOXES = frozenset(
+    (
+        *("admin", "office", "contact", "info", "sales", "service", "support", "hr", "mail"),
+        *("postmaster", "webmaster", "marketing", "business", "finance", "account", "accounts"),
+        *("enquiry", "inquiry", "hello", "team", "kefu"),
+    )
+)
+
+
+def _prepare_email(value: str) -> tuple[str, bool] | None:
     email = email_key(value)
-    return email if "@" in email else None
+    if "@" not in email:
+        return None
+    return email, email.partition("@")[0] in _ROLE_MAILBOXES
 
 
-def _email(a: str, b: str) -> float:
-    """1.0 same address; 0.7 same mailbox at another domain; else Levenshtein similarity / 2."""
-    if a == b:
-        return 1.0
-    local_a, _, _ = a.partition("@")
-    local_b, _, _ = b.partition("@")
-    if local_a == local_b and len(local_a) >= 4:
+def _email(a: tuple[str, bool], b: tuple[str, bool]) -> float:
+    """1.0 same personal address; 0.85 same role mailbox (admin@, office@ …); 0.7 same personal
+    mailbox name at another domain; else Levenshtein similarity / 2 (below every level)."""
+    (left, role), (right, _) = a, b
+    if left == right:
+        return 0.85 if role else 1.0
+    local_left = left.partition("@")[0]
+    if not role and len(local_left) >= 4 and local_left == right.partition("@")[0]:
         return 0.7
-    return Levenshtein.normalized_similarity(a, b) / 2.0
+    return Levenshtein.normalized_similarity(left, right) / 2.0
 
 
 def _prepare_identifier(value: str) -> str | None:
@@ -234,10 +306,10 @@ def _prepare_identifier(value: str) -> str | None:
 
 
 def _identifier(a: str, b: str) -> float:
-    """1.0 identical; 0.8 one character off (a typo in an otherwise valid code); 0.0 otherwise."""
+    """1.0 identical; 0.8 one typo (substitution or adjacent transposition); 0.0 otherwise."""
     if a == b:
         return 1.0
-    if len(a) == len(b) and _lev(a, b, score_cutoff=1) <= 1:
+    if len(a) == len(b) and _osa(a, b, score_cutoff=1) <= 1:
         return 0.8
     return 0.0
 
@@ -248,11 +320,11 @@ def _prepare_postal_code(value: str) -> str | None:
 
 
 def _postal_code(a: str, b: str) -> float:
-    """1.0 same; 0.8 one character off; 0.5 same first four of a Chinese six-digit code (same
-    district); 0.0 otherwise."""
+    """1.0 same; 0.8 one typo (a digit wrong or two adjacent digits swapped); 0.5 same first four
+    of a Chinese six-digit code (same district); 0.0 otherwise."""
     if a == b:
         return 1.0
-    if len(a) == len(b) and _lev(a, b, score_cutoff=1) <= 1:
+    if len(a) == len(b) and _osa(a, b, score_cutoff=1) <= 1:
         return 0.8
     if len(a) == 6 == len(b) and a[:4] == b[:4]:
         return 0.5
@@ -268,14 +340,44 @@ def _prepare_address(value: str) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _address(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]) -> float:
-    """Token-sort similarity, or token-set similarity when one address omits parts of the other
-    (a missing unit or district should not read as a different address)."""
+    """The best of: token-sort similarity (words reordered), 0.95 x token-set similarity (one
+    address omits a unit or district of the other) and the similarity without spaces (words run
+    together or split: ``stanleystreet``, ``winston hills`` / ``winstonhills``)."""
     if a[0] == b[0]:
         return 1.0
     if len(a[1]) > 1 and len(b[1]) > 1:
-        sort = fuzz.token_sort_ratio(a[1], b[1])
-        return max(sort, 0.95 * fuzz.token_set_ratio(a[1], b[1])) / 100.0
+        # Token functions want strings (given sequences, rapidfuzz compares tokens as atoms).
+        left, right = " ".join(a[1]), " ".join(b[1])
+        best = max(
+            fuzz.token_sort_ratio(left, right),
+            0.95 * fuzz.token_set_ratio(left, right),
+            fuzz.ratio(left.replace(" ", ""), right.replace(" ", "")),
+        )
+        return best / 100.0
     return fuzz.ratio(a[0], b[0]) / 100.0
+
+
+def _prepare_division(value: str) -> str | None:
+    """An administrative division code without its zero padding (110000 -> 11, 320200 -> 3202)."""
+    code = digits(value)
+    if len(code) != 6:
+        return None
+    for suffix in ("0000", "00"):
+        if code.endswith(suffix):
+            return code[: -len(suffix)]
+    return code
+
+
+def _division(a: str, b: str) -> float:
+    """1.0 same division; 0.8 one contains the other (a city and one of its districts); 0.5 same
+    province; 0.0 otherwise."""
+    if a == b:
+        return 1.0
+    if a.startswith(b) or b.startswith(a):
+        return 0.8
+    if a[:2] == b[:2]:
+        return 0.5
+    return 0.0
 
 
 def _prepare_text(value: str) -> str | None:
@@ -316,23 +418,54 @@ def _spec(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]) -> flo
     return max(0.8, fuzz.ratio(a[0], b[0]) / 100.0)
 
 
+def _same(value: Any) -> Hashable:
+    return value  # type: ignore[no-any-return]
+
+
+def _company_key(value: CompanyName) -> Hashable:
+    return ("latin", value.pinyin) if value.is_latin else ("han", value.core)
+
+
+def _first(value: tuple[Any, ...]) -> Hashable:
+    return value[0]  # type: ignore[no-any-return]
+
+
+def _address_key(value: tuple[str, tuple[str, ...]]) -> Hashable:
+    return tuple(sorted(value[1])) if len(value[1]) > 1 else value[0]
+
+
 COMPARATORS: dict[str, Comparator] = {
     c.name: c
     for c in (
-        Comparator("company_name", _prepare_company, _company_name, "company core name"),
-        Comparator("company_pinyin", _prepare_company, _company_pinyin, "pinyin of the core"),
-        Comparator("company_region", _prepare_company, _company_region, "region in the name"),
-        Comparator("person_name", _prepare_person_name, _person_name, "token Jaro–Winkler"),
-        Comparator("birth_date", _prepare_date, _birth_date, "exact / transposed / 1 digit"),
-        Comparator("phone", _prepare_phone, _phone, "national number"),
+        Comparator(
+            "company_name", _prepare_company, _company_name, "company core name", _company_key
+        ),
+        Comparator(
+            "company_pinyin",
+            _prepare_company,
+            _company_pinyin,
+            "pinyin of the core",
+            lambda c: c.pinyin,
+        ),
+        Comparator(
+            "company_region",
+            _prepare_company,
+            _company_region,
+            "region in the name",
+            lambda c: c.region_code or None,
+        ),
+        Comparator("person_name", _prepare_person_name, _person_name, "token Jaro–Winkler", _first),
+        Comparator("birth_date", _prepare_date, _birth_date, "exact / transposed / 1 digit", _same),
+        Comparator("phone", _prepare_phone, _phone, "national number", _same),
         Comparator("email", _prepare_email, _email, "e-mail address"),
-        Comparator("identifier", _prepare_identifier, _identifier, "code, 1 typo tolerated"),
-        Comparator("postal_code", _prepare_postal_code, _postal_code, "postal code"),
-        Comparator("address", _prepare_address, _address, "address tokens"),
+        Comparator("identifier", _prepare_identifier, _identifier, "code, 1 typo tolerated", _same),
+        Comparator("postal_code", _prepare_postal_code, _postal_code, "postal code", _same),
+        Comparator("address", _prepare_address, _address, "address tokens", _address_key),
+        Comparator("division", _prepare_division, _division, "division code", _same),
         Comparator("text", _prepare_text, _text, "fuzzy text"),
-        Comparator("exact", _prepare_text, _exact, "exact after normalization"),
-        Comparator("jaro_winkler", _prepare_text, _jaro_winkler, "Jaro–Winkler"),
-        Comparator("spec", _prepare_spec, _spec, "specification numbers and text"),
+        Comparator("exact", _prepare_text, _exact, "exact after normalization", _same),
+        Comparator("jaro_winkler", _prepare_text, _jaro_winkler, "Jaro–Winkler", _same),
+        Comparator("spec", _prepare_spec, _spec, "specification numbers and text", _first),
     )
 }
 
@@ -394,6 +527,11 @@ def compare_postal_code(a: str | None, b: str | None) -> float | None:
 def compare_address(a: str | None, b: str | None) -> float | None:
     """Addresses by tokens."""
     return _run("address", a, b)
+
+
+def compare_division(a: str | None, b: str | None) -> float | None:
+    """Administrative division codes (region_code)."""
+    return _run("division", a, b)
 
 
 def compare_text(a: str | None, b: str | None) -> float | None:

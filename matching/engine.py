@@ -13,7 +13,13 @@ without comparing anything twice.
 
 Score: the match probability of the Fellegi–Sunter model of the rule (see ``matching.rules``),
 except that a hard rule overrides it — 1.0 for a pair decided by an equal valid identifier, 0.0 for
-a vetoed pair. ``match_weight`` keeps the model's log2 odds either way.
+a vetoed pair. ``match_weight`` keeps the model's log2 odds either way. Decision: ``auto`` at or
+above the rule's auto threshold (unless a hard rule caps it at review: two Chinese person names
+that really differ), ``review`` at or above the review threshold, else ``new``.
+
+Rules are compiled once per rule *object* (comparators resolved, weights computed) and treated as
+immutable afterwards: to change one, build a new object (``rule_from_dict``,
+``dataclasses.replace``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,13 @@ from typing import Any, Literal
 from matching.compare import COMPARATORS
 from matching.keys import block_keys
 from matching.normalize import branch_key, company_name_parts, customer_kind, identifier
-from matching.rules import MatchRule, estimate_m_u, probability_to_weight, weight_to_probability
+from matching.rules import (
+    MatchRule,
+    estimate_m_u,
+    probability_to_weight,
+    weight_to_probability,
+    with_probabilities,
+)
 
 __all__ = [
     "BatchResult",
@@ -40,6 +52,7 @@ __all__ = [
     "candidate_pairs",
     "cluster",
     "dedupe",
+    "estimate_u",
     "fit_rule",
     "link",
     "prepare",
@@ -103,7 +116,7 @@ def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()
             usable.get("customer_type", ""),
             usable.get("name", ""),
             has_credit_code="credit_code" in usable,
-            has_resident_id="resident_id" in usable,
+            has_id_number="id_number" in usable,
         )
         if kind != "person" and "name" in usable:
             branch = branch_key(company_name_parts(usable["name"]).branch)
@@ -147,8 +160,10 @@ class _Field:
     name: str
     field: str
     comparator: str
+    alternatives: tuple[str, ...]
     prepare: Callable[[str], Any]
     compare: Callable[[Any, Any], float | None]
+    exact_key: Callable[[Any], Any] | None
     thresholds: tuple[float, ...]
     weights: tuple[float, ...]
     labels: tuple[str, ...]
@@ -166,6 +181,9 @@ class _Compiled:
     veto_on_different: tuple[str, ...]
     branch_veto: bool
     type_veto: bool
+    chinese_name_review: bool
+    # Pair kind -> (position, field) of the fields that apply: the hot loop skips the rest.
+    by_kind: dict[str, tuple[tuple[int, _Field], ...]]
 
 
 _COMPILED: dict[int, tuple[weakref.ref[MatchRule], _Compiled]] = {}
@@ -185,8 +203,14 @@ def _compile(rule: MatchRule) -> _Compiled:
             name=f.name,
             field=f.field,
             comparator=f.comparator,
+            alternatives=tuple(f.field.split("|")),
             prepare=COMPARATORS[f.comparator].prepare,
-            compare=COMPARATORS[f.comparator].compare,
+            compare=(
+                _best_of(COMPARATORS[f.comparator].compare)
+                if "|" in f.field
+                else COMPARATORS[f.comparator].compare
+            ),
+            exact_key=None if "|" in f.field else COMPARATORS[f.comparator].exact_key,
             thresholds=tuple(level.min_similarity for level in f.levels),
             weights=tuple(level.weight for level in f.levels),
             labels=tuple(level.label for level in f.levels),
@@ -204,21 +228,53 @@ def _compile(rule: MatchRule) -> _Compiled:
         veto_on_different=tuple(rule.hard.veto_on_different),
         branch_veto=rule.hard.branch_veto,
         type_veto=rule.hard.type_veto,
+        chinese_name_review=rule.hard.chinese_name_review,
+        by_kind={
+            kind: tuple(
+                (k, f) for k, f in enumerate(fields) if f.applies_to in (None, kind or None)
+            )
+            for kind in ("", "person", "organization")
+        },
     )
     _COMPILED[id(rule)] = (weakref.ref(rule), compiled)
+    # The hub builds a rule object per request batch: forget each one when it is collected.
+    weakref.finalize(rule, _COMPILED.pop, id(rule), None)
     return compiled
 
 
+def _best_of(compare: Callable[[Any, Any], float | None]) -> Callable[[Any, Any], float | None]:
+    """Compare every alternative of one side with every one of the other; keep the best."""
+
+    def best(left: tuple[Any, ...], right: tuple[Any, ...]) -> float | None:
+        scores = [s for x in left for y in right if (s := compare(x, y)) is not None]
+        return max(scores) if scores else None
+
+    return best
+
+
 def _feature(features: Features, spec: _Field) -> Any:
+    """The prepared value of a field (memoized per record); for ``name|english_name`` the tuple
+    of the prepared values present, or None."""
     cache = features.cache
     key = (spec.prepare, spec.field)
     try:
         return cache[key]
     except KeyError:
+        pass
+    if len(spec.alternatives) == 1:
         value = features.attrs.get(spec.field)
         prepared = spec.prepare(value) if value else None
-        cache[key] = prepared
-        return prepared
+    else:
+        values = (features.attrs.get(name) for name in spec.alternatives)
+        found = tuple(p for v in values if v and (p := spec.prepare(v)) is not None)
+        prepared = found or None
+    cache[key] = prepared
+    return prepared
+
+
+def _raw(features: Features, spec: _Field) -> str | None:
+    values = [v for name in spec.alternatives if (v := features.raw.get(name))]
+    return " | ".join(values) if values else None
 
 
 def _pair_kind(a: Features, b: Features) -> str:
@@ -238,9 +294,15 @@ def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | Non
         left, right = a.identifier(name), b.identifier(name)
         if left and right and left != right:
             return f"different_{name}", None
-    if c.branch_veto and a.entity == "customers" and "person" not in (a.kind, b.kind):
-        if a.branch != b.branch:
-            return ("branch_vs_head_office" if not (a.branch and b.branch) else "different_branch"), None
+    if (
+        c.branch_veto
+        and a.entity == "customers"
+        and "person" not in (a.kind, b.kind)
+        and a.branch != b.branch
+    ):
+        # One side a branch and the other not: never its head office; two branches: two places.
+        veto = "branch_vs_head_office" if not (a.branch and b.branch) else "different_branch"
+        return veto, None
     for name in c.auto_on_same:
         left = a.identifier(name)
         if left and left == b.identifier(name):
@@ -250,43 +312,59 @@ def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | Non
 
 def _levels(c: _Compiled, a: Features, b: Features) -> tuple[list[int], float]:
     """Level index per field (-1 missing / not applicable) and the summed weight with prior."""
-    kind = _pair_kind(a, b)
     weight = c.prior_weight
-    levels: list[int] = []
-    append = levels.append
-    for spec in c.fields:
-        if spec.applies_to is not None and spec.applies_to != kind:
-            append(-1)
-            continue
+    levels = [-1] * len(c.fields)
+    for position, spec in c.by_kind[_pair_kind(a, b)]:
         left = _feature(a, spec)
-        right = _feature(b, spec) if left is not None else None
+        if left is None:
+            continue
+        right = _feature(b, spec)
         if right is None:
-            append(-1)
             continue
         similarity = spec.compare(left, right)
         if similarity is None:
-            append(-1)
             continue
         index = 0
-        for threshold in spec.thresholds:
-            if similarity >= threshold:
-                break
+        last = len(spec.thresholds) - 1
+        while index < last and similarity < spec.thresholds[index]:
             index += 1
-        if index == len(spec.thresholds):
-            index -= 1
-        append(index)
+        levels[position] = index
         weight += spec.weights[index]
     return levels, weight
 
 
-def _decide(c: _Compiled, weight: float, veto: str | None, auto_field: str | None) -> tuple[float, Decision]:
+_PERSON_NAME = COMPARATORS["person_name"]
+
+
+def _chinese_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
+    """Both persons have Chinese names that differ beyond a homophone or one-character typo."""
+    if not c.chinese_name_review or _pair_kind(a, b) != "person":
+        return False
+    names = []
+    for features in (a, b):
+        key = (_PERSON_NAME.prepare, "name")
+        if key not in features.cache:
+            value = features.attrs.get("name")
+            features.cache[key] = _PERSON_NAME.prepare(value) if value else None
+        names.append(features.cache[key])
+    left, right = names
+    if left is None or right is None or not (left[1] and right[1]):
+        return False
+    similarity = _PERSON_NAME.compare(left, right)
+    return similarity is not None and similarity < 0.8
+
+
+def _decide(
+    c: _Compiled, weight: float, veto: str | None, auto_field: str | None, capped: bool = False
+) -> tuple[float, Decision]:
+    """Score and decision; ``capped`` turns an "auto" by weight into "review"."""
     if veto is not None:
         return 0.0, "new"
     if auto_field is not None:
         return 1.0, "auto"
     probability = weight_to_probability(weight)
     if weight >= c.auto_weight:
-        return probability, "auto"
+        return probability, "review" if capped else "auto"
     if weight >= c.review_weight:
         return probability, "review"
     return probability, "new"
@@ -297,10 +375,16 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
     levels, weight = _levels(c, a, b)
-    score, decision = _decide(c, weight, veto, auto_field)
+    capped = auto_field is None and _chinese_names_differ(c, a, b)
+    score, decision = _decide(c, weight, veto, auto_field, capped)
     evidence: list[FieldEvidence] = []
     if veto is not None:
         evidence.append(FieldEvidence("hard rule", None, None, None, 0.0, f"veto: {veto}"))
+    elif capped:
+        note = "hard rule: Chinese names differ, review only"
+        evidence.append(
+            FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
+        )
     elif auto_field is not None:
         value = a.identifier(auto_field)
         evidence.append(
@@ -310,9 +394,9 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
     for spec, level in zip(c.fields, levels, strict=True):
         if spec.applies_to is not None and spec.applies_to != kind:
             continue
-        left, right = a.raw.get(spec.field), b.raw.get(spec.field)
+        left, right = _raw(a, spec), _raw(b, spec)
         if level < 0:
-            flagged = spec.field in a.flagged or spec.field in b.flagged
+            flagged = any(n in a.flagged or n in b.flagged for n in spec.alternatives)
             if left or right:
                 note = "flagged invalid: not used" if flagged else "missing on one side"
                 evidence.append(FieldEvidence(spec.name, left, right, None, 0.0, note))
@@ -395,12 +479,16 @@ def _cross_pairs(
     for f in left:
         for key in f.keys:
             left_sizes[key] = left_sizes.get(key, 0) + 1
+    too_common = {k: n for k, n in left_sizes.items() if n > max_block_size}
+    if skipped is not None:
+        for key, size in too_common.items():
+            skipped[key] = max(size, skipped.get(key, 0))
     for i, f in enumerate(left):
         partners: set[int] = set()
         for key in f.keys:
             members = index.get(key)
             # A block is as costly as left x right: skip it when either side is too common.
-            if members is None or left_sizes[key] > max_block_size:
+            if members is None or key in too_common:
                 continue
             partners.update(members)
         for j in sorted(partners):
@@ -478,11 +566,15 @@ def _conflict_checker(
             if len(kinds) > 1:
                 return True
         if c.branch_veto:
-            branches = {features[x].branch for x in group_a | group_b if features[x].kind != "person"}
+            branches = {
+                features[x].branch for x in group_a | group_b if features[x].kind != "person"
+            }
             if len(branches) > 1:
                 return True
         if vetoed:
-            small, large = (group_a, group_b) if len(group_a) <= len(group_b) else (group_b, group_a)
+            small, large = (
+                (group_a, group_b) if len(group_a) <= len(group_b) else (group_b, group_a)
+            )
             for x in small:
                 for y in large:
                     if (min(x, y), max(x, y)) in vetoed:
@@ -521,7 +613,10 @@ class _Scored:
 
 
 def _score_all(
-    c: _Compiled, left: Sequence[Features], right: Sequence[Features], pairs: Iterable[tuple[int, int]]
+    c: _Compiled,
+    left: Sequence[Features],
+    right: Sequence[Features],
+    pairs: Iterable[tuple[int, int]],
 ) -> _Scored:
     scored = _Scored([], [], [], [], [])
     for i, j in pairs:
@@ -536,8 +631,40 @@ def _score_all(
     return scored
 
 
-def _refit(rule: MatchRule, scored: _Scored, fix_u: bool) -> tuple[MatchRule, _Compiled]:
-    fitted = estimate_m_u(rule, scored.levels, fix_u=fix_u)
+def _refit(
+    rule: MatchRule,
+    left: Sequence[Features],
+    right: Sequence[Features],
+    scored: _Scored,
+    *,
+    same: bool,
+    samples: int,
+    seed: int,
+) -> tuple[MatchRule, _Compiled]:
+    """u from random pairs, then m and the prior by EM on the candidates; re-weight the pairs.
+
+    Random pairs include the true matches, in proportion ``prior``: an exact agreement on a rare
+    value (an address) is seen among random pairs mostly *because of* the duplicates. Once EM has
+    estimated m and the prior, that share is taken out of u — P(level) = prior * m + (1 - prior)
+    * u — and EM runs again from there.
+    """
+    agreement, counted = _estimate_u(rule, left, right, same=same, samples=samples, seed=seed)
+    total = len(left) * (len(left) - 1) // 2 if same else len(left) * len(right)
+    fitted = estimate_m_u(agreement, scored.levels, fix_u=True, total_pairs=total)
+    # Only the counted exact levels are precise enough to subtract from; a sampled fuzzy level
+    # that the sample hardly hit would be driven to an absurd weight.
+    corrected = [
+        [
+            max(observed.u - fitted.prior * level.m, observed.u * 1e-3) / (1.0 - fitted.prior)
+            if k == 0 and exact
+            else observed.u
+            for k, (observed, level) in enumerate(zip(raw.levels, fit.levels, strict=True))
+        ]
+        for raw, fit, exact in zip(agreement.fields, fitted.fields, counted, strict=True)
+    ]
+    fitted = estimate_m_u(
+        with_probabilities(fitted, u=corrected), scored.levels, fix_u=True, total_pairs=total
+    )
     c = _compile(fitted)
     weight_tables = [spec.weights for spec in c.fields]
     scored.weights = [
@@ -548,29 +675,104 @@ def _refit(rule: MatchRule, scored: _Scored, fix_u: bool) -> tuple[MatchRule, _C
     return fitted, c
 
 
-def _run(
+def _estimate_u(
     rule: MatchRule,
     left: Sequence[Features],
     right: Sequence[Features],
-    pairs: Iterable[tuple[int, int]],
     *,
-    fit: bool,
-    fix_u: bool,
-    timings: dict[str, float],
-) -> tuple[MatchRule, _Compiled, _Scored]:
-    started = time.perf_counter()
+    same: bool,
+    samples: int,
+    seed: int,
+    pseudo_count: float = 1.0,
+) -> tuple[MatchRule, list[bool]]:
+    """u per level from random pairs; also which fields' exact level was counted exactly."""
+    import random
+
     c = _compile(rule)
-    scored = _score_all(c, left, right, pairs)
-    timings["block_and_compare"] = time.perf_counter() - started
-    if fit:
-        started = time.perf_counter()
-        rule, c = _refit(rule, scored, fix_u)
-        timings["fit"] = time.perf_counter() - started
-    return rule, c, scored
+    rng = random.Random(seed)
+    counts = [[0.0] * len(spec.thresholds) for spec in c.fields]
+    if len(left) > 1 and len(right) > 0:
+        for _ in range(samples):
+            i, j = rng.randrange(len(left)), rng.randrange(len(right))
+            if same and i == j:
+                continue
+            levels, _weight = _levels(c, left[i], right[j])
+            for position, level in enumerate(levels):
+                if level >= 0:
+                    counts[position][level] += 1.0
+    u: list[list[float]] = []
+    counted: list[bool] = []
+    for spec, field_counts in zip(c.fields, counts, strict=True):
+        # Add-one smoothing: a level the sample never hit is "rarer than 1 in ``samples``", not
+        # impossible — a fuzzy level with an unmeasurably small u would outweigh real evidence.
+        smoothed = [n + pseudo_count for n in field_counts]
+        exact = _exact_agreement(spec, left, right, same=same) if spec.exact_key else None
+        counted.append(exact is not None and spec.thresholds[0] >= 1.0)
+        if not counted[-1]:
+            total = sum(smoothed)
+            u.append([n / total for n in smoothed])
+            continue
+        # Exact agreement from value frequencies, the other levels share the rest as sampled.
+        rest = sum(smoothed[1:])
+        u.append([exact or 0.0] + [(1.0 - (exact or 0.0)) * n / rest for n in smoothed[1:]])
+    return with_probabilities(rule, u=u), counted
+
+
+def _exact_agreement(
+    spec: _Field, left: Sequence[Features], right: Sequence[Features], *, same: bool
+) -> float | None:
+    """P(two random records agree exactly on a field), from the frequencies of its values."""
+    from collections import Counter
+
+    def keys(features: Sequence[Features]) -> Counter[Any]:
+        counter: Counter[Any] = Counter()
+        assert spec.exact_key is not None
+        for f in features:
+            kind = f.kind or "organization"
+            if f.entity == "customers" and spec.applies_to not in (None, kind):
+                continue
+            value = _feature(f, spec)
+            if value is not None and (key := spec.exact_key(value)) is not None:
+                counter[key] += 1
+        return counter
+
+    left_keys = keys(left)
+    n_left = sum(left_keys.values())
+    if same:
+        if n_left < 2:
+            return None
+        agreeing = sum(n * (n - 1) for n in left_keys.values())
+        return max(agreeing / (n_left * (n_left - 1)), 1e-9)
+    right_keys = keys(right)
+    n_right = sum(right_keys.values())
+    if not n_left or not n_right:
+        return None
+    agreeing = sum(n * right_keys.get(key, 0) for key, n in left_keys.items())
+    return max(agreeing / (n_left * n_right), 1e-9)
+
+
+def estimate_u(
+    rule: MatchRule,
+    records: Sequence[Record],
+    other: Sequence[Record] | None = None,
+    *,
+    samples: int = 20_000,
+    seed: int = 0,
+) -> MatchRule:
+    """Re-estimate u — the chance of each level for two *different* records — on random pairs.
+
+    Random pairs are almost all non-matches, so no labels are needed. Exact agreement is counted
+    from value frequencies (a random sample would rarely see two equal birth dates); the other
+    levels from ``samples`` random pairs drawn with ``seed``. ``other`` given: pairs across the
+    two sets (linking), else within ``records``.
+    """
+    left = [prepare(rule.entity, r.attrs, r.flagged) for r in records]
+    right = [prepare(rule.entity, r.attrs, r.flagged) for r in other] if other else left
+    return _estimate_u(rule, left, right, same=other is None, samples=samples, seed=seed)[0]
 
 
 def _split(
-    c: _Compiled, scored: _Scored
+    c: _Compiled, scored: _Scored, left: Sequence[Features], right: Sequence[Features]
 ) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]], set[tuple[int, int]]]:
     auto: list[tuple[int, int, float]] = []
     review: list[tuple[int, int, float]] = []
@@ -578,7 +780,13 @@ def _split(
     for (i, j), weight, veto, auto_field in zip(
         scored.pairs, scored.weights, scored.vetoes, scored.autos, strict=True
     ):
-        score, decision = _decide(c, weight, veto, auto_field)
+        # The review cap matters only for pairs the weights would link: test those alone.
+        capped = (
+            weight >= c.auto_weight
+            and auto_field is None
+            and _chinese_names_differ(c, left[i], right[j])
+        )
+        score, decision = _decide(c, weight, veto, auto_field, capped)
         if veto is not None:
             vetoed.add((i, j))
         elif decision == "auto":
@@ -588,36 +796,75 @@ def _split(
     return auto, review, vetoed
 
 
+def _run(
+    rule: MatchRule,
+    left: Sequence[Features],
+    right: Sequence[Features],
+    pairs: Iterable[tuple[int, int]],
+    *,
+    same: bool,
+    fit: bool,
+    samples: int,
+    seed: int,
+    timings: dict[str, float],
+) -> tuple[MatchRule, _Compiled, _Scored]:
+    started = time.perf_counter()
+    c = _compile(rule)
+    scored = _score_all(c, left, right, pairs)
+    timings["block_and_compare"] = time.perf_counter() - started
+    if fit:
+        started = time.perf_counter()
+        rule, c = _refit(rule, left, right, scored, same=same, samples=samples, seed=seed)
+        timings["fit"] = time.perf_counter() - started
+    return rule, c, scored
+
+
+def _prepare_all(rule: MatchRule, records: Sequence[Record]) -> list[Features]:
+    features = [prepare(rule.entity, r.attrs, r.flagged) for r in records]
+    for f in features:
+        _ = f.keys
+    return features
+
+
 def dedupe(
     records: Sequence[Record],
     rule: MatchRule,
     *,
     max_block_size: int = 200,
     fit: bool = False,
-    fix_u: bool = False,
+    u_samples: int = 20_000,
+    seed: int = 0,
 ) -> BatchResult:
     """Find duplicates within one set of records and cluster them.
 
     1. prepare features and blocking keys once per record;
     2. candidate pairs from shared keys (too common keys skipped and reported);
-    3. hard rules and comparison levels per pair; with ``fit`` the rule's m/u/prior are first
-       re-estimated by EM on these unlabeled pairs (no ground truth involved);
-    4. auto / review / vetoed by the thresholds;
-    5. union–find over auto pairs, strongest first, refusing conflicting merges.
+    3. hard rules and comparison levels per pair;
+    4. with ``fit``, re-estimate the rule on this data without any labels: u from random pairs
+       (:func:`estimate_u`, seeded), then m and the prior by EM on the candidate pairs, and
+       re-weight the pairs (a table look-up: levels are not recomputed);
+    5. auto / review / vetoed by the thresholds;
+    6. union–find over auto pairs, strongest first, refusing conflicting merges.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    features = [prepare(rule.entity, r.attrs, r.flagged) for r in records]
-    for f in features:
-        _ = f.keys
+    features = _prepare_all(rule, records)
     timings["prepare"] = time.perf_counter() - started
     skipped: dict[str, int] = {}
     pairs = candidate_pairs(features, rule.entity, max_block_size, skipped=skipped)
     used, c, scored = _run(
-        rule, features, features, pairs, fit=fit, fix_u=fix_u, timings=timings
+        rule,
+        features,
+        features,
+        pairs,
+        same=True,
+        fit=fit,
+        samples=u_samples,
+        seed=seed,
+        timings=timings,
     )
     started = time.perf_counter()
-    auto, review, vetoed = _split(c, scored)
+    auto, review, vetoed = _split(c, scored, features, features)
     groups = cluster(len(records), auto, _conflict_checker(c, features, vetoed))
     timings["cluster"] = time.perf_counter() - started
     ids = [r.id for r in records]
@@ -640,20 +887,29 @@ def link(
     *,
     max_block_size: int = 200,
     fit: bool = False,
-    fix_u: bool = False,
+    u_samples: int = 20_000,
+    seed: int = 0,
 ) -> BatchResult:
     """Link two files: pairs (a, b) across them only, scored as in :func:`dedupe`, no clustering."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    left = [prepare(rule.entity, r.attrs, r.flagged) for r in records_a]
-    right = [prepare(rule.entity, r.attrs, r.flagged) for r in records_b]
-    for f in (*left, *right):
-        _ = f.keys
+    left = _prepare_all(rule, records_a)
+    right = _prepare_all(rule, records_b)
     timings["prepare"] = time.perf_counter() - started
     skipped: dict[str, int] = {}
     pairs = _cross_pairs(left, right, max_block_size, skipped)
-    used, c, scored = _run(rule, left, right, pairs, fit=fit, fix_u=fix_u, timings=timings)
-    auto, review, vetoed = _split(c, scored)
+    used, c, scored = _run(
+        rule,
+        left,
+        right,
+        pairs,
+        same=False,
+        fit=fit,
+        samples=u_samples,
+        seed=seed,
+        timings=timings,
+    )
+    auto, review, vetoed = _split(c, scored, left, right)
     ids_a = [r.id for r in records_a]
     ids_b = [r.id for r in records_b]
     return BatchResult(
@@ -673,10 +929,13 @@ def fit_rule(
     records: Sequence[Record],
     *,
     max_block_size: int = 200,
-    fix_u: bool = False,
+    u_samples: int = 20_000,
+    seed: int = 0,
 ) -> MatchRule:
-    """Re-estimate a rule's m/u/prior by EM on the candidate pairs of ``records`` (unsupervised)."""
-    features = [prepare(rule.entity, r.attrs, r.flagged) for r in records]
+    """Re-estimate a rule on ``records`` without labels: u from random pairs, then m and the
+    prior by EM on the candidate pairs (what ``dedupe(fit=True)`` does, returned for storage)."""
+    features = _prepare_all(rule, records)
     pairs = candidate_pairs(features, rule.entity, max_block_size)
     scored = _score_all(_compile(rule), features, features, pairs)
-    return estimate_m_u(rule, scored.levels, fix_u=fix_u)
+    fitted, _ = _refit(rule, features, features, scored, same=True, samples=u_samples, seed=seed)
+    return fitted

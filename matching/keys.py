@@ -11,32 +11,47 @@ Key families (prefix: value — why it exists):
 
 ``cc:`` valid credit code
     the registered identity of an organization; flagged (invalid) codes make no key.
-``id:`` valid resident ID
+``id:`` valid resident ID number (``id_number``)
     the identity of a person.
 ``ph:`` national phone number, ``em:`` e-mail
     shared contacts survive a renamed company or a misspelt name.
-``nm:`` distinctive core of a Chinese company name (华信) and its character bigrams
-    region and legal form differ between systems (北京华信科技有限公司 / 华信科技(北京)); the
-    bigrams survive a one-character typo in a longer core.
-``py:`` pinyin of the distinctive core (``huaxin``)
-    homophone typos (华信 / 华鑫) and English/pinyin names (Beijing Huaxin Technology) meet here.
+``nm:`` core of a Chinese company name (华信科技) and its character trigrams (华信科, 信科技)
+    region and legal form differ between systems (北京华信科技有限公司 / 华信科技(北京)); a
+    trigram survives a one-character typo that is not a homophone. Trigrams, not bigrams: a
+    bigram is mostly a trade word (科技) or a popular core (信达) shared by thousands.
+``py:`` pinyin of the core, industry word included (``huaxinkeji``)
+    homophone typos (华信 / 华鑫) and English names (Beijing Huaxin Technology, whose industry
+    words are mapped to their Chinese pinyin) meet here. The industry keeps the block small: a
+    popular core (信达) names companies in every trade and city.
 ``pn:`` a person's name tokens, sorted
     the same name written surname-first or given-name-first.
-``bd:`` birth date + first letter of a name token (pinyin syllable of a Chinese surname)
-    a person whose name is misspelt but birth date is right; the letter keeps blocks small.
+``nk:`` one name token + the first three letters of the other, both ways round
+    a typo late in either part of a Latin name, and given/surname swaps.
+``pp:`` pinyin of a person's name (王伟 -> ``wangwei``; ``Wang Wei`` -> ``wangwei``, ``weiwang``)
+    homophone typos (冯亭颖 / 冯婷颖) and names typed in pinyin in a web shop.
+``bd:`` birth date, and birth date + first letter of each name token (the pinyin syllable of a
+    Chinese surname)
+    a person whose name is misspelt or replaced but birth date is right. The plain date stops
+    working past ~10^6 persons (too common, skipped); the lettered keys then keep blocks small.
 ``pc:`` postal code + first letter of a name token
     a person or company at the same place whose birth date or name has typos.
 ``ad:`` house number + street (``7wall``, 中关村大街27)
     the same address written slightly differently, e.g. after a name change.
+``aw:`` first six letters of the longest distinctive word of a Latin address (``willou`` for
+    willoughby crescent; never 'street')
+    an address whose number is missing, whose parts are reordered or whose street name has a
+    typo near its end. Chinese addresses rely on ``ad:``: their longest pieces are provinces and
+    office towers shared by thousands.
 ``gt:`` valid GTIN
     the identity of a traded product.
 ``pm:`` product model, and brand + model
     products without GTIN are identified by model number.
+``nm:`` (products) the whole name, and its first six characters
+    shop titles that start with the ERP name (移动电源(20000mAh) / 移动电源20000mAh 大容量…).
 ``mn:`` / ``ms:`` material name, and name + specification numbers
-    materials are their name *and* their specification (M8x20 bolt); the spec alone gathers too
-    much, the name alone too.
-``pt:`` manufacturer part number
-    materials bought from the same manufacturer.
+    materials are their name *and* their specification (M8x20 bolt).
+``sp:`` the whole normalized specification (ER50-6Φ1.615kg/盘)
+    the same material under another name (焊丝 / 实心焊丝): a full spec is selective.
 """
 
 from __future__ import annotations
@@ -46,12 +61,14 @@ from collections.abc import Collection, Mapping
 
 from matching.normalize import (
     address_key,
+    address_words,
     company_name_parts,
     customer_kind,
     digits,
     email_key,
     has_cjk,
     identifier,
+    is_pinyin,
     normalize_text,
     person_name_tokens,
     phone_key,
@@ -61,7 +78,7 @@ from matching.normalize import (
 __all__ = ["MAX_KEYS", "block_keys"]
 
 MAX_KEYS = 12
-_MAX_BIGRAMS = 4
+_MAX_NGRAMS = 4
 _SPEC_NUMBERS_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -103,31 +120,50 @@ def _organization_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> li
     name = _valid(attrs, flagged, "name")
     if name:
         parts = company_name_parts(name)
-        distinctive = parts.distinctive.replace(" ", "")
-        if distinctive and not parts.is_latin:
-            keys.append("nm:" + distinctive)
-            if len(distinctive) >= 3:
-                bigrams = dict.fromkeys(
-                    distinctive[i : i + 2] for i in range(len(distinctive) - 1)
-                )
-                keys.extend("nm:" + b for b in list(bigrams)[:_MAX_BIGRAMS])
-        if parts.distinctive_pinyin:
-            keys.append("py:" + parts.distinctive_pinyin)
+        core = parts.core
+        if core and not parts.is_latin:
+            keys.append("nm:" + core)
+            if len(core) >= 4:
+                # Only trigrams that hold a distinctive character: 医疗器 is every 医疗器械 firm.
+                starts = range(min(len(core) - 2, max(len(parts.distinctive), 1)))
+                trigrams = dict.fromkeys(core[i : i + 3] for i in starts)
+                keys.extend("nm:" + t for t in list(trigrams)[:_MAX_NGRAMS])
+        if parts.pinyin:
+            keys.append("py:" + parts.pinyin)
+    english = _valid(attrs, flagged, "english_name")
+    if english:
+        # The shop may carry the English name as the name: both meet on the pinyin key.
+        pinyin = company_name_parts(english).pinyin
+        if pinyin:
+            keys.append("py:" + pinyin)
     return keys
 
 
 def _person_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     keys: list[str] = []
-    resident_id = _valid(attrs, flagged, "resident_id")
-    if resident_id:
-        keys.append("id:" + identifier(resident_id))
+    id_number = _valid(attrs, flagged, "id_number")
+    if id_number:
+        keys.append("id:" + identifier(id_number))
     tokens = person_name_tokens(_valid(attrs, flagged, "name"))
     if tokens:
         keys.append("pn:" + " ".join(sorted(tokens)))
-    initials = _name_initials(tokens)
     birth = digits(_valid(attrs, flagged, "birth_date"))
     if len(birth) >= 6:
-        keys.extend(f"bd:{birth}{initial}" for initial in initials)
+        keys.append("bd:" + birth)
+    if len(tokens) > 1:
+        # One token whole + the other's first three letters, both ways round: survives a typo
+        # late in either token and given/surname swaps, and stays as selective as a full name.
+        first, second = tokens[0], tokens[-1]
+        keys.append(f"nk:{first}|{second[:3]}")
+        keys.append(f"nk:{second}|{first[:3]}")
+    if tokens and has_cjk(tokens[0]):
+        keys.append("pp:" + pinyin_of(tokens[0]))  # 冯亭颖 / 冯婷颖: same name said aloud
+    elif len(tokens) == 2 and all(is_pinyin(t) for t in tokens):
+        # "Wang Wei" typed in a web shop meets 王伟 (either order: wangwei, weiwang).
+        keys.append("pp:" + tokens[0] + tokens[1])
+        keys.append("pp:" + tokens[1] + tokens[0])
+    if len(birth) >= 6:
+        keys.extend(f"bd:{birth}{initial}" for initial in _name_initials(tokens)[:2])
     return keys
 
 
@@ -137,10 +173,12 @@ def _place_keys(
     keys: list[str] = []
     postal = identifier(_valid(attrs, flagged, "postal_code"))
     if postal:
-        keys.extend(f"pc:{postal}{initial}" for initial in initials)
-    street = address_key(_valid(attrs, flagged, "address"))
+        keys.extend(f"pc:{postal}{initial}" for initial in initials[:2])
+    address = _valid(attrs, flagged, "address")
+    street = address_key(address)
     if street:
         keys.append("ad:" + street)
+    keys.extend("aw:" + word[:6] for word in address_words(address, 1))
     return keys
 
 
@@ -150,7 +188,7 @@ def _customer_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[s
         attrs.get("customer_type", ""),
         name,
         has_credit_code=bool(_valid(attrs, flagged, "credit_code")),
-        has_resident_id=bool(_valid(attrs, flagged, "resident_id")),
+        has_id_number=bool(_valid(attrs, flagged, "id_number")),
     )
     keys: list[str] = []
     if kind != "person":
@@ -188,16 +226,17 @@ def _product_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[st
 
 def _material_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     keys: list[str] = []
-    part = identifier(_valid(attrs, flagged, "part_number"))
-    if len(part) >= 4:
-        keys.append("pt:" + part)
     name = normalize_text(_valid(attrs, flagged, "name")).replace(" ", "")
-    numbers = "x".join(_SPEC_NUMBERS_RE.findall(normalize_text(_valid(attrs, flagged, "spec"))))
+    spec = normalize_text(_valid(attrs, flagged, "spec"))
+    numbers = "x".join(_SPEC_NUMBERS_RE.findall(spec))
     if name:
         keys.append("mn:" + name)
         if numbers:
             keys.append(f"ms:{name}|{numbers}")
             keys.append(f"ms:{name[:2]}|{numbers}")
+    compact = spec.replace(" ", "").replace("×", "x").replace("*", "x")
+    if len(compact) >= 4:
+        keys.append("sp:" + compact)
     return keys
 
 
@@ -208,9 +247,7 @@ _BUILDERS = {
 }
 
 
-def block_keys(
-    entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()
-) -> list[str]:
+def block_keys(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()) -> list[str]:
     """Blocking keys of one record, de-duplicated, in a stable order, at most :data:`MAX_KEYS`.
 
     Flagged attributes (e.g. a credit code failing its checksum) make no keys: an invalid code

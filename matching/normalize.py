@@ -25,6 +25,7 @@ __all__ = [
     "CompanyName",
     "Region",
     "address_key",
+    "address_words",
     "address_tokens",
     "branch_key",
     "company_name_parts",
@@ -33,6 +34,7 @@ __all__ = [
     "email_key",
     "has_cjk",
     "identifier",
+    "is_pinyin",
     "normalize_address",
     "normalize_text",
     "person_name",
@@ -45,6 +47,13 @@ __all__ = [
 ]
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
+
+
+def _words(text: str) -> list[str]:
+    """Word lists are written as space-separated strings: easier to read and extend."""
+    return text.split()
+
+
 _OPEN_BRACKETS = "([{【〔〖「『<《"
 _CLOSE_BRACKETS = ")]}】〕〗」』>》"
 _BRACKET_TABLE = str.maketrans(
@@ -68,6 +77,10 @@ def normalize_text(value: str) -> str:
     Idempotent, and cheap enough to apply again to values that the dictionary already standardized:
     records that bypass the dictionary (benchmarks, tests) then still compare alike.
     """
+    if value.isascii():
+        # Most codes, e-mails and Latin names: NFKC and traditional->simplified change nothing,
+        # and opencc is the slowest step of preparing a record.
+        return collapse_whitespace(value.translate(_BRACKET_TABLE)).lower()
     folded = to_simplified(fold_width(value)).translate(_BRACKET_TABLE)
     return collapse_whitespace(folded).lower()
 
@@ -100,28 +113,32 @@ def pinyin_of(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable pypinyin knows (about 400), for splitting Latin pinyin."""
-    from pypinyin.contrib.tone_convert import to_normal
+    """Every toneless pinyin syllable pypinyin knows (about 420), for splitting Latin pinyin."""
+    import unicodedata
+
     from pypinyin.pinyin_dict import pinyin_dict
 
+    readings: set[str] = set()
+    for value in pinyin_dict.values():
+        readings.update(value.split(","))
     syllables: set[str] = set()
-    for readings in pinyin_dict.values():
-        for reading in readings.split(","):
-            plain = to_normal(reading).replace("ü", "v")
-            # Interjection-only readings (hm, ng, m, n) would split any consonant cluster.
-            if plain.isascii() and plain.isalpha() and re.search("[aeiouv]", plain):
-                syllables.add(plain)
+    for reading in readings:
+        # Tone marks are combining characters after NFD; ü (u + U+0308) is written v.
+        plain = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+        plain = "".join(ch for ch in plain if ch.isascii())
+        # Interjection-only readings (hm, ng, m, n) would split any consonant cluster.
+        if plain.isalpha() and re.search("[aeiouv]", plain):
+            syllables.add(plain)
     return frozenset(syllables)
 
 
-@lru_cache(maxsize=65536)
-def split_pinyin(word: str) -> tuple[str, ...]:
-    """Split a run of Latin pinyin into syllables (``huaxin`` -> ``hua``, ``xin``).
+def is_pinyin(word: str) -> bool:
+    """True when a Latin word is a run of pinyin syllables (``wang``, ``huaxin``; not ``acme``)."""
+    return _segment(word.lower()) is not None
 
-    Dynamic programming that prefers the fewest syllables (``xian`` stays one syllable). A word
-    that is not pinyin (``acme``) is returned whole.
-    """
-    word = word.lower()
+
+@lru_cache(maxsize=65536)
+def _segment(word: str) -> tuple[str, ...] | None:
     syllables = _pinyin_syllables()
     n = len(word)
     best: list[tuple[str, ...] | None] = [None] * (n + 1)
@@ -135,7 +152,17 @@ def split_pinyin(word: str) -> tuple[str, ...]:
             current = best[end]
             if current is None or len(candidate) < len(current):
                 best[end] = candidate
-    return best[n] or (word,)
+    return best[n] if n else None
+
+
+def split_pinyin(word: str) -> tuple[str, ...]:
+    """Split a run of Latin pinyin into syllables (``huaxin`` -> ``hua``, ``xin``).
+
+    Dynamic programming that prefers the fewest syllables (``xian`` stays one syllable). A word
+    that is not pinyin (``acme``) is returned whole.
+    """
+    word = word.lower()
+    return _segment(word) or (word,)
 
 
 def pinyin_initials(text: str) -> str:
@@ -175,16 +202,28 @@ class Region:
 _LOC_LINE_RE = re.compile(r'^(\s*)(\d+) (province|county)="([^"]*)"')
 _YEARS_RE = re.compile(r"^\[(\d*)-(\d*)\]")
 _GENERIC_DIVISIONS = {"市辖区", "郊区", "市区", "城区", "矿区", "新区", "县", "区", "近郊区"}
-_ETHNIC_GROUPS = (
+_ETHNIC_GROUPS = _words(
     "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
     "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
     "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各"
-).split()
+)
 # The base name keeps at least two characters: 内蒙古自治区 is 内蒙古, not 内 + 蒙古族.
 _AUTONOMOUS_RE = re.compile(
-    "^(.{2,}?)(?:(?:" + "|".join(sorted(_ETHNIC_GROUPS, key=len, reverse=True)) + ")族?)+自治(?:区|州|县|旗)$"
+    "^(.{2,}?)(?:(?:"
+    + "|".join(sorted(_ETHNIC_GROUPS, key=len, reverse=True))
+    + ")族?)+自治(?:区|州|县|旗)$"
 )
-_DIVISION_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "新区", "特区")
+_DIVISION_SUFFIXES = (
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "自治旗",
+    "地区",
+    "林区",
+    "新区",
+    "特区",
+)
 _SHORT_SUFFIXES = "省市区县盟旗"
 
 
@@ -301,20 +340,20 @@ def _leading_region(text: str, *, after_region: bool) -> tuple[Region, str, bool
 
 _CN_LEGAL_FORMS = tuple(
     sorted(
-        (
+        _words(
             "股份有限公司 有限责任公司 有限公司 股份公司 总公司 公司 集团 有限合伙 普通合伙 合伙企业 "
             "个人独资企业 独资企业 股份合作社 专业合作社 合作社 总厂 厂 商行"
-        ).split(),
+        ),
         key=len,
         reverse=True,
     )
 )
 # Strong branch markers name a branch on their own; weak ones only after a legal form
 # (张三五金经营部 is an individual business, 华信科技有限公司五金经营部 a branch of a company).
-_STRONG_BRANCH = (
+_STRONG_BRANCH = _words(
     "分公司 分厂 分店 分行 支行 分理处 办事处 营业部 代表处 分部 分所 分院 分中心 分社 分校"
-).split()
-_WEAK_BRANCH = "经营部 门市部 服务部 营业厅 门店 工作站 销售部".split()
+)
+_WEAK_BRANCH = _words("经营部 门市部 服务部 营业厅 门店 工作站 销售部")
 _STRONG_BRANCH_RE = re.compile("(" + "|".join(_STRONG_BRANCH) + ")$")
 _ANY_BRANCH_RE = re.compile("(" + "|".join(_STRONG_BRANCH + _WEAK_BRANCH) + ")$")
 _NATIONAL = {"中国", "中华", "china", "prc"}
@@ -322,15 +361,16 @@ _NATIONAL = {"中国", "中华", "china", "prc"}
 # Trailing industry words; a core may end in up to two (华信网络科技 -> 网络科技).
 _CN_INDUSTRIES = tuple(
     sorted(
-        (
+        _words(
             "科技 技术 信息 信息技术 网络 电子 电子商务 电器 电气 电力 电缆 通信 通讯 软件 数据 数码 智能 "
             "贸易 商贸 进出口 国际贸易 供应链 物流 运输 快递 仓储 医药 制药 药业 医疗 医疗器械 生物 "
-            "机械 设备 机电 仪器 仪表 自动化 精密 五金 模具 汽车 汽配 食品 饮料 农业 农产品 餐饮 酒店 "
+            "机械 设备 机电 仪器 仪表 自动化 精密 五金 模具 汽车 汽配 配件 汽车配件 食品 饮料 "
+            "农业 农产品 餐饮 酒店 "
             "实业 工业 制造 投资 控股 咨询 管理 服务 发展 建设 建筑 工程 装饰 建材 材料 新材料 化工 "
             "化学 塑料 塑胶 橡胶 钢铁 金属 有色金属 能源 新能源 环保 环境 光电 光学 半导体 照明 "
             "纺织 服装 服饰 鞋业 家具 家居 印刷 包装 纸业 文化 传媒 广告 教育 旅游 房地产 置业 物业 "
             "石油 石化 矿业 安防 保安 人力资源 金融 保险 证券 银行 商务 云计算 互联网 生态"
-        ).split(),
+        ),
         key=len,
         reverse=True,
     )
@@ -374,6 +414,7 @@ _EN_INDUSTRIES: dict[str, str] = {
     "automation": "自动化",
     "precision": "精密",
     "hardware": "五金",
+    "parts": "配件",
     "automobile": "汽车",
     "automotive": "汽车",
     "auto": "汽车",
@@ -398,7 +439,7 @@ _EN_INDUSTRIES: dict[str, str] = {
     "service": "服务",
     "services": "服务",
     "development": "发展",
-    "construction": "建设",
+    "construction": "建筑",
     "engineering": "工程",
     "decoration": "装饰",
     "materials": "材料",
@@ -469,6 +510,9 @@ _EN_PHRASES = {
     "ecommerce": "电子商务",
     "building materials": "建材",
     "medical devices": "医疗器械",
+    "auto parts": "汽车配件",
+    "home furnishing": "家居",
+    "home furnishings": "家居",
     "medical equipment": "医疗器械",
 }
 _EN_LEGAL = {
@@ -491,7 +535,6 @@ _EN_LEGAL = {
     "ag",
 }
 _EN_BRANCH = {"branch": "分公司", "office": "办事处", "representative": "代表处", "factory": "分厂"}
-_LATIN_TOKEN_RE = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,16 +594,21 @@ def _split_industry(core: str) -> tuple[str, str]:
     return rest, industry
 
 
-def _is_industry_only(text: str) -> bool:
-    """True when nothing but industry words remain (科技, 网络科技): no distinctive core."""
+def _distinctive_length(text: str) -> int:
+    """Characters left once every trailing industry word is gone (信科技 -> 1)."""
     while text:
         for word in _CN_INDUSTRIES:
             if text.endswith(word):
                 text = text[: -len(word)]
                 break
         else:
-            return False
-    return True
+            break
+    return len(text)
+
+
+def _is_industry_only(text: str) -> bool:
+    """True when nothing but industry words remain (科技, 网络科技): no distinctive core."""
+    return _distinctive_length(text) == 0
 
 
 def _find_branch(text: str) -> tuple[str, str]:
@@ -635,8 +683,8 @@ def _parse_chinese(text: str) -> CompanyName:
             break
         region, matched, has_suffix = lead
         rest = head[len(matched) :]
-        if _is_industry_only(rest) or (not has_suffix and len(rest) < 2):
-            break  # 北京科技有限公司, 东方电气: the region word is the name itself
+        if _is_industry_only(rest) or (not has_suffix and _distinctive_length(rest) < 2):
+            break  # 北京科技有限公司, 东方电气, 金华信科技: the region word is part of the name
         if found and not (
             region.code.startswith(found[-1].code) or found[-1].code.startswith(region.code)
         ):
@@ -693,6 +741,8 @@ def _latin_brackets(text: str) -> str:
 
 
 def _parse_latin(text: str) -> CompanyName:
+    # Xi'an, O'Neil: an apostrophe inside a word is part of it.
+    text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)
     # Multi-word English terms first, as Chinese placeholders the tokenizer keeps.
     for phrase, chinese in _EN_PHRASES.items():
         text = text.replace(phrase, f" {chinese} ")
@@ -839,6 +889,21 @@ _EN_ADDRESS_ABBREVIATIONS = {
     "apt": "apartment",
     "no": "",
 }
+# Street types and generic place words: long, but shared by half of all addresses.
+_STREET_TYPES = set(_EN_ADDRESS_ABBREVIATIONS.values()) | {
+    "boulevard",
+    "close",
+    "grove",
+    "square",
+    "village",
+    "heights",
+    "north",
+    "south",
+    "east",
+    "west",
+    "mount",
+    "estate",
+}
 # Chinese address markers after which a token ends: 省 市 区 县 镇 乡 路 街 道 号 弄 栋 楼 室 …
 _CN_ADDRESS_SPLIT_RE = re.compile(
     r"(.+?(?:特别行政区|自治区|自治州|省|市|区|县|旗|镇|乡|街道|大道|大街|路|街|道|巷|胡同|弄|号院|号楼|号|栋|幢|座|单元|楼|层|室))"
@@ -869,6 +934,26 @@ def address_tokens(address: str) -> tuple[str, ...]:
     return tuple(pieces + ([rest] if rest else []))
 
 
+def address_words(address: str, count: int = 2) -> list[str]:
+    """The ``count`` longest words of a Latin address (letters only, five or more, not a street
+    type), longest first, ties by position; none for a Chinese address.
+
+    Long words are the rare ones (a street or estate name, not ``st`` or ``nsw``), and they
+    survive a missing house number, reordered parts and a typo in another word.
+    """
+    tokens = address_tokens(address)
+    if not tokens:
+        return []
+    if has_cjk(tokens[0]):
+        # Chinese addresses: the road + number key (address_key) is the selective one; the
+        # longest pieces are provinces and office-tower names shared by thousands.
+        return []
+    else:
+        words = [t for t in tokens if t.isalpha() and len(t) >= 5 and t not in _STREET_TYPES]
+    ranked = sorted(dict.fromkeys(words), key=lambda w: (-len(w), words.index(w)))
+    return ranked[:count]
+
+
 def address_key(address: str) -> str:
     """A short blocking key for the street part of an address.
 
@@ -893,11 +978,14 @@ def address_key(address: str) -> str:
 
 # --------------------------------------------------------------------------- customer kind
 
-_PERSON_TYPES = {"person", "individual", "natural_person", "p", "个人", "自然人"}
+# CRMs in China often type customers "B" (business, B端) or "C" (consumer, C端).
+_PERSON_TYPES = {"person", "individual", "natural_person", "p", "c", "to_c", "个人", "自然人"}
 _ORGANIZATION_TYPES = {
     "organization",
     "organisation",
     "org",
+    "b",
+    "to_b",
     "company",
     "enterprise",
     "legal_person",
@@ -910,12 +998,12 @@ _ORGANIZATION_TYPES = {
 
 
 def customer_kind(
-    customer_type: str, name: str, *, has_credit_code: bool, has_resident_id: bool
+    customer_type: str, name: str, *, has_credit_code: bool, has_id_number: bool
 ) -> str:
     """``person``, ``organization`` or ``""`` (unknown) for a customer record.
 
     The declared ``customer_type`` wins. Otherwise a valid credit code or a legal form, branch or
-    industry word in the name means an organization, a resident ID a person; a bare two-to-four
+    industry word in the name means an organization, an ID number a person; a bare two-to-four
     character Chinese name is taken for a person. Unknown stays unknown rather than guessed.
     """
     declared = normalize_text(customer_type).replace(" ", "_")
@@ -925,7 +1013,7 @@ def customer_kind(
         return "organization"
     if has_credit_code:
         return "organization"
-    if has_resident_id:
+    if has_id_number:
         return "person"
     if name:
         parts = company_name_parts(name)

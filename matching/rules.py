@@ -6,21 +6,25 @@ dataclasses of strings and numbers (:func:`rule_to_dict` / :func:`rule_from_dict
 Why Fellegi–Sunter weights, not hand-set "agree/disagree" points
 -----------------------------------------------------------------
 Each field rule maps the comparator's similarity to a *level* (exact, ≥0.9, …, else) and each
-level carries two probabilities: ``m`` = P(level | same entity) and ``u`` = P(level | different
-entities). Its weight is the log2 Bayes factor ``log2(m/u)``; a record pair's match weight is
-``log2(prior/(1-prior))`` plus the weights of the fields present, and its score is the match
-probability ``2^w / (1 + 2^w)``. We chose this over hand-weighted evidence because:
+level carries two probabilities: ``m`` = P(level | same entity) and ``u`` = P(level | two
+different records picked at random). Its weight is the log2 Bayes factor ``log2(m/u)``; a pair's
+match weight is ``log2(prior/(1-prior))`` plus the weights of the fields present on both sides,
+and its score is the match probability ``2^w / (1 + 2^w)``. We chose this over hand-weighted
+evidence because:
 
-* every number has a meaning a steward can check against data ("this level occurs for 2% of
-  true duplicates and 0.01% of other pairs"), and an explanation reads as "+6.6 bits: same
-  birth date";
-* the parameters can be *estimated* — by EM on unlabeled candidate pairs (:func:`estimate_m_u`)
-  or counted from steward decisions — instead of tuned by hand per data source;
-* missing values contribute exactly 0 (no evidence), which hand weights tend to get wrong;
+* every number has a meaning a steward can check ("1 in 25,000 random customers share a birth
+  date; 90% of true duplicates do"), and an explanation reads "+14.5 bits: same birth date";
+* the parameters can be *estimated* from unlabeled data — u from random pairs, m and the prior
+  by EM on the candidate pairs (:func:`estimate_m_u`, ``engine.fit_rule``), as Splink does — or
+  counted from steward decisions, instead of tuned by hand per source system;
+* a missing value contributes exactly 0 (no evidence), which hand weights tend to get wrong;
 * thresholds are probabilities, comparable across entities and rule versions.
 
-``prior`` is the probability that two *candidate* records (records that share a blocking key)
-are the same entity — not two random records — because the engine only ever scores candidates.
+``prior`` is the probability that two records of the entity picked at random are the same
+thing: about (records per real thing - 1) / N. It therefore shrinks as the hub grows, and with
+it the posterior of a given amount of evidence — correctly so, since coincidences multiply with
+N. The defaults assume some 10^5 records with each thing in two or three systems (2e-5);
+``engine.fit_rule`` re-estimates it, with m and u, from the hub's own records.
 
 Hard rules are deterministic and beat the weights: equal valid identifiers decide "auto",
 different valid identifiers (or person vs organization, or a branch vs its head office) veto.
@@ -41,13 +45,17 @@ __all__ = [
     "MatchRule",
     "default_rule",
     "estimate_m_u",
+    "monotone",
+    "with_probabilities",
     "probability_to_weight",
     "rule_from_dict",
     "rule_to_dict",
     "weight_to_probability",
 ]
 
-_MIN_PROBABILITY = 1e-6
+# Floor for m and u in weights: keeps every weight finite (|w| <= ~30 bits) while letting an
+# exact agreement on a rare value (u ~ 1e-8) count for what it is.
+_MIN_PROBABILITY = 1e-9
 
 
 @dataclass
@@ -86,13 +94,16 @@ class HardRules:
     means the same entity. ``veto_on_different``: identifier fields whose difference (both valid)
     means different entities (veto ``different_<field>``). ``branch_veto``: a branch never merges
     with its head office, nor with another branch. ``type_veto``: a person never merges with an
-    organization.
+    organization. ``chinese_name_review``: two Chinese person names that differ beyond a
+    homophone or a one-character typo are never linked automatically, only proposed for review —
+    IMEs make homophone errors, not new given names, and twins share a birth date and address.
     """
 
     auto_on_same: list[str] = field(default_factory=list)
     veto_on_different: list[str] = field(default_factory=list)
     branch_veto: bool = False
     type_veto: bool = False
+    chinese_name_review: bool = False
 
 
 @dataclass
@@ -181,6 +192,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
             veto_on_different=list(hard.get("veto_on_different", [])),
             branch_veto=bool(hard.get("branch_veto", False)),
             type_veto=bool(hard.get("type_veto", False)),
+            chinese_name_review=bool(hard.get("chinese_name_review", False)),
         ),
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")),
@@ -195,27 +207,62 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
 # --------------------------------------------------------------------------- parameter fitting
 
 
+def with_probabilities(
+    rule: MatchRule,
+    *,
+    m: Sequence[Sequence[float]] | None = None,
+    u: Sequence[Sequence[float]] | None = None,
+    prior: float | None = None,
+) -> MatchRule:
+    """A copy of ``rule`` with new m and/or u per field level (in rule order) and/or prior."""
+    fields = []
+    for j, f in enumerate(rule.fields):
+        levels = [
+            replace(
+                level,
+                m=float(m[j][k]) if m is not None else level.m,
+                u=float(u[j][k]) if u is not None else level.u,
+            )
+            for k, level in enumerate(f.levels)
+        ]
+        fields.append(replace(f, levels=levels))
+    return replace(rule, fields=fields, prior=rule.prior if prior is None else float(prior))
+
+
 def estimate_m_u(
     rule: MatchRule,
     levels: Sequence[Sequence[int]],
     *,
     fix_u: bool = False,
-    max_iterations: int = 60,
-    tolerance: float = 1e-5,
+    total_pairs: int | None = None,
+    pseudo_count: float = 2.0,
+    min_m: float = 1e-3,
+    max_iterations: int = 100,
+    tolerance: float = 1e-6,
 ) -> MatchRule:
-    """Fit m, u and the prior by expectation–maximisation on *unlabeled* candidate pairs.
+    """Fit m (and u unless ``fix_u``) and the prior by expectation–maximisation on *unlabeled*
+    candidate pairs.
 
     ``levels`` holds one row per candidate pair and one column per field rule (in rule order):
     the index of the level the pair fell in, or -1 when the field is missing or does not apply.
     The current parameters are the starting point, which keeps EM in the intended basin (the
-    "match" class stays the one with high agreement). With ``fix_u`` only m and the prior move —
-    useful when u was counted on random pairs. Returns a new rule; thresholds are unchanged.
+    "match" class stays the one with high agreement).
+
+    Two set-ups, as in Splink: with ``fix_u`` the u probabilities are taken as already estimated
+    on *random* pairs (``engine.estimate_u``) and ``total_pairs`` is the number of all possible
+    pairs, so the prior is the probability that two random records match (all matches are
+    assumed to be among the candidates). Without ``fix_u`` everything is fitted on the candidates
+    themselves and the prior is per candidate pair — simpler, but blocking makes the non-matching
+    candidates agree on the blocked fields more than independent fields would, so weights are
+    then too modest.
 
     Steps: (1) E: posterior match probability of every pair under current m, u, prior;
     (2) M: m[level] = expected share of matches in that level among matches where the field is
-    present, u likewise for non-matches, prior = mean posterior; (3) repeat until the largest
-    parameter change is below ``tolerance``. Probabilities are floored so that no level gets a
-    weight of ±infinity from a sample that happened not to contain it.
+    present (u likewise for non-matches), smoothed by ``pseudo_count`` observations drawn from
+    the starting values so that a level unseen in this sample keeps a finite weight;
+    prior = sum of posteriors / number of pairs; (3) repeat until the largest parameter change
+    is below ``tolerance``; (4) floor every m at ``min_m`` (no level is impossible for a match)
+    and cap fuzzy levels' weights by the levels above (:func:`monotone`).
     """
     import numpy as np
 
@@ -225,61 +272,74 @@ def estimate_m_u(
     n_fields = len(rule.fields)
     if matrix.ndim != 2 or matrix.shape[1] != n_fields:
         raise ValueError(f"levels must have {n_fields} columns")
-    floor = 1e-5
-    m = [np.array([lv.m for lv in f.levels], dtype=float) for f in rule.fields]
-    u = [np.array([lv.u for lv in f.levels], dtype=float) for f in rule.fields]
+    denominator = float(total_pairs if total_pairs else len(matrix))
+    m0 = [np.array([lv.m for lv in f.levels], dtype=float) for f in rule.fields]
+    u0 = [np.array([lv.u for lv in f.levels], dtype=float) for f in rule.fields]
+    m0 = [x / x.sum() for x in m0]
+    u0 = [x / x.sum() for x in u0]
+    m = list(m0)
+    u = list(u0)
+    present = [matrix[:, j] >= 0 for j in range(n_fields)]
+    index = [np.where(present[j], matrix[:, j], 0) for j in range(n_fields)]
     # One-hot masks per field once: the iterations are then pure array arithmetic.
     masks = [
         [matrix[:, j] == k for k in range(len(rule.fields[j].levels))] for j in range(n_fields)
     ]
     prior = rule.prior
     for _ in range(max_iterations):
-        log_m = np.zeros(len(matrix))
-        log_u = np.zeros(len(matrix))
+        logit = np.full(len(matrix), math.log(prior) - math.log1p(-prior))
         for j in range(n_fields):
-            column = matrix[:, j]
-            present = column >= 0
-            index = np.where(present, column, 0)
-            log_m += np.where(present, np.log(m[j][index]), 0.0)
-            log_u += np.where(present, np.log(u[j][index]), 0.0)
-        logit = math.log(prior) - math.log(1 - prior) + log_m - log_u
+            ratio = np.log(np.maximum(m[j], _MIN_PROBABILITY)) - np.log(
+                np.maximum(u[j], _MIN_PROBABILITY)
+            )
+            logit += np.where(present[j], ratio[index[j]], 0.0)
         posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
         change = 0.0
         for j in range(n_fields):
-            present = matrix[:, j] >= 0
-            match_total = float(posterior[present].sum())
-            other_total = float((1 - posterior)[present].sum())
-            if match_total <= 0 or other_total <= 0:
-                continue
-            new_m = np.array([float(posterior[mask].sum()) for mask in masks[j]]) / match_total
-            new_m = np.maximum(new_m, floor)
-            new_m /= new_m.sum()
+            weights = posterior[present[j]]
+            counts = np.array([float(posterior[mask].sum()) for mask in masks[j]])
+            new_m = (counts + pseudo_count * m0[j]) / (float(weights.sum()) + pseudo_count)
             change = max(change, float(np.abs(new_m - m[j]).max()))
             m[j] = new_m
             if not fix_u:
-                new_u = (
-                    np.array([float((1 - posterior)[mask].sum()) for mask in masks[j]])
-                    / other_total
-                )
-                new_u = np.maximum(new_u, floor)
-                new_u /= new_u.sum()
+                others = np.array([float((1 - posterior)[mask].sum()) for mask in masks[j]])
+                total = float((1 - weights).sum())
+                new_u = (others + pseudo_count * u0[j]) / (total + pseudo_count)
                 change = max(change, float(np.abs(new_u - u[j]).max()))
                 u[j] = new_u
-        new_prior = float(min(max(posterior.mean(), 1e-6), 1 - 1e-6))
-        change = max(change, abs(new_prior - prior))
+        new_prior = float(min(max(posterior.sum() / denominator, 1e-12), 0.5))
+        change = max(change, abs(new_prior - prior) / max(prior, 1e-12) * 1e-3)
         prior = new_prior
         if change < tolerance:
             break
-    fitted = [
-        replace(
-            f,
-            levels=[
-                replace(lv, m=float(m[j][k]), u=float(u[j][k])) for k, lv in enumerate(f.levels)
-            ],
-        )
-        for j, f in enumerate(rule.fields)
-    ]
-    return replace(rule, fields=fitted, prior=prior)
+    # No level is impossible for a true match: data entry finds a way. Without a floor, a level
+    # that this sample's matches never showed would veto every future pair that shows it.
+    m = [np.maximum(x, min_m) / np.maximum(x, min_m).sum() for x in m]
+    fitted = with_probabilities(rule, m=m, u=None if fix_u else u, prior=prior)
+    return monotone(fitted)
+
+
+def monotone(rule: MatchRule) -> MatchRule:
+    """Cap the positive weight of every level at the weight of the levels above it.
+
+    A closer agreement is never weaker evidence than a looser one; a fitted rule says otherwise
+    only through sampling noise (a rare fuzzy level that a random sample never hit gets a tiny
+    u). Such a level's u is raised until its weight equals the level above it (or 0).
+    """
+    fields = []
+    for f in rule.fields:
+        levels = list(f.levels)
+        ceiling: float | None = None
+        for k, level in enumerate(levels):
+            if ceiling is not None and level.weight > max(ceiling, 0.0):
+                cap = max(ceiling, 0.0)
+                levels[k] = replace(level, u=max(level.m, _MIN_PROBABILITY) / 2.0**cap)
+            # A level that (almost) never occurs, among matches or not, says nothing about how
+            # strong the levels below it may be.
+            if level.m >= 1e-4 or level.u >= 1e-4:
+                ceiling = levels[k].weight
+        fields.append(replace(f, levels=levels))
+    return replace(rule, fields=fields)
 
 
 # --------------------------------------------------------------------------- defaults
@@ -298,9 +358,9 @@ def _identifier_field(name: str, applies_to: str | None = None) -> FieldRule:
         comparator="identifier",
         applies_to=applies_to,
         levels=_levels(
-            (1.0, 0.95, 1e-5, "same code"),
-            (0.8, 0.03, 1e-3, "one character off"),
-            (0.0, 0.02, 0.999, "different code"),
+            (1.0, 0.95, 1e-8, "same code"),
+            (0.8, 0.03, 1e-7, "one typo"),
+            (0.0, 0.02, 1.0, "different code"),
         ),
     )
 
@@ -312,10 +372,10 @@ def _phone_field() -> FieldRule:
         field="phone",
         comparator="phone",
         levels=_levels(
-            (1.0, 0.55, 0.002, "same number"),
-            (0.9, 0.05, 0.001, "same last 8 digits"),
-            (0.7, 0.05, 0.003, "one digit off"),
-            (0.0, 0.35, 0.994, "different number"),
+            (1.0, 0.55, 1e-7, "same number"),
+            (0.9, 0.05, 1e-6, "same last 8 digits"),
+            (0.7, 0.05, 1e-5, "one typo"),
+            (0.0, 0.35, 1.0, "different number"),
         ),
     )
 
@@ -326,24 +386,27 @@ def _email_field() -> FieldRule:
         field="email",
         comparator="email",
         levels=_levels(
-            (1.0, 0.6, 0.001, "same address"),
-            (0.7, 0.05, 0.002, "same mailbox, other domain"),
-            (0.0, 0.35, 0.997, "different address"),
+            (1.0, 0.5, 1e-7, "same address"),
+            (0.85, 0.1, 1e-4, "same role mailbox (admin@, office@…)"),
+            (0.7, 0.05, 1e-5, "same mailbox, other domain"),
+            (0.0, 0.35, 0.9999, "different address"),
         ),
     )
 
 
 def _address_field() -> FieldRule:
+    # Fuzzy address levels stay modest: in a city, neighbours differ by a room number only.
     return FieldRule(
         name="address",
         field="address",
         comparator="address",
         levels=_levels(
-            (0.97, 0.55, 0.005, "same address"),
-            (0.88, 0.2, 0.01, "nearly the same"),
-            (0.75, 0.12, 0.04, "similar"),
-            (0.55, 0.07, 0.2, "somewhat similar"),
-            (0.0, 0.06, 0.745, "different"),
+            (0.97, 0.5, 1e-5, "same address"),
+            (0.9, 0.2, 5e-5, "nearly the same"),
+            (0.8, 0.12, 2e-4, "similar"),
+            (0.7, 0.08, 1e-3, "rather similar"),
+            (0.6, 0.05, 0.01, "somewhat similar"),
+            (0.0, 0.05, 0.98875, "different"),
         ),
     )
 
@@ -354,12 +417,17 @@ def _postal_field() -> FieldRule:
         field="postal_code",
         comparator="postal_code",
         levels=_levels(
-            (1.0, 0.85, 0.03, "same"),
-            (0.8, 0.06, 0.01, "one character off"),
-            (0.5, 0.03, 0.06, "same district"),
-            (0.0, 0.06, 0.9, "different"),
+            (1.0, 0.8, 0.002, "same"),
+            (0.8, 0.08, 0.005, "one typo"),
+            (0.5, 0.05, 0.01, "same district"),
+            (0.0, 0.07, 0.983, "different"),
         ),
     )
+
+
+# Default prior: two random records are the same thing with probability ~2e-5 (some 10^5
+# records, each real thing held by two or three systems). Refit with engine.fit_rule.
+_DEFAULT_PRIOR = 2e-5
 
 
 def _customers() -> MatchRule:
@@ -369,39 +437,44 @@ def _customers() -> MatchRule:
         "resident ID, name and birth date; contact details as supporting evidence.",
         auto_threshold=0.99,
         review_threshold=0.5,
-        prior=0.1,
+        prior=_DEFAULT_PRIOR,
         hard=HardRules(
-            auto_on_same=["credit_code", "resident_id"],
-            veto_on_different=["credit_code", "resident_id"],
+            auto_on_same=["credit_code", "org_code", "id_number"],
+            veto_on_different=["credit_code", "org_code", "id_number"],
             branch_veto=True,
             type_veto=True,
+            chinese_name_review=True,
         ),
         fields=[
             _identifier_field("credit_code", "organization"),
-            _identifier_field("resident_id", "person"),
+            _identifier_field("org_code", "organization"),
+            _identifier_field("id_number", "person"),
             FieldRule(
                 name="company_name",
-                field="name",
+                # The English name of one record may meet the Chinese name of another.
+                field="name|english_name",
                 comparator="company_name",
                 applies_to="organization",
+                # A registered name is unique within its registration region: the same core
+                # by chance is rare, and region disagreement below takes care of other cities.
                 levels=_levels(
-                    (1.0, 0.75, 0.004, "same core name"),
-                    (0.95, 0.1, 0.002, "same pinyin / script"),
-                    (0.8, 0.07, 0.01, "nearly the same"),
-                    (0.6, 0.05, 0.05, "similar"),
-                    (0.0, 0.03, 0.934, "different"),
+                    (1.0, 0.75, 1e-6, "same core name"),
+                    (0.95, 0.1, 2e-6, "same pinyin / other script"),
+                    (0.8, 0.07, 1e-4, "nearly the same"),
+                    (0.6, 0.04, 0.002, "similar"),
+                    (0.0, 0.04, 0.997899, "different"),
                 ),
             ),
             FieldRule(
                 name="region",
-                field="name",
+                field="name|english_name",
                 comparator="company_region",
                 applies_to="organization",
-                # Same name in another city is, in China, usually another registered company.
+                # Same core in another city is, in China, usually another registered company.
                 levels=_levels(
-                    (1.0, 0.93, 0.3, "same region"),
-                    (0.8, 0.05, 0.05, "region contains the other"),
-                    (0.0, 0.02, 0.65, "different region"),
+                    (1.0, 0.94, 0.08, "same region"),
+                    (0.8, 0.05, 0.02, "one region contains the other"),
+                    (0.0, 0.01, 0.9, "different region"),
                 ),
             ),
             FieldRule(
@@ -410,11 +483,12 @@ def _customers() -> MatchRule:
                 comparator="person_name",
                 applies_to="person",
                 levels=_levels(
-                    (1.0, 0.7, 0.01, "same name"),
-                    (0.95, 0.12, 0.004, "same tokens / one typo"),
-                    (0.88, 0.09, 0.02, "close"),
-                    (0.7, 0.06, 0.15, "similar"),
-                    (0.0, 0.03, 0.816, "different"),
+                    (1.0, 0.5, 2e-4, "same name"),
+                    (0.95, 0.25, 2e-4, "same tokens / one typo"),
+                    (0.88, 0.08, 5e-4, "close"),
+                    (0.7, 0.1, 0.01, "similar"),
+                    (0.6, 0.04, 0.06, "one part agrees"),
+                    (0.0, 0.03, 0.9293, "different"),
                 ),
             ),
             FieldRule(
@@ -423,11 +497,34 @@ def _customers() -> MatchRule:
                 comparator="birth_date",
                 applies_to="person",
                 levels=_levels(
-                    (1.0, 0.85, 0.004, "same date"),
-                    (0.9, 0.02, 0.0003, "day and month transposed"),
-                    (0.8, 0.08, 0.004, "one digit off"),
-                    (0.5, 0.03, 0.02, "two digits off, same year"),
-                    (0.0, 0.02, 0.9717, "different"),
+                    (1.0, 0.9, 4e-5, "same date"),
+                    (0.9, 0.02, 2e-6, "day and month transposed"),
+                    (0.8, 0.03, 5e-4, "one digit off"),
+                    (0.5, 0.01, 0.002, "two digits off, same year"),
+                    (0.0, 0.04, 0.997458, "different"),
+                ),
+            ),
+            FieldRule(
+                name="region_code",
+                field="region_code",
+                comparator="division",
+                levels=_levels(
+                    (1.0, 0.75, 0.01, "same division"),
+                    (0.8, 0.15, 0.02, "one contains the other"),
+                    (0.5, 0.05, 0.05, "same province"),
+                    (0.0, 0.05, 0.92, "other province"),
+                ),
+            ),
+            FieldRule(
+                name="contact_name",
+                field="contact_name",
+                comparator="person_name",
+                applies_to="organization",
+                # Sales contacts change; a shared contact is support, a different one little.
+                levels=_levels(
+                    (0.95, 0.6, 1e-4, "same contact"),
+                    (0.8, 0.05, 1e-3, "similar contact"),
+                    (0.0, 0.35, 0.9989, "other contact"),
                 ),
             ),
             _phone_field(),
@@ -444,7 +541,7 @@ def _products() -> MatchRule:
         description="Products: GTIN decides; otherwise brand + model + name + specification.",
         auto_threshold=0.99,
         review_threshold=0.5,
-        prior=0.1,
+        prior=_DEFAULT_PRIOR,
         hard=HardRules(auto_on_same=["gtin"], veto_on_different=["gtin"]),
         fields=[
             _identifier_field("gtin"),
@@ -454,9 +551,9 @@ def _products() -> MatchRule:
                 comparator="identifier",
                 # iPhone 14 / iPhone 15: a model one character off is usually another product.
                 levels=_levels(
-                    (1.0, 0.85, 0.005, "same model"),
-                    (0.8, 0.08, 0.02, "one character off"),
-                    (0.0, 0.07, 0.975, "different model"),
+                    (1.0, 0.85, 1e-5, "same model"),
+                    (0.8, 0.08, 1e-4, "one typo"),
+                    (0.0, 0.07, 0.99989, "different model"),
                 ),
             ),
             FieldRule(
@@ -464,9 +561,9 @@ def _products() -> MatchRule:
                 field="brand",
                 comparator="text",
                 levels=_levels(
-                    (1.0, 0.85, 0.05, "same brand"),
-                    (0.85, 0.1, 0.02, "nearly the same"),
-                    (0.0, 0.05, 0.93, "different"),
+                    (1.0, 0.85, 0.02, "same brand"),
+                    (0.85, 0.1, 0.005, "nearly the same"),
+                    (0.0, 0.05, 0.975, "different"),
                 ),
             ),
             FieldRule(
@@ -474,10 +571,10 @@ def _products() -> MatchRule:
                 field="name",
                 comparator="text",
                 levels=_levels(
-                    (1.0, 0.5, 0.002, "same name"),
-                    (0.9, 0.25, 0.01, "nearly the same"),
-                    (0.75, 0.15, 0.05, "similar"),
-                    (0.0, 0.1, 0.938, "different"),
+                    (1.0, 0.5, 1e-5, "same name"),
+                    (0.9, 0.25, 1e-4, "nearly the same"),
+                    (0.75, 0.15, 0.002, "similar"),
+                    (0.0, 0.1, 0.997889, "different"),
                 ),
             ),
             FieldRule(
@@ -485,16 +582,26 @@ def _products() -> MatchRule:
                 field="spec",
                 comparator="spec",
                 levels=_levels(
-                    (1.0, 0.7, 0.05, "same specification"),
-                    (0.8, 0.25, 0.05, "same numbers"),
-                    (0.0, 0.05, 0.9, "different numbers"),
+                    (1.0, 0.7, 0.01, "same specification"),
+                    (0.8, 0.25, 0.02, "same numbers"),
+                    (0.0, 0.05, 0.97, "different numbers"),
                 ),
             ),
             FieldRule(
-                name="unit",
-                field="unit",
+                name="category",
+                field="category",
+                comparator="text",
+                # Shops write whole category paths (手机数码>手机配件>移动电源): weak evidence.
+                levels=_levels(
+                    (0.9, 0.5, 0.05, "same category"),
+                    (0.0, 0.5, 0.95, "other category"),
+                ),
+            ),
+            FieldRule(
+                name="uom",
+                field="uom",
                 comparator="exact",
-                levels=_levels((1.0, 0.95, 0.5, "same unit"), (0.0, 0.05, 0.5, "other unit")),
+                levels=_levels((1.0, 0.9, 0.4, "same unit"), (0.0, 0.1, 0.6, "other unit")),
             ),
         ],
     )
@@ -506,28 +613,18 @@ def _materials() -> MatchRule:
         description="Materials: name + specification must both agree; part number supports.",
         auto_threshold=0.99,
         review_threshold=0.5,
-        prior=0.1,
+        prior=_DEFAULT_PRIOR,
         hard=HardRules(),
         fields=[
-            FieldRule(
-                name="part_number",
-                field="part_number",
-                comparator="identifier",
-                levels=_levels(
-                    (1.0, 0.9, 0.001, "same part number"),
-                    (0.8, 0.04, 0.005, "one character off"),
-                    (0.0, 0.06, 0.994, "different part number"),
-                ),
-            ),
             FieldRule(
                 name="name",
                 field="name",
                 comparator="text",
                 levels=_levels(
-                    (1.0, 0.6, 0.01, "same name"),
-                    (0.9, 0.2, 0.02, "nearly the same"),
-                    (0.75, 0.12, 0.1, "similar"),
-                    (0.0, 0.08, 0.87, "different"),
+                    (1.0, 0.6, 1e-4, "same name"),
+                    (0.9, 0.15, 5e-4, "nearly the same"),
+                    (0.6, 0.15, 0.01, "similar"),
+                    (0.0, 0.1, 0.9894, "different"),
                 ),
             ),
             FieldRule(
@@ -536,25 +633,28 @@ def _materials() -> MatchRule:
                 comparator="spec",
                 # M8x20 vs M10x20 are different materials however alike the names are.
                 levels=_levels(
-                    (1.0, 0.75, 0.02, "same specification"),
-                    (0.8, 0.22, 0.03, "same numbers"),
-                    (0.0, 0.03, 0.95, "different numbers"),
+                    (1.0, 0.75, 0.001, "same specification"),
+                    (0.8, 0.22, 0.003, "same numbers"),
+                    (0.0, 0.03, 0.996, "different numbers"),
                 ),
             ),
             FieldRule(
-                name="manufacturer",
-                field="manufacturer",
-                comparator="company_name",
-                levels=_levels(
-                    (0.95, 0.85, 0.1, "same manufacturer"),
-                    (0.0, 0.15, 0.9, "other manufacturer"),
-                ),
-            ),
-            FieldRule(
-                name="unit",
-                field="unit",
+                name="material_type",
+                field="material_type",
                 comparator="exact",
-                levels=_levels((1.0, 0.95, 0.5, "same unit"), (0.0, 0.05, 0.5, "other unit")),
+                levels=_levels((1.0, 0.9, 0.3, "same type"), (0.0, 0.1, 0.7, "other type")),
+            ),
+            FieldRule(
+                name="material_group",
+                field="material_group",
+                comparator="text",
+                levels=_levels((0.9, 0.7, 0.1, "same group"), (0.0, 0.3, 0.9, "other group")),
+            ),
+            FieldRule(
+                name="base_uom",
+                field="base_uom",
+                comparator="exact",
+                levels=_levels((1.0, 0.9, 0.4, "same unit"), (0.0, 0.1, 0.6, "other unit")),
             ),
         ],
     )

@@ -301,10 +301,18 @@ class MatchingLinker:
 def write_candidates(
     entity: str, pairs: Iterable[tuple[int, int, float, list[dict]]], *, origin: str
 ) -> int:
-    """Queue review pairs; a pair already known (pending, accepted or rejected) is left alone."""
+    """Queue review pairs; a pair already known (pending, accepted or rejected) is left alone.
+
+    ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
+    id on the left, so its explanation is turned around with it.
+    """
     rows = {}
     for a, b, score, explanation in pairs:
         left, right = min(a, b), max(a, b)
+        if a > b:
+            explanation = [
+                e | {"left": e.get("right"), "right": e.get("left")} for e in explanation
+            ]
         rows.setdefault(
             (left, right),
             MatchCandidate(

@@ -299,6 +299,17 @@ def lock_attribute(
     checked = standardize_and_validate(entity, {attribute: value}, partial=True)
     if checked.errors:
         raise RecordRejected(checked.errors)
+    if attribute in checked.flagged:
+        # A value that fails its validator may be kept from a source, never chosen by a steward.
+        raise RecordRejected(
+            {
+                attribute: [
+                    {k: w[k] for k in ("code", "message")}
+                    for w in checked.warnings
+                    if w["field"] == attribute
+                ]
+            }
+        )
     if attribute not in checked.attributes:
         raise ServiceError("锁定值不能为空", "A locked value cannot be empty", code="empty_value")
     with transaction.atomic():

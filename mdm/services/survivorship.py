@@ -9,7 +9,7 @@ then its ``tie_breakers`` in order, then recency. The rules:
 - ``most_frequent``: the value most members agree on, most recent on a tie;
 - ``longest``: the longest value.
 A steward-locked value always wins. Values a member sent but that failed a ``flag`` validator
-lose to valid values of other members, and are used only when no valid value exists.
+never become golden values: they stay in the source record as received.
 """
 
 from __future__ import annotations
@@ -70,9 +70,9 @@ def survive_values(
             values[attr] = locked[attr]["value"]
             lineage[attr] = {"rule": LOCKED_RULE, "by": locked[attr].get("by", "")}
             continue
-        having = [m for m in members if m.attributes.get(attr)]
-        valid = [m for m in having if attr not in m.flagged]
-        pool = valid or having
+        # A value that failed its validator stays in its source record (and opens a quality
+        # issue); the golden record only takes valid values.
+        pool = [m for m in members if m.attributes.get(attr) and attr not in m.flagged]
         if not pool:
             continue
         winner = _pick(element.survivorship_chain, attr, pool)
@@ -82,7 +82,6 @@ def survive_values(
             "system": winner.system.code,
             "local_code": winner.local_code,
             "source_record": winner.pk,
-            "is_flagged": attr in winner.flagged,
         }
     return values, lineage
 

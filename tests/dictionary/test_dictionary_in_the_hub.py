@@ -301,3 +301,19 @@ def test_customer_type_is_derived_from_an_identifier_when_missing(erp):
 
     types = dict(SourceRecord.objects.values_list("local_code", "attributes__customer_type"))
     assert types == {"O-1": "org", "P-1": "person", "U-1": None}
+
+
+def test_a_flagged_value_never_becomes_a_golden_value(erp):
+    response = erp.put(
+        "customers",
+        "SD01-1",
+        {"name": "福州某公司", "customer_type": "org", "credit_code": "9135 0100 M000 1TGQ XM"},
+    )
+
+    golden = Customer.objects.get(code=response.json()["golden_code"])
+    assert golden.credit_code == ""
+    assert "credit_code" not in golden.lineage
+    assert (
+        SourceRecord.objects.get(local_code="SD01-1").attributes["credit_code"]
+        == "9135 0100 M000 1TGQ XM"
+    )

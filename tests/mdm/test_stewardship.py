@@ -266,3 +266,35 @@ def test_survivorship_follows_the_configured_rule_chain(erp, crm, shop):
     # No value is more frequent than another: the longest wins.
     assert golden.address == "北京市海淀区中关村大街27号院"
     assert golden.lineage["address"]["rule"] == "most_frequent"
+
+
+def test_a_locked_value_must_pass_its_validator_even_where_sources_are_only_flagged(
+    steward, two_goldens
+):
+    a, _ = two_goldens
+
+    response = steward.post(
+        f"/api/v1/golden/customers/{a}/lock",
+        {"attribute": "email", "value": "not an email", "reason": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["email"][0]["code"] == "invalid_email"
+
+
+def test_a_review_explanation_is_stored_on_the_candidates_own_sides(erp, crm):
+    erp.put(
+        "customers",
+        "A",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    crm.put("customers", "B", {"name": "华信科技", "customer_type": "org"})
+
+    candidate = MatchCandidate.objects.select_related("left", "right").get()
+    name = next(e for e in candidate.explanation if e["field"] == "company_name")
+
+    assert (name["left"], name["right"]) == (
+        candidate.left.attributes["name"],
+        candidate.right.attributes["name"],
+    )

@@ -111,7 +111,6 @@ def test_most_recent_non_empty_value_wins_for_most_recent_elements(erp, crm):
         "system": "CRM",
         "local_code": "BJ-B-1",
         "source_record": SourceRecord.objects.get(local_code="BJ-B-1").pk,
-        "is_flagged": False,
     }
 
 

@@ -1,0 +1,163 @@
+"""Comparators: similarity in [0, 1], None when a side is missing (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.compare import (
+    COMPARATORS,
+    compare_address,
+    compare_birth_date,
+    compare_company_name,
+    compare_company_pinyin,
+    compare_division,
+    compare_email,
+    compare_identifier,
+    compare_person_name,
+    compare_phone,
+    compare_postal_code,
+    compare_region,
+    compare_spec,
+    compare_text,
+)
+
+ALL = [
+    compare_address,
+    compare_birth_date,
+    compare_company_name,
+    compare_company_pinyin,
+    compare_division,
+    compare_email,
+    compare_identifier,
+    compare_person_name,
+    compare_phone,
+    compare_postal_code,
+    compare_region,
+    compare_spec,
+    compare_text,
+]
+
+
+@pytest.mark.parametrize("compare", ALL)
+def test_missing_side_is_no_evidence(compare):
+    assert compare(None, "x") is None
+    assert compare("", "x") is None
+    assert compare("x", None) is None
+
+
+def test_company_names_across_forms_and_scripts():
+    assert compare_company_name("北京华信科技有限公司", "华信科技(北京)有限公司") == 1.0
+    assert compare_company_name("北京华信科技有限公司", "华鑫科技有限公司") == 0.96
+    assert (
+        compare_company_name("北京华信科技有限公司", "Beijing Huaxin Technology Co., Ltd.") == 0.98
+    )
+    assert compare_company_name("华信科技", "华信电子") == 0.4  # another trade: another company
+    assert compare_company_name("华信", "华信科技有限公司") == 0.85  # a short name
+    assert compare_company_name("华信科技", "达禾环保") == 0.0
+
+
+def test_company_pinyin_agrees_for_homophones():
+    assert compare_company_pinyin("华信科技", "华鑫科技") == 1.0
+
+
+def test_region_agreement():
+    assert compare_region("北京华信科技有限公司", "华信科技(北京)有限公司") == 1.0
+    assert compare_region("广州华信科技有限公司", "北京华信科技有限公司") == 0.0
+    assert compare_region("广东华信科技有限公司", "深圳华信科技有限公司") == 0.8
+    assert compare_region("华信科技有限公司", "北京华信科技有限公司") is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("mitchell green", "mitchell green", 1.0),
+        ("mitchell green", "green mitchell", 0.97),
+        ("sienna richmond", "campbell richmond", 0.6),  # only the surname agrees
+        ("冯亭颖", "冯婷颖", 0.95),  # homophone typo
+        ("王伟", "Wang Wei", 0.9),
+        ("王伟", "wei wang", 0.9),
+        ("王小红", "王小明", 0.8),
+        ("张伟", "张强", 0.6),
+        ("张伟", "李娜", 0.3),
+    ],
+)
+def test_person_names(a, b, expected):
+    assert compare_person_name(a, b) == pytest.approx(expected)
+
+
+def test_person_name_typo_and_missing_token():
+    assert compare_person_name("mitchell green", "mitchel green") > 0.95
+    assert 0.85 < compare_person_name("thomas mcgregor", "mcgregor") < 0.95
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1956-02-08", "1956-02-08", 1.0),
+        ("1956-02-08", "19560208", 1.0),
+        ("1963/10/9", "1963-10-09", 1.0),
+        ("1956-02-08", "1956-08-02", 0.9),  # day and month transposed
+        ("1956-02-08", "1956-02-09", 0.8),  # one digit off
+        ("1956-02-08", "1956-03-09", 0.5),  # two digits off, same year
+        ("1956-02-08", "1975-11-30", 0.0),
+    ],
+)
+def test_birth_dates(a, b, expected):
+    assert compare_birth_date(a, b) == expected
+
+
+def test_phones():
+    assert compare_phone("+8613812345678", "013812345678") == 1.0
+    assert compare_phone("+861058123456", "58123456") == 0.9  # without the area code
+    assert compare_phone("+861058123456", "+862158123456") == 0.0  # another city's line
+    assert compare_phone("+8613812345678", "+8613812345687") == 0.7  # swapped digits
+    assert compare_phone("+8613812345678", "+8613812345679") == 0.7
+    assert compare_phone("+8613812345678", "+8613999999999") == 0.0
+
+
+def test_emails():
+    assert compare_email("Wang.Wei@Huaxin.com", "wang.wei@huaxin.com") == 1.0
+    assert compare_email("Sales@Huaxin.com", "sales@huaxin.com") == 0.85  # a role mailbox
+    assert compare_email("taopinghui@163.com", "taopinghui@qq.com") == 0.7
+    assert compare_email("office@ruifeng.cn", "office@ruifenghome.com") < 0.5
+    assert compare_email("a@huaxin.com", "zzzzzz@other.org") < 0.5
+
+
+def test_identifiers():
+    assert compare_identifier("91110108MA01ABCD1X", "91110108 ma01abcd1x") == 1.0
+    assert compare_identifier("91110108MA01ABCD1X", "91110108MA01ABCE1X") == 0.8
+    assert compare_identifier("91110108MA01ABCD1X", "91440101MA59XYZW2K") == 0.0
+
+
+def test_postal_codes():
+    assert compare_postal_code("4350", "4350") == 1.0
+    assert compare_postal_code("4350", "4305") == 0.8  # adjacent digits swapped
+    assert compare_postal_code("100080", "100086") == 0.8
+    assert compare_postal_code("100080", "100011") == 0.5  # same district prefix
+    assert compare_postal_code("100080", "510000") == 0.0
+
+
+def test_addresses():
+    assert compare_address("北京市海淀区中关村大街27号", "北京市海淀区中关村大街27号") == 1.0
+    assert compare_address("8 stanley street miami", "8 stanleystreet miami") > 0.95
+    assert compare_address("6 lhotsky street nunkeri", "6 nunkeri lhotsky street") == 1.0
+    assert compare_address("8 stanley street miami", "51 totterdell street dalby") < 0.6
+
+
+def test_divisions():
+    assert compare_division("110108", "110108") == 1.0
+    assert compare_division("320200", "320214") == 0.8
+    assert compare_division("320200", "320500") == 0.5
+    assert compare_division("320200", "440300") == 0.0
+
+
+def test_specifications_need_the_same_numbers():
+    assert compare_spec("M8x20", "M8×20") == 1.0
+    assert compare_spec("M8x20", "M10x20") == 0.0
+    assert compare_spec("SPCC 0.8*1000*2000", "spcc 0.8x1000x2000 mm") >= 0.8
+
+
+def test_every_comparator_has_a_preparer():
+    for name, comparator in COMPARATORS.items():
+        assert comparator.name == name
+        assert callable(comparator.prepare) and callable(comparator.compare)

@@ -1,0 +1,412 @@
+"""Engine: hard rules, decisions, explanations, candidates, clustering, batch runs (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from stdnum.cn import ric, uscc
+
+from matching.engine import (
+    Record,
+    candidate_pairs,
+    cluster,
+    dedupe,
+    estimate_u,
+    fit_rule,
+    link,
+    prepare,
+    score_pair,
+    score_prepared,
+)
+from matching.rules import (
+    DEFAULT_RULES,
+    default_rule,
+    estimate_m_u,
+    rule_from_dict,
+    rule_to_dict,
+)
+
+CUSTOMERS = DEFAULT_RULES["customers"]
+
+
+def credit_code(body: str) -> str:
+    return body + uscc.calc_check_digit(body)
+
+
+def id_number(body: str) -> str:
+    return body + ric.calc_check_digit(body)
+
+
+CODE_A = credit_code("91110108MA01ABCD1")
+CODE_B = credit_code("91440101MA59XYHW2")
+ID_A = id_number("11010519491231002")
+ID_B = id_number("44030419800101123")
+
+
+def org(name: str, **extra: str) -> dict[str, str]:
+    return {"customer_type": "org", "name": name, **extra}
+
+
+def person(name: str, **extra: str) -> dict[str, str]:
+    return {"customer_type": "person", "name": name, **extra}
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_same_company_written_three_ways_is_the_same_core():
+    beijing = prepare("customers", org("北京华信科技有限公司"))
+    bracketed = prepare("customers", org("华信科技(北京)有限公司"))
+    english = prepare("customers", org("Beijing Huaxin Technology Co., Ltd."))
+
+    assert score_prepared(CUSTOMERS, beijing, bracketed).decision == "auto"
+    assert score_prepared(CUSTOMERS, beijing, english).decision in {"auto", "review"}
+    assert score_prepared(CUSTOMERS, beijing, english).veto is None
+
+
+def test_same_core_in_another_city_is_not_auto_linked():
+    score = score_pair(CUSTOMERS, org("广州华信科技有限公司"), org("北京华信科技有限公司"))
+
+    assert score.decision != "auto"
+    assert score.veto is None
+    region = next(e for e in score.explanation if e.field == "region")
+    assert (region.similarity, region.note) == (0.0, "different region")
+    assert region.weight < 0
+
+
+def test_branch_never_merges_with_its_head_office():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司上海分公司", credit_code=CODE_A),
+        org("北京华信科技有限公司", credit_code=CODE_A),
+    )
+
+    assert (score.decision, score.veto, score.score) == ("new", "branch_vs_head_office", 0.0)
+
+
+def test_two_branches_are_two_places():
+    score = score_pair(
+        CUSTOMERS, org("北京华信科技有限公司上海分公司"), org("北京华信科技有限公司广州分公司")
+    )
+
+    assert score.veto == "different_branch"
+
+
+def test_same_branch_in_two_systems_can_link():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司上海分公司", phone="+862158123456"),
+        org("华信科技上海分公司", phone="+862158123456"),
+    )
+
+    assert score.veto is None
+
+
+def test_two_different_valid_credit_codes_are_never_the_same():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司", credit_code=CODE_A, phone="+8613812345678"),
+        org("北京华信科技有限公司", credit_code=CODE_B, phone="+8613812345678"),
+    )
+
+    assert (score.decision, score.veto, score.score) == ("new", "different_credit_code", 0.0)
+    assert score.match_weight > 0  # the weights alone would have linked them
+
+
+def test_same_valid_credit_code_decides_despite_different_names():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司", credit_code=CODE_A),
+        org("华信集团", credit_code=CODE_A),
+    )
+
+    assert (score.decision, score.veto, score.score) == ("auto", None, 1.0)
+    assert score.explanation[0].note == "hard rule: same valid credit_code"
+
+
+def test_flagged_credit_code_is_not_used():
+    flagged_same = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司", credit_code=CODE_A),
+        org("达禾环保科技有限公司", credit_code=CODE_A),
+        b_flagged={"credit_code"},
+    )
+    flagged_different = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司", credit_code=CODE_A),
+        org("北京华信科技有限公司", credit_code=CODE_B),
+        a_flagged={"credit_code"},
+    )
+
+    assert flagged_same.decision == "new"
+    assert flagged_different.veto is None
+    assert flagged_different.decision == "auto"
+    note = next(e.note for e in flagged_different.explanation if e.field == "credit_code")
+    assert note == "flagged invalid: not used"
+
+
+def test_persons_with_same_name_birth_date_and_address_link():
+    score = score_pair(
+        CUSTOMERS,
+        person("王伟", birth_date="1980-05-17", address="北京市朝阳区建国路88号3栋1单元502室"),
+        person("王伟", birth_date="1980-05-17", address="朝阳区建国路88号3栋1单元502"),
+    )
+
+    assert score.decision == "auto"
+
+
+def test_persons_with_same_name_and_different_birth_date_do_not_auto_link():
+    score = score_pair(
+        CUSTOMERS,
+        person("王伟", birth_date="1980-05-17", postal_code="100022"),
+        person("王伟", birth_date="1958-11-02", postal_code="100022"),
+    )
+
+    assert score.decision != "auto"
+
+
+def test_chinese_twins_are_proposed_for_review_not_linked():
+    home = "上海市宝山区延安路411号世纪花城26栋2单元2101室"
+
+    score = score_pair(
+        CUSTOMERS,
+        person("金秀敏", birth_date="1965-04-02", address=home),
+        person("金浩国", birth_date="1965-04-02", address=home),
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: Chinese names differ, review only"
+
+
+def test_a_homophone_typo_in_a_chinese_name_still_links():
+    home = "山东省济南市章丘区滨江大道647号融创府5栋2单元403室"
+
+    score = score_pair(
+        CUSTOMERS,
+        person("冯亭颖", birth_date="1963-10-09", address=home),
+        person("冯婷颖", birth_date="1963-10-09", address=home),
+    )
+
+    assert score.decision == "auto"
+
+
+def test_a_shared_role_mailbox_does_not_merge_sister_companies():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京鑫兴包装有限责任公司", email="admin@xinxing.cn"),
+        org("北京鑫兴实业有限公司", email="admin@xinxing.cn"),
+    )
+
+    assert score.decision != "auto"
+
+
+def test_two_different_valid_id_numbers_are_two_persons():
+    score = score_pair(
+        CUSTOMERS,
+        person("王伟", id_number=ID_A, birth_date="1949-12-31"),
+        person("王伟", id_number=ID_B, birth_date="1949-12-31"),
+    )
+
+    assert score.veto == "different_id_number"
+
+
+def test_a_person_is_never_an_organization():
+    score = score_pair(CUSTOMERS, person("华信"), org("华信"))
+
+    assert score.veto == "person_vs_organization"
+
+
+def test_explanation_is_readable():
+    score = score_pair(
+        CUSTOMERS,
+        person("Ruby Vincent", birth_date="1987-11-28", email="ruby@example.com"),
+        person("Vincent Ruby", birth_date="1987-11-28"),
+    )
+
+    fields = {e.field: e for e in score.explanation}
+    assert fields["person_name"].note == "same tokens / one typo"
+    assert fields["person_name"].left == "Ruby Vincent"
+    assert fields["birth_date"].similarity == 1.0
+    assert fields["birth_date"].weight > 10
+    assert fields["email"].note == "missing on one side"
+    assert "company_name" not in fields  # organization fields do not apply to persons
+
+
+def test_products_gtin_decides_and_vetoes():
+    rule = DEFAULT_RULES["products"]
+    same = score_pair(
+        rule,
+        {"name": "移动电源", "gtin": "6927056033292"},
+        {"name": "充电宝", "gtin": "6927056033292"},
+    )
+    other = score_pair(
+        rule,
+        {"name": "移动电源", "gtin": "6927056033292"},
+        {"name": "移动电源", "gtin": "6978225023125"},
+    )
+
+    assert same.decision == "auto"
+    assert other.veto == "different_gtin"
+
+
+def test_materials_with_other_numbers_in_the_spec_differ():
+    rule = DEFAULT_RULES["materials"]
+    same = score_pair(
+        rule,
+        {"name": "六角螺栓", "spec": "M8x20", "base_uom": "PC"},
+        {"name": "六角螺栓", "spec": "M8×20", "base_uom": "PC"},
+    )
+    other = score_pair(
+        rule,
+        {"name": "六角螺栓", "spec": "M8x20", "base_uom": "PC"},
+        {"name": "六角螺栓", "spec": "M10x20", "base_uom": "PC"},
+    )
+
+    assert same.decision == "auto"
+    assert other.decision == "new"
+
+
+# --------------------------------------------------------------------------- rules as data
+
+
+def test_rules_round_trip_through_json():
+    for entity, rule in DEFAULT_RULES.items():
+        data = json.loads(json.dumps(rule_to_dict(rule)))
+        assert rule_from_dict(data) == rule, entity
+
+
+def test_malformed_rules_are_refused():
+    data = rule_to_dict(default_rule("customers"))
+    data["fields"][0]["comparator"] = "soundex"
+    with pytest.raises(ValueError, match="unknown comparator"):
+        rule_from_dict(data)
+
+    data = rule_to_dict(default_rule("customers"))
+    data["fields"][0]["levels"][-1]["min_similarity"] = 0.3
+    with pytest.raises(ValueError, match="end with min_similarity 0.0"):
+        rule_from_dict(data)
+
+
+def test_a_new_rule_object_is_scored_with_its_own_weights():
+    lenient = dataclasses.replace(default_rule("customers"), auto_threshold=0.5)
+    pair = (org("广州华信科技有限公司"), org("华鑫科技有限公司"))
+
+    assert score_pair(CUSTOMERS, *pair).decision != score_pair(lenient, *pair).decision
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def test_candidate_pairs_come_from_shared_keys_and_skip_common_ones():
+    records = [Record(i, org(f"{name}科技有限公司")) for i, name in enumerate("甲乙丙丁")]
+    records.append(Record(9, org("北京华信科技有限公司")))
+    records.append(Record(10, org("华鑫科技(北京)有限公司")))
+    skipped: dict[str, int] = {}
+
+    pairs = list(candidate_pairs(records, "customers", max_block_size=3, skipped=skipped))
+
+    assert (4, 5) in pairs
+    assert all(i < j for i, j in pairs)
+    assert len(pairs) == len(set(pairs))
+
+
+def test_too_common_keys_are_counted():
+    records = [Record(i, person("john smith", birth_date=f"19{i:02d}-01-01")) for i in range(5)]
+    skipped: dict[str, int] = {}
+
+    pairs = list(candidate_pairs(records, "customers", max_block_size=3, skipped=skipped))
+
+    assert pairs == []
+    assert skipped["pn:john smith"] == 5
+
+
+# --------------------------------------------------------------------------- clustering
+
+
+def test_cluster_merges_strongest_first_and_refuses_conflicts():
+    forbidden = {frozenset({0, 2})}
+
+    def conflict(a: set[int], b: set[int]) -> bool:
+        return any(frozenset({x, y}) in forbidden for x in a for y in b)
+
+    groups = cluster(4, [(0, 1, 0.99), (1, 2, 0.995), (2, 3, 0.9)], conflict)
+
+    assert groups == [[0], [1, 2, 3]]
+
+
+def test_dedupe_never_puts_two_credit_codes_in_one_cluster():
+    records = [
+        Record("erp", org("北京华信科技有限公司", credit_code=CODE_A, phone="+8613812345678")),
+        Record("crm", org("华信科技", phone="+8613812345678", email="x@huaxin.com")),
+        Record("shop", org("北京华信科技有限公司", credit_code=CODE_B, email="x@huaxin.com")),
+    ]
+
+    result = dedupe(records, CUSTOMERS)
+
+    codes = [
+        {r.attrs.get("credit_code") for r in records if r.id in group} - {None}
+        for group in result.clusters
+    ]
+    assert all(len(c) <= 1 for c in codes)
+    assert result.vetoed == 1
+
+
+def test_dedupe_and_link_find_the_duplicates():
+    erp = [
+        Record("e1", org("北京华信科技有限公司", credit_code=CODE_A)),
+        Record("e2", person("王伟", birth_date="1980-05-17", phone="+8613812345678")),
+        Record("e3", org("达禾环保科技有限公司", phone="+8657435273803")),
+    ]
+    crm = [
+        Record("c1", org("华信科技(北京)有限公司", credit_code=CODE_A)),
+        Record("c2", person("王伟", birth_date="1980-05-17", phone="+8613812345678")),
+        Record("c3", org("广州华信科技有限公司")),
+    ]
+
+    deduped = dedupe(erp + crm, CUSTOMERS)
+    linked = link(erp, crm, CUSTOMERS)
+
+    assert ["e1", "c1"] in [sorted(g, reverse=True) for g in deduped.clusters]
+    assert {(a, b) for a, b, _ in linked.auto_pairs} == {("e1", "c1"), ("e2", "c2")}
+    assert linked.clusters == []
+    assert set(deduped.timings) >= {"prepare", "block_and_compare", "cluster"}
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def test_em_recovers_separated_classes():
+    rule = default_rule("materials")
+    # Columns: name, spec, material_type, material_group, base_uom (level indexes).
+    matches = [[0, 0, 0, 0, 0]] * 40 + [[1, 0, 0, 1, 0]] * 10
+    others = [[3, 2, 1, 1, 1]] * 300 + [[2, 2, 0, 1, 0]] * 150
+
+    fitted = estimate_m_u(rule, matches + others)
+
+    assert 0.05 < fitted.prior < 0.15
+    name = fitted.fields[0]
+    assert name.levels[0].m > 0.6 and name.levels[3].u > 0.5
+
+
+def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
+    records = [
+        Record(f"{system}{i}", person(name, birth_date=birth, postal_code=postal))
+        for i, (name, birth, postal) in enumerate(
+            [
+                ("mitchell green", "1956-04-09", "2119"),
+                ("harley mccarthy", "1908-04-19", "3165"),
+                ("madeline mason", "1908-11-28", "4881"),
+                ("toby webb", "1994-05-03", "3107"),
+            ]
+        )
+        for system in ("a", "b")
+    ]
+
+    with_u = estimate_u(CUSTOMERS, records, samples=200)
+    fitted = fit_rule(CUSTOMERS, records, u_samples=200)
+
+    assert [f.name for f in fitted.fields] == [f.name for f in CUSTOMERS.fields]
+    assert with_u.fields[4].levels[0].u < 0.5
+    assert 0 < fitted.prior < 1

@@ -1,0 +1,94 @@
+"""The read-only helpers of the review screen: differences, explanation sides, next pending."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.models import MatchCandidate
+from mdm.services.review import (
+    AttributeRow,
+    diff_attributes,
+    element_labels,
+    next_pending_candidate,
+    orient_explanation,
+)
+
+
+def test_diff_marks_same_different_and_one_sided_attributes():
+    rows = diff_attributes(
+        {"name": "北京华信科技有限公司", "phone": "+861062345678", "customer_type": "org"},
+        {"name": "华信科技", "customer_type": "ORG", "email": ""},
+    )
+
+    assert rows == [
+        AttributeRow("customer_type", "org", "ORG", "same"),
+        AttributeRow("name", "北京华信科技有限公司", "华信科技", "different"),
+        AttributeRow("phone", "+861062345678", None, "left_only"),
+    ]
+    assert [r.is_different for r in rows] == [False, True, True]
+
+
+def test_diff_follows_the_given_order_then_the_alphabet():
+    rows = diff_attributes({"b": "1", "z": "1", "name": "x"}, {"a": "2"}, order=["name", "z"])
+
+    assert [r.attribute for r in rows] == ["name", "z", "a", "b"]
+    assert rows[2].kind == "right_only"
+
+
+EXPLANATION = [
+    {"field": "company_name", "left": "华信科技", "right": "北京华信科技有限公司", "weight": 19.5},
+    {"field": "phone", "left": None, "right": "+861062345678", "weight": 0.0},
+]
+ERP = {"name": "北京华信科技有限公司", "phone": "+861062345678"}
+CRM = {"name": "华信科技"}
+
+
+def test_an_explanation_written_the_other_way_round_is_swapped_to_the_candidates_sides():
+    rows = orient_explanation(EXPLANATION, ERP, CRM)
+
+    assert [(r["left"], r["right"]) for r in rows] == [
+        ("北京华信科技有限公司", "华信科技"),
+        ("+861062345678", None),
+    ]
+    assert EXPLANATION[0]["left"] == "华信科技"  # the stored explanation is not modified
+
+
+def test_an_explanation_already_on_the_right_sides_is_kept():
+    rows = orient_explanation(EXPLANATION, CRM, ERP)
+
+    assert [(r["left"], r["right"]) for r in rows] == [
+        ("华信科技", "北京华信科技有限公司"),
+        (None, "+861062345678"),
+    ]
+
+
+def test_an_explanation_that_matches_neither_side_is_kept_as_is():
+    rows = orient_explanation(EXPLANATION, {"name": "x"}, {"name": "y"})
+
+    assert rows == [dict(r) for r in EXPLANATION]
+
+
+@pytest.mark.django_db
+def test_element_labels_are_chinese_and_english_in_binding_order():
+    labels = element_labels("customers", ["phone", "name", "company_name", None])
+
+    assert list(labels) == ["name", "phone"]
+    assert labels["name"].startswith("名称") or "名" in labels["name"]
+    assert all(" " in label for label in labels.values())
+
+
+@pytest.mark.django_db
+def test_next_pending_follows_the_queue_order_and_wraps_around(make_queue):
+    make_queue(records=4, per_record=1)
+    a, b, c, d = MatchCandidate.objects.order_by("pk")
+    for candidate, score in ((a, 0.9), (b, 0.8), (c, 0.8), (d, 0.7)):
+        MatchCandidate.objects.filter(pk=candidate.pk).update(score=score)
+        candidate.score = score
+    MatchCandidate.objects.filter(pk=c.pk).update(status="rejected")
+    queue = MatchCandidate.objects.all()
+
+    assert next_pending_candidate(queue, after=a) == b
+    assert next_pending_candidate(queue, after=b) == d  # c is decided
+    assert next_pending_candidate(queue, after=c) == d
+    assert next_pending_candidate(queue, after=d) == a  # wraps to the top
+    assert next_pending_candidate(queue.filter(pk=a.pk), after=a) is None
