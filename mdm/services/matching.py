@@ -334,3 +334,32 @@ def write_candidates(
     new = [c for k, c in rows.items() if k not in existing]
     MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def fit_rule_from_records(entity: str, *, sample: int = 50_000, seed: int = 0) -> MatchRuleConfig:
+    """Re-estimate the entity's rule on its own stored records, without labels, and store it.
+
+    u comes from random pairs, m and the prior from EM on the candidate pairs
+    (``matching.engine.fit_rule``); the thresholds a steward set are kept.
+    """
+    from matching.engine import Record, fit_rule
+    from matching.rules import rule_to_dict
+
+    rows = (
+        SourceRecord.objects.filter(entity=entity, is_active=True)
+        .order_by("?" if sample else "pk")
+        .values_list("pk", "attributes", "flagged")[:sample]
+    )
+    records = [Record(pk, attributes, frozenset(flagged)) for pk, attributes, flagged in rows]
+    current = load_rule(entity)
+    fitted = fit_rule(current, records, seed=seed)
+    config, _ = MatchRuleConfig.objects.update_or_create(
+        entity=entity,
+        defaults={
+            "config": rule_to_dict(fitted),
+            "auto_threshold": current.auto_threshold,
+            "review_threshold": current.review_threshold,
+            "is_active": True,
+        },
+    )
+    return config

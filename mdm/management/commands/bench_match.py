@@ -1,5 +1,6 @@
 """`make bench-match`: the hub's matching measured through its public paths.
 
+--febrl      Febrl 4 (link) and Febrl 3 (dedupe) through import -> fit -> match, next to Splink
 --companies  synthetic ERP/CRM/shop Chinese company exports: import -> match -> crosswalk F1
 --scale N    N synthetic customer records through the batch `match`: records/s, pairs/s, memory
 Needs a PostgreSQL database whose name contains "bench": its hub tables are emptied first.
@@ -25,20 +26,62 @@ class Command(BaseCommand):
     help = "Matching benchmarks through the hub (PostgreSQL bench database)."
 
     def add_arguments(self, parser):
+        parser.add_argument("--febrl", action="store_true")
         parser.add_argument("--companies", type=int, default=0, help="number of real companies")
         parser.add_argument("--persons", type=int, default=200)
         parser.add_argument("--scale", type=int, default=0, help="records for the scale run")
 
-    def handle(self, *args, companies: int, persons: int, scale: int, **options):
+    def handle(self, *args, febrl: bool, companies: int, persons: int, scale: int, **options):
         name = connection.settings_dict["NAME"]
         if connection.vendor != "postgresql" or "bench" not in str(name):
             raise CommandError("run on a PostgreSQL database whose name contains 'bench'")
         call_command("migrate", verbosity=0)
         load_starter_dictionary()
+        if febrl:
+            self._febrl()
         if companies:
             self._companies(companies, persons)
         if scale:
             self._scale(scale)
+
+    def _febrl(self) -> None:
+        from mdm.benchmarks import febrl
+
+        rows = febrl.run()
+        table = [
+            (
+                "task",
+                "tool",
+                "precision",
+                "recall",
+                "F1",
+                "seconds",
+                "hub/Splink F1",
+                "hub/Splink time",
+            )
+        ]
+        for i in range(0, len(rows), 2):
+            hub, splink = rows[i], rows[i + 1]
+            for row in (hub, splink):
+                table.append(
+                    (
+                        row[0],
+                        row[1],
+                        f"{row[2]:.5f}",
+                        f"{row[3]:.5f}",
+                        f"{row[4]:.5f}",
+                        f"{row[5]:.2f}",
+                        "",
+                        "",
+                    )
+                )
+            table[-2] = table[-2][:6] + (f"{hub[4] / splink[4]:.5f}", f"{hub[5] / splink[5]:.2f}")
+        self.stdout.write("\nFebrl through the hub path vs Splink (same data, same run)")
+        self.stdout.write(fmt_table(table))
+        for row in rows[::2]:
+            self.stdout.write(
+                f"  {row[0]} hub stages: " + ", ".join(f"{k}={v:.2f}s" for k, v in row[6].items())
+            )
 
     def _companies(self, n: int, persons: int) -> None:
         scale.reset_entity("customers")
