@@ -89,6 +89,10 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side parameter binding: bulk inserts and key lists travel as parameters
+        # instead of being escaped into the SQL text by the client.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {
@@ -165,3 +169,158 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- jobs and webhooks ---
+# Background jobs (JobRun), the beat schedule and webhook delivery; see README "Workers and
+# scale-out". Times are HH:MM in TIME_ZONE, or "off".
+from mdm import schedule  # noqa: E402
+
+# Workers and producers agree on the queue; separate environments can share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# A worker killed mid-task (OOM, deploy) hands its task back to the queue (with acks_late).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_EXPIRES = 24 * 3600
+
+# A run whose heartbeat is older than this is taken to have crashed and is resumed by the next
+# start; heartbeats are sent every MDM_JOB_HEARTBEAT_SECONDS while a run works.
+MDM_JOB_STALE_SECONDS = schedule.positive_int("MDM_JOB_STALE_SECONDS", 600)
+MDM_JOB_HEARTBEAT_SECONDS = schedule.positive_int("MDM_JOB_HEARTBEAT_SECONDS", 60)
+if MDM_JOB_HEARTBEAT_SECONDS * 2 > MDM_JOB_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "MDM_JOB_HEARTBEAT_SECONDS must be at most half MDM_JOB_STALE_SECONDS"
+    )
+MDM_JOB_CHUNK_MAX_RETRIES = schedule.positive_int("MDM_JOB_CHUNK_MAX_RETRIES", 3, minimum=0)
+MDM_JOB_CHUNK_RETRY_SECONDS = schedule.positive_int("MDM_JOB_CHUNK_RETRY_SECONDS", 10)
+
+# History rows older than this many days are deleted nightly (0 keeps history forever).
+MDM_HISTORY_RETENTION_DAYS = schedule.positive_int("MDM_HISTORY_RETENTION_DAYS", 730, minimum=0)
+MDM_HISTORY_CLEANUP_BATCH = schedule.positive_int("MDM_HISTORY_CLEANUP_BATCH", 10_000)
+
+MDM_WEBHOOK_MAX_ATTEMPTS = schedule.positive_int("MDM_WEBHOOK_MAX_ATTEMPTS", 8)
+MDM_WEBHOOK_BACKOFF_SECONDS = schedule.positive_int("MDM_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
+MDM_WEBHOOK_BACKOFF_MAX_SECONDS = schedule.positive_int("MDM_WEBHOOK_BACKOFF_MAX_SECONDS", 3600)
+MDM_WEBHOOK_TIMEOUT_SECONDS = schedule.positive_int("MDM_WEBHOOK_TIMEOUT_SECONDS", 10)
+MDM_WEBHOOK_BATCH = schedule.positive_int("MDM_WEBHOOK_BATCH", 100)
+MDM_WEBHOOK_POLL_SECONDS = schedule.positive_int("MDM_WEBHOOK_POLL_SECONDS", 30)
+# Wake the deliverers right after each golden change (only with a broker: eager mode would
+# post from inside the request); the periodic dispatch catches up on anything missed.
+MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
+    "MDM_WEBHOOK_DISPATCH_ON_COMMIT", CELERY_BROKER_URL is not None
+)
+
+MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
+CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
+    match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),
+    match_entities=MDM_MATCH_ENTITIES,
+    quality_at=schedule.daily_at("MDM_QUALITY_REPORT_AT", "04:30"),
+    history_at=schedule.daily_at("MDM_HISTORY_CLEANUP_AT", "03:30"),
+    webhook_every=MDM_WEBHOOK_POLL_SECONDS,
+)
+
+# --- security ---
+# Encryption at rest, throttling, login lock-out, HTTPS and the content security policy; see
+# README "Security". MDM_HTTPS=1 marks a production deployment served over HTTPS.
+import json  # noqa: E402
+
+MDM_HTTPS = env.get_bool("MDM_HTTPS", False)
+
+
+def _crypto_keys() -> tuple[list[str], str]:
+    """Fernet keys (first = current) and the blind-index key, from the environment.
+
+    The embedded demo and the test suite keep generated keys in a git-ignored file; a
+    deployment served over HTTPS must set both variables (the same on every host).
+    """
+    keys = env.get_list("MDM_ENCRYPTION_KEYS", [])
+    index_key = env.get_str("MDM_BLIND_INDEX_KEY", "") or ""
+    if keys and index_key:
+        return keys, index_key
+    if MDM_HTTPS:
+        raise ImproperlyConfigured("MDM_ENCRYPTION_KEYS and MDM_BLIND_INDEX_KEY must be set")
+    from cryptography.fernet import Fernet
+
+    path = BASE_DIR / ".secret_key.crypto.json"
+    if not path.exists():
+        path.write_text(
+            json.dumps(
+                {"encryption_keys": [Fernet.generate_key().decode()], "blind_index_key": secrets.token_hex(32)}
+            )
+        )
+        path.chmod(0o600)
+    stored = json.loads(path.read_text())
+    return keys or stored["encryption_keys"], index_key or stored["blind_index_key"]
+
+
+MDM_ENCRYPTION_KEYS, MDM_BLIND_INDEX_KEY = _crypto_keys()
+#: True when the keys came from the environment (the deploy check warns otherwise).
+MDM_KEYS_FROM_ENV = bool(env.get_list("MDM_ENCRYPTION_KEYS", [])) and bool(
+    env.get_str("MDM_BLIND_INDEX_KEY", "")
+)
+
+# HTTPS only in production: secure cookies, HSTS, redirect to HTTPS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = MDM_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.get_int("SESSION_COOKIE_AGE", 8 * 3600)
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", MDM_HTTPS)
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31_536_000 if MDM_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", MDM_HTTPS)
+SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", MDM_HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy: e.g. "HTTP_X_FORWARDED_PROTO,https".
+_proxy_header = env.get_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_header:
+    if len(_proxy_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be HEADER,VALUE")
+    SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+#: The request header holding the client's address when a proxy sets it (e.g. HTTP_X_REAL_IP).
+MDM_CLIENT_IP_HEADER = env.get_str("MDM_CLIENT_IP_HEADER", "REMOTE_ADDR")
+
+# Django 5.2 has no CSP of its own: mdm.middleware.ContentSecurityPolicyMiddleware sets it.
+MDM_CONTENT_SECURITY_POLICY = env.get_str(
+    "MDM_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "mdm.middleware.ContentSecurityPolicyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("mdm.middleware.BodySizeLimitMiddleware") + 1,
+    "mdm.middleware.RejectBadInputMiddleware",
+)
+
+# Throttling per token and per user (DRF), counted in the cache; LocMem unless CACHE_URL names
+# a shared Redis (several web workers).
+_cache_url = env.get_str("CACHE_URL", "") or ""
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mdm"}
+    )
+}
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["mdm.api.parsers.SafeJSONParser"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "mdm.api.throttling.TokenRateThrottle",
+    "mdm.api.throttling.UserRateThrottle",
+    "mdm.api.throttling.AnonRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "token": env.get_str("MDM_THROTTLE_TOKEN", "3000/min"),
+    "user": env.get_str("MDM_THROTTLE_USER", "6000/min"),
+    "anon": env.get_str("MDM_THROTTLE_ANON", "60/min"),
+}
+
+# Admin login lock-out: this many failures of one username from one address lock it for a while.
+MDM_LOGIN_MAX_FAILURES = env.get_int("MDM_LOGIN_MAX_FAILURES", 5)
+MDM_LOGIN_LOCKOUT_MINUTES = env.get_int("MDM_LOGIN_LOCKOUT_MINUTES", 15)
+# A rotated API token keeps working this long, so systems can switch without downtime.
+MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
+# Encryption-key rotation works in primary-key batches of this size, one transaction each.
+MDM_ROTATION_BATCH = env.get_int("MDM_ROTATION_BATCH", 500)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from dictionary.models import DataElement
 from matching.benchmarks.febrl import load, splink_dedupe, splink_link, to_records
 from matching.models import MatchRuleConfig
 from mdm.benchmarks.common import PairMetrics, crosswalk, pair_metrics, pairs_of
@@ -35,8 +36,24 @@ def _rows(frame: Any) -> list[dict[str, str]]:
     return [{"local_code": str(r.id), **r.attrs} for r in to_records(frame)]
 
 
+def configure_dictionary_for_australia() -> None:
+    """Febrl is Australian: 4-digit postcodes, and deliberately corrupted birth dates.
+
+    The dictionary is the place to say so (as an enterprise with Australian customers would):
+    postcodes are checked as 4 digits, and an impossible birth date is flagged, not rejected, so
+    that both tools see every record.
+    """
+    postal = DataElement.objects.get(code="postal_code")
+    postal.validator, postal.validator_params = "regex", {"pattern": r"^\d{4}$"}
+    postal.save()
+    birth = DataElement.objects.get(code="birth_date")
+    birth.on_invalid = "flag"
+    birth.save()
+
+
 def _hub(files: list[tuple[str, Any]]) -> tuple[dict[tuple[str, str], str], dict[str, float]]:
     reset_entity("customers")
+    configure_dictionary_for_australia()
     MatchRuleConfig.objects.filter(entity="customers").delete()
     timings: dict[str, float] = {}
     started = time.perf_counter()
