@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser lint bench-api bench-match demo-data
+.PHONY: run test venv services browser lint bench-api bench-match bench-jobs bench-quality demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,12 +57,24 @@ lint: venv
 demo-data: venv
 	$(PY) fixtures/generate_demo.py
 
-## Benchmarks: separate commands, never timed tests
-bench-api: venv services
-	$(PY) -m pip install -q -e ".[dev,bench]"
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench SECRET_KEY=bench-$$RANDOM$$RANDOM $(PY) manage.py bench_api
+## Benchmarks: separate commands, never timed tests (each on its own bench database)
+BENCH_ENV = SECRET_KEY=bench-$$RANDOM$$RANDOM
+bench-db-%:
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$*'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres $*
 
-bench-match: venv services
+bench-api: venv services bench-db-mdm_bench
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench $(BENCH_ENV) $(PY) manage.py bench_api
+
+bench-match: venv services bench-db-mdm_bench_match
 	$(PY) -m pip install -q -e ".[dev,bench]"
 	$(PY) -m matching.benchmarks.febrl
 	$(PY) -m matching.benchmarks.companies
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_match $(BENCH_ENV) $(PY) manage.py bench_match --febrl --companies 3000 --persons 300 --scale $${SCALE:-1000000}
+
+bench-jobs: venv services bench-db-mdm_bench_jobs
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_jobs $(BENCH_ENV) $(PY) manage.py bench_jobs --records $${RECORDS:-1000000}
+
+bench-quality: venv services bench-db-mdm_quality_bench
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_quality_bench $(BENCH_ENV) $(PY) manage.py bench_quality --records $${RECORDS:-1000000}

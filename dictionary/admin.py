@@ -35,6 +35,13 @@ class DataElementAdmin(SimpleHistoryAdmin):
     inlines = [ElementBindingInline]
     history_list_display = ("version", "status", "on_invalid", "sensitivity")
 
+    def get_readonly_fields(self, request, obj=None):
+        # Sensitivity drives masking and encryption at rest: only its own permission changes it.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("dictionary.change_dataelement_sensitivity"):
+            fields += ("sensitivity",)
+        return fields
+
     def save_model(self, request, obj, form, change):
         # Every saved change is a new version of the element; history keeps the previous ones.
         if change and form.has_changed():
@@ -71,7 +78,15 @@ class CodeValueAdmin(SimpleHistoryAdmin):
 
 @admin.register(ElementBinding)
 class ElementBindingAdmin(SimpleHistoryAdmin):
-    list_display = ("entity", "element", "required", "is_identifier", "survivorship", "tie_breakers", "position")
+    list_display = (
+        "entity",
+        "element",
+        "required",
+        "is_identifier",
+        "survivorship",
+        "tie_breakers",
+        "position",
+    )
     list_filter = ("entity", "required", "survivorship")
     list_editable = ("required", "survivorship", "tie_breakers", "position")
     list_select_related = ("element",)

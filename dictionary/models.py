@@ -216,6 +216,12 @@ class DataElement(models.Model):
         verbose_name = _("数据元 data element")
         verbose_name_plural = _("数据元 data elements")
         ordering = ["code"]
+        permissions = [
+            (
+                "change_dataelement_sensitivity",
+                _("可修改数据元敏感级别 Can change the sensitivity of a data element"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name_zh} {self.code}"
@@ -251,7 +257,7 @@ class ElementBinding(models.Model):
         _("次级规则 tie-breakers"),
         default=list,
         blank=True,
-        help_text=_("依次使用的后备规则，如 [\"most_recent\"] / rules applied in order on a tie"),
+        help_text=_('依次使用的后备规则，如 ["most_recent"] / rules applied in order on a tie'),
     )
     position = models.PositiveIntegerField(_("顺序 position"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -279,5 +285,9 @@ class ElementBinding(models.Model):
         valid = set(ElementBindingSurvivorshipChoices.values)
         if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
             raise ValidationError(
-                {"tie_breakers": _("只能使用存活规则代码 / Only survivorship rule codes are allowed")}
+                {
+                    "tie_breakers": _(
+                        "只能使用存活规则代码 / Only survivorship rule codes are allowed"
+                    )
+                }
             )

@@ -18,12 +18,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from dictionary import derivations, standardizers, validators
+from dictionary import derivations, masking, standardizers, validators
 from dictionary.models import (
     CodeValue,
     DataElement,
     DataElementDataTypeChoices,
     DataElementOnInvalidChoices,
+    DataElementSensitivityChoices,
     DataElementStatusChoices,
     ElementBinding,
     EntityType,
@@ -56,6 +57,7 @@ class CompiledElement:
     is_identifier: bool
     survivorship: str
     survivorship_chain: tuple[str, ...]
+    sensitivity: str = DataElementSensitivityChoices.INTERNAL
 
 
 @dataclass
@@ -153,6 +155,7 @@ def _compile_entity(entity: str) -> dict[str, CompiledElement]:
             is_identifier=binding.is_identifier,
             survivorship=binding.survivorship,
             survivorship_chain=(binding.survivorship, *(binding.tie_breakers or ())),
+            sensitivity=element.sensitivity,
         )
     return compiled
 
@@ -171,6 +174,53 @@ def compiled_elements(entity: str) -> dict[str, CompiledElement]:
             if _cache["revision"] == revision:
                 _cache["entities"][entity] = elements
     return elements
+
+
+PERSONAL_SENSITIVITIES = (
+    DataElementSensitivityChoices.PERSONAL,
+    DataElementSensitivityChoices.SENSITIVE_PERSONAL,
+)
+
+
+@dataclass(frozen=True)
+class PersonalElement:
+    """An element whose values are personal information: masked for most readers, and
+    encrypted at rest when it is ``sensitive_personal``."""
+
+    code: str
+    sensitivity: str
+    mask_kind: str
+
+    @property
+    def is_encrypted(self) -> bool:
+        return self.sensitivity == DataElementSensitivityChoices.SENSITIVE_PERSONAL
+
+
+def personal_elements(entity: str) -> dict[str, PersonalElement]:
+    """The entity's ``personal`` and ``sensitive_personal`` elements (from the dictionary cache)."""
+    return {
+        code: PersonalElement(
+            code,
+            element.sensitivity,
+            masking.mask_kind(code, validator=element.validator, data_type=element.data_type),
+        )
+        for code, element in compiled_elements(entity).items()
+        if element.sensitivity in PERSONAL_SENSITIVITIES
+    }
+
+
+def encrypted_codes(elements: Mapping[str, CompiledElement]) -> frozenset[str]:
+    """Codes of the ``sensitive_personal`` elements among compiled ``elements``."""
+    return frozenset(
+        code
+        for code, element in elements.items()
+        if element.sensitivity == DataElementSensitivityChoices.SENSITIVE_PERSONAL
+    )
+
+
+def encrypted_elements(entity: str) -> frozenset[str]:
+    """Codes of the entity's ``sensitive_personal`` elements: encrypted at rest, blind-indexed."""
+    return encrypted_codes(compiled_elements(entity))
 
 
 def entity_element_codes(entity: str) -> list[str]:

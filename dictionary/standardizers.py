@@ -31,8 +31,26 @@ def _t2s_converter():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional_characters() -> frozenset[str]:
+    """Every character OpenCC's t2s tables convert: text without any of them is left as is.
+
+    Context-dependent phrases (TSPhrases) always contain one of these characters, so the check is
+    exact; it spares the slow phrase parser for the vast majority of values, already simplified.
+    """
+    from importlib import resources
+
+    table = resources.files("opencc").joinpath("dictionary", "TSCharacters.txt")
+    return frozenset(
+        line.split("\t", 1)[0] for line in table.read_text(encoding="utf-8").splitlines() if line
+    )
+
+
+@lru_cache(maxsize=262_144)
 def to_simplified(value: str) -> str:
     """Traditional Chinese characters to simplified (華信 -> 华信)."""
+    if value.isascii() or _traditional_characters().isdisjoint(value):
+        return value
     return _t2s_converter().convert(value)
 
 

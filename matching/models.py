@@ -104,3 +104,21 @@ class MatchCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.left_id}~{self.right_id} {self.score:.3f} {self.status}"
+
+
+class BatchMatchPair(models.Model):
+    """An auto pair found by one chunk of a distributed batch match, kept until the end step.
+
+    ``job`` is the JobRun id; ``identities`` holds, per golden code, the identity values the
+    end step's conflict check needs (valid identifiers, customer kind, branch).
+    """
+
+    job = models.BigIntegerField(db_index=True)
+    chunk = models.CharField(max_length=400)
+    golden_a = models.CharField(max_length=20)
+    golden_b = models.CharField(max_length=20)
+    score = models.FloatField()
+    identities = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.golden_a}~{self.golden_b} {self.score:.3f}"

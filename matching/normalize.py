@@ -71,6 +71,7 @@ def has_cjk(value: str) -> bool:
     return _CJK_RE.search(value) is not None
 
 
+@lru_cache(maxsize=262_144)
 def normalize_text(value: str) -> str:
     """Width-fold, simplify, lower-case and collapse white space; brackets become ASCII ``()``.
 
@@ -98,7 +99,7 @@ def identifier(value: str) -> str:
 # --------------------------------------------------------------------------- pinyin
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def pinyin_of(text: str) -> str:
     """Toneless pinyin of the CJK characters, lower-case, no spaces; Latin letters and digits kept.
 
@@ -137,7 +138,7 @@ def is_pinyin(word: str) -> bool:
     return _segment(word.lower()) is not None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def _segment(word: str) -> tuple[str, ...] | None:
     syllables = _pinyin_syllables()
     n = len(word)
@@ -165,6 +166,7 @@ def split_pinyin(word: str) -> tuple[str, ...]:
     return _segment(word) or (word,)
 
 
+@lru_cache(maxsize=262_144)
 def pinyin_initials(text: str) -> str:
     """First letter of every syllable: 华信科技 -> ``hxkj``; Latin pinyin words are split first."""
     from pypinyin import Style, lazy_pinyin
@@ -796,7 +798,7 @@ def _parse_latin(text: str) -> CompanyName:
     )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def company_name_parts(name: str) -> CompanyName:
     """Take a company name apart into core, region, legal form, branch, industry and pinyin.
 
@@ -821,7 +823,7 @@ def branch_key(branch: str) -> str:
 # --------------------------------------------------------------------------- persons, contacts
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def person_name(name: str) -> str:
     """Comparable person name: Latin names lower-case with single spaces and no punctuation;
     Chinese names without spaces or the middle dot of transliterated names (阿卜杜·热合曼)."""
@@ -832,7 +834,7 @@ def person_name(name: str) -> str:
     return text
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def person_name_tokens(name: str) -> tuple[str, ...]:
     """Name tokens for token-wise comparison; a Chinese name is one token (surname + given)."""
     text = person_name(name)
@@ -910,6 +912,7 @@ _CN_ADDRESS_SPLIT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=262_144)
 def normalize_address(address: str) -> str:
     """Folded, simplified, lower-cased address with English street-type abbreviations expanded."""
     text = normalize_text(address)
@@ -920,7 +923,7 @@ def normalize_address(address: str) -> str:
     return " ".join(w for w in words if w)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=262_144)
 def address_tokens(address: str) -> tuple[str, ...]:
     """Address tokens: words for Latin addresses; for Chinese ones, pieces ending in an address
     marker (北京市 / 海淀区 / 中关村大街 / 27号), and runs of digits on their own."""

@@ -22,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from dictionary.models import ElementBinding, ElementBindingSurvivorshipChoices
 from dictionary.services import standardize_and_validate
 from matching.models import MatchCandidate
+from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
 from mdm.models import (
     ApiToken,
     Customer,
@@ -32,6 +33,7 @@ from mdm.models import (
     SourceRecord,
     SourceSystem,
 )
+from mdm.services import masking
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
@@ -520,10 +522,10 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GoldenRecordAdmin):
+class CustomerAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = (
         "code",
-        "name",
+        "display_name",  # a person's name masked
         "customer_type",
         "credit_code",
         "region_code",
@@ -535,14 +537,14 @@ class CustomerAdmin(GoldenRecordAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(GoldenRecordAdmin):
+class ProductAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = ("code", "name", "model", "brand", "gtin", "uom", "status", "updated_at")
     list_filter = ("status", "uom")
     search_fields = ("code", "name", "gtin", "model")
 
 
 @admin.register(Material)
-class MaterialAdmin(GoldenRecordAdmin):
+class MaterialAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = ("code", "name", "spec", "material_group", "base_uom", "status", "updated_at")
     list_filter = ("status", "material_type", "material_group")
     search_fields = ("code", "name", "spec")
@@ -562,10 +564,19 @@ class SourceRecordForm(forms.ModelForm):
         model = SourceRecord
         fields = ("system", "entity", "local_code")
 
+    #: Set by the admin right after an audited "show personal data" (mdm.admin_security).
+    show_clear = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["payload"].initial = self.instance.raw
+            # Personal values masked; one left masked on save keeps the stored value.
+            self.fields["payload"].initial = (
+                masking.unmask_attributes(self.instance.raw)
+                if self.show_clear
+                else masking.mask_source_raw(self.instance)
+            )
+            self.instance._show_clear = self.show_clear
             for name in ("system", "entity", "local_code"):
                 self.fields[name].disabled = True
 
@@ -575,6 +586,8 @@ class SourceRecordForm(forms.ModelForm):
         if not isinstance(data.get("payload"), dict):
             raise ValidationError(_("属性必须是 JSON 对象 / Attributes must be a JSON object"))
         entity = self.instance.entity if self.instance.pk else data.get("entity")
+        if self.instance.pk:
+            data["payload"] = masking.restore_masked(self.instance, data["payload"])
         if entity:
             result = standardize_and_validate(entity, data["payload"])
             if result.errors:
@@ -589,7 +602,7 @@ class SourceRecordForm(forms.ModelForm):
 
 
 @admin.register(SourceRecord)
-class SourceRecordAdmin(SimpleHistoryAdmin):
+class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
     form = SourceRecordForm
     list_display = (
         "system",
@@ -618,13 +631,17 @@ class SourceRecordAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("标准化属性 standardized attributes"))
     def attributes_json(self, obj):
-        return format_html(
-            "<pre>{}</pre>", json.dumps(obj.attributes, ensure_ascii=False, indent=2)
+        shown = (
+            masking.unmask_attributes(obj.attributes)
+            if getattr(obj, "_show_clear", False)
+            else masking.mask_attributes(obj.entity, obj.attributes)
         )
+        return format_html("<pre>{}</pre>", json.dumps(shown, ensure_ascii=False, indent=2))
 
     @admin.display(description=_("警告 warnings"))
     def warnings_json(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.warnings, ensure_ascii=False, indent=2))
+        warnings = masking.mask_warnings(obj.entity, obj.warnings, obj.raw, obj.attributes)
+        return format_html("<pre>{}</pre>", json.dumps(warnings, ensure_ascii=False, indent=2))
 
     def save_model(self, request, obj, form, change):
         """The admin writes through the same service as the API and the import."""

@@ -8,6 +8,7 @@ reason. Every decision goes through ``mdm.services.stewardship``.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import timedelta
 
 from django import forms
@@ -27,9 +28,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dictionary.masking import mask_name
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem, golden_model
 from mdm.services.errors import ServiceError
+from mdm.services.masking import is_person, mask_attributes, mask_explanation, unmask_attributes
 from mdm.services.review import (
     diff_attributes,
     element_labels,
@@ -226,7 +229,10 @@ class BulkDecisionForm(forms.Form):
 
 
 def _side(record: SourceRecord):
+    # A person's name is personal data; mask it without a dictionary look-up per row.
     name = record.attributes.get("name", "")
+    if is_person(record.entity, record.attributes):
+        name = mask_name(name)
     return format_html(
         '<span class="mdm-system">{}</span> <code>{}</code><br><span class="mdm-name">{}</span>',
         record.system.code,
@@ -488,12 +494,30 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             .objects.select_related("merged_into")
             .filter(code__in={left.golden_code, right.golden_code})
         }
-        explanation = orient_explanation(candidate.explanation, left.attributes, right.attributes)
+        # Compare in clear, show masked: the queue never displays personal data (issue 9);
+        # unmasking is an explicit, audited action on the records' own pages.
+        left_plain = unmask_attributes(left.attributes)
+        right_plain = unmask_attributes(right.attributes)
+        person = is_person(candidate.entity, left_plain) or is_person(candidate.entity, right_plain)
+        explanation = mask_explanation(
+            candidate.entity,
+            orient_explanation(candidate.explanation, left_plain, right_plain),
+            person=person,
+        )
         labels = element_labels(
             candidate.entity,
-            {*left.attributes, *right.attributes, *(e.get("field") for e in explanation)},
+            {*left_plain, *right_plain, *(e.get("field") for e in explanation)},
         )
-        rows = diff_attributes(left.attributes, right.attributes, order=list(labels))
+        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
+        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
+        rows = [
+            replace(
+                row,
+                left=left_shown.get(row.attribute, row.left),
+                right=right_shown.get(row.attribute, row.right),
+            )
+            for row in diff_attributes(left_plain, right_plain, order=list(labels))
+        ]
         for row in explanation:
             row["label"] = FEATURE_LABELS.get(row.get("field")) or labels.get(
                 row.get("field"), row.get("field")

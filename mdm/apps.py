@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MdmConfig(AppConfig):
     name = "mdm"
     verbose_name = _("主数据 Master data")
+
+    def ready(self) -> None:
+        from mdm import checks  # noqa: F401 - registers the deployment checks

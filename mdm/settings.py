@@ -244,7 +244,10 @@ def _crypto_keys() -> tuple[list[str], str]:
     if not path.exists():
         path.write_text(
             json.dumps(
-                {"encryption_keys": [Fernet.generate_key().decode()], "blind_index_key": secrets.token_hex(32)}
+                {
+                    "encryption_keys": [Fernet.generate_key().decode()],
+                    "blind_index_key": secrets.token_hex(32),
+                }
             )
         )
         path.chmod(0o600)

@@ -64,3 +64,13 @@ def too_large_response(limit: int) -> JsonResponse:
         ),
         status=413,
     )
+
+
+def bad_input_response() -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            "invalid_characters",
+            "请求路径或参数含有非法字符 / The path or query string holds forbidden characters",
+        ),
+        status=400,
+    )

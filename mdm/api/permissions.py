@@ -29,14 +29,18 @@ class SourceRecordAccess(permissions.BasePermission):
             return False
         own = system_of(user)
         if own is not None:
-            return own.code == view.kwargs.get("system")
+            # Its own records, of the entities it is granted only.
+            return own.code == view.kwargs.get("system") and own.is_granted(
+                view.kwargs.get("entity")
+            )
         if request.method in permissions.SAFE_METHODS:
             return user.has_perm("mdm.view_sourcerecord")
         return user.has_perm("mdm.change_sourcerecord")
 
 
 class HubReadAccess(permissions.BasePermission):
-    """Reading golden records, crosswalk and events: any source system, or users with view rights."""
+    """Reading golden records, crosswalk and events: a source system (of the entities it is
+    granted), or users with view rights. Auditors have none: they read history and audit logs."""
 
     message = "无权读取 / Not allowed to read"
 
@@ -44,4 +48,7 @@ class HubReadAccess(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated or request.method not in permissions.SAFE_METHODS:
             return False
-        return system_of(user) is not None or user.has_perm("mdm.view_sourcerecord")
+        system = system_of(user)
+        if system is not None:
+            return system.is_granted(view.kwargs.get("entity"))
+        return user.has_perm("mdm.view_sourcerecord")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from dictionary.services import personal_elements
 from mdm.models import GoldenRecord, SourceRecord
+from mdm.services.masking import mask_attributes
 from mdm.services.upsert import UpsertResult
 
 
@@ -85,14 +87,30 @@ class CrosswalkSerializer(serializers.Serializer):
 
 
 class GoldenSummarySerializer(serializers.Serializer):
+    """A golden record in a list: personal values always masked (unmask one in the detail)."""
+
     golden_code = serializers.CharField(source="code")
     status = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
 
+    def _masked(self, obj: GoldenRecord) -> dict:
+        cache = self.context.setdefault("masked", {})
+        if obj.pk not in cache:
+            personal = self.context.setdefault("personal", {})
+            if obj.ENTITY not in personal:
+                personal[obj.ENTITY] = personal_elements(obj.ENTITY)
+            cache[obj.pk] = mask_attributes(
+                obj.ENTITY, obj.attributes(), personal=personal[obj.ENTITY]
+            )
+        return cache[obj.pk]
+
+    def get_name(self, obj: GoldenRecord) -> str:
+        return self._masked(obj).get("name", "")
+
     def get_attributes(self, obj: GoldenRecord) -> dict:
-        return obj.attributes()
+        return self._masked(obj)
 
 
 class GoldenDetailSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from matching.models import MatchCandidate
 from mdm.api.permissions import system_of
-from mdm.services import stewardship
+from mdm.services import masking, stewardship
 from mdm.services.upsert import check_entity
 
 
@@ -34,7 +34,7 @@ class StewardAccess(permissions.BasePermission):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.CharField(max_length=stewardship.MAX_REASON)
 
 
 class MergeSerializer(ReasonSerializer):
@@ -55,12 +55,16 @@ class DecisionSerializer(ReasonSerializer):
 
 
 def _golden_body(golden) -> dict:
+    """A golden record as a steward's tool sees it: personal values masked."""
+    entity = golden.ENTITY
+    attributes = golden.attributes()
+    person = masking.is_person(entity, attributes)
     return {
         "golden_code": golden.code,
         "status": golden.status,
-        "attributes": golden.attributes(),
+        "attributes": masking.mask_attributes(entity, attributes, person=person),
         "lineage": golden.lineage,
-        "locked": golden.locked,
+        "locked": masking.mask_locked(entity, golden.locked, person=person),
     }
 
 
@@ -191,8 +195,14 @@ class CandidateSerializer(serializers.ModelSerializer):
             "system": record.system.code,
             "local_code": record.local_code,
             "golden_code": record.golden_code,
-            "attributes": record.attributes,
+            "attributes": masking.mask_attributes(record.entity, record.attributes),
         }
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Scores explain themselves with the compared values: personal ones are masked.
+        data["explanation"] = masking.mask_explanation(instance.entity, data["explanation"])
+        return data
 
     def get_left(self, obj) -> dict:
         return self._side(obj.left)

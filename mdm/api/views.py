@@ -6,15 +6,16 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mdm.api import serializers as s
 from mdm.api.filtersets import GoldenFilterSet
-from mdm.api.permissions import HubReadAccess, SourceRecordAccess
+from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
+from mdm.services import audit, masking
 from mdm.services.crosswalk import members_of, resolve_golden, translate_code
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
 from mdm.services.upsert import (
@@ -37,7 +38,33 @@ def _system(code: str) -> SourceSystem:
 
 
 def _reason(request) -> str:
-    return str(request.headers.get("X-Change-Reason", ""))[:200]
+    # History keeps at most 100 characters of a change reason.
+    return str(request.headers.get("X-Change-Reason", ""))[:100]
+
+
+UNMASK_PARAMS = [
+    OpenApiParameter(
+        "unmask",
+        bool,
+        description="show personal data in clear (needs view_personal_data and X-Access-Reason; "
+        "audited) 查看未脱敏个人信息（需权限与理由，记入审计日志）",
+    ),
+    OpenApiParameter(
+        audit.REASON_HEADER,
+        str,
+        OpenApiParameter.HEADER,
+        description="why personal data is unmasked 查看理由",
+    ),
+]
+
+
+def unmask_reason(request) -> str | None:
+    """The reason of an explicit ``?unmask=true``, or None; refuses callers without the right."""
+    if str(request.query_params.get("unmask", "")).strip().lower() not in ("1", "true", "yes"):
+        return None
+    if not masking.can_view_personal_data(request.user):
+        raise PermissionDenied("无权查看未脱敏个人信息 / Not allowed to see unmasked personal data")
+    return audit.access_reason(request)
 
 
 class SourceRecordView(APIView):
@@ -76,7 +103,13 @@ class SourceRecordView(APIView):
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(s.UpsertResultSerializer.from_result(result), status=code)
 
-    @extend_schema(parameters=[ENTITY_PARAM], responses=s.SourceRecordSerializer)
+    @extend_schema(
+        parameters=[ENTITY_PARAM, *UNMASK_PARAMS],
+        responses=s.SourceRecordSerializer,
+        description="Personal values are masked, except for the source system that sent the "
+        "record, and for callers with view_personal_data who ask with ?unmask=true and a reason "
+        "(each such read is written to the audit log).",
+    )
     def get(self, request, system: str, entity: str, local_code: str):
         check_entity(entity)
         record = (
@@ -86,7 +119,38 @@ class SourceRecordView(APIView):
         )
         if record is None:
             raise NotFound("源记录不存在", "Source record not found")
-        return Response(s.SourceRecordSerializer(record).data)
+        data = s.SourceRecordSerializer(record).data
+        own = system_of(request.user)
+        person = masking.is_person(entity, record.attributes)
+        if own is not None and own.pk == record.system_id:
+            # A system reads back what it sent, in clear (still an audited read).
+            action, reason = audit.READ, "source system reads its own record"
+        else:
+            action, reason = audit.UNMASK, unmask_reason(request)
+        if reason is None:
+            data["raw"] = masking.mask_attributes(entity, record.raw, person=person)
+            data["attributes"] = masking.mask_attributes(entity, record.attributes, person=person)
+            data["warnings"] = masking.mask_warnings(
+                entity, record.warnings, record.raw, record.attributes
+            )
+            return Response(data)
+        data["raw"] = masking.unmask_attributes(record.raw)
+        data["attributes"] = masking.unmask_attributes(record.attributes)
+        fields = set(masking.personal_fields(entity, record.attributes, person=person))
+        if isinstance(record.raw, dict):
+            fields |= set(masking.personal_fields(entity, record.raw, person=person))
+        if fields:
+            audit.log_personal_data_access(
+                actor=request.user,
+                action=action,
+                channel=audit.API,
+                entity=entity,
+                record=f"{record.system.code}:{record.local_code}",
+                fields=fields,
+                reason=reason,
+                request=request,
+            )
+        return Response(data)
 
     @extend_schema(parameters=[ENTITY_PARAM], responses={204: None})
     def delete(self, request, system: str, entity: str, local_code: str):
@@ -229,10 +293,32 @@ class GoldenDetailView(APIView):
 
     permission_classes = [HubReadAccess]
 
-    @extend_schema(parameters=[ENTITY_PARAM], responses=s.GoldenDetailSerializer)
+    @extend_schema(
+        parameters=[ENTITY_PARAM, *UNMASK_PARAMS],
+        responses=s.GoldenDetailSerializer,
+        description="Personal values are masked unless a caller with view_personal_data asks "
+        "with ?unmask=true and a reason (written to the audit log).",
+    )
     def get(self, request, entity: str, code: str):
         record, survivor = resolve_golden(entity, code)
         attributes = survivor.attributes()
+        reason = unmask_reason(request)
+        if reason is None:
+            attributes = masking.mask_attributes(entity, attributes)
+        else:
+            fields = masking.personal_fields(entity, attributes)
+            attributes = masking.unmask_attributes(attributes)
+            if fields:
+                audit.log_personal_data_access(
+                    actor=request.user,
+                    action=audit.UNMASK,
+                    channel=audit.API,
+                    entity=entity,
+                    record=survivor.code,
+                    fields=fields,
+                    reason=reason,
+                    request=request,
+                )
         return Response(
             {
                 "golden_code": survivor.code,
@@ -274,9 +360,18 @@ class EventFeedView(APIView):
         if entity:
             check_entity(entity)
             events = events.filter(entity=entity)
+        system = system_of(request.user)
+        if system is not None:
+            # A system follows only the entities it is granted.
+            if entity and not system.is_granted(entity):
+                raise PermissionDenied(HubReadAccess.message)
+            events = events.filter(entity__in=system.granted_entities or [])
         page = list(events[: limit + 1])
         has_more = len(page) > limit
         page = page[:limit]
+        for event in page:
+            # Stored masked; masking again is a no-op that guards rows written before that.
+            event.payload = masking.mask_event_payload(event.entity, event.payload)
         return Response(
             {
                 "events": s.EventSerializer(page, many=True).data,

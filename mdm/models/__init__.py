@@ -1,5 +1,11 @@
 """The hub's models, split by topic."""
 
+from mdm.models.audit import (
+    AuditLog,
+    AuditLogActionChoices,
+    AuditLogChannelChoices,
+    LoginFailure,
+)
 from mdm.models.codes import CodeCounter
 from mdm.models.events import Event, EventKindChoices
 from mdm.models.golden import (
@@ -12,12 +18,34 @@ from mdm.models.golden import (
     Product,
     golden_model,
 )
+from mdm.models.jobs import (
+    UNFINISHED_STATUSES,
+    JobChunk,
+    JobChunkStatusChoices,
+    JobRun,
+    JobRunStatusChoices,
+)
+from mdm.models.quality import (
+    QualityIssue,
+    QualityIssueKindChoices,
+    QualityIssueResolutionChoices,
+    QualityIssueStatusChoices,
+    QualitySnapshot,
+)
 from mdm.models.sources import SourceRecord, SourceRecordLinkChoices, SourceSystem
 from mdm.models.tokens import ApiToken, hash_token
+from mdm.models.webhooks import (
+    WebhookDelivery,
+    WebhookDeliveryStatusChoices,
+    WebhookSubscription,
+)
 
 __all__ = [
     "GOLDEN_MODELS",
     "ApiToken",
+    "AuditLog",
+    "AuditLogActionChoices",
+    "AuditLogChannelChoices",
     "CodeCounter",
     "Customer",
     "CustomerTypeChoices",
@@ -25,11 +53,25 @@ __all__ = [
     "EventKindChoices",
     "GoldenRecord",
     "GoldenStatusChoices",
+    "JobChunk",
+    "JobChunkStatusChoices",
+    "JobRun",
+    "JobRunStatusChoices",
+    "LoginFailure",
     "Material",
     "Product",
+    "QualityIssue",
+    "QualityIssueKindChoices",
+    "QualityIssueResolutionChoices",
+    "QualityIssueStatusChoices",
+    "QualitySnapshot",
     "SourceRecord",
     "SourceRecordLinkChoices",
     "SourceSystem",
+    "UNFINISHED_STATUSES",
+    "WebhookDelivery",
+    "WebhookDeliveryStatusChoices",
+    "WebhookSubscription",
     "golden_model",
     "hash_token",
 ]

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from dictionary.masking import mask_name
 from dictionary.models import EntityChoices
 
 
@@ -106,19 +107,27 @@ class Customer(GoldenRecord):
     credit_code = models.CharField(
         _("统一社会信用代码 credit code"), max_length=18, blank=True, db_index=True
     )
-    id_number = models.CharField(_("身份证号 resident ID"), max_length=18, blank=True)
-    phone = models.CharField(_("电话 phone"), max_length=30, blank=True)
-    email = models.CharField(_("电子邮箱 email"), max_length=254, blank=True)
-    address = models.CharField(_("地址 address"), max_length=300, blank=True)
+    # Personal columns are text: an element the dictionary marks sensitive_personal holds a
+    # ciphertext (``enc:v1:…``), far longer than the value.
+    id_number = models.TextField(_("身份证号 resident ID"), blank=True)
+    phone = models.TextField(_("电话 phone"), blank=True)
+    email = models.TextField(_("电子邮箱 email"), blank=True)
+    address = models.TextField(_("地址 address"), blank=True)
     region_code = models.CharField(_("行政区划代码 region code"), max_length=6, blank=True)
     birth_date = models.DateField(_("出生日期 birth date"), null=True, blank=True)
     postal_code = models.CharField(_("邮政编码 postal code"), max_length=6, blank=True)
-    contact_name = models.CharField(_("联系人 contact"), max_length=100, blank=True)
+    contact_name = models.TextField(_("联系人 contact"), blank=True)
     history = HistoricalRecords()
 
     class Meta(GoldenRecord.Meta):
         verbose_name = _("客户 customer")
         verbose_name_plural = _("客户 customers")
+
+    def __str__(self) -> str:
+        # A person's name is personal data: shown masked wherever the record is named.
+        if self.customer_type == CustomerTypeChoices.PERSON:
+            return f"{self.code} {mask_name(self.name)}"
+        return super().__str__()
 
 
 class Product(GoldenRecord):

@@ -16,6 +16,11 @@ class SourceSystemQuerySet(models.QuerySet):
         return self.filter(service_user=user, is_active=True)
 
 
+def all_entities() -> list[str]:
+    """Default grant of a source system: every entity."""
+    return list(EntityChoices.values)
+
+
 class SourceSystem(models.Model):
     """An ERP, CRM, shop or any system that keeps its own records and codes."""
 
@@ -38,6 +43,10 @@ class SourceSystem(models.Model):
         _("默认优先级 default priority"), default=100, help_text=_("数值越小越优先 lower wins")
     )
     is_active = models.BooleanField(_("启用 active"), default=True)
+    #: Entities the system may read and write, e.g. ["customers"]; the others answer 403.
+    granted_entities = models.JSONField(
+        _("授权实体 granted entities"), default=all_entities, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -50,6 +59,12 @@ class SourceSystem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def is_granted(self, entity: str | None) -> bool:
+        """May the system use ``entity``? (An unknown entity is left to answer 404.)"""
+        if entity is None or entity not in EntityChoices.values:
+            return True
+        return entity in (self.granted_entities or [])
 
 
 class SourceRecordLinkChoices(models.TextChoices):
@@ -88,6 +103,9 @@ class SourceRecord(models.Model):
     attributes = models.JSONField(_("标准化属性 standardized attributes"), default=dict)
     flagged = models.JSONField(_("标记的数据元 flagged elements"), default=list, blank=True)
     warnings = models.JSONField(_("警告 warnings"), default=list, blank=True)
+    #: Keyed hashes of the encrypted (sensitive personal) values, e.g. {"id_number": "<hex>"}:
+    #: what matching, blocking and survivorship compare instead of the plaintext.
+    blind_index = models.JSONField(_("盲索引 blind index"), default=dict, blank=True)
     fingerprint = models.CharField(_("指纹 fingerprint"), max_length=64)
     golden_code = models.CharField(_("全局编码 golden code"), max_length=20, blank=True)
     link_kind = models.CharField(

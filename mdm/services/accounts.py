@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from mdm.models import ApiToken, SourceSystem, hash_token
-from mdm.services.errors import Conflict, ServiceError
+from mdm.services.errors import Conflict, NotFound, ServiceError
+from mdm.services.roles import ROLES
 
-ROLES = ("mdm_admin", "data_steward", "data_viewer")
 TOKEN_PREFIX = "mdm_"
 
 
@@ -22,11 +25,35 @@ class IssuedToken:
     token: ApiToken
 
 
-def issue_token(user) -> IssuedToken:
+def issue_token(user, *, expires_at=None) -> IssuedToken:
     """A new random API token for ``user``; the clear key is returned and never stored."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=hash_token(key), prefix=key[:10])
+    token = ApiToken.objects.create(
+        user=user, key_hash=hash_token(key), prefix=key[:10], expires_at=expires_at
+    )
     return IssuedToken(key=key, token=token)
+
+
+@transaction.atomic
+def rotate_token(*, owner: str, grace: timedelta, expires_at=None) -> tuple[IssuedToken, int]:
+    """A new token for a user (username) or a source system (code); the user's other usable
+    tokens expire after ``grace``, so the system can switch over without downtime.
+
+    Returns the new token and how many old tokens were given the grace period.
+    """
+    users = get_user_model().objects
+    user = users.filter(username=owner).first()
+    if user is None:
+        system = SourceSystem.objects.filter(code=owner.strip().upper()).first()
+        user = system.service_user if system else None
+    if user is None:
+        raise NotFound(f"没有用户或源系统 {owner}", f"No user or source system {owner}")
+    users.select_for_update().filter(pk=user.pk).first()  # one rotation of a user at a time
+    deadline = timezone.now() + grace
+    old = ApiToken.objects.usable().filter(user=user)
+    ending = old.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=deadline))
+    count = ending.update(expires_at=deadline)
+    return issue_token(user, expires_at=expires_at), count
 
 
 def authenticate_token(key: str) -> ApiToken | None:

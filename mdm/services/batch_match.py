@@ -31,6 +31,7 @@ from django.db.models import Count
 from matching.engine import Features, cluster, prepare, score_prepared
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GoldenStatusChoices, SourceRecord, golden_model
+from mdm.services.crypto import matching_view
 from mdm.services.matching import MAX_BLOCK, explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
 
@@ -61,6 +62,14 @@ class BatchMatchReport:
         return self.__dict__.copy()
 
 
+def _in_range(queryset, lo: str, hi: str):
+    if lo:
+        queryset = queryset.filter(key__gte=lo)
+    if hi:
+        queryset = queryset.filter(key__lt=hi)
+    return queryset
+
+
 def _common_keys(entity: str) -> set[str]:
     return set(
         BlockKey.objects.filter(entity=entity)
@@ -71,10 +80,12 @@ def _common_keys(entity: str) -> set[str]:
     )
 
 
-def _blocks(entity: str, common: set[str]) -> Iterator[tuple[str, list[int]]]:
-    """(key, record ids) of every block with at least two records, in key order."""
+def _blocks(
+    entity: str, common: set[str], lo: str = "", hi: str = ""
+) -> Iterator[tuple[str, list[int]]]:
+    """(key, record ids) of every block with at least two records in [lo, hi), in key order."""
     rows = (
-        BlockKey.objects.filter(entity=entity, record__is_active=True)
+        _in_range(BlockKey.objects.filter(entity=entity, record__is_active=True), lo, hi)
         .order_by("key", "record_id")
         .values_list("key", "record_id")
         .iterator(chunk_size=20_000)
@@ -104,21 +115,46 @@ def _load(entity: str, ids: set[int]) -> dict[int, _Loaded]:
     ):
         keys[record_id].add(key)
     return {
-        pk: _Loaded(prepare(entity, attributes, flagged), golden_code, frozenset(keys[pk]))
-        for pk, golden_code, attributes, flagged in SourceRecord.objects.filter(
+        pk: _Loaded(
+            prepare(entity, matching_view(attributes, index), flagged),
+            golden_code,
+            frozenset(keys[pk]),
+        )
+        for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
             pk__in=ids, is_active=True
-        ).values_list("pk", "golden_code", "attributes", "flagged")
+        ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index")
     }
 
 
-def run_batch_match(
-    *, entity: str, progress: Callable[[int], None] | None = None, actor=None
-) -> BatchMatchReport:
-    """Score all candidate pairs of an entity, queue reviews, cluster and merge (see module doc)."""
-    report = BatchMatchReport(entity=entity)
+Identities = dict[str, dict[str, set[str]]]
+
+
+def plan_key_ranges(entity: str, chunks: int) -> list[tuple[str, str]]:
+    """Key ranges [lo, hi) of about equal numbers of index rows; a block never straddles two."""
+    keys = BlockKey.objects.filter(entity=entity).order_by("key").values_list("key", flat=True)
+    total = keys.count()
+    bounds = [""]
+    for i in range(1, max(chunks, 1)):
+        key = keys[total * i // chunks] if total else ""
+        if key and key > bounds[-1]:
+            bounds.append(key)
+    bounds.append("")
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def score_range(
+    entity: str,
+    report: BatchMatchReport,
+    *,
+    lo: str = "",
+    hi: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[tuple[str, str, float]], Identities]:
+    """Steps 1-4 for the blocks whose key is in [lo, hi): auto pairs and the identities of
+    their golden records; review pairs are written as candidates."""
     rule = load_rule(entity)
-    started = time.perf_counter()
-    report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    # Too-common keys are judged over the whole index: a pair is scored in the block of its
+    # smallest shared usable key, which may lie in another range.
     common = _common_keys(entity)
     report.skipped_keys = len(common)
     rejected = set(
@@ -126,10 +162,8 @@ def run_batch_match(
             entity=entity, status=MatchCandidateStatusChoices.REJECTED
         ).values_list("left_id", "right_id")
     )
-    report.timings["prepare"] = time.perf_counter() - started
-
     auto: list[tuple[str, str, float]] = []
-    identities: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    identities: Identities = defaultdict(lambda: defaultdict(set))
     buffer: list[tuple[str, int, int]] = []
 
     def flush() -> None:
@@ -140,8 +174,9 @@ def run_batch_match(
             left, right = loaded.get(a), loaded.get(b)
             if left is None or right is None or left.golden_code == right.golden_code:
                 continue
+            # Scored only in the block of the smallest shared usable key.
             if key != min((left.keys & right.keys) - common, default=key):
-                continue  # scored in the block of the smallest shared key
+                continue
             if (a, b) in rejected:
                 continue
             report.pairs_scored += 1
@@ -165,7 +200,7 @@ def run_batch_match(
             progress(len(buffer))
         buffer.clear()
 
-    for key, ids in _blocks(entity, common):
+    for key, ids in _blocks(entity, common, lo, hi):
         report.blocks += 1
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
@@ -175,17 +210,70 @@ def run_batch_match(
             flush()
     if buffer:
         flush()
-    report.auto_pairs = len(auto)
-    report.timings["score"] = time.perf_counter() - started - report.timings["prepare"]
+    report.auto_pairs += len(auto)
+    return auto, identities
 
-    clusters, report.conflicts = _cluster_goldens(entity, auto, identities)
-    mark = time.perf_counter()
+
+def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
+    """Each code -> the active golden record it resolves to now (after earlier merges)."""
+    model = golden_model(entity)
+    rows = dict(model.objects.filter(code__in=codes).values_list("code", "merged_into__code"))
+    live = {}
+    for code in codes:
+        current, hops = code, 0
+        while rows.get(current) and hops < 50:
+            nxt = rows[current]
+            if nxt not in rows:
+                rows.update(model.objects.filter(code=nxt).values_list("code", "merged_into__code"))
+            current, hops = nxt, hops + 1
+        live[code] = current
+    return live
+
+
+def merge_auto_pairs(
+    entity: str,
+    auto: list[tuple[str, str, float]],
+    identities: Identities,
+    report: BatchMatchReport,
+    *,
+    actor=None,
+) -> None:
+    """Steps 5-6: cluster the auto pairs over golden records and merge the clusters.
+
+    Codes are first resolved to their live golden record, so a rerun after a crash between two
+    merge batches finishes the job without merging anything twice.
+    """
+    live = _live_codes(entity, {c for a, b, _ in auto for c in (a, b)})
+    merged_ids: Identities = defaultdict(lambda: defaultdict(set))
+    for code, values in identities.items():
+        for name, found in values.items():
+            merged_ids[live.get(code, code)][name] |= set(found)
+    resolved = [(live[a], live[b], s) for a, b, s in auto if live[a] != live[b]]
+    clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
+    report.conflicts += conflicts
     for start in range(0, len(clusters), MERGE_BATCH):
         batch = clusters[start : start + MERGE_BATCH]
         report.golden_merged += merge_clusters(
             entity=entity, clusters=batch, actor=actor, reason="batch match", link_kind="auto"
         )
         report.clusters_merged += len(batch)
+
+
+def run_batch_match(
+    *, entity: str, progress: Callable[[int], None] | None = None, actor=None
+) -> BatchMatchReport:
+    """Score all candidate pairs of an entity, queue reviews, cluster and merge (see module doc).
+
+    One process; the distributed job (``mdm.jobs``) runs ``score_range`` per key range on the
+    workers and ``merge_auto_pairs`` once at the end.
+    """
+    report = BatchMatchReport(entity=entity)
+    started = time.perf_counter()
+    report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    auto, identities = score_range(entity, report, progress=progress)
+    report.timings["score"] = time.perf_counter() - started
+    mark = time.perf_counter()
+    merge_auto_pairs(entity, auto, identities, report, actor=actor)
     report.timings["merge"] = time.perf_counter() - mark
     report.timings["total"] = time.perf_counter() - started
     return report

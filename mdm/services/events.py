@@ -1,10 +1,16 @@
-"""Writing outbox events. Called inside the transaction of the change they describe."""
+"""Writing outbox events. Called inside the transaction of the change they describe.
+
+Payloads are stored with personal values masked (``mdm.services.masking``): the change feed and
+the webhooks built from it can never hand out personal data, whoever reads them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dictionary.services import personal_elements
 from mdm.models import Event, GoldenRecord
+from mdm.services.masking import mask_attributes, mask_event_payload
 
 
 def golden_payload(
@@ -23,7 +29,12 @@ def golden_payload(
 
 
 def emit_event(*, entity: str, golden_code: str, kind: str, payload: dict[str, Any]) -> Event:
-    return Event.objects.create(entity=entity, golden_code=golden_code, kind=kind, payload=payload)
+    return Event.objects.create(
+        entity=entity,
+        golden_code=golden_code,
+        kind=kind,
+        payload=mask_event_payload(entity, payload),
+    )
 
 
 def write_events(events: list[Event]) -> None:
@@ -32,4 +43,15 @@ def write_events(events: list[Event]) -> None:
     Every writer of events goes through here, so the feed's ordering guarantee lives in one place.
     """
     if events:
+        personal: dict[str, Any] = {}
+        for event in events:
+            if event.entity not in personal:
+                personal[event.entity] = personal_elements(event.entity)
+            attributes = event.payload.get("attributes")
+            if isinstance(attributes, dict):
+                event.payload = event.payload | {
+                    "attributes": mask_attributes(
+                        event.entity, attributes, personal=personal[event.entity]
+                    )
+                }
         Event.objects.bulk_create(events)

@@ -22,6 +22,7 @@ from mdm.models import (
     golden_model,
 )
 from mdm.services.events import golden_payload, write_events
+from mdm.services.outbox import schedule_dispatch
 from mdm.services.survivorship import apply_golden_values, survive_values
 
 GOLDEN_FIELDS = ("status", "extra", "lineage", "updated_at")
@@ -112,6 +113,7 @@ def refresh_goldens(
         )
     if events:
         write_events(events)
+        schedule_dispatch()
     return goldens
 
 

@@ -71,6 +71,7 @@ def import_rows(
     actor=None,
     on_rows: Callable[[int], None] | None = None,
     batch_size: int = IMPORT_BATCH,
+    reason: str = "import",
 ) -> ImportReport:
     """Upsert the rows in batches through the hub's write path; empty cells are missing values.
 
@@ -86,7 +87,7 @@ def import_rows(
             entity=entity,
             items=[(code, payload) for _, code, payload in batch],
             actor=actor,
-            reason="import",
+            reason=reason,
         )
         for (line, code, _), result in zip(batch, results, strict=True):
             _count(report, line, code, result)

@@ -2,10 +2,11 @@
 
 For a batch of upserts the linker
 1. prepares every record's features and blocking keys (``matching.engine.prepare``),
-2. fetches all candidates of all records in ONE query: per key at most ``MAX_BLOCK + 1`` index
-   rows (a key with more is too common: skipped and counted), joined to the active source
-   records and their active golden records,
-3. decides each record in order: scores it against its candidates and against the batch's
+2. fetches all candidates of all records in ONE query: per key at most ``REALTIME_BLOCK + 1``
+   index rows (a key with more is too common here: skipped and counted, left to the batch),
+   joined to the active source records and their active golden records,
+3. decides each record in order: scores it against the candidates sharing most keys with it
+   (at most ``MAX_CANDIDATES``) and against the batch's
    earlier records, groups the scores by golden record, refuses a golden record it has a veto
    with (different valid credit codes, branch vs head office…) or a steward-rejected pair in,
    and links (``auto``), queues a review (``review``: new golden record + a MatchCandidate) or
@@ -27,9 +28,14 @@ from matching.engine import Features, prepare, score_prepared
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
+from mdm.services.crypto import matching_view
 
 #: A key shared by more records than this is too common to block on (e.g. a frequent surname).
 MAX_BLOCK = 200
+#: The real-time path is stricter: a key shared by more records than this is left to the batch,
+#: and a record is scored against its MAX_CANDIDATES candidates sharing the most keys with it.
+REALTIME_BLOCK = 50
+MAX_CANDIDATES = 30
 #: Key families strong enough to serialize concurrent writers of the same thing on (see locks).
 LOCK_FAMILIES = ("cc:", "id:", "gt:", "py:", "pn:", "pm:", "mn:")
 MAX_LOCK_KEYS = 4
@@ -103,13 +109,13 @@ hits AS (
     ) h
 ),
 common AS (SELECT key FROM hits GROUP BY key HAVING COUNT(*) > %s)
-SELECT h.key, r.id, r.golden_code, r.attributes, r.flagged
+SELECT h.key, r.id, r.golden_code, r.attributes, r.flagged, r.blind_index
 FROM hits h
 JOIN mdm_sourcerecord r ON r.id = h.record_id
 JOIN {golden} g ON g.code = r.golden_code
 WHERE r.is_active AND g.status = 'active' AND h.key NOT IN (SELECT key FROM common)
 UNION ALL
-SELECT key, NULL, NULL, NULL, NULL FROM common
+SELECT key, NULL, NULL, NULL, NULL, NULL FROM common
 """
 
 
@@ -119,7 +125,8 @@ def _json(value):
 
 def _fetch_candidates(entity: str, keys: list[str]) -> list[tuple]:
     """(key, record id, golden code, attributes, flagged) per index hit; (key, None…) per
-    too-common key. PostgreSQL reads at most MAX_BLOCK + 1 index rows per key."""
+    too-common key. PostgreSQL reads at most REALTIME_BLOCK + 1 index rows per key. Attributes come
+    as matching sees them: blind indexes in place of encrypted values."""
     if not keys:
         return []
     model = golden_model(entity)
@@ -127,28 +134,36 @@ def _fetch_candidates(entity: str, keys: list[str]) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(
                 _CANDIDATES_SQL.format(golden=model._meta.db_table),
-                [keys, entity, MAX_BLOCK + 1, MAX_BLOCK],
+                [keys, entity, REALTIME_BLOCK + 1, REALTIME_BLOCK],
             )
             # Django's psycopg setup hands jsonb back as text (its JSONField decodes it).
             return [
-                (key, rid, code, _json(attributes), _json(flagged))
-                for key, rid, code, attributes, flagged in cursor.fetchall()
+                (key, rid, code, matching_view(_json(attributes), _json(index)), _json(flagged))
+                if rid is not None
+                else (key, None, None, None, None)
+                for key, rid, code, attributes, flagged, index in cursor.fetchall()
             ]
     # The embedded SQLite demo: the same answer through the ORM.
-    rows = list(
-        BlockKey.objects.filter(
+    rows = [
+        (key, rid, code, matching_view(attributes, index), flagged)
+        for key, rid, code, attributes, flagged, index in BlockKey.objects.filter(
             entity=entity,
             key__in=keys,
             record__is_active=True,
             record__golden_code__in=model.objects.active().values("code"),
         ).values_list(
-            "key", "record_id", "record__golden_code", "record__attributes", "record__flagged"
+            "key",
+            "record_id",
+            "record__golden_code",
+            "record__attributes",
+            "record__flagged",
+            "record__blind_index",
         )
-    )
+    ]
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row[0]] += 1
-    common = {k for k, n in counts.items() if n > MAX_BLOCK}
+    common = {k for k, n in counts.items() if n > REALTIME_BLOCK}
     return [r for r in rows if r[0] not in common] + [(k, None, None, None, None) for k in common]
 
 
@@ -174,7 +189,9 @@ class MatchingLinker:
     def features_of(self, record: SourceRecord) -> Features:
         found = self.features.get(record.local_code)
         if found is None:
-            found = prepare(self.entity, record.attributes, record.flagged)
+            found = prepare(
+                self.entity, matching_view(record.attributes, record.blind_index), record.flagged
+            )
             self.features[record.local_code] = found
         return found
 
@@ -212,12 +229,16 @@ class MatchingLinker:
 
     def decide(self, record: SourceRecord) -> LinkDecision:
         features = self.features_of(record)
-        candidates: dict[int, Candidate] = {}
+        shared: dict[int, int] = defaultdict(int)
+        found: dict[int, Candidate] = {}
         for key in features.keys:
             for candidate in self.index.get(key, ()):
                 if candidate.record is record or (record.pk and candidate.id == record.pk):
                     continue
-                candidates[id(candidate)] = candidate
+                shared[id(candidate)] += 1
+                found[id(candidate)] = candidate
+        best_first = sorted(found, key=lambda c: (-shared[c], found[c].id or 0))
+        candidates = {c: found[c] for c in best_first[:MAX_CANDIDATES]}
         by_golden: dict[str, list[tuple[float, str, Candidate, object]]] = defaultdict(list)
         vetoed: set[str] = set()
         for candidate in candidates.values():

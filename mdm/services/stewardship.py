@@ -26,12 +26,14 @@ from mdm.models import (
     golden_model,
 )
 from mdm.services.codes import allocate_golden_code
+from mdm.services.crypto import seal_value
 from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
 from mdm.services.events import golden_payload, write_events
 from mdm.services.golden import refresh_goldens
 from mdm.services.merge import merge_golden_records
 
-MAX_REASON = 300
+#: The history keeps a change reason in 100 characters (django-simple-history's column).
+MAX_REASON = 100
 
 
 def _reason(reason: str) -> str:
@@ -316,7 +318,8 @@ def lock_attribute(
         golden = _live_golden(entity, code)
         golden.locked = dict(golden.locked) | {
             attribute: {
-                "value": checked.attributes[attribute],
+                # A sensitive value is encrypted like its source records' values.
+                "value": seal_value(entity, attribute, checked.attributes[attribute]),
                 "by": getattr(actor, "username", "") or "",
                 "reason": reason,
                 "at": timezone.now().isoformat(),

@@ -22,6 +22,7 @@ from typing import Any
 from dictionary.models import ElementBindingSurvivorshipChoices as Rule
 from dictionary.services import CompiledElement, compiled_elements
 from mdm.models import GoldenRecord, SourceRecord
+from mdm.services import crypto
 
 LOCKED_RULE = "steward_locked"
 
@@ -30,9 +31,14 @@ def _recency(member: SourceRecord) -> tuple:
     return (member.updated_at or dt.datetime.min.replace(tzinfo=dt.UTC), member.pk or 0)
 
 
+def _comparable(member: SourceRecord, attr: str) -> Any:
+    """What equal values share: the blind index of an encrypted value (its ciphertexts differ)."""
+    return (member.blind_index or {}).get(attr) or member.attributes[attr]
+
+
 def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> SourceRecord:
     """The member that ranks first by the rules of ``chain`` in order, most recent last."""
-    counts = Counter(m.attributes[attr] for m in members)
+    counts = Counter(_comparable(m, attr) for m in members)
 
     def rank(member: SourceRecord) -> tuple:
         keys: list[Any] = []
@@ -42,7 +48,7 @@ def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> S
             elif rule == Rule.MOST_COMPLETE:
                 keys.append(sum(1 for v in member.attributes.values() if v))
             elif rule == Rule.MOST_FREQUENT:
-                keys.append(counts[member.attributes[attr]])
+                keys.append(counts[_comparable(member, attr)])
             elif rule == Rule.LONGEST:
                 keys.append(len(str(member.attributes[attr])))
             else:
@@ -98,6 +104,19 @@ def _column_value(golden: GoldenRecord, attr: str, value: str | None) -> Any:
     return value
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Equal values; two ciphertexts are equal when they hold the same value (another member
+    with the same resident ID must not make the golden record "change")."""
+    if old == new:
+        return True
+    if crypto.is_encrypted(old) and crypto.is_encrypted(new):
+        try:
+            return crypto.decrypt(old) == crypto.decrypt(new)
+        except crypto.DecryptionError:
+            return False
+    return False
+
+
 def apply_golden_values(
     golden: GoldenRecord, values: dict[str, str], lineage: dict[str, dict[str, Any]]
 ) -> bool:
@@ -105,10 +124,12 @@ def apply_golden_values(
     changed = False
     for attr in golden.TYPED_ATTRIBUTES:
         new = _column_value(golden, attr, values.get(attr))
-        if getattr(golden, attr) != new:
+        if not _same(getattr(golden, attr), new):
             setattr(golden, attr, new)
             changed = True
     extra = {k: v for k, v in values.items() if k not in golden.TYPED_ATTRIBUTES}
+    # An encrypted value that is the same under another ciphertext keeps the stored one.
+    extra = {k: golden.extra[k] if _same(golden.extra.get(k), v) else v for k, v in extra.items()}
     if golden.extra != extra:
         golden.extra = extra
         changed = True

@@ -19,9 +19,15 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dictionary.models import EntityChoices
-from dictionary.services import StandardizedRecord, compiled_elements, standardize_and_validate
+from dictionary.services import (
+    StandardizedRecord,
+    compiled_elements,
+    encrypted_codes,
+    standardize_and_validate,
+)
 from matching.models import BlockKey
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
+from mdm.services import crypto
 from mdm.services.codes import allocate_golden_codes
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
 from mdm.services.golden import refresh_goldens
@@ -32,6 +38,7 @@ MAX_LOCAL_CODE = 100
 RECORD_FIELDS = [
     "raw",
     "attributes",
+    "blind_index",
     "flagged",
     "warnings",
     "fingerprint",
@@ -87,11 +94,21 @@ class _Pending:
     payload: Any
     checked: StandardizedRecord
     print_: str
+    #: Encrypted element codes of the entity and the blind indexes of this record's values.
+    sealed: frozenset[str] = frozenset()
+    blind: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def matching_attributes(self) -> dict[str, str]:
+        """The standardized attributes as matching sees them: blind indexes, no plaintext."""
+        attributes = self.checked.attributes
+        return {k: v for k, v in attributes.items() if k not in self.sealed} | self.blind
 
 
 def _validate(entity: str, items: Sequence[tuple[Any, Any]]) -> tuple[list, list[_Pending]]:
     """Standardize and validate every item with one compiled dictionary; nothing is written."""
     elements = compiled_elements(entity)
+    sealed = encrypted_codes(elements)
     results: list[Any] = [None] * len(items)
     pending: list[_Pending] = []
     for index, (local_code, payload) in enumerate(items):
@@ -104,9 +121,21 @@ def _validate(entity: str, items: Sequence[tuple[Any, Any]]) -> tuple[list, list
         if checked.errors:
             results[index] = RecordRejected(checked.errors)
             continue
+        # Encrypted values enter the fingerprint as their blind index: a keyed hash, where a
+        # plain hash of a record holding a resident ID could be reversed by enumeration.
+        blind = crypto.blind_indexes(sealed, checked.attributes)
+        printed = {k: v for k, v in checked.attributes.items() if k not in sealed} | {
+            k: "bi:" + v for k, v in blind.items()
+        }
         pending.append(
             _Pending(
-                index, code, payload, checked, fingerprint(checked.attributes, checked.flagged)
+                index,
+                code,
+                payload,
+                checked,
+                fingerprint(printed, checked.flagged),
+                sealed,
+                blind,
             )
         )
     return results, pending
@@ -157,7 +186,7 @@ def _write_run(
 ) -> list[UpsertResult]:
     model = golden_model(entity)
     linker = MatchingLinker(entity)
-    linker.prepare_batch([(p.local_code, p.checked.attributes, p.checked.flagged) for p in run])
+    linker.prepare_batch([(p.local_code, p.matching_attributes, p.checked.flagged) for p in run])
     with transaction.atomic():
         keys = [_source_key(system, entity, p.local_code) for p in run]
         lock_keys(keys + linker.lock_keys())
@@ -196,7 +225,15 @@ def _write_run(
             ).values_list("code", flat=True)
         )
         for p, record, _ in changed:
-            record.attributes, record.flagged = p.checked.attributes, p.checked.flagged
+            # Encrypted right after standardization; derivations (birth date, region) are done.
+            record.attributes = crypto.seal(
+                p.sealed,
+                p.checked.attributes,
+                p.blind,
+                previous=record.attributes,
+                previous_index=record.blind_index,
+            )
+            record.blind_index, record.flagged = p.blind, p.checked.flagged
         linker.prefetch([r for _, r, _ in changed])
         targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
         new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record
@@ -226,8 +263,8 @@ def _write_run(
         for p, record, is_new in changed:
             target = targets[p.local_code]
             record.golden_code = codes.get(target, target)
-            record.raw = p.payload
-            record.warnings = p.checked.warnings
+            record.raw = _seal_raw(p)
+            record.warnings = _scrub_warnings(p)
             record.fingerprint = p.print_
             record.is_active = True
             record.updated_at = now
@@ -280,6 +317,42 @@ def _write_run(
                 record.link_score,
             )
         return [results[p.local_code] for p in run]
+
+
+def _seal_raw(p: _Pending) -> Any:
+    """The payload as received, with the values of encrypted elements encrypted."""
+    if not p.sealed or not isinstance(p.payload, Mapping):
+        return p.payload
+    return {
+        key: crypto.encrypt(value) if key in p.sealed and value not in (None, "") else value
+        for key, value in p.payload.items()
+    }
+
+
+def _scrub_warnings(p: _Pending) -> list[dict[str, str]]:
+    """Warnings with encrypted values masked: a message may quote the value it is about."""
+    if not p.sealed:
+        return p.checked.warnings
+    from dictionary.masking import mask_kind, mask_text
+
+    secrets = [
+        (value, mask_kind(code))
+        for code in p.sealed
+        for value in (p.checked.attributes.get(code), _raw_value(p.payload, code))
+        if value not in (None, "")
+    ]
+    scrubbed = []
+    for warning in p.checked.warnings:
+        warning = dict(warning)
+        for key in ("message", "message_zh", "message_en"):
+            for value, kind in secrets:
+                warning[key] = mask_text(warning.get(key, ""), value, kind)
+        scrubbed.append(warning)
+    return scrubbed
+
+
+def _raw_value(payload: Any, code: str) -> Any:
+    return payload.get(code) if isinstance(payload, Mapping) else None
 
 
 def upsert_source_record(

@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -23,13 +24,24 @@ class Command(BaseCommand):
             "--errors", type=Path, help="error report path (default FILE.errors.csv)"
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--user",
+            help="acting user kept in the history (default: the system's service account)",
+        )
 
-    def handle(self, *args, file: Path, system: str, entity: str, errors, no_progress, **options):
+    def handle(
+        self, *args, file: Path, system: str, entity: str, errors, no_progress, user=None, **options
+    ):
         if not file.exists():
             raise CommandError(f"文件不存在 file not found: {file}")
         source = SourceSystem.objects.filter(code=system, is_active=True).first()
         if source is None:
             raise CommandError(f"未知源系统 unknown source system: {system}")
+        actor = source.service_user
+        if user:
+            actor = get_user_model().objects.filter(username=user, is_active=True).first()
+            if actor is None:
+                raise CommandError(f"未知用户 unknown user: {user}")
         bar = tqdm(
             total=count_rows(file),
             unit="rec",
@@ -39,7 +51,12 @@ class Command(BaseCommand):
         )
         try:
             report = import_rows(
-                system=source, entity=entity, rows=read_table(file), on_rows=bar.update
+                system=source,
+                entity=entity,
+                rows=read_table(file),
+                on_rows=bar.update,
+                actor=actor,
+                reason=f"import {file.name}"[:100],
             )
         finally:
             bar.close()

@@ -1,10 +1,12 @@
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from mdm.services.batch_match import run_batch_match
+from mdm.services.errors import ServiceError
+from mdm.services.job_runner import describe_job, launch_job, wait_for_job
 
 
 class Command(BaseCommand):
@@ -15,8 +17,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--entity", required=True, choices=EntityChoices.values)
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--distributed",
+            action="store_true",
+            help="run as a job on the Celery workers (key ranges in parallel), wait, print the run",
+        )
+        parser.add_argument("--chunks", type=int, default=8, help="key ranges for --distributed")
+        parser.add_argument("--timeout", type=float, default=6 * 3600)
 
-    def handle(self, *args, entity: str, no_progress: bool, **options):
+    def handle(self, *args, entity: str, no_progress: bool, distributed: bool, **options):
+        if distributed:
+            self._distributed(entity, options["chunks"], options["timeout"])
+            return
         bar = tqdm(unit="pair", desc=f"match {entity}", file=sys.stderr, disable=no_progress)
         try:
             report = run_batch_match(entity=entity, progress=bar.update)
@@ -30,6 +42,17 @@ class Command(BaseCommand):
             f"review_candidates={report.review_candidates} vetoed={report.vetoed} "
             f"conflicts={report.conflicts} clusters_merged={report.clusters_merged} "
             f"golden_merged={report.golden_merged} | "
-            f"time prepare={t['prepare']:.2f}s score={t['score']:.2f}s merge={t['merge']:.2f}s "
+            f"time score={t['score']:.2f}s merge={t['merge']:.2f}s "
             f"total={t['total']:.2f}s"
         )
+
+    def _distributed(self, entity: str, chunks: int, timeout: float) -> None:
+        try:
+            run = launch_job("match", entity, params={"chunks": chunks})
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(f"job run #{run.pk} enqueued on the workers; waiting…")
+        run = wait_for_job(run.pk, timeout=timeout)
+        self.stdout.write(describe_job(run))
+        if run.status != "succeeded":
+            raise CommandError(f"job run #{run.pk} {run.status}")
