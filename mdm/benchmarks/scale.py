@@ -12,10 +12,11 @@ import time
 
 from django.db import connection
 
-from dictionary.services import compiled_elements, standardize_and_validate
+from dictionary.services import compiled_elements, encrypted_codes, standardize_and_validate
 from matching.keys import block_keys
 from matching.synth import iter_customers_fast
 from mdm.models import SourceSystem
+from mdm.services import crypto
 from mdm.services.accounts import create_source_system
 from mdm.services.codes import allocate_golden_codes
 
@@ -57,12 +58,17 @@ def load(n: int, *, seed: int = 11, progress=None) -> float:
 
 def _store(batch, systems) -> None:
     elements = compiled_elements("customers")
+    sealed_codes = encrypted_codes(elements)
     checked = []
     for record in batch:
         payload = {k: v for k, v in record.attributes.items() if v}
         result = standardize_and_validate("customers", payload, elements=elements)
         if not result.errors:
-            checked.append((record, payload, result))
+            # As the write path stores them: sensitive values encrypted, their blind indexes apart.
+            index = crypto.blind_indexes(sealed_codes, result.attributes)
+            result.attributes = crypto.seal(sealed_codes, result.attributes, index)
+            payload = crypto.seal(sealed_codes, payload, index)
+            checked.append((record, payload, result, index))
     codes = allocate_golden_codes("customers", len(checked))
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -71,16 +77,16 @@ def _store(batch, systems) -> None:
             "customer_type, credit_code, id_number, phone, email, address, region_code, postal_code, "
             "contact_name) FROM STDIN"
         ) as copy:
-            for code, (_, _, result) in zip(codes, checked, strict=True):
+            for code, (_, _, result, _) in zip(codes, checked, strict=True):
                 name = result.attributes.get("name", "")[:200]
                 empty = ("",) * 9  # values come with the first recompute (the match's merges)
                 copy.write_row((code, "active", "{}", "{}", "{}", "now", "now", name, *empty))
         with raw.copy(
             "COPY mdm_sourcerecord (system_id, entity, local_code, raw, attributes, flagged, "
-            "warnings, fingerprint, golden_code, link_kind, is_active, created_at, updated_at) "
-            "FROM STDIN"
+            "warnings, fingerprint, golden_code, link_kind, is_active, created_at, updated_at, "
+            "blind_index) FROM STDIN"
         ) as copy:
-            for code, (record, payload, result) in zip(codes, checked, strict=True):
+            for code, (record, payload, result, index) in zip(codes, checked, strict=True):
                 copy.write_row(
                     (
                         systems[record.system],
@@ -96,16 +102,20 @@ def _store(batch, systems) -> None:
                         True,
                         "now",
                         "now",
+                        json.dumps(index),
                     )
                 )
         raw.execute(
-            "SELECT id, attributes, flagged FROM mdm_sourcerecord WHERE golden_code = ANY(%s)",
+            "SELECT id, attributes, flagged, blind_index FROM mdm_sourcerecord "
+            "WHERE golden_code = ANY(%s)",
             [codes],
         )
         rows = raw.fetchall()
         with raw.copy("COPY matching_blockkey (entity, key, record_id) FROM STDIN") as copy:
-            for pk, attributes, flagged in rows:
+            for pk, attributes, flagged, index in rows:
                 attributes = json.loads(attributes) if isinstance(attributes, str) else attributes
                 flagged = json.loads(flagged) if isinstance(flagged, str) else flagged
-                for key in block_keys("customers", attributes, flagged):
+                index = json.loads(index) if isinstance(index, str) else index
+                view = crypto.matching_view(attributes, index)
+                for key in block_keys("customers", view, flagged):
                     copy.write_row(("customers", key, pk))
