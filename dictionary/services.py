@@ -392,6 +392,22 @@ def _region_values() -> list[dict[str, Any]]:
     ]
 
 
+def _create_or_update(model, lookup: dict[str, Any], fields: dict[str, Any]):
+    """The row of ``lookup``, created or saved only when ``fields`` differ from it.
+
+    Unlike ``update_or_create``, an unchanged row is not saved: reloading the dictionary writes
+    no history rows and leaves ``updated_at`` (the dictionary cache's revision) alone.
+    """
+    row = model.objects.filter(**lookup).first()
+    if row is None:
+        return model.objects.create(**lookup, **fields)
+    if any(getattr(row, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.save()
+    return row
+
+
 @transaction.atomic
 def load_starter_dictionary(path: Path = STARTER_DICTIONARY) -> dict[str, int]:
     """Create or update the dictionary from the starter JSON document (natural keys).
@@ -401,14 +417,14 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY) -> dict[str, int]:
     """
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     for item in document["entities"]:
-        EntityType.objects.update_or_create(
-            code=item["code"], defaults=item | {"code": item["code"]}
+        _create_or_update(
+            EntityType, {"code": item["code"]}, {k: v for k, v in item.items() if k != "code"}
         )
     domains = {}
     for item in document["domains"]:
         values = item.get("values", [])
         fields = {k: v for k, v in item.items() if k not in ("code", "values")}
-        domain, _ = ValueDomain.objects.update_or_create(code=item["code"], defaults=fields)
+        domain = _create_or_update(ValueDomain, {"code": item["code"]}, fields)
         domains[domain.code] = domain
         if domain.code == REGION_DOMAIN and not values:
             values = _region_values()
@@ -419,12 +435,12 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY) -> dict[str, int]:
         fields["value_domain"] = (
             domains.get(item.get("value_domain")) if item.get("value_domain") else None
         )
-        element, _ = DataElement.objects.update_or_create(code=item["code"], defaults=fields)
+        element = _create_or_update(DataElement, {"code": item["code"]}, fields)
         elements[element.code] = element
     for item in document["bindings"]:
         fields = {k: v for k, v in item.items() if k not in ("entity", "element")}
-        ElementBinding.objects.update_or_create(
-            entity=item["entity"], element=elements[item["element"]], defaults=fields
+        _create_or_update(
+            ElementBinding, {"entity": item["entity"], "element": elements[item["element"]]}, fields
         )
     return {
         "entities": len(document["entities"]),

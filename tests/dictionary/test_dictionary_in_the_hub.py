@@ -319,3 +319,21 @@ def test_a_flagged_value_never_becomes_a_golden_value(erp):
         SourceRecord.objects.get(local_code="SD01-1").attributes["credit_code"]
         == "9135 0100 M000 1TGQ XM"
     )
+
+
+def test_reloading_the_starter_dictionary_writes_nothing():
+    from dictionary.services import load_starter_dictionary
+
+    rows = (
+        DataElement.history.count(),
+        CodeValue.history.count(),
+        list(DataElement.objects.values_list("updated_at", flat=True).order_by("pk")),
+    )
+
+    load_starter_dictionary()
+
+    assert (
+        DataElement.history.count(),
+        CodeValue.history.count(),
+        list(DataElement.objects.values_list("updated_at", flat=True).order_by("pk")),
+    ) == rows
