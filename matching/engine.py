@@ -57,6 +57,7 @@ __all__ = [
     "link",
     "prepare",
     "score_pair",
+    "decide_prepared",
     "score_prepared",
 ]
 
@@ -91,6 +92,7 @@ class Features:
     branch: str
     cache: dict[tuple[Callable[[str], Any], str], Any] = field(default_factory=dict)
     _keys: tuple[str, ...] | None = None
+    _identifiers: dict[str, str] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -100,9 +102,13 @@ class Features:
         return self._keys
 
     def identifier(self, name: str) -> str:
-        """Canonical value of a valid identifier attribute, or ""."""
-        value = self.attrs.get(name)
-        return identifier(value) if value else ""
+        """Canonical value of a valid identifier attribute, or "" (memoized)."""
+        try:
+            return self._identifiers[name]
+        except KeyError:
+            value = self.attrs.get(name)
+            found = self._identifiers[name] = identifier(value) if value else ""
+            return found
 
 
 def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()) -> Features:
@@ -168,6 +174,7 @@ class _Field:
     weights: tuple[float, ...]
     labels: tuple[str, ...]
     applies_to: str | None
+    cache_key: tuple[Callable[[str], Any], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,7 @@ def _compile(rule: MatchRule) -> _Compiled:
             weights=tuple(level.weight for level in f.levels),
             labels=tuple(level.label for level in f.levels),
             applies_to=f.applies_to,
+            cache_key=(COMPARATORS[f.comparator].prepare, f.field),
         )
         for f in rule.fields
     )
@@ -246,6 +254,8 @@ def _best_of(compare: Callable[[Any, Any], float | None]) -> Callable[[Any, Any]
     """Compare every alternative of one side with every one of the other; keep the best."""
 
     def best(left: tuple[Any, ...], right: tuple[Any, ...]) -> float | None:
+        if len(left) == 1 and len(right) == 1:
+            return compare(left[0], right[0])
         scores = [s for x in left for y in right if (s := compare(x, y)) is not None]
         return max(scores) if scores else None
 
@@ -256,7 +266,7 @@ def _feature(features: Features, spec: _Field) -> Any:
     """The prepared value of a field (memoized per record); for ``name|english_name`` the tuple
     of the prepared values present, or None."""
     cache = features.cache
-    key = (spec.prepare, spec.field)
+    key = spec.cache_key
     try:
         return cache[key]
     except KeyError:
@@ -314,11 +324,13 @@ def _levels(c: _Compiled, a: Features, b: Features) -> tuple[list[int], float]:
     """Level index per field (-1 missing / not applicable) and the summed weight with prior."""
     weight = c.prior_weight
     levels = [-1] * len(c.fields)
+    a_cache, b_cache = a.cache, b.cache
     for position, spec in c.by_kind[_pair_kind(a, b)]:
-        left = _feature(a, spec)
+        key = spec.cache_key
+        left = a_cache[key] if key in a_cache else _feature(a, spec)
         if left is None:
             continue
-        right = _feature(b, spec)
+        right = b_cache[key] if key in b_cache else _feature(b, spec)
         if right is None:
             continue
         similarity = spec.compare(left, right)
@@ -408,6 +420,27 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
             )
         )
     return PairScore(score, decision, veto, weight, tuple(evidence))
+
+
+def decide_prepared(
+    rule: MatchRule, a: Features, b: Features
+) -> tuple[Decision, float, str | None]:
+    """(decision, score, veto) of two prepared records without building the explanation.
+
+    The batch path's hot loop: the hard rules first (a vetoed pair is not compared at all), the
+    comparison levels next, the Chinese-name cap only for pairs the weights would link. Same
+    answer as :func:`score_prepared`, which the batch calls for the few pairs it queues for review.
+    """
+    c = _compile(rule)
+    veto, auto_field = _hard(c, a, b)
+    if veto is not None:
+        return "new", 0.0, veto
+    if auto_field is not None:
+        return "auto", 1.0, None
+    _, weight = _levels(c, a, b)
+    capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
+    score, decision = _decide(c, weight, None, None, capped)
+    return decision, score, None
 
 
 def score_pair(

@@ -1,20 +1,27 @@
 """The batch match and merge of one entity (``manage.py match`` and the nightly job).
 
-1. Too-common keys: one aggregate query finds the keys shared by more than ``MAX_BLOCK``
-   records; they are skipped and counted.
-2. Candidate pairs: the block-key index is streamed in key order (a server-side cursor), so only
-   one block is in memory; each pair of a block goes to a buffer.
-3. Scoring, per buffer: the buffer's records are fetched in one query (attributes, flagged
-   values, golden code, block keys) and prepared once. A pair is scored only in the block of the
-   smallest key its records share (so a pair sharing five keys is scored once), never when both
-   records already share a golden record, never when a steward rejected it.
-4. Decisions: ``review`` pairs become MatchCandidates (a known pair is left alone); ``auto`` pairs
+1. Candidate pairs, as record ids only: PostgreSQL groups the block-key index by key and hands
+   over the members of every usable block (at least two records). A key shared by more than
+   ``MAX_BLOCK`` records is too common; a *weak* key (name n-grams, pinyin, postal code + initial,
+   address, birth date…) is too common past ``WEAK_BLOCK`` records: a block of 200 companies
+   sharing the trigram 华信科 costs 20,000 comparisons and finds nothing the other keys miss.
+   Skipped keys are counted. Pairs are de-duplicated (a pair sharing five keys is scored once)
+   in a NumPy array of ``(low id << 32) | high id``, 8 bytes a pair.
+2. Scoring, pairs in id order: records are fetched (attributes, flagged values, golden code) and
+   prepared once, into a cache of at most ``FEATURE_CACHE`` records (the oldest are dropped
+   beyond it, and prepared again when needed: memory is bounded by the cache, not by the number
+   of records). A pair is not scored when both records already share a golden record or when a
+   steward rejected it. The hard rules are checked first (a vetoed pair is not compared), the
+   explanation is built only for pairs queued for review.
+3. Decisions: ``review`` pairs become MatchCandidates (a known pair is left alone); ``auto`` pairs
    are kept as (golden, golden, score).
-5. Clustering: union–find over golden records, strongest pairs first, refusing any union that
+4. Clustering: union–find over golden records, strongest pairs first, refusing any union that
    would put two different valid credit codes / resident IDs / GTINs, a person and an
    organization, or a branch and its head office in one cluster.
-6. Merging: each cluster merges into its oldest golden record, in batches (set-based).
+5. Merging: each cluster merges into its oldest golden record, in batches (set-based).
 
+The distributed job cuts the record ids into ranges and scores, per range, the pairs whose lower
+id lies in it (``score_range``); the end step clusters and merges once (``merge_auto_pairs``).
 Running it again changes nothing: linked pairs are skipped, known candidates are not re-queued,
 refused unions are refused again.
 """
@@ -23,19 +30,26 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+import numpy as np
+from django.db import connection, transaction
 
-from matching.engine import Features, cluster, prepare, score_prepared
+from matching.engine import Features, cluster, decide_prepared, prepare, score_prepared
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GoldenStatusChoices, SourceRecord, golden_model
 from mdm.services.crypto import matching_view
 from mdm.services.matching import MAX_BLOCK, explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
 
-BUFFER_PAIRS = 50_000
+#: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
+WEAK_FAMILIES = ("nm:", "py:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
+WEAK_BLOCK = 24
+#: Records whose prepared features are kept while scoring (about 2.5 KB each).
+FEATURE_CACHE = 600_000
+#: Pairs scored between two fetches of the records they need.
+WINDOW_PAIRS = 100_000
 MERGE_BATCH = 200
 IDENTITIES = {"customers": ("credit_code", "id_number"), "products": ("gtin",), "materials": ()}
 
@@ -56,168 +70,273 @@ class BatchMatchReport:
     conflicts: int = 0
     clusters_merged: int = 0
     golden_merged: int = 0
+    records_prepared: int = 0
+    peak_mb_per_process: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
 
 
-def _in_range(queryset, lo: str, hi: str):
-    if lo:
-        queryset = queryset.filter(key__gte=lo)
-    if hi:
-        queryset = queryset.filter(key__lt=hi)
-    return queryset
+# Members of every block of two or more records; a too-common block comes without its members.
+# (A deactivated record's keys are deleted with it, so the index holds active records only.)
+_BLOCKS_SQL = """
+SELECT key, CASE WHEN COUNT(*) <= (CASE WHEN key ~ %s THEN %s ELSE %s END)
+                 THEN array_agg(record_id) END
+FROM matching_blockkey
+WHERE entity = %s
+GROUP BY key
+HAVING COUNT(*) >= 2
+"""
 
 
-def _common_keys(entity: str) -> set[str]:
-    return set(
-        BlockKey.objects.filter(entity=entity)
-        .values("key")
-        .annotate(n=Count("id"))
-        .filter(n__gt=MAX_BLOCK)
-        .values_list("key", flat=True)
+def _block_members(entity: str):
+    """(key, member ids, or None for a too-common key) of every block of two or more records."""
+    if connection.vendor == "postgresql":
+        weak = "^(" + "|".join(f.rstrip(":") for f in WEAK_FAMILIES) + "):"
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")  # aggregate in memory
+            # A server-side cursor: blocks stream, they are never all in memory here.
+            with connection.chunked_cursor() as cursor:
+                cursor.itersize = 20_000
+                cursor.execute(_BLOCKS_SQL, [weak, WEAK_BLOCK, MAX_BLOCK, entity])
+                yield from cursor
+        return
+    members: dict[str, list[int]] = defaultdict(list)
+    for key, record_id in BlockKey.objects.filter(
+        entity=entity, record__is_active=True
+    ).values_list("key", "record_id"):
+        members[key].append(record_id)
+    for key, ids in members.items():
+        if len(ids) > 1:
+            yield key, None if too_common(key, len(ids)) else ids
+
+
+def too_common(key: str, size: int) -> bool:
+    return size > (WEAK_BLOCK if key.startswith(WEAK_FAMILIES) else MAX_BLOCK)
+
+
+def candidate_pairs(entity: str, report: BatchMatchReport, lo: int = 0, hi: int = 0) -> np.ndarray:
+    """Sorted unique pairs ``(low << 32) | high`` of records sharing a usable key, whose lower
+    id lies in ``[lo, hi)`` (``hi`` 0: no upper bound)."""
+    parts: list[np.ndarray] = []
+    pending: list[int] = []
+    for _key, ids in _block_members(entity):
+        if ids is None:
+            report.skipped_keys += 1
+            continue
+        size = len(ids)
+        report.blocks += 1
+        report.pairs_considered += size * (size - 1) // 2
+        ids = sorted(ids)
+        for i, a in enumerate(ids):
+            if a < lo or (hi and a >= hi):
+                continue
+            high = a << 32
+            pending.extend(high | b for b in ids[i + 1 :])
+        if len(pending) > 2_000_000:
+            parts.append(np.unique(np.fromiter(pending, dtype=np.int64, count=len(pending))))
+            pending = []
+    if pending:
+        parts.append(np.unique(np.fromiter(pending, dtype=np.int64, count=len(pending))))
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(parts))
+
+
+#: Identifier fields whose valid value is also a block key (same canonical form).
+IDENTIFIER_KEYS = {"credit_code": "cc:", "id_number": "id:", "gtin": "gt:"}
+
+
+def _identifier_column(entity: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """(record ids sorted, a hash of the record's identifier key) for one identifier family."""
+    rows = BlockKey.objects.filter(entity=entity, key__startswith=prefix).values_list(
+        "record_id", "key"
     )
+    found = dict(rows.iterator(chunk_size=50_000))
+    ids = np.fromiter(found, dtype=np.int64, count=len(found))
+    values = np.fromiter((hash(k) for k in found.values()), dtype=np.int64, count=len(found))
+    order = np.argsort(ids)
+    return ids[order], values[order]
 
 
-def _blocks(
-    entity: str, common: set[str], lo: str = "", hi: str = ""
-) -> Iterator[tuple[str, list[int]]]:
-    """(key, record ids) of every block with at least two records in [lo, hi), in key order."""
-    rows = (
-        _in_range(BlockKey.objects.filter(entity=entity, record__is_active=True), lo, hi)
-        .order_by("key", "record_id")
-        .values_list("key", "record_id")
-        .iterator(chunk_size=20_000)
-    )
-    current, ids = None, []
-    for key, record_id in rows:
-        if key != current:
-            if len(ids) > 1 and current not in common:
-                yield current, ids
-            current, ids = key, []
-        ids.append(record_id)
-    if len(ids) > 1 and current not in common:
-        yield current, ids
+def drop_identifier_vetoes(entity: str, rule, pairs: np.ndarray) -> tuple[np.ndarray, int]:
+    """Pairs without two different valid identifiers of a veto field, and how many were dropped.
+
+    The rule's hard veto (two different valid credit codes are two companies) decided on the
+    block-key index for all pairs at once, before any record is fetched or prepared: at a million
+    records half of the candidate pairs are such look-alikes.
+    """
+    lows, highs = pairs >> 32, pairs & 0xFFFFFFFF
+    keep = np.ones(len(pairs), dtype=bool)
+    for name in rule.hard.veto_on_different:
+        prefix = IDENTIFIER_KEYS.get(name)
+        if prefix is None or not len(pairs):
+            continue
+        ids, values = _identifier_column(entity, prefix)
+        if not len(ids):
+            continue
+        sides = []
+        for side in (lows, highs):
+            at = np.minimum(np.searchsorted(ids, side), len(ids) - 1)
+            present = ids[at] == side
+            sides.append((present, values[at]))
+        (left_has, left), (right_has, right) = sides
+        keep &= ~(left_has & right_has & (left != right))
+    return pairs[keep], int(len(pairs) - keep.sum())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Loaded:
     features: Features
     golden_code: str
-    keys: frozenset[str]
 
 
-def _load(entity: str, ids: set[int]) -> dict[int, _Loaded]:
-    keys: dict[int, set[str]] = defaultdict(set)
-    for record_id, key in BlockKey.objects.filter(record_id__in=ids).values_list(
-        "record_id", "key"
-    ):
-        keys[record_id].add(key)
-    return {
-        pk: _Loaded(
-            prepare(entity, matching_view(attributes, index), flagged),
-            golden_code,
-            frozenset(keys[pk]),
-        )
-        for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
-            pk__in=ids, is_active=True
-        ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index")
-    }
+class _FeatureCache:
+    """Prepared records by id, at most ``limit`` of them (the oldest are dropped first)."""
+
+    def __init__(self, entity: str, report: BatchMatchReport):
+        self.entity, self.report, self.limit = entity, report, FEATURE_CACHE
+        self.items: dict[int, _Loaded] = {}
+
+    def fetch(self, ids: np.ndarray) -> None:
+        missing = [int(i) for i in ids if int(i) not in self.items]
+        for start in range(0, len(missing), 20_000):
+            batch = missing[start : start + 20_000]
+            for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
+                pk__in=batch, is_active=True
+            ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index"):
+                features = prepare(self.entity, matching_view(attributes, index), flagged)
+                self.items[pk] = _Loaded(features, golden_code)
+            self.report.records_prepared += len(batch)
+        overflow = len(self.items) - self.limit
+        if overflow > 0:
+            keep = {int(i) for i in ids}
+            for pk in [pk for pk in self.items if pk not in keep][:overflow]:
+                del self.items[pk]
+
+    def get(self, pk: int) -> _Loaded | None:
+        return self.items.get(pk)
 
 
 Identities = dict[str, dict[str, set[str]]]
 
 
-def plan_key_ranges(entity: str, chunks: int) -> list[tuple[str, str]]:
-    """Key ranges [lo, hi) of about equal numbers of index rows; a block never straddles two."""
-    keys = BlockKey.objects.filter(entity=entity).order_by("key").values_list("key", flat=True)
-    total = keys.count()
-    bounds = [""]
+def plan_record_ranges(entity: str, chunks: int) -> list[tuple[int, int]]:
+    """Record-id ranges [lo, hi) of about equal numbers of active records (``hi`` 0: open)."""
+    ids = SourceRecord.objects.filter(entity=entity, is_active=True).order_by("pk")
+    total = ids.count()
+    bounds = [0]
     for i in range(1, max(chunks, 1)):
-        key = keys[total * i // chunks] if total else ""
-        if key and key > bounds[-1]:
-            bounds.append(key)
-    bounds.append("")
+        if total:
+            pk = ids.values_list("pk", flat=True)[total * i // chunks]
+            if pk > bounds[-1]:
+                bounds.append(pk)
+    bounds.append(0)
     return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def candidates_without_vetoes(
+    entity: str, rule, report: BatchMatchReport, lo: int = 0, hi: int = 0
+) -> np.ndarray:
+    """Step 1 and the identifier vetoes: the pairs left to score (counted in ``report``)."""
+    started = time.perf_counter()
+    pairs = candidate_pairs(entity, report, lo, hi)
+    pairs, vetoed = drop_identifier_vetoes(entity, rule, pairs)
+    report.vetoed += vetoed
+    report.pairs_scored += vetoed
+    report.timings["pairs"] = report.timings.get("pairs", 0.0) + time.perf_counter() - started
+    return pairs
+
+
+def score_pairs(
+    entity: str,
+    rule,
+    pairs: np.ndarray,
+    report: BatchMatchReport,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[tuple[str, str, float]], Identities]:
+    """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
+    review pairs are written as candidates."""
+    started = time.perf_counter()
+    rejected = {
+        (a << 32) | b
+        for a, b in MatchCandidate.objects.filter(
+            entity=entity, status=MatchCandidateStatusChoices.REJECTED
+        ).values_list("left_id", "right_id")
+    }
+    auto: list[tuple[str, str, float]] = []
+    identities: Identities = defaultdict(lambda: defaultdict(set))
+    cache = _FeatureCache(entity, report)
+    names = IDENTITIES[entity]
+
+    def remember(item: _Loaded) -> None:
+        found = identities[item.golden_code]
+        for name in names:
+            value = item.features.identifier(name)
+            if value:
+                found[name].add(value)
+        found["kind"].add(item.features.kind)
+        if entity == "customers" and item.features.kind != "person":
+            found["branch"].add(item.features.branch)
+
+    for start in range(0, len(pairs), WINDOW_PAIRS):
+        window = pairs[start : start + WINDOW_PAIRS]
+        lows, highs = window >> 32, window & 0xFFFFFFFF
+        cache.fetch(np.unique(np.concatenate([lows, highs])))
+        reviews = []
+        for code, a, b in zip(window.tolist(), lows.tolist(), highs.tolist(), strict=True):
+            left, right = cache.get(a), cache.get(b)
+            if left is None or right is None or left.golden_code == right.golden_code:
+                continue
+            if code in rejected:
+                continue
+            report.pairs_scored += 1
+            decision, score, veto = decide_prepared(rule, left.features, right.features)
+            if veto is not None:
+                report.vetoed += 1
+            elif decision == "auto":
+                auto.append((left.golden_code, right.golden_code, score))
+                remember(left)
+                remember(right)
+            elif decision == "review":
+                full = score_prepared(rule, left.features, right.features)
+                reviews.append((a, b, full.score, explain(full)))
+        report.review_candidates += write_candidates(entity, reviews, origin="batch")
+        if progress:
+            progress(len(window))
+    report.auto_pairs += len(auto)
+    report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
+    return auto, identities
 
 
 def score_range(
     entity: str,
     report: BatchMatchReport,
     *,
-    lo: str = "",
-    hi: str = "",
+    lo: int = 0,
+    hi: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
-    """Steps 1-4 for the blocks whose key is in [lo, hi): auto pairs and the identities of
-    their golden records; review pairs are written as candidates."""
+    """Steps 1-3 for the pairs whose lower record id is in [lo, hi) (a distributed chunk)."""
     rule = load_rule(entity)
-    # Too-common keys are judged over the whole index: a pair is scored in the block of its
-    # smallest shared usable key, which may lie in another range.
-    common = _common_keys(entity)
-    report.skipped_keys = len(common)
-    rejected = set(
-        MatchCandidate.objects.filter(
-            entity=entity, status=MatchCandidateStatusChoices.REJECTED
-        ).values_list("left_id", "right_id")
-    )
-    auto: list[tuple[str, str, float]] = []
-    identities: Identities = defaultdict(lambda: defaultdict(set))
-    buffer: list[tuple[str, int, int]] = []
+    pairs = candidates_without_vetoes(entity, rule, report, lo, hi)
+    return score_pairs(entity, rule, pairs, report, progress)
 
-    def flush() -> None:
-        ids = {i for _, a, b in buffer for i in (a, b)}
-        loaded = _load(entity, ids)
-        reviews = []
-        for key, a, b in buffer:
-            left, right = loaded.get(a), loaded.get(b)
-            if left is None or right is None or left.golden_code == right.golden_code:
-                continue
-            # Scored only in the block of the smallest shared usable key.
-            if key != min((left.keys & right.keys) - common, default=key):
-                continue
-            if (a, b) in rejected:
-                continue
-            report.pairs_scored += 1
-            score = score_prepared(rule, left.features, right.features)
-            if score.veto:
-                report.vetoed += 1
-            elif score.decision == "auto":
-                auto.append((left.golden_code, right.golden_code, score.score))
-                for item in (left, right):
-                    for name in IDENTITIES[entity]:
-                        value = item.features.identifier(name)
-                        if value:
-                            identities[item.golden_code][name].add(value)
-                    identities[item.golden_code]["kind"].add(item.features.kind)
-                    if entity == "customers" and item.features.kind != "person":
-                        identities[item.golden_code]["branch"].add(item.features.branch)
-            elif score.decision == "review":
-                reviews.append((a, b, score.score, explain(score)))
-        report.review_candidates += write_candidates(entity, reviews, origin="batch")
-        if progress:
-            progress(len(buffer))
-        buffer.clear()
 
-    for key, ids in _blocks(entity, common, lo, hi):
-        report.blocks += 1
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                buffer.append((key, a, b))
-        report.pairs_considered += len(ids) * (len(ids) - 1) // 2
-        if len(buffer) >= BUFFER_PAIRS:
-            flush()
-    if buffer:
-        flush()
-    report.auto_pairs += len(auto)
-    return auto, identities
+def _parts(items: list, size: int = 20_000):
+    """Slices of a long list: a query takes at most 65,535 parameters."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
     """Each code -> the active golden record it resolves to now (after earlier merges)."""
     model = golden_model(entity)
-    rows = dict(model.objects.filter(code__in=codes).values_list("code", "merged_into__code"))
+    rows: dict[str, str | None] = {}
+    for part in _parts(sorted(codes)):
+        rows.update(model.objects.filter(code__in=part).values_list("code", "merged_into__code"))
     live = {}
     for code in codes:
         current, hops = code, 0
@@ -259,19 +378,85 @@ def merge_auto_pairs(
         report.clusters_merged += len(batch)
 
 
+#: The pairs the forked children score (set by the parent just before it forks).
+_FORK_PAIRS: list[np.ndarray] = []
+
+
+def _score_in_child(args: tuple[str, int]) -> tuple[list, dict, dict, float]:
+    """One slice of the candidate pairs scored in a child process (see ``run_batch_match``)."""
+    import resource
+
+    entity, part = args
+    report = BatchMatchReport(entity=entity)
+    auto, identities = score_pairs(entity, load_rule(entity), _FORK_PAIRS[part], report)
+    plain = {code: {k: set(v) for k, v in found.items()} for code, found in identities.items()}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return auto, plain, report.as_dict(), peak_mb
+
+
+_SUMMED = ("pairs_scored", "auto_pairs", "review_candidates", "vetoed", "records_prepared")
+
+
+def _score_in_processes(
+    entity: str, pairs: np.ndarray, report: BatchMatchReport, processes: int, progress
+) -> tuple[list[tuple[str, str, float]], Identities]:
+    """Score the pairs in ``processes`` forked children, each a contiguous slice (pairs are in
+    lower-id order, so a slice is a range of records); combine their answers."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from django.db import connections
+
+    _FORK_PAIRS[:] = np.array_split(pairs, processes)
+    connections.close_all()  # children must not share the parent's connection
+    auto: list[tuple[str, str, float]] = []
+    identities: Identities = defaultdict(lambda: defaultdict(set))
+    peaks = []
+    try:
+        with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+            jobs = [(entity, part) for part in range(processes)]
+            for found, found_ids, counts, peak_mb in pool.map(_score_in_child, jobs):
+                auto.extend(found)
+                for code, values in found_ids.items():
+                    for name, items in values.items():
+                        identities[code][name] |= items
+                for name in _SUMMED:
+                    setattr(report, name, getattr(report, name) + counts[name])
+                score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
+                report.timings["score"] = score
+                peaks.append(peak_mb)
+                if progress:
+                    progress(counts["pairs_scored"])
+    finally:
+        _FORK_PAIRS.clear()
+    report.peak_mb_per_process = max(peaks, default=0.0)
+    return auto, identities
+
+
 def run_batch_match(
-    *, entity: str, progress: Callable[[int], None] | None = None, actor=None
+    *,
+    entity: str,
+    progress: Callable[[int], None] | None = None,
+    actor=None,
+    processes: int = 1,
 ) -> BatchMatchReport:
     """Score all candidate pairs of an entity, queue reviews, cluster and merge (see module doc).
 
-    One process; the distributed job (``mdm.jobs``) runs ``score_range`` per key range on the
-    workers and ``merge_auto_pairs`` once at the end.
+    ``processes`` > 1 (PostgreSQL, outside a transaction) scores the candidate pairs in that many
+    forked processes (slices of records), as
+    the distributed job does on Celery workers; clustering and merging run once, here.
     """
     report = BatchMatchReport(entity=entity)
     started = time.perf_counter()
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
-    auto, identities = score_range(entity, report, progress=progress)
-    report.timings["score"] = time.perf_counter() - started
+    # Children see only committed rows: inside a transaction (a test, a caller's atomic block)
+    # the range scoring stays in this process.
+    rule = load_rule(entity)
+    pairs = candidates_without_vetoes(entity, rule, report)
+    if processes > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        auto, identities = _score_in_processes(entity, pairs, report, processes, progress)
+    else:
+        auto, identities = score_pairs(entity, rule, pairs, report, progress)
     mark = time.perf_counter()
     merge_auto_pairs(entity, auto, identities, report, actor=actor)
     report.timings["merge"] = time.perf_counter() - mark
@@ -290,11 +475,13 @@ def _cluster_goldens(
     codes = sorted({c for a, b, _ in auto for c in (a, b)})
     if not codes:
         return [], 0
-    order = dict(
-        golden_model(entity)
-        .objects.filter(code__in=codes, status=GoldenStatusChoices.ACTIVE)
-        .values_list("code", "pk")
-    )
+    order: dict[str, int] = {}
+    for part in _parts(codes):
+        order.update(
+            golden_model(entity)
+            .objects.filter(code__in=part, status=GoldenStatusChoices.ACTIVE)
+            .values_list("code", "pk")
+        )
     codes = [c for c in codes if c in order]
     index = {code: i for i, code in enumerate(codes)}
     names = (*IDENTITIES[entity], "kind", "branch")

@@ -1,6 +1,7 @@
-"""The batch match as a distributed job: key ranges scored on the workers, merged at the end.
+"""The batch match as a distributed job: record ranges scored on the workers, merged at the end.
 
-``plan`` cuts the block-key index into key ranges (a block never straddles two); each chunk runs
+``plan`` cuts the record ids into ranges of about equal size; each chunk scores the candidate
+pairs whose lower record id lies in its range (every pair belongs to exactly one range), running
 ``score_range`` in one transaction with its "done" record and keeps its auto pairs in
 ``BatchMatchPair``; ``finalize`` clusters all of them and merges, exactly as the one-process
 ``run_batch_match`` does. A crashed chunk is rolled back and retried; a crash in the end step is
@@ -18,7 +19,7 @@ from mdm.models import JobRun, SourceRecord
 from mdm.services.batch_match import (
     BatchMatchReport,
     merge_auto_pairs,
-    plan_key_ranges,
+    plan_record_ranges,
     score_range,
 )
 
@@ -28,14 +29,14 @@ DEFAULT_CHUNKS = 8
 
 def plan(run: JobRun) -> list[str]:
     chunks = int(run.params.get("chunks", DEFAULT_CHUNKS))
-    return [
-        json.dumps([lo, hi], ensure_ascii=False) for lo, hi in plan_key_ranges(run.entity, chunks)
-    ]
+    return [json.dumps([lo, hi]) for lo, hi in plan_record_ranges(run.entity, chunks)]
 
 
 def _counts(report: BatchMatchReport) -> dict[str, int]:
     return {
         "blocks": report.blocks,
+        "skipped_keys": report.skipped_keys,
+        "records_prepared": report.records_prepared,
         "pairs_considered": report.pairs_considered,
         "pairs_scored": report.pairs_scored,
         "auto_pairs": report.auto_pairs,

@@ -115,6 +115,20 @@ def test_the_one_process_match_agrees_with_the_distributed_one(
     assert _partition() == EXPECTED
 
 
+@pytest.mark.parametrize("processes", [2, 3])
+def test_match_in_several_processes_agrees_with_one_process(
+    restore_after_flush, transactional_db, erp, crm, shop, processes
+):
+    _store_unmatched({"ERP": erp, "CRM": crm, "ECOM": shop})
+
+    report = run_batch_match(entity="customers", processes=processes)
+
+    assert report.golden_merged == 3
+    assert report.pairs_scored >= 3
+    assert report.peak_mb_per_process > 0
+    assert _partition() == EXPECTED
+
+
 def test_a_rerun_of_the_end_step_merges_nothing_twice(
     restore_after_flush, transactional_db, erp, crm, shop
 ):

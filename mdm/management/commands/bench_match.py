@@ -8,6 +8,7 @@ Needs a PostgreSQL database whose name contains "bench": its hub tables are empt
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -60,9 +61,12 @@ class Command(BaseCommand):
                 "hub/Splink time",
             )
         ]
-        for i in range(0, len(rows), 2):
-            hub, splink = rows[i], rows[i + 1]
-            for row in (hub, splink):
+        for i in range(0, len(rows), 3):
+            splink = rows[i + 2]
+            for row in rows[i : i + 3]:
+                ratios = ("", "")
+                if row is not splink:
+                    ratios = (f"{row[4] / splink[4]:.5f}", f"{row[5] / splink[5]:.2f}")
                 table.append(
                     (
                         row[0],
@@ -71,17 +75,15 @@ class Command(BaseCommand):
                         f"{row[3]:.5f}",
                         f"{row[4]:.5f}",
                         f"{row[5]:.2f}",
-                        "",
-                        "",
+                        *ratios,
                     )
                 )
-            table[-2] = table[-2][:6] + (f"{hub[4] / splink[4]:.5f}", f"{hub[5] / splink[5]:.2f}")
         self.stdout.write("\nFebrl through the hub path vs Splink (same data, same run)")
         self.stdout.write(fmt_table(table))
-        for row in rows[::2]:
-            self.stdout.write(
-                f"  {row[0]} hub stages: " + ", ".join(f"{k}={v:.2f}s" for k, v in row[6].items())
-            )
+        for row in rows:
+            if row[6]:
+                stages = ", ".join(f"{k}={v:.2f}s" for k, v in row[6].items())
+                self.stdout.write(f"  {row[0]}, {row[1]}: {stages}")
 
     def _companies(self, n: int, persons: int) -> None:
         scale.reset_entity("customers")
@@ -127,7 +129,9 @@ class Command(BaseCommand):
         memory_before = peak_rss_mb()
         started = time.perf_counter()
         with tqdm(unit="pair", desc="match", file=sys.stderr) as bar:
-            report = run_batch_match(entity="customers", progress=bar.update)
+            report = run_batch_match(
+                entity="customers", progress=bar.update, processes=os.cpu_count() or 1
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"\nScale: `match --entity customers` on {report.records:,} records (PostgreSQL)"
@@ -146,6 +150,7 @@ class Command(BaseCommand):
                         "reviews",
                         "skipped keys",
                         "peak RSS MB (before)",
+                        "peak MB per scoring process",
                     ),
                     (
                         f"{report.records:,}",
@@ -158,10 +163,13 @@ class Command(BaseCommand):
                         f"{report.review_candidates:,}",
                         report.skipped_keys,
                         f"{peak_rss_mb():.0f} ({memory_before:.0f})",
+                        f"{report.peak_mb_per_process:.0f}",
                     ),
                 ]
             )
         )
         self.stdout.write(
-            "timings: " + ", ".join(f"{k}={v:.1f}s" for k, v in report.timings.items())
+            "timings: "
+            + ", ".join(f"{k}={v:.1f}s" for k, v in report.timings.items())
+            + f"; records prepared {report.records_prepared:,}, vetoed {report.vetoed:,}"
         )

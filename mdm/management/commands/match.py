@@ -1,3 +1,4 @@
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -20,9 +21,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--distributed",
             action="store_true",
-            help="run as a job on the Celery workers (key ranges in parallel), wait, print the run",
+            help="run as a job on the Celery workers (record ranges in parallel), wait, print the run",
         )
-        parser.add_argument("--chunks", type=int, default=8, help="key ranges for --distributed")
+        parser.add_argument("--chunks", type=int, default=8, help="record ranges for --distributed")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="score record ranges in this many processes (PostgreSQL; default: CPU count)",
+        )
         parser.add_argument("--timeout", type=float, default=6 * 3600)
 
     def handle(self, *args, entity: str, no_progress: bool, distributed: bool, **options):
@@ -31,7 +38,9 @@ class Command(BaseCommand):
             return
         bar = tqdm(unit="pair", desc=f"match {entity}", file=sys.stderr, disable=no_progress)
         try:
-            report = run_batch_match(entity=entity, progress=bar.update)
+            report = run_batch_match(
+                entity=entity, progress=bar.update, processes=options["processes"]
+            )
         finally:
             bar.close()
         t = report.timings
