@@ -235,3 +235,41 @@ def test_latin_address_normalization_and_key():
 )
 def test_customer_kind(declared, name, credit, id_number, kind):
     assert customer_kind(declared, name, has_credit_code=credit, has_id_number=id_number) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "重庆长安汽车",
+        "中国银行",
+        "长沙行知教育",
+        "华信科技",
+        "单田芳",
+        "曾国藩",
+        "乐山",
+        "Wang Wei",
+        "ABC科技",
+        "e-Home",
+    ],
+)
+def test_pinyin_by_table_look_up_agrees_with_pypinyin(text):
+    """The per-character table is used only where it gives what pypinyin's segmentation gives."""
+    import re
+
+    from pypinyin import Style, lazy_pinyin
+
+    from matching.normalize import pinyin_initials, pinyin_of
+
+    expected = re.sub(r"[^0-9A-Za-z]+", "", "".join(lazy_pinyin(text, style=Style.NORMAL))).lower()
+    assert pinyin_of.__wrapped__(text) == expected
+    if all("\u4e00" <= ch <= "\u9fff" for ch in text):
+        syllables = lazy_pinyin(text, style=Style.NORMAL)
+        assert pinyin_initials.__wrapped__(text) == "".join(s[0] for s in syllables)
+
+
+def test_polyphonic_characters_read_as_in_their_phrase():
+    from matching.normalize import pinyin_of
+
+    assert pinyin_of.__wrapped__("重庆") == "chongqing"
+    assert pinyin_of.__wrapped__("中国银行") == "zhongguoyinhang"
+    assert pinyin_of.__wrapped__("华鑫") == pinyin_of.__wrapped__("华信") == "huaxin"
