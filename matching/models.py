@@ -122,3 +122,24 @@ class BatchMatchPair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.golden_a}~{self.golden_b} {self.score:.3f}"
+
+
+class BatchMatchPlan(models.Model):
+    """One chunk's share of the candidate pairs of a distributed batch match.
+
+    The plan step finds the candidate pairs once (ids only) and stores each chunk's slice as the
+    bytes of a NumPy ``int64`` array of ``(low id << 32) | high id``; the chunk reads its own
+    row. ``job`` is the JobRun id; the rows go with the end step.
+    """
+
+    job = models.BigIntegerField()
+    part = models.PositiveIntegerField()
+    pairs = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "part"], name="batch_match_plan_job_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job} part {self.part}"

@@ -1,8 +1,10 @@
-"""The batch match as a distributed job: record ranges scored on the workers, merged at the end.
+"""The batch match as a distributed job: candidate pairs found once, scored on the workers in
+slices, clustered and merged at the end.
 
-``plan`` cuts the record ids into ranges of about equal size; each chunk scores the candidate
-pairs whose lower record id lies in its range (every pair belongs to exactly one range), running
-``score_range`` in one transaction with its "done" record and keeps its auto pairs in
+``plan`` finds the candidate pairs (record ids only, identifier vetoes dropped: see
+``batch_match``) and stores each chunk's slice in ``BatchMatchPlan``; pairs are in lower-id
+order, so a slice is a range of records and every pair belongs to exactly one chunk. Each chunk
+scores its slice in one transaction with its "done" record and keeps its auto pairs in
 ``BatchMatchPair``; ``finalize`` clusters all of them and merges, exactly as the one-process
 ``run_batch_match`` does. A crashed chunk is rolled back and retried; a crash in the end step is
 resumed by running it again (codes are resolved to their live golden record first), so no merge
@@ -11,44 +13,64 @@ or candidate is ever made twice. The result does not depend on how many workers 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
-from matching.models import BatchMatchPair
+import numpy as np
+
+from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
 from mdm.services.batch_match import (
     BatchMatchReport,
+    candidates_without_vetoes,
     merge_auto_pairs,
-    plan_record_ranges,
-    score_range,
+    score_pairs,
 )
+from mdm.services.jobs import json_add
+from mdm.services.matching import load_rule
 
 KIND = "match"
 DEFAULT_CHUNKS = 8
 
 
 def plan(run: JobRun) -> list[str]:
-    chunks = int(run.params.get("chunks", DEFAULT_CHUNKS))
-    return [json.dumps([lo, hi]) for lo, hi in plan_record_ranges(run.entity, chunks)]
+    chunks = max(int(run.params.get("chunks", DEFAULT_CHUNKS)), 1)
+    report = BatchMatchReport(entity=run.entity)
+    pairs = candidates_without_vetoes(run.entity, load_rule(run.entity), report)
+    BatchMatchPlan.objects.filter(job=run.pk).delete()
+    parts = [part for part in np.array_split(pairs, chunks) if len(part)] or [pairs]
+    BatchMatchPlan.objects.bulk_create(
+        BatchMatchPlan(job=run.pk, part=i, pairs=part.astype(np.int64).tobytes())
+        for i, part in enumerate(parts)
+    )
+    planned = {
+        "blocks": report.blocks,
+        "skipped_keys": report.skipped_keys,
+        "pairs_considered": report.pairs_considered,
+        "pairs_scored": report.pairs_scored,  # the identifier vetoes, decided on the index
+        "vetoed": report.vetoed,
+    }
+    # Set, not added: a run resumed while planning plans again (no chunk has run yet).
+    JobRun.objects.filter(pk=run.pk).update(
+        counts=json_add("counts", planned, replace=planned.keys())
+    )
+    return [str(i) for i in range(len(parts))]
 
 
 def _counts(report: BatchMatchReport) -> dict[str, int]:
     return {
-        "blocks": report.blocks,
-        "skipped_keys": report.skipped_keys,
-        "records_prepared": report.records_prepared,
-        "pairs_considered": report.pairs_considered,
         "pairs_scored": report.pairs_scored,
         "auto_pairs": report.auto_pairs,
         "review_candidates": report.review_candidates,
         "vetoed": report.vetoed,
+        "records_prepared": report.records_prepared,
     }
 
 
 def run_chunk(run: JobRun, key: str) -> dict[str, int]:
-    lo, hi = json.loads(key)
+    row = BatchMatchPlan.objects.get(job=run.pk, part=int(key))
+    pairs = np.frombuffer(bytes(row.pairs), dtype=np.int64)
     report = BatchMatchReport(entity=run.entity)
-    auto, identities = score_range(run.entity, report, lo=lo, hi=hi)
+    auto, identities = score_pairs(run.entity, load_rule(run.entity), pairs, report)
     BatchMatchPair.objects.filter(job=run.pk, chunk=key).delete()
     BatchMatchPair.objects.bulk_create(
         [
@@ -83,6 +105,7 @@ def finalize(run: JobRun) -> dict[str, int]:
                 identities[code][name].update(found)
     merge_auto_pairs(run.entity, auto, identities, report)
     BatchMatchPair.objects.filter(job=run.pk).delete()
+    BatchMatchPlan.objects.filter(job=run.pk).delete()
     return {
         "records": SourceRecord.objects.filter(entity=run.entity, is_active=True).count(),
         "conflicts": report.conflicts,

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from jobtest_support import wait_until
 
-from matching.models import BatchMatchPair, MatchRuleConfig
+from matching.models import BatchMatchPair, BatchMatchPlan, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
 from mdm.models import JobRun, SourceRecord
 from mdm.services import batch_match_job, job_runner
@@ -101,7 +101,9 @@ def test_the_distributed_match_gives_the_same_result_for_any_number_of_chunks(
     assert run.total_chunks == run.done_chunks >= 1
     assert run.counts["golden_merged"] == 3
     assert _partition() == EXPECTED
+    assert run.counts["pairs_considered"] >= run.counts["pairs_scored"] >= 3
     assert BatchMatchPair.objects.count() == 0
+    assert BatchMatchPlan.objects.count() == 0
 
 
 def test_the_one_process_match_agrees_with_the_distributed_one(
