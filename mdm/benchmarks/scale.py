@@ -32,6 +32,36 @@ def reset_entity(entity: str) -> None:
         )
 
 
+_SNAPSHOT = {
+    "mdm_customer": "_bench_snap_customer",
+    "mdm_sourcerecord": "_bench_snap_sourcerecord",
+    "matching_blockkey": "_bench_snap_blockkey",
+}
+
+
+def snapshot() -> None:
+    """Keep a copy of the loaded customer records, golden records and block keys."""
+    with connection.cursor() as cursor:
+        for table, copy in _SNAPSHOT.items():
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+            cursor.execute(f"CREATE TABLE {copy} AS SELECT * FROM {table}")
+
+
+def restore() -> None:
+    """Back to the snapshot: a second run starts from the same records, without loading again."""
+    reset_entity("customers")
+    with connection.cursor() as cursor:
+        for table, copy in _SNAPSHOT.items():
+            cursor.execute(f"INSERT INTO {table} SELECT * FROM {copy}")
+            cursor.execute(f"ANALYZE {table}")
+
+
+def drop_snapshot() -> None:
+    with connection.cursor() as cursor:
+        for copy in _SNAPSHOT.values():
+            cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+
+
 def load(n: int, *, seed: int = 11, progress=None) -> float:
     """Store n synthetic customer records; returns seconds spent."""
     started = time.perf_counter()
