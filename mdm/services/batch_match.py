@@ -193,7 +193,7 @@ class _Loaded:
     golden_code: str
 
 
-class _FeatureCache:
+class FeatureCache:
     """Prepared records by id, at most ``limit`` of them (the oldest are dropped first)."""
 
     def __init__(self, entity: str, report: BatchMatchReport):
@@ -256,9 +256,11 @@ def score_pairs(
     pairs: np.ndarray,
     report: BatchMatchReport,
     progress: Callable[[int], None] | None = None,
+    cache: FeatureCache | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
-    review pairs are written as candidates."""
+    review pairs are written as candidates. ``cache``: prepared records kept from an earlier
+    slice of the same run (a worker doing several chunks of one job)."""
     started = time.perf_counter()
     rejected = {
         (a << 32) | b
@@ -268,7 +270,9 @@ def score_pairs(
     }
     auto: list[tuple[str, str, float]] = []
     identities: Identities = defaultdict(lambda: defaultdict(set))
-    cache = _FeatureCache(entity, report)
+    if cache is None:
+        cache = FeatureCache(entity, report)
+    cache.report = report
     names = IDENTITIES[entity]
 
     def remember(item: _Loaded) -> None:

@@ -21,6 +21,7 @@ from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
 from mdm.services.batch_match import (
     BatchMatchReport,
+    FeatureCache,
     candidates_without_vetoes,
     merge_auto_pairs,
     score_pairs,
@@ -66,11 +67,30 @@ def _counts(report: BatchMatchReport) -> dict[str, int]:
     }
 
 
+#: This worker process's prepared records, kept from one chunk to the next of the same run
+#: (golden codes do not change before the end step). Bounded like any feature cache.
+_WORKER_CACHE: dict[tuple[int, str], FeatureCache] = {}
+
+
+def _cache_key(run: JobRun) -> tuple[int, str]:
+    return run.pk, run.started_at.isoformat()  # ids can be reused after a database reset
+
+
+def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
+    key = _cache_key(run)
+    if key not in _WORKER_CACHE:
+        _WORKER_CACHE.clear()
+        _WORKER_CACHE[key] = FeatureCache(run.entity, report)
+    return _WORKER_CACHE[key]
+
+
 def run_chunk(run: JobRun, key: str) -> dict[str, int]:
     row = BatchMatchPlan.objects.get(job=run.pk, part=int(key))
     pairs = np.frombuffer(bytes(row.pairs), dtype=np.int64)
     report = BatchMatchReport(entity=run.entity)
-    auto, identities = score_pairs(run.entity, load_rule(run.entity), pairs, report)
+    auto, identities = score_pairs(
+        run.entity, load_rule(run.entity), pairs, report, cache=_cache_for(run, report)
+    )
     BatchMatchPair.objects.filter(job=run.pk, chunk=key).delete()
     BatchMatchPair.objects.bulk_create(
         [
@@ -106,6 +126,7 @@ def finalize(run: JobRun) -> dict[str, int]:
     merge_auto_pairs(run.entity, auto, identities, report)
     BatchMatchPair.objects.filter(job=run.pk).delete()
     BatchMatchPlan.objects.filter(job=run.pk).delete()
+    _WORKER_CACHE.pop(_cache_key(run), None)
     return {
         "records": SourceRecord.objects.filter(entity=run.entity, is_active=True).count(),
         "conflicts": report.conflicts,
