@@ -51,7 +51,7 @@ WEAK_BLOCK = 24
 FEATURE_CACHE = 600_000
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
-MERGE_BATCH = 200
+MERGE_BATCH = 1000
 IDENTITIES = {"customers": ("credit_code", "id_number"), "products": ("gtin",), "materials": ()}
 
 

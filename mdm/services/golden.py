@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from dictionary.services import compiled_elements
 from mdm.models import (
@@ -19,8 +19,10 @@ from mdm.models import (
     GoldenRecord,
     GoldenStatusChoices,
     SourceRecord,
+    SourceSystem,
     golden_model,
 )
+from mdm.services.bulk_sql import ensure_statistics, update_objects_with_history
 from mdm.services.events import golden_payload, write_events
 from mdm.services.outbox import schedule_dispatch
 from mdm.services.survivorship import apply_golden_values, survive_values
@@ -29,14 +31,23 @@ GOLDEN_FIELDS = ("status", "extra", "lineage", "updated_at")
 
 
 def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
-    """Active source records of each golden code, in one query."""
+    """Active source records of each golden code, in one query.
+
+    Survivorship reads the members' standardized values and their systems' ranks, never the
+    payload as received: ``raw`` and ``warnings`` stay in the database. The few source systems
+    are fetched once and shared by their records, instead of one copy per row.
+    """
     members: dict[str, list[SourceRecord]] = defaultdict(list)
     if codes:
-        for record in (
+        ensure_statistics(SourceRecord)
+        records = list(
             SourceRecord.objects.filter(golden_code__in=codes, is_active=True)
-            .select_related("system")
+            .defer("raw", "warnings")
             .order_by("pk")
-        ):
+        )
+        systems = SourceSystem.objects.in_bulk({r.system_id for r in records})
+        for record in records:
+            record.system = systems[record.system_id]
             members[record.golden_code].append(record)
     return members
 
@@ -56,6 +67,7 @@ def refresh_goldens(
     crosswalk_changed: Collection[str] = (),
     actor=None,
     reason: str = "",
+    events_before: Iterable[Event] = (),
 ) -> dict[str, GoldenRecord]:
     """Recompute golden records from their active members; create the new ones.
 
@@ -64,7 +76,9 @@ def refresh_goldens(
     3. A golden record left without members is retired.
     4. Write new records, changed records (with history) and one outbox event per change:
        ``created``, ``updated`` (values changed), ``crosswalk`` (members changed only),
-       ``retired``.
+       ``retired``. ``events_before`` (the caller's own, e.g. a merge's ``merged`` events)
+       go first in the same insert: the outbox lock is taken once, as the transaction's last
+       step (``mdm.services.outbox``).
     """
     model = golden_model(entity)
     goldens = {g.code: g for g in existing}
@@ -74,7 +88,7 @@ def refresh_goldens(
     elements = compiled_elements(entity)
     now = timezone.now()
     to_update: list[GoldenRecord] = []
-    events: list[Event] = []
+    events: list[Event] = list(events_before)
     for code, golden in goldens.items():
         records = members.get(code, [])
         if not records and code not in created:
@@ -104,12 +118,8 @@ def refresh_goldens(
         )
     if to_update:
         fields = list(dict.fromkeys([*GOLDEN_FIELDS, *model.TYPED_ATTRIBUTES]))
-        bulk_update_with_history(
-            to_update,
-            model,
-            fields,
-            default_user=actor,
-            default_change_reason=reason or "recomputed",
+        update_objects_with_history(
+            to_update, model, fields, user=actor, reason=reason or "recomputed"
         )
     if events:
         write_events(events)
