@@ -367,11 +367,14 @@ def merge_auto_pairs(
     report: BatchMatchReport,
     *,
     actor=None,
+    processes: int = 1,
 ) -> None:
     """Steps 5-6: cluster the auto pairs over golden records and merge the clusters.
 
     Codes are first resolved to their live golden record, so a rerun after a crash between two
-    merge batches finishes the job without merging anything twice.
+    merge batches finishes the job without merging anything twice. ``processes`` > 1 (PostgreSQL,
+    outside a transaction): the batches are merged by that many forked processes; clusters are
+    disjoint, so no two of them ever wait for the same golden record.
     """
     live = _live_codes(entity, {c for a, b, _ in auto for c in (a, b)})
     merged_ids: Identities = defaultdict(lambda: defaultdict(set))
@@ -381,12 +384,53 @@ def merge_auto_pairs(
     resolved = [(live[a], live[b], s) for a, b, s in auto if live[a] != live[b]]
     clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
     report.conflicts += conflicts
-    for start in range(0, len(clusters), MERGE_BATCH):
-        batch = clusters[start : start + MERGE_BATCH]
+    batches = [clusters[i : i + MERGE_BATCH] for i in range(0, len(clusters), MERGE_BATCH)]
+    if processes > 1 and len(batches) > 1 and _can_fork():
+        from django.db import connections
+
+        _FORK_MERGE[:] = [(entity, batches[part::processes], actor) for part in range(processes)]
+        connections.close_all()
+        try:
+            with _pool(processes) as pool:
+                for merged, clustered in pool.map(_merge_in_child, range(processes)):
+                    report.golden_merged += merged
+                    report.clusters_merged += clustered
+        finally:
+            _FORK_MERGE.clear()
+        return
+    for batch in batches:
         report.golden_merged += merge_clusters(
             entity=entity, clusters=batch, actor=actor, reason="batch match", link_kind="auto"
         )
         report.clusters_merged += len(batch)
+
+
+#: The merge batches of each forked child (set by the parent just before it forks).
+_FORK_MERGE: list[tuple[str, list[list[list[str]]], object]] = []
+
+
+def _merge_in_child(part: int) -> tuple[int, int]:
+    entity, batches, actor = _FORK_MERGE[part]
+    merged = clustered = 0
+    for batch in batches:
+        merged += merge_clusters(
+            entity=entity, clusters=batch, actor=actor, reason="batch match", link_kind="auto"
+        )
+        clustered += len(batch)
+    return merged, clustered
+
+
+def _can_fork() -> bool:
+    """Children see only committed rows: inside a transaction (a test, a caller's atomic block)
+    the work stays in this process."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _pool(processes: int):
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    return ProcessPoolExecutor(processes, mp_context=get_context("fork"))
 
 
 #: The pairs the forked children score (set by the parent just before it forks).
@@ -413,9 +457,6 @@ def _score_in_processes(
 ) -> tuple[list[tuple[str, str, float]], Identities]:
     """Score the pairs in ``processes`` forked children, each a contiguous slice (pairs are in
     lower-id order, so a slice is a range of records); combine their answers."""
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
-
     from django.db import connections
 
     _FORK_PAIRS[:] = np.array_split(pairs, processes)
@@ -424,7 +465,7 @@ def _score_in_processes(
     identities: Identities = defaultdict(lambda: defaultdict(set))
     peaks = []
     try:
-        with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+        with _pool(processes) as pool:
             jobs = [(entity, part) for part in range(processes)]
             for found, found_ids, counts, peak_mb in pool.map(_score_in_child, jobs):
                 auto.extend(found)
@@ -460,16 +501,14 @@ def run_batch_match(
     report = BatchMatchReport(entity=entity)
     started = time.perf_counter()
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
-    # Children see only committed rows: inside a transaction (a test, a caller's atomic block)
-    # the range scoring stays in this process.
     rule = load_rule(entity)
     pairs = candidates_without_vetoes(entity, rule, report)
-    if processes > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if processes > 1 and _can_fork():
         auto, identities = _score_in_processes(entity, pairs, report, processes, progress)
     else:
         auto, identities = score_pairs(entity, rule, pairs, report, progress)
     mark = time.perf_counter()
-    merge_auto_pairs(entity, auto, identities, report, actor=actor)
+    merge_auto_pairs(entity, auto, identities, report, actor=actor, processes=processes)
     report.timings["merge"] = time.perf_counter() - mark
     report.timings["total"] = time.perf_counter() - started
     return report
