@@ -56,6 +56,13 @@ def restore() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+def snapshot_size() -> int:
+    """Source records in the snapshot; an error when there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {_SNAPSHOT['mdm_sourcerecord']}")
+        return cursor.fetchone()[0]
+
+
 def drop_snapshot() -> None:
     with connection.cursor() as cursor:
         for copy in _SNAPSHOT.values():

@@ -51,9 +51,21 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
         parser.add_argument("--chunks", type=int, default=8)
         parser.add_argument("--timeout", type=float, default=4 * 3600)
+        parser.add_argument(
+            "--reuse-snapshot",
+            action="store_true",
+            help="start from the records an earlier run left in the snapshot tables (no load)",
+        )
 
     def handle(
-        self, *args, records: int, workers: list[int], chunks: int, timeout: float, **options
+        self,
+        *args,
+        records: int,
+        workers: list[int],
+        chunks: int,
+        timeout: float,
+        reuse_snapshot: bool,
+        **options,
     ):
         name = connection.settings_dict["NAME"]
         if connection.vendor != "postgresql" or "bench" not in str(name):
@@ -62,13 +74,17 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         load_starter_dictionary()
         rows = []
-        scale.reset_entity("customers")
-        load_s = scale.load(records)
-        self.stdout.write(f"loaded {records:,} records in {load_s:.0f} s (COPY)")
-        scale.snapshot()
+        if reuse_snapshot:
+            records = scale.snapshot_size()
+            self.stdout.write(f"{records:,} records from the snapshot of an earlier run")
+        else:
+            scale.reset_entity("customers")
+            load_s = scale.load(records)
+            self.stdout.write(f"loaded {records:,} records in {load_s:.0f} s (COPY)")
+            scale.snapshot()
         for i, count in enumerate(workers):
             JobRun.objects.filter(kind="match").delete()
-            if i:
+            if i or reuse_snapshot:
                 scale.restore()  # the same records again, not loaded again
             wall, peaks, run = self._run(count, broker, chunks, timeout)
             self.stdout.write(describe_job(run))
@@ -89,7 +105,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(fmt_table(table))
         self._feed()
-        scale.drop_snapshot()
+        self.stdout.write("(snapshot tables kept: --reuse-snapshot starts from them)")
 
     def _run(self, count: int, broker: str, chunks: int, timeout: float):
         queue = f"mdm-bench-{uuid.uuid4().hex[:8]}"
