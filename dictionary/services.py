@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,9 +161,40 @@ def _compile_entity(entity: str) -> dict[str, CompiledElement]:
     return compiled
 
 
+_snapshot = threading.local()
+
+
+@contextmanager
+def dictionary_snapshot() -> Iterator[None]:
+    """Within the block, the dictionary's revision is read once, on first use.
+
+    A batch of upserts asks for the compiled dictionary at several steps (validation,
+    survivorship, event masking); each read is a query. The write path wraps a call in this,
+    so a change to the dictionary still takes effect from the next call on. Per thread; blocks
+    nest (the outermost one decides).
+    """
+    depth = getattr(_snapshot, "depth", 0)
+    _snapshot.depth = depth + 1
+    try:
+        yield
+    finally:
+        _snapshot.depth = depth
+        if depth == 0:
+            _snapshot.revision = None
+
+
+def _current_revision() -> tuple:
+    if not getattr(_snapshot, "depth", 0):
+        return dictionary_revision()
+    revision = getattr(_snapshot, "revision", None)
+    if revision is None:
+        revision = _snapshot.revision = dictionary_revision()
+    return revision
+
+
 def compiled_elements(entity: str) -> dict[str, CompiledElement]:
     """The entity's elements, recompiled when the dictionary's revision changes."""
-    revision = dictionary_revision()
+    revision = _current_revision()
     with _cache_lock:
         if _cache["revision"] != revision:
             _cache["revision"] = revision

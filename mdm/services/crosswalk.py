@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mdm.models import GoldenRecord, SourceRecord, golden_model
+from django.db import connection
+
+from mdm.models import GoldenRecord, SourceRecord, SourceSystem, golden_model
 from mdm.services.errors import NotFound
 from mdm.services.upsert import check_entity
 
@@ -32,21 +34,46 @@ def members_of(golden_code: str, *, system_code: str | None = None) -> list[dict
 def translate_code(
     *, entity: str, system_code: str, local_code: str, to_system: str | None = None
 ) -> CrosswalkEntry:
-    """The golden code of a system's local code and the other members (``to`` narrows them)."""
+    """The golden code of a system's local code and the other members (``to`` narrows them).
+
+    One query: the look-up source systems make most, so it is the record and its golden
+    record's members (``members_of``) in one round trip.
+    """
     check_entity(entity)
-    golden_code = (
-        SourceRecord.objects.filter(
-            system__code=system_code, entity=entity, local_code=local_code, is_active=True
-        )
-        .values_list("golden_code", flat=True)
-        .first()
-    )
+    rows = _translate_rows(entity, system_code, local_code, to_system)
+    golden_code = rows[0][0] if rows else ""
     if not golden_code:
         raise NotFound(
             f"{system_code} 中没有本地编码 {local_code}",
             f"No active {entity} record {local_code} in {system_code}",
         )
-    return CrosswalkEntry(golden_code, members_of(golden_code, system_code=to_system))
+    return CrosswalkEntry(
+        golden_code,
+        [{"system": system, "local_code": code} for _, system, code in rows if system is not None],
+    )
+
+
+def _translate_rows(
+    entity: str, system_code: str, local_code: str, to_system: str | None
+) -> list[tuple[str, str | None, str | None]]:
+    """(golden code, member system, member local code) rows, members in crosswalk order; one
+    row with no member when the golden record has none (in ``to_system``)."""
+    records = SourceRecord._meta.db_table
+    systems = SourceSystem._meta.db_table
+    narrow = "AND ms.code = %s" if to_system else ""
+    sql = f"""
+        SELECT r.golden_code, ms.code, m.local_code
+        FROM {records} r
+        JOIN {systems} s ON s.id = r.system_id
+        LEFT JOIN ({records} m JOIN {systems} ms ON ms.id = m.system_id)
+            ON m.golden_code = r.golden_code AND m.is_active {narrow}
+        WHERE s.code = %s AND r.entity = %s AND r.local_code = %s AND r.is_active
+        ORDER BY ms.code, m.local_code
+    """
+    params = [*([to_system] if to_system else []), system_code, entity, local_code]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def resolve_golden(entity: str, code: str) -> tuple[GoldenRecord, GoldenRecord]:

@@ -32,3 +32,24 @@ def lock_keys(keys: Iterable[str]) -> None:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids]
         )
+
+
+def try_lock_keys(keys: Iterable[str]) -> set[str]:
+    """Take the advisory locks on ``keys`` that are free, without waiting; returns the keys
+    another transaction holds (a key this transaction holds already counts as taken).
+
+    The locks taken stay until the transaction ends, whatever the caller does with the others.
+    """
+    if connection.vendor != "postgresql":
+        return set()
+    by_id: dict[int, list[str]] = {}
+    for key in keys:
+        by_id.setdefault(_key_id(key), []).append(key)
+    if not by_id:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k FROM unnest(%s::bigint[]) AS k WHERE NOT pg_try_advisory_xact_lock(k)",
+            [sorted(by_id)],
+        )
+        return {key for (k,) in cursor.fetchall() for key in by_id[k]}

@@ -2,15 +2,18 @@
 
 For a batch of upserts the linker
 1. prepares every record's features and blocking keys (``matching.engine.prepare``),
-2. fetches all candidates of all records in ONE query: per key at most ``REALTIME_BLOCK + 1``
-   index rows (a key with more is too common here: skipped and counted, left to the batch),
-   joined to the active source records and their active golden records,
+2. fetches all candidates of all records in ONE query: the record ids of each key, at most
+   ``REALTIME_BLOCK + 1`` index rows per key (a key with more is too common here: skipped and
+   counted, left to the batch), and, once per record, those of the ids that are active source
+   records of active golden records; a candidate's features are prepared when it is first
+   scored (most are never: a veto, or other candidates sharing more keys),
 3. decides each record in order: scores it against the candidates sharing most keys with it
    (at most ``MAX_CANDIDATES``) and against the batch's
    earlier records, groups the scores by golden record, refuses a golden record it has a veto
    with (different valid credit codes, branch vs head office…) or a steward-rejected pair in,
    and links (``auto``), queues a review (``review``: new golden record + a MatchCandidate) or
-   creates a new golden record (``new``),
+   creates a new golden record (``new``); only the pairs it reports are scored with their
+   explanation,
 4. after the records are stored, replaces their block keys and writes review candidates.
 """
 
@@ -18,17 +21,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Q
 
-from matching.engine import Features, prepare, score_prepared
+from matching.engine import Features, decide_prepared, prepare, score_prepared
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
-from mdm.services.crypto import matching_view
+from mdm.services.crypto import PREFIX, matching_view
 
 #: A key shared by more records than this is too common to block on (e.g. a frequent surname).
 MAX_BLOCK = 200
@@ -56,22 +60,58 @@ def lock_keys_of(features: Features) -> list[str]:
     return [f"{features.entity}:{k}" for k in strong[:MAX_LOCK_KEYS]]
 
 
-@dataclass
-class Candidate:
-    """A record the new one may match: stored (``record_id``) or earlier in the same batch."""
+class StoredRecord:
+    """A stored candidate as the index returned it; its features are prepared on first use."""
 
-    features: Features
-    golden_code: str
-    record: SourceRecord | None = None
-    record_id: int | None = None
+    __slots__ = ("id", "golden_code", "_features", "_row")
+
+    def __init__(self, record_id: int, golden_code: str, row: tuple):
+        self.id, self.golden_code = record_id, golden_code
+        self._features: Features | None = None
+        self._row: tuple | None = row  # (attributes, flagged, blind index), JSON or decoded
+
+    def features(self, entity: str) -> Features:
+        if self._features is None:
+            attributes, flagged, index = self._row
+            if isinstance(attributes, str) and PREFIX not in attributes:
+                # No encrypted value in the text: the view is the attributes and the indexes.
+                view = _json(attributes) | (_json(index) or {})
+            else:
+                view = matching_view(_json(attributes), _json(index))
+            self._features = prepare(entity, view, _json(flagged))
+            self._row = None
+        return self._features
+
+
+class Candidate:
+    """A record the new one may match: stored (``stored``) or earlier in the same batch
+    (``record``)."""
+
+    __slots__ = ("entity", "golden_code", "record", "stored", "_features")
+
+    def __init__(
+        self,
+        entity: str,
+        golden_code: str,
+        *,
+        features: Features | None = None,
+        record: SourceRecord | None = None,
+        stored: StoredRecord | None = None,
+    ):
+        self.entity, self.golden_code = entity, golden_code
+        self.record, self.stored, self._features = record, stored, features
+
+    @property
+    def features(self) -> Features:
+        if self._features is None:
+            self._features = self.stored.features(self.entity)
+        return self._features
 
     @property
     def id(self) -> int | None:
-        return (
-            self.record_id
-            if self.record_id is not None
-            else (self.record.pk if self.record else None)
-        )
+        if self.stored is not None:
+            return self.stored.id
+        return self.record.pk if self.record else None
 
 
 @dataclass
@@ -97,74 +137,101 @@ def explain(score) -> list[dict]:
     ]
 
 
+#: One round trip: per key, the ids of at most REALTIME_BLOCK + 1 records indexed under it
+#: (rows with a key); then, once each, the active records among the ids of the keys that are
+#: not too common, whose golden record is active (rows without a key).
 _CANDIDATES_SQL = """
-WITH wanted AS (SELECT DISTINCT unnest(%s::text[]) AS key),
-hits AS (
-    SELECT w.key, h.record_id
-    FROM wanted w
-    CROSS JOIN LATERAL (
+WITH hits AS MATERIALIZED (
+    SELECT w.key, ARRAY(
         SELECT b.record_id FROM matching_blockkey b
-        WHERE b.entity = %s AND b.key = w.key
-        LIMIT %s
-    ) h
-),
-common AS (SELECT key FROM hits GROUP BY key HAVING COUNT(*) > %s)
-SELECT h.key, r.id, r.golden_code, r.attributes, r.flagged, r.blind_index
-FROM hits h
-JOIN mdm_sourcerecord r ON r.id = h.record_id
-JOIN {golden} g ON g.code = r.golden_code
-WHERE r.is_active AND g.status = 'active' AND h.key NOT IN (SELECT key FROM common)
+        WHERE b.entity = %s AND b.key = w.key LIMIT %s
+    ) AS ids
+    FROM unnest(%s::text[]) AS w(key)
+)
+SELECT key, ids, NULL, NULL, NULL, NULL, NULL FROM hits
 UNION ALL
-SELECT key, NULL, NULL, NULL, NULL, NULL FROM common
+SELECT NULL, NULL, r.id, r.golden_code, r.attributes, r.flagged, r.blind_index
+FROM mdm_sourcerecord r
+JOIN {golden} g ON g.code = r.golden_code
+WHERE r.id = ANY(ARRAY(
+    SELECT DISTINCT unnest(ids) FROM hits WHERE cardinality(ids) <= %s
+)) AND r.is_active AND g.status = 'active'
 """
 
 
+#: JSON texts of the empty values most candidates have (no flagged element, no blind index).
+_EMPTY_JSON = {"[]": [], "{}": {}}
+
+
 def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    empty = _EMPTY_JSON.get(value)
+    if empty is not None:
+        return type(empty)()
+    return json.loads(value)
 
 
-def _fetch_candidates(entity: str, keys: list[str]) -> list[tuple]:
-    """(key, record id, golden code, attributes, flagged) per index hit; (key, None…) per
-    too-common key. PostgreSQL reads at most REALTIME_BLOCK + 1 index rows per key. Attributes come
-    as matching sees them: blind indexes in place of encrypted values."""
+@dataclass
+class StoredCandidates:
+    """What the index holds for a set of keys: the stored records under each usable key, the
+    active ones of those records (of active golden records), and the keys too common to use."""
+
+    hits: dict[str, list[int]] = field(default_factory=dict)
+    records: dict[int, StoredRecord] = field(default_factory=dict)
+    common: set[str] = field(default_factory=set)
+
+
+def _fetch_candidates(entity: str, keys: list[str]) -> StoredCandidates:
+    """The stored candidates of ``keys``, in one query. PostgreSQL reads at most
+    REALTIME_BLOCK + 1 index rows per key, and each candidate once, however many keys it
+    shares. Features are prepared when first needed, from the attributes as matching sees them
+    (blind indexes in place of encrypted values)."""
+    found = StoredCandidates()
     if not keys:
-        return []
+        return found
     model = golden_model(entity)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _CANDIDATES_SQL.format(golden=model._meta.db_table),
-                [keys, entity, REALTIME_BLOCK + 1, REALTIME_BLOCK],
-            )
-            # Django's psycopg setup hands jsonb back as text (its JSONField decodes it).
-            return [
-                (key, rid, code, matching_view(_json(attributes), _json(index)), _json(flagged))
-                if rid is not None
-                else (key, None, None, None, None)
-                for key, rid, code, attributes, flagged, index in cursor.fetchall()
-            ]
-    # The embedded SQLite demo: the same answer through the ORM.
-    rows = [
-        (key, rid, code, matching_view(attributes, index), flagged)
-        for key, rid, code, attributes, flagged, index in BlockKey.objects.filter(
-            entity=entity,
-            key__in=keys,
-            record__is_active=True,
-            record__golden_code__in=model.objects.active().values("code"),
-        ).values_list(
-            "key",
-            "record_id",
-            "record__golden_code",
-            "record__attributes",
-            "record__flagged",
-            "record__blind_index",
+    if connection.vendor != "postgresql":
+        return _fetch_candidates_orm(entity, keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CANDIDATES_SQL.format(golden=model._meta.db_table),
+            [entity, REALTIME_BLOCK + 1, keys, REALTIME_BLOCK],
         )
-    ]
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[row[0]] += 1
-    common = {k for k, n in counts.items() if n > REALTIME_BLOCK}
-    return [r for r in rows if r[0] not in common] + [(k, None, None, None, None) for k in common]
+        for key, ids, record_id, code, attributes, flagged, index in cursor.fetchall():
+            if key is None:
+                # Django's psycopg setup hands jsonb back as text (its JSONField decodes it).
+                row = (attributes, flagged, index)
+                found.records[record_id] = StoredRecord(record_id, code, row)
+            elif len(ids) > REALTIME_BLOCK:
+                found.common.add(key)
+            elif ids:
+                found.hits[key] = ids
+    return found
+
+
+def _fetch_candidates_orm(entity: str, keys: list[str]) -> StoredCandidates:
+    """The embedded SQLite demo: the same answer through the ORM."""
+    model = golden_model(entity)
+    found = StoredCandidates()
+    hits: dict[str, list[int]] = defaultdict(list)
+    for key, record_id in BlockKey.objects.filter(entity=entity, key__in=keys).values_list(
+        "key", "record_id"
+    ):
+        hits[key].append(record_id)
+    for key, ids in hits.items():
+        if len(ids) > REALTIME_BLOCK:
+            found.common.add(key)
+        else:
+            found.hits[key] = ids
+    rows = SourceRecord.objects.filter(
+        pk__in={i for ids in found.hits.values() for i in ids},
+        is_active=True,
+        golden_code__in=model.objects.active().values("code"),
+    ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index")
+    for record_id, code, attributes, flagged, index in rows:
+        found.records[record_id] = StoredRecord(record_id, code, (attributes, flagged, index))
+    return found
 
 
 class MatchingLinker:
@@ -172,7 +239,6 @@ class MatchingLinker:
 
     def __init__(self, entity: str):
         self.entity = entity
-        self.rule = load_rule(entity)
         self.index: dict[str, list[Candidate]] = defaultdict(list)
         self.features: dict[str, Features] = {}
         self._stored: dict[int, Candidate] = {}
@@ -180,6 +246,11 @@ class MatchingLinker:
         self.rejected: set[tuple[int, int]] = set()
         self.skipped_keys: set[str] = set()
         self.pending_candidates: list[tuple[SourceRecord, Candidate, float, list[dict]]] = []
+
+    @cached_property
+    def rule(self) -> MatchRule:
+        """Read when a record is first decided: a batch of updates keeping their links needs none."""
+        return load_rule(self.entity)
 
     def prepare_batch(self, items: Iterable[tuple[str, dict, list]]) -> None:
         """Features of the batch's records, keyed by local code: ``(local_code, attrs, flagged)``."""
@@ -198,21 +269,29 @@ class MatchingLinker:
     def lock_keys(self) -> list[str]:
         return [k for f in self.features.values() for k in lock_keys_of(f)]
 
+    def lock_keys_of(self, local_code: str) -> list[str]:
+        return lock_keys_of(self.features[local_code])
+
+    def forget(self, local_codes: Collection[str]) -> None:
+        """Leave records of the batch out (their upsert is deferred)."""
+        for local_code in local_codes:
+            self.features.pop(local_code, None)
+
     def prefetch(self, records: Sequence[SourceRecord]) -> None:
         """All stored candidates of all records (one query), and their rejected pairs."""
         keys = sorted({k for r in records for k in self.features_of(r).keys})
-        for key, record_id, golden_code, attributes, flagged in _fetch_candidates(
-            self.entity, keys
-        ):
-            if record_id is None:
-                self.skipped_keys.add(key)
-                continue
-            candidate = self._stored.get(record_id)
-            if candidate is None:
-                features = prepare(self.entity, attributes, flagged)
-                candidate = Candidate(features, golden_code, record_id=record_id)
-                self._stored[record_id] = candidate
-            self.index[key].append(candidate)
+        found = _fetch_candidates(self.entity, keys)
+        self.skipped_keys |= found.common
+        for key, ids in found.hits.items():
+            for record_id in ids:
+                candidate = self._stored.get(record_id)
+                if candidate is None:
+                    stored = found.records.get(record_id)
+                    if stored is None:  # retired, or its golden record is not active
+                        continue
+                    candidate = Candidate(self.entity, stored.golden_code, stored=stored)
+                    self._stored[record_id] = candidate
+                self.index[key].append(candidate)
         ids = [r.pk for r in records if r.pk]
         if ids:
             rejected = MatchCandidate.objects.filter(
@@ -239,16 +318,17 @@ class MatchingLinker:
                 found[id(candidate)] = candidate
         best_first = sorted(found, key=lambda c: (-shared[c], found[c].id or 0))
         candidates = {c: found[c] for c in best_first[:MAX_CANDIDATES]}
-        by_golden: dict[str, list[tuple[float, str, Candidate, object]]] = defaultdict(list)
+        by_golden: dict[str, list[tuple[float, str, Candidate]]] = defaultdict(list)
         vetoed: set[str] = set()
         for candidate in candidates.values():
             if self._is_rejected(record, candidate):
                 vetoed.add(candidate.golden_code)
                 continue
-            score = score_prepared(self.rule, features, candidate.features)
-            if score.veto:
+            # The decision without its explanation: only the pairs reported below are explained.
+            decision, score, veto = decide_prepared(self.rule, features, candidate.features)
+            if veto:
                 vetoed.add(candidate.golden_code)
-            by_golden[candidate.golden_code].append((score.score, score.decision, candidate, score))
+            by_golden[candidate.golden_code].append((score, decision, candidate))
         ranked = sorted(
             (
                 (max(s[0] for s in scores), code, scores)
@@ -263,23 +343,29 @@ class MatchingLinker:
         best = max(scores, key=lambda s: s[0])
         if best[1] == "auto":
             return LinkDecision(
-                best_code, SourceRecordLinkChoices.AUTO, best_score, explain(best[3])
+                best_code,
+                SourceRecordLinkChoices.AUTO,
+                best_score,
+                self._explain(features, best[2]),
             )
         reviews = []
         for score_value, _code, group in ranked[:3]:
             top = max(group, key=lambda s: s[0])
             if top[1] == "review":
-                reviews.append((top[2], score_value, explain(top[3])))
+                reviews.append((top[2], score_value, self._explain(features, top[2])))
         if reviews:
             return LinkDecision(
                 None, SourceRecordLinkChoices.REVIEW, best_score, reviews[0][2], reviews
             )
         return LinkDecision(None, SourceRecordLinkChoices.NEW, best_score)
 
+    def _explain(self, features: Features, candidate: Candidate) -> list[dict]:
+        return explain(score_prepared(self.rule, features, candidate.features))
+
     def note_linked(self, record: SourceRecord, golden_code: str) -> None:
         """Make a record of this batch a candidate for the batch's later records."""
         features = self.features_of(record)
-        candidate = Candidate(features, golden_code, record=record)
+        candidate = Candidate(self.entity, golden_code, features=features, record=record)
         self._batch.append(candidate)
         for key in features.keys:
             if key not in self.skipped_keys:
@@ -295,18 +381,22 @@ class MatchingLinker:
             if candidate.golden_code == placeholder:
                 candidate.golden_code = code
 
-    def after_save(self, records: Sequence[SourceRecord]) -> None:
-        """Replace the block keys of the stored records; write the review candidates."""
-        ids = [r.pk for r in records]
-        BlockKey.objects.filter(record_id__in=ids).delete()
-        BlockKey.objects.bulk_create(
-            [
-                BlockKey(entity=self.entity, key=key, record_id=r.pk)
+    def after_save(self, records: Sequence[SourceRecord], *, new_ids: Collection[int] = ()) -> None:
+        """Replace the block keys of the stored records (``new_ids``: just created, none yet);
+        write the review candidates."""
+        insert_block_keys(
+            (self.entity, key, r.pk)
+            for r in records
+            if r.is_active and r.pk in new_ids
+            for key in self.features_of(r).keys
+        )
+        replace_block_keys(
+            self.entity,
+            {
+                r.pk: self.features_of(r).keys if r.is_active else ()
                 for r in records
-                if r.is_active
-                for key in self.features_of(r).keys
-            ],
-            batch_size=2000,
+                if r.pk not in new_ids
+            },
         )
         write_candidates(
             self.entity,
@@ -316,6 +406,60 @@ class MatchingLinker:
                 if candidate.id is not None and candidate.id != record.pk
             ],
             origin="realtime",
+        )
+
+
+def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:
+    """Add ``(entity, key, record id)`` rows to the index: one COPY on PostgreSQL (a batch of
+    imports adds tens of thousands of keys), ``bulk_create`` elsewhere."""
+    if connection.vendor != "postgresql":
+        BlockKey.objects.bulk_create(
+            [BlockKey(entity=e, key=k, record_id=r) for e, k, r in rows], batch_size=2000
+        )
+        return
+    opts = BlockKey._meta
+    columns = ", ".join(opts.get_field(name).column for name in ("entity", "key", "record"))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {opts.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+_REPLACE_KEYS_SQL = """
+WITH wanted AS (
+    SELECT * FROM unnest(%s::bigint[], %s::text[]) AS w(record_id, key)
+), gone AS (
+    DELETE FROM matching_blockkey b
+    WHERE b.record_id = ANY(%s)
+      AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.record_id = b.record_id AND w.key = b.key)
+)
+INSERT INTO matching_blockkey (entity, key, record_id)
+SELECT %s, w.key, w.record_id FROM wanted w
+WHERE NOT EXISTS (
+    SELECT 1 FROM matching_blockkey b WHERE b.record_id = w.record_id AND b.key = w.key
+)
+"""
+
+
+def replace_block_keys(entity: str, keys_of: dict[int, Sequence[str]]) -> None:
+    """Make the index hold exactly ``keys_of[record id]`` for these records.
+
+    On PostgreSQL one statement deletes the keys a record lost and adds the ones it gained:
+    an update that changes no key (a new contact name) writes nothing to the index.
+    """
+    if not keys_of:
+        return
+    if connection.vendor != "postgresql":
+        BlockKey.objects.filter(record_id__in=list(keys_of)).delete()
+        insert_block_keys((entity, k, pk) for pk, keys in keys_of.items() for k in keys)
+        return
+    pairs = [(pk, key) for pk, keys in keys_of.items() for key in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REPLACE_KEYS_SQL,
+            [[pk for pk, _ in pairs], [key for _, key in pairs], list(keys_of), entity],
         )
 
 

@@ -15,23 +15,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dictionary.models import EntityChoices
 from dictionary.services import (
     StandardizedRecord,
     compiled_elements,
+    dictionary_snapshot,
     encrypted_codes,
     standardize_and_validate,
 )
 from matching.models import BlockKey
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.services import crypto
+from mdm.services.bulk_copy import create_objects_with_history
+from mdm.services.bulk_sql import update_objects_with_history
 from mdm.services.codes import allocate_golden_codes
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
 from mdm.services.golden import refresh_goldens
-from mdm.services.locks import lock_keys
+from mdm.services.locks import lock_keys, try_lock_keys
 from mdm.services.matching import MatchingLinker
 
 MAX_LOCAL_CODE = 100
@@ -161,7 +164,8 @@ def upsert_source_records(
     items: Sequence[tuple[Any, Any]],
     actor=None,
     reason: str = "",
-) -> list[UpsertResult | ServiceError]:
+    defer_contended: bool = False,
+) -> list[UpsertResult | ServiceError | None]:
     """Upsert a batch of ``(local_code, payload)``; a result or an error per item, in order.
 
     1. Standardize and validate each item against the dictionary; invalid items get their
@@ -172,28 +176,64 @@ def upsert_source_records(
     4. Link each changed record: keep a link to a live golden record, else decide one (an
        existing golden record, or a new one), taking the batch's earlier links into account.
     5. Store the records (with history), recompute every golden record touched, write events.
+
+    ``defer_contended`` (the workers of a parallel import): instead of waiting for another
+    transaction that holds one of an item's locks, leave the item out; its result is ``None``
+    and the caller upserts it again later. A later item with the same local code is left out
+    too, so that the occurrences of a local code are still written in order.
     """
     check_entity(entity)
-    results, pending = _validate(entity, items)
-    for run in _split_repeats(pending):
-        for item, result in zip(run, _write_run(system, entity, run, actor, reason), strict=True):
-            results[item.index] = result
+    # The dictionary's revision is read once for the whole call (not at every step).
+    with dictionary_snapshot():
+        results, pending = _validate(entity, items)
+        deferred: set[str] = set()
+        for run in _split_repeats(pending):
+            if deferred:
+                run = [p for p in run if p.local_code not in deferred]
+            written = _write_run(system, entity, run, actor, reason, defer_contended)
+            for item, result in zip(run, written, strict=True):
+                results[item.index] = result
+                if result is None:
+                    deferred.add(item.local_code)
     return results
 
 
 def _write_run(
-    system: SourceSystem, entity: str, run: list[_Pending], actor, reason: str
-) -> list[UpsertResult]:
+    system: SourceSystem,
+    entity: str,
+    run: list[_Pending],
+    actor,
+    reason: str,
+    defer_contended: bool = False,
+) -> list[UpsertResult | None]:
+    if not run:
+        return []
     model = golden_model(entity)
     linker = MatchingLinker(entity)
     linker.prepare_batch([(p.local_code, p.matching_attributes, p.checked.flagged) for p in run])
     with transaction.atomic():
-        keys = [_source_key(system, entity, p.local_code) for p in run]
-        lock_keys(keys + linker.lock_keys())
+        everything = run
+        if defer_contended:
+            run = _lock_or_defer(system, entity, run, linker)
+        else:
+            keys = [_source_key(system, entity, p.local_code) for p in run]
+            lock_keys(keys + linker.lock_keys())
+        if not run:
+            return [None] * len(everything)
+        # With whether each one's golden record is live (in the same round trip). Only these
+        # rows are locked (the model's ordering joins the source system, whose row a plain FOR
+        # UPDATE would lock too: every writer of the system would queue on it), in id order.
         stored = {
             r.local_code: r
-            for r in SourceRecord.objects.select_for_update().filter(
-                system=system, entity=entity, local_code__in=[p.local_code for p in run]
+            for r in SourceRecord.objects.select_for_update(of=("self",))
+            .filter(system=system, entity=entity, local_code__in=[p.local_code for p in run])
+            .order_by("pk")
+            .annotate(
+                golden_is_live=Exists(
+                    model.objects.filter(
+                        code=OuterRef("golden_code"), status=GoldenStatusChoices.ACTIVE
+                    )
+                )
             )
         }
         results: dict[str, UpsertResult] = {}
@@ -215,15 +255,11 @@ def _write_run(
                 record = SourceRecord(system=system, entity=entity, local_code=p.local_code)
             changed.append((p, record, is_new))
         if not changed:
-            return [results[p.local_code] for p in run]
+            return [results.get(p.local_code) for p in everything]
 
         previous_of = {p.local_code: r.golden_code for p, r, _ in changed}
         was_member = {p.local_code: r.is_active and bool(r.golden_code) for p, r, _ in changed}
-        live = set(
-            model.objects.filter(
-                code__in={c for c in previous_of.values() if c}, status=GoldenStatusChoices.ACTIVE
-            ).values_list("code", flat=True)
-        )
+        live = {r.golden_code for r in stored.values() if r.golden_is_live}
         for p, record, _ in changed:
             # Encrypted right after standardization; derivations (birth date, region) are done.
             record.attributes = crypto.seal(
@@ -234,13 +270,19 @@ def _write_run(
                 previous_index=record.blind_index,
             )
             record.blind_index, record.flagged = p.blind, p.checked.flagged
-        linker.prefetch([r for _, r, _ in changed])
+        # A record keeps its golden record when it changes: relinking is the batch match's and
+        # the steward's decision, never a side effect of an update. Only the others need
+        # candidates (the keys they look up are the only ones whose commonness matters).
+        keeps = {
+            p.local_code
+            for p, record, _ in changed
+            if record.golden_code in live and was_member[p.local_code]
+        }
+        linker.prefetch([r for p, r, _ in changed if p.local_code not in keeps])
         targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
         new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record
         for p, record, _ in changed:
-            if record.golden_code in live and was_member[p.local_code]:
-                # A record keeps its golden record when it changes: relinking is the batch
-                # match's and the steward's decision, never a side effect of an update.
+            if p.local_code in keeps:
                 targets[p.local_code] = record.golden_code
                 linker.note_linked(record, record.golden_code)
                 continue
@@ -271,21 +313,14 @@ def _write_run(
             (created_records if is_new else updated_records).append(record)
         change_reason = reason or "upsert"
         if created_records:
-            bulk_create_with_history(
-                created_records,
-                SourceRecord,
-                default_user=actor,
-                default_change_reason=change_reason,
+            create_objects_with_history(
+                created_records, SourceRecord, user=actor, reason=change_reason, date=now
             )
         if updated_records:
-            bulk_update_with_history(
-                updated_records,
-                SourceRecord,
-                RECORD_FIELDS,
-                default_user=actor,
-                default_change_reason=change_reason,
+            update_objects_with_history(
+                updated_records, SourceRecord, RECORD_FIELDS, user=actor, reason=change_reason
             )
-        linker.after_save([r for _, r, _ in changed])
+        linker.after_save([r for _, r, _ in changed], new_ids={r.pk for r in created_records})
 
         touched = {r.golden_code for _, r, _ in changed} | {c for c in previous_of.values() if c}
         new_codes = set(codes.values())
@@ -316,7 +351,27 @@ def _write_run(
                 record.warnings,
                 record.link_score,
             )
-        return [results[p.local_code] for p in run]
+        return [results.get(p.local_code) for p in everything]
+
+
+def _lock_or_defer(
+    system: SourceSystem, entity: str, run: list[_Pending], linker: MatchingLinker
+) -> list[_Pending]:
+    """Take the locks of the run's records that are free; the records with a lock held
+    elsewhere are left out (and forgotten by the linker). Returns the records kept."""
+    keys = {
+        p.local_code: [
+            _source_key(system, entity, p.local_code),
+            *linker.lock_keys_of(p.local_code),
+        ]
+        for p in run
+    }
+    held = try_lock_keys(k for ks in keys.values() for k in ks)
+    if not held:
+        return run
+    kept = [p for p in run if not held.intersection(keys[p.local_code])]
+    linker.forget({p.local_code for p in run} - {p.local_code for p in kept})
+    return kept
 
 
 def _seal_raw(p: _Pending) -> Any:
@@ -385,7 +440,7 @@ def retire_source_record(
     with transaction.atomic():
         lock_keys([_source_key(system, entity, local_code)])
         record = (
-            SourceRecord.objects.select_for_update()
+            SourceRecord.objects.select_for_update(of=("self",))
             .filter(system=system, entity=entity, local_code=local_code)
             .first()
         )

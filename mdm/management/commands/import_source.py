@@ -7,13 +7,16 @@ from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from mdm.models import SourceSystem
-from mdm.services.importing import count_rows, import_rows, read_table, write_error_report
+from mdm.services.errors import ServiceError
+from mdm.services.importing import IMPORT_BATCH, count_rows, import_file, write_error_report
 
 
 class Command(BaseCommand):
     help = (
         "Import a CSV/XLSX export of a source system (header: local_code + element codes) "
-        "through the hub's write path. Idempotent; rejected rows go to an error report file."
+        "through the hub's write path. Idempotent; rejected rows go to an error report file. "
+        "--workers N imports with N processes on PostgreSQL (every occurrence of a local code "
+        "is written by one of them, in file order)."
     )
 
     def add_arguments(self, parser):
@@ -28,12 +31,36 @@ class Command(BaseCommand):
             "--user",
             help="acting user kept in the history (default: the system's service account)",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="processes writing in parallel (PostgreSQL; default 1)",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=IMPORT_BATCH,
+            help=f"rows per transaction (default {IMPORT_BATCH})",
+        )
 
     def handle(
-        self, *args, file: Path, system: str, entity: str, errors, no_progress, user=None, **options
+        self,
+        *args,
+        file: Path,
+        system: str,
+        entity: str,
+        errors,
+        no_progress,
+        user=None,
+        workers=1,
+        batch_size=IMPORT_BATCH,
+        **options,
     ):
         if not file.exists():
             raise CommandError(f"文件不存在 file not found: {file}")
+        if workers < 1 or batch_size < 1:
+            raise CommandError("--workers 与 --batch-size 须为正整数 must be positive integers")
         source = SourceSystem.objects.filter(code=system, is_active=True).first()
         if source is None:
             raise CommandError(f"未知源系统 unknown source system: {system}")
@@ -50,14 +77,18 @@ class Command(BaseCommand):
             disable=no_progress,
         )
         try:
-            report = import_rows(
+            report = import_file(
+                path=file,
                 system=source,
                 entity=entity,
-                rows=read_table(file),
                 on_rows=bar.update,
                 actor=actor,
+                workers=workers,
+                batch_size=batch_size,
                 reason=f"import {file.name}"[:100],
             )
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
         finally:
             bar.close()
         error_path = errors or file.with_name(file.name + ".errors.csv")

@@ -1,0 +1,189 @@
+"""The set-based pieces of the write path an import leans on: rows and history by COPY, the
+dictionary read once per batch, one query for all candidates of a batch."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+
+from dictionary.models import CodeValue
+from dictionary.services import compiled_elements, dictionary_snapshot
+from matching.models import BlockKey
+from mdm.models import Customer, SourceRecord
+from mdm.services.bulk_copy import COPY_MIN_ROWS, create_objects_with_history
+from mdm.services.importing import import_rows
+from mdm.services.upsert import upsert_source_records
+
+pytestmark = pytest.mark.django_db
+
+TRACKED = [
+    "system_id",
+    "entity",
+    "local_code",
+    "raw",
+    "attributes",
+    "flagged",
+    "warnings",
+    "blind_index",
+    "fingerprint",
+    "golden_code",
+    "link_kind",
+    "link_score",
+    "is_active",
+]
+
+
+def records(system, prefix: str, n: int) -> list[SourceRecord]:
+    return [
+        SourceRecord(
+            system=system,
+            entity="customers",
+            local_code=f"{prefix}{i}",
+            raw={"name": f"公司{i}", "note": 'a "quoted" \\ value\tand tab'},
+            attributes={"name": f"公司{i}"},
+            flagged=["phone"] if i % 2 else [],
+            warnings=[{"field": "phone", "code": "invalid"}] if i % 2 else [],
+            blind_index={},
+            fingerprint=f"{i:064d}",
+            golden_code=f"CU{i:011d}",
+            link_kind="new",
+            link_score=None if i % 3 else 0.25,
+        )
+        for i in range(n)
+    ]
+
+
+def stored(prefix: str) -> list[tuple]:
+    return [
+        tuple(row[1:])
+        for row in SourceRecord.objects.filter(local_code__startswith=prefix)
+        .order_by("pk")
+        .values_list("pk", *TRACKED)
+    ]
+
+
+def history(prefix: str) -> list[tuple]:
+    return list(
+        SourceRecord.history.filter(local_code__startswith=prefix)
+        .order_by("history_id")
+        .values_list("history_type", "history_user_id", "history_change_reason", *TRACKED)
+    )
+
+
+@pytest.mark.parametrize("n", [3, COPY_MIN_ROWS + 5])
+def test_copied_rows_and_history_are_the_ones_simple_history_writes(erp, steward, n):
+    when = timezone.now()
+    expected = records(erp.system, "A", n)
+    bulk_create_with_history(
+        expected,
+        SourceRecord,
+        default_user=steward.user,
+        default_change_reason="import x",
+        default_date=when,
+    )
+    copied = records(erp.system, "B", n)
+
+    create_objects_with_history(
+        copied, SourceRecord, user=steward.user, reason="import x", date=when
+    )
+
+    def renamed(rows):
+        return [
+            tuple(str(v).replace("A", "B", 1) if k == 2 else v for k, v in enumerate(r))
+            for r in rows
+        ]
+
+    assert stored("B") == renamed(stored("A"))
+    assert [r[:3] for r in history("B")] == [("+", steward.user.pk, "import x")] * n
+    assert [r[3:] for r in history("B")] == stored("B")
+    assert [o.pk for o in copied] == list(
+        SourceRecord.objects.filter(local_code__startswith="B")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert set(
+        SourceRecord.history.filter(local_code__startswith="B").values_list(
+            "history_date", flat=True
+        )
+    ) == {when}
+    assert all(
+        r.created_at and r.updated_at
+        for r in SourceRecord.objects.filter(local_code__startswith="B")
+    )
+
+
+def test_copied_golden_records_keep_typed_columns_and_json(erp):
+    golden = [
+        Customer(
+            code=f"CU{i:010d}X", name=f"公司{i}", extra={"k": "v"}, lineage={"name": {"rule": "r"}}
+        )
+        for i in range(COPY_MIN_ROWS)
+    ]
+
+    create_objects_with_history(golden, Customer, reason="created")
+
+    assert list(
+        Customer.objects.order_by("pk").values_list("code", "name", "extra", "status", "birth_date")
+    )[:2] == [
+        ("CU0000000000X", "公司0", {"k": "v"}, "active", None),
+        ("CU0000000001X", "公司1", {"k": "v"}, "active", None),
+    ]
+    assert (
+        Customer.history.filter(history_type="+", history_change_reason="created").count()
+        == COPY_MIN_ROWS
+    )
+
+
+def test_the_dictionary_revision_is_read_once_per_snapshot():
+    compiled_elements("customers")
+
+    with CaptureQueriesContext(connection) as inside, dictionary_snapshot():
+        compiled_elements("customers")
+        compiled_elements("customers")
+        with dictionary_snapshot():
+            compiled_elements("products")
+    with CaptureQueriesContext(connection) as outside:
+        compiled_elements("customers")
+        compiled_elements("customers")
+
+    def revisions(captured):
+        return sum("MAX(updated_at)" in q["sql"] for q in captured.captured_queries)
+
+    assert (revisions(inside), revisions(outside)) == (1, 2)
+
+
+def test_a_dictionary_change_takes_effect_at_the_next_batch(erp):
+    item = ("K-1", {"name": "北京华信科技有限公司", "customer_type": "corp"})
+    (first,) = upsert_source_records(system=erp.system, entity="customers", items=[item])
+    org = CodeValue.objects.get(domain__code="customer_type", code="org")
+    org.synonyms = [*org.synonyms, "corp"]
+    org.save()
+
+    (second,) = upsert_source_records(system=erp.system, entity="customers", items=[item])
+
+    assert first.errors["customer_type"][0]["code"] == "not_in_domain"
+    assert second.created is True
+    assert SourceRecord.objects.get(local_code="K-1").attributes["customer_type"] == "org"
+
+
+def test_one_query_fetches_the_candidates_of_a_whole_batch(erp):
+    rows = [
+        {"local_code": f"Q-{i}", "name": f"北京{core}科技有限公司", "customer_type": "org"}
+        for i, core in enumerate(["华信", "浦江", "长城", "青松", "蓝海", "金桥"])
+    ]
+    import_rows(system=erp.system, entity="customers", rows=rows)
+    later = [
+        {"local_code": f"R-{i}", "name": f"上海{core}科技有限公司", "customer_type": "org"}
+        for i, core in enumerate(["华信", "浦江", "长城", "青松", "蓝海", "金桥"])
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        report = import_rows(system=erp.system, entity="customers", rows=later)
+
+    candidate_queries = [q for q in captured.captured_queries if "matching_blockkey b" in q["sql"]]
+    assert len(candidate_queries) == 1
+    assert report.created == 6
+    assert BlockKey.objects.filter(record__local_code__startswith="R-").exists()
