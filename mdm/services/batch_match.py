@@ -20,8 +20,8 @@
    organization, or a branch and its head office in one cluster.
 5. Merging: each cluster merges into its oldest golden record, in batches (set-based).
 
-The distributed job cuts the record ids into ranges and scores, per range, the pairs whose lower
-id lies in it (``score_range``); the end step clusters and merges once (``merge_auto_pairs``).
+The distributed job finds the pairs once, has each chunk score a slice of them (``score_pairs``)
+and clusters and merges once at the end (``merge_auto_pairs``).
 Running it again changes nothing: linked pairs are skipped, known candidates are not re-queued,
 refused unions are refused again.
 """
@@ -32,7 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, islice
 
 import numpy as np
 from django.db import connection, transaction
@@ -123,9 +123,8 @@ def too_common(key: str, size: int) -> bool:
     return size > (WEAK_BLOCK if key.startswith(WEAK_FAMILIES) else MAX_BLOCK)
 
 
-def candidate_pairs(entity: str, report: BatchMatchReport, lo: int = 0, hi: int = 0) -> np.ndarray:
-    """Sorted unique pairs ``(low << 32) | high`` of records sharing a usable key, whose lower
-    id lies in ``[lo, hi)`` (``hi`` 0: no upper bound)."""
+def candidate_pairs(entity: str, report: BatchMatchReport) -> np.ndarray:
+    """Sorted unique pairs ``(low << 32) | high`` of records sharing a usable key."""
     parts: list[np.ndarray] = []
     pending: list[int] = []
     for _key, ids in _block_members(entity):
@@ -136,12 +135,7 @@ def candidate_pairs(entity: str, report: BatchMatchReport, lo: int = 0, hi: int 
         report.blocks += 1
         report.pairs_considered += size * (size - 1) // 2
         ids.sort()
-        if lo or hi:
-            pending.extend(
-                (a << 32) | b for a, b in combinations(ids, 2) if a >= lo and (not hi or a < hi)
-            )
-        else:
-            pending.extend([(a << 32) | b for a, b in combinations(ids, 2)])
+        pending.extend([(a << 32) | b for a, b in combinations(ids, 2)])
         if len(pending) > 2_000_000:
             parts.append(np.unique(np.fromiter(pending, dtype=np.int64, count=len(pending))))
             pending = []
@@ -220,7 +214,9 @@ class FeatureCache:
         overflow = len(self.items) - self.limit
         if overflow > 0:
             keep = {int(i) for i in ids}
-            for pk in [pk for pk in self.items if pk not in keep][:overflow]:
+            # Oldest first; stops as soon as enough are found instead of walking the whole cache.
+            oldest = islice((pk for pk in self.items if pk not in keep), overflow)
+            for pk in list(oldest):
                 del self.items[pk]
 
     def get(self, pk: int) -> _Loaded | None:
@@ -230,26 +226,10 @@ class FeatureCache:
 Identities = dict[str, dict[str, set[str]]]
 
 
-def plan_record_ranges(entity: str, chunks: int) -> list[tuple[int, int]]:
-    """Record-id ranges [lo, hi) of about equal numbers of active records (``hi`` 0: open)."""
-    ids = SourceRecord.objects.filter(entity=entity, is_active=True).order_by("pk")
-    total = ids.count()
-    bounds = [0]
-    for i in range(1, max(chunks, 1)):
-        if total:
-            pk = ids.values_list("pk", flat=True)[total * i // chunks]
-            if pk > bounds[-1]:
-                bounds.append(pk)
-    bounds.append(0)
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
-
-
-def candidates_without_vetoes(
-    entity: str, rule, report: BatchMatchReport, lo: int = 0, hi: int = 0
-) -> np.ndarray:
+def candidates_without_vetoes(entity: str, rule, report: BatchMatchReport) -> np.ndarray:
     """Step 1 and the identifier vetoes: the pairs left to score (counted in ``report``)."""
     started = time.perf_counter()
-    pairs = candidate_pairs(entity, report, lo, hi)
+    pairs = candidate_pairs(entity, report)
     pairs, vetoed = drop_identifier_vetoes(entity, rule, pairs)
     report.vetoed += vetoed
     report.pairs_scored += vetoed
@@ -320,20 +300,6 @@ def score_pairs(
     report.auto_pairs += len(auto)
     report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
     return auto, identities
-
-
-def score_range(
-    entity: str,
-    report: BatchMatchReport,
-    *,
-    lo: int = 0,
-    hi: int = 0,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[tuple[str, str, float]], Identities]:
-    """Steps 1-3 for the pairs whose lower record id is in [lo, hi) (a distributed chunk)."""
-    rule = load_rule(entity)
-    pairs = candidates_without_vetoes(entity, rule, report, lo, hi)
-    return score_pairs(entity, rule, pairs, report, progress)
 
 
 def _parts(items: list, size: int = 20_000):

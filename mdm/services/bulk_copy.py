@@ -23,11 +23,11 @@ from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
+from mdm.services.bulk_sql import history_plan
+
 #: Fewer objects than this go in by one ``INSERT … RETURNING`` with their history (one round
 #: trip, values sent as parameters); more by ``COPY`` (three round trips, values streamed).
 COPY_MIN_ROWS = 20
-#: The columns simple_history adds to a historical model besides the tracked ones.
-HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type")
 
 
 def create_objects_with_history(
@@ -47,7 +47,7 @@ def create_objects_with_history(
     if not objs:
         return
     history = get_history_model_for_model(model)
-    if not _copyable(model, history):
+    if not _copyable(model):
         bulk_create_with_history(
             list(objs),
             model,
@@ -66,13 +66,13 @@ def create_objects_with_history(
     ]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if len(objs) < COPY_MIN_ROWS:
-            _insert_rows(cursor, model, history, objs, meta)
+            _insert_rows(cursor, model, objs, meta)
         else:
             pks = _copy_rows(cursor, model, objs)
             opts = model._meta
             qn = connection.ops.quote_name
             cursor.execute(
-                _history_insert(history, "t")
+                _history_insert(model, "t")
                 + " FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(pk, ord) "
                 f"JOIN {qn(opts.db_table)} t ON t.{qn(opts.pk.column)} = k.pk "
                 + _META_JOIN
@@ -88,25 +88,23 @@ _META_JOIN = (
 )
 
 
-def _history_insert(history, alias: str) -> str:
+def _history_insert(model: type[models.Model], alias: str) -> str:
     """``INSERT INTO <history> (…) SELECT <alias>.<tracked columns>, m.date, m.reason, '+',
-    m.user_id`` (the FROM clause is the caller's)."""
+    m.user_id`` (the FROM clause is the caller's); columns as ``bulk_sql.history_plan`` maps
+    them."""
     qn = connection.ops.quote_name
-    opts = history._meta
-    tracked = [(opts.get_field(f.name).column, f.column) for f in history.tracked_fields]
-    extra = ["history_date", "history_change_reason", "history_type", "history_user"]
+    pairs, extra = history_plan(model)
+    columns = [h for h, _ in pairs] + [extra[k] for k in ("date", "reason", "type", "user")]
     return (
-        f"INSERT INTO {qn(opts.db_table)} ("
-        + ", ".join(qn(h) for h, _ in tracked)
-        + ", "
-        + ", ".join(qn(opts.get_field(name).column) for name in extra)
+        f"INSERT INTO {qn(extra['table'])} ("
+        + ", ".join(qn(c) for c in columns)
         + ") SELECT "
-        + ", ".join(f"{alias}.{qn(c)}" for _, c in tracked)
+        + ", ".join(f"{alias}.{qn(c)}" for _, c in pairs)
         + ", m.date, m.reason, '+', m.user_id"
     )
 
 
-def _insert_rows(cursor, model, history, objs: Sequence[models.Model], meta: list) -> None:
+def _insert_rows(cursor, model, objs: Sequence[models.Model], meta: list) -> None:
     """A handful of rows (an API upsert) and their history in one statement: the rows by
     ``INSERT … RETURNING``, whose ids (drawn in the order of the rows) order their history."""
     opts = model._meta
@@ -121,7 +119,7 @@ def _insert_rows(cursor, model, history, objs: Sequence[models.Model], meta: lis
         + ") VALUES "
         + ", ".join([row] * len(objs))
         + " RETURNING *), h AS ("
-        + _history_insert(history, "k")
+        + _history_insert(model, "k")
         + f" FROM (SELECT r.*, row_number() OVER (ORDER BY r.{pk}) AS ord FROM r) k "
         + _META_JOIN
         + f" ORDER BY k.ord) SELECT {pk} FROM r ORDER BY {pk}",
@@ -153,15 +151,12 @@ def _copy_rows(cursor, model: type[models.Model], objs: Sequence[models.Model]) 
     return pks
 
 
-def _copyable(model: type[models.Model], history) -> bool:
-    """PostgreSQL, a primary key from a sequence, and a historical model of the tracked fields
-    and simple_history's own columns only (anything else: the ORM path)."""
+def _copyable(model: type[models.Model]) -> bool:
+    """PostgreSQL, a primary key from a sequence, and a historical model that
+    ``bulk_sql.history_plan`` knows how to fill (anything else: the ORM path)."""
     if connection.vendor != "postgresql":
         return False
-    if not isinstance(model._meta.pk, AutoFieldMixin):
-        return False
-    known = {f.name for f in history.tracked_fields} | set(HISTORY_FIELDS) | {"history_user"}
-    return all(f.name in known for f in history._meta.concrete_fields)
+    return isinstance(model._meta.pk, AutoFieldMixin) and history_plan(model) is not None
 
 
 #: Field types whose Python values psycopg adapts as Django would prepare them.

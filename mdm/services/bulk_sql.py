@@ -119,7 +119,7 @@ def update_rows_with_history(
 
 
 def _set_based(model: type[models.Model]) -> bool:
-    return connection.vendor == "postgresql" and _history_plan(model) is not None
+    return connection.vendor == "postgresql" and history_plan(model) is not None
 
 
 def _default_user(model: type[models.Model], user):
@@ -147,7 +147,7 @@ def _array_type(field: models.Field) -> str:
 
 
 @cache
-def _history_plan(model: type[models.Model]) -> tuple[list[tuple[str, str]], dict] | None:
+def history_plan(model: type[models.Model]) -> tuple[list[tuple[str, str]], dict] | None:
     """(history column, source column) pairs and the extra columns of ``model``'s history
     table; ``None`` when its historical model has fields this module does not know how to fill
     (then the ORM path is taken)."""
@@ -210,7 +210,7 @@ def _update(
                 params,
             )
             return cursor.rowcount
-        pairs, extra = _history_plan(model)
+        pairs, extra = history_plan(model)
         users, reasons, dates = meta
         params += [arranged(dates), arranged(reasons), arranged(users), order]
         arrays += [
