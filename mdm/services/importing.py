@@ -30,6 +30,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
+from matching.engine import cluster
 from mdm.models import SourceSystem
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.upsert import check_entity, upsert_source_records
@@ -329,36 +330,23 @@ def assign_workers(rows: Iterable[dict[str, str]], workers: int) -> bytearray:
     Values are compared loosely (width, case and separators folded; a phone by its last eight
     digits): a group too many is harmless, a group split in two is what this avoids.
     """
-    parent: list[int] = []
     first: dict[str, int] = {}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    links: list[tuple[int, int, float]] = []
+    n = 0
     for i, row in enumerate(rows):
-        parent.append(i)
+        n = i + 1
         for token in _affinity_tokens(row):
             j = first.setdefault(token, i)
             if j != i:
-                a, b = root(i), root(j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    size: dict[int, int] = {}
-    for i in range(len(parent)):
-        r = root(i)
-        size[r] = size.get(r, 0) + 1
+                links.append((j, i, 1.0))
     load = [0] * workers
-    worker_of: dict[int, int] = {}
-    assignment = bytearray(len(parent))
-    for i in range(len(parent)):
-        r = root(i)
-        if r not in worker_of:  # groups in the order of their first row
-            worker_of[r] = load.index(min(load))
-            load[worker_of[r]] += size[r]
-        assignment[i] = worker_of[r]
+    assignment = bytearray(n)
+    # Union-find as the batch match clusters (nothing refused); groups come by their first row.
+    for group in cluster(n, links, lambda _a, _b: False):
+        worker = load.index(min(load))
+        load[worker] += len(group)
+        for i in group:
+            assignment[i] = worker
     return assignment
 
 
