@@ -209,6 +209,10 @@ MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
     "MDM_WEBHOOK_DISPATCH_ON_COMMIT", CELERY_BROKER_URL is not None
 )
 
+# Records whose prepared features a batch match keeps in memory per process (about 5 KB each):
+# the bound on its memory, whatever the number of records. Smaller: less memory, records
+# prepared again more often.
+MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 200_000)
 MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),

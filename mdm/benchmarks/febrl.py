@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dictionary.models import DataElement
+from dictionary.models import DataElement, ElementBinding
 from matching.benchmarks.febrl import (
     SPLINK_THRESHOLD,
     load,
@@ -44,12 +44,17 @@ def _rows(frame: Any) -> list[dict[str, str]]:
 
 
 def configure_dictionary_for_australia() -> None:
-    """Febrl is Australian: 4-digit postcodes, and deliberately corrupted birth dates.
+    """Febrl is Australian: 4-digit postcodes, deliberately corrupted birth dates, and a few
+    records whose given name and surname are both missing.
 
     The dictionary is the place to say so (as an enterprise with Australian customers would):
-    postcodes are checked as 4 digits, and an impossible birth date is flagged, not rejected, so
-    that both tools see every record.
+    postcodes are checked as 4 digits, an impossible birth date is flagged, not rejected, and a
+    customer's name is not required (a record without one still has its birth date and
+    address), so that both tools see every record.
     """
+    name = ElementBinding.objects.get(entity="customers", element__code="name")
+    name.required = False
+    name.save()
     postal = DataElement.objects.get(code="postal_code")
     postal.validator, postal.validator_params = "regex", {"pattern": r"^\d{4}$"}
     postal.save()

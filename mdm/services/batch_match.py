@@ -8,7 +8,7 @@
    Skipped keys are counted. Pairs are de-duplicated (a pair sharing five keys is scored once)
    in a NumPy array of ``(low id << 32) | high id``, 8 bytes a pair.
 2. Scoring, pairs in id order: records are fetched (attributes, flagged values, golden code) and
-   prepared once, into a cache of at most ``FEATURE_CACHE`` records (the oldest are dropped
+   prepared once, into a cache of at most ``MDM_MATCH_FEATURE_CACHE`` records (the oldest are dropped
    beyond it, and prepared again when needed: memory is bounded by the cache, not by the number
    of records). A pair is not scored when both records already share a golden record or when a
    steward rejected it. The hard rules are checked first (a vetoed pair is not compared), the
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from itertools import combinations, islice
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 
 from matching.engine import Features, cluster, decide_prepared, prepare, score_prepared
@@ -47,8 +48,6 @@ from mdm.services.merge import merge_clusters
 #: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
 WEAK_FAMILIES = ("nm:", "py:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
 WEAK_BLOCK = 24
-#: Records whose prepared features are kept while scoring (about 2.5 KB each).
-FEATURE_CACHE = 600_000
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
 MERGE_BATCH = 1000
@@ -195,14 +194,22 @@ class _Loaded:
 
 
 class FeatureCache:
-    """Prepared records by id, at most ``limit`` of them (the oldest are dropped first)."""
+    """Prepared records by id, at most ``limit`` of them (the least recently used go first)."""
 
     def __init__(self, entity: str, report: BatchMatchReport):
-        self.entity, self.report, self.limit = entity, report, FEATURE_CACHE
+        self.entity, self.report = entity, report
+        self.limit = settings.MDM_MATCH_FEATURE_CACHE
         self.items: dict[int, _Loaded] = {}
 
     def fetch(self, ids: np.ndarray) -> None:
-        missing = [int(i) for i in ids if int(i) not in self.items]
+        items = self.items
+        missing = []
+        for pk in ids.tolist():
+            found = items.pop(pk, None)
+            if found is None:
+                missing.append(pk)
+            else:
+                items[pk] = found  # used again: now the newest (least recently used go first)
         for start in range(0, len(missing), 20_000):
             batch = missing[start : start + 20_000]
             for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
@@ -214,7 +221,7 @@ class FeatureCache:
         overflow = len(self.items) - self.limit
         if overflow > 0:
             keep = {int(i) for i in ids}
-            # Oldest first; stops as soon as enough are found instead of walking the whole cache.
+            # Least recently used first; stops as soon as enough are found instead of walking the whole cache.
             oldest = islice((pk for pk in self.items if pk not in keep), overflow)
             for pk in list(oldest):
                 del self.items[pk]

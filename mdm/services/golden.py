@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from dictionary.services import compiled_elements
 from mdm.models import (
@@ -22,6 +21,7 @@ from mdm.models import (
     SourceSystem,
     golden_model,
 )
+from mdm.services.bulk_copy import create_objects_with_history
 from mdm.services.bulk_sql import ensure_statistics, update_objects_with_history
 from mdm.services.events import golden_payload, write_events
 from mdm.services.outbox import schedule_dispatch
@@ -110,11 +110,8 @@ def refresh_goldens(
         elif code in crosswalk_changed:
             events.append(_event(golden, EventKindChoices.CROSSWALK, records))
     if created:
-        bulk_create_with_history(
-            list(created.values()),
-            model,
-            default_user=actor,
-            default_change_reason=reason or "created",
+        create_objects_with_history(
+            list(created.values()), model, user=actor, reason=reason or "created"
         )
     if to_update:
         fields = list(dict.fromkeys([*GOLDEN_FIELDS, *model.TYPED_ATTRIBUTES]))

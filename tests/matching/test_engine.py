@@ -410,3 +410,15 @@ def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
     assert [f.name for f in fitted.fields] == [f.name for f in CUSTOMERS.fields]
     assert with_u.fields[4].levels[0].u < 0.5
     assert 0 < fitted.prior < 1
+
+
+def test_warm_up_builds_the_name_tables_a_forked_worker_then_shares():
+    from matching.engine import warm_up
+    from matching.normalize import company_name_parts
+    from matching.rules import DEFAULT_RULES
+
+    company_name_parts.cache_clear()
+    for rule in DEFAULT_RULES.values():
+        warm_up(rule)
+
+    assert company_name_parts.cache_info().currsize >= 2  # the Chinese and the English name

@@ -209,11 +209,11 @@ def test_a_weak_key_shared_by_too_many_records_is_skipped_and_counted(erp, monke
     assert report.pairs_scored == len(cities) * (len(cities) - 1) // 2
 
 
-def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch):
+def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, settings):
     """Records dropped from the bounded cache are prepared again, with the same answer."""
     from mdm.services import batch_match
 
-    monkeypatch.setattr(batch_match, "FEATURE_CACHE", 1)
+    settings.MDM_MATCH_FEATURE_CACHE = 1
     monkeypatch.setattr(batch_match, "WINDOW_PAIRS", 1)
 
     report = run_batch_match(entity="customers")

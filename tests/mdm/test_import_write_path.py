@@ -187,3 +187,44 @@ def test_one_query_fetches_the_candidates_of_a_whole_batch(erp):
     assert len(candidate_queries) == 1
     assert report.created == 6
     assert BlockKey.objects.filter(record__local_code__startswith="R-").exists()
+
+
+def test_a_batch_of_events_goes_in_by_copy_in_order_with_personal_values_masked(erp):
+    from mdm.models import Event
+    from mdm.services.events import write_events
+
+    events = [
+        Event(
+            entity="customers",
+            golden_code=f"CU{i:010d}X",
+            kind="created",
+            payload={"golden_code": f"CU{i:010d}X", "attributes": {"phone": "+8613812345678"}},
+        )
+        for i in range(COPY_MIN_ROWS + 5)
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        write_events(events)
+
+    stored = list(Event.objects.order_by("seq").values_list("golden_code", "payload"))
+    assert [code for code, _ in stored] == [e.golden_code for e in events]
+    assert all("13812345678" not in str(payload) for _, payload in stored)
+    assert not any("INSERT INTO" in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
+    from mdm.services import matching
+
+    name = {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-58123456"}
+    erp.put("customers", "SD01-000001", name)
+    record = SourceRecord.objects.get(local_code="SD01-000001")
+    first = crm.put("customers", "BJ-A-1", {**name, "name": "北京华信科技"}).json()
+    assert record.pk in matching._prepared  # scored as a candidate, kept for later batches
+
+    erp.put("customers", "SD01-000001", {**name, "name": "深圳蓝海物流有限公司"})
+    second = crm.put("customers", "BJ-A-2", {**name, "name": "北京华信科技"}).json()
+
+    assert first["link"] == "auto"
+    _, features = matching._prepared[record.pk]
+    assert features.attrs["name"] == "深圳蓝海物流有限公司"
+    assert second["golden_code"] == first["golden_code"]  # joins the CRM record, not the ERP one
