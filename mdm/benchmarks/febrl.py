@@ -1,8 +1,9 @@
 """Febrl through the whole hub path, next to Splink on the same data in the same run.
 
 febrl4 (link two files of 5,000, like an ERP and a CRM): system A and system B import their file
-through the import service (real-time matching on every record), the rule is re-fitted on the
-stored records (`fit_match_rule`, no labels), then `match` runs; the predicted links are the
+as a CSV export through `import_source --workers N` (real-time matching on every record, one
+worker per core), the rule is re-fitted on the stored records (`fit_match_rule`, no labels), then
+`match --processes N` runs; the predicted links are the
 A–B pairs that share a golden code in the crosswalk. febrl3 (dedupe 5,000): one system imports
 the file, fit, match; predicted pairs are the pairs inside golden records. The true links are
 used only to score.
@@ -10,7 +11,11 @@ used only to score.
 
 from __future__ import annotations
 
+import csv
+import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from dictionary.models import DataElement, ElementBinding
@@ -28,7 +33,7 @@ from mdm.benchmarks.scale import reset_entity
 from mdm.models import SourceSystem
 from mdm.services.accounts import create_source_system
 from mdm.services.batch_match import run_batch_match
-from mdm.services.importing import import_rows
+from mdm.services.importing import import_file
 from mdm.services.matching import fit_rule_from_records
 
 
@@ -41,6 +46,10 @@ def _system(code: str) -> SourceSystem:
 
 def _rows(frame: Any) -> list[dict[str, str]]:
     return [{"local_code": str(r.id), **r.attrs} for r in to_records(frame)]
+
+
+def _columns(rows: list[dict[str, str]]) -> list[str]:
+    return ["local_code", *sorted({k for row in rows for k in row} - {"local_code"})]
 
 
 def configure_dictionary_for_australia() -> None:
@@ -79,15 +88,27 @@ def _hub(
             review_threshold=threshold,
         )
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    for code, frame in files:
-        import_rows(system=_system(code), entity="customers", rows=_rows(frame))
-    timings["import"] = time.perf_counter() - started
+    workers = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for code, frame in files:
+            # Each system's export as the CSV file an integrator hands to `import_source`.
+            path = Path(folder) / f"{code}.csv"
+            rows = _rows(frame)
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(dict.fromkeys(_columns(rows))))
+                writer.writeheader()
+                writer.writerows(rows)
+            paths.append((code, path))
+        started = time.perf_counter()
+        for code, path in paths:
+            import_file(path=path, system=_system(code), entity="customers", workers=workers)
+        timings["import"] = time.perf_counter() - started
     mark = time.perf_counter()
     fit_rule_from_records("customers")
     timings["fit"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    run_batch_match(entity="customers")
+    run_batch_match(entity="customers", processes=workers)
     timings["match"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     return crosswalk("customers"), timings
