@@ -205,7 +205,9 @@ def unmerge_source_record(
     model = golden_model(entity)
     with transaction.atomic():
         record = (
-            SourceRecord.objects.select_for_update()
+            # Only the record's row: the join would lock its source system's row too, and with
+            # it every other writer of that system.
+            SourceRecord.objects.select_for_update(of=("self",))
             .filter(system__code=system_code, entity=entity, local_code=local_code, is_active=True)
             .first()
         )
@@ -346,7 +348,9 @@ def retire_golden(*, entity: str, code: str, actor, reason: str) -> GoldenRecord
     with transaction.atomic():
         golden = _live_golden(entity, code)
         members = list(
-            SourceRecord.objects.select_for_update().filter(golden_code=code, is_active=True)
+            SourceRecord.objects.select_for_update()
+            .filter(golden_code=code, is_active=True)
+            .order_by("pk")  # rows locked in one order by every writer: no deadlock
         )
         now = timezone.now()
         for member in members:
