@@ -363,6 +363,7 @@ def merge_auto_pairs(
 
         _FORK_MERGE[:] = [(entity, batches[part::processes], actor) for part in range(processes)]
         connections.close_all()
+        release_free_memory()
         try:
             with _pool(processes) as pool:
                 for merged, clustered in pool.map(_merge_in_child, range(processes)):
@@ -425,6 +426,20 @@ def _score_in_child(args: tuple[str, int]) -> tuple[list, dict, dict, float]:
 _SUMMED = ("pairs_scored", "auto_pairs", "review_candidates", "vetoed", "records_prepared")
 
 
+def release_free_memory() -> None:
+    """Hand the heap freed so far back to the operating system before forking (glibc's
+    ``malloc_trim``). Finding the candidate pairs builds and frees millions of Python objects;
+    the allocator keeps their pages, and every forked child would start with them resident."""
+    import ctypes
+    import ctypes.util
+    import gc
+    from contextlib import suppress
+
+    gc.collect()
+    with suppress(OSError, AttributeError, TypeError):  # not glibc: nothing to hand back
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+
+
 def _score_in_processes(
     entity: str, pairs: np.ndarray, report: BatchMatchReport, processes: int, progress
 ) -> tuple[list[tuple[str, str, float]], Identities]:
@@ -434,6 +449,7 @@ def _score_in_processes(
 
     _FORK_PAIRS[:] = np.array_split(pairs, processes)
     connections.close_all()  # children must not share the parent's connection
+    release_free_memory()
     auto: list[tuple[str, str, float]] = []
     identities: Identities = defaultdict(lambda: defaultdict(set))
     peaks = []
