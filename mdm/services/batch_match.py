@@ -51,6 +51,8 @@ WEAK_BLOCK = 24
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
 MERGE_BATCH = 1000
+#: Longest chain of merges followed from a code to its live golden record.
+MAX_HOPS = 50
 IDENTITIES = {"customers": ("credit_code", "id_number"), "products": ("gtin",), "materials": ()}
 
 
@@ -203,8 +205,9 @@ class FeatureCache:
 
     def fetch(self, ids: np.ndarray) -> None:
         items = self.items
+        wanted = ids.tolist()
         missing = []
-        for pk in ids.tolist():
+        for pk in wanted:
             found = items.pop(pk, None)
             if found is None:
                 missing.append(pk)
@@ -220,8 +223,8 @@ class FeatureCache:
             self.report.records_prepared += len(batch)
         overflow = len(self.items) - self.limit
         if overflow > 0:
-            keep = {int(i) for i in ids}
-            # Least recently used first; stops as soon as enough are found instead of walking the whole cache.
+            keep = set(wanted)
+            # Least recently used first; stops as soon as enough are found.
             oldest = islice((pk for pk in self.items if pk not in keep), overflow)
             for pk in list(oldest):
                 del self.items[pk]
@@ -319,16 +322,21 @@ def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
     """Each code -> the active golden record it resolves to now (after earlier merges)."""
     model = golden_model(entity)
     rows: dict[str, str | None] = {}
-    for part in _parts(sorted(codes)):
-        rows.update(model.objects.filter(code__in=part).values_list("code", "merged_into__code"))
+    # One round of queries per hop of the merge chains, not one query per merged code.
+    pending = set(codes)
+    for _ in range(MAX_HOPS):
+        for part in _parts(sorted(pending)):
+            found = model.objects.filter(code__in=part).values_list("code", "merged_into__code")
+            rows.update(found)
+            rows.update((code, None) for code in part if code not in rows)
+        pending = {nxt for nxt in rows.values() if nxt and nxt not in rows}
+        if not pending:
+            break
     live = {}
     for code in codes:
         current, hops = code, 0
-        while rows.get(current) and hops < 50:
-            nxt = rows[current]
-            if nxt not in rows:
-                rows.update(model.objects.filter(code=nxt).values_list("code", "merged_into__code"))
-            current, hops = nxt, hops + 1
+        while rows.get(current) and hops < MAX_HOPS:
+            current, hops = rows[current], hops + 1
         live[code] = current
     return live
 

@@ -246,7 +246,7 @@ def _fetch_candidates(entity: str, keys: list[str]) -> StoredCandidates:
 #: Keys found too common, with when (``time.monotonic()``): not looked up again for
 #: ``COMMON_KEY_TTL`` seconds. A common surname or name n-gram comes back in every batch of an
 #: import, and reading its REALTIME_BLOCK + 1 index rows only to learn that it is too common
-#: was most of what the candidate query read (a batch of 500 records against 130,000: 553 of
+#: was most of what the candidate query read (a batch of 500 records against over 100,000: 553 of
 #: its 3,281 keys too common, 28,000 of the 39,000 index rows read). A key rarely stops being
 #: common; when it does, it is looked up again within minutes.
 COMMON_KEY_TTL = 600.0

@@ -230,3 +230,20 @@ def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, set
         )
         == 1
     )
+
+
+def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_per_hop(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mdm.services.batch_match import _live_codes
+
+    a, b, c, d = (Customer.objects.create(code=f"CU-H{i}", name=f"客户{i}") for i in range(4))
+    Customer.objects.filter(pk=a.pk).update(status="merged", merged_into=b)
+    Customer.objects.filter(pk=b.pk).update(status="merged", merged_into=c)
+
+    with CaptureQueriesContext(connection) as captured:
+        live = _live_codes("customers", {a.code, b.code, d.code, "CU-UNKNOWN"})
+
+    assert live == {a.code: c.code, b.code: c.code, d.code: d.code, "CU-UNKNOWN": "CU-UNKNOWN"}
+    assert len(captured.captured_queries) == 2  # the codes, then the one hop beyond them

@@ -227,4 +227,4 @@ def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
     assert first["link"] == "auto"
     _, features = matching._prepared[record.pk]
     assert features.attrs["name"] == "深圳蓝海物流有限公司"
-    assert second["golden_code"] == first["golden_code"]  # joins the CRM record, not the ERP one
+    assert second["golden_code"] == first["golden_code"]  # still one golden record

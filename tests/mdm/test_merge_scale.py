@@ -16,7 +16,6 @@ from django.db import connection
 from matching.models import MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
 from mdm.models import Customer, Event, SourceRecord
-from mdm.services import bulk_sql
 from mdm.services.errors import Conflict, NotFound
 from mdm.services.merge import merge_clusters
 
@@ -29,16 +28,6 @@ COMPANIES = {
     "E1": ("crm", {"name": "浦江物流", "address": "上海市浦东新区张江路1号"}),
     "F1": ("shop", {"name": "广州南方贸易有限公司", "customer_type": "org"}),
 }
-
-
-@pytest.fixture(params=["set_based", "orm"])
-def write_path(request, monkeypatch):
-    """Each test once through ``UPDATE … FROM unnest`` and once through simple_history."""
-    if request.param == "orm":
-        monkeypatch.setattr(bulk_sql, "_set_based", lambda model: False)
-    elif connection.vendor != "postgresql":
-        pytest.skip("the set-based path is PostgreSQL only")
-    return request.param
 
 
 def load_companies(personas) -> dict[str, str]:

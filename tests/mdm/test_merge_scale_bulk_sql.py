@@ -12,15 +12,6 @@ from mdm.services import bulk_sql
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["set_based", "orm"])
-def write_path(request, monkeypatch):
-    if request.param == "orm":
-        monkeypatch.setattr(bulk_sql, "_set_based", lambda model: False)
-    elif connection.vendor != "postgresql":
-        pytest.skip("the set-based path is PostgreSQL only")
-    return request.param
-
-
 @pytest.fixture
 def customers(db):
     return [
