@@ -48,7 +48,12 @@ class BlockKey(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["entity", "key"], name="blockkey_entity_key_idx")]
+        # The record ids ride in the index: a candidate look-up is an index-only scan.
+        indexes = [
+            models.Index(
+                fields=["entity", "key"], include=["record"], name="blockkey_entity_key_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.key

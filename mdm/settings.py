@@ -92,7 +92,12 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Server-side parameter binding: bulk inserts and key lists travel as parameters
         # instead of being escaped into the SQL text by the client.
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["server_side_binding"] = True
+        # Statements a connection runs often (the token look-up, the crosswalk, the upsert's
+        # reads) are prepared once: PostgreSQL then skips parsing and planning them. 0 turns
+        # it off (needed behind a PgBouncer in transaction mode older than 1.21).
+        options["prepare_threshold"] = env.get_int("DB_PREPARE_THRESHOLD", 5) or None
 else:
     DATABASES = {
         "default": {

@@ -91,11 +91,13 @@ class SourceRecord(models.Model):
     of active source records sharing a golden code is that golden record's crosswalk.
     """
 
+    # No index of its own (see the unique constraint).
     system = models.ForeignKey(
         SourceSystem,
         on_delete=models.PROTECT,
         related_name="records",
         verbose_name=_("源系统 system"),
+        db_index=False,
     )
     entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
     local_code = models.CharField(_("本地编码 local code"), max_length=100)
@@ -123,9 +125,13 @@ class SourceRecord(models.Model):
         verbose_name = _("源记录 source record")
         verbose_name_plural = _("源记录 source records")
         ordering = ["system__code", "local_code"]
+        # Local code first: a batch of local codes is always looked up code by code. An index
+        # leading with the system let the planner, with statistics older than a system's first
+        # import, read all of that system's records for each batch instead (59 ms for 500
+        # codes among 94,000 records, growing with every batch; 0.8 ms code by code).
         constraints = [
             models.UniqueConstraint(
-                fields=["system", "entity", "local_code"], name="sourcerecord_unique_local_code"
+                fields=["local_code", "system", "entity"], name="sourcerecord_unique_local_code"
             )
         ]
         indexes = [

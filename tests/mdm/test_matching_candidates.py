@@ -1,0 +1,72 @@
+"""Which stored records a new record is scored against in real time (the candidate pick)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.models import BlockKey
+from mdm.models import SourceRecord
+from mdm.services import matching
+
+pytestmark = pytest.mark.django_db
+
+
+def test_candidates_sharing_more_keys_come_first_then_the_rarest_block():
+    ranked = [
+        (1, 40, 1, "weak, common key"),
+        (3, 12, 9, "three keys"),
+        (1, 2, 5, "weak, rare key"),
+        (2, 30, 4, "two keys"),
+        (1, 40, 2, "weak, common key, later id"),
+        (1, 40, 3, "weak beyond the cap"),
+    ]
+
+    picked = matching.pick_candidates(ranked)
+
+    assert picked == [
+        "three keys",
+        "two keys",
+        "weak, rare key",
+        "weak, common key",
+        "weak, common key, later id",
+    ]
+    assert matching.WEAK_CANDIDATES == 3
+
+
+def test_no_more_than_max_candidates_are_picked(monkeypatch):
+    monkeypatch.setattr(matching, "MAX_CANDIDATES", 4)
+    ranked = [(5, 1, i, i) for i in range(10)]
+
+    assert matching.pick_candidates(ranked) == [0, 1, 2, 3]
+
+
+def test_the_candidate_query_sends_only_the_records_the_batch_picks(erp):
+    """Records sharing one key with the new record: only the WEAK_CANDIDATES of the rarest
+    blocks travel; the key's block still lists them all."""
+    for i in range(8):
+        erp.put("customers", f"C-{i}", {"name": f"测试{i}号贸易有限公司"})
+    ids = [SourceRecord.objects.get(local_code=f"C-{i}").pk for i in range(8)]
+    strong, rare, common = ids[0], ids[7], ids[1:7]
+    rows = [("zz:a", strong), ("zz:b", strong), ("zz:rare", rare)]
+    rows += [("zz:common", record_id) for record_id in common]
+    BlockKey.objects.bulk_create(BlockKey(entity="customers", key=k, record_id=r) for k, r in rows)
+
+    found = matching._fetch_candidates(
+        "customers", [(None, ["zz:a", "zz:b", "zz:rare", "zz:common"])]
+    )
+
+    assert set(found.records) == {strong, rare, *sorted(common)[:2]}
+    assert sorted(found.hits["zz:common"]) == sorted(common)
+
+
+def test_a_record_being_updated_is_not_its_own_candidate(erp):
+    erp.put("customers", "C-1", {"name": "自身贸易有限公司"})
+    erp.put("customers", "C-2", {"name": "别家贸易有限公司"})
+    own, other = (SourceRecord.objects.get(local_code=c).pk for c in ("C-1", "C-2"))
+    BlockKey.objects.bulk_create(
+        BlockKey(entity="customers", key="zz:x", record_id=r) for r in (own, other)
+    )
+
+    found = matching._fetch_candidates("customers", [(own, ["zz:x"])])
+
+    assert set(found.records) == {other}
