@@ -41,13 +41,14 @@ MAX_BLOCK = 200
 REALTIME_BLOCK = 50
 #: A record is scored against at most MAX_CANDIDATES candidates, ranked by the number of keys
 #: they share with it, then by the size of the smallest block they share (rarer is better); of
-#: those sharing a single key (one trigram of a name, a postal code…), only the WEAK_CANDIDATES
-#: ranked first. In an import of 3,000 records against 120,000, 41,560 of the 61,000 pairs
-#: scored shared one key, and 4 of the 928 auto links came from such a pair: a duplicate shares
-#: its name, phone, address keys and more. The rest of the single-key pairs are what the batch
-#: match, which scores every pair of a block, is for.
+#: those sharing only one or two keys (a trigram of a name, a postal code…), only the first
+#: FEW_KEYS_CANDIDATES[n]. In an import of 3,000 records against 120,000, 41,560 of the 61,000
+#: pairs scored shared one key and 18,775 two, and 12 of the 928 auto links came from such a
+#: pair: a duplicate shares its name, phone, address keys and more. With the caps the same
+#: import makes the same links (and 1,231 of 1,231 within the file), scoring a sixth of the
+#: pairs; the other pairs of a block are what the batch match, which scores them all, is for.
 MAX_CANDIDATES = 30
-WEAK_CANDIDATES = 3
+FEW_KEYS_CANDIDATES = {1: 3, 2: 4}
 #: Key families strong enough to serialize concurrent writers of the same thing on (see locks).
 LOCK_FAMILIES = ("cc:", "id:", "gt:", "py:", "pn:", "pm:", "mn:")
 MAX_LOCK_KEYS = 4
@@ -171,13 +172,13 @@ def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[obje
     """The candidates a record is scored against, from ``(shared keys, smallest block shared,
     id, candidate)``: see MAX_CANDIDATES. The candidate query picks the same way in SQL."""
     picked: list[object] = []
-    weak = 0
+    taken = dict.fromkeys(FEW_KEYS_CANDIDATES, 0)
     for position, (shared, _block, _id, candidate) in enumerate(sorted(ranked, key=_rank)):
         if position >= MAX_CANDIDATES:
             break
-        if shared == 1:
-            weak += 1
-            if weak > WEAK_CANDIDATES:
+        if shared in taken:
+            taken[shared] += 1
+            if taken[shared] > FEW_KEYS_CANDIDATES[shared]:
                 continue
         picked.append(candidate)
     return picked
@@ -213,12 +214,9 @@ shared AS (
 ),
 ranked AS (
     SELECT id, keys,
-        row_number() OVER best AS place,
-        count(*) FILTER (WHERE keys = 1) OVER best AS weak
+        row_number() OVER (PARTITION BY position ORDER BY keys DESC, block, id) AS place,
+        row_number() OVER (PARTITION BY position, keys ORDER BY block, id) AS place_among_equals
     FROM shared
-    WINDOW best AS (
-        PARTITION BY position ORDER BY keys DESC, block, id ROWS UNBOUNDED PRECEDING
-    )
 )
 SELECT key, ids, NULL, NULL, NULL, NULL, NULL FROM hits
 UNION ALL
@@ -226,7 +224,8 @@ SELECT NULL, NULL, r.id, r.golden_code, r.attributes, r.flagged, r.blind_index
 FROM mdm_sourcerecord r
 JOIN {golden} g ON g.code = r.golden_code
 WHERE r.id = ANY(ARRAY(
-    SELECT DISTINCT id FROM ranked WHERE place <= %s AND (keys > 1 OR weak <= %s)
+    SELECT DISTINCT id FROM ranked
+    WHERE place <= %s AND place_among_equals <= COALESCE((%s::jsonb ->> keys::text)::int, %s)
 )) AND r.is_active AND g.status = 'active'
 """
 
@@ -293,7 +292,8 @@ def _fetch_candidates(
                 REALTIME_BLOCK + 1,
                 REALTIME_BLOCK,
                 MAX_CANDIDATES,
-                WEAK_CANDIDATES,
+                json.dumps(FEW_KEYS_CANDIDATES),
+                MAX_CANDIDATES,
             ],
         )
         for key, ids, record_id, code, attributes, flagged, index in cursor.fetchall():

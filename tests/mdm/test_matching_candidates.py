@@ -13,24 +13,28 @@ pytestmark = pytest.mark.django_db
 
 def test_candidates_sharing_more_keys_come_first_then_the_rarest_block():
     ranked = [
-        (1, 40, 1, "weak, common key"),
+        (1, 40, 1, "one key, common block"),
         (3, 12, 9, "three keys"),
-        (1, 2, 5, "weak, rare key"),
+        (1, 2, 5, "one key, rare block"),
         (2, 30, 4, "two keys"),
-        (1, 40, 2, "weak, common key, later id"),
-        (1, 40, 3, "weak beyond the cap"),
+        (1, 40, 2, "one key, common block, later id"),
+        (1, 40, 3, "one key, beyond the cap"),
+        *[(2, 31, i, f"two keys, id {i}") for i in (10, 11, 12, 13)],
     ]
 
     picked = matching.pick_candidates(ranked)
 
+    assert matching.FEW_KEYS_CANDIDATES == {1: 3, 2: 4}
     assert picked == [
         "three keys",
         "two keys",
-        "weak, rare key",
-        "weak, common key",
-        "weak, common key, later id",
+        "two keys, id 10",
+        "two keys, id 11",
+        "two keys, id 12",
+        "one key, rare block",
+        "one key, common block",
+        "one key, common block, later id",
     ]
-    assert matching.WEAK_CANDIDATES == 3
 
 
 def test_no_more_than_max_candidates_are_picked(monkeypatch):
@@ -41,8 +45,8 @@ def test_no_more_than_max_candidates_are_picked(monkeypatch):
 
 
 def test_the_candidate_query_sends_only_the_records_the_batch_picks(erp):
-    """Records sharing one key with the new record: only the WEAK_CANDIDATES of the rarest
-    blocks travel; the key's block still lists them all."""
+    """Records sharing one key with the new record: only the first FEW_KEYS_CANDIDATES[1] (the
+    rarest blocks, then the lowest ids) travel; the key's block still lists them all."""
     for i in range(8):
         erp.put("customers", f"C-{i}", {"name": f"测试{i}号贸易有限公司"})
     ids = [SourceRecord.objects.get(local_code=f"C-{i}").pk for i in range(8)]
