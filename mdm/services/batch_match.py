@@ -28,6 +28,7 @@ refused unions are refused again.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -233,7 +234,40 @@ class FeatureCache:
         return self.items.get(pk)
 
 
-Identities = dict[str, dict[str, set[str]]]
+#: What the clustering needs to know of each golden record of an auto pair, as a sorted tuple of
+#: ``name=value`` tags: its valid identifiers, its customer kind and (organizations) its branch
+#: (``branch=`` for a head office). A tuple of a few shared strings rather than a dict of sets:
+#: at a million records the auto pairs name some 500,000 golden records, and a dict of sets
+#: cost about 1 KB each, all of it held until the merge.
+Identities = dict[str, tuple[str, ...]]
+
+
+def identity_tags(entity: str, features: Features) -> tuple[str, ...]:
+    """The identity tags of one prepared record (see ``Identities``)."""
+    tags = [
+        f"{name}={value}" for name in IDENTITIES[entity] if (value := features.identifier(name))
+    ]
+    if features.kind:
+        tags.append(sys.intern(f"kind={features.kind}"))
+    if entity == "customers" and features.kind != "person":
+        tags.append(sys.intern(f"branch={features.branch}"))
+    return tuple(sorted(tags))
+
+
+def note_identity(identities: Identities, code: str, tags: tuple[str, ...]) -> None:
+    """Add a record's (or a golden record's) tags to those of golden record ``code``."""
+    known = identities.get(code)
+    if known is None or known == tags:
+        identities[code] = tags
+    else:
+        identities[code] = tuple(sorted(set(known) | set(tags)))
+
+
+def stored_tags(value) -> tuple[str, ...]:
+    """Tags as a job's pair rows store them: a list; rows of an older release: {name: values}."""
+    if isinstance(value, dict):
+        return tuple(sorted(f"{name}={v}" for name, found in value.items() for v in found))
+    return tuple(value)
 
 
 def candidates_without_vetoes(entity: str, rule, report: BatchMatchReport) -> np.ndarray:
@@ -266,21 +300,13 @@ def score_pairs(
         ).values_list("left_id", "right_id")
     }
     auto: list[tuple[str, str, float]] = []
-    identities: Identities = defaultdict(lambda: defaultdict(set))
+    identities: Identities = {}
     if cache is None:
         cache = FeatureCache(entity, report)
     cache.report = report
-    names = IDENTITIES[entity]
 
     def remember(item: _Loaded) -> None:
-        found = identities[item.golden_code]
-        for name in names:
-            value = item.features.identifier(name)
-            if value:
-                found[name].add(value)
-        found["kind"].add(item.features.kind)
-        if entity == "customers" and item.features.kind != "person":
-            found["branch"].add(item.features.branch)
+        note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
     for start in range(0, len(pairs), WINDOW_PAIRS):
         window = pairs[start : start + WINDOW_PAIRS]
@@ -358,10 +384,9 @@ def merge_auto_pairs(
     disjoint, so no two of them ever wait for the same golden record.
     """
     live = _live_codes(entity, {c for a, b, _ in auto for c in (a, b)})
-    merged_ids: Identities = defaultdict(lambda: defaultdict(set))
-    for code, values in identities.items():
-        for name, found in values.items():
-            merged_ids[live.get(code, code)][name] |= set(found)
+    merged_ids: Identities = {}
+    for code, tags in identities.items():
+        note_identity(merged_ids, live.get(code, code), tags)
     resolved = [(live[a], live[b], s) for a, b, s in auto if live[a] != live[b]]
     clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
     report.conflicts += conflicts
@@ -426,9 +451,8 @@ def _score_in_child(args: tuple[str, int]) -> tuple[list, dict, dict, float]:
     entity, part = args
     report = BatchMatchReport(entity=entity)
     auto, identities = score_pairs(entity, load_rule(entity), _FORK_PAIRS[part], report)
-    plain = {code: {k: set(v) for k, v in found.items()} for code, found in identities.items()}
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return auto, plain, report.as_dict(), peak_mb
+    return auto, identities, report.as_dict(), peak_mb
 
 
 _SUMMED = ("pairs_scored", "auto_pairs", "review_candidates", "vetoed", "records_prepared")
@@ -459,16 +483,15 @@ def _score_in_processes(
     connections.close_all()  # children must not share the parent's connection
     release_free_memory()
     auto: list[tuple[str, str, float]] = []
-    identities: Identities = defaultdict(lambda: defaultdict(set))
+    identities: Identities = {}
     peaks = []
     try:
         with _pool(processes) as pool:
             jobs = [(entity, part) for part in range(processes)]
             for found, found_ids, counts, peak_mb in pool.map(_score_in_child, jobs):
                 auto.extend(found)
-                for code, values in found_ids.items():
-                    for name, items in values.items():
-                        identities[code][name] |= items
+                for code, tags in found_ids.items():
+                    note_identity(identities, code, tags)
                 for name in _SUMMED:
                     setattr(report, name, getattr(report, name) + counts[name])
                 score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
@@ -512,7 +535,7 @@ def run_batch_match(
 
 
 def _cluster_goldens(
-    entity: str, auto: list[tuple[str, str, float]], identities: dict[str, dict[str, set[str]]]
+    entity: str, auto: list[tuple[str, str, float]], identities: Identities
 ) -> tuple[list[list[str]], int]:
     """Clusters of golden codes to merge (each sorted oldest first) and the refused unions.
 
@@ -531,18 +554,17 @@ def _cluster_goldens(
         )
     codes = [c for c in codes if c in order]
     index = {code: i for i, code in enumerate(codes)}
-    names = (*IDENTITIES[entity], "kind", "branch")
     refused = 0
-
-    def values(group: set[int], name: str) -> set[str]:
-        found = set().union(*(identities[codes[x]][name] for x in group))
-        return found if name == "branch" else found - {""}
 
     def conflict(group_a: set[int], group_b: set[int]) -> bool:
         nonlocal refused
-        if any(len(values(group_a, n) | values(group_b, n)) > 1 for n in names):
-            refused += 1
-            return True
+        seen: dict[str, str] = {}
+        for x in (*group_a, *group_b):
+            for tag in identities.get(codes[x], ()):
+                name, _, value = tag.partition("=")
+                if seen.setdefault(name, value) != value:
+                    refused += 1
+                    return True
         return False
 
     pairs = [(index[a], index[b], s) for a, b, s in auto if a in index and b in index]

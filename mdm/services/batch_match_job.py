@@ -13,8 +13,6 @@ or candidate is ever made twice. The result does not depend on how many workers 
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from matching.models import BatchMatchPair, BatchMatchPlan
@@ -22,9 +20,12 @@ from mdm.models import JobRun, SourceRecord
 from mdm.services.batch_match import (
     BatchMatchReport,
     FeatureCache,
+    Identities,
     candidates_without_vetoes,
     merge_auto_pairs,
+    note_identity,
     score_pairs,
+    stored_tags,
 )
 from mdm.services.jobs import json_add
 from mdm.services.matching import load_rule
@@ -100,10 +101,7 @@ def run_chunk(run: JobRun, key: str) -> dict[str, int]:
                 golden_a=a,
                 golden_b=b,
                 score=score,
-                identities={
-                    code: {name: sorted(values) for name, values in identities[code].items()}
-                    for code in (a, b)
-                },
+                identities={code: list(identities[code]) for code in (a, b)},
             )
             for a, b, score in auto
         ],
@@ -115,14 +113,13 @@ def run_chunk(run: JobRun, key: str) -> dict[str, int]:
 def finalize(run: JobRun) -> dict[str, int]:
     report = BatchMatchReport(entity=run.entity)
     auto = []
-    identities: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    identities: Identities = {}
     for pair in (
         BatchMatchPair.objects.filter(job=run.pk).order_by("pk").iterator(chunk_size=10_000)
     ):
         auto.append((pair.golden_a, pair.golden_b, pair.score))
-        for code, values in pair.identities.items():
-            for name, found in values.items():
-                identities[code][name].update(found)
+        for code, tags in pair.identities.items():
+            note_identity(identities, code, stored_tags(tags))
     merge_auto_pairs(run.entity, auto, identities, report)
     BatchMatchPair.objects.filter(job=run.pk).delete()
     BatchMatchPlan.objects.filter(job=run.pk).delete()

@@ -247,3 +247,36 @@ def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_
 
     assert live == {a.code: c.code, b.code: c.code, d.code: d.code, "CU-UNKNOWN": "CU-UNKNOWN"}
     assert len(captured.captured_queries) == 2  # the codes, then the one hop beyond them
+
+
+def test_a_union_is_refused_when_it_would_put_a_branch_with_its_head_office(erp):
+    from mdm.services.batch_match import _cluster_goldens, note_identity
+
+    codes = [
+        erp.put("customers", f"G-{i}", {"name": f"第{i}号测试贸易有限公司"}).json()["golden_code"]
+        for i in range(3)
+    ]
+    head, link, branch = codes
+    identities: dict = {}
+    note_identity(identities, head, ("branch=", "kind=organization"))
+    note_identity(identities, link, ("branch=", "kind=organization"))
+    note_identity(identities, branch, ("branch=shanghaifengongsi", "kind=organization"))
+
+    clusters, refused = _cluster_goldens(
+        "customers", [(head, link, 0.999), (link, branch, 0.995)], identities
+    )
+
+    assert clusters == [[head, link]]
+    assert refused == 1
+
+
+def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_job_rows():
+    from mdm.services.batch_match import note_identity, stored_tags
+
+    identities: dict = {}
+    note_identity(identities, "CU1", ("kind=organization",))
+    note_identity(identities, "CU1", ("credit_code=91110108MA01ABCDEF", "kind=organization"))
+
+    assert identities["CU1"] == ("credit_code=91110108MA01ABCDEF", "kind=organization")
+    assert stored_tags({"kind": ["person"], "id_number": ["x"]}) == ("id_number=x", "kind=person")
+    assert stored_tags(["kind=person"]) == ("kind=person",)
