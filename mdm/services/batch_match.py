@@ -1,12 +1,8 @@
 """The batch match and merge of one entity (``manage.py match`` and the nightly job).
 
-1. Candidate pairs, as record ids only: PostgreSQL groups the block-key index by key and hands
-   over the members of every usable block (at least two records). A key shared by more than
-   ``MAX_BLOCK`` records is too common; a *weak* key (name n-grams, pinyin, postal code + initial,
-   address, birth date…) is too common past ``WEAK_BLOCK`` records: a block of 200 companies
-   sharing the trigram 华信科 costs 20,000 comparisons and finds nothing the other keys miss.
-   Skipped keys are counted. Pairs are de-duplicated (a pair sharing five keys is scored once)
-   in a NumPy array of ``(low id << 32) | high id``, 8 bytes a pair.
+1. Candidate pairs, as record ids only (``mdm.services.batch_pairs``): the members of every usable
+   block, paired, de-duplicated and kept on disk in partitions of consecutive lower ids, read
+   back one at a time; the identifier vetoes are applied to each partition as it is read.
 2. Scoring, pairs in id order: records are fetched (attributes, flagged values, golden code) and
    prepared once, into a cache of at most ``MDM_MATCH_FEATURE_CACHE`` records (the oldest are dropped
    beyond it, and prepared again when needed: memory is bounded by the cache, not by the number
@@ -14,13 +10,14 @@
    steward rejected it. The hard rules are checked first (a vetoed pair is not compared), the
    explanation is built only for pairs queued for review.
 3. Decisions: ``review`` pairs become MatchCandidates (a known pair is left alone); ``auto`` pairs
-   are kept as (golden, golden, score).
+   are kept as (golden, golden, score), with the identity tags of their golden records; a forked
+   scoring process writes each partition's to a file instead of keeping them.
 4. Clustering: union–find over golden records, strongest pairs first, refusing any union that
    would put two different valid credit codes / resident IDs / GTINs, a person and an
    organization, or a branch and its head office in one cluster.
 5. Merging: each cluster merges into its oldest golden record, in batches (set-based).
 
-The distributed job finds the pairs once, has each chunk score a slice of them (``score_pairs``)
+The distributed job finds the pairs once, has each chunk score a run of partitions (``score_pairs``)
 and clusters and merges once at the end (``merge_auto_pairs``).
 Running it again changes nothing: linked pairs are skipped, known candidates are not re-queued,
 refused unions are refused again.
@@ -28,27 +25,26 @@ refused unions are refused again.
 
 from __future__ import annotations
 
+import pickle
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import combinations, islice
+from itertools import islice
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from matching.engine import Features, cluster, decide_prepared, prepare, score_prepared
-from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices
+from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GoldenStatusChoices, SourceRecord, golden_model
+from mdm.services.batch_pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.services.crypto import matching_view
-from mdm.services.matching import MAX_BLOCK, explain, load_rule, write_candidates
+from mdm.services.matching import explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
 
-#: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
-WEAK_FAMILIES = ("nm:", "py:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
-WEAK_BLOCK = 24
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
 MERGE_BATCH = 1000
@@ -79,115 +75,6 @@ class BatchMatchReport:
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
-
-
-# Members of every block of two or more records; a too-common block comes without its members.
-# (A deactivated record's keys are deleted with it, so the index holds active records only.)
-_BLOCKS_SQL = """
-SELECT key, CASE WHEN COUNT(*) <= (CASE WHEN key ~ %s THEN %s ELSE %s END)
-                 THEN array_agg(record_id) END
-FROM matching_blockkey
-WHERE entity = %s
-GROUP BY key
-HAVING COUNT(*) >= 2
-"""
-
-
-def _block_members(entity: str):
-    """(key, member ids, or None for a too-common key) of every block of two or more records."""
-    if connection.vendor == "postgresql":
-        weak = "^(" + "|".join(f.rstrip(":") for f in WEAK_FAMILIES) + "):"
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # One pass over the table and a hash aggregate: 3x faster at a million records
-                # than walking the key index, which reads the rows in random order.
-                cursor.execute(
-                    "SET LOCAL work_mem = '256MB'; SET LOCAL enable_indexscan = off; "
-                    "SET LOCAL enable_bitmapscan = off; SET LOCAL jit = off"
-                )
-            # A server-side cursor: blocks stream, they are never all in memory here.
-            with connection.chunked_cursor() as cursor:
-                cursor.itersize = 20_000
-                cursor.execute(_BLOCKS_SQL, [weak, WEAK_BLOCK, MAX_BLOCK, entity])
-                yield from cursor
-        return
-    members: dict[str, list[int]] = defaultdict(list)
-    for key, record_id in BlockKey.objects.filter(
-        entity=entity, record__is_active=True
-    ).values_list("key", "record_id"):
-        members[key].append(record_id)
-    for key, ids in members.items():
-        if len(ids) > 1:
-            yield key, None if too_common(key, len(ids)) else ids
-
-
-def too_common(key: str, size: int) -> bool:
-    return size > (WEAK_BLOCK if key.startswith(WEAK_FAMILIES) else MAX_BLOCK)
-
-
-def candidate_pairs(entity: str, report: BatchMatchReport) -> np.ndarray:
-    """Sorted unique pairs ``(low << 32) | high`` of records sharing a usable key."""
-    parts: list[np.ndarray] = []
-    pending: list[int] = []
-    for _key, ids in _block_members(entity):
-        if ids is None:
-            report.skipped_keys += 1
-            continue
-        size = len(ids)
-        report.blocks += 1
-        report.pairs_considered += size * (size - 1) // 2
-        ids.sort()
-        pending.extend([(a << 32) | b for a, b in combinations(ids, 2)])
-        if len(pending) > 2_000_000:
-            parts.append(np.unique(np.fromiter(pending, dtype=np.int64, count=len(pending))))
-            pending = []
-    if pending:
-        parts.append(np.unique(np.fromiter(pending, dtype=np.int64, count=len(pending))))
-    if not parts:
-        return np.empty(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts))
-
-
-#: Identifier fields whose valid value is also a block key (same canonical form).
-IDENTIFIER_KEYS = {"credit_code": "cc:", "id_number": "id:", "gtin": "gt:"}
-
-
-def _identifier_column(entity: str, prefix: str) -> tuple[np.ndarray, np.ndarray]:
-    """(record ids sorted, a hash of the record's identifier key) for one identifier family."""
-    rows = BlockKey.objects.filter(entity=entity, key__startswith=prefix).values_list(
-        "record_id", "key"
-    )
-    found = dict(rows.iterator(chunk_size=50_000))
-    ids = np.fromiter(found, dtype=np.int64, count=len(found))
-    values = np.fromiter((hash(k) for k in found.values()), dtype=np.int64, count=len(found))
-    order = np.argsort(ids)
-    return ids[order], values[order]
-
-
-def drop_identifier_vetoes(entity: str, rule, pairs: np.ndarray) -> tuple[np.ndarray, int]:
-    """Pairs without two different valid identifiers of a veto field, and how many were dropped.
-
-    The rule's hard veto (two different valid credit codes are two companies) decided on the
-    block-key index for all pairs at once, before any record is fetched or prepared: at a million
-    records half of the candidate pairs are such look-alikes.
-    """
-    lows, highs = pairs >> 32, pairs & 0xFFFFFFFF
-    keep = np.ones(len(pairs), dtype=bool)
-    for name in rule.hard.veto_on_different:
-        prefix = IDENTIFIER_KEYS.get(name)
-        if prefix is None or not len(pairs):
-            continue
-        ids, values = _identifier_column(entity, prefix)
-        if not len(ids):
-            continue
-        sides = []
-        for side in (lows, highs):
-            at = np.minimum(np.searchsorted(ids, side), len(ids) - 1)
-            present = ids[at] == side
-            sides.append((present, values[at]))
-        (left_has, left), (right_has, right) = sides
-        keep &= ~(left_has & right_has & (left != right))
-    return pairs[keep], int(len(pairs) - keep.sum())
 
 
 @dataclass(slots=True)
@@ -270,15 +157,57 @@ def stored_tags(value) -> tuple[str, ...]:
     return tuple(value)
 
 
-def candidates_without_vetoes(entity: str, rule, report: BatchMatchReport) -> np.ndarray:
-    """Step 1 and the identifier vetoes: the pairs left to score (counted in ``report``)."""
+@contextmanager
+def found_pairs(entity: str, rule, report: BatchMatchReport):
+    """Step 1: the candidate pairs, on disk for the duration of the block, and the identifier
+    vetoes to apply to them (see ``mdm.services.batch_pairs``)."""
     started = time.perf_counter()
-    pairs = candidate_pairs(entity, report)
-    pairs, vetoed = drop_identifier_vetoes(entity, rule, pairs)
+    with candidate_pairs(entity, report) as pairs:
+        vetoes = IdentifierVetoes(entity, rule)
+        report.timings["pairs"] = report.timings.get("pairs", 0.0) + time.perf_counter() - started
+        yield pairs, vetoes
+
+
+def pairs_to_score(
+    pairs: CandidatePairs, vetoes: IdentifierVetoes, parts: list[int], report: BatchMatchReport
+) -> np.ndarray:
+    """The pairs of the given partitions, in order, less the identifier vetoes (counted as
+    scored and vetoed: they are decided)."""
+    found = [pairs.read(part) for part in parts]
+    left, vetoed = vetoes.drop(np.concatenate(found) if found else np.empty(0, dtype=np.int64))
     report.vetoed += vetoed
     report.pairs_scored += vetoed
-    report.timings["pairs"] = report.timings.get("pairs", 0.0) + time.perf_counter() - started
-    return pairs
+    return left
+
+
+def score_partitions(
+    entity: str,
+    rule,
+    found: tuple[CandidatePairs, IdentifierVetoes],
+    parts: list[int],
+    report: BatchMatchReport,
+    progress: Callable[[int], None] | None = None,
+    sink: Callable[[list, Identities], None] | None = None,
+) -> tuple[list[tuple[str, str, float]], Identities]:
+    """Steps 2-3 partition by partition, with one feature cache. Each partition's auto pairs
+    and identities go to ``sink`` when given (nothing is then kept here), else are returned."""
+    pairs, vetoes = found
+    cache = FeatureCache(entity, report)
+    report.timings.setdefault("score", 0.0)
+    auto: list[tuple[str, str, float]] = []
+    identities: Identities = {}
+    for part in parts:
+        started = time.perf_counter()
+        left = pairs_to_score(pairs, vetoes, [part], report)
+        report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
+        found_auto, found_ids = score_pairs(entity, rule, left, report, progress, cache)
+        if sink is not None:
+            sink(found_auto, found_ids)
+            continue
+        auto.extend(found_auto)
+        for code, tags in found_ids.items():
+            note_identity(identities, code, tags)
+    return auto, identities
 
 
 def score_pairs(
@@ -440,19 +369,41 @@ def _pool(processes: int):
     return ProcessPoolExecutor(processes, mp_context=get_context("fork"))
 
 
-#: The pairs the forked children score (set by the parent just before it forks).
-_FORK_PAIRS: list[np.ndarray] = []
+#: The candidate pairs and the partitions of each forked child (set by the parent just before
+#: it forks).
+_FORK_SCORE: list = []
 
 
-def _score_in_child(args: tuple[str, int]) -> tuple[list, dict, dict, float]:
-    """One slice of the candidate pairs scored in a child process (see ``run_batch_match``)."""
+def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float]:
+    """Some partitions of the candidate pairs scored in a child process (see
+    ``run_batch_match``). Each partition's auto pairs are written to a file as soon as they are
+    found, so the child holds no more than one partition's."""
     import resource
 
-    entity, part = args
+    entity, child = args
+    found, parts = _FORK_SCORE[0], _FORK_SCORE[1][child]
     report = BatchMatchReport(entity=entity)
-    auto, identities = score_pairs(entity, load_rule(entity), _FORK_PAIRS[part], report)
+    path = found[0].directory / f"auto-{child}.pickle"
+    with path.open("wb") as handle:
+
+        def sink(auto: list, identities: Identities) -> None:
+            pickle.dump((auto, identities), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+        score_partitions(entity, load_rule(entity), found, parts, report, sink=sink)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return auto, identities, report.as_dict(), peak_mb
+    return str(path), report.as_dict(), peak_mb
+
+
+def _read_auto(path: str, auto: list, identities: Identities) -> None:
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                found, found_ids = pickle.load(handle)
+            except EOFError:
+                return
+            auto.extend(found)
+            for code, tags in found_ids.items():
+                note_identity(identities, code, tags)
 
 
 _SUMMED = ("pairs_scored", "auto_pairs", "review_candidates", "vetoed", "records_prepared")
@@ -473,13 +424,19 @@ def release_free_memory() -> None:
 
 
 def _score_in_processes(
-    entity: str, pairs: np.ndarray, report: BatchMatchReport, processes: int, progress
+    entity: str,
+    found: tuple[CandidatePairs, IdentifierVetoes],
+    report: BatchMatchReport,
+    processes: int,
+    progress,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
-    """Score the pairs in ``processes`` forked children, each a contiguous slice (pairs are in
-    lower-id order, so a slice is a range of records); combine their answers."""
+    """Score the partitions in ``processes`` forked children, each a run of consecutive
+    partitions (a range of records) with about the same share of the pairs; combine their
+    answers."""
     from django.db import connections
 
-    _FORK_PAIRS[:] = np.array_split(pairs, processes)
+    _FORK_SCORE[:] = [found, found[0].groups(processes)]
+    report.timings.setdefault("score", 0.0)
     connections.close_all()  # children must not share the parent's connection
     release_free_memory()
     auto: list[tuple[str, str, float]] = []
@@ -487,11 +444,9 @@ def _score_in_processes(
     peaks = []
     try:
         with _pool(processes) as pool:
-            jobs = [(entity, part) for part in range(processes)]
-            for found, found_ids, counts, peak_mb in pool.map(_score_in_child, jobs):
-                auto.extend(found)
-                for code, tags in found_ids.items():
-                    note_identity(identities, code, tags)
+            jobs = [(entity, child) for child in range(len(_FORK_SCORE[1]))]
+            for path, counts, peak_mb in pool.map(_score_in_child, jobs):
+                _read_auto(path, auto, identities)
                 for name in _SUMMED:
                     setattr(report, name, getattr(report, name) + counts[name])
                 score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
@@ -500,7 +455,7 @@ def _score_in_processes(
                 if progress:
                     progress(counts["pairs_scored"])
     finally:
-        _FORK_PAIRS.clear()
+        _FORK_SCORE.clear()
     report.peak_mb_per_process = max(peaks, default=0.0)
     return auto, identities
 
@@ -522,11 +477,12 @@ def run_batch_match(
     started = time.perf_counter()
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
     rule = load_rule(entity)
-    pairs = candidates_without_vetoes(entity, rule, report)
-    if processes > 1 and _can_fork():
-        auto, identities = _score_in_processes(entity, pairs, report, processes, progress)
-    else:
-        auto, identities = score_pairs(entity, rule, pairs, report, progress)
+    with found_pairs(entity, rule, report) as found:
+        if processes > 1 and _can_fork():
+            auto, identities = _score_in_processes(entity, found, report, processes, progress)
+        else:
+            parts = found[0].parts()
+            auto, identities = score_partitions(entity, rule, found, parts, report, progress)
     mark = time.perf_counter()
     merge_auto_pairs(entity, auto, identities, report, actor=actor, processes=processes)
     report.timings["merge"] = time.perf_counter() - mark

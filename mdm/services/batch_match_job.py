@@ -21,9 +21,10 @@ from mdm.services.batch_match import (
     BatchMatchReport,
     FeatureCache,
     Identities,
-    candidates_without_vetoes,
+    found_pairs,
     merge_auto_pairs,
     note_identity,
+    pairs_to_score,
     score_pairs,
     stored_tags,
 )
@@ -37,13 +38,12 @@ DEFAULT_CHUNKS = 8
 def plan(run: JobRun) -> list[str]:
     chunks = max(int(run.params.get("chunks", DEFAULT_CHUNKS)), 1)
     report = BatchMatchReport(entity=run.entity)
-    pairs = candidates_without_vetoes(run.entity, load_rule(run.entity), report)
     BatchMatchPlan.objects.filter(job=run.pk).delete()
-    parts = [part for part in np.array_split(pairs, chunks) if len(part)] or [pairs]
-    BatchMatchPlan.objects.bulk_create(
-        BatchMatchPlan(job=run.pk, part=i, pairs=part.astype(np.int64).tobytes())
-        for i, part in enumerate(parts)
-    )
+    with found_pairs(run.entity, load_rule(run.entity), report) as (pairs, vetoes):
+        groups = pairs.groups(chunks) or [[]]
+        for i, group in enumerate(groups):  # one chunk's pairs in memory at a time
+            part = pairs_to_score(pairs, vetoes, group, report)
+            BatchMatchPlan.objects.create(job=run.pk, part=i, pairs=part.tobytes())
     planned = {
         "blocks": report.blocks,
         "skipped_keys": report.skipped_keys,
@@ -55,7 +55,7 @@ def plan(run: JobRun) -> list[str]:
     JobRun.objects.filter(pk=run.pk).update(
         counts=json_add("counts", planned, replace=planned.keys())
     )
-    return [str(i) for i in range(len(parts))]
+    return [str(i) for i in range(len(groups))]
 
 
 def _counts(report: BatchMatchReport) -> dict[str, int]:

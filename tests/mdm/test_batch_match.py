@@ -188,21 +188,21 @@ def test_match_command_prints_counts_and_timings(unmatched):
 
 def test_a_weak_key_shared_by_too_many_records_is_skipped_and_counted(erp, monkeypatch):
     """Five different companies in five cities share only the pinyin/name keys of 华信科技."""
-    from mdm.services import batch_match
+    from mdm.services import batch_pairs
 
     set_thresholds(auto=0.999999999999, review=0.999999999)
     cities = ["北京", "上海", "广州", "深圳", "杭州"]
     for i, city in enumerate(cities):
         erp.put("customers", f"H{i}", {"name": f"{city}华信科技有限公司", "customer_type": "org"})
     set_thresholds(auto=0.99)
-    monkeypatch.setattr(batch_match, "WEAK_BLOCK", 4)
+    monkeypatch.setattr(batch_pairs, "WEAK_BLOCK", 4)
 
     report = run_batch_match(entity="customers")
 
     assert report.skipped_keys >= 1
     assert report.pairs_scored == 0
 
-    monkeypatch.setattr(batch_match, "WEAK_BLOCK", 24)
+    monkeypatch.setattr(batch_pairs, "WEAK_BLOCK", 24)
     report = run_batch_match(entity="customers")
 
     assert report.skipped_keys == 0
@@ -220,6 +220,28 @@ def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, set
 
     assert report.golden_merged == 2
     assert report.records_prepared > report.records
+    assert (
+        len(
+            set(
+                SourceRecord.objects.filter(
+                    local_code__in=["SD01-1", "BJ-B-1", "WEB1"]
+                ).values_list("golden_code", flat=True)
+            )
+        )
+        == 1
+    )
+
+
+def test_pairs_split_into_tiny_partitions_give_the_same_merge(unmatched, monkeypatch):
+    """One record id per partition and a flush after every pair: the same cluster is merged."""
+    from mdm.services import batch_pairs
+
+    monkeypatch.setattr(batch_pairs, "PARTITION_IDS", 1)
+    monkeypatch.setattr(batch_pairs, "FLUSH_PAIRS", 1)
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 2
     assert (
         len(
             set(
