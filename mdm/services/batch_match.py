@@ -25,6 +25,7 @@ refused unions are refused again.
 
 from __future__ import annotations
 
+import os
 import pickle
 import sys
 import time
@@ -71,6 +72,8 @@ class BatchMatchReport:
     golden_merged: int = 0
     records_prepared: int = 0
     peak_mb_per_process: float = 0.0
+    #: Resident memory each scoring child started with (inherited from the parent at fork).
+    fork_mb_per_process: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -374,12 +377,22 @@ def _pool(processes: int):
 _FORK_SCORE: list = []
 
 
-def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float]:
+def _resident_mb() -> float:
+    """Resident memory of this process now (Linux), 0 where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float, float]:
     """Some partitions of the candidate pairs scored in a child process (see
     ``run_batch_match``). Each partition's auto pairs are written to a file as soon as they are
     found, so the child holds no more than one partition's."""
     import resource
 
+    at_fork = _resident_mb()
     entity, child = args
     found, parts = _FORK_SCORE[0], _FORK_SCORE[1][child]
     report = BatchMatchReport(entity=entity)
@@ -391,7 +404,7 @@ def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float]:
 
         score_partitions(entity, load_rule(entity), found, parts, report, sink=sink)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return str(path), report.as_dict(), peak_mb
+    return str(path), report.as_dict(), peak_mb, at_fork
 
 
 def _read_auto(path: str, auto: list, identities: Identities) -> None:
@@ -441,22 +454,24 @@ def _score_in_processes(
     release_free_memory()
     auto: list[tuple[str, str, float]] = []
     identities: Identities = {}
-    peaks = []
+    peaks, at_fork = [], []
     try:
         with _pool(processes) as pool:
             jobs = [(entity, child) for child in range(len(_FORK_SCORE[1]))]
-            for path, counts, peak_mb in pool.map(_score_in_child, jobs):
+            for path, counts, peak_mb, fork_mb in pool.map(_score_in_child, jobs):
                 _read_auto(path, auto, identities)
                 for name in _SUMMED:
                     setattr(report, name, getattr(report, name) + counts[name])
                 score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
                 report.timings["score"] = score
                 peaks.append(peak_mb)
+                at_fork.append(fork_mb)
                 if progress:
                     progress(counts["pairs_scored"])
     finally:
         _FORK_SCORE.clear()
     report.peak_mb_per_process = max(peaks, default=0.0)
+    report.fork_mb_per_process = max(at_fork, default=0.0)
     return auto, identities
 
 

@@ -164,7 +164,7 @@ class Command(BaseCommand):
                         "reviews",
                         "skipped keys",
                         "peak RSS MB (before)",
-                        "peak MB per scoring process",
+                        "peak MB per scoring process (at fork)",
                     ),
                     (
                         f"{report.records:,}",
@@ -177,7 +177,7 @@ class Command(BaseCommand):
                         f"{report.review_candidates:,}",
                         report.skipped_keys,
                         f"{peak_rss_mb():.0f} ({memory_before:.0f})",
-                        f"{report.peak_mb_per_process:.0f}",
+                        f"{report.peak_mb_per_process:.0f} ({report.fork_mb_per_process:.0f})",
                     ),
                 ]
             )
