@@ -196,14 +196,17 @@ def score_partitions(
     and identities go to ``sink`` when given (nothing is then kept here), else are returned."""
     pairs, vetoes = found
     cache = FeatureCache(entity, report)
+    rejected = rejected_pairs(entity)  # once for all partitions
     report.timings.setdefault("score", 0.0)
     auto: list[tuple[str, str, float]] = []
     identities: Identities = {}
     for part in parts:
         started = time.perf_counter()
         left = pairs_to_score(pairs, vetoes, [part], report)
-        report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
-        found_auto, found_ids = score_pairs(entity, rule, left, report, progress, cache)
+        report.timings["score"] += time.perf_counter() - started
+        found_auto, found_ids = score_pairs(
+            entity, rule, left, report, progress, cache, rejected=rejected
+        )
         if sink is not None:
             sink(found_auto, found_ids)
             continue
@@ -213,6 +216,16 @@ def score_partitions(
     return auto, identities
 
 
+def rejected_pairs(entity: str) -> set[int]:
+    """The pairs a steward rejected, as ``(low id << 32) | high id``: never proposed again."""
+    return {
+        (a << 32) | b
+        for a, b in MatchCandidate.objects.filter(
+            entity=entity, status=MatchCandidateStatusChoices.REJECTED
+        ).values_list("left_id", "right_id")
+    }
+
+
 def score_pairs(
     entity: str,
     rule,
@@ -220,17 +233,16 @@ def score_pairs(
     report: BatchMatchReport,
     progress: Callable[[int], None] | None = None,
     cache: FeatureCache | None = None,
+    *,
+    rejected: set[int] | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
-    slice of the same run (a worker doing several chunks of one job)."""
+    slice of the same run (a worker doing several chunks of one job); ``rejected``: the
+    rejected pairs when the caller already read them."""
     started = time.perf_counter()
-    rejected = {
-        (a << 32) | b
-        for a, b in MatchCandidate.objects.filter(
-            entity=entity, status=MatchCandidateStatusChoices.REJECTED
-        ).values_list("left_id", "right_id")
-    }
+    if rejected is None:
+        rejected = rejected_pairs(entity)
     auto: list[tuple[str, str, float]] = []
     identities: Identities = {}
     if cache is None:

@@ -20,6 +20,14 @@ def cc(body: str) -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def golden_codes_of(*local_codes: str) -> set[str]:
+    return set(
+        SourceRecord.objects.filter(local_code__in=local_codes).values_list(
+            "golden_code", flat=True
+        )
+    )
+
+
 def set_thresholds(auto: float, review: float = 0.5) -> None:
     rule = DEFAULT_RULES["customers"]
     MatchRuleConfig.objects.update_or_create(
@@ -68,11 +76,7 @@ def test_match_merges_the_duplicates_into_the_oldest_golden_record(unmatched):
 
     assert report.golden_merged == 2
     assert report.clusters_merged == 1
-    assert set(
-        SourceRecord.objects.filter(local_code__in=["SD01-1", "BJ-B-1", "WEB1"]).values_list(
-            "golden_code", flat=True
-        )
-    ) == {oldest}
+    assert golden_codes_of("SD01-1", "BJ-B-1", "WEB1") == {oldest}
     assert SourceRecord.objects.get(local_code="SD01-2").golden_code != oldest
     for code in merged_codes:
         merged = Customer.objects.get(code=code)
@@ -220,16 +224,7 @@ def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, set
 
     assert report.golden_merged == 2
     assert report.records_prepared > report.records
-    assert (
-        len(
-            set(
-                SourceRecord.objects.filter(
-                    local_code__in=["SD01-1", "BJ-B-1", "WEB1"]
-                ).values_list("golden_code", flat=True)
-            )
-        )
-        == 1
-    )
+    assert len(golden_codes_of("SD01-1", "BJ-B-1", "WEB1")) == 1
 
 
 def test_pairs_split_into_tiny_partitions_give_the_same_merge(unmatched, monkeypatch):
@@ -242,16 +237,7 @@ def test_pairs_split_into_tiny_partitions_give_the_same_merge(unmatched, monkeyp
     report = run_batch_match(entity="customers")
 
     assert report.golden_merged == 2
-    assert (
-        len(
-            set(
-                SourceRecord.objects.filter(
-                    local_code__in=["SD01-1", "BJ-B-1", "WEB1"]
-                ).values_list("golden_code", flat=True)
-            )
-        )
-        == 1
-    )
+    assert len(golden_codes_of("SD01-1", "BJ-B-1", "WEB1")) == 1
 
 
 def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_per_hop(db):

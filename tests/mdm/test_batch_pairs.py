@@ -61,7 +61,7 @@ def test_partitions_read_in_order_are_the_sorted_unique_pairs_of_the_blocks(erp,
         # A partition holds the pairs whose lower record falls in its range of ids.
         for part in pairs.parts():
             lows = pairs.read(part) >> 32
-            assert set(((lows - pairs.base) // 2).tolist()) == {part}
+            assert set(((lows - pairs.base) // batch_pairs.PARTITION_IDS).tolist()) == {part}
 
     assert found.tolist() == expected
     assert len(expected) > 10
