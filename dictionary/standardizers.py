@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
+from dictionary import phones
+
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -106,7 +108,10 @@ def _e164_if_valid(value: str) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     # E.164 has no room for an extension; format_number drops it.
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number.extension = None  # the number as the E.164 text holds it
+    phones.remember(e164, number)
+    return e164
 
 
 def phone_e164(value: str) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from dictionary import phones
+
 # Mainland China has had no daylight saving time since 1991, so a fixed offset is exact and
 # needs no tz database. "Today" is China's today: a server running in UTC must not call a
 # birth registered this morning in Beijing a date in the future.
@@ -288,12 +290,14 @@ def _parse_cn_e164(value: str) -> Any | None:
 
     if not value.startswith("+86"):
         return None
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
-        return None
+    number = phones.parsed(value)  # just standardized: parsed already
+    if number is None:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
+            return None
     if not phonenumbers.is_valid_number_for_region(number, "CN"):
         return None
     return number

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from matching.compare import COMPARATORS
+from matching.forked import map_forked
 from matching.keys import block_keys
 from matching.normalize import branch_key, company_name_parts, customer_kind, identifier
 from matching.rules import (
@@ -51,11 +52,13 @@ __all__ = [
     "Record",
     "candidate_pairs",
     "cluster",
+    "comparison_signature",
     "dedupe",
     "estimate_u",
     "fit_rule",
     "link",
     "prepare",
+    "prepare_all",
     "score_pair",
     "decide_prepared",
     "score_prepared",
@@ -430,13 +433,15 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
 
 
 def decide_prepared(
-    rule: MatchRule, a: Features, b: Features
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None = None
 ) -> tuple[Decision, float, str | None]:
     """(decision, score, veto) of two prepared records without building the explanation.
 
     The batch path's hot loop: the hard rules first (a vetoed pair is not compared at all), the
     comparison levels next, the Chinese-name cap only for pairs the weights would link. Same
     answer as :func:`score_prepared`, which the batch calls for the few pairs it queues for review.
+    ``levels``: the pair's comparison levels when already known (compared by a re-fit under a
+    rule of the same ``comparison_signature``): only the weights are added up.
     """
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
@@ -444,7 +449,14 @@ def decide_prepared(
         return "new", 0.0, veto
     if auto_field is not None:
         return "auto", 1.0, None
-    _, weight = _levels(c, a, b)
+    if levels is None:
+        _, weight = _levels(c, a, b)
+    else:
+        weight = c.prior_weight  # summed in the order _levels sums, to the same float
+        for position, spec in c.by_kind[_pair_kind(a, b)]:
+            level = levels[position]
+            if level >= 0:
+                weight += spec.weights[level]
     capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
     return decision, score, None
@@ -709,15 +721,19 @@ def _refit(
     same: bool,
     samples: int,
     seed: int,
+    estimated: tuple[MatchRule, list[bool]] | None = None,
 ) -> tuple[MatchRule, _Compiled]:
     """u from random pairs, then m and the prior by EM on the candidates; re-weight the pairs.
 
     Random pairs include the true matches, in proportion ``prior``: an exact agreement on a rare
     value (an address) is seen among random pairs mostly *because of* the duplicates. Once EM has
     estimated m and the prior, that share is taken out of u — P(level) = prior * m + (1 - prior)
-    * u — and EM runs again from there.
+    * u — and EM runs again from there. ``estimated``: u as ``_estimate_u`` returns it, when the
+    caller sampled it already.
     """
-    agreement, counted = _estimate_u(rule, left, right, same=same, samples=samples, seed=seed)
+    if estimated is None:
+        estimated = _estimate_u(rule, left, right, same=same, samples=samples, seed=seed)
+    agreement, counted = estimated
     total = len(left) * (len(left) - 1) // 2 if same else len(left) * len(right)
     fitted = estimate_m_u(agreement, scored.levels, fix_u=True, total_pairs=total)
     # Only the counted exact levels are precise enough to subtract from; a sampled fuzzy level
@@ -888,7 +904,8 @@ def _run(
     return rule, c, scored
 
 
-def _prepare_all(rule: MatchRule, records: Sequence[Record]) -> list[Features]:
+def prepare_all(rule: MatchRule, records: Sequence[Record]) -> list[Features]:
+    """Features and blocking keys of each record, in order."""
     features = [prepare(rule.entity, r.attrs, r.flagged) for r in records]
     for f in features:
         _ = f.keys
@@ -917,7 +934,7 @@ def dedupe(
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    features = _prepare_all(rule, records)
+    features = prepare_all(rule, records)
     timings["prepare"] = time.perf_counter() - started
     skipped: dict[str, int] = {}
     pairs = candidate_pairs(features, rule.entity, max_block_size, skipped=skipped)
@@ -962,8 +979,8 @@ def link(
     """Link two files: pairs (a, b) across them only, scored as in :func:`dedupe`, no clustering."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    left = _prepare_all(rule, records_a)
-    right = _prepare_all(rule, records_b)
+    left = prepare_all(rule, records_a)
+    right = prepare_all(rule, records_b)
     timings["prepare"] = time.perf_counter() - started
     skipped: dict[str, int] = {}
     pairs = _cross_pairs(left, right, max_block_size, skipped)
@@ -1000,11 +1017,65 @@ def fit_rule(
     max_block_size: int = 200,
     u_samples: int = 20_000,
     seed: int = 0,
+    features: Sequence[Features] | None = None,
+    processes: int = 1,
+    compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] | None = None,
 ) -> MatchRule:
     """Re-estimate a rule on ``records`` without labels: u from random pairs, then m and the
-    prior by EM on the candidate pairs (what ``dedupe(fit=True)`` does, returned for storage)."""
-    features = _prepare_all(rule, records)
-    pairs = candidate_pairs(features, rule.entity, max_block_size)
-    scored = _score_all(_compile(rule), features, features, pairs)
-    fitted, _ = _refit(rule, features, features, scored, same=True, samples=u_samples, seed=seed)
+    prior by EM on the candidate pairs (what ``dedupe(fit=True)`` does, returned for storage).
+
+    ``features``: the records already prepared (``prepare_all``), in the same order; the
+    comparisons fill their caches, so a caller that scores the same records next (the batch
+    match after a re-fit) finds them ready. ``processes`` > 1: the candidate pairs are compared
+    in that many forked children while this process samples the random pairs (the same rule
+    comes out; see ``matching.forked`` for what the caller must not hold open). ``compared``:
+    filled with the comparison levels of each candidate pair, ``(id, id) -> levels``, valid for
+    any rule of the same ``comparison_signature`` (a re-fit changes weights, not levels).
+    """
+    if features is None:
+        features = prepare_all(rule, records)
+    c = _compile(rule)
+    pairs = list(candidate_pairs(features, rule.entity, max_block_size))
+    if processes > 1 and len(pairs) >= PARALLEL_FIT_PAIRS:
+        size = -(-len(pairs) // processes)
+        chunks = [pairs[start : start + size] for start in range(0, len(pairs), size)]
+        parts, estimated = map_forked(
+            lambda chunk: _score_all(c, features, features, chunk),
+            chunks,
+            processes,
+            lambda: _estimate_u(rule, features, features, same=True, samples=u_samples, seed=seed),
+        )
+        scored = _Scored([], [], [], [], [])
+        for part in parts:
+            for name in ("pairs", "levels", "weights", "vetoes", "autos"):
+                getattr(scored, name).extend(getattr(part, name))
+    else:
+        scored, estimated = _score_all(c, features, features, pairs), None
+    if compared is not None:
+        ids = [r.id for r in records]
+        for (i, j), levels in zip(scored.pairs, scored.levels, strict=True):
+            compared[ids[i], ids[j]] = tuple(levels)
+    fitted, _ = _refit(
+        rule,
+        features,
+        features,
+        scored,
+        same=True,
+        samples=u_samples,
+        seed=seed,
+        estimated=estimated,
+    )
     return fitted
+
+
+def comparison_signature(rule: MatchRule) -> tuple:
+    """What the comparison levels of a pair depend on: the fields, their comparators and level
+    thresholds. Two rules with the same signature give every pair the same levels."""
+    return tuple(
+        (f.field, f.comparator, f.applies_to, tuple(level.min_similarity for level in f.levels))
+        for f in rule.fields
+    )
+
+
+#: Fewer candidate pairs than this are compared in one process: forking costs more.
+PARALLEL_FIT_PAIRS = 5_000

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -621,6 +621,7 @@ class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
         "golden_code",
         "link_kind",
         "link_score",
+        "link_explanation_table",
         "attributes_json",
         "warnings_json",
         "is_active",
@@ -628,6 +629,42 @@ class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
     )
     list_per_page = 50
     show_full_result_count = False
+
+    @admin.display(description=_("匹配说明 match explanation"))
+    def link_explanation_table(self, obj):
+        """Why the matcher linked the record as it did, field by field (personal values
+        masked): this record on the left, the candidate it was compared with on the right."""
+        if not obj.link_explanation:
+            return _(
+                "（无：没有候选，或已由合并/数据管理员关联）(none: no candidate, or linked by a merge or a steward)"
+            )
+        person = masking.is_person(obj.entity, masking.unmask_attributes(obj.attributes))
+        rows = masking.mask_explanation(obj.entity, obj.link_explanation, person=person)
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("字段 field"),
+            _("本记录 this record"),
+            _("候选 candidate"),
+            _("相似度 similarity"),
+            _("权重 weight"),
+            _("说明 note"),
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row.get("field", ""),
+                    row.get("left") or "",
+                    row.get("right") or "",
+                    "" if row.get("similarity") is None else row["similarity"],
+                    row.get("weight", ""),
+                    row.get("note", ""),
+                )
+                for row in rows
+            ),
+        )
+        return format_html("<table>{}{}</table>", header, body)
 
     @admin.display(description=_("标准化属性 standardized attributes"))
     def attributes_json(self, obj):

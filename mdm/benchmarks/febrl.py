@@ -34,7 +34,7 @@ from mdm.models import SourceSystem
 from mdm.services.accounts import create_source_system
 from mdm.services.batch_match import run_batch_match
 from mdm.services.importing import import_file
-from mdm.services.matching import fit_rule_from_records
+from mdm.services.matching import PreparedRecords, fit_rule_from_records
 
 
 def _system(code: str) -> SourceSystem:
@@ -105,10 +105,11 @@ def _hub(
             import_file(path=path, system=_system(code), entity="customers", workers=workers)
         timings["import"] = time.perf_counter() - started
     mark = time.perf_counter()
-    fit_rule_from_records("customers")
+    prepared = PreparedRecords()
+    fit_rule_from_records("customers", prepared=prepared, processes=workers)
     timings["fit"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    run_batch_match(entity="customers", processes=workers)
+    run_batch_match(entity="customers", processes=workers, prepared=prepared)
     timings["match"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     return crosswalk("customers"), timings

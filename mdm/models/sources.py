@@ -114,6 +114,10 @@ class SourceRecord(models.Model):
         _("关联方式 link"), max_length=10, choices=SourceRecordLinkChoices, default="new"
     )
     link_score = models.FloatField(_("匹配得分 score"), null=True, blank=True)
+    #: Why the matcher decided ``link_kind`` when the record was written: the per-field
+    #: comparison with the candidate it joined (auto), was queued with (review) or scored best
+    #: against (new); None when it had no candidate, or when a merge or a steward moved it since.
+    link_explanation = models.JSONField(_("匹配说明 match explanation"), null=True, blank=True)
     is_active = models.BooleanField(_("有效 active"), default=True)
     created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)

@@ -29,7 +29,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -38,12 +38,19 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
-from matching.engine import Features, cluster, decide_prepared, prepare, score_prepared
+from matching.engine import (
+    Features,
+    cluster,
+    comparison_signature,
+    decide_prepared,
+    prepare,
+    score_prepared,
+)
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GoldenStatusChoices, SourceRecord, golden_model
 from mdm.services.batch_pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.services.crypto import matching_view
-from mdm.services.matching import explain, load_rule, write_candidates
+from mdm.services.matching import PreparedRecords, explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
 
 #: Pairs scored between two fetches of the records they need.
@@ -87,12 +94,23 @@ class _Loaded:
 
 
 class FeatureCache:
-    """Prepared records by id, at most ``limit`` of them (the least recently used go first)."""
+    """Prepared records by id, at most ``limit`` of them (the least recently used go first).
 
-    def __init__(self, entity: str, report: BatchMatchReport):
+    ``known``: records prepared before the run (by the re-fit that precedes it), by id; one is
+    taken as it is when the stored record still has the attributes it was prepared from.
+    """
+
+    def __init__(
+        self, entity: str, report: BatchMatchReport, known: Mapping[int, Features] | None = None
+    ):
         self.entity, self.report = entity, report
         self.limit = settings.MDM_MATCH_FEATURE_CACHE
         self.items: dict[int, _Loaded] = {}
+        self.known = known or {}
+
+    def is_known(self, pk: int, item: _Loaded) -> bool:
+        """The record is scored as the re-fit prepared it (it has not changed since)."""
+        return self.known.get(pk) is item.features
 
     def fetch(self, ids: np.ndarray) -> None:
         items = self.items
@@ -109,9 +127,12 @@ class FeatureCache:
             for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
                 pk__in=batch, is_active=True
             ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index"):
-                features = prepare(self.entity, matching_view(attributes, index), flagged)
+                view = matching_view(attributes, index)
+                features = self.known.get(pk)
+                if features is None or features.raw != view or features.flagged != set(flagged):
+                    features = prepare(self.entity, view, flagged)
+                    self.report.records_prepared += 1
                 self.items[pk] = _Loaded(features, golden_code)
-            self.report.records_prepared += len(batch)
         overflow = len(self.items) - self.limit
         if overflow > 0:
             keep = set(wanted)
@@ -191,11 +212,16 @@ def score_partitions(
     report: BatchMatchReport,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[list, Identities], None] | None = None,
+    prepared: PreparedRecords | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
-    """Steps 2-3 partition by partition, with one feature cache. Each partition's auto pairs
-    and identities go to ``sink`` when given (nothing is then kept here), else are returned."""
+    """Steps 2-3 partition by partition, with one feature cache (``prepared``: see
+    ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
+    (nothing is then kept here), else are returned."""
     pairs, vetoes = found
-    cache = FeatureCache(entity, report)
+    cache = FeatureCache(entity, report, prepared.features if prepared else None)
+    levels = (
+        prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
+    )
     rejected = rejected_pairs(entity)  # once for all partitions
     report.timings.setdefault("score", 0.0)
     auto: list[tuple[str, str, float]] = []
@@ -205,7 +231,7 @@ def score_partitions(
         left = pairs_to_score(pairs, vetoes, [part], report)
         report.timings["score"] += time.perf_counter() - started
         found_auto, found_ids = score_pairs(
-            entity, rule, left, report, progress, cache, rejected=rejected
+            entity, rule, left, report, progress, cache, rejected=rejected, levels=levels
         )
         if sink is not None:
             sink(found_auto, found_ids)
@@ -235,11 +261,13 @@ def score_pairs(
     cache: FeatureCache | None = None,
     *,
     rejected: set[int] | None = None,
+    levels: Mapping[int, tuple[int, ...]] | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
-    rejected pairs when the caller already read them."""
+    rejected pairs when the caller already read them; ``levels``: comparison levels by pair
+    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged)."""
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
@@ -264,7 +292,10 @@ def score_pairs(
             if code in rejected:
                 continue
             report.pairs_scored += 1
-            decision, score, veto = decide_prepared(rule, left.features, right.features)
+            known = levels.get(code) if levels else None
+            if known is not None and not (cache.is_known(a, left) and cache.is_known(b, right)):
+                known = None
+            decision, score, veto = decide_prepared(rule, left.features, right.features, known)
             if veto is not None:
                 report.vetoed += 1
             elif decision == "auto":
@@ -406,7 +437,7 @@ def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float, float]:
 
     at_fork = _resident_mb()
     entity, child = args
-    found, parts = _FORK_SCORE[0], _FORK_SCORE[1][child]
+    found, parts, prepared = _FORK_SCORE[0], _FORK_SCORE[1][child], _FORK_SCORE[2]
     report = BatchMatchReport(entity=entity)
     path = found[0].directory / f"auto-{child}.pickle"
     with path.open("wb") as handle:
@@ -414,7 +445,9 @@ def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float, float]:
         def sink(auto: list, identities: Identities) -> None:
             pickle.dump((auto, identities), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
-        score_partitions(entity, load_rule(entity), found, parts, report, sink=sink)
+        score_partitions(
+            entity, load_rule(entity), found, parts, report, sink=sink, prepared=prepared
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return str(path), report.as_dict(), peak_mb, at_fork
 
@@ -454,13 +487,14 @@ def _score_in_processes(
     report: BatchMatchReport,
     processes: int,
     progress,
+    prepared: PreparedRecords | None = None,
 ) -> tuple[list[tuple[str, str, float]], Identities]:
     """Score the partitions in ``processes`` forked children, each a run of consecutive
     partitions (a range of records) with about the same share of the pairs; combine their
     answers."""
     from django.db import connections
 
-    _FORK_SCORE[:] = [found, found[0].groups(processes)]
+    _FORK_SCORE[:] = [found, found[0].groups(processes), prepared]
     report.timings.setdefault("score", 0.0)
     connections.close_all()  # children must not share the parent's connection
     release_free_memory()
@@ -493,12 +527,16 @@ def run_batch_match(
     progress: Callable[[int], None] | None = None,
     actor=None,
     processes: int = 1,
+    prepared: PreparedRecords | None = None,
 ) -> BatchMatchReport:
     """Score all candidate pairs of an entity, queue reviews, cluster and merge (see module doc).
 
     ``processes`` > 1 (PostgreSQL, outside a transaction) scores the candidate pairs in that many
     forked processes (slices of records), as
     the distributed job does on Celery workers; clustering and merging run once, here.
+    ``prepared``: what the re-fit just before prepared (``fit_rule_from_records(prepared=…)``):
+    its records are not prepared again and its pairs not compared again, where the stored
+    records have not changed since; the decisions are the same.
     """
     report = BatchMatchReport(entity=entity)
     started = time.perf_counter()
@@ -506,10 +544,14 @@ def run_batch_match(
     rule = load_rule(entity)
     with found_pairs(entity, rule, report) as found:
         if processes > 1 and _can_fork():
-            auto, identities = _score_in_processes(entity, found, report, processes, progress)
+            auto, identities = _score_in_processes(
+                entity, found, report, processes, progress, prepared
+            )
         else:
             parts = found[0].parts()
-            auto, identities = score_partitions(entity, rule, found, parts, report, progress)
+            auto, identities = score_partitions(
+                entity, rule, found, parts, report, progress, prepared=prepared
+            )
     mark = time.perf_counter()
     merge_auto_pairs(entity, auto, identities, report, actor=actor, processes=processes)
     report.timings["merge"] = time.perf_counter() - mark

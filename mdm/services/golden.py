@@ -7,7 +7,7 @@ for the members of all of them, one bulk write per kind of change, history rows 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from django.utils import timezone
 
@@ -68,10 +68,13 @@ def refresh_goldens(
     actor=None,
     reason: str = "",
     events_before: Iterable[Event] = (),
+    new_members: Mapping[str, list[SourceRecord]] | None = None,
 ) -> dict[str, GoldenRecord]:
     """Recompute golden records from their active members; create the new ones.
 
-    1. Fetch the members of all codes in one query.
+    1. Fetch the members of all codes in one query. ``new_members``: the members of the new
+       codes, held by the caller that just stored them (in id order, with their system set);
+       only the other codes' members are then read back.
     2. Survivorship per golden record (locked values win; see services.survivorship).
     3. A golden record left without members is retired.
     4. Write new records, changed records (with history) and one outbox event per change:
@@ -84,7 +87,11 @@ def refresh_goldens(
     goldens = {g.code: g for g in existing}
     created = {code: model(code=code) for code in new_codes}
     goldens.update(created)
-    members = active_members(list(goldens))
+    if new_members is None:
+        members = active_members(list(goldens))
+    else:
+        members = active_members([code for code in goldens if code not in created])
+        members.update({code: new_members.get(code, []) for code in created})
     elements = compiled_elements(entity)
     now = timezone.now()
     to_update: list[GoldenRecord] = []

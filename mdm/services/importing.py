@@ -32,6 +32,7 @@ from django.db import connection, connections
 
 from dictionary.services import compiled_elements
 from matching.engine import cluster, warm_up
+from matching.forked import frozen_heap
 from mdm.models import SourceSystem
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.matching import load_rule
@@ -290,8 +291,9 @@ def import_file(
         )
         for share in range(workers)
     ]
-    for process in processes:
-        process.start()
+    with frozen_heap():  # see matching.forked
+        for process in processes:
+            process.start()
     reports: dict[int, ImportReport] = {}
     failures: dict[int, str] = {}
     try:

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Q
 
 from matching.engine import Features, decide_prepared, prepare, score_prepared
@@ -478,7 +478,10 @@ class MatchingLinker:
             return LinkDecision(
                 None, SourceRecordLinkChoices.REVIEW, best_score, reviews[0][2], reviews
             )
-        return LinkDecision(None, SourceRecordLinkChoices.NEW, best_score)
+        # A new golden record, explained against the candidate that came closest.
+        return LinkDecision(
+            None, SourceRecordLinkChoices.NEW, best_score, self._explain(features, best[2])
+        )
 
     def _explain(self, features: Features, candidate: Candidate) -> list[dict]:
         return explain(score_prepared(self.rule, features, candidate.features))
@@ -496,10 +499,11 @@ class MatchingLinker:
         for candidate, score, explanation in decision.review_with:
             self.pending_candidates.append((record, candidate, score, explanation))
 
-    def resolve_golden(self, placeholder: str, code: str) -> None:
-        """A batch candidate's placeholder golden code became a real one."""
+    def resolve_goldens(self, codes: Mapping[str, str]) -> None:
+        """The batch candidates' placeholder golden codes became real ones (placeholder -> code)."""
         for candidate in self._batch:
-            if candidate.golden_code == placeholder:
+            code = codes.get(candidate.golden_code)
+            if code is not None:
                 candidate.golden_code = code
 
     def after_save(self, records: Sequence[SourceRecord], *, new_ids: Collection[int] = ()) -> None:
@@ -622,13 +626,35 @@ def write_candidates(
     return len(new)
 
 
-def fit_rule_from_records(entity: str, *, sample: int = 50_000, seed: int = 0) -> MatchRuleConfig:
+@dataclass
+class PreparedRecords:
+    """What a re-fit prepared, for the batch match that follows it in the same process:
+    the records' features by id, and the comparison levels of the pairs it compared, by pair
+    code (``low id << 32 | high id``), valid under rules of comparison ``signature``."""
+
+    features: dict[int, Features] = field(default_factory=dict)
+    levels: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    signature: tuple = ()
+
+
+def fit_rule_from_records(
+    entity: str,
+    *,
+    sample: int = 50_000,
+    seed: int = 0,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> MatchRuleConfig:
     """Re-estimate the entity's rule on its own stored records, without labels, and store it.
 
     u comes from random pairs, m and the prior from EM on the candidate pairs
-    (``matching.engine.fit_rule``); the thresholds a steward set are kept.
+    (``matching.engine.fit_rule``); the thresholds a steward set are kept. ``prepared``: filled
+    with the records prepared for the fit, by id, for a batch match that follows
+    (``run_batch_match(prepared=…)`` scores them without preparing them again).
+    ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
+    processes.
     """
-    from matching.engine import Record, fit_rule
+    from matching.engine import Record, comparison_signature, fit_rule, prepare_all
     from matching.rules import rule_to_dict
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
@@ -641,7 +667,23 @@ def fit_rule_from_records(entity: str, *, sample: int = 50_000, seed: int = 0) -
         for pk, attributes, flagged, index in rows
     ]
     current = load_rule(entity)
-    fitted = fit_rule(current, records, seed=seed)
+    features = prepare_all(current, records)
+    if processes > 1:
+        if connection.in_atomic_block:
+            processes = 1  # the children could not see what the transaction holds anyway
+        else:
+            connections.close_all()  # a forked child must not inherit the open connection
+    compared: dict[tuple[int, int], tuple[int, ...]] | None = None
+    if prepared is not None:
+        compared = {}
+    fitted = fit_rule(
+        current, records, seed=seed, features=features, processes=processes, compared=compared
+    )
+    if prepared is not None:
+        prepared.features = dict(zip((r.id for r in records), features, strict=True))
+        # The batch match scores a pair low id first: the other orientation is not kept.
+        prepared.levels = {(a << 32) | b: levels for (a, b), levels in compared.items() if a < b}
+        prepared.signature = comparison_signature(current)
     config, _ = MatchRuleConfig.objects.update_or_create(
         entity=entity,
         defaults={

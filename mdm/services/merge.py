@@ -76,19 +76,19 @@ def merge_clusters(
             .values_list("pk", "golden_code", "link_kind", "is_active")
         )
         if members:
+            columns = {
+                "golden_code": [survivor_of[code] for _, code, _, _ in members],
+                "link_kind": [
+                    link_kind if link_kind and is_active else kind
+                    for _, _, kind, is_active in members
+                ],
+                "updated_at": [now] * len(members),
+            }
+            if link_kind:
+                # Linked by this merge now: their real-time explanation no longer says why.
+                columns["link_explanation"] = [None] * len(members)
             update_rows_with_history(
-                SourceRecord,
-                [pk for pk, *_ in members],
-                {
-                    "golden_code": [survivor_of[code] for _, code, _, _ in members],
-                    "link_kind": [
-                        link_kind if link_kind and is_active else kind
-                        for _, _, kind, is_active in members
-                    ],
-                    "updated_at": [now] * len(members),
-                },
-                user=actor,
-                reason=reason,
+                SourceRecord, [pk for pk, *_ in members], columns, user=actor, reason=reason
             )
         merged, survivors = [], {}
         for code, survivor_code in survivor_of.items():

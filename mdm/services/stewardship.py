@@ -253,12 +253,12 @@ def unmerge_source_record(
             new_codes, existing = {target}, [current]
         record.golden_code = target
         record.link_kind = SourceRecordLinkChoices.STEWARD
-        record.link_score = None
+        record.link_score = record.link_explanation = None
         record.updated_at = timezone.now()
         bulk_update_with_history(
             [record],
             SourceRecord,
-            ["golden_code", "link_kind", "link_score", "updated_at"],
+            ["golden_code", "link_kind", "link_score", "link_explanation", "updated_at"],
             default_user=actor if getattr(actor, "pk", None) else None,
             default_change_reason=reason,
         )

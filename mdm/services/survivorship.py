@@ -81,7 +81,7 @@ def survive_values(
         pool = [m for m in members if m.attributes.get(attr) and attr not in m.flagged]
         if not pool:
             continue
-        winner = _pick(element.survivorship_chain, attr, pool)
+        winner = pool[0] if len(pool) == 1 else _pick(element.survivorship_chain, attr, pool)
         values[attr] = winner.attributes[attr]
         lineage[attr] = {
             "rule": element.survivorship,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ RECORD_FIELDS = [
     "golden_code",
     "link_kind",
     "link_score",
+    "link_explanation",
     "is_active",
     "updated_at",
 ]
@@ -288,6 +290,7 @@ def _write_run(
                 continue
             decision = linker.decide(record)
             record.link_kind, record.link_score = decision.kind, decision.score
+            record.link_explanation = decision.explanation or None
             if decision.golden_code:
                 targets[p.local_code] = decision.golden_code
             else:
@@ -298,8 +301,7 @@ def _write_run(
         codes = dict(
             zip(new_for.values(), allocate_golden_codes(entity, len(new_for)), strict=True)
         )
-        for placeholder, code in codes.items():
-            linker.resolve_golden(placeholder, code)
+        linker.resolve_goldens(codes)
         now = timezone.now()
         created_records, updated_records = [], []
         for p, record, is_new in changed:
@@ -334,6 +336,12 @@ def _write_run(
         existing = (
             model.objects.select_for_update().filter(code__in=touched - new_codes).order_by("pk")
         )
+        # The members of the new golden records are all in this batch: not read back.
+        new_members: dict[str, list[SourceRecord]] = defaultdict(list)
+        for _, record, _ in sorted(changed, key=lambda item: item[1].pk):
+            if record.golden_code in new_codes:
+                record.system = system
+                new_members[record.golden_code].append(record)
         refresh_goldens(
             entity,
             existing=list(existing),
@@ -341,6 +349,7 @@ def _write_run(
             crosswalk_changed=crosswalk_changed,
             actor=actor,
             reason=change_reason,
+            new_members=new_members,
         )
         for p, record, is_new in changed:
             results[p.local_code] = UpsertResult(

@@ -249,6 +249,28 @@ def test_cn_mobile_and_cn_phone(value: str, mobile: str | None, phone: str | Non
     assert check("cn_phone", value) == phone
 
 
+@pytest.mark.parametrize(
+    ("raw", "mobile", "phone"),
+    [
+        ("138 1234 5678", None, None),
+        ("(010)12345678", "invalid_mobile", None),
+        ("021-87654321-8001", "invalid_mobile", None),  # the extension is dropped
+        ("400-810-8888", "invalid_mobile", None),
+        ("+1 650 253 0000", "invalid_mobile", "invalid_phone"),  # valid, but not China
+        ("+852 2123 4567", "invalid_mobile", "invalid_phone"),
+    ],
+)
+def test_a_number_just_standardized_is_validated_as_one_parsed_afresh(raw, mobile, phone) -> None:
+    from dictionary import phones
+    from dictionary.standardizers import phone_e164
+
+    e164 = phone_e164(raw)
+    assert phones.parsed(e164) is not None  # kept by the standardizer
+    assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
+    phones._NUMBERS.clear()
+    assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
+
+
 def test_phone_message() -> None:
     found = VALIDATORS["cn_phone"]("+8612345", {})
     assert found == Problem(

@@ -412,6 +412,58 @@ def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
     assert 0 < fitted.prior < 1
 
 
+def _people(n: int) -> list[Record]:
+    """Persons held twice (one copy with a typo in the name), plus look-alikes."""
+    given = ["mitchell", "harley", "madeline", "toby", "grace", "liam", "chloe", "oscar"]
+    family = ["green", "mccarthy", "mason", "webb", "clarke", "nguyen", "walsh", "ryan"]
+    records = []
+    for i in range(n):
+        name = f"{given[i % 8]} {family[(i // 8) % 8]}"
+        attrs = {"birth_date": f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}", "postal_code": "2119"}
+        records.append(Record(f"a{i}", person(name, **attrs)))
+        records.append(Record(f"b{i}", person(name[:-1] + "x" if i % 3 else name, **attrs)))
+    return records
+
+
+def test_a_fit_in_two_processes_gives_the_same_rule(monkeypatch):
+    from matching import engine
+
+    records = _people(40)
+    one = fit_rule(CUSTOMERS, records, u_samples=500)
+    monkeypatch.setattr(engine, "PARALLEL_FIT_PAIRS", 1)
+
+    two = fit_rule(CUSTOMERS, records, u_samples=500, processes=2)
+
+    assert rule_to_dict(two) == rule_to_dict(one)
+
+
+def test_the_levels_a_fit_compared_decide_every_pair_as_a_fresh_comparison():
+    from matching.engine import comparison_signature, decide_prepared, prepare_all
+
+    records = _people(40)
+    compared: dict = {}
+    fitted = fit_rule(CUSTOMERS, records, u_samples=500, compared=compared)
+    features = {r.id: f for r, f in zip(records, prepare_all(fitted, records), strict=True)}
+
+    assert comparison_signature(fitted) == comparison_signature(CUSTOMERS)
+    assert len(compared) > len(records)
+    decisions = set()
+    for (a, b), levels in compared.items():
+        fresh = decide_prepared(fitted, features[a], features[b])
+        assert decide_prepared(fitted, features[a], features[b], levels) == fresh
+        decisions.add(fresh[0])
+    assert {"auto", "new"} <= decisions
+
+    # A rule whose person-name levels cut elsewhere compares differently: its levels differ.
+    def recut(f):
+        levels = [f.levels[0], dataclasses.replace(f.levels[1], min_similarity=0.9), *f.levels[2:]]
+        return dataclasses.replace(f, levels=levels)
+
+    other = [recut(f) if f.comparator == "person_name" else f for f in CUSTOMERS.fields]
+    recut_rule = dataclasses.replace(CUSTOMERS, fields=other)
+    assert comparison_signature(recut_rule) != comparison_signature(CUSTOMERS)
+
+
 def test_warm_up_builds_the_name_tables_a_forked_worker_then_shares():
     from matching.engine import warm_up
     from matching.normalize import company_name_parts

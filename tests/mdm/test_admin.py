@@ -165,3 +165,29 @@ def test_viewer_cannot_change_golden_records_in_admin(db):
 
     assert browser.get("/admin/mdm/customer/").status_code == 200
     assert browser.get("/admin/dictionary/dataelement/add/").status_code == 403
+
+
+def test_a_source_record_page_explains_its_link_with_personal_values_masked(
+    steward_browser, erp, crm
+):
+    erp.put(
+        "customers",
+        "SD01-7",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    crm.put(
+        "customers",
+        "BJ-B-7",
+        {"name": "华信科技（北京）有限公司", "customer_type": "org", "phone": "(010)62345678"},
+    )
+    linked = SourceRecord.objects.get(local_code="BJ-B-7")
+    first = SourceRecord.objects.get(local_code="SD01-7")
+
+    page = steward_browser.get(f"/admin/mdm/sourcerecord/{linked.pk}/change/").content.decode()
+    lonely = steward_browser.get(f"/admin/mdm/sourcerecord/{first.pk}/change/").content.decode()
+
+    assert linked.link_kind == "auto"
+    assert "匹配说明 match explanation" in page
+    assert "company_name" in page and "北京华信科技有限公司" in page
+    assert "62345678" not in page  # the phone compared is personal: masked
+    assert "no candidate" in lonely

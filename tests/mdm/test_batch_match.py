@@ -288,3 +288,73 @@ def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_jo
     assert identities["CU1"] == ("credit_code=91110108MA01ABCDEF", "kind=organization")
     assert stored_tags({"kind": ["person"], "id_number": ["x"]}) == ("id_number=x", "kind=person")
     assert stored_tags(["kind=person"]) == ("kind=person",)
+
+
+def _spy_decisions(monkeypatch) -> list[bool]:
+    """Whether each pair the batch decides came with its comparison levels already known."""
+    from mdm.services import batch_match
+
+    with_levels: list[bool] = []
+    decide = batch_match.decide_prepared
+
+    def spy(rule, a, b, levels=None):
+        with_levels.append(levels is not None)
+        return decide(rule, a, b, levels)
+
+    monkeypatch.setattr(batch_match, "decide_prepared", spy)
+    return with_levels
+
+
+def test_a_match_after_a_refit_reuses_what_the_fit_prepared(unmatched, monkeypatch):
+    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+
+    prepared = PreparedRecords()
+    fit_rule_from_records("customers", prepared=prepared)
+    set_thresholds(auto=0.99)  # the shipped weights again: four records are too few to fit on
+    with_levels = _spy_decisions(monkeypatch)
+
+    report = run_batch_match(entity="customers", prepared=prepared)
+
+    assert len(prepared.features) == 4 and prepared.levels
+    assert report.records_prepared == 0
+    assert with_levels and all(with_levels)
+    assert report.golden_merged == 2
+    assert len(golden_codes_of("SD01-1", "BJ-B-1", "WEB1")) == 1
+
+
+def test_a_record_changed_after_the_refit_is_prepared_and_compared_again(
+    unmatched, erp, monkeypatch
+):
+    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+
+    prepared = PreparedRecords()
+    fit_rule_from_records("customers", prepared=prepared)
+    set_thresholds(auto=0.99)
+    # The Guangzhou company is renamed: its features and its pairs from the fit are stale.
+    erp.put(
+        "customers",
+        "SD01-2",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    with_levels = _spy_decisions(monkeypatch)
+
+    report = run_batch_match(entity="customers", prepared=prepared)
+
+    assert report.records_prepared == 1
+    assert False in with_levels
+    assert len(golden_codes_of("SD01-1", "BJ-B-1", "WEB1", "SD01-2")) == 1
+
+
+def test_levels_from_a_rule_that_compares_differently_are_not_used(unmatched, monkeypatch):
+    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+
+    prepared = PreparedRecords()
+    fit_rule_from_records("customers", prepared=prepared)
+    set_thresholds(auto=0.99)
+    prepared.signature = ("another", "rule")
+    with_levels = _spy_decisions(monkeypatch)
+
+    report = run_batch_match(entity="customers", prepared=prepared)
+
+    assert with_levels and not any(with_levels)
+    assert report.golden_merged == 2

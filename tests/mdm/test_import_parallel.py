@@ -325,3 +325,30 @@ def test_an_upsert_does_not_lock_its_source_system(erp_system):
         release.set()
         thread.join()
     assert SourceRecord.objects.get(local_code="L-1").attributes["phone"] == "+862158881234"
+
+
+def test_fit_match_rule_in_two_processes_stores_the_rule_one_process_fits(
+    erp_system, tmp_path, monkeypatch
+):
+    from matching import engine
+    from matching.models import MatchRuleConfig
+
+    path = tmp_path / "erp.csv"
+    write_csv(path, company_rows())
+    run_import(path)
+    monkeypatch.setattr(engine, "PARALLEL_FIT_PAIRS", 1)
+
+    def fit(processes: str) -> dict:
+        MatchRuleConfig.objects.all().delete()  # each fit starts from the shipped rule
+        out = io.StringIO()
+        call_command(
+            "fit_match_rule", "--entity", "customers", "--processes", processes, stdout=out
+        )
+        assert "rule for customers fitted" in out.getvalue()
+        return MatchRuleConfig.objects.get(entity="customers").config
+
+    one = fit("1")
+    two = fit("2")
+
+    assert two == one
+    assert SourceRecord.objects.count() == 44  # the connection closed before forking reopens

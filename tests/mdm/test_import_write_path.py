@@ -228,3 +228,35 @@ def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
     _, features = matching._prepared[record.pk]
     assert features.attrs["name"] == "深圳蓝海物流有限公司"
     assert second["golden_code"] == first["golden_code"]  # still one golden record
+
+
+def test_new_golden_records_are_built_from_the_batch_without_reading_members_back(erp):
+    from mdm.models import Event
+    from mdm.services.golden import refresh_goldens
+
+    rows = [
+        {"local_code": "N-1", "name": "北京华信科技有限公司", "phone": "010-58123456"},
+        {"local_code": "N-2", "name": "北京华信科技", "phone": "010-58123456", "email": "a@b.cn"},
+        {"local_code": "N-3", "name": "深圳蓝海物流有限公司", "customer_type": "org"},
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        report = import_rows(system=erp.system, entity="customers", rows=rows)
+
+    member_reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and '"mdm_sourcerecord"."golden_code" IN' in q["sql"]
+    ]
+    assert report.created == 3 and member_reads == []
+    goldens = {g.code: g for g in Customer.objects.all()}
+    assert len(goldens) == 2  # N-1 and N-2 are one company
+    merged = goldens[SourceRecord.objects.get(local_code="N-2").golden_code]
+    assert merged.email == "a@b.cn" and merged.phone == "+861058123456"
+    # Recomputed from the stored members, each golden record is what the batch built.
+    events = Event.objects.count()
+    refreshed = refresh_goldens("customers", existing=list(Customer.objects.order_by("pk")))
+    assert Event.objects.count() == events
+    for code, golden in refreshed.items():
+        assert golden.lineage == goldens[code].lineage
+        assert golden.attributes() == goldens[code].attributes()

@@ -209,3 +209,66 @@ def test_a_key_found_too_common_is_not_looked_up_again_until_it_expires(erp, mon
 
     assert phone_key in first.common and phone_key in remembered.common
     assert phone_key not in expired.common and len(expired.hits[phone_key]) == 2
+
+
+def _rows(local_code: str) -> dict[str, dict]:
+    explanation = SourceRecord.objects.get(local_code=local_code).link_explanation
+    return {row["field"]: row for row in explanation or []}
+
+
+def test_an_automatic_link_is_stored_with_its_per_field_explanation(huaxin, crm):
+    crm.put(
+        "customers",
+        "BJ-B-00042",
+        {"name": "华信科技（北京）有限公司", "customer_type": "B", "phone": "(010)6234 5678"},
+    )
+
+    rows = _rows("BJ-B-00042")
+    assert rows["company_name"]["left"] == "华信科技(北京)有限公司"  # this record, standardized
+    assert rows["company_name"]["right"] == HUAXIN["name"]  # the one it joined
+    assert rows["company_name"]["similarity"] == 1.0
+    assert rows["phone"]["similarity"] == 1.0 and rows["phone"]["weight"] > 0
+    assert _rows("SD01-000123") == {}  # the first record had no candidate
+
+
+def test_a_review_and_a_new_record_are_stored_with_the_comparison_that_decided(huaxin, crm, shop):
+    crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
+    shop.put(
+        "customers",
+        "WEB7",
+        {"name": "上海蓝海物流有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+
+    review = MatchCandidate.objects.get()
+    assert {r["field"]: r["similarity"] for r in review.explanation} == {
+        f: r["similarity"] for f, r in _rows("BJ-B-9").items()
+    }
+    newer = SourceRecord.objects.get(local_code="WEB7")
+    assert newer.link_kind == "new"
+    assert _rows("WEB7")["company_name"]["left"] == "上海蓝海物流有限公司"
+    assert _rows("WEB7")["company_name"]["similarity"] < 1.0
+
+
+def test_a_record_moved_by_a_merge_no_longer_claims_its_real_time_explanation(huaxin, crm):
+    from mdm.services.merge import merge_golden_records
+
+    crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
+    assert _rows("BJ-B-9")
+    other = SourceRecord.objects.get(local_code="BJ-B-9").golden_code
+
+    merge_golden_records(
+        entity="customers",
+        survivor_code=huaxin,
+        other_codes=[other],
+        reason="same company",
+        link_kind="steward",
+    )
+
+    record = SourceRecord.objects.get(local_code="BJ-B-9")
+    assert (record.golden_code, record.link_kind, record.link_explanation) == (
+        huaxin,
+        "steward",
+        None,
+    )
+    assert record.history.first().link_explanation is None
+    assert record.history.all()[1].link_explanation  # the real-time one stays in the history

@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand
 
 from dictionary.models import EntityChoices
@@ -10,9 +12,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--entity", required=True, choices=EntityChoices.values)
         parser.add_argument("--sample", type=int, default=50_000, help="records to fit on")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="compare the candidate pairs in this many processes (default: CPU count)",
+        )
 
-    def handle(self, *args, entity: str, sample: int, **options):
-        config = fit_rule_from_records(entity, sample=sample)
+    def handle(self, *args, entity: str, sample: int, processes: int, **options):
+        config = fit_rule_from_records(entity, sample=sample, processes=processes)
         self.stdout.write(
             f"rule for {entity} fitted on up to {sample} records and stored "
             f"(prior={config.config.get('prior')}, thresholds {config.review_threshold}/{config.auto_threshold})"
