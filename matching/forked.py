@@ -64,15 +64,18 @@ def map_forked(
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
-    """Fork children inside this block: every object is frozen (``gc.freeze``) until it ends.
+    """Fork children inside this block: every object is frozen (``gc.freeze``) until it ends;
+    a heap frozen before (a gunicorn worker's, ``mdm.wsgi``; an enclosing block) stays frozen.
 
     A child's collector then never walks the objects it inherited (walking them writes to
     every page and copies it), and never finalizes inherited garbage whose C state did not
     survive the fork: a DuckDB connection left by an earlier run, whose threads are gone in
     the child, segfaulted it. This process collects that garbage after the block, as before.
     """
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()

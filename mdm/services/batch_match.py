@@ -36,7 +36,6 @@ from itertools import islice
 
 import numpy as np
 from django.conf import settings
-from django.db import connection
 
 from matching.engine import (
     Features,
@@ -50,6 +49,7 @@ from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GoldenStatusChoices, SourceRecord, golden_model
 from mdm.services.batch_pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.services.crypto import matching_view
+from mdm.services.forking import can_fork
 from mdm.services.matching import PreparedRecords, explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
 
@@ -366,7 +366,7 @@ def merge_auto_pairs(
     clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
     report.conflicts += conflicts
     batches = [clusters[i : i + MERGE_BATCH] for i in range(0, len(clusters), MERGE_BATCH)]
-    if processes > 1 and len(batches) > 1 and _can_fork():
+    if processes > 1 and len(batches) > 1 and can_fork():
         from django.db import connections
 
         _FORK_MERGE[:] = [(entity, batches[part::processes], actor) for part in range(processes)]
@@ -400,12 +400,6 @@ def _merge_in_child(part: int) -> tuple[int, int]:
         )
         clustered += len(batch)
     return merged, clustered
-
-
-def _can_fork() -> bool:
-    """Children see only committed rows: inside a transaction (a test, a caller's atomic block)
-    the work stays in this process."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def _pool(processes: int):
@@ -543,7 +537,7 @@ def run_batch_match(
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
     rule = load_rule(entity)
     with found_pairs(entity, rule, report) as found:
-        if processes > 1 and _can_fork():
+        if processes > 1 and can_fork():
             auto, identities = _score_in_processes(
                 entity, found, report, processes, progress, prepared
             )

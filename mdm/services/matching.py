@@ -656,6 +656,7 @@ def fit_rule_from_records(
     """
     from matching.engine import Record, comparison_signature, fit_rule, prepare_all
     from matching.rules import rule_to_dict
+    from mdm.services.forking import can_fork
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
     # All records in id order when they fit in the sample (the same records give the same
@@ -669,10 +670,10 @@ def fit_rule_from_records(
     current = load_rule(entity)
     features = prepare_all(current, records)
     if processes > 1:
-        if connection.in_atomic_block:
-            processes = 1  # the children could not see what the transaction holds anyway
-        else:
+        if can_fork():
             connections.close_all()  # a forked child must not inherit the open connection
+        else:
+            processes = 1
     compared: dict[tuple[int, int], tuple[int, ...]] | None = None
     if prepared is not None:
         compared = {}

@@ -43,9 +43,21 @@ def test_a_failing_chunk_fails_the_call():
 
 
 def test_the_heap_is_frozen_only_while_children_are_forked():
+    gc.unfreeze()
     with frozen_heap():
         assert gc.get_freeze_count() > 0
         results, _ = map_forked(lambda _: gc.get_freeze_count() > 0, [1, 2], processes=2)
+        assert gc.get_freeze_count() > 0  # the inner block left the outer one's freeze alone
 
     assert gc.get_freeze_count() == 0
     assert results == [True, True]  # a child's collector never walks what it inherited
+
+
+def test_a_heap_frozen_before_stays_frozen():
+    gc.freeze()  # as a gunicorn worker does once it has loaded the app (mdm.wsgi)
+    try:
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
