@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
@@ -334,27 +334,44 @@ def _postal_code(a: str, b: str) -> float:
 # --------------------------------------------------------------------------- free text
 
 
-def _prepare_address(value: str) -> tuple[str, tuple[str, ...]] | None:
+class PreparedAddress(NamedTuple):
+    """An address as the comparator uses it, with the strings each of its measures compares
+    built once per record rather than once per pair."""
+
+    text: str
+    tokens: tuple[str, ...]
+    joined: str  # the tokens, space-separated: what token-set similarity splits
+    sorted_joined: str  # the tokens sorted, space-separated: token-sort similarity's string
+    compact: str  # the tokens run together: words written together or apart agree
+
+
+def _prepare_address(value: str) -> PreparedAddress | None:
     text = normalize_address(value)
-    return (text, address_tokens(value)) if text else None
+    if not text:
+        return None
+    tokens = address_tokens(value)
+    return PreparedAddress(
+        text, tokens, " ".join(tokens), " ".join(sorted(tokens)), "".join(tokens)
+    )
 
 
-def _address(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]) -> float:
+def _address(a: PreparedAddress, b: PreparedAddress) -> float:
     """The best of: token-sort similarity (words reordered), 0.95 x token-set similarity (one
     address omits a unit or district of the other) and the similarity without spaces (words run
     together or split: ``stanleystreet``, ``winston hills`` / ``winstonhills``)."""
-    if a[0] == b[0]:
+    if a.text == b.text:
         return 1.0
-    if len(a[1]) > 1 and len(b[1]) > 1:
-        # Token functions want strings (given sequences, rapidfuzz compares tokens as atoms).
-        left, right = " ".join(a[1]), " ".join(b[1])
-        best = max(
-            fuzz.token_sort_ratio(left, right),
-            0.95 * fuzz.token_set_ratio(left, right),
-            fuzz.ratio(left.replace(" ", ""), right.replace(" ", "")),
-        )
+    if len(a.tokens) > 1 and len(b.tokens) > 1:
+        # token_sort_ratio is the ratio of the sorted token strings; each later measure only
+        # has to beat the best so far (rapidfuzz stops early below ``score_cutoff``).
+        best = fuzz.ratio(a.sorted_joined, b.sorted_joined)
+        best = max(best, fuzz.ratio(a.compact, b.compact, score_cutoff=best))
+        if best < 95.0:
+            best = max(
+                best, 0.95 * fuzz.token_set_ratio(a.joined, b.joined, score_cutoff=best / 0.95)
+            )
         return best / 100.0
-    return fuzz.ratio(a[0], b[0]) / 100.0
+    return fuzz.ratio(a.text, b.text) / 100.0
 
 
 def _prepare_division(value: str) -> str | None:
@@ -430,8 +447,8 @@ def _first(value: tuple[Any, ...]) -> Hashable:
     return value[0]  # type: ignore[no-any-return]
 
 
-def _address_key(value: tuple[str, tuple[str, ...]]) -> Hashable:
-    return tuple(sorted(value[1])) if len(value[1]) > 1 else value[0]
+def _address_key(value: PreparedAddress) -> Hashable:
+    return value.sorted_joined if len(value.tokens) > 1 else value.text
 
 
 COMPARATORS: dict[str, Comparator] = {

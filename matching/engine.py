@@ -127,7 +127,11 @@ class Features:
 def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()) -> Features:
     """Per-record features; flagged attributes are dropped here, so no comparator sees them."""
     flagged_set = frozenset(flagged)
-    usable = {k: v.strip() for k, v in attrs.items() if v and k not in flagged_set and v.strip()}
+    usable = {
+        k: stripped
+        for k, v in attrs.items()
+        if v and k not in flagged_set and (stripped := v.strip())
+    }
     kind = ""
     if entity == "customers":
         kind = customer_kind(
@@ -201,6 +205,11 @@ class _Compiled:
     chinese_name_review: bool
     # Pair kind -> (position, field) of the fields that apply: the hot loop skips the rest.
     by_kind: dict[str, tuple[tuple[int, _Field], ...]]
+    # The same fields unpacked for the hot loop: (position, cache key, compare, thresholds but
+    # the last, weights, field).
+    hot: dict[
+        str, tuple[tuple[int, Any, Callable, tuple[float, ...], tuple[float, ...], _Field], ...]
+    ]
 
 
 _COMPILED: dict[int, tuple[weakref.ref[MatchRule], _Compiled]] = {}
@@ -250,6 +259,14 @@ def _compile(rule: MatchRule) -> _Compiled:
         by_kind={
             kind: tuple(
                 (k, f) for k, f in enumerate(fields) if f.applies_to in (None, kind or None)
+            )
+            for kind in ("", "person", "organization")
+        },
+        hot={
+            kind: tuple(
+                (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
+                for k, f in enumerate(fields)
+                if f.applies_to in (None, kind or None)
             )
             for kind in ("", "person", "organization")
         },
@@ -330,29 +347,41 @@ def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | Non
     return None, None
 
 
-def _levels(c: _Compiled, a: Features, b: Features) -> tuple[list[int], float]:
-    """Level index per field (-1 missing / not applicable) and the summed weight with prior."""
+_MISSING = object()
+
+
+def _compare_fields(
+    c: _Compiled, a: Features, b: Features
+) -> tuple[list[int], float, list[float | None]]:
+    """Level index per field (-1 missing / not applicable), the summed weight with prior, and
+    each field's similarity (None where not compared). The hot loop of every path."""
     weight = c.prior_weight
     levels = [-1] * len(c.fields)
+    similarities: list[float | None] = [None] * len(c.fields)
     a_cache, b_cache = a.cache, b.cache
-    for position, spec in c.by_kind[_pair_kind(a, b)]:
-        key = spec.cache_key
-        left = a_cache[key] if key in a_cache else _feature(a, spec)
+    for position, key, compare, thresholds, weights, spec in c.hot[_pair_kind(a, b)]:
+        left = a_cache.get(key, _MISSING)
+        if left is _MISSING:
+            left = _feature(a, spec)
         if left is None:
             continue
-        right = b_cache[key] if key in b_cache else _feature(b, spec)
+        right = b_cache.get(key, _MISSING)
+        if right is _MISSING:
+            right = _feature(b, spec)
         if right is None:
             continue
-        similarity = spec.compare(left, right)
+        similarity = compare(left, right)
         if similarity is None:
             continue
         index = 0
-        last = len(spec.thresholds) - 1
-        while index < last and similarity < spec.thresholds[index]:
+        for threshold in thresholds:
+            if similarity >= threshold:
+                break
             index += 1
         levels[position] = index
-        weight += spec.weights[index]
-    return levels, weight
+        similarities[position] = similarity
+        weight += weights[index]
+    return levels, weight, similarities
 
 
 _PERSON_NAME = COMPARATORS["person_name"]
@@ -396,7 +425,7 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
     """Score two prepared records with their full explanation (the real-time path)."""
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
-    levels, weight = _levels(c, a, b)
+    levels, weight, similarities = _compare_fields(c, a, b)
     capped = auto_field is None and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, veto, auto_field, capped)
     evidence: list[FieldEvidence] = []
@@ -413,7 +442,7 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
             FieldEvidence(auto_field, value, value, 1.0, 0.0, f"hard rule: same valid {auto_field}")
         )
     kind = _pair_kind(a, b)
-    for spec, level in zip(c.fields, levels, strict=True):
+    for spec, level, similarity in zip(c.fields, levels, similarities, strict=True):
         if spec.applies_to is not None and spec.applies_to != kind:
             continue
         left, right = _raw(a, spec), _raw(b, spec)
@@ -423,7 +452,6 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
                 note = "flagged invalid: not used" if flagged else "missing on one side"
                 evidence.append(FieldEvidence(spec.name, left, right, None, 0.0, note))
             continue
-        similarity = spec.compare(_feature(a, spec), _feature(b, spec))
         evidence.append(
             FieldEvidence(
                 spec.name, left, right, similarity, spec.weights[level], spec.labels[level]
@@ -450,7 +478,7 @@ def decide_prepared(
     if auto_field is not None:
         return "auto", 1.0, None
     if levels is None:
-        _, weight = _levels(c, a, b)
+        _, weight, _ = _compare_fields(c, a, b)
     else:
         weight = c.prior_weight  # summed in the order _levels sums, to the same float
         for position, spec in c.by_kind[_pair_kind(a, b)]:
@@ -703,7 +731,7 @@ def _score_all(
     for i, j in pairs:
         a, b = left[i], right[j]
         veto, auto_field = _hard(c, a, b)
-        levels, weight = _levels(c, a, b)
+        levels, weight, _ = _compare_fields(c, a, b)
         scored.pairs.append((i, j))
         scored.levels.append(levels)
         scored.weights.append(weight)
@@ -781,7 +809,7 @@ def _estimate_u(
             i, j = rng.randrange(len(left)), rng.randrange(len(right))
             if same and i == j:
                 continue
-            levels, _weight = _levels(c, left[i], right[j])
+            levels, _weight, _ = _compare_fields(c, left[i], right[j])
             for position, level in enumerate(levels):
                 if level >= 0:
                     counts[position][level] += 1.0

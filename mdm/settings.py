@@ -216,8 +216,9 @@ MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
 
 # Records whose prepared features a batch match keeps in memory per process (about 5 KB each):
 # the bound on its memory, whatever the number of records. Smaller: less memory, records
-# prepared again more often.
-MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 200_000)
+# prepared again more often (pairs meet records in no useful order: a cache smaller than a
+# process's share of the records prepares most of them two or three times).
+MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 1_000_000)
 MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),

@@ -206,8 +206,10 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
     """How a value goes into COPY: JSON as its text, plain types as they are, the rest as the
     field prepares it for the database."""
     if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        return lambda v: None if v is None else json.dumps(v, cls=encoder, ensure_ascii=False)
+        # One encoder per column, not one per value (json.dumps builds a new one for every
+        # call that passes options).
+        encode = (field.encoder or json.JSONEncoder)(ensure_ascii=False).encode
+        return lambda v: None if v is None else encode(v)
     target = field.target_field if field.is_relation else field
     if target.get_internal_type() in PLAIN_TYPES:
         return lambda v: v

@@ -34,15 +34,16 @@ def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
     """Active source records of each golden code, in one query.
 
     Survivorship reads the members' standardized values and their systems' ranks, never the
-    payload as received: ``raw`` and ``warnings`` stay in the database. The few source systems
-    are fetched once and shared by their records, instead of one copy per row.
+    payload as received: ``raw``, ``warnings`` and the match explanation stay in the database.
+    The few source systems are fetched once and shared by their records, instead of one copy
+    per row.
     """
     members: dict[str, list[SourceRecord]] = defaultdict(list)
     if codes:
         ensure_statistics(SourceRecord)
         records = list(
             SourceRecord.objects.filter(golden_code__in=codes, is_active=True)
-            .defer("raw", "warnings")
+            .defer("raw", "warnings", "link_explanation")
             .order_by("pk")
         )
         systems = SourceSystem.objects.in_bulk({r.system_id for r in records})
