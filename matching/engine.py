@@ -203,10 +203,8 @@ class _Compiled:
     branch_veto: bool
     type_veto: bool
     chinese_name_review: bool
-    # Pair kind -> (position, field) of the fields that apply: the hot loop skips the rest.
-    by_kind: dict[str, tuple[tuple[int, _Field], ...]]
-    # The same fields unpacked for the hot loop: (position, cache key, compare, thresholds but
-    # the last, weights, field).
+    # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
+    # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
         str, tuple[tuple[int, Any, Callable, tuple[float, ...], tuple[float, ...], _Field], ...]
     ]
@@ -256,12 +254,6 @@ def _compile(rule: MatchRule) -> _Compiled:
         branch_veto=rule.hard.branch_veto,
         type_veto=rule.hard.type_veto,
         chinese_name_review=rule.hard.chinese_name_review,
-        by_kind={
-            kind: tuple(
-                (k, f) for k, f in enumerate(fields) if f.applies_to in (None, kind or None)
-            )
-            for kind in ("", "person", "organization")
-        },
         hot={
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
@@ -480,11 +472,11 @@ def decide_prepared(
     if levels is None:
         _, weight, _ = _compare_fields(c, a, b)
     else:
-        weight = c.prior_weight  # summed in the order _levels sums, to the same float
-        for position, spec in c.by_kind[_pair_kind(a, b)]:
+        weight = c.prior_weight  # summed in the order _compare_fields sums, to the same float
+        for position, _key, _compare, _thresholds, weights, _spec in c.hot[_pair_kind(a, b)]:
             level = levels[position]
             if level >= 0:
-                weight += spec.weights[level]
+                weight += weights[level]
     capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
     return decision, score, None
