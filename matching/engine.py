@@ -302,6 +302,8 @@ def _feature(features: Features, spec: _Field) -> Any:
 
 
 def _raw(features: Features, spec: _Field) -> str | None:
+    if len(spec.alternatives) == 1:
+        return features.raw.get(spec.field) or None
     values = [v for name in spec.alternatives if (v := features.raw.get(name))]
     return " | ".join(values) if values else None
 
@@ -413,30 +415,65 @@ def _decide(
     return probability, "new"
 
 
-def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
-    """Score two prepared records with their full explanation (the real-time path)."""
+@dataclass(frozen=True, slots=True)
+class PairTrace:
+    """What comparing two prepared records found, without their values: the hard rule that
+    decided (a veto, or the identifier both share), the level and the similarity of every field
+    (-1 / None where not compared), and whether the Chinese-name cap applied. Small enough for
+    the batch match to keep for each auto pair, and with the two records enough to explain the
+    decision later (:func:`explain_trace`)."""
+
+    veto: str | None
+    auto_field: str | None
+    levels: tuple[int, ...]
+    similarities: tuple[float | None, ...]
+    capped: bool
+
+
+def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
+    """Compare two prepared records: hard rules, every field, the cap (see :class:`PairTrace`)."""
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
-    levels, weight, similarities = _compare_fields(c, a, b)
-    capped = auto_field is None and _chinese_names_differ(c, a, b)
-    score, decision = _decide(c, weight, veto, auto_field, capped)
+    levels, _, similarities = _compare_fields(c, a, b)
+    capped = veto is None and auto_field is None and _chinese_names_differ(c, a, b)
+    return PairTrace(veto, auto_field, tuple(levels), tuple(similarities), capped)
+
+
+def _weight_of_levels(c: _Compiled, kind: str, levels: Sequence[int]) -> float:
+    """The summed weight with prior of known levels, in the order _compare_fields sums (the
+    same float)."""
+    weight = c.prior_weight
+    for position, _key, _compare, _thresholds, weights, _spec in c.hot[kind]:
+        level = levels[position]
+        if level >= 0:
+            weight += weights[level]
+    return weight
+
+
+def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -> PairScore:
+    """Score and per-field explanation of a compared pair, ``a`` on the left. The values shown
+    are the records' own (``a.raw``, ``b.raw``); the levels and similarities are the trace's."""
+    c = _compile(rule)
+    kind = _pair_kind(a, b)
+    weight = _weight_of_levels(c, kind, trace.levels)
+    score, decision = _decide(c, weight, trace.veto, trace.auto_field, trace.capped)
     evidence: list[FieldEvidence] = []
-    if veto is not None:
-        evidence.append(FieldEvidence("hard rule", None, None, None, 0.0, f"veto: {veto}"))
-    elif capped:
+    if trace.veto is not None:
+        evidence.append(FieldEvidence("hard rule", None, None, None, 0.0, f"veto: {trace.veto}"))
+    elif trace.capped:
         note = "hard rule: Chinese names differ, review only"
         evidence.append(
             FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
         )
-    elif auto_field is not None:
-        value = a.identifier(auto_field)
-        evidence.append(
-            FieldEvidence(auto_field, value, value, 1.0, 0.0, f"hard rule: same valid {auto_field}")
-        )
-    kind = _pair_kind(a, b)
-    for spec, level, similarity in zip(c.fields, levels, similarities, strict=True):
-        if spec.applies_to is not None and spec.applies_to != kind:
-            continue
+    elif trace.auto_field is not None:
+        value = a.identifier(trace.auto_field) or b.identifier(trace.auto_field)
+        note = f"hard rule: same valid {trace.auto_field}"
+        evidence.append(FieldEvidence(trace.auto_field, value, value, 1.0, 0.0, note))
+    if len(trace.levels) != len(c.fields) or len(trace.similarities) != len(c.fields):
+        raise ValueError("the trace was compared under a rule with other fields")
+    levels, similarities = trace.levels, trace.similarities
+    for position, _key, _compare, _thresholds, _weights, spec in c.hot[kind]:
+        level, similarity = levels[position], similarities[position]
         left, right = _raw(a, spec), _raw(b, spec)
         if level < 0:
             flagged = any(n in a.flagged or n in b.flagged for n in spec.alternatives)
@@ -449,7 +486,12 @@ def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
                 spec.name, left, right, similarity, spec.weights[level], spec.labels[level]
             )
         )
-    return PairScore(score, decision, veto, weight, tuple(evidence))
+    return PairScore(score, decision, trace.veto, weight, tuple(evidence))
+
+
+def score_prepared(rule: MatchRule, a: Features, b: Features) -> PairScore:
+    """Score two prepared records with their full explanation (the real-time path)."""
+    return explain_trace(rule, a, b, trace_prepared(rule, a, b))
 
 
 def decide_prepared(
@@ -463,23 +505,41 @@ def decide_prepared(
     ``levels``: the pair's comparison levels when already known (compared by a re-fit under a
     rule of the same ``comparison_signature``): only the weights are added up.
     """
+    decision, score, veto, _ = _decide_prepared(rule, a, b, levels, False)
+    return decision, score, veto
+
+
+def decide_and_trace(
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None = None
+) -> tuple[Decision, float, str | None, PairTrace | None]:
+    """:func:`decide_prepared` with the :class:`PairTrace` of an ``auto`` pair (None for the
+    others): the batch match keeps it to explain the merge. The levels and similarities the
+    decision compared are taken as they are; a pair decided without comparing its fields (a
+    shared identifier, known levels) is compared for its trace."""
+    return _decide_prepared(rule, a, b, levels, True)
+
+
+def _decide_prepared(
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None, traced: bool
+) -> tuple[Decision, float, str | None, PairTrace | None]:
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
     if veto is not None:
-        return "new", 0.0, veto
+        return "new", 0.0, veto, None
     if auto_field is not None:
-        return "auto", 1.0, None
+        return "auto", 1.0, None, trace_prepared(rule, a, b) if traced else None
+    similarities = None
     if levels is None:
-        _, weight, _ = _compare_fields(c, a, b)
+        levels, weight, similarities = _compare_fields(c, a, b)
     else:
-        weight = c.prior_weight  # summed in the order _compare_fields sums, to the same float
-        for position, _key, _compare, _thresholds, weights, _spec in c.hot[_pair_kind(a, b)]:
-            level = levels[position]
-            if level >= 0:
-                weight += weights[level]
+        weight = _weight_of_levels(c, _pair_kind(a, b), levels)
     capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
-    return decision, score, None
+    if not traced or decision != "auto":
+        return decision, score, None, None
+    if similarities is None:
+        return decision, score, None, trace_prepared(rule, a, b)
+    return decision, score, None, PairTrace(None, None, tuple(levels), tuple(similarities), False)
 
 
 #: Records that touch every lazily built table: pinyin (with and without phrases), regions,

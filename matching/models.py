@@ -115,7 +115,9 @@ class BatchMatchPair(models.Model):
     """An auto pair found by one chunk of a distributed batch match, kept until the end step.
 
     ``job`` is the JobRun id; ``identities`` holds, per golden code, the identity values the
-    end step's conflict check needs (valid identifiers, customer kind, branch).
+    end step's conflict check needs (valid identifiers, customer kind, branch); ``evidence``
+    the two records and what comparing them found, for the merge's explanation
+    (``mdm.services.merge_reasons.pair_evidence``; empty for pairs of an older release).
     """
 
     job = models.BigIntegerField(db_index=True)
@@ -124,6 +126,7 @@ class BatchMatchPair(models.Model):
     golden_b = models.CharField(max_length=20)
     score = models.FloatField()
     identities = models.JSONField(default=dict)
+    evidence = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"{self.golden_a}~{self.golden_b} {self.score:.3f}"

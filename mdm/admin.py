@@ -35,6 +35,7 @@ from mdm.models import (
 )
 from mdm.services import masking
 from mdm.services.errors import RecordRejected, ServiceError
+from mdm.services.merge_reasons import explanation_rows
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
     MAX_REASON,
@@ -639,7 +640,8 @@ class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
                 "（无：没有候选，或已由合并/数据管理员关联）(none: no candidate, or linked by a merge or a steward)"
             )
         person = masking.is_person(obj.entity, masking.unmask_attributes(obj.attributes))
-        rows = masking.mask_explanation(obj.entity, obj.link_explanation, person=person)
+        stored = explanation_rows(obj.entity, obj.link_explanation)
+        rows = masking.mask_explanation(obj.entity, stored, person=person)
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("字段 field"),

@@ -29,7 +29,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -41,7 +41,7 @@ from matching.engine import (
     Features,
     cluster,
     comparison_signature,
-    decide_prepared,
+    decide_and_trace,
     prepare,
     score_prepared,
 )
@@ -52,6 +52,7 @@ from mdm.services.crypto import matching_view
 from mdm.services.forking import can_fork
 from mdm.services.matching import PreparedRecords, explain, load_rule, write_candidates
 from mdm.services.merge import merge_clusters
+from mdm.services.merge_reasons import AutoPair, merge_reasons
 
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
@@ -213,7 +214,7 @@ def score_partitions(
     progress: Callable[[int], None] | None = None,
     sink: Callable[[list, Identities], None] | None = None,
     prepared: PreparedRecords | None = None,
-) -> tuple[list[tuple[str, str, float]], Identities]:
+) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 partition by partition, with one feature cache (``prepared``: see
     ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
     (nothing is then kept here), else are returned."""
@@ -224,7 +225,7 @@ def score_partitions(
     )
     rejected = rejected_pairs(entity)  # once for all partitions
     report.timings.setdefault("score", 0.0)
-    auto: list[tuple[str, str, float]] = []
+    auto: list[AutoPair] = []
     identities: Identities = {}
     for part in parts:
         started = time.perf_counter()
@@ -262,7 +263,7 @@ def score_pairs(
     *,
     rejected: set[int] | None = None,
     levels: Mapping[int, tuple[int, ...]] | None = None,
-) -> tuple[list[tuple[str, str, float]], Identities]:
+) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
@@ -271,7 +272,7 @@ def score_pairs(
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
-    auto: list[tuple[str, str, float]] = []
+    auto: list[AutoPair] = []
     identities: Identities = {}
     if cache is None:
         cache = FeatureCache(entity, report)
@@ -295,11 +296,14 @@ def score_pairs(
             known = levels.get(code) if levels else None
             if known is not None and not (cache.is_known(a, left) and cache.is_known(b, right)):
                 known = None
-            decision, score, veto = decide_prepared(rule, left.features, right.features, known)
+            decision, score, veto, trace = decide_and_trace(
+                rule, left.features, right.features, known
+            )
             if veto is not None:
                 report.vetoed += 1
             elif decision == "auto":
-                auto.append((left.golden_code, right.golden_code, score))
+                # With what the comparison found: the merge explains itself with it.
+                auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
                 remember(left)
                 remember(right)
             elif decision == "review":
@@ -344,7 +348,7 @@ def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
 
 def merge_auto_pairs(
     entity: str,
-    auto: list[tuple[str, str, float]],
+    auto: list[AutoPair],
     identities: Identities,
     report: BatchMatchReport,
     *,
@@ -358,18 +362,26 @@ def merge_auto_pairs(
     outside a transaction): the batches are merged by that many forked processes; clusters are
     disjoint, so no two of them ever wait for the same golden record.
     """
-    live = _live_codes(entity, {c for a, b, _ in auto for c in (a, b)})
+    live = _live_codes(entity, {c for p in auto for c in (p.golden_a, p.golden_b)})
     merged_ids: Identities = {}
     for code, tags in identities.items():
         note_identity(merged_ids, live.get(code, code), tags)
-    resolved = [(live[a], live[b], s) for a, b, s in auto if live[a] != live[b]]
+    resolved = [
+        p._replace(golden_a=live[p.golden_a], golden_b=live[p.golden_b])
+        for p in auto
+        if live[p.golden_a] != live[p.golden_b]
+    ]
     clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
     report.conflicts += conflicts
+    reasons = merge_reasons(clusters, resolved)
+    del resolved
     batches = [clusters[i : i + MERGE_BATCH] for i in range(0, len(clusters), MERGE_BATCH)]
     if processes > 1 and len(batches) > 1 and can_fork():
         from django.db import connections
 
-        _FORK_MERGE[:] = [(entity, batches[part::processes], actor) for part in range(processes)]
+        _FORK_MERGE[:] = [
+            (entity, batches[part::processes], actor, reasons) for part in range(processes)
+        ]
         connections.close_all()
         release_free_memory()
         try:
@@ -381,23 +393,32 @@ def merge_auto_pairs(
             _FORK_MERGE.clear()
         return
     for batch in batches:
-        report.golden_merged += merge_clusters(
-            entity=entity, clusters=batch, actor=actor, reason="batch match", link_kind="auto"
-        )
+        report.golden_merged += _merge_batch(entity, batch, actor, reasons)
         report.clusters_merged += len(batch)
 
 
-#: The merge batches of each forked child (set by the parent just before it forks).
-_FORK_MERGE: list[tuple[str, list[list[list[str]]], object]] = []
+def _merge_batch(entity: str, batch: list[list[str]], actor, reasons) -> int:
+    return merge_clusters(
+        entity=entity,
+        clusters=batch,
+        actor=actor,
+        reason="batch match",
+        link_kind="auto",
+        reasons=reasons,
+        rule=load_rule(entity),
+    )
+
+
+#: The merge batches of each forked child (set by the parent just before it forks), with the
+#: reasons of the golden records merged away.
+_FORK_MERGE: list[tuple[str, list[list[list[str]]], object, dict]] = []
 
 
 def _merge_in_child(part: int) -> tuple[int, int]:
-    entity, batches, actor = _FORK_MERGE[part]
+    entity, batches, actor, reasons = _FORK_MERGE[part]
     merged = clustered = 0
     for batch in batches:
-        merged += merge_clusters(
-            entity=entity, clusters=batch, actor=actor, reason="batch match", link_kind="auto"
-        )
+        merged += _merge_batch(entity, batch, actor, reasons)
         clustered += len(batch)
     return merged, clustered
 
@@ -482,7 +503,7 @@ def _score_in_processes(
     processes: int,
     progress,
     prepared: PreparedRecords | None = None,
-) -> tuple[list[tuple[str, str, float]], Identities]:
+) -> tuple[list[AutoPair], Identities]:
     """Score the partitions in ``processes`` forked children, each a run of consecutive
     partitions (a range of records) with about the same share of the pairs; combine their
     answers."""
@@ -492,7 +513,7 @@ def _score_in_processes(
     report.timings.setdefault("score", 0.0)
     connections.close_all()  # children must not share the parent's connection
     release_free_memory()
-    auto: list[tuple[str, str, float]] = []
+    auto: list[AutoPair] = []
     identities: Identities = {}
     peaks, at_fork = [], []
     try:
@@ -554,14 +575,14 @@ def run_batch_match(
 
 
 def _cluster_goldens(
-    entity: str, auto: list[tuple[str, str, float]], identities: Identities
+    entity: str, auto: Sequence[Sequence], identities: Identities
 ) -> tuple[list[list[str]], int]:
     """Clusters of golden codes to merge (each sorted oldest first) and the refused unions.
 
     A union is refused when the merged group would hold two different values of an identity:
     valid identifiers, customer kind (person / organization), or branch ("" = head office).
     """
-    codes = sorted({c for a, b, _ in auto for c in (a, b)})
+    codes = sorted({c for p in auto for c in (p[0], p[1])})
     if not codes:
         return [], 0
     order: dict[str, int] = {}
@@ -586,7 +607,7 @@ def _cluster_goldens(
                     return True
         return False
 
-    pairs = [(index[a], index[b], s) for a, b, s in auto if a in index and b in index]
+    pairs = [(index[p[0]], index[p[1]], p[2]) for p in auto if p[0] in index and p[1] in index]
     groups = cluster(len(codes), pairs, conflict)
     clusters = [sorted((codes[i] for i in g), key=order.__getitem__) for g in groups if len(g) > 1]
     return clusters, refused

@@ -30,6 +30,7 @@ from mdm.services.batch_match import (
 )
 from mdm.services.jobs import json_add
 from mdm.services.matching import load_rule
+from mdm.services.merge_reasons import auto_pair, pair_evidence
 
 KIND = "match"
 DEFAULT_CHUNKS = 8
@@ -100,10 +101,12 @@ def run_chunk(run: JobRun, key: str) -> dict[str, int]:
                 chunk=key,
                 golden_a=a,
                 golden_b=b,
-                score=score,
+                score=pair.score,
                 identities={code: list(identities[code]) for code in (a, b)},
+                evidence=pair_evidence(pair),
             )
-            for a, b, score in auto
+            for pair in auto
+            for a, b in [(pair.golden_a, pair.golden_b)]
         ],
         batch_size=2000,
     )
@@ -117,7 +120,7 @@ def finalize(run: JobRun) -> dict[str, int]:
     for pair in (
         BatchMatchPair.objects.filter(job=run.pk).order_by("pk").iterator(chunk_size=10_000)
     ):
-        auto.append((pair.golden_a, pair.golden_b, pair.score))
+        auto.append(auto_pair(pair.golden_a, pair.golden_b, pair.score, pair.evidence))
         for code, tags in pair.identities.items():
             note_identity(identities, code, stored_tags(tags))
     merge_auto_pairs(run.entity, auto, identities, report)

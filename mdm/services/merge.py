@@ -5,7 +5,7 @@ Used by the batch match (many clusters at once) and by stewards (one pair at a t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from mdm.services.bulk_sql import (
 from mdm.services.errors import Conflict, NotFound
 from mdm.services.events import golden_payload
 from mdm.services.golden import refresh_goldens
+from mdm.services.merge_reasons import MergeReason, member_explanations
 
 
 def merge_clusters(
@@ -28,13 +29,17 @@ def merge_clusters(
     actor=None,
     reason: str = "",
     link_kind: str | None = None,
+    reasons: Mapping[str, MergeReason] | None = None,
+    rule=None,
 ) -> int:
     """Merge each cluster of golden codes into its first code; returns the codes merged away.
 
     1. Lock every golden record involved (primary-key order); all must be active.
     2. Move the merged records' members to their survivor (a history row per member;
-       ``link_kind`` set when given, e.g. ``steward``). A merged record keeps its own steward
-       locks, so that an unmerge restores it exactly.
+       ``link_kind`` set when given, e.g. ``steward``, with the link score and explanation
+       cleared, or, for a golden record with one of the batch match's ``reasons`` (under the
+       match ``rule``), set to why it merged: ``mdm.services.merge_reasons``). A merged record
+       keeps its own steward locks, so that an unmerge restores it exactly.
     3. Mark the merged records ``merged`` with ``merged_into``: their codes keep resolving.
     4. Recompute the survivors; write a ``merged`` event per merged code, then the survivors'
        ``updated`` / ``crosswalk`` events, in one insert at the end. One transaction for all
@@ -73,20 +78,37 @@ def merge_clusters(
             SourceRecord.objects.select_for_update()
             .filter(golden_code__in=survivor_of)
             .order_by("pk")
-            .values_list("pk", "golden_code", "link_kind", "is_active")
+            .values_list("pk", "golden_code", "link_kind", "is_active", "link_score")
         )
         if members:
             columns = {
-                "golden_code": [survivor_of[code] for _, code, _, _ in members],
+                "golden_code": [survivor_of[code] for _, code, *_ in members],
                 "link_kind": [
                     link_kind if link_kind and is_active else kind
-                    for _, _, kind, is_active in members
+                    for _, _, kind, is_active, _ in members
                 ],
                 "updated_at": [now] * len(members),
             }
             if link_kind:
-                # Linked by this merge now: their real-time explanation no longer says why.
-                columns["link_explanation"] = [None] * len(members)
+                # Linked by this merge now: their real-time score and explanation no longer
+                # say why; the batch match's reason does, where it gave one.
+                why = (
+                    member_explanations(
+                        rule,
+                        ((pk, code) for pk, code, _, active, _ in members if active),
+                        survivor_of,
+                        reasons,
+                    )
+                    if reasons and rule is not None
+                    else {}
+                )
+                columns["link_score"] = [
+                    why[pk][0] if pk in why else (score if not active else None)
+                    for pk, _, _, active, score in members
+                ]
+                columns["link_explanation"] = [
+                    why[pk][1] if pk in why else None for pk, *_ in members
+                ]
             update_rows_with_history(
                 SourceRecord, [pk for pk, *_ in members], columns, user=actor, reason=reason
             )

@@ -14,6 +14,7 @@ from mdm.models import JobRun, SourceRecord
 from mdm.services import batch_match_job, job_runner
 from mdm.services.batch_match import run_batch_match
 from mdm.services.jobs import plan_chunks, start_job
+from mdm.services.merge_reasons import explanation_rows
 
 COMPANIES = [
     (
@@ -79,6 +80,16 @@ def _partition() -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+def _assert_merges_explained() -> None:
+    """Each record the match moved says why: a merge line, then the pair's fields."""
+    for local_code in ("BJ-B-1", "WEB1", "SH-B-1"):
+        record = SourceRecord.objects.get(local_code=local_code)
+        assert record.link_kind == "auto" and record.link_score >= 0.99
+        merge, *fields = explanation_rows("customers", record.link_explanation)
+        assert merge["field"] == "merge" and merge["right"] == record.golden_code
+        assert {row["field"] for row in fields} >= {"company_name", "phone"}
+
+
 EXPECTED = {
     frozenset({"SD01-1", "BJ-B-1", "WEB1"}),
     frozenset({"SD01-2"}),
@@ -101,6 +112,7 @@ def test_the_distributed_match_gives_the_same_result_for_any_number_of_chunks(
     assert run.total_chunks == run.done_chunks >= 1
     assert run.counts["golden_merged"] == 3
     assert _partition() == EXPECTED
+    _assert_merges_explained()
     assert run.counts["pairs_considered"] >= run.counts["pairs_scored"] >= 3
     assert BatchMatchPair.objects.count() == 0
     assert BatchMatchPlan.objects.count() == 0
@@ -131,6 +143,7 @@ def test_match_in_several_processes_agrees_with_one_process(
     assert report.pairs_scored >= 3
     assert 0 < report.fork_mb_per_process <= report.peak_mb_per_process
     assert _partition() == EXPECTED
+    _assert_merges_explained()
 
 
 def test_a_rerun_of_the_end_step_merges_nothing_twice(

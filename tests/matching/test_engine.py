@@ -464,6 +464,35 @@ def test_the_levels_a_fit_compared_decide_every_pair_as_a_fresh_comparison():
     assert comparison_signature(recut_rule) != comparison_signature(CUSTOMERS)
 
 
+def test_the_trace_of_an_auto_decision_explains_it_as_the_full_scoring_does():
+    from matching.engine import (
+        decide_and_trace,
+        decide_prepared,
+        explain_trace,
+        prepare_all,
+        score_prepared,
+        trace_prepared,
+    )
+
+    records = _people(40)
+    compared: dict = {}
+    fitted = fit_rule(CUSTOMERS, records, u_samples=500, compared=compared)
+    features = {r.id: f for r, f in zip(records, prepare_all(fitted, records), strict=True)}
+    traced = 0
+    for (a, b), levels in compared.items():
+        left, right = features[a], features[b]
+        for known in (None, levels):
+            decision, score, veto, trace = decide_and_trace(fitted, left, right, known)
+            assert (decision, score, veto) == decide_prepared(fitted, left, right, known)
+            if decision != "auto":
+                assert trace is None
+                continue
+            traced += 1
+            assert trace == trace_prepared(fitted, left, right)
+            assert explain_trace(fitted, left, right, trace) == score_prepared(fitted, left, right)
+    assert traced > 0
+
+
 def test_warm_up_builds_the_name_tables_a_forked_worker_then_shares():
     from matching.engine import warm_up
     from matching.normalize import company_name_parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -9,7 +10,12 @@ from django.core.management import call_command
 from stdnum.cn import uscc
 
 from matching.models import MatchCandidate, MatchRuleConfig
-from matching.rules import DEFAULT_RULES, rule_to_dict
+from matching.rules import (
+    DEFAULT_RULES,
+    probability_to_weight,
+    rule_to_dict,
+    weight_to_probability,
+)
 from mdm.models import Customer, Event, SourceRecord
 from mdm.services.batch_match import run_batch_match
 
@@ -295,13 +301,13 @@ def _spy_decisions(monkeypatch) -> list[bool]:
     from mdm.services import batch_match
 
     with_levels: list[bool] = []
-    decide = batch_match.decide_prepared
+    decide = batch_match.decide_and_trace
 
     def spy(rule, a, b, levels=None):
         with_levels.append(levels is not None)
         return decide(rule, a, b, levels)
 
-    monkeypatch.setattr(batch_match, "decide_prepared", spy)
+    monkeypatch.setattr(batch_match, "decide_and_trace", spy)
     return with_levels
 
 
@@ -358,3 +364,153 @@ def test_levels_from_a_rule_that_compares_differently_are_not_used(unmatched, mo
 
     assert with_levels and not any(with_levels)
     assert report.golden_merged == 2
+
+
+def _rows(local_code: str) -> list[dict]:
+    """The record's link explanation as a steward reads it."""
+    from mdm.services.merge_reasons import explanation_rows
+
+    record = SourceRecord.objects.get(local_code=local_code)
+    return explanation_rows(record.entity, record.link_explanation)
+
+
+def test_each_record_the_batch_merged_is_stored_with_its_score_and_why(unmatched):
+    survivor = SourceRecord.objects.get(local_code="SD01-1")
+    before = {c: SourceRecord.objects.get(local_code=c).golden_code for c in ("BJ-B-1", "WEB1")}
+    unmerged = _rows("SD01-2")
+
+    run_batch_match(entity="customers")
+
+    names = {r.local_code: r.attributes["name"] for r in SourceRecord.objects.all()}
+    for local_code in ("BJ-B-1", "WEB1"):
+        record = SourceRecord.objects.get(local_code=local_code)
+        assert record.link_kind == "auto"
+        assert record.link_score >= 0.99
+        # Stored as the decision's evidence, without the values.
+        stored = record.link_explanation
+        assert stored["merge"] == [before[local_code], survivor.golden_code]
+        assert stored["pair"][0] == record.pk
+        assert names[local_code] not in str(stored)
+        merge, *fields = _rows(local_code)
+        assert merge["field"] == "merge"
+        assert (merge["left"], merge["right"]) == (before[local_code], survivor.golden_code)
+        assert "merged by the batch match" in merge["note"]
+        name = next(row for row in fields if row["field"] == "company_name")
+        # This record on the left, the record it matched (in the same cluster) on the right.
+        assert name["left"] == names[local_code]
+        assert name["right"] in {names[c] for c in ("SD01-1", "BJ-B-1", "WEB1")} - {name["left"]}
+        assert name["similarity"] is not None and name["weight"] != 0 and name["note"]
+        phone = next(row for row in fields if row["field"] == "phone")
+        assert phone["similarity"] == 1.0
+        # The weights are the ones that decided: they add up to the stored score.
+        weight = probability_to_weight(DEFAULT_RULES["customers"].prior) + sum(
+            row["weight"] for row in fields
+        )
+        assert abs(weight_to_probability(weight) - record.link_score) < 1e-3
+    # The records that did not move keep what the real-time match said.
+    assert SourceRecord.objects.get(pk=survivor.pk).link_explanation == survivor.link_explanation
+    assert _rows("SD01-2") == unmerged
+
+
+def test_the_explanation_of_a_merge_keeps_the_weights_that_decided_after_a_refit(unmatched):
+    run_batch_match(entity="customers")
+    decided = {row["field"]: row["weight"] for row in _rows("WEB1")}
+    rule = DEFAULT_RULES["customers"]
+    # The weights are re-estimated later: every level's m probability changes.
+    refit = dataclasses.replace(
+        rule,
+        fields=[
+            dataclasses.replace(
+                f, levels=[dataclasses.replace(lv, m=lv.m * 0.5) for lv in f.levels]
+            )
+            for f in rule.fields
+        ],
+    )
+    MatchRuleConfig.objects.update_or_create(
+        entity="customers",
+        defaults={"auto_threshold": 0.99, "review_threshold": 0.5, "config": rule_to_dict(refit)},
+    )
+
+    assert {row["field"]: row["weight"] for row in _rows("WEB1")} == decided
+
+
+def test_the_other_members_of_a_merged_golden_record_name_the_pair_that_merged_it(erp, crm, shop):
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    code = cc("91110108MA01ABCD2")
+    erp.put(
+        "customers",
+        "S",
+        {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"},
+    )
+    crm.put(
+        "customers",
+        "X",
+        {
+            "name": "华信科技（北京）有限公司",
+            "customer_type": "org",
+            "phone": "(010)62345678",
+            "credit_code": code,
+        },
+    )
+    # The same valid credit code: linked to X's golden record in real time, whatever the name.
+    shop.put(
+        "customers", "Y", {"name": "华信数码商城", "customer_type": "org", "credit_code": code}
+    )
+    assert golden_codes_of("X") == golden_codes_of("Y") != golden_codes_of("S")
+    set_thresholds(auto=0.99)
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 1
+    assert len(golden_codes_of("S", "X", "Y")) == 1
+    x, y = SourceRecord.objects.get(local_code="X"), SourceRecord.objects.get(local_code="Y")
+    merge, *fields = _rows("X")
+    assert merge["field"] == "merge"
+    assert {row["field"] for row in fields} >= {"company_name", "phone"}
+    (line,) = _rows("Y")
+    assert line["field"] == "merge"
+    assert line["note"].endswith("moved with its golden record: CRM/X ~ ERP/S")
+    assert y.link_score == x.link_score >= 0.99
+    assert y.link_kind == "auto"
+
+
+def test_a_merge_by_a_shared_identifier_says_so(erp, crm):
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    code = cc("91310115MA01PQRT3")
+    erp.put("customers", "P1", {"name": "上海浦江物流有限公司", "customer_type": "org"})
+    crm.put("customers", "P2", {"name": "浦江物流", "customer_type": "org", "credit_code": code})
+    # The credit code arrives on the older record later, while auto-linking is still off.
+    erp.put(
+        "customers",
+        "P1",
+        {"name": "上海浦江物流有限公司", "customer_type": "org", "credit_code": code},
+    )
+    assert len(golden_codes_of("P1", "P2")) == 2
+    set_thresholds(auto=0.99)
+
+    run_batch_match(entity="customers")
+
+    merge, rule, *fields = _rows("P2")
+    assert (rule["field"], rule["left"], rule["note"]) == (
+        "credit_code",
+        code,
+        "hard rule: same valid credit_code",
+    )
+    assert SourceRecord.objects.get(local_code="P2").link_score == 1.0
+
+
+def test_a_steward_merge_clears_the_score_and_explanation_the_matcher_gave(unmatched):
+    from mdm.services.merge import merge_golden_records
+
+    run_batch_match(entity="customers")
+    keep = SourceRecord.objects.get(local_code="SD01-2").golden_code
+    survivor = SourceRecord.objects.get(local_code="SD01-1").golden_code
+
+    merge_golden_records(
+        entity="customers", survivor_code=keep, other_codes=[survivor], link_kind="steward"
+    )
+
+    for local_code in ("SD01-1", "BJ-B-1", "WEB1"):
+        record = SourceRecord.objects.get(local_code=local_code)
+        assert (record.golden_code, record.link_kind) == (keep, "steward")
+        assert record.link_score is None and record.link_explanation is None
