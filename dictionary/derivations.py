@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dictionary.regions import get_region
 from dictionary.standardizers import strip_separators
-from dictionary.validators import cn_resident_id
+from dictionary.validators import cn_resident_id, uscc_is_valid
 
 
 def derive_from_uscc(code: str) -> dict[str, str]:
@@ -30,9 +30,10 @@ def derive_from_uscc(code: str) -> dict[str, str]:
     """
     from stdnum.cn import uscc
 
-    if not uscc.is_valid(code):
+    compact = code if uscc_is_valid(code) else uscc.compact(code)
+    if not uscc_is_valid(compact):
         return {}
-    region_code = uscc.compact(code)[2:8]
+    region_code = compact[2:8]
     return {"region_code": region_code} if _is_current_region(region_code) else {}
 
 

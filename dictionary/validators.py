@@ -17,6 +17,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from dictionary import phones
@@ -166,19 +167,34 @@ def uscc(value: str, params: Mapping[str, Any]) -> Problem | None:
     Codes issued in the 2015 pilots before the standard was final (e.g. 91350100M0001TGQXM) are
     legally valid but fail the check character; the dictionary flags rather than rejects them.
     """
+    if len(value) != 18:
+        return problem("invalid_length", expected=18, actual=len(value), **_USCC)
+    error = _uscc_error(value)
+    if error == "checksum":
+        return problem("invalid_checksum", **_USCC)
+    return _uscc_format() if error else None
+
+
+def uscc_is_valid(value: str) -> bool:
+    """A credit code in its compact form (18 characters, upper case) that passes the check."""
+    return len(value) == 18 and _uscc_error(value) is None
+
+
+@lru_cache(maxsize=65_536)
+def _uscc_error(value: str) -> str | None:
+    """``format``, ``checksum`` or None: stdnum's verdict, memoized (the validator and the
+    derivation of the region both ask, and stdnum cleans the value anew each time)."""
     from stdnum import exceptions
     from stdnum.cn import uscc as std
 
-    if len(value) != 18:
-        return problem("invalid_length", expected=18, actual=len(value), **_USCC)
     if value != std.compact(value):  # lower case or separators left in
-        return _uscc_format()
+        return "format"
     try:
         std.validate(value)
     except exceptions.InvalidChecksum:
-        return problem("invalid_checksum", **_USCC)
+        return "checksum"
     except exceptions.ValidationError:
-        return _uscc_format()
+        return "format"
     return None
 
 

@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
 from dictionary.services import compiled_elements
+from dictionary.warm_up import warm_up_dictionary
 from matching.engine import cluster, warm_up
 from matching.forked import frozen_heap
 from mdm.models import SourceSystem
@@ -267,6 +268,7 @@ def import_file(
     assignment = assign_workers(read_table(path), workers)
     # Tables the write path builds on first use are built once here and shared by the workers.
     warm_up(load_rule(entity))
+    warm_up_dictionary()
     compiled_elements(entity)
     context = multiprocessing.get_context("fork")
     messages = context.Queue()
