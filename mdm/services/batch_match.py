@@ -10,12 +10,15 @@
    steward rejected it. The hard rules are checked first (a vetoed pair is not compared), the
    explanation is built only for pairs queued for review.
 3. Decisions: ``review`` pairs become MatchCandidates (a known pair is left alone); ``auto`` pairs
-   are kept as (golden, golden, score), with the identity tags of their golden records; a forked
-   scoring process writes each partition's to a file instead of keeping them.
+   are kept as ``AutoPair`` (golden codes, score, the two records and what comparing them found),
+   with the identity tags of their golden records; a forked scoring process writes each
+   partition's to a file instead of keeping them.
 4. Clustering: union–find over golden records, strongest pairs first, refusing any union that
    would put two different valid credit codes / resident IDs / GTINs, a person and an
    organization, or a branch and its head office in one cluster.
-5. Merging: each cluster merges into its oldest golden record, in batches (set-based).
+5. Merging: each cluster merges into its oldest golden record, in batches (set-based); each
+   record moved is stored with the score and evidence of the pair that merged its golden record
+   (``mdm.services.merge_reasons``).
 
 The distributed job finds the pairs once, has each chunk score a run of partitions (``score_pairs``)
 and clusters and merges once at the end (``merge_auto_pairs``).
