@@ -7,9 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 from jobtest_support import wait_until
+from match_support import set_thresholds
 
-from matching.models import BatchMatchPair, BatchMatchPlan, MatchRuleConfig
-from matching.rules import DEFAULT_RULES, rule_to_dict
+from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
 from mdm.services import batch_match_job, job_runner
 from mdm.services.batch_match import run_batch_match
@@ -54,23 +54,12 @@ COMPANIES = [
 ]
 
 
-def _thresholds(auto: float, review: float = 0.5) -> None:
-    MatchRuleConfig.objects.update_or_create(
-        entity="customers",
-        defaults={
-            "auto_threshold": auto,
-            "review_threshold": review,
-            "config": rule_to_dict(DEFAULT_RULES["customers"]),
-        },
-    )
-
-
 def _store_unmatched(systems) -> None:
     """The companies stored while auto-linking was off, so the batch has the merging to do."""
-    _thresholds(auto=0.999999999999, review=0.999999999)
+    set_thresholds(auto=0.999999999999, review=0.999999999)
     for code, local_code, payload in COMPANIES:
         systems[code].put("customers", local_code, payload)
-    _thresholds(auto=0.99)
+    set_thresholds(auto=0.99)
 
 
 def _partition() -> set[frozenset[str]]:

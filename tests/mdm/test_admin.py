@@ -194,21 +194,11 @@ def test_a_source_record_page_explains_its_link_with_personal_values_masked(
 
 
 def test_a_record_merged_by_the_batch_match_shows_why_on_its_page(steward_browser, erp, crm):
-    from matching.models import MatchRuleConfig
-    from matching.rules import DEFAULT_RULES, rule_to_dict
+    from match_support import set_thresholds
+
     from mdm.services.batch_match import run_batch_match
 
-    def thresholds(auto: float, review: float) -> None:
-        MatchRuleConfig.objects.update_or_create(
-            entity="customers",
-            defaults={
-                "auto_threshold": auto,
-                "review_threshold": review,
-                "config": rule_to_dict(DEFAULT_RULES["customers"]),
-            },
-        )
-
-    thresholds(0.999999999999, 0.999999999)  # stored apart: the batch match merges them
+    set_thresholds(0.999999999999, 0.999999999)  # stored apart: the batch match merges them
     erp.put(
         "customers",
         "SD01-8",
@@ -219,7 +209,7 @@ def test_a_record_merged_by_the_batch_match_shows_why_on_its_page(steward_browse
         "BJ-B-8",
         {"name": "华信科技（北京）有限公司", "customer_type": "org", "phone": "(010)62345678"},
     )
-    thresholds(0.99, 0.5)
+    set_thresholds(0.99)
     run_batch_match(entity="customers")
     moved = SourceRecord.objects.get(local_code="BJ-B-8")
 

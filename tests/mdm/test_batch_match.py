@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from match_support import set_thresholds
 from stdnum.cn import uscc
 
 from matching.models import MatchCandidate, MatchRuleConfig
@@ -31,14 +32,6 @@ def golden_codes_of(*local_codes: str) -> set[str]:
         SourceRecord.objects.filter(local_code__in=local_codes).values_list(
             "golden_code", flat=True
         )
-    )
-
-
-def set_thresholds(auto: float, review: float = 0.5) -> None:
-    rule = DEFAULT_RULES["customers"]
-    MatchRuleConfig.objects.update_or_create(
-        entity="customers",
-        defaults={"auto_threshold": auto, "review_threshold": review, "config": rule_to_dict(rule)},
     )
 
 
