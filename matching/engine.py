@@ -301,14 +301,25 @@ def _feature(features: Features, spec: _Field) -> Any:
     return prepared
 
 
-def _raw(features: Features, spec: _Field) -> str | None:
-    if len(spec.alternatives) == 1:
-        return features.raw.get(spec.field) or None
-    values = [v for name in spec.alternatives if (v := features.raw.get(name))]
+def shown_value(features: Features, names: Sequence[str]) -> str | None:
+    """A field's value as an explanation shows it: the record's values of the field's
+    attributes (``name|english_name``: both), joined; None when it has none."""
+    if len(names) == 1:
+        return features.raw.get(names[0]) or None
+    values = [v for name in names if (v := features.raw.get(name))]
     return " | ".join(values) if values else None
 
 
-def _pair_kind(a: Features, b: Features) -> str:
+MISSING_NOTE = "missing on one side"
+FLAGGED_NOTE = "flagged invalid: not used"
+
+
+def unused_note(a: Features, b: Features, names: Sequence[str]) -> str:
+    """Why a field with a value on either side was not compared."""
+    return FLAGGED_NOTE if any(n in a.flagged or n in b.flagged for n in names) else MISSING_NOTE
+
+
+def pair_kind(a: Features, b: Features) -> str:
     """The pair's customer kind for ``applies_to``; unknown on both sides is compared as an
     organization (the company-name comparator degrades gracefully on any name, the person-name
     one does not), and non-customer entities have no kind."""
@@ -353,7 +364,7 @@ def _compare_fields(
     levels = [-1] * len(c.fields)
     similarities: list[float | None] = [None] * len(c.fields)
     a_cache, b_cache = a.cache, b.cache
-    for position, key, compare, thresholds, weights, spec in c.hot[_pair_kind(a, b)]:
+    for position, key, compare, thresholds, weights, spec in c.hot[pair_kind(a, b)]:
         left = a_cache.get(key, _MISSING)
         if left is _MISSING:
             left = _feature(a, spec)
@@ -383,7 +394,7 @@ _PERSON_NAME = COMPARATORS["person_name"]
 
 def _chinese_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
     """Both persons have Chinese names that differ beyond a homophone or one-character typo."""
-    if not c.chinese_name_review or _pair_kind(a, b) != "person":
+    if not c.chinese_name_review or pair_kind(a, b) != "person":
         return False
     names = []
     for features in (a, b):
@@ -454,7 +465,9 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
     """Score and per-field explanation of a compared pair, ``a`` on the left. The values shown
     are the records' own (``a.raw``, ``b.raw``); the levels and similarities are the trace's."""
     c = _compile(rule)
-    kind = _pair_kind(a, b)
+    if len(trace.levels) != len(c.fields) or len(trace.similarities) != len(c.fields):
+        raise ValueError("the trace was compared under a rule with other fields")
+    kind = pair_kind(a, b)
     weight = _weight_of_levels(c, kind, trace.levels)
     score, decision = _decide(c, weight, trace.veto, trace.auto_field, trace.capped)
     evidence: list[FieldEvidence] = []
@@ -469,16 +482,13 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
         value = a.identifier(trace.auto_field) or b.identifier(trace.auto_field)
         note = f"hard rule: same valid {trace.auto_field}"
         evidence.append(FieldEvidence(trace.auto_field, value, value, 1.0, 0.0, note))
-    if len(trace.levels) != len(c.fields) or len(trace.similarities) != len(c.fields):
-        raise ValueError("the trace was compared under a rule with other fields")
     levels, similarities = trace.levels, trace.similarities
     for position, _key, _compare, _thresholds, _weights, spec in c.hot[kind]:
         level, similarity = levels[position], similarities[position]
-        left, right = _raw(a, spec), _raw(b, spec)
+        left, right = shown_value(a, spec.alternatives), shown_value(b, spec.alternatives)
         if level < 0:
-            flagged = any(n in a.flagged or n in b.flagged for n in spec.alternatives)
             if left or right:
-                note = "flagged invalid: not used" if flagged else "missing on one side"
+                note = unused_note(a, b, spec.alternatives)
                 evidence.append(FieldEvidence(spec.name, left, right, None, 0.0, note))
             continue
         evidence.append(
@@ -532,7 +542,7 @@ def _decide_prepared(
     if levels is None:
         levels, weight, similarities = _compare_fields(c, a, b)
     else:
-        weight = _weight_of_levels(c, _pair_kind(a, b), levels)
+        weight = _weight_of_levels(c, pair_kind(a, b), levels)
     capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
     if not traced or decision != "auto":

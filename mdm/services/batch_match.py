@@ -357,14 +357,17 @@ def merge_auto_pairs(
     *,
     actor=None,
     processes: int = 1,
+    rule=None,
 ) -> None:
     """Steps 5-6: cluster the auto pairs over golden records and merge the clusters.
 
     Codes are first resolved to their live golden record, so a rerun after a crash between two
     merge batches finishes the job without merging anything twice. ``processes`` > 1 (PostgreSQL,
     outside a transaction): the batches are merged by that many forked processes; clusters are
-    disjoint, so no two of them ever wait for the same golden record.
+    disjoint, so no two of them ever wait for the same golden record. ``rule``: the rule the
+    pairs were scored under (read once here when not given), for the merges' explanations.
     """
+    rule = rule or load_rule(entity)
     live = _live_codes(entity, {c for p in auto for c in (p.golden_a, p.golden_b)})
     merged_ids: Identities = {}
     for code, tags in identities.items():
@@ -383,7 +386,7 @@ def merge_auto_pairs(
         from django.db import connections
 
         _FORK_MERGE[:] = [
-            (entity, batches[part::processes], actor, reasons) for part in range(processes)
+            (entity, batches[part::processes], actor, reasons, rule) for part in range(processes)
         ]
         connections.close_all()
         release_free_memory()
@@ -396,11 +399,11 @@ def merge_auto_pairs(
             _FORK_MERGE.clear()
         return
     for batch in batches:
-        report.golden_merged += _merge_batch(entity, batch, actor, reasons)
+        report.golden_merged += _merge_batch(entity, batch, actor, reasons, rule)
         report.clusters_merged += len(batch)
 
 
-def _merge_batch(entity: str, batch: list[list[str]], actor, reasons) -> int:
+def _merge_batch(entity: str, batch: list[list[str]], actor, reasons, rule) -> int:
     return merge_clusters(
         entity=entity,
         clusters=batch,
@@ -408,20 +411,20 @@ def _merge_batch(entity: str, batch: list[list[str]], actor, reasons) -> int:
         reason="batch match",
         link_kind="auto",
         reasons=reasons,
-        rule=load_rule(entity),
+        rule=rule,
     )
 
 
 #: The merge batches of each forked child (set by the parent just before it forks), with the
-#: reasons of the golden records merged away.
-_FORK_MERGE: list[tuple[str, list[list[list[str]]], object, dict]] = []
+#: reasons of the golden records merged away and the rule they were scored under.
+_FORK_MERGE: list[tuple[str, list[list[list[str]]], object, dict, object]] = []
 
 
 def _merge_in_child(part: int) -> tuple[int, int]:
-    entity, batches, actor, reasons = _FORK_MERGE[part]
+    entity, batches, actor, reasons, rule = _FORK_MERGE[part]
     merged = clustered = 0
     for batch in batches:
-        merged += _merge_batch(entity, batch, actor, reasons)
+        merged += _merge_batch(entity, batch, actor, reasons, rule)
         clustered += len(batch)
     return merged, clustered
 
@@ -571,7 +574,7 @@ def run_batch_match(
                 entity, rule, found, parts, report, progress, prepared=prepared
             )
     mark = time.perf_counter()
-    merge_auto_pairs(entity, auto, identities, report, actor=actor, processes=processes)
+    merge_auto_pairs(entity, auto, identities, report, actor=actor, processes=processes, rule=rule)
     report.timings["merge"] = time.perf_counter() - mark
     report.timings["total"] = time.perf_counter() - started
     return report

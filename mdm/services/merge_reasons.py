@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from matching.engine import PairTrace, prepare
+from matching.engine import (
+    MISSING_NOTE,
+    PairTrace,
+    pair_kind,
+    prepare,
+    shown_value,
+    unused_note,
+)
 from matching.rules import MatchRule
 from mdm.models import SourceRecord
 from mdm.services.crypto import matching_view
@@ -161,21 +168,20 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         value = left.identifier(auto_field) or right.identifier(auto_field)
         rows.append(_row(auto_field, value, value, 1.0, 0.0, f"hard rule: same valid {auto_field}"))
     compared = stored.get("fields") or {}
-    kind = (left.kind or right.kind or "organization") if entity == "customers" else ""
+    kind = pair_kind(left, right)
     for spec in rule.fields:
         if spec.applies_to is not None and spec.applies_to != kind:
             continue
         names = spec.field.split("|")
-        a, b = _values(left, names), _values(right, names)
+        a, b = shown_value(left, names), shown_value(right, names)
         found = compared.get(spec.name)
         if found is not None:
             level, similarity, weight = found
             label = spec.levels[level].label if level < len(spec.levels) else ""
             rows.append(_row(spec.name, a, b, similarity, weight, label))
         elif a or b:
-            flagged = any(n in left.flagged or n in right.flagged for n in names)
-            note = "flagged invalid: not used" if flagged else "missing on one side"
-            if a and b and not flagged:
+            note = unused_note(left, right, names)
+            if a and b and note == MISSING_NOTE:
                 note = "not compared (changed since the merge)"
             rows.append(_row(spec.name, a, b, None, 0.0, note))
     return rows
@@ -190,11 +196,6 @@ def _row(field: str, left, right, similarity, weight: float, note: str) -> dict[
         "weight": weight,
         "note": note,
     }
-
-
-def _values(features, names: list[str]) -> str | None:
-    values = [v for name in names if (v := features.raw.get(name))]
-    return " | ".join(values) if values else None
 
 
 def _pair_records(entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, str]]:
