@@ -1,0 +1,310 @@
+"""Company names taken apart for matching: region, core, industry, legal form, branch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dictionary.standardizers import collapse_whitespace
+from matching.normalize.company_words import (
+    _ANY_BRANCH_RE,
+    _CN_INDUSTRIES,
+    _CN_LEGAL_FORMS,
+    _EN_BRANCH,
+    _EN_INDUSTRIES,
+    _EN_LEGAL,
+    _EN_PHRASES,
+    _NATIONAL,
+    _STRONG_BRANCH_RE,
+)
+from matching.normalize.pinyin import pinyin_initials, pinyin_of
+from matching.normalize.regions import Region, _leading_region, _region_tables, region_lookup
+from matching.normalize.text import _BRACKET_RE, _NAME_PUNCT_RE, has_cjk, normalize_text
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyName:
+    """A company name taken apart for matching.
+
+    ``core`` is what identifies the company among others of its region (华信科技); ``full_core``
+    keeps the region words (北京华信科技) for names whose region prefix is ambiguous; ``distinctive``
+    is the core without its trailing industry word (华信) and is what blocking keys are built from.
+    For a Latin-script name ``core`` is the remaining words in lower case and ``pinyin`` maps
+    English industry words to the pinyin of their Chinese equivalent, so that
+    ``Beijing Huaxin Technology Co., Ltd.`` and 北京华信科技有限公司 have the same ``pinyin``
+    (``huaxinkeji``) and ``region`` (北京).
+    """
+
+    text: str
+    core: str
+    full_core: str
+    region: str
+    region_code: str
+    legal_form: str
+    branch: str
+    industry: str
+    distinctive: str
+    pinyin: str
+    pinyin_initials: str
+    distinctive_pinyin: str
+    is_latin: bool
+
+
+def _strip_legal_suffix(text: str) -> tuple[str, list[str]]:
+    forms: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for form in _CN_LEGAL_FORMS:
+            if text.endswith(form) and len(text) > len(form):
+                text = text[: -len(form)]
+                forms.insert(0, form)
+                changed = True
+                break
+    return text, forms
+
+
+def _split_industry(core: str) -> tuple[str, str]:
+    """Trailing industry words (at most two) of a Chinese core; the distinctive rest keeps >= 2 chars."""
+    industry = ""
+    rest = core
+    for _ in range(2):
+        word = _industry_suffix(rest, keep=2)
+        if not word:
+            break
+        rest = rest[: -len(word)]
+        industry = word + industry
+    return rest, industry
+
+
+_INDUSTRY_SET = frozenset(_CN_INDUSTRIES)
+_INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in _CN_INDUSTRIES}, reverse=True))
+
+
+def _industry_suffix(text: str, keep: int = 0) -> str:
+    """The longest industry word ending ``text`` that leaves at least ``keep`` characters."""
+    n = len(text)
+    for length in _INDUSTRY_LENGTHS:
+        if n - length >= keep and text[n - length :] in _INDUSTRY_SET:
+            return text[n - length :]
+    return ""
+
+
+def _distinctive_length(text: str) -> int:
+    """Characters left once every trailing industry word is gone (信科技 -> 1)."""
+    while word := _industry_suffix(text):
+        text = text[: -len(word)]
+    return len(text)
+
+
+def _is_industry_only(text: str) -> bool:
+    """True when nothing but industry words remain (科技, 网络科技): no distinctive core."""
+    return _distinctive_length(text) == 0
+
+
+def _find_branch(text: str) -> tuple[str, str]:
+    """Split ``head + branch``: 北京华信科技有限公司上海分公司 -> (北京华信科技有限公司, 上海分公司)."""
+    # A legal form followed by more text: the rest names a branch when it ends in any marker.
+    for form in _CN_LEGAL_FORMS:
+        position = text.find(form)
+        while position > 0:
+            tail = text[position + len(form) :]
+            if tail and _ANY_BRANCH_RE.search(tail):
+                return text[: position + len(form)], tail
+            position = text.find(form, position + 1)
+    match = _STRONG_BRANCH_RE.search(text)
+    if match is None or match.start() < 2:
+        return text, ""
+    head = text[: match.start()]
+    # Take a region just before the marker into the branch (华信科技上海分公司 -> 上海分公司).
+    prefix, county_short, _, _ = _region_tables()
+    for length in range(min(len(head) - 2, 12), 1, -1):
+        tail = head[-length:]
+        if tail in prefix or tail in county_short:
+            return head[:-length], tail + match.group(1)
+    return head, match.group(1)
+
+
+def _bracket_parts(text: str) -> tuple[str, list[str], list[str], list[str]]:
+    """Take bracketed parts out: regions, branches and legal forms; other content stays inline."""
+    regions: list[str] = []
+    branches: list[str] = []
+    forms: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1).strip()
+        key = inner.replace(" ", "")
+        if not key or key in _NATIONAL:
+            return ""
+        if region_lookup(key) is not None:
+            regions.append(key)
+            return ""
+        if _ANY_BRANCH_RE.search(key):
+            branches.append(key)
+            return ""
+        rest, found = _strip_legal_suffix(key)
+        if found and (not rest or rest in _CN_LEGAL_FORMS):
+            forms.append(key)
+            return ""
+        return inner
+
+    previous = None
+    while previous != text:
+        previous = text
+        text = _BRACKET_RE.sub(replace, text)
+    return text.replace("(", "").replace(")", ""), regions, branches, forms
+
+
+def _parse_chinese(text: str) -> CompanyName:
+    compact = _NAME_PUNCT_RE.sub("", text).replace(" ", "")
+    body, bracket_regions, bracket_branches, bracket_forms = _bracket_parts(compact)
+    head, branch = _find_branch(body)
+    if bracket_branches and not branch:
+        branch = bracket_branches[0]
+    head, forms = _strip_legal_suffix(head)
+    forms = bracket_forms + forms
+    full_core = head
+
+    found: list[Region] = [r for r in (region_lookup(name) for name in bracket_regions) if r]
+    # Leading regions, possibly nested (广东省深圳市…, 北京海淀…). A short name without suffix is
+    # only taken when a distinctive core of two characters or more remains (金华信科技 stays).
+    while True:
+        lead = _leading_region(head, after_region=bool(found))
+        if lead is None:
+            break
+        region, matched, has_suffix = lead
+        rest = head[len(matched) :]
+        if _is_industry_only(rest) or (not has_suffix and _distinctive_length(rest) < 2):
+            break  # 北京科技有限公司, 东方电气, 金华信科技: the region word is part of the name
+        if found and not (
+            region.code.startswith(found[-1].code) or found[-1].code.startswith(region.code)
+        ):
+            break  # 四川东方希望: 东方 (Hainan) is not in 四川, so it belongs to the core
+        found.append(region)
+        head = rest
+    core = head or compact
+    distinctive, industry = _split_industry(core)
+    region = _most_specific(found)
+    return CompanyName(
+        text=text,
+        core=core,
+        full_core=full_core,
+        region=region.short if region else "",
+        region_code=region.code if region else "",
+        legal_form="".join(forms),
+        branch=branch,
+        industry=industry,
+        distinctive=distinctive,
+        pinyin=pinyin_of(core),
+        pinyin_initials=pinyin_initials(core),
+        distinctive_pinyin=pinyin_of(distinctive),
+        is_latin=False,
+    )
+
+
+def _most_specific(regions: list[Region]) -> Region | None:
+    """Prefecture over province (广东深圳 -> 深圳); a county only when nothing higher was named."""
+    upper = [r for r in regions if r.level <= 2]
+    pool = upper or regions
+    return max(pool, key=lambda r: r.level) if pool else None
+
+
+def _latin_brackets(text: str) -> str:
+    """Drop a bracketed national marker (``Huaxin (China) Investment``); unwrap other brackets.
+
+    A bracketed region (``Huaxin (Shanghai) Trading``) is moved to the front, where
+    :func:`_parse_latin` looks for regions.
+    """
+    _, _, latin_regions, _ = _region_tables()
+    regions: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1).strip()
+        if inner in _NATIONAL:
+            return " "
+        if inner.replace(" ", "") in latin_regions:
+            regions.append(inner.replace(" ", ""))
+            return " "
+        return f" {inner} "
+
+    text = _BRACKET_RE.sub(replace, text).replace("(", " ").replace(")", " ")
+    return " ".join([*regions, text])
+
+
+def _parse_latin(text: str) -> CompanyName:
+    # Xi'an, O'Neil: an apostrophe inside a word is part of it.
+    text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)
+    # Multi-word English terms first, as Chinese placeholders the tokenizer keeps.
+    for phrase, chinese in _EN_PHRASES.items():
+        text = text.replace(phrase, f" {chinese} ")
+    tokens = re.findall(r"[a-z0-9]+|[\u3400-\u9fff]+", text.replace("sci-tech", "scitech"))
+    tokens = [t for t in tokens if t not in {"the", "and", "of"}]
+
+    _, _, latin_regions, _ = _region_tables()
+    branch = ""
+    # Branch: "... co ltd shanghai branch" -> 上海分公司, comparable with the Chinese form.
+    if tokens and tokens[-1] in _EN_BRANCH:
+        marker = _EN_BRANCH[tokens.pop()]
+        if tokens and tokens[-1] == "representative":
+            tokens.pop()
+        place = latin_regions.get(tokens[-1]) if tokens else None
+        if place is not None:
+            tokens.pop()
+        branch = (place.short if place else "") + marker
+    legal: list[str] = []
+    while len(tokens) > 1 and tokens[-1] in _EN_LEGAL:
+        legal.insert(0, tokens.pop())
+    found: list[Region] = []
+    region_words: list[str] = []
+    while len(tokens) > 1 and tokens[0] in latin_regions:
+        region_words.append(tokens.pop(0))
+        found.append(latin_regions[region_words[-1]])
+    # "China Huaxin ..." / "Huaxin (China) ...": a national marker, not part of the core.
+    if len(tokens) > 1 and tokens[0] in _NATIONAL:
+        tokens.pop(0)
+    if len(tokens) > 1 and tokens[-1] in _NATIONAL:
+        tokens.pop()
+    words = [_EN_INDUSTRIES.get(t, t) for t in tokens]
+    cut = len(words)
+    while cut > 1 and len(words) - cut < 2 and has_cjk(words[cut - 1]):
+        cut -= 1
+    distinctive_words = words[:cut]
+    region = _most_specific(found)
+    return CompanyName(
+        text=text,
+        core=" ".join(tokens) or text,
+        full_core=" ".join([*region_words, *tokens]),
+        region=region.short if region else "",
+        region_code=region.code if region else "",
+        legal_form=" ".join(legal),
+        branch=branch,
+        industry="".join(words[cut:]),
+        distinctive=" ".join(tokens[:cut]),
+        pinyin="".join(pinyin_of(w) for w in words),
+        pinyin_initials="".join(pinyin_initials(w) for w in words),
+        distinctive_pinyin="".join(pinyin_of(w) for w in distinctive_words),
+        is_latin=True,
+    )
+
+
+@lru_cache(maxsize=262_144)
+def company_name_parts(name: str) -> CompanyName:
+    """Take a company name apart into core, region, legal form, branch, industry and pinyin.
+
+    >>> company_name_parts("北京华信科技有限公司").core
+    '华信科技'
+    >>> company_name_parts("Beijing Huaxin Technology Co., Ltd.").pinyin
+    'huaxinkeji'
+    """
+    text = normalize_text(name)
+    if not text:
+        return CompanyName("", "", "", "", "", "", "", "", "", "", "", "", False)
+    if has_cjk(text):
+        return _parse_chinese(text)
+    return _parse_latin(collapse_whitespace(_latin_brackets(text)))
+
+
+def branch_key(branch: str) -> str:
+    """Comparable form of a branch marker text: ``Shanghai Branch`` and 上海分公司 agree."""
+    return pinyin_of(normalize_text(branch).replace(" ", ""))
