@@ -60,7 +60,9 @@ __all__ = [
     "prepare",
     "prepare_all",
     "score_pair",
+    "decide_compared",
     "decide_prepared",
+    "explain_compared",
     "score_prepared",
     "warm_up",
 ]
@@ -515,7 +517,7 @@ def decide_prepared(
     ``levels``: the pair's comparison levels when already known (compared by a re-fit under a
     rule of the same ``comparison_signature``): only the weights are added up.
     """
-    decision, score, veto, _ = _decide_prepared(rule, a, b, levels, False)
+    decision, score, veto, _, _ = _decide_prepared(rule, a, b, levels)
     return decision, score, veto
 
 
@@ -526,18 +528,54 @@ def decide_and_trace(
     others): the batch match keeps it to explain the merge. The levels and similarities the
     decision compared are taken as they are; a pair decided without comparing its fields (a
     shared identifier, known levels) is compared for its trace."""
-    return _decide_prepared(rule, a, b, levels, True)
+    decision, score, veto, levels, similarities = _decide_prepared(rule, a, b, levels)
+    if decision != "auto":
+        return decision, score, veto, None
+    if similarities is None:
+        return decision, score, veto, trace_prepared(rule, a, b)
+    return decision, score, veto, PairTrace(None, None, tuple(levels), tuple(similarities), False)
+
+
+#: What :func:`decide_compared` found comparing a pair's fields: (levels, similarities).
+Compared = tuple[list[int], list[float | None]]
+
+
+def decide_compared(
+    rule: MatchRule, a: Features, b: Features
+) -> tuple[Decision, float, str | None, Compared | None]:
+    """:func:`decide_prepared` with what comparing the fields found (None when a hard rule
+    decided without comparing them): the real-time path explains the pairs it reports with it
+    (:func:`explain_compared`) instead of comparing them again."""
+    decision, score, veto, levels, similarities = _decide_prepared(rule, a, b, None)
+    if similarities is None:
+        return decision, score, veto, None
+    return decision, score, veto, (levels, similarities)
+
+
+def explain_compared(
+    rule: MatchRule, a: Features, b: Features, compared: Compared | None
+) -> PairScore:
+    """:func:`score_prepared` of a pair :func:`decide_compared` decided, from its comparison."""
+    if compared is None:
+        return score_prepared(rule, a, b)
+    levels, similarities = compared
+    # As trace_prepared for a pair no hard rule decided: the cap is asked of every such pair.
+    capped = _chinese_names_differ(_compile(rule), a, b)
+    trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped)
+    return explain_trace(rule, a, b, trace)
 
 
 def _decide_prepared(
-    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None, traced: bool
-) -> tuple[Decision, float, str | None, PairTrace | None]:
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None
+) -> tuple[Decision, float, str | None, Sequence[int] | None, list[float | None] | None]:
+    """(decision, score, veto, levels, similarities): the levels and similarities are None
+    where a hard rule decided, the similarities None where the levels were given."""
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
     if veto is not None:
-        return "new", 0.0, veto, None
+        return "new", 0.0, veto, None, None
     if auto_field is not None:
-        return "auto", 1.0, None, trace_prepared(rule, a, b) if traced else None
+        return "auto", 1.0, None, None, None
     similarities = None
     if levels is None:
         levels, weight, similarities = _compare_fields(c, a, b)
@@ -545,11 +583,7 @@ def _decide_prepared(
         weight = _weight_of_levels(c, pair_kind(a, b), levels)
     capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
-    if not traced or decision != "auto":
-        return decision, score, None, None
-    if similarities is None:
-        return decision, score, None, trace_prepared(rule, a, b)
-    return decision, score, None, PairTrace(None, None, tuple(levels), tuple(similarities), False)
+    return decision, score, None, levels, similarities
 
 
 #: Records that touch every lazily built table: pinyin (with and without phrases), regions,

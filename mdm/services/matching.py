@@ -29,7 +29,7 @@ from functools import cached_property
 from django.db import connection, connections
 from django.db.models import Q
 
-from matching.engine import Features, decide_prepared, prepare, score_prepared
+from matching.engine import Compared, Features, decide_compared, explain_compared, prepare
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
@@ -439,17 +439,22 @@ class MatchingLinker:
                 else:
                     rank[0] += 1
                     rank[1] = min(rank[1], block)
-        by_golden: dict[str, list[tuple[float, str, Candidate]]] = defaultdict(list)
+        by_golden: dict[str, list[tuple[float, str, Candidate, Compared | None]]] = defaultdict(
+            list
+        )
         vetoed: set[str] = set()
         for candidate in pick_candidates(shared.values()):
             if self._is_rejected(record, candidate):
                 vetoed.add(candidate.golden_code)
                 continue
-            # The decision without its explanation: only the pairs reported below are explained.
-            decision, score, veto = decide_prepared(self.rule, features, candidate.features)
+            # The decision without its explanation: only the pairs reported below are explained,
+            # from what this comparison found.
+            decision, score, veto, compared = decide_compared(
+                self.rule, features, candidate.features
+            )
             if veto:
                 vetoed.add(candidate.golden_code)
-            by_golden[candidate.golden_code].append((score, decision, candidate))
+            by_golden[candidate.golden_code].append((score, decision, candidate, compared))
         ranked = sorted(
             (
                 (max(s[0] for s in scores), code, scores)
@@ -467,24 +472,27 @@ class MatchingLinker:
                 best_code,
                 SourceRecordLinkChoices.AUTO,
                 best_score,
-                self._explain(features, best[2]),
+                self._explain(features, best),
             )
         reviews = []
         for score_value, _code, group in ranked[:3]:
             top = max(group, key=lambda s: s[0])
             if top[1] == "review":
-                reviews.append((top[2], score_value, self._explain(features, top[2])))
+                reviews.append((top[2], score_value, self._explain(features, top)))
         if reviews:
             return LinkDecision(
                 None, SourceRecordLinkChoices.REVIEW, best_score, reviews[0][2], reviews
             )
         # A new golden record, explained against the candidate that came closest.
         return LinkDecision(
-            None, SourceRecordLinkChoices.NEW, best_score, self._explain(features, best[2])
+            None, SourceRecordLinkChoices.NEW, best_score, self._explain(features, best)
         )
 
-    def _explain(self, features: Features, candidate: Candidate) -> list[dict]:
-        return explain(score_prepared(self.rule, features, candidate.features))
+    def _explain(
+        self, features: Features, scored: tuple[float, str, Candidate, Compared | None]
+    ) -> list[dict]:
+        _score, _decision, candidate, compared = scored
+        return explain(explain_compared(self.rule, features, candidate.features, compared))
 
     def note_linked(self, record: SourceRecord, golden_code: str) -> None:
         """Make a record of this batch a candidate for the batch's later records."""

@@ -493,6 +493,48 @@ def test_the_trace_of_an_auto_decision_explains_it_as_the_full_scoring_does():
     assert traced > 0
 
 
+#: Pairs every hard rule and the Chinese-name cap decide, and plain fuzzy ones.
+_EXPLAINED_PAIRS = [
+    (org("北京华信科技有限公司", credit_code=CODE_A), org("华信集团", credit_code=CODE_A)),
+    (org("北京华信科技有限公司", credit_code=CODE_A), org("北京华信科技", credit_code=CODE_B)),
+    (org("北京华信科技有限公司上海分公司"), org("北京华信科技有限公司")),
+    (org("北京华信科技有限公司", phone="+8613812345678"), org("华信科技", phone="+8613812345678")),
+    (org("广州华信科技有限公司"), org("华鑫科技有限公司", address="广州市天河区")),
+    (person("张伟", id_number=ID_A), person("张伟", id_number=ID_A)),
+    (
+        person("张伟", birth_date="1980-01-02", postal_code="100000", address="北京市海淀区"),
+        person("李娜", birth_date="1980-01-02", postal_code="100000", address="北京市海淀区"),
+    ),
+    (person("王芳", birth_date="1980-01-02"), person("王方", birth_date="1980-01-02")),
+    (person("华信"), org("华信")),
+    (org("上海远东物流有限公司", phone="+8613812345678"), org("北京华信科技有限公司")),
+]
+
+
+@pytest.mark.parametrize(("left", "right"), _EXPLAINED_PAIRS)
+def test_a_real_time_decision_explains_its_pair_as_a_fresh_scoring_does(left, right):
+    from matching.engine import decide_compared, decide_prepared, explain_compared
+
+    a, b = prepare("customers", left), prepare("customers", right)
+    decision, score, veto, compared = decide_compared(CUSTOMERS, a, b)
+
+    assert (decision, score, veto) == decide_prepared(CUSTOMERS, a, b)
+    assert explain_compared(CUSTOMERS, a, b, compared) == score_prepared(CUSTOMERS, a, b)
+
+
+def test_a_pair_a_hard_rule_decided_has_no_comparison_to_reuse():
+    from matching.engine import decide_compared
+
+    same_code = [prepare("customers", side) for side in _EXPLAINED_PAIRS[0]]
+    branch = [prepare("customers", side) for side in _EXPLAINED_PAIRS[2]]
+    fuzzy = [prepare("customers", side) for side in _EXPLAINED_PAIRS[4]]
+
+    assert decide_compared(CUSTOMERS, *same_code)[3] is None
+    assert decide_compared(CUSTOMERS, *branch)[3] is None
+    levels, similarities = decide_compared(CUSTOMERS, *fuzzy)[3]
+    assert max(levels) >= 0 and any(s is not None for s in similarities)
+
+
 def test_warm_up_builds_the_name_tables_a_forked_worker_then_shares():
     from matching.engine import warm_up
     from matching.normalize import company_name_parts
