@@ -43,8 +43,15 @@ class BlockKey(models.Model):
 
     entity = models.CharField(max_length=20, choices=EntityChoices)
     key = models.CharField(max_length=120)
+    # No foreign-key constraint in the database: the index is derived data that the write path
+    # replaces with its record (and Django deletes with it), and checking the constraint was a
+    # tenth of PostgreSQL's work in an import (a record has about ten keys, each checked at
+    # commit). A key whose record is gone finds nothing: every reader joins the records.
     record = models.ForeignKey(
-        "mdm.SourceRecord", on_delete=models.CASCADE, related_name="block_keys"
+        "mdm.SourceRecord",
+        on_delete=models.CASCADE,
+        related_name="block_keys",
+        db_constraint=False,
     )
 
     class Meta:

@@ -74,3 +74,32 @@ def test_a_record_being_updated_is_not_its_own_candidate(erp):
     found = matching._fetch_candidates("customers", [(own, ["zz:x"])])
 
     assert set(found.records) == {other}
+
+
+def test_deleting_a_source_record_deletes_its_block_keys(erp):
+    erp.put("customers", "C-1", {"name": "删除测试贸易有限公司", "phone": "13812345678"})
+    record = SourceRecord.objects.get(local_code="C-1")
+    assert BlockKey.objects.filter(record_id=record.pk).count() > 0
+
+    record.delete()
+
+    assert not BlockKey.objects.filter(record_id=record.pk).exists()
+
+
+def test_a_key_left_by_a_record_that_is_gone_finds_nothing(erp, crm):
+    """The index holds no database constraint (see BlockKey.record): a key whose record was
+    removed outside the ORM is skipped by the candidate look-up, and matching goes on."""
+    erp.put("customers", "C-1", {"name": "华信科技有限公司", "phone": "13812345678"})
+    erp_record = SourceRecord.objects.get(local_code="C-1")
+    keys = list(BlockKey.objects.filter(record=erp_record).values_list("key", flat=True))
+    BlockKey.objects.bulk_create(
+        [BlockKey(entity="customers", key=key, record_id=10**9) for key in keys]
+    )
+
+    found = matching._fetch_candidates("customers", [(None, keys)])
+    response = crm.put("customers", "A-1", {"name": "华信科技有限公司", "phone": "13812345678"})
+
+    assert set(found.records) == {erp_record.pk}
+    assert response.status_code == 201
+    assert response.json()["link"] == "auto"
+    assert response.json()["golden_code"] == erp_record.golden_code

@@ -32,7 +32,7 @@ from stdnum.cn import uscc
 from dictionary.models import CodeValue
 from dictionary.regions import load_regions
 from dictionary.services import load_starter_dictionary
-from matching.models import MatchCandidate
+from matching.models import BlockKey, MatchCandidate
 from mdm.models import QualityIssue, QualitySnapshot, SourceRecord, SourceSystem
 from mdm.services.accounts import create_source_system
 from mdm.services.quality.issues import sync_quality_issues
@@ -199,7 +199,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"TRUNCATE {table(SourceRecord)}, {table(MatchCandidate)}, "
+                f"TRUNCATE {table(SourceRecord)}, {table(BlockKey)}, {table(MatchCandidate)}, "
                 f"{table(QualityIssue)} CASCADE"
             )
         synth = Synthesizer(seed)
