@@ -426,11 +426,11 @@ def _people(n: int) -> list[Record]:
 
 
 def test_a_fit_in_two_processes_gives_the_same_rule(monkeypatch):
-    from matching import engine
+    from matching.engine import batch
 
     records = _people(40)
     one = fit_rule(CUSTOMERS, records, u_samples=500)
-    monkeypatch.setattr(engine, "PARALLEL_FIT_PAIRS", 1)
+    monkeypatch.setattr(batch, "PARALLEL_FIT_PAIRS", 1)
 
     two = fit_rule(CUSTOMERS, records, u_samples=500, processes=2)
 

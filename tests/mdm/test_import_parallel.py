@@ -330,13 +330,13 @@ def test_an_upsert_does_not_lock_its_source_system(erp_system):
 def test_fit_match_rule_in_two_processes_stores_the_rule_one_process_fits(
     erp_system, tmp_path, monkeypatch
 ):
-    from matching import engine
+    from matching.engine import batch
     from matching.models import MatchRuleConfig
 
     path = tmp_path / "erp.csv"
     write_csv(path, company_rows())
     run_import(path)
-    monkeypatch.setattr(engine, "PARALLEL_FIT_PAIRS", 1)
+    monkeypatch.setattr(batch, "PARALLEL_FIT_PAIRS", 1)
 
     def fit(processes: str) -> dict:
         MatchRuleConfig.objects.all().delete()  # each fit starts from the shipped rule

@@ -1,0 +1,101 @@
+"""The matching engine's pure core: features -> candidate pairs -> scores -> decisions -> clusters.
+
+No Django here: records are plain :class:`Record` objects so that the same code serves the
+real-time upsert path (one record against the 1–50 candidates the database returned for its
+blocking keys, in a few milliseconds), the nightly batch (millions of pairs) and benchmarks.
+
+Speed comes from doing per-record work once: :func:`prepare` turns a record into
+:class:`Features` that cache every comparator's prepared value (parsed company name, name tokens,
+national phone …) on first use, and :func:`score_prepared` only compares prepared values. The
+batch path computes, per candidate pair, the *level* each field falls in; weights are then a
+table look-up, which is what lets :func:`dedupe` / :func:`link` refit m/u by EM on the same pairs
+without comparing anything twice.
+
+Score: the match probability of the Fellegi–Sunter model of the rule (see ``matching.rules``),
+except that a hard rule overrides it — 1.0 for a pair decided by an equal valid identifier, 0.0 for
+a vetoed pair. ``match_weight`` keeps the model's log2 odds either way. Decision: ``auto`` at or
+above the rule's auto threshold (unless a hard rule caps it at review: two Chinese person names
+that really differ), ``review`` at or above the review threshold, else ``new``.
+
+Rules are compiled once per rule *object* (comparators resolved, weights computed) and treated as
+immutable afterwards: to change one, build a new object (``rule_from_dict``,
+``dataclasses.replace``).
+"""
+
+from __future__ import annotations
+
+from matching.engine.batch import (
+    BatchResult,
+    comparison_signature,
+    dedupe,
+    estimate_u,
+    fit_rule,
+    link,
+    prepare_all,
+)
+from matching.engine.candidates import candidate_pairs
+from matching.engine.clustering import cluster
+from matching.engine.compiled import (
+    FLAGGED_NOTE,
+    MISSING_NOTE,
+    pair_kind,
+    shown_value,
+    unused_note,
+)
+from matching.engine.features import (
+    Decision,
+    Features,
+    FieldEvidence,
+    PairScore,
+    Record,
+    RecordId,
+    prepare,
+)
+from matching.engine.scoring import (
+    Compared,
+    PairTrace,
+    decide_and_trace,
+    decide_compared,
+    decide_prepared,
+    explain_compared,
+    explain_trace,
+    score_pair,
+    score_prepared,
+    trace_prepared,
+    warm_up,
+)
+
+__all__ = [
+    "FLAGGED_NOTE",
+    "MISSING_NOTE",
+    "BatchResult",
+    "Compared",
+    "Decision",
+    "Features",
+    "FieldEvidence",
+    "PairScore",
+    "PairTrace",
+    "Record",
+    "RecordId",
+    "candidate_pairs",
+    "cluster",
+    "comparison_signature",
+    "dedupe",
+    "estimate_u",
+    "fit_rule",
+    "link",
+    "prepare",
+    "prepare_all",
+    "score_pair",
+    "decide_and_trace",
+    "decide_compared",
+    "decide_prepared",
+    "explain_compared",
+    "explain_trace",
+    "pair_kind",
+    "score_prepared",
+    "shown_value",
+    "trace_prepared",
+    "unused_note",
+    "warm_up",
+]

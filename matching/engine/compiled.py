@@ -1,0 +1,168 @@
+"""Rules compiled for scoring: comparators resolved, weights computed, once per rule object."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from matching.compare import COMPARATORS
+from matching.engine.features import Features
+from matching.rules import (
+    MatchRule,
+    probability_to_weight,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    field: str
+    comparator: str
+    alternatives: tuple[str, ...]
+    prepare: Callable[[str], Any]
+    compare: Callable[[Any, Any], float | None]
+    exact_key: Callable[[Any], Any] | None
+    thresholds: tuple[float, ...]
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+    applies_to: str | None
+    cache_key: tuple[Callable[[str], Any], str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rule: MatchRule
+    fields: tuple[_Field, ...]
+    prior_weight: float
+    auto_weight: float
+    review_weight: float
+    auto_on_same: tuple[str, ...]
+    veto_on_different: tuple[str, ...]
+    branch_veto: bool
+    type_veto: bool
+    chinese_name_review: bool
+    # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
+    # (position, cache key, compare, thresholds but the last, weights, field).
+    hot: dict[
+        str, tuple[tuple[int, Any, Callable, tuple[float, ...], tuple[float, ...], _Field], ...]
+    ]
+
+
+_COMPILED: dict[int, tuple[weakref.ref[MatchRule], _Compiled]] = {}
+
+
+def _compile(rule: MatchRule) -> _Compiled:
+    """Resolve comparator names and precompute weights once per rule object.
+
+    Rules are treated as immutable once used (the cache is keyed by object identity): build a new
+    rule — ``rule_from_dict`` or ``dataclasses.replace`` — to change one.
+    """
+    cached = _COMPILED.get(id(rule))
+    if cached is not None and cached[0]() is rule:
+        return cached[1]
+    fields = tuple(
+        _Field(
+            name=f.name,
+            field=f.field,
+            comparator=f.comparator,
+            alternatives=tuple(f.field.split("|")),
+            prepare=COMPARATORS[f.comparator].prepare,
+            compare=(
+                _best_of(COMPARATORS[f.comparator].compare)
+                if "|" in f.field
+                else COMPARATORS[f.comparator].compare
+            ),
+            exact_key=None if "|" in f.field else COMPARATORS[f.comparator].exact_key,
+            thresholds=tuple(level.min_similarity for level in f.levels),
+            weights=tuple(level.weight for level in f.levels),
+            labels=tuple(level.label for level in f.levels),
+            applies_to=f.applies_to,
+            cache_key=(COMPARATORS[f.comparator].prepare, f.field),
+        )
+        for f in rule.fields
+    )
+    compiled = _Compiled(
+        rule=rule,
+        fields=fields,
+        prior_weight=probability_to_weight(rule.prior),
+        auto_weight=probability_to_weight(rule.auto_threshold),
+        review_weight=probability_to_weight(rule.review_threshold),
+        auto_on_same=tuple(rule.hard.auto_on_same),
+        veto_on_different=tuple(rule.hard.veto_on_different),
+        branch_veto=rule.hard.branch_veto,
+        type_veto=rule.hard.type_veto,
+        chinese_name_review=rule.hard.chinese_name_review,
+        hot={
+            kind: tuple(
+                (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
+                for k, f in enumerate(fields)
+                if f.applies_to in (None, kind or None)
+            )
+            for kind in ("", "person", "organization")
+        },
+    )
+    _COMPILED[id(rule)] = (weakref.ref(rule), compiled)
+    # The hub builds a rule object per request batch: forget each one when it is collected.
+    weakref.finalize(rule, _COMPILED.pop, id(rule), None)
+    return compiled
+
+
+def _best_of(compare: Callable[[Any, Any], float | None]) -> Callable[[Any, Any], float | None]:
+    """Compare every alternative of one side with every one of the other; keep the best."""
+
+    def best(left: tuple[Any, ...], right: tuple[Any, ...]) -> float | None:
+        if len(left) == 1 and len(right) == 1:
+            return compare(left[0], right[0])
+        scores = [s for x in left for y in right if (s := compare(x, y)) is not None]
+        return max(scores) if scores else None
+
+    return best
+
+
+def _feature(features: Features, spec: _Field) -> Any:
+    """The prepared value of a field (memoized per record); for ``name|english_name`` the tuple
+    of the prepared values present, or None."""
+    cache = features.cache
+    key = spec.cache_key
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    if len(spec.alternatives) == 1:
+        value = features.attrs.get(spec.field)
+        prepared = spec.prepare(value) if value else None
+    else:
+        values = (features.attrs.get(name) for name in spec.alternatives)
+        found = tuple(p for v in values if v and (p := spec.prepare(v)) is not None)
+        prepared = found or None
+    cache[key] = prepared
+    return prepared
+
+
+def shown_value(features: Features, names: Sequence[str]) -> str | None:
+    """A field's value as an explanation shows it: the record's values of the field's
+    attributes (``name|english_name``: both), joined; None when it has none."""
+    if len(names) == 1:
+        return features.raw.get(names[0]) or None
+    values = [v for name in names if (v := features.raw.get(name))]
+    return " | ".join(values) if values else None
+
+
+MISSING_NOTE = "missing on one side"
+FLAGGED_NOTE = "flagged invalid: not used"
+
+
+def unused_note(a: Features, b: Features, names: Sequence[str]) -> str:
+    """Why a field with a value on either side was not compared."""
+    return FLAGGED_NOTE if any(n in a.flagged or n in b.flagged for n in names) else MISSING_NOTE
+
+
+def pair_kind(a: Features, b: Features) -> str:
+    """The pair's customer kind for ``applies_to``; unknown on both sides is compared as an
+    organization (the company-name comparator degrades gracefully on any name, the person-name
+    one does not), and non-customer entities have no kind."""
+    if a.entity != "customers":
+        return ""
+    return a.kind or b.kind or "organization"

@@ -1,0 +1,116 @@
+"""Records as the matcher sees them, their prepared features, and the scores of pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from matching.keys import block_keys
+from matching.normalize import branch_key, company_name_parts, customer_kind, identifier
+
+Decision = Literal["auto", "review", "new"]
+RecordId = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A source record as the matcher sees it: standardized attributes and the flagged ones."""
+
+    id: RecordId
+    attrs: Mapping[str, str]
+    flagged: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Features:
+    """Everything about one record that scoring needs, computed once.
+
+    ``attrs`` are the usable attributes (present and not flagged). ``kind`` is ``person``,
+    ``organization`` or ``""`` for customers, ``""`` for other entities. ``branch`` is the branch
+    key of an organization's name (``""`` for a head office), parsed from the name when first
+    asked: a pair vetoed by its identifiers never needs it. ``cache`` holds comparator-prepared
+    values keyed by preparer and field.
+    """
+
+    entity: str
+    attrs: dict[str, str]
+    raw: Mapping[str, str]
+    flagged: frozenset[str]
+    kind: str
+    cache: dict[tuple[Callable[[str], Any], str], Any] = field(default_factory=dict)
+    _keys: tuple[str, ...] | None = None
+    _identifiers: dict[str, str] = field(default_factory=dict)
+    _branch: str | None = None
+
+    @property
+    def branch(self) -> str:
+        if self._branch is None:
+            name = self.attrs.get("name", "")
+            has_branch = self.entity == "customers" and self.kind != "person" and name
+            self._branch = branch_key(company_name_parts(name).branch) if has_branch else ""
+        return self._branch
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Blocking keys (computed on first use: the real-time path gets them from the DB)."""
+        if self._keys is None:
+            self._keys = tuple(block_keys(self.entity, self.raw, self.flagged))
+        return self._keys
+
+    def identifier(self, name: str) -> str:
+        """Canonical value of a valid identifier attribute, or "" (memoized)."""
+        try:
+            return self._identifiers[name]
+        except KeyError:
+            value = self.attrs.get(name)
+            found = self._identifiers[name] = identifier(value) if value else ""
+            return found
+
+
+def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()) -> Features:
+    """Per-record features; flagged attributes are dropped here, so no comparator sees them."""
+    flagged_set = frozenset(flagged)
+    usable = {
+        k: stripped
+        for k, v in attrs.items()
+        if v and k not in flagged_set and (stripped := v.strip())
+    }
+    kind = ""
+    if entity == "customers":
+        kind = customer_kind(
+            usable.get("customer_type", ""),
+            usable.get("name", ""),
+            has_credit_code="credit_code" in usable,
+            has_id_number="id_number" in usable,
+        )
+    return Features(entity, usable, attrs, flagged_set, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    """One line of a match explanation, in the terms a data steward reads.
+
+    ``weight`` is in bits (log2 Bayes factor): +6.6 means the observation is 2^6.6 ≈ 100 times
+    likelier for the same entity than for different ones. Hard rules appear with weight 0 and a
+    note, missing or flagged values with similarity None.
+    """
+
+    field: str
+    left: str | None
+    right: str | None
+    similarity: float | None
+    weight: float
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """Score of one pair: match probability (or the hard rule's 1.0 / 0.0), decision, veto,
+    model log2 odds, and the evidence behind it."""
+
+    score: float
+    decision: Decision
+    veto: str | None
+    match_weight: float
+    explanation: tuple[FieldEvidence, ...]
