@@ -41,7 +41,6 @@ class GoldenRecord(models.Model):
         max_length=10,
         choices=GoldenStatusChoices,
         default=GoldenStatusChoices.ACTIVE,
-        db_index=True,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -62,6 +61,9 @@ class GoldenRecord(models.Model):
     class Meta:
         abstract = True
         ordering = ["code"]
+        # Plain indexes (Meta.indexes, not db_index): PostgreSQL then builds no second
+        # pattern-ops index per column for LIKE 'x%' look-ups, which nothing here makes.
+        indexes = [models.Index(fields=["status"], name="%(class)s_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.code} {getattr(self, 'name', '')}"
@@ -75,6 +77,11 @@ class GoldenRecord(models.Model):
                 values[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
         values.update({k: v for k, v in self.extra.items() if v not in (None, "")})
         return values
+
+
+#: Columns the golden tables index that their history tables do not: an audit trail is read by
+#: record (id, code) and by date, and every golden write adds a history row to index.
+HISTORY_UNINDEXED = ["updated_at", "merged_into"]
 
 
 class CustomerTypeChoices(models.TextChoices):
@@ -100,13 +107,11 @@ class Customer(GoldenRecord):
         "contact_name",
     )
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    name = models.CharField(_("名称 name"), max_length=200, blank=True)
     customer_type = models.CharField(
         _("客户类型 customer type"), max_length=10, choices=CustomerTypeChoices, blank=True
     )
-    credit_code = models.CharField(
-        _("统一社会信用代码 credit code"), max_length=18, blank=True, db_index=True
-    )
+    credit_code = models.CharField(_("统一社会信用代码 credit code"), max_length=18, blank=True)
     # Personal columns are text: an element the dictionary marks sensitive_personal holds a
     # ciphertext (``enc:v1:…``), far longer than the value.
     id_number = models.TextField(_("身份证号 resident ID"), blank=True)
@@ -117,9 +122,14 @@ class Customer(GoldenRecord):
     birth_date = models.DateField(_("出生日期 birth date"), null=True, blank=True)
     postal_code = models.CharField(_("邮政编码 postal code"), max_length=6, blank=True)
     contact_name = models.TextField(_("联系人 contact"), blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
+        indexes = [
+            *GoldenRecord.Meta.indexes,
+            models.Index(fields=["name"], name="customer_name_idx"),
+            models.Index(fields=["credit_code"], name="customer_credit_code_idx"),
+        ]
         verbose_name = _("客户 customer")
         verbose_name_plural = _("客户 customers")
 
@@ -136,15 +146,20 @@ class Product(GoldenRecord):
     ENTITY = EntityChoices.PRODUCTS
     TYPED_ATTRIBUTES = ("name", "model", "brand", "category", "uom", "gtin")
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    name = models.CharField(_("名称 name"), max_length=200, blank=True)
     model = models.CharField(_("型号 model"), max_length=100, blank=True)
     brand = models.CharField(_("品牌 brand"), max_length=100, blank=True)
     category = models.CharField(_("品类 category"), max_length=100, blank=True)
     uom = models.CharField(_("计量单位 unit"), max_length=10, blank=True)
-    gtin = models.CharField(_("商品条码 GTIN"), max_length=14, blank=True, db_index=True)
-    history = HistoricalRecords()
+    gtin = models.CharField(_("商品条码 GTIN"), max_length=14, blank=True)
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
+        indexes = [
+            *GoldenRecord.Meta.indexes,
+            models.Index(fields=["name"], name="product_name_idx"),
+            models.Index(fields=["gtin"], name="product_gtin_idx"),
+        ]
         verbose_name = _("产品 product")
         verbose_name_plural = _("产品 products")
 
@@ -155,14 +170,18 @@ class Material(GoldenRecord):
     ENTITY = EntityChoices.MATERIALS
     TYPED_ATTRIBUTES = ("name", "spec", "material_group", "base_uom", "material_type")
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True, db_index=True)
+    name = models.CharField(_("名称 name"), max_length=200, blank=True)
     spec = models.CharField(_("规格 specification"), max_length=200, blank=True)
     material_group = models.CharField(_("物料组 material group"), max_length=50, blank=True)
     base_uom = models.CharField(_("基本单位 base unit"), max_length=10, blank=True)
     material_type = models.CharField(_("物料类型 material type"), max_length=10, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
+        indexes = [
+            *GoldenRecord.Meta.indexes,
+            models.Index(fields=["name"], name="material_name_idx"),
+        ]
         verbose_name = _("物料 material")
         verbose_name_plural = _("物料 materials")
 

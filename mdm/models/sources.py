@@ -121,7 +121,8 @@ class SourceRecord(models.Model):
     is_active = models.BooleanField(_("有效 active"), default=True)
     created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
-    history = HistoricalRecords()
+    # The history is read by record and by date; the system is a column of it, not an index.
+    history = HistoricalRecords(no_db_index=["system"])
 
     objects = SourceRecordQuerySet.as_manager()
 
