@@ -17,12 +17,12 @@ import numpy as np
 
 from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
-from mdm.services.batch_match import (
-    BatchMatchReport,
+from mdm.services.batch_match import found_pairs
+from mdm.services.batch_merge import merge_auto_pairs
+from mdm.services.batch_report import BatchMatchReport
+from mdm.services.batch_scoring import (
     FeatureCache,
     Identities,
-    found_pairs,
-    merge_auto_pairs,
     note_identity,
     pairs_to_score,
     score_pairs,

@@ -124,7 +124,7 @@ def test_match_in_several_processes_agrees_with_one_process(
 ):
     _store_unmatched({"ERP": erp, "CRM": crm, "ECOM": shop})
     # One cluster per merge batch: the batches are merged by the forked processes too.
-    monkeypatch.setattr("mdm.services.batch_match.MERGE_BATCH", 1)
+    monkeypatch.setattr("mdm.services.batch_merge.MERGE_BATCH", 1)
 
     report = run_batch_match(entity="customers", processes=processes)
 

@@ -214,10 +214,10 @@ def test_a_weak_key_shared_by_too_many_records_is_skipped_and_counted(erp, monke
 
 def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, settings):
     """Records dropped from the bounded cache are prepared again, with the same answer."""
-    from mdm.services import batch_match
+    from mdm.services import batch_scoring
 
     settings.MDM_MATCH_FEATURE_CACHE = 1
-    monkeypatch.setattr(batch_match, "WINDOW_PAIRS", 1)
+    monkeypatch.setattr(batch_scoring, "WINDOW_PAIRS", 1)
 
     report = run_batch_match(entity="customers")
 
@@ -243,7 +243,7 @@ def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from mdm.services.batch_match import _live_codes
+    from mdm.services.batch_merge import _live_codes
 
     a, b, c, d = (Customer.objects.create(code=f"CU-H{i}", name=f"客户{i}") for i in range(4))
     Customer.objects.filter(pk=a.pk).update(status="merged", merged_into=b)
@@ -257,7 +257,8 @@ def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_
 
 
 def test_a_union_is_refused_when_it_would_put_a_branch_with_its_head_office(erp):
-    from mdm.services.batch_match import _cluster_goldens, note_identity
+    from mdm.services.batch_merge import _cluster_goldens
+    from mdm.services.batch_scoring import note_identity
 
     codes = [
         erp.put("customers", f"G-{i}", {"name": f"第{i}号测试贸易有限公司"}).json()["golden_code"]
@@ -278,7 +279,7 @@ def test_a_union_is_refused_when_it_would_put_a_branch_with_its_head_office(erp)
 
 
 def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_job_rows():
-    from mdm.services.batch_match import note_identity, stored_tags
+    from mdm.services.batch_scoring import note_identity, stored_tags
 
     identities: dict = {}
     note_identity(identities, "CU1", ("kind=organization",))
@@ -291,16 +292,16 @@ def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_jo
 
 def _spy_decisions(monkeypatch) -> list[bool]:
     """Whether each pair the batch decides came with its comparison levels already known."""
-    from mdm.services import batch_match
+    from mdm.services import batch_scoring
 
     with_levels: list[bool] = []
-    decide = batch_match.decide_and_trace
+    decide = batch_scoring.decide_and_trace
 
     def spy(rule, a, b, levels=None):
         with_levels.append(levels is not None)
         return decide(rule, a, b, levels)
 
-    monkeypatch.setattr(batch_match, "decide_and_trace", spy)
+    monkeypatch.setattr(batch_scoring, "decide_and_trace", spy)
     return with_levels
 
 

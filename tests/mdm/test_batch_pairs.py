@@ -12,8 +12,8 @@ import pytest
 
 from matching.models import BlockKey
 from mdm.services import batch_pairs
-from mdm.services.batch_match import BatchMatchReport
 from mdm.services.batch_pairs import CandidatePairs, candidate_pairs, too_common
+from mdm.services.batch_report import BatchMatchReport
 
 pytestmark = pytest.mark.django_db
 

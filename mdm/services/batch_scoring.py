@@ -1,0 +1,346 @@
+"""Steps 2-3 of the batch match (``mdm.services.batch_match``): the candidate pairs scored
+with a bounded cache of prepared records, in this process or in forked ones; review pairs
+queued, auto pairs kept with the identities of their golden records."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+from django.conf import settings
+
+from matching.engine import (
+    Features,
+    comparison_signature,
+    decide_and_trace,
+    prepare,
+    score_prepared,
+)
+from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.models import SourceRecord
+from mdm.services.batch_pairs import CandidatePairs, IdentifierVetoes
+from mdm.services.batch_report import BatchMatchReport
+from mdm.services.crypto import matching_view
+from mdm.services.forking import fork_pool, release_free_memory
+from mdm.services.matching import PreparedRecords, explain, load_rule, write_candidates
+from mdm.services.merge_reasons import AutoPair
+
+#: Pairs scored between two fetches of the records they need.
+WINDOW_PAIRS = 100_000
+IDENTITIES = {"customers": ("credit_code", "id_number"), "products": ("gtin",), "materials": ()}
+
+
+@dataclass(slots=True)
+class _Loaded:
+    features: Features
+    golden_code: str
+
+
+class FeatureCache:
+    """Prepared records by id, at most ``limit`` of them (the least recently used go first).
+
+    ``known``: records prepared before the run (by the re-fit that precedes it), by id; one is
+    taken as it is when the stored record still has the attributes it was prepared from.
+    """
+
+    def __init__(
+        self, entity: str, report: BatchMatchReport, known: Mapping[int, Features] | None = None
+    ):
+        self.entity, self.report = entity, report
+        self.limit = settings.MDM_MATCH_FEATURE_CACHE
+        self.items: dict[int, _Loaded] = {}
+        self.known = known or {}
+
+    def is_known(self, pk: int, item: _Loaded) -> bool:
+        """The record is scored as the re-fit prepared it (it has not changed since)."""
+        return self.known.get(pk) is item.features
+
+    def fetch(self, ids: np.ndarray) -> None:
+        items = self.items
+        wanted = ids.tolist()
+        missing = []
+        for pk in wanted:
+            found = items.pop(pk, None)
+            if found is None:
+                missing.append(pk)
+            else:
+                items[pk] = found  # used again: now the newest (least recently used go first)
+        for start in range(0, len(missing), 20_000):
+            batch = missing[start : start + 20_000]
+            for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
+                pk__in=batch, is_active=True
+            ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index"):
+                view = matching_view(attributes, index)
+                features = self.known.get(pk)
+                if features is None or features.raw != view or features.flagged != set(flagged):
+                    features = prepare(self.entity, view, flagged)
+                    self.report.records_prepared += 1
+                self.items[pk] = _Loaded(features, golden_code)
+        overflow = len(self.items) - self.limit
+        if overflow > 0:
+            keep = set(wanted)
+            # Least recently used first; stops as soon as enough are found.
+            oldest = islice((pk for pk in self.items if pk not in keep), overflow)
+            for pk in list(oldest):
+                del self.items[pk]
+
+    def get(self, pk: int) -> _Loaded | None:
+        return self.items.get(pk)
+
+
+#: What the clustering needs to know of each golden record of an auto pair, as a sorted tuple of
+#: ``name=value`` tags: its valid identifiers, its customer kind and (organizations) its branch
+#: (``branch=`` for a head office). A tuple of a few shared strings rather than a dict of sets:
+#: at a million records the auto pairs name some 500,000 golden records, and a dict of sets
+#: cost about 1 KB each, all of it held until the merge.
+Identities = dict[str, tuple[str, ...]]
+
+
+def identity_tags(entity: str, features: Features) -> tuple[str, ...]:
+    """The identity tags of one prepared record (see ``Identities``)."""
+    tags = [
+        f"{name}={value}" for name in IDENTITIES[entity] if (value := features.identifier(name))
+    ]
+    if features.kind:
+        tags.append(sys.intern(f"kind={features.kind}"))
+    if entity == "customers" and features.kind != "person":
+        tags.append(sys.intern(f"branch={features.branch}"))
+    return tuple(sorted(tags))
+
+
+def note_identity(identities: Identities, code: str, tags: tuple[str, ...]) -> None:
+    """Add a record's (or a golden record's) tags to those of golden record ``code``."""
+    known = identities.get(code)
+    if known is None or known == tags:
+        identities[code] = tags
+    else:
+        identities[code] = tuple(sorted(set(known) | set(tags)))
+
+
+def stored_tags(value) -> tuple[str, ...]:
+    """Tags as a job's pair rows store them: a list; rows of an older release: {name: values}."""
+    if isinstance(value, dict):
+        return tuple(sorted(f"{name}={v}" for name, found in value.items() for v in found))
+    return tuple(value)
+
+
+def pairs_to_score(
+    pairs: CandidatePairs, vetoes: IdentifierVetoes, parts: list[int], report: BatchMatchReport
+) -> np.ndarray:
+    """The pairs of the given partitions, in order, less the identifier vetoes (counted as
+    scored and vetoed: they are decided)."""
+    found = [pairs.read(part) for part in parts]
+    left, vetoed = vetoes.drop(np.concatenate(found) if found else np.empty(0, dtype=np.int64))
+    report.vetoed += vetoed
+    report.pairs_scored += vetoed
+    return left
+
+
+def score_partitions(
+    entity: str,
+    rule,
+    found: tuple[CandidatePairs, IdentifierVetoes],
+    parts: list[int],
+    report: BatchMatchReport,
+    progress: Callable[[int], None] | None = None,
+    sink: Callable[[list, Identities], None] | None = None,
+    prepared: PreparedRecords | None = None,
+) -> tuple[list[AutoPair], Identities]:
+    """Steps 2-3 partition by partition, with one feature cache (``prepared``: see
+    ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
+    (nothing is then kept here), else are returned."""
+    pairs, vetoes = found
+    cache = FeatureCache(entity, report, prepared.features if prepared else None)
+    levels = (
+        prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
+    )
+    rejected = rejected_pairs(entity)  # once for all partitions
+    report.timings.setdefault("score", 0.0)
+    auto: list[AutoPair] = []
+    identities: Identities = {}
+    for part in parts:
+        started = time.perf_counter()
+        left = pairs_to_score(pairs, vetoes, [part], report)
+        report.timings["score"] += time.perf_counter() - started
+        found_auto, found_ids = score_pairs(
+            entity, rule, left, report, progress, cache, rejected=rejected, levels=levels
+        )
+        if sink is not None:
+            sink(found_auto, found_ids)
+            continue
+        auto.extend(found_auto)
+        for code, tags in found_ids.items():
+            note_identity(identities, code, tags)
+    return auto, identities
+
+
+def rejected_pairs(entity: str) -> set[int]:
+    """The pairs a steward rejected, as ``(low id << 32) | high id``: never proposed again."""
+    return {
+        (a << 32) | b
+        for a, b in MatchCandidate.objects.filter(
+            entity=entity, status=MatchCandidateStatusChoices.REJECTED
+        ).values_list("left_id", "right_id")
+    }
+
+
+def score_pairs(
+    entity: str,
+    rule,
+    pairs: np.ndarray,
+    report: BatchMatchReport,
+    progress: Callable[[int], None] | None = None,
+    cache: FeatureCache | None = None,
+    *,
+    rejected: set[int] | None = None,
+    levels: Mapping[int, tuple[int, ...]] | None = None,
+) -> tuple[list[AutoPair], Identities]:
+    """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
+    review pairs are written as candidates. ``cache``: prepared records kept from an earlier
+    slice of the same run (a worker doing several chunks of one job); ``rejected``: the
+    rejected pairs when the caller already read them; ``levels``: comparison levels by pair
+    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged)."""
+    started = time.perf_counter()
+    if rejected is None:
+        rejected = rejected_pairs(entity)
+    auto: list[AutoPair] = []
+    identities: Identities = {}
+    if cache is None:
+        cache = FeatureCache(entity, report)
+    cache.report = report
+
+    def remember(item: _Loaded) -> None:
+        note_identity(identities, item.golden_code, identity_tags(entity, item.features))
+
+    for start in range(0, len(pairs), WINDOW_PAIRS):
+        window = pairs[start : start + WINDOW_PAIRS]
+        lows, highs = window >> 32, window & 0xFFFFFFFF
+        cache.fetch(np.unique(np.concatenate([lows, highs])))
+        reviews = []
+        for code, a, b in zip(window.tolist(), lows.tolist(), highs.tolist(), strict=True):
+            left, right = cache.get(a), cache.get(b)
+            if left is None or right is None or left.golden_code == right.golden_code:
+                continue
+            if code in rejected:
+                continue
+            report.pairs_scored += 1
+            known = levels.get(code) if levels else None
+            if known is not None and not (cache.is_known(a, left) and cache.is_known(b, right)):
+                known = None
+            decision, score, veto, trace = decide_and_trace(
+                rule, left.features, right.features, known
+            )
+            if veto is not None:
+                report.vetoed += 1
+            elif decision == "auto":
+                # With what the comparison found: the merge explains itself with it.
+                auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
+                remember(left)
+                remember(right)
+            elif decision == "review":
+                full = score_prepared(rule, left.features, right.features)
+                reviews.append((a, b, full.score, explain(full)))
+        report.review_candidates += write_candidates(entity, reviews, origin="batch")
+        if progress:
+            progress(len(window))
+    report.auto_pairs += len(auto)
+    report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
+    return auto, identities
+
+
+#: The candidate pairs and the partitions of each forked child (set by the parent just before
+#: it forks).
+_FORK_SCORE: list = []
+
+
+def _resident_mb() -> float:
+    """Resident memory of this process now (Linux), 0 where /proc is missing."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _score_in_child(args: tuple[str, int]) -> tuple[str, dict, float, float]:
+    """Some partitions of the candidate pairs scored in a child process (see
+    ``run_batch_match``). Each partition's auto pairs are written to a file as soon as they are
+    found, so the child holds no more than one partition's."""
+    import resource
+
+    at_fork = _resident_mb()
+    entity, child = args
+    found, parts, prepared = _FORK_SCORE[0], _FORK_SCORE[1][child], _FORK_SCORE[2]
+    report = BatchMatchReport(entity=entity)
+    path = found[0].directory / f"auto-{child}.pickle"
+    with path.open("wb") as handle:
+
+        def sink(auto: list, identities: Identities) -> None:
+            pickle.dump((auto, identities), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+        score_partitions(
+            entity, load_rule(entity), found, parts, report, sink=sink, prepared=prepared
+        )
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return str(path), report.as_dict(), peak_mb, at_fork
+
+
+def _read_auto(path: str, auto: list, identities: Identities) -> None:
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                found, found_ids = pickle.load(handle)
+            except EOFError:
+                return
+            auto.extend(found)
+            for code, tags in found_ids.items():
+                note_identity(identities, code, tags)
+
+
+_SUMMED = ("pairs_scored", "auto_pairs", "review_candidates", "vetoed", "records_prepared")
+
+
+def score_in_processes(
+    entity: str,
+    found: tuple[CandidatePairs, IdentifierVetoes],
+    report: BatchMatchReport,
+    processes: int,
+    progress,
+    prepared: PreparedRecords | None = None,
+) -> tuple[list[AutoPair], Identities]:
+    """Score the partitions in ``processes`` forked children, each a run of consecutive
+    partitions (a range of records) with about the same share of the pairs; combine their
+    answers."""
+    from django.db import connections
+
+    _FORK_SCORE[:] = [found, found[0].groups(processes), prepared]
+    report.timings.setdefault("score", 0.0)
+    connections.close_all()  # children must not share the parent's connection
+    release_free_memory()
+    auto: list[AutoPair] = []
+    identities: Identities = {}
+    peaks, at_fork = [], []
+    try:
+        with fork_pool(processes) as pool:
+            jobs = [(entity, child) for child in range(len(_FORK_SCORE[1]))]
+            for path, counts, peak_mb, fork_mb in pool.map(_score_in_child, jobs):
+                _read_auto(path, auto, identities)
+                for name in _SUMMED:
+                    setattr(report, name, getattr(report, name) + counts[name])
+                score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
+                report.timings["score"] = score
+                peaks.append(peak_mb)
+                at_fork.append(fork_mb)
+                if progress:
+                    progress(counts["pairs_scored"])
+    finally:
+        _FORK_SCORE.clear()
+    report.peak_mb_per_process = max(peaks, default=0.0)
+    report.fork_mb_per_process = max(at_fork, default=0.0)
+    return auto, identities
