@@ -337,3 +337,53 @@ def test_reloading_the_starter_dictionary_writes_nothing():
         CodeValue.history.count(),
         list(DataElement.objects.values_list("updated_at", flat=True).order_by("pk")),
     ) == rows
+
+
+def test_every_kind_of_dictionary_write_raises_its_revision():
+    from dictionary.services import dictionary_revision
+
+    seen = [dictionary_revision()]
+    value = CodeValue.objects.filter(domain__code="customer_type").first()
+    value.synonyms = [*value.synonyms, "corp"]
+    value.save()
+    seen.append(dictionary_revision())
+    CodeValue.objects.filter(pk=value.pk).update(is_active=False)
+    seen.append(dictionary_revision())
+    CodeValue.objects.filter(pk=value.pk).delete()
+    seen.append(dictionary_revision())
+    DataElement.objects.filter(code="phone").update(max_length=40)
+    seen.append(dictionary_revision())
+
+    assert len(set(seen)) == 5
+
+
+def test_the_revision_is_one_row_read_and_unchanged_by_writes_elsewhere(erp):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dictionary.services import dictionary_revision
+
+    before = dictionary_revision()
+    erp.put("customers", "K-1", {"name": "北京华信科技有限公司", "customer_type": "org"})
+    with CaptureQueriesContext(connection) as captured:
+        after = dictionary_revision()
+
+    assert after == before
+    assert [q["sql"] for q in captured.captured_queries] == [
+        "SELECT number FROM dictionary_dictionaryrevision WHERE id = 1"
+    ]
+
+
+def test_a_rolled_back_change_never_lends_its_revision_to_another():
+    from django.db import transaction
+
+    from dictionary.services import dictionary_revision
+
+    value = CodeValue.objects.filter(domain__code="customer_type").first()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        CodeValue.objects.filter(pk=value.pk).update(is_active=False)
+        seen_inside = dictionary_revision()
+        raise RuntimeError("rolled back")
+    CodeValue.objects.filter(pk=value.pk).update(synonyms=["other"])
+
+    assert dictionary_revision() != seen_inside
