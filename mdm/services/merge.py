@@ -98,6 +98,7 @@ def merge_clusters(
                         ((pk, code) for pk, code, _, active, _ in members if active),
                         survivor_of,
                         reasons,
+                        prints=_pair_prints(survivor_of, reasons),
                     )
                     if reasons and rule is not None
                     else {}
@@ -159,3 +160,20 @@ def merge_golden_records(
         reason=reason,
         link_kind=link_kind,
     )
+
+
+def _pair_prints(
+    survivor_of: Mapping[str, str], reasons: Mapping[str, MergeReason]
+) -> dict[int, str]:
+    """Record id -> fingerprint, for the records of the pairs that merge these golden records
+    (one query), so that their explanations can tell a later change of either record."""
+    ids = {
+        pk
+        for code in survivor_of
+        if (why := reasons.get(code)) is not None
+        for pk in (why.record_id, why.partner_id)
+        if pk
+    }
+    if not ids:
+        return {}
+    return dict(SourceRecord.objects.filter(pk__in=ids).values_list("pk", "fingerprint"))

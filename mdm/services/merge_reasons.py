@@ -96,6 +96,7 @@ def member_explanations(
     members: Iterable[tuple[int, str]],
     survivor_of: Mapping[str, str],
     reasons: Mapping[str, MergeReason],
+    prints: Mapping[int, str] | None = None,
 ) -> dict[int, tuple[float, dict[str, Any]]]:
     """Source record id -> (link score, stored explanation) for the moved ``members`` (``(id,
     golden code merged away)``) whose golden record has a reason.
@@ -103,9 +104,11 @@ def member_explanations(
     Stored compact, as the decision's evidence without the values (a million-record match
     merges some 300,000 golden records): the merge, the pair's two records, the identifier
     they share when a hard rule decided, and per compared field its level, similarity and
-    weight under the rule that decided. :func:`explanation_rows` reads it back with the two
-    records' values, in the rows of a real-time explanation. Another member of the golden
-    record stores the merge and the pair only.
+    weight under the rule that decided, and the start of each record's fingerprint when the
+    merge read it (``prints``: record id -> fingerprint), so that a later change of either
+    record can be told. :func:`explanation_rows` reads it back with the two records' values,
+    in the rows of a real-time explanation. Another member of the golden record stores the
+    merge and the pair only.
     """
     found: dict[int, tuple[float, dict[str, Any]]] = {}
     names = [spec.name for spec in rule.fields]
@@ -128,16 +131,27 @@ def member_explanations(
                     similarity = trace.similarities[position]
                     rounded = None if similarity is None else round(similarity, 4)
                     compared[names[position]] = [level, rounded, weights[position][level]]
-        found[pk] = (
-            score,
-            {
-                "merge": merge,
-                "pair": pair,
-                "auto_field": trace.auto_field if trace else None,
-                "fields": compared,
-            },
-        )
+        stored = {
+            "merge": merge,
+            "pair": pair,
+            "auto_field": trace.auto_field if trace else None,
+            "fields": compared,
+        }
+        if prints is not None:
+            stored["prints"] = [short_print(prints.get(record)) for record in pair]
+        found[pk] = (score, stored)
     return found
+
+
+#: Characters of a record's fingerprint kept in a merge's explanation: enough to tell a change.
+PRINT_CHARS = 12
+CHANGED_NOTE = (
+    "合并后此记录已更改，显示的是当前值 changed since the merge: the values shown are current"
+)
+
+
+def short_print(fingerprint: str | None) -> str:
+    return (fingerprint or "")[:PRINT_CHARS]
 
 
 def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) -> list[dict]:
@@ -145,7 +159,9 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
     real-time one as stored, a batch merge's (see :func:`member_explanations`) with the
     current values of its two records, this record on the left. The similarities, weights
     and the hard rule are the decision's; the labels are the current rule's, for the levels
-    it still has."""
+    it still has. A record of the pair whose values changed since the merge gets a
+    ``changed`` row right after the merge's, naming it: the values shown are then not the
+    ones that were compared."""
     if not isinstance(stored, Mapping):
         return list(stored or [])
     merged, survivor = stored.get("merge") or ("", "")
@@ -158,6 +174,9 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
     rows = [_merge_line(merged, survivor, "批量匹配合并 merged by the batch match")]
     if len(ids) != 2 or not all(pk in records for pk in ids):
         return rows
+    for pk, label, then in zip(ids, who, stored.get("prints") or (), strict=False):
+        if then and short_print(records[pk][2]) != then:
+            rows.append(_row("changed", label, "", None, 0.0, CHANGED_NOTE))
     if rule is None:
         from mdm.services.matching import load_rule
 
@@ -198,14 +217,18 @@ def _row(field: str, left, right, similarity, weight: float, note: str) -> dict[
     }
 
 
-def _pair_records(entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, str]]:
-    """The records of a pair, prepared, with their ``system/local code``."""
+def _pair_records(entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, str, str]]:
+    """The records of a pair, prepared, with their ``system/local code`` and fingerprint."""
     rows = SourceRecord.objects.filter(pk__in=list(ids)).values_list(
-        "pk", "attributes", "flagged", "blind_index", "system__code", "local_code"
+        "pk", "attributes", "flagged", "blind_index", "system__code", "local_code", "fingerprint"
     )
     return {
-        pk: (prepare(entity, matching_view(attributes, index), flagged), f"{system}/{local}")
-        for pk, attributes, flagged, index, system, local in rows
+        pk: (
+            prepare(entity, matching_view(attributes, index), flagged),
+            f"{system}/{local}",
+            fingerprint,
+        )
+        for pk, attributes, flagged, index, system, local, fingerprint in rows
     }
 
 

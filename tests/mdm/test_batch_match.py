@@ -401,9 +401,59 @@ def test_each_record_the_batch_merged_is_stored_with_its_score_and_why(unmatched
             row["weight"] for row in fields
         )
         assert abs(weight_to_probability(weight) - record.link_score) < 1e-3
+        # Neither record changed since the merge: no row says so.
+        assert len(stored["prints"]) == 2 and all(stored["prints"])
+        assert not [row for row in fields if row["field"] == "changed"]
     # The records that did not move keep what the real-time match said.
     assert SourceRecord.objects.get(pk=survivor.pk).link_explanation == survivor.link_explanation
     assert _rows("SD01-2") == unmerged
+
+
+def test_a_merge_explanation_says_when_a_record_changed_after_the_merge(unmatched, shop):
+    run_batch_match(entity="customers")
+    record = SourceRecord.objects.get(local_code="WEB1")
+    partner = SourceRecord.objects.get(pk=record.link_explanation["pair"][1])
+    phone_before = next(row for row in _rows("WEB1") if row["field"] == "phone")
+    assert phone_before["similarity"] == 1.0
+
+    # The shop corrects the phone later: the record stays with its golden record, and its
+    # explanation still holds the similarities of the merge, which compared the old phone.
+    answer = shop.put(
+        "customers",
+        "WEB1",
+        {
+            "name": "Beijing Huaxin Technology Co., Ltd.",
+            "customer_type": "org",
+            "phone": "+86 10 88889999",
+        },
+    )
+    assert answer.status_code == 200, answer.content
+
+    merge, changed, *fields = _rows("WEB1")
+    assert merge["field"] == "merge"
+    assert changed["field"] == "changed"
+    assert changed["left"] == "ECOM/WEB1"
+    assert "changed since the merge" in changed["note"] and "合并后此记录已更改" in changed["note"]
+    phone = next(row for row in fields if row["field"] == "phone")
+    assert phone["similarity"] == 1.0  # the decision's, shown beside the current values
+    assert phone["left"] != phone_before["left"]
+    # Only the record that changed is named.
+    assert [row["left"] for row in _rows("WEB1") if row["field"] == "changed"] == ["ECOM/WEB1"]
+    assert partner.pk != record.pk
+
+
+def test_a_merge_explanation_names_the_partner_when_the_partner_changed(unmatched, erp, crm):
+    run_batch_match(entity="customers")
+    record = SourceRecord.objects.get(local_code="WEB1")
+    partner = SourceRecord.objects.select_related("system").get(
+        pk=record.link_explanation["pair"][1]
+    )
+    system = {"ERP": erp, "CRM": crm}[partner.system.code]
+    payload = {**partner.raw, "phone": "010-66667777"}
+    assert system.put("customers", partner.local_code, payload).status_code == 200
+
+    changed = [row for row in _rows("WEB1") if row["field"] == "changed"]
+    assert [row["left"] for row in changed] == [f"{partner.system.code}/{partner.local_code}"]
 
 
 def test_the_explanation_of_a_merge_keeps_the_weights_that_decided_after_a_refit(unmatched):
