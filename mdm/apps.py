@@ -7,4 +7,9 @@ class MdmConfig(AppConfig):
     verbose_name = _("主数据 Master data")
 
     def ready(self) -> None:
+        from django.db.models import Field
+
         from mdm import checks  # noqa: F401 - registers the deployment checks
+        from mdm.lookups import AnyOf
+
+        Field.register_lookup(AnyOf)

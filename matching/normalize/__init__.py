@@ -22,7 +22,7 @@ from matching.normalize.addresses import (
 )
 from matching.normalize.company import CompanyName, branch_key, company_name_parts
 from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
-from matching.normalize.kinds import customer_kind
+from matching.normalize.kinds import customer_kind, is_person_customer
 from matching.normalize.pinyin import is_pinyin, pinyin_initials, pinyin_of, split_pinyin
 from matching.normalize.regions import Region, region_lookup
 from matching.normalize.text import digits, has_cjk, identifier, normalize_text
@@ -40,6 +40,7 @@ __all__ = [
     "email_key",
     "has_cjk",
     "identifier",
+    "is_person_customer",
     "is_pinyin",
     "normalize_address",
     "normalize_text",

@@ -51,3 +51,29 @@ def customer_kind(
         if has_cjk(compact) and 2 <= len(compact) <= 4:
             return "person"
     return ""
+
+
+def is_person_customer(
+    customer_type: str, name: str, *, has_credit_code: bool, has_id_number: bool
+) -> bool:
+    """Whether :func:`customer_kind` answers ``person``, without taking apart a name that
+    cannot be a person's.
+
+    Without a declared type or an identifier, only a two-to-four character Chinese name makes a
+    person, so the company-name parser (the costly step, for a name seen the first time) is
+    asked only of those. Masking asks this of every golden record an event or a page shows.
+    """
+    declared = normalize_text(customer_type).replace(" ", "_")
+    if declared in _PERSON_TYPES:
+        return True
+    if declared in _ORGANIZATION_TYPES or has_credit_code:
+        return False
+    if has_id_number:
+        return True
+    if not name:
+        return False
+    compact = person_name(name)
+    if not (has_cjk(compact) and 2 <= len(compact) <= 4):
+        return False
+    parts = company_name_parts(name)
+    return not (parts.legal_form or parts.branch or parts.industry)

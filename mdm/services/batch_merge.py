@@ -36,7 +36,7 @@ def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
     pending = set(codes)
     for _ in range(MAX_HOPS):
         for part in _parts(sorted(pending)):
-            found = model.objects.filter(code__in=part).values_list("code", "merged_into__code")
+            found = model.objects.filter(code__any=part).values_list("code", "merged_into__code")
             rows.update(found)
             rows.update((code, None) for code in part if code not in rows)
         pending = {nxt for nxt in rows.values() if nxt and nxt not in rows}
@@ -146,7 +146,7 @@ def _cluster_goldens(
     for part in _parts(codes):
         order.update(
             golden_model(entity)
-            .objects.filter(code__in=part, status=GoldenStatusChoices.ACTIVE)
+            .objects.filter(code__any=part, status=GoldenStatusChoices.ACTIVE)
             .values_list("code", "pk")
         )
     codes = [c for c in codes if c in order]

@@ -74,7 +74,7 @@ class FeatureCache:
         for start in range(0, len(missing), 20_000):
             batch = missing[start : start + 20_000]
             for pk, golden_code, attributes, flagged, index in SourceRecord.objects.filter(
-                pk__in=batch, is_active=True
+                pk__any=batch, is_active=True
             ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index"):
                 view = matching_view(attributes, index)
                 features = self.known.get(pk)

@@ -42,7 +42,7 @@ def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
     if codes:
         ensure_statistics(SourceRecord)
         records = list(
-            SourceRecord.objects.filter(golden_code__in=codes, is_active=True)
+            SourceRecord.objects.filter(golden_code__any=codes, is_active=True)
             .defer("raw", "warnings", "link_explanation")
             .order_by("pk")
         )

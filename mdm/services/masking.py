@@ -20,7 +20,7 @@ from typing import Any
 
 from dictionary.masking import mask_name, mask_text, mask_value
 from dictionary.services import PersonalElement, personal_elements
-from matching.normalize import customer_kind
+from matching.normalize import is_person_customer
 from mdm.services import crypto
 
 VIEW_PERSONAL_DATA = "mdm.view_personal_data"
@@ -43,14 +43,11 @@ def is_person(entity: str, attributes: Mapping[str, Any]) -> bool:
     """A person customer (whose name is personal data), as matching would classify it."""
     if entity != "customers":
         return False
-    return (
-        customer_kind(
-            str(attributes.get("customer_type") or ""),
-            str(attributes.get("name") or ""),
-            has_credit_code=bool(attributes.get("credit_code")),
-            has_id_number=bool(attributes.get("id_number")),
-        )
-        == "person"
+    return is_person_customer(
+        str(attributes.get("customer_type") or ""),
+        str(attributes.get("name") or ""),
+        has_credit_code=bool(attributes.get("credit_code")),
+        has_id_number=bool(attributes.get("id_number")),
     )
 
 

@@ -59,7 +59,7 @@ def merge_clusters(
     with transaction.atomic():
         rows = {
             g.code: g
-            for g in model.objects.select_for_update().filter(code__in=involved).order_by("pk")
+            for g in model.objects.select_for_update().filter(code__any=involved).order_by("pk")
         }
         missing = sorted(involved - set(rows))
         if missing:
@@ -76,7 +76,7 @@ def merge_clusters(
         # inside the database (``bulk_sql``), not through Python.
         members = list(
             SourceRecord.objects.select_for_update()
-            .filter(golden_code__in=survivor_of)
+            .filter(golden_code__any=survivor_of)
             .order_by("pk")
             .values_list("pk", "golden_code", "link_kind", "is_active", "link_score")
         )
@@ -176,4 +176,4 @@ def _pair_prints(
     }
     if not ids:
         return {}
-    return dict(SourceRecord.objects.filter(pk__in=ids).values_list("pk", "fingerprint"))
+    return dict(SourceRecord.objects.filter(pk__any=ids).values_list("pk", "fingerprint"))

@@ -11,6 +11,7 @@ from matching.normalize import (
     company_name_parts,
     customer_kind,
     identifier,
+    is_person_customer,
     is_pinyin,
     normalize_address,
     person_name,
@@ -235,6 +236,49 @@ def test_latin_address_normalization_and_key():
 )
 def test_customer_kind(declared, name, credit, id_number, kind):
     assert customer_kind(declared, name, has_credit_code=credit, has_id_number=id_number) == kind
+    person = is_person_customer(declared, name, has_credit_code=credit, has_id_number=id_number)
+    assert person == (kind == "person")
+
+
+def test_the_quick_person_test_agrees_with_customer_kind_on_every_demo_customer():
+    """``is_person_customer`` (masking's test, which skips the name parser where it can) says
+    person exactly where ``customer_kind`` does, over the demo exports and some edge names."""
+    import csv
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+    rows = [
+        row
+        for name in ("erp_customers.csv", "crm_customers.csv", "ecom_customers.csv")
+        for row in csv.DictReader((demo / name).open(encoding="utf-8"))
+    ]
+    names = {row.get("name", "") for row in rows} | {
+        "张伟",
+        "欧阳娜娜",
+        "王",
+        "华信科技",
+        "华为分公司",
+        "张伟（上海）",
+        "李 明",
+        "阿卜杜·热合曼",
+        "司马相如之",
+        "Wang Wei",
+        "",
+    }
+    seen = {"person": 0, "organization": 0, "": 0}
+    for declared in ("", "org", "C", "个人", "unknown"):
+        for name in names:
+            for credit in (False, True):
+                for id_number in (False, True):
+                    kind = customer_kind(
+                        declared, name, has_credit_code=credit, has_id_number=id_number
+                    )
+                    seen[kind] += 1
+                    quick = is_person_customer(
+                        declared, name, has_credit_code=credit, has_id_number=id_number
+                    )
+                    assert quick == (kind == "person"), (declared, name, credit, id_number)
+    assert len(rows) > 1000 and all(seen.values())
 
 
 @pytest.mark.parametrize(
