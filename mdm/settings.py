@@ -218,11 +218,12 @@ MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
     "MDM_WEBHOOK_DISPATCH_ON_COMMIT", CELERY_BROKER_URL is not None
 )
 
-# Records whose prepared features a batch match keeps in memory per process (about 5 KB each):
-# the bound on its memory, whatever the number of records. Smaller: less memory, records
-# prepared again more often (pairs meet records in no useful order: a cache smaller than a
-# process's share of the records prepares most of them two or three times).
-MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 1_000_000)
+# Records whose prepared features a batch match keeps in memory per scoring process (about 5 KB
+# each): the bound on its memory, whatever the number of records. A scorer drops a record after
+# the last window of pairs that needs it and, past this limit, those needed furthest ahead
+# (prepared again when their window comes). At a million records a process still needs about
+# 400,000 at its busiest: 300,000 prepares some 8% of the records twice (bench_match --scale).
+MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 300_000)
 MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),

@@ -3,10 +3,12 @@
 1. Candidate pairs, as record ids only (``mdm.services.batch_pairs``): the members of every usable
    block, paired, de-duplicated and kept on disk in partitions of consecutive lower ids, read
    back one at a time; the identifier vetoes are applied to each partition as it is read.
-2. Scoring, pairs in id order: records are fetched (attributes, flagged values, golden code) and
-   prepared once, into a cache of at most ``MDM_MATCH_FEATURE_CACHE`` records (the oldest are dropped
-   beyond it, and prepared again when needed: memory is bounded by the cache, not by the number
-   of records). A pair is not scored when both records already share a golden record or when a
+2. Scoring, pairs in id order, a window at a time: records are fetched (attributes, flagged
+   values, golden code) and prepared into a cache of at most ``MDM_MATCH_FEATURE_CACHE`` records.
+   The scorer knows the windows ahead: a record leaves the cache after the last window that
+   needs it and, past the limit, those needed furthest ahead leave first (prepared again when
+   their window comes). Memory is bounded by the limit, not by the number of records
+   (``mdm.services.batch_scoring``). A pair is not scored when both records already share a golden record or when a
    steward rejected it. The hard rules are checked first (a vetoed pair is not compared), the
    explanation is built only for pairs queued for review.
 3. Decisions: ``review`` pairs become MatchCandidates (a known pair is left alone); ``auto`` pairs

@@ -22,6 +22,8 @@ class BatchMatchReport:
     clusters_merged: int = 0
     golden_merged: int = 0
     records_prepared: int = 0
+    #: The most prepared records one scorer held at once (its feature cache's high mark).
+    cache_peak: int = 0
     peak_mb_per_process: float = 0.0
     #: Resident memory each scoring child started with (inherited from the parent at fork).
     fork_mb_per_process: float = 0.0

@@ -1,6 +1,14 @@
 """Steps 2-3 of the batch match (``mdm.services.batch_match``): the candidate pairs scored
 with a bounded cache of prepared records, in this process or in forked ones; review pairs
-queued, auto pairs kept with the identities of their golden records."""
+queued, auto pairs kept with the identities of their golden records.
+
+The cache holds at most ``MDM_MATCH_FEATURE_CACHE`` records, a number that does not depend on
+how many records there are. A scorer that knows the pairs ahead of it (a run of partitions)
+notes, before it starts, which windows need each record (``NextUses``): a record is dropped as
+soon as its last window is scored, so the cache holds the records still needed, not every
+record seen; past the limit, those needed furthest ahead are dropped (and prepared again when
+their window comes). Without the pairs ahead (a job's chunk), the least recently used go.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
@@ -24,7 +32,7 @@ from matching.engine import (
 )
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import SourceRecord
-from mdm.services.batch_pairs import CandidatePairs, IdentifierVetoes
+from mdm.services.batch_pairs import PARTITION_IDS, CandidatePairs, IdentifierVetoes
 from mdm.services.batch_report import BatchMatchReport
 from mdm.services.crypto import matching_view
 from mdm.services.forking import fork_pool, release_free_memory
@@ -42,20 +50,85 @@ class _Loaded:
     golden_code: str
 
 
+def window_ids(pairs: np.ndarray) -> Iterator[np.ndarray]:
+    """The records each window of ``pairs`` needs (sorted, each once), in scoring order."""
+    for start in range(0, len(pairs), WINDOW_PAIRS):
+        window = pairs[start : start + WINDOW_PAIRS]
+        yield np.unique(np.concatenate([window >> 32, window & 0xFFFFFFFF]))
+
+
+class NextUses:
+    """For each record id in ``[low, high]``, the windows ahead that need it, in order.
+
+    Built from the windows' record ids (``window_ids``) before scoring starts. ``ahead`` tells
+    the next window that needs each record (``NEVER`` for none), ``used`` counts a scored
+    window off and answers the records no window ahead needs. Kept as two dense arrays of 4
+    bytes per id of the range and 4 bytes per (window, record) it was built from: about 18 MB
+    for a process's share of a million records, against some 5 KB for one prepared record.
+    """
+
+    NEVER = np.iinfo(np.int32).max
+
+    def __init__(self, low: int, high: int, windows: Iterable[np.ndarray]):
+        self.low = low
+        found = list(windows)
+        size = max(high - low + 1, 0)
+        ids = np.concatenate(found) - low if found else np.empty(0, dtype=np.int64)
+        index = np.repeat(np.arange(len(found), dtype=np.int32), [len(w) for w in found])
+        order = np.argsort(ids, kind="stable")  # by record, then by window
+        self.windows = index[order]
+        del index, order
+        counts = np.bincount(ids, minlength=size)
+        self.end = np.cumsum(counts).astype(np.int32)
+        # Where each record's next window is in ``windows`` (its first one, to start with).
+        self.at = (self.end - counts).astype(np.int32)
+
+    def _positions(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        offsets = ids - self.low
+        inside = (offsets >= 0) & (offsets < len(self.at))
+        return inside, offsets[inside]
+
+    def ahead(self, ids: np.ndarray) -> np.ndarray:
+        """The index of the next window needing each of ``ids``, ``NEVER`` when none does."""
+        found = np.full(len(ids), self.NEVER, dtype=np.int32)
+        inside, offsets = self._positions(ids)
+        at = self.at[offsets]
+        left = at < self.end[offsets]
+        known = np.full(len(offsets), self.NEVER, dtype=np.int32)
+        known[left] = self.windows[at[left]]
+        found[inside] = known
+        return found
+
+    def used(self, ids: np.ndarray) -> np.ndarray:
+        """One window of ``ids`` scored (each once): those of them no window ahead needs."""
+        inside, offsets = self._positions(ids)
+        self.at[offsets] += 1
+        return ids[inside][self.at[offsets] >= self.end[offsets]]
+
+
 class FeatureCache:
     """Prepared records by id, at most ``limit`` of them (the least recently used go first).
 
     ``known``: records prepared before the run (by the re-fit that precedes it), by id; one is
     taken as it is when the stored record still has the attributes it was prepared from.
+    ``uses``: the windows ahead (``NextUses``), when the scorer knows them: a record is dropped
+    after its last one, and past the limit those needed furthest ahead go first (the least
+    recently used, without it). ``peak``: the most records held at once.
     """
 
     def __init__(
-        self, entity: str, report: BatchMatchReport, known: Mapping[int, Features] | None = None
+        self,
+        entity: str,
+        report: BatchMatchReport,
+        known: Mapping[int, Features] | None = None,
+        uses: NextUses | None = None,
     ):
         self.entity, self.report = entity, report
         self.limit = settings.MDM_MATCH_FEATURE_CACHE
         self.items: dict[int, _Loaded] = {}
         self.known = known or {}
+        self.uses = uses
+        self.peak = 0
 
     def is_known(self, pk: int, item: _Loaded) -> bool:
         """The record is scored as the re-fit prepared it (it has not changed since)."""
@@ -82,8 +155,18 @@ class FeatureCache:
                     features = prepare(self.entity, view, flagged)
                     self.report.records_prepared += 1
                 self.items[pk] = _Loaded(features, golden_code)
+        self.peak = max(self.peak, len(self.items))
         overflow = len(self.items) - self.limit
-        if overflow > 0:
+        if overflow > 0 and self.uses is not None:
+            # The records needed furthest ahead (this window's are needed now: they stay).
+            held = np.fromiter(self.items, dtype=np.int64, count=len(self.items))
+            ahead = self.uses.ahead(held).astype(np.int64)
+            ahead[np.isin(held, ids)] = -1
+            overflow = min(overflow, len(held) - len(ids))
+            if overflow > 0:
+                for pk in held[np.argpartition(-ahead, overflow - 1)[:overflow]].tolist():
+                    del self.items[pk]
+        elif overflow > 0:
             keep = set(wanted)
             # Least recently used first; stops as soon as enough are found.
             oldest = islice((pk for pk in self.items if pk not in keep), overflow)
@@ -92,6 +175,14 @@ class FeatureCache:
 
     def get(self, pk: int) -> _Loaded | None:
         return self.items.get(pk)
+
+    def scored(self, ids: np.ndarray) -> None:
+        """The window needing ``ids`` is scored: drop the records no window ahead needs."""
+        if self.uses is None:
+            return
+        items = self.items
+        for pk in self.uses.used(ids).tolist():
+            items.pop(pk, None)
 
 
 #: What the clustering needs to know of each golden record of an auto pair, as a sorted tuple of
@@ -156,7 +247,10 @@ def score_partitions(
     ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
     (nothing is then kept here), else are returned."""
     pairs, vetoes = found
-    cache = FeatureCache(entity, report, prepared.features if prepared else None)
+    started = time.perf_counter()
+    uses = next_uses(pairs, vetoes, parts)
+    report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
+    cache = FeatureCache(entity, report, prepared.features if prepared else None, uses)
     levels = (
         prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
     )
@@ -178,6 +272,19 @@ def score_partitions(
         for code, tags in found_ids.items():
             note_identity(identities, code, tags)
     return auto, identities
+
+
+def next_uses(pairs: CandidatePairs, vetoes: IdentifierVetoes, parts: list[int]) -> NextUses:
+    """The windows of the given partitions, counted per record as ``score_pairs`` will form
+    them (each partition's pairs, less the identifier vetoes, in windows of ``WINDOW_PAIRS``);
+    one partition read at a time."""
+    ignored = BatchMatchReport(entity="")
+
+    def windows() -> Iterator[np.ndarray]:
+        for part in parts:
+            yield from window_ids(pairs_to_score(pairs, vetoes, [part], ignored))
+
+    return NextUses(pairs.base, pairs.base + len(pairs.sizes) * PARTITION_IDS, windows())
 
 
 def rejected_pairs(entity: str) -> set[int]:
@@ -218,10 +325,10 @@ def score_pairs(
     def remember(item: _Loaded) -> None:
         note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
-    for start in range(0, len(pairs), WINDOW_PAIRS):
+    for start, needed in zip(range(0, len(pairs), WINDOW_PAIRS), window_ids(pairs), strict=True):
         window = pairs[start : start + WINDOW_PAIRS]
         lows, highs = window >> 32, window & 0xFFFFFFFF
-        cache.fetch(np.unique(np.concatenate([lows, highs])))
+        cache.fetch(needed)
         reviews = []
         for code, a, b in zip(window.tolist(), lows.tolist(), highs.tolist(), strict=True):
             left, right = cache.get(a), cache.get(b)
@@ -247,9 +354,11 @@ def score_pairs(
                 full = score_prepared(rule, left.features, right.features)
                 reviews.append((a, b, full.score, explain(full)))
         report.review_candidates += write_candidates(entity, reviews, origin="batch")
+        cache.scored(needed)
         if progress:
             progress(len(window))
     report.auto_pairs += len(auto)
+    report.cache_peak = max(report.cache_peak, cache.peak)
     report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
     return auto, identities
 
@@ -335,6 +444,7 @@ def score_in_processes(
                     setattr(report, name, getattr(report, name) + counts[name])
                 score = max(report.timings.get("score", 0.0), counts["timings"]["score"])
                 report.timings["score"] = score
+                report.cache_peak = max(report.cache_peak, counts["cache_peak"])
                 peaks.append(peak_mb)
                 at_fork.append(fork_mb)
                 if progress:

@@ -226,6 +226,83 @@ def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, set
     assert len(golden_codes_of("SD01-1", "BJ-B-1", "WEB1")) == 1
 
 
+def test_a_record_leaves_the_cache_after_its_last_window(erp, crm, monkeypatch, settings):
+    """Three companies stored twice each, one pair per window: each record is prepared once
+    and dropped once its pair is scored, so the cache never holds more than one pair's."""
+    from mdm.services import batch_scoring
+
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    companies = [
+        ("北京华信科技有限公司", "010-62345678"),
+        ("上海东方明珠物流有限公司", "021-55501234"),
+        ("深圳腾达电子有限公司", "0755-26661234"),
+    ]
+    for i, (name, phone) in enumerate(companies):
+        erp.put("customers", f"E{i}", {"name": name, "customer_type": "org", "phone": phone})
+        crm.put("customers", f"C{i}", {"name": name, "customer_type": "org", "phone": phone})
+    set_thresholds(auto=0.99)
+    settings.MDM_MATCH_FEATURE_CACHE = 1000
+    monkeypatch.setattr(batch_scoring, "WINDOW_PAIRS", 1)
+
+    report = run_batch_match(entity="customers")
+
+    assert report.golden_merged == 3
+    assert report.records_prepared == 6
+    assert report.cache_peak == 2
+    for i in range(3):
+        assert len(golden_codes_of(f"E{i}", f"C{i}")) == 1
+
+
+def test_next_uses_tell_the_next_window_and_the_records_no_window_ahead_needs():
+    import numpy as np
+
+    from mdm.services.batch_scoring import NextUses
+
+    windows = [np.array([10, 11]), np.array([11, 12]), np.array([12, 20]), np.array([11])]
+    uses = NextUses(10, 20, windows)
+    never = NextUses.NEVER
+
+    assert uses.ahead(np.array([10, 11, 12, 13, 20, 99])).tolist() == [0, 0, 1, never, 2, never]
+    assert uses.used(np.array([10, 11])).tolist() == [10]
+    assert uses.ahead(np.array([10, 11, 12])).tolist() == [never, 1, 1]
+    assert uses.used(np.array([11, 12])).tolist() == []
+    assert uses.ahead(np.array([11, 12])).tolist() == [3, 2]
+    # An id outside the range it was built for is never reported (it was not counted).
+    assert uses.used(np.array([5, 12, 20, 99])).tolist() == [12, 20]
+    assert uses.used(np.array([11])).tolist() == [11]
+
+
+def test_past_the_limit_the_records_needed_furthest_ahead_go_first(erp, settings):
+    """A cache of two records asked for a, b, c, a, b, c: the record needed furthest ahead is
+    dropped (4 preparations), where the least recently used would be (6)."""
+    import numpy as np
+
+    from mdm.services.batch_report import BatchMatchReport
+    from mdm.services.batch_scoring import FeatureCache, NextUses
+
+    for code, name in (
+        ("A", "北京华信科技有限公司"),
+        ("B", "上海东方物流有限公司"),
+        ("C", "深圳腾达电子有限公司"),
+    ):
+        erp.put("customers", code, {"name": name, "customer_type": "org"})
+    a, b, c = (SourceRecord.objects.get(local_code=code).pk for code in "ABC")
+    windows = [np.array([pk]) for pk in (a, b, c, a, b, c)]
+    settings.MDM_MATCH_FEATURE_CACHE = 2
+
+    def preparations(uses: NextUses | None) -> tuple[int, int]:
+        report = BatchMatchReport(entity="customers")
+        cache = FeatureCache("customers", report, uses=uses)
+        for ids in windows:
+            cache.fetch(ids)
+            assert cache.get(int(ids[0])) is not None
+            cache.scored(ids)
+        return report.records_prepared, cache.peak
+
+    assert preparations(NextUses(min(a, b, c), max(a, b, c), windows)) == (4, 3)
+    assert preparations(None) == (6, 3)
+
+
 def test_pairs_split_into_tiny_partitions_give_the_same_merge(unmatched, monkeypatch):
     """One record id per partition and a flush after every pair: the same cluster is merged."""
     from mdm.services import batch_pairs

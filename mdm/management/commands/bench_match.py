@@ -12,6 +12,7 @@ import os
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
@@ -190,4 +191,6 @@ class Command(BaseCommand):
             "timings: "
             + ", ".join(f"{k}={v:.1f}s" for k, v in report.timings.items())
             + f"; records prepared {report.records_prepared:,}, vetoed {report.vetoed:,}"
+            + f"; most prepared records held by one scorer {report.cache_peak:,}"
+            + f" (limit {settings.MDM_MATCH_FEATURE_CACHE:,})"
         )

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             f"review_candidates={report.review_candidates} vetoed={report.vetoed} "
             f"conflicts={report.conflicts} clusters_merged={report.clusters_merged} "
             f"golden_merged={report.golden_merged} records_prepared={report.records_prepared} "
-            f"peak_mb_per_process={report.peak_mb_per_process:.0f} "
+            f"cache_peak={report.cache_peak} peak_mb_per_process={report.peak_mb_per_process:.0f} "
             f"(at fork {report.fork_mb_per_process:.0f}) | "
             f"time pairs={t.get('pairs', 0):.2f}s score={t['score']:.2f}s merge={t['merge']:.2f}s "
             f"total={t['total']:.2f}s"
