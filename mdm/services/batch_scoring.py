@@ -157,16 +157,7 @@ class FeatureCache:
                 self.items[pk] = _Loaded(features, golden_code)
         self.peak = max(self.peak, len(self.items))
         overflow = len(self.items) - self.limit
-        if overflow > 0 and self.uses is not None:
-            # The records needed furthest ahead (this window's are needed now: they stay).
-            held = np.fromiter(self.items, dtype=np.int64, count=len(self.items))
-            ahead = self.uses.ahead(held).astype(np.int64)
-            ahead[np.isin(held, ids)] = -1
-            overflow = min(overflow, len(held) - len(ids))
-            if overflow > 0:
-                for pk in held[np.argpartition(-ahead, overflow - 1)[:overflow]].tolist():
-                    del self.items[pk]
-        elif overflow > 0:
+        if overflow > 0 and self.uses is None:
             keep = set(wanted)
             # Least recently used first; stops as soon as enough are found.
             oldest = islice((pk for pk in self.items if pk not in keep), overflow)
@@ -177,12 +168,21 @@ class FeatureCache:
         return self.items.get(pk)
 
     def scored(self, ids: np.ndarray) -> None:
-        """The window needing ``ids`` is scored: drop the records no window ahead needs."""
+        """The window needing ``ids`` is scored: drop the records no window ahead needs, then,
+        past the limit, those needed furthest ahead (with the pairs ahead known; without them
+        ``fetch`` drops the least recently used). Between two windows the cache holds at most
+        ``limit`` records; during one, the limit and that window's records."""
         if self.uses is None:
             return
         items = self.items
         for pk in self.uses.used(ids).tolist():
             items.pop(pk, None)
+        overflow = len(items) - self.limit
+        if overflow > 0:
+            held = np.fromiter(items, dtype=np.int64, count=len(items))
+            ahead = self.uses.ahead(held)
+            for pk in held[np.argpartition(-ahead.astype(np.int64), overflow - 1)[:overflow]]:
+                del items[int(pk)]
 
 
 #: What the clustering needs to know of each golden record of an auto pair, as a sorted tuple of

@@ -8,8 +8,9 @@
 2. Imports a fresh CSV of records with `import_source --workers N` (the real write path,
    real-time matching against that base; N = ``--import-workers``, default one per core up to
    2) and reports records/s.
-3. Starts gunicorn on 127.0.0.1 and, from one client with a keep-alive connection, times
-   upserts (new and changed records) and crosswalk look-ups: p50, p99, throughput. Each phase
+3. Starts gunicorn on 127.0.0.1 and, from one client (``http.client``; gunicorn's sync workers
+   close the connection after each answer, so every request opens a new TCP connection on the
+   loopback, as a client without keep-alive does), times upserts (new and changed records) and crosswalk look-ups: p50, p99, throughput. Each phase
    first sends ``--warm-up`` requests that are not timed into the percentiles (each worker's
    first requests open its database connection and compile the dictionary and the match rule,
    about 100 ms once per worker): the figures are the steady state, and the slowest warm-up
