@@ -8,13 +8,14 @@
 2. Imports a fresh CSV of records with `import_source --workers N` (the real write path,
    real-time matching against that base; N = ``--import-workers``, default one per core up to
    2) and reports records/s.
-3. Starts gunicorn on 127.0.0.1 and, from one client (``http.client``; gunicorn's sync workers
-   close the connection after each answer, so every request opens a new TCP connection on the
-   loopback, as a client without keep-alive does), times upserts (new and changed records) and crosswalk look-ups: p50, p99, throughput. Each phase
+3. Starts gunicorn on 127.0.0.1 and, from one client (``http.client``), times upserts (new and changed records) and crosswalk look-ups: p50, p99, throughput. Each phase
    first sends ``--warm-up`` requests that are not timed into the percentiles (each worker's
    first requests open its database connection and compile the dictionary and the match rule,
    about 100 ms once per worker): the figures are the steady state, and the slowest warm-up
-   request is printed beside them.
+   request is printed beside them. By default gunicorn's sync workers close the connection
+   after each answer, so every request opens a new TCP connection on the loopback, as a client
+   without keep-alive does; ``--keep-alive`` serves with threaded workers that keep it open, as
+   a pooled HTTP client uses them.
 Every loop is bounded; the server is stopped at the end.
 """
 
@@ -87,9 +88,25 @@ class Command(BaseCommand):
         )
         parser.add_argument("--import-records", type=int, default=10_000)
         parser.add_argument("--import-workers", type=int, default=min(2, os.cpu_count() or 1))
+        parser.add_argument(
+            "--keep-alive",
+            action="store_true",
+            help="gunicorn's threaded workers (one thread each), which keep the client's "
+            "connection open, as a source system's pooled HTTP client uses it; without it the "
+            "sync workers close it after each answer",
+        )
 
     def handle(
-        self, *args, golden, upserts, lookups, warm_up, import_records, import_workers, **options
+        self,
+        *args,
+        golden,
+        upserts,
+        lookups,
+        warm_up,
+        import_records,
+        import_workers,
+        keep_alive=False,
+        **options,
     ):
         if connection.vendor != "postgresql":
             raise CommandError("bench_api runs on PostgreSQL: set DATABASE_URL")
@@ -107,7 +124,7 @@ class Command(BaseCommand):
         import_rate = self._import(systems["BENCH"], import_records, import_workers)
         token = issue_token(systems["ERP"].service_user).key
         self._settle()
-        with self._server():
+        with self._server(keep_alive):
             up = self._upserts(token, upserts, warm_up)
             cw = self._lookups(token, lookups, warm_up)
         rows = [
@@ -146,7 +163,10 @@ class Command(BaseCommand):
                 "target >= 1,000",
             ),
         ]
-        self.stdout.write("\nbench-api (PostgreSQL, gunicorn on 127.0.0.1, one client)")
+        connections = "keep-alive" if keep_alive else "a new connection per request"
+        self.stdout.write(
+            f"\nbench-api (PostgreSQL, gunicorn on 127.0.0.1, one client, {connections})"
+        )
         for name, value, target in rows:
             self.stdout.write(f"  {name:<52} {value:>18}   {target}")
 
@@ -210,8 +230,9 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
         return n / elapsed
 
-    def _server(self):
+    def _server(self, keep_alive: bool = False):
         command = self
+        workers = ["-k", "gthread", "--threads", "1", "--keep-alive", "30"] if keep_alive else []
 
         class Server:
             def __enter__(self):
@@ -234,6 +255,7 @@ class Command(BaseCommand):
                         "2",
                         "--log-level",
                         "warning",
+                        *workers,
                     ],
                     cwd=settings.BASE_DIR,
                     env=env,
