@@ -50,21 +50,23 @@ class _Loaded:
     golden_code: str
 
 
-def window_ids(pairs: np.ndarray) -> Iterator[np.ndarray]:
-    """The records each window of ``pairs`` needs (sorted, each once), in scoring order."""
+def windows_of(pairs: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``pairs`` in windows of ``WINDOW_PAIRS``, in scoring order, each with the records it
+    needs (sorted, each once)."""
     for start in range(0, len(pairs), WINDOW_PAIRS):
         window = pairs[start : start + WINDOW_PAIRS]
-        yield np.unique(np.concatenate([window >> 32, window & 0xFFFFFFFF]))
+        yield window, np.unique(np.concatenate([window >> 32, window & 0xFFFFFFFF]))
 
 
 class NextUses:
     """For each record id in ``[low, high]``, the windows ahead that need it, in order.
 
-    Built from the windows' record ids (``window_ids``) before scoring starts. ``ahead`` tells
+    Built from the windows' record ids (``windows_of``) before scoring starts. ``ahead`` tells
     the next window that needs each record (``NEVER`` for none), ``used`` counts a scored
     window off and answers the records no window ahead needs. Kept as two dense arrays of 4
-    bytes per id of the range and 4 bytes per (window, record) it was built from: about 18 MB
-    for a process's share of a million records, against some 5 KB for one prepared record.
+    bytes per id of the range and one of 4 bytes per (window, record) it was built from: 17 MB
+    for a process's share of a million records (75 MB while it is built), against some 5 KB
+    for one prepared record.
     """
 
     NEVER = np.iinfo(np.int32).max
@@ -282,7 +284,8 @@ def next_uses(pairs: CandidatePairs, vetoes: IdentifierVetoes, parts: list[int])
 
     def windows() -> Iterator[np.ndarray]:
         for part in parts:
-            yield from window_ids(pairs_to_score(pairs, vetoes, [part], ignored))
+            for _window, needed in windows_of(pairs_to_score(pairs, vetoes, [part], ignored)):
+                yield needed
 
     return NextUses(pairs.base, pairs.base + len(pairs.sizes) * PARTITION_IDS, windows())
 
@@ -325,8 +328,7 @@ def score_pairs(
     def remember(item: _Loaded) -> None:
         note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
-    for start, needed in zip(range(0, len(pairs), WINDOW_PAIRS), window_ids(pairs), strict=True):
-        window = pairs[start : start + WINDOW_PAIRS]
+    for window, needed in windows_of(pairs):
         lows, highs = window >> 32, window & 0xFFFFFFFF
         cache.fetch(needed)
         reviews = []
