@@ -1,0 +1,20 @@
+"""Real public data sets through the hub's public path, next to Splink 5 (`bench_real`).
+
+One module per topic: ``persons`` (RLdata, Febrl4), ``restaurants`` (Fodors–Zagat), and the
+shared pieces: ``hubpath`` (import -> match -> crosswalk + queue), ``metrics`` (pure scoring),
+``base`` (a set and Splink's run), ``packages`` (data files of packages that do not install).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mdm.benchmarks.real import persons, restaurants
+from mdm.benchmarks.real.base import RealSet
+
+SETS: dict[str, Callable[[], RealSet]] = {
+    "rldata500": lambda: persons.rldata(500),
+    "rldata10000": lambda: persons.rldata(10000),
+    "febrl4": persons.febrl4,
+    "fodors_zagat": restaurants.fodors_zagat,
+}
