@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mdm.benchmarks.real import persons, restaurants
+from mdm.benchmarks.real import companies_cn, persons, restaurants
 from mdm.benchmarks.real.base import RealSet
 
 SETS: dict[str, Callable[[], RealSet]] = {
@@ -17,4 +17,5 @@ SETS: dict[str, Callable[[], RealSet]] = {
     "rldata10000": lambda: persons.rldata(10000),
     "febrl4": persons.febrl4,
     "fodors_zagat": restaurants.fodors_zagat,
+    "cn_companies": companies_cn.cn_companies,
 }

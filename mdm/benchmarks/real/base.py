@@ -32,6 +32,8 @@ class RealSet:
     splink: Callable[[], SplinkResult] | None = None
     splink_note: str = ""
     notes: list[str] = field(default_factory=list)
+    #: print reach and links per pair of systems (which kind of name meets which)
+    breakdown: bool = False
 
     @property
     def records(self) -> int:

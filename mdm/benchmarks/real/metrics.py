@@ -35,6 +35,12 @@ class QueueEntry:
     score: float
 
 
+def same_item(truth: Mapping[Key, object], entry: QueueEntry) -> bool:
+    """Whether a queued pair's two records are the same item (unknown records are not)."""
+    left, right = truth.get(entry.left), truth.get(entry.right)
+    return left is not None and left == right
+
+
 @dataclass(frozen=True)
 class RunFigures:
     """What a steward gets from one import + match: auto links, the queue, and both against truth.
@@ -67,14 +73,8 @@ def run_figures(
     true = truth_pairs(truth)
     predicted = {p for p in pairs_of(links) if p[0] in truth and p[1] in truth}
     queue = list(queue)
-    bridged: set[tuple[str, str]] = set()
-    queue_true = 0
-    for entry in queue:
-        if truth.get(entry.left, object()) == truth.get(entry.right, object()):
-            queue_true += 1
-        a, b = links.get(entry.left), links.get(entry.right)
-        if a and b and a != b:
-            bridged.add((min(a, b), max(a, b)))
+    bridged = _bridges(links, queue)
+    queue_true = sum(1 for entry in queue if same_item(truth, entry))
     reached = 0
     for left, right in true:
         a, b = links.get(left), links.get(right)
@@ -91,7 +91,7 @@ def top_precision(truth: Mapping[Key, object], queue: list[QueueEntry], share: f
     if not queue:
         return 0.0
     head = queue[: max(1, round(len(queue) * share))]
-    same = sum(1 for e in head if truth.get(e.left, object()) == truth.get(e.right, object()))
+    same = sum(1 for entry in head if same_item(truth, entry))
     return same / len(head)
 
 
@@ -145,3 +145,31 @@ def truth_from_pairs(keys: Iterable[Key], pairs: Iterable[Pair]) -> dict[Key, Ke
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     return {key: find(key) for key in parent}
+
+
+def _bridges(links: Mapping[Key, str], queue: Iterable[QueueEntry]) -> set[tuple[str, str]]:
+    bridged = set()
+    for entry in queue:
+        a, b = links.get(entry.left), links.get(entry.right)
+        if a and b and a != b:
+            bridged.add((min(a, b), max(a, b)))
+    return bridged
+
+
+def by_system_pair(
+    truth: Mapping[Key, object], links: Mapping[Key, str], queue: Iterable[QueueEntry]
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """Per pair of systems: (true pairs, auto-linked, reached = auto-linked or one accept away)."""
+    bridged = _bridges(links, queue)
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for left, right in truth_pairs(truth):
+        row = counts[(min(left[0], right[0]), max(left[0], right[0]))]
+        row[0] += 1
+        a, b = links.get(left), links.get(right)
+        if a is None or b is None:
+            continue
+        if a == b:
+            row[1] += 1
+        if a == b or (min(a, b), max(a, b)) in bridged:
+            row[2] += 1
+    return {pair: (n, auto, reached) for pair, (n, auto, reached) in sorted(counts.items())}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mdm.benchmarks.real.base import RealSet, SplinkResult
 from mdm.benchmarks.real.hubpath import HubRun, run_hub
-from mdm.benchmarks.real.metrics import RunFigures, run_figures
+from mdm.benchmarks.real.metrics import RunFigures, by_system_pair, run_figures
 
 HEADER = (
     "set",
@@ -77,3 +77,13 @@ def row(result: SetResult) -> tuple:
         f"{t['total']:.1f}",
         *splink,
     )
+
+
+def breakdown_rows(result: SetResult) -> list[tuple]:
+    """Per pair of systems: how many true pairs, auto-linked, reached."""
+    rows: list[tuple] = [("systems", "true pairs", "auto-linked", "reached", "reach")]
+    for (a, b), (n, auto, reached) in by_system_pair(
+        result.real.truth, result.hub.links, result.hub.queue
+    ).items():
+        rows.append((f"{a}-{b}", n, auto, reached, f"{reached / n:.4f}" if n else "-"))
+    return rows

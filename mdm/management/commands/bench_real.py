@@ -18,7 +18,7 @@ from dictionary.services import load_starter_dictionary
 from mdm.benchmarks.common import fmt_table
 from mdm.benchmarks.real import SETS
 from mdm.benchmarks.real.packages import DataUnavailable
-from mdm.benchmarks.real.report import HEADER, measure, row
+from mdm.benchmarks.real.report import HEADER, breakdown_rows, measure, row
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         load_starter_dictionary()
         started = time.perf_counter()
-        table, skipped = [HEADER], []
+        table, skipped, details = [HEADER], [], []
         for key in chosen:
             try:
                 real = SETS[key]()
@@ -55,10 +55,14 @@ class Command(BaseCommand):
             result = measure(real, with_splink=not no_splink)
             table.append(row(result))
             self.stdout.write(fmt_table([HEADER, table[-1]]))
+            if real.breakdown:
+                breakdown = fmt_table(breakdown_rows(result))
+                details.append(f"{real.name}, per pair of systems:\n{breakdown}")
+                self.stdout.write(details[-1])
         self.stdout.write(
             f"\nReal data through the hub's public path vs Splink 5 "
             f"(same fields, same run; total {time.perf_counter() - started:.0f} s)"
         )
         self.stdout.write(fmt_table(table))
-        for line in skipped:
+        for line in [*details, *skipped]:
             self.stdout.write(line)
