@@ -7,10 +7,10 @@ and worldstock 0.1.3 ships their English names by stock code (`china_yahoo_datas
 ``longName``, 2022). The stock code is the truth (one listed company per legal name); no
 system gets it.
 
-* ERP: the full legal name (上海浦东发展银行股份有限公司);
-* CRM: the short name (浦发银行);
-* SHOP: the English name (Shanghai Pudong Development Bank Co.,Ltd.);
-* OLDCRM: a former short name, for the companies that had a different one.
+* CN_ERP: the full legal name (上海浦东发展银行股份有限公司);
+* CN_CRM: the short name (浦发银行);
+* CN_SHOP: the English name (Shanghai Pudong Development Bank Co.,Ltd.);
+* CN_OLDCRM: a former short name, for the companies that had a different one.
 
 Exchange status markers that the short-name lists carry (ST, *ST, G, XD…) are not part of a
 name a CRM keeps, so they are dropped; local codes are shuffled (seeded) so that no system's
@@ -84,7 +84,7 @@ def _companies() -> list[dict[str, object]]:
 def cn_companies() -> RealSet:
     companies = _companies()
     draw = random.Random(SEED)
-    systems = {"ERP": "legal", "CRM": "short", "SHOP": "english", "OLDCRM": "former"}
+    systems = {"CN_ERP": "legal", "CN_CRM": "short", "CN_SHOP": "english", "CN_OLDCRM": "former"}
     exports, truth = [], {}
     for system, field in systems.items():
         holders = [c for c in companies if c[field]]

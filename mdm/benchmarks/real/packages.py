@@ -18,7 +18,11 @@ from pathlib import Path
 CACHE = Path(os.environ.get("MDM_BENCH_CACHE", Path.home() / ".cache" / "mdm-bench"))
 
 
-class DataUnavailable(RuntimeError):
+class SetSkipped(RuntimeError):
+    """A data set the bench does not run, with the reason it prints."""
+
+
+class DataUnavailable(SetSkipped):
     """A data set's package cannot be had (no registry, no cached copy)."""
 
 

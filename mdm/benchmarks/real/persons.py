@@ -17,7 +17,7 @@ from mdm.benchmarks.real.base import RealSet, SplinkResult, run_splink, uid
 from mdm.benchmarks.real.hubpath import SystemExport
 from mdm.benchmarks.real.metrics import Key
 
-RL_SYSTEMS = ("ERP", "CRM", "SHOP")
+RL_SYSTEMS = ("RL_ERP", "RL_CRM", "RL_SHOP")
 SEED = 28
 
 

@@ -45,7 +45,7 @@ def measure(real: RealSet, *, with_splink: bool = True) -> SetResult:
     if with_splink and real.splink is not None:
         splink = real.splink()
     elif not with_splink:
-        error = "not run (--no-splink)"
+        error = "--no-splink"
     return SetResult(real, hub, figures, splink, error)
 
 
