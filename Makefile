@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser lint bench-api bench-match bench-jobs bench-quality demo-data
+.PHONY: run test venv services browser lint bench-api bench-match bench-real bench-jobs bench-quality demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ bench-match: venv services bench-db-mdm_bench_match
 	$(PY) -m matching.benchmarks.febrl
 	$(PY) -m matching.benchmarks.companies
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_match $(BENCH_ENV) $(PY) manage.py bench_match --febrl --companies 3000 --persons 300 --scale $${SCALE:-1000000}
+
+## bench-real: real public data sets (RLdata, Febrl4, Fodors-Zagat, Chinese listed companies) and
+## the demo's truth through import_source -> match -> export_crosswalk, next to Splink 5.
+## SETS=rldata500,febrl4 runs a subset; package data is cached in ~/.cache/mdm-bench.
+bench-real: venv services bench-db-mdm_bench_real
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_real $(BENCH_ENV) $(PY) manage.py bench_real $${SETS:+--sets $$SETS}
 
 bench-jobs: venv services bench-db-mdm_bench_jobs
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_jobs $(BENCH_ENV) $(PY) manage.py bench_jobs --records $${RECORDS:-1000000}
