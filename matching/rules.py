@@ -39,6 +39,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_RULES",
+    "GOODS_ENTITIES",
     "FieldRule",
     "HardRules",
     "Level",
@@ -97,6 +98,11 @@ class HardRules:
     organization. ``chinese_name_review``: two Chinese person names that differ beyond a
     homophone or a one-character typo are never linked automatically, only proposed for review —
     IMEs make homophone errors, not new given names, and twins share a birth date and address.
+    ``attribute_veto`` (products, materials): two records whose parsed goods attributes conflict
+    (6 L / 5 L, 镀锌 / 达克罗, 8.8级 / 10.9级, two model numbers; see
+    ``matching.normalize.goods``) are never linked: veto ``conflicting_<dimension>``. Such a pair
+    is not queued for review either: it is two items, like two different GTINs, and the
+    explanation of the new golden record names the conflicting attribute.
     """
 
     auto_on_same: list[str] = field(default_factory=list)
@@ -104,6 +110,12 @@ class HardRules:
     branch_veto: bool = False
     type_veto: bool = False
     chinese_name_review: bool = False
+    attribute_veto: bool = False
+
+
+#: Entities whose records are goods: a stored rule written before ``attribute_veto`` existed
+#: gets it switched on, as the defaults have it.
+GOODS_ENTITIES = ("products", "materials")
 
 
 @dataclass
@@ -193,6 +205,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
             branch_veto=bool(hard.get("branch_veto", False)),
             type_veto=bool(hard.get("type_veto", False)),
             chinese_name_review=bool(hard.get("chinese_name_review", False)),
+            attribute_veto=bool(hard.get("attribute_veto", str(data["entity"]) in GOODS_ENTITIES)),
         ),
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")),
@@ -542,7 +555,7 @@ def _products() -> MatchRule:
         auto_threshold=0.99,
         review_threshold=0.5,
         prior=_DEFAULT_PRIOR,
-        hard=HardRules(auto_on_same=["gtin"], veto_on_different=["gtin"]),
+        hard=HardRules(auto_on_same=["gtin"], veto_on_different=["gtin"], attribute_veto=True),
         fields=[
             _identifier_field("gtin"),
             FieldRule(
@@ -614,7 +627,7 @@ def _materials() -> MatchRule:
         auto_threshold=0.99,
         review_threshold=0.5,
         prior=_DEFAULT_PRIOR,
-        hard=HardRules(),
+        hard=HardRules(attribute_veto=True),
         fields=[
             FieldRule(
                 name="name",
