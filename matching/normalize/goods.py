@@ -43,12 +43,17 @@ __all__ = [
     "GRADES",
     "QUALIFIERS",
     "UNITS",
+    "UOM_SYNONYMS",
     "GoodsAttributes",
     "GoodsConflict",
     "goods_conflicts",
     "goods_from_text",
     "goods_to_text",
+    "brand_names",
+    "goods_name_core",
+    "is_contained_name",
     "parse_goods",
+    "uom_key",
 ]
 
 # --------------------------------------------------------------------------- data tables
@@ -583,3 +588,67 @@ def goods_from_text(text: str) -> GoodsAttributes:
     """:func:`goods_to_text` read back (values only: an explanation shows canonical values)."""
     values = json.loads(text)
     return GoodsAttributes({d: frozenset(v) for d, v in values.items()}, {})
+
+
+# --------------------------------------------------------------------------- names, brands, units
+
+#: Units of measure that mean the same (ERP codes, Chinese words, English words).
+UOM_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("pc", "pcs", "ea", "each", "piece", "个", "件", "只"),
+    ("kg", "公斤", "千克"),
+    ("g", "克"),
+    ("t", "吨"),
+    ("m", "米"),
+    ("l", "升"),
+    ("pr", "pair", "副", "双", "对"),
+    ("set", "套"),
+    ("rl", "roll", "卷"),
+    ("dr", "drum", "桶"),
+    ("box", "bx", "盒"),
+    ("ctn", "carton", "箱"),
+    ("bt", "btl", "bottle", "瓶"),
+    ("bag", "袋"),
+    ("sht", "sheet", "张"),
+    ("unit", "台"),
+)
+_UOM = {word: group[0] for group in UOM_SYNONYMS for word in group}
+_NAME_DROP_RE = re.compile(r"[^\u3400-\u9fffa-z]+")
+_LATIN_WORD_RE = re.compile(r"[a-z]+")
+_BRAND_SPLIT_RE = re.compile(r"[()/|,，、\s]+")
+
+
+def uom_key(value: str) -> str:
+    """A unit of measure's canonical code (``公斤`` -> ``kg``, ``PCS`` -> ``pc``)."""
+    text = normalize_text(value).replace(" ", "")
+    return _UOM.get(text, text)
+
+
+def goods_name_core(value: str) -> str:
+    """The words of a goods name without its attributes: Chinese characters and Latin words
+    with no digits (``【美厨】空气炸锅6L MC-8601`` -> ``美厨空气炸锅``)."""
+    text = normalize_text(value)
+    text = re.sub(r"[a-z0-9.\-/_]*\d[a-z0-9.\-/_]*", " ", text)  # codes and quantities
+    return _NAME_DROP_RE.sub("", text)
+
+
+def is_contained_name(short: str, long: str) -> bool:
+    """``short`` is ``long`` with words left out: its characters appear in order in ``long``
+    and its head noun is there — the last character ends ``long`` too (ERP names: 冷轧板 /
+    冷轧钢板, 电容 / 贴片电容), or its last two characters stand together in ``long`` (a shop
+    title that goes on after the noun: 空气炸锅 / 美厨空气炸锅无油可视)."""
+    if len(short) < 2 or len(short) >= len(long):
+        return False
+    position = 0
+    for char in short:
+        position = long.find(char, position) + 1
+        if position == 0:
+            return False
+    return long.endswith(short[-1]) or short[-2:] in long
+
+
+def brand_names(value: str) -> frozenset[str]:
+    """The names a brand is written as, each as pinyin-comparable text: ``美厨（MEICHU）``,
+    ``美厨/MEICHU`` -> {美厨, meichu}. The Chinese ones are compared by their pinyin by
+    the brand comparator."""
+    text = normalize_text(value)
+    return frozenset(part for part in _BRAND_SPLIT_RE.split(text) if part)
