@@ -381,9 +381,12 @@ _CN_CORE_RE = re.compile(r"([单双两二三四五六七八九十])\s*芯")
 
 def _unit_pattern() -> re.Pattern[str]:
     units = sorted(UNITS, key=len, reverse=True)
-    alternatives = "|".join(re.escape(u) for u in units)
-    # A Latin unit must not run on into a word (5G, 4K, 1100N are no quantities here).
-    return re.compile(rf"(?<![\d.a-z]){_NUMBER}\s*({alternatives})(?![a-z0-9μµω²])")
+    # A Latin unit must not run on into a word or a number (5G, 4K, 1100N are no quantities
+    # here); a Chinese one may (3层100抽).
+    alternatives = "|".join(
+        rf"{re.escape(u)}(?![a-z0-9μµω²])" if u.isascii() else re.escape(u) for u in units
+    )
+    return re.compile(rf"(?<![\d.a-z]){_NUMBER}\s*({alternatives})")
 
 
 _QUANTITY_RE = _unit_pattern()
