@@ -489,11 +489,13 @@ def _goods_spec(
 ) -> float:
     """Specifications: the same text or the same parsed attributes (``SPCC 1.0*1000*2500`` /
     ``1.0x1000x2500 SPCC``) score by how much they pin the item down — 1.0 with three or more
-    attributes (M5*8 8.8级 本色: thread, class, finish), 0.95 with two, 0.9 with fewer; 0.8 the
-    same numbers otherwise; 0.0 different numbers."""
+    attributes (M5*8 8.8级 本色: thread, class, finish), 0.95 with two (a part number such as
+    6306-ZZ counts as two), 0.9 with fewer; 0.8 the same numbers otherwise; 0.0 different
+    numbers."""
     same = a[0] == b[0] or (bool(a[2].values) and a[2].values == b[2].values)
     if same:
-        attributes = max(len(a[2].values), len(b[2].values))
+        # A part number (6306-ZZ, L-HM68) packs several attributes: it counts as two.
+        attributes = max(len(x.values) + ("code" in x.values) for x in (a[2], b[2]))
         return 1.0 if attributes >= 3 else 0.95 if attributes == 2 else 0.9
     if a[1] != b[1]:
         return 0.0

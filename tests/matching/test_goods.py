@@ -215,7 +215,8 @@ def test_specs_agreeing_on_more_attributes_score_higher():
 
     assert spec("M5*8 8.8级 本色", "M5X8 8.8级 本色") == 1.0
     assert spec("SPCC 1.0*1000*2500", "1.0*1000*2500 SPCC") == 0.95
-    assert spec("6306-ZZ", "6306-zz") == 0.9
+    assert spec("6306-ZZ", "6306-zz") == 0.95  # a part number counts as two attributes
+    assert spec("M8", "M8") == 0.9
     assert spec("M8x20", "M10x20") == 0.0
 
 
