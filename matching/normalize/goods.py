@@ -398,22 +398,49 @@ _BARE_NUMBER_RE = re.compile(r"(?<![\d.a-z])(\d{2,}(?:\.\d+)?)(?![\d.a-z])")
 _CJK = r"\u3400-\u9fff"
 
 
-def _word_pattern(word: str) -> str:
-    """Latin words only as whole words; a one-character Chinese word only standing alone (黑 in
-    ``黑/白``, not in 黑板 or a brand); longer Chinese words anywhere (no spaces between words)."""
-    if word.isascii():
-        return rf"(?<![a-z]){re.escape(word)}(?![a-z])"
-    if len(word) == 1:
-        return rf"(?<![{_CJK}]){re.escape(word)}(?![{_CJK}])"
-    return re.escape(word)
+def _trie(words: Iterable[str]) -> str:
+    """One regular expression for a set of words, as a trie: the engine decides on the first
+    character instead of trying some 250 alternatives at every position, and the longest word
+    wins (镀锌 before 锌, 热镀锌 before 镀锌 where it starts)."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [
+            re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            # A word ends here: a longer word is tried first (greedy), then this one.
+            return "(?:" + body + ")?"
+        return body
+
+    return pattern(tree)
 
 
 def _qualifier_pattern() -> re.Pattern[str]:
+    """Latin words only as whole words; a one-character Chinese word only standing alone (黑 in
+    ``黑/白``, not in 黑板 or a brand); longer Chinese words anywhere (no spaces between words).
+    Longer words are matched first wherever they start."""
     words = {word for family in QUALIFIERS.values() for word in family}
-    ordered = sorted(words, key=len, reverse=True)
-    # Latin words only as whole words; Chinese words anywhere (no spaces between words).
-    parts = [_word_pattern(w) for w in ordered]
-    return re.compile("|".join(parts))
+    latin = sorted(w for w in words if w.isascii())
+    single = sorted(w for w in words if not w.isascii() and len(w) == 1)
+    chinese = sorted(w for w in words if not w.isascii() and len(w) > 1)
+    return re.compile(
+        "|".join(
+            (
+                _trie(chinese),
+                rf"(?<![a-z])(?:{_trie(latin)})(?![a-z])",
+                rf"(?<![{_CJK}])[{''.join(single)}](?![{_CJK}])",
+            )
+        )
+    )
 
 
 _QUALIFIER_RE = _qualifier_pattern()
