@@ -48,3 +48,33 @@ def test_the_same_material_from_two_plants_links_and_a_coated_twin_does_not(erp)
     assert other.json()["golden_code"] != first.json()["golden_code"]
     notes = [row["note"] for row in SourceRecord.objects.get(local_code="MM03-1").link_explanation]
     assert "规格冲突 conflicting attribute: 表面处理 surface finish 达克罗 ≠ 镀锌" in notes
+
+
+def test_the_batch_never_clusters_conflicting_goods_through_a_record_that_says_less(erp):
+    from matching.engine import prepare
+    from mdm.services.batch_merge import _cluster_goldens
+    from mdm.services.batch_scoring import identity_tags, note_identity
+
+    specs = {
+        "zinc": "M12*30 8.8级 镀锌",
+        "plain": "M12*30 8.8级",
+        "dacromet": "M12*30 8.8级 达克罗",
+    }
+    codes = {}
+    identities: dict = {}
+    for key, spec in specs.items():
+        attrs = {"name": "六角头螺栓", "spec": spec, "base_uom": "PC"}
+        answer = erp.put("materials", f"MM-{key}", attrs)
+        assert answer.status_code == 201, answer.json()
+        codes[key] = answer.json()["golden_code"]
+        note_identity(
+            identities, codes[key], identity_tags("materials", prepare("materials", attrs))
+        )
+    pairs = [(codes["zinc"], codes["plain"], 0.999), (codes["plain"], codes["dacromet"], 0.998)]
+
+    clusters, refused = _cluster_goldens("materials", pairs, identities, attribute_veto=True)
+    unchecked, _ = _cluster_goldens("materials", pairs, identities)
+
+    assert clusters == [[codes["zinc"], codes["plain"]]]
+    assert refused == 1
+    assert len(unchecked) == 1 and len(unchecked[0]) == 3
