@@ -44,8 +44,8 @@ Key families (prefix: value — why it exists):
     office towers shared by thousands.
 ``gt:`` valid GTIN
     the identity of a traded product.
-``pm:`` product model, and brand + model
-    products without GTIN are identified by model number.
+``pm:`` product model, and brand + model; model numbers written in the name
+    products without GTIN are identified by model number; a shop title carries it in its name.
 ``nm:`` (products) the whole name, and its first six characters
     shop titles that start with the ERP name (移动电源(20000mAh) / 移动电源20000mAh 大容量…).
 ``mn:`` / ``ms:`` material name, and name + specification numbers
@@ -74,6 +74,7 @@ from matching.normalize import (
     phone_key,
     pinyin_of,
 )
+from matching.normalize.goods import parse_goods
 
 __all__ = ["MAX_KEYS", "block_keys"]
 
@@ -216,7 +217,11 @@ def _product_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[st
         brand = normalize_text(_valid(attrs, flagged, "brand")).replace(" ", "")
         if brand:
             keys.append(f"pm:{brand}|{model}")
-    name = normalize_text(_valid(attrs, flagged, "name")).replace(" ", "")
+    # A shop title carries the model number in its name, often with no model field at all.
+    written = _valid(attrs, flagged, "name")
+    codes = parse_goods(name=written).values.get("code", ()) if written else ()
+    keys.extend("pm:" + code for code in sorted(codes)[:2] if code != model)
+    name = normalize_text(written).replace(" ", "")
     if name:
         keys.append("nm:" + name)
         if len(name) > 6:

@@ -39,6 +39,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_RULES",
+    "GOODS_ENTITIES",
     "FieldRule",
     "HardRules",
     "Level",
@@ -97,6 +98,11 @@ class HardRules:
     organization. ``chinese_name_review``: two Chinese person names that differ beyond a
     homophone or a one-character typo are never linked automatically, only proposed for review —
     IMEs make homophone errors, not new given names, and twins share a birth date and address.
+    ``attribute_veto`` (products, materials): two records whose parsed goods attributes conflict
+    (6 L / 5 L, 镀锌 / 达克罗, 8.8级 / 10.9级, two model numbers; see
+    ``matching.normalize.goods``) are never linked: veto ``conflicting_<dimension>``. Such a pair
+    is not queued for review either: it is two items, like two different GTINs, and the
+    explanation of the new golden record names the conflicting attribute.
     """
 
     auto_on_same: list[str] = field(default_factory=list)
@@ -104,6 +110,12 @@ class HardRules:
     branch_veto: bool = False
     type_veto: bool = False
     chinese_name_review: bool = False
+    attribute_veto: bool = False
+
+
+#: Entities whose records are goods: a stored rule written before ``attribute_veto`` existed
+#: gets it switched on, as the defaults have it.
+GOODS_ENTITIES = ("products", "materials")
 
 
 @dataclass
@@ -193,6 +205,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
             branch_veto=bool(hard.get("branch_veto", False)),
             type_veto=bool(hard.get("type_veto", False)),
             chinese_name_review=bool(hard.get("chinese_name_review", False)),
+            attribute_veto=bool(hard.get("attribute_veto", str(data["entity"]) in GOODS_ENTITIES)),
         ),
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")),
@@ -535,20 +548,69 @@ def _customers() -> MatchRule:
     )
 
 
+def _goods_spec_field(
+    *, rich: float, two: float, same: float, numbers: float, m: tuple[float, ...]
+) -> FieldRule:
+    """The specification compared by its parsed attributes: agreement on three or more of
+    them (thread, class and finish; size, ply and colour) pins an item down far better than a
+    generic text agreement. Arguments: u of each agreeing level, m of every level."""
+    return FieldRule(
+        name="spec",
+        field="spec",
+        comparator="goods_spec",
+        levels=_levels(
+            (1.0, m[0], rich, "same specification, 3 or more attributes"),
+            (0.95, m[1], two, "same specification, 2 attributes"),
+            (0.9, m[2], same, "same specification"),
+            (0.8, m[3], numbers, "same numbers"),
+            (0.0, m[4], 1.0 - rich - two - same - numbers, "different numbers"),
+        ),
+    )
+
+
+def _goods_name_field(*, same: float, nearly: float, words: float, similar: float) -> FieldRule:
+    """Names of goods: an ERP name and a shop title say the same words in other company (美厨
+    空气炸锅6L / 美厨/MEICHU 空气炸锅 MC8601 6L 无油), and ERP names leave words out (冷轧板 /
+    冷轧钢板): "same words" is its own level, weaker than the same name. Arguments: u."""
+    return FieldRule(
+        name="name",
+        field="name",
+        comparator="goods_name",
+        levels=_levels(
+            (1.0, 0.4, same, "same name"),
+            (0.9, 0.15, nearly, "nearly the same"),
+            (0.85, 0.3, words, "same words, attributes aside / one name contains the other"),
+            (0.7, 0.1, similar, "similar"),
+            (0.0, 0.05, 1.0 - same - nearly - words - similar, "different"),
+        ),
+    )
+
+
+def _uom_field(name: str) -> FieldRule:
+    return FieldRule(
+        name=name,
+        field=name,
+        comparator="uom",
+        levels=_levels((1.0, 0.9, 0.4, "same unit"), (0.0, 0.1, 0.6, "other unit")),
+    )
+
+
 def _products() -> MatchRule:
     return MatchRule(
         entity="products",
-        description="Products: GTIN decides; otherwise brand + model + name + specification.",
+        description="Products: GTIN decides; otherwise brand + model + name + specification; "
+        "goods whose attributes conflict (6 L / 5 L, two model numbers) are never linked.",
         auto_threshold=0.99,
         review_threshold=0.5,
         prior=_DEFAULT_PRIOR,
-        hard=HardRules(auto_on_same=["gtin"], veto_on_different=["gtin"]),
+        hard=HardRules(auto_on_same=["gtin"], veto_on_different=["gtin"], attribute_veto=True),
         fields=[
             _identifier_field("gtin"),
             FieldRule(
                 name="model",
-                field="model",
-                comparator="identifier",
+                # A shop title carries the model number in its name (… 空气炸锅 MC8601 6L).
+                field="model|name",
+                comparator="goods_codes",
                 # iPhone 14 / iPhone 15: a model one character off is usually another product.
                 levels=_levels(
                     (1.0, 0.85, 1e-5, "same model"),
@@ -559,33 +621,16 @@ def _products() -> MatchRule:
             FieldRule(
                 name="brand",
                 field="brand",
-                comparator="text",
+                comparator="brand",
                 levels=_levels(
                     (1.0, 0.85, 0.02, "same brand"),
                     (0.85, 0.1, 0.005, "nearly the same"),
                     (0.0, 0.05, 0.975, "different"),
                 ),
             ),
-            FieldRule(
-                name="name",
-                field="name",
-                comparator="text",
-                levels=_levels(
-                    (1.0, 0.5, 1e-5, "same name"),
-                    (0.9, 0.25, 1e-4, "nearly the same"),
-                    (0.75, 0.15, 0.002, "similar"),
-                    (0.0, 0.1, 0.997889, "different"),
-                ),
-            ),
-            FieldRule(
-                name="spec",
-                field="spec",
-                comparator="spec",
-                levels=_levels(
-                    (1.0, 0.7, 0.01, "same specification"),
-                    (0.8, 0.25, 0.02, "same numbers"),
-                    (0.0, 0.05, 0.97, "different numbers"),
-                ),
+            _goods_name_field(same=1e-5, nearly=1e-4, words=1e-3, similar=0.005),
+            _goods_spec_field(
+                rich=1e-5, two=1e-4, same=0.01, numbers=0.02, m=(0.4, 0.2, 0.1, 0.25, 0.05)
             ),
             FieldRule(
                 name="category",
@@ -597,12 +642,7 @@ def _products() -> MatchRule:
                     (0.0, 0.5, 0.95, "other category"),
                 ),
             ),
-            FieldRule(
-                name="uom",
-                field="uom",
-                comparator="exact",
-                levels=_levels((1.0, 0.9, 0.4, "same unit"), (0.0, 0.1, 0.6, "other unit")),
-            ),
+            _uom_field("uom"),
         ],
     )
 
@@ -610,33 +650,17 @@ def _products() -> MatchRule:
 def _materials() -> MatchRule:
     return MatchRule(
         entity="materials",
-        description="Materials: name + specification must both agree; part number supports.",
+        description="Materials: name + specification must both agree; goods whose attributes "
+        "conflict (M12 / M10, 镀锌 / 达克罗, 8.8级 / 10.9级) are never linked.",
         auto_threshold=0.99,
         review_threshold=0.5,
         prior=_DEFAULT_PRIOR,
-        hard=HardRules(),
+        hard=HardRules(attribute_veto=True),
         fields=[
-            FieldRule(
-                name="name",
-                field="name",
-                comparator="text",
-                levels=_levels(
-                    (1.0, 0.6, 1e-4, "same name"),
-                    (0.9, 0.15, 5e-4, "nearly the same"),
-                    (0.6, 0.15, 0.01, "similar"),
-                    (0.0, 0.1, 0.9894, "different"),
-                ),
-            ),
-            FieldRule(
-                name="spec",
-                field="spec",
-                comparator="spec",
-                # M8x20 vs M10x20 are different materials however alike the names are.
-                levels=_levels(
-                    (1.0, 0.75, 0.001, "same specification"),
-                    (0.8, 0.22, 0.003, "same numbers"),
-                    (0.0, 0.03, 0.996, "different numbers"),
-                ),
+            _goods_name_field(same=1e-4, nearly=5e-4, words=0.003, similar=0.01),
+            # M8x20 vs M10x20 are different materials however alike the names are.
+            _goods_spec_field(
+                rich=2e-6, two=2e-5, same=3e-4, numbers=0.003, m=(0.3, 0.2, 0.3, 0.17, 0.03)
             ),
             FieldRule(
                 name="material_type",
@@ -650,12 +674,7 @@ def _materials() -> MatchRule:
                 comparator="text",
                 levels=_levels((0.9, 0.7, 0.1, "same group"), (0.0, 0.3, 0.9, "other group")),
             ),
-            FieldRule(
-                name="base_uom",
-                field="base_uom",
-                comparator="exact",
-                levels=_levels((1.0, 0.9, 0.4, "same unit"), (0.0, 0.1, 0.6, "other unit")),
-            ),
+            _uom_field("base_uom"),
         ],
     )
 

@@ -52,8 +52,10 @@ from matching.engine.features import (
     prepare,
 )
 from matching.engine.scoring import (
+    ATTRIBUTE_VETO,
     Compared,
     PairTrace,
+    attribute_conflicts,
     decide_and_trace,
     decide_compared,
     decide_prepared,
@@ -66,6 +68,7 @@ from matching.engine.scoring import (
 )
 
 __all__ = [
+    "ATTRIBUTE_VETO",
     "FLAGGED_NOTE",
     "MISSING_NOTE",
     "BatchResult",
@@ -92,6 +95,7 @@ __all__ = [
     "decide_prepared",
     "explain_compared",
     "explain_trace",
+    "attribute_conflicts",
     "pair_kind",
     "score_prepared",
     "shown_value",

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from matching.engine.compiled import _Compiled
 from matching.engine.features import Features
+from matching.normalize.goods import goods_conflicts
 
 
 def cluster(
@@ -55,7 +56,9 @@ def _conflict_checker(
     c: _Compiled, features: Sequence[Features], vetoed: set[tuple[int, int]]
 ) -> Callable[[set[int], set[int]], bool]:
     """Conflict between two groups: different valid veto identifiers, person vs organization,
-    different branches, or any vetoed pair across them."""
+    different branches, goods whose attributes conflict (``attribute_veto``: any record of one
+    group against any of the other, whether or not the two were ever compared — A 镀锌 and C
+    达克罗 never join through a B that names no finish), or any vetoed pair across them."""
 
     def identities(group: set[int], name: str) -> set[str]:
         return {value for x in group if (value := features[x].identifier(name))}
@@ -75,6 +78,11 @@ def _conflict_checker(
             }
             if len(branches) > 1:
                 return True
+        if c.attribute_veto and features and features[0].entity != "customers":
+            for x in group_a:
+                for y in group_b:
+                    if goods_conflicts(features[x].goods, features[y].goods):
+                        return True
         if vetoed:
             small, large = (
                 (group_a, group_b) if len(group_a) <= len(group_b) else (group_b, group_a)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from matching.keys import block_keys
 from matching.normalize import branch_key, company_name_parts, customer_kind, identifier
+from matching.normalize.goods import GoodsAttributes, parse_goods
 
 Decision = Literal["auto", "review", "new"]
 RecordId = int | str
@@ -57,6 +58,19 @@ class Features:
         if self._keys is None:
             self._keys = tuple(block_keys(self.entity, self.raw, self.flagged))
         return self._keys
+
+    @property
+    def goods(self) -> GoodsAttributes:
+        """Parsed goods attributes of a product or material (name, spec and model), memoized."""
+        key = (parse_goods, "goods")
+        try:
+            return self.cache[key]  # type: ignore[no-any-return]
+        except KeyError:
+            attrs = self.attrs
+            found = self.cache[key] = parse_goods(
+                attrs.get("name", ""), attrs.get("spec", ""), attrs.get("model", "")
+            )
+            return found
 
     def identifier(self, name: str) -> str:
         """Canonical value of a valid identifier attribute, or "" (memoized)."""

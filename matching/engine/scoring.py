@@ -15,10 +15,21 @@ from matching.engine.compiled import (
     unused_note,
 )
 from matching.engine.features import Decision, Features, FieldEvidence, PairScore, prepare
+from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
     MatchRule,
     weight_to_probability,
 )
+
+#: Prefix of the veto of two goods whose attributes conflict (``conflicting_volume``).
+ATTRIBUTE_VETO = "conflicting_"
+
+
+def attribute_conflicts(a: Features, b: Features) -> list[GoodsConflict]:
+    """Where two products or materials disagree on a parsed attribute (none for customers)."""
+    if a.entity == "customers":
+        return []
+    return goods_conflicts(a.goods, b.goods)
 
 
 def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | None]:
@@ -29,6 +40,10 @@ def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | Non
         left, right = a.identifier(name), b.identifier(name)
         if left and right and left != right:
             return f"different_{name}", None
+    if c.attribute_veto and a.entity != "customers":
+        conflicts = goods_conflicts(a.goods, b.goods)
+        if conflicts:
+            return ATTRIBUTE_VETO + conflicts[0].dimension, None
     if (
         c.branch_veto
         and a.entity == "customers"
@@ -166,6 +181,14 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
     evidence: list[FieldEvidence] = []
     if trace.veto is not None:
         evidence.append(FieldEvidence("hard rule", None, None, None, 0.0, f"veto: {trace.veto}"))
+        if trace.veto.startswith(ATTRIBUTE_VETO):
+            # Which attribute, and what each record says: the steward sees why these are two.
+            for conflict in attribute_conflicts(a, b):
+                evidence.append(
+                    FieldEvidence(
+                        conflict.name, conflict.left, conflict.right, None, 0.0, conflict.note
+                    )
+                )
     elif trace.capped:
         note = "hard rule: Chinese names differ, review only"
         evidence.append(

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from matching.engine import (
     cluster,
 )
+from matching.normalize.goods import goods_conflicts, goods_from_text
 from mdm.models import GoldenStatusChoices, golden_model
 from mdm.services.batch_report import BatchMatchReport
-from mdm.services.batch_scoring import Identities, note_identity
+from mdm.services.batch_scoring import GOODS_TAG, Identities, note_identity
 from mdm.services.forking import can_fork, fork_pool, release_free_memory
 from mdm.services.matching import load_rule
 from mdm.services.merge import merge_clusters
@@ -79,7 +80,9 @@ def merge_auto_pairs(
         for p in auto
         if live[p.golden_a] != live[p.golden_b]
     ]
-    clusters, conflicts = _cluster_goldens(entity, resolved, merged_ids)
+    clusters, conflicts = _cluster_goldens(
+        entity, resolved, merged_ids, attribute_veto=rule.hard.attribute_veto
+    )
     report.conflicts += conflicts
     reasons = merge_reasons(clusters, resolved)
     del resolved
@@ -132,12 +135,18 @@ def _merge_in_child(part: int) -> tuple[int, int]:
 
 
 def _cluster_goldens(
-    entity: str, auto: Sequence[Sequence], identities: Identities
+    entity: str,
+    auto: Sequence[Sequence],
+    identities: Identities,
+    *,
+    attribute_veto: bool = False,
 ) -> tuple[list[list[str]], int]:
     """Clusters of golden codes to merge (each sorted oldest first) and the refused unions.
 
     A union is refused when the merged group would hold two different values of an identity:
-    valid identifiers, customer kind (person / organization), or branch ("" = head office).
+    valid identifiers, customer kind (person / organization), or branch ("" = head office);
+    with ``attribute_veto`` (goods), also when a record of one group and a record of the other
+    have conflicting attributes (``goods=`` tags), even if no auto pair joins those two.
     """
     codes = sorted({c for p in auto for c in (p[0], p[1])})
     if not codes:
@@ -158,11 +167,34 @@ def _cluster_goldens(
         seen: dict[str, str] = {}
         for x in (*group_a, *group_b):
             for tag in identities.get(codes[x], ()):
+                if tag.startswith(GOODS_TAG):
+                    continue
                 name, _, value = tag.partition("=")
                 if seen.setdefault(name, value) != value:
                     refused += 1
                     return True
+        if attribute_veto and _goods_conflict(group_a, group_b):
+            refused += 1
+            return True
         return False
+
+    def goods_of(group: set[int]) -> list[str]:
+        return [
+            tag[len(GOODS_TAG) :]
+            for x in group
+            for tag in identities.get(codes[x], ())
+            if tag.startswith(GOODS_TAG)
+        ]
+
+    def _goods_conflict(group_a: set[int], group_b: set[int]) -> bool:
+        right = [goods_from_text(text) for text in goods_of(group_b)]
+        if not right:
+            return False
+        return any(
+            goods_conflicts(left, other)
+            for left in map(goods_from_text, goods_of(group_a))
+            for other in right
+        )
 
     pairs = [(index[p[0]], index[p[1]], p[2]) for p in auto if p[0] in index and p[1] in index]
     groups = cluster(len(codes), pairs, conflict)

@@ -31,6 +31,8 @@ from matching.engine import (
     score_prepared,
 )
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from matching.normalize.goods import goods_to_text
+from matching.rules import GOODS_ENTITIES
 from mdm.models import SourceRecord
 from mdm.services.batch_pairs import PARTITION_IDS, CandidatePairs, IdentifierVetoes
 from mdm.services.batch_report import BatchMatchReport
@@ -42,6 +44,8 @@ from mdm.services.merge_reasons import AutoPair
 #: Pairs scored between two fetches of the records they need.
 WINDOW_PAIRS = 100_000
 IDENTITIES = {"customers": ("credit_code", "id_number"), "products": ("gtin",), "materials": ()}
+#: Tag of a goods record's parsed attributes (see ``Identities``).
+GOODS_TAG = "goods="
 
 
 @dataclass(slots=True)
@@ -189,7 +193,8 @@ class FeatureCache:
 
 #: What the clustering needs to know of each golden record of an auto pair, as a sorted tuple of
 #: ``name=value`` tags: its valid identifiers, its customer kind and (organizations) its branch
-#: (``branch=`` for a head office). A tuple of a few shared strings rather than a dict of sets:
+#: (``branch=`` for a head office); for goods, the parsed attributes of each of its records
+#: (``goods=`` + ``goods_to_text``), compared for conflicts rather than for equality. A tuple of a few shared strings rather than a dict of sets:
 #: at a million records the auto pairs name some 500,000 golden records, and a dict of sets
 #: cost about 1 KB each, all of it held until the merge.
 Identities = dict[str, tuple[str, ...]]
@@ -204,6 +209,8 @@ def identity_tags(entity: str, features: Features) -> tuple[str, ...]:
         tags.append(sys.intern(f"kind={features.kind}"))
     if entity == "customers" and features.kind != "person":
         tags.append(sys.intern(f"branch={features.branch}"))
+    if entity in GOODS_ENTITIES and features.goods:
+        tags.append(sys.intern(GOODS_TAG + goods_to_text(features.goods)))
     return tuple(sorted(tags))
 
 

@@ -29,7 +29,14 @@ from functools import cached_property
 from django.db import connection, connections
 from django.db.models import Q
 
-from matching.engine import Compared, Features, decide_compared, explain_compared, prepare
+from matching.engine import (
+    ATTRIBUTE_VETO,
+    Compared,
+    Features,
+    decide_compared,
+    explain_compared,
+    prepare,
+)
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
@@ -443,6 +450,9 @@ class MatchingLinker:
             list
         )
         vetoed: set[str] = set()
+        # The first candidate refused for a conflicting goods attribute: a record that becomes
+        # a new golden record because of it is explained against it (which attribute differs).
+        conflicting: tuple[float, str, Candidate, Compared | None] | None = None
         for candidate in pick_candidates(shared.values()):
             if self._is_rejected(record, candidate):
                 vetoed.add(candidate.golden_code)
@@ -454,6 +464,8 @@ class MatchingLinker:
             )
             if veto:
                 vetoed.add(candidate.golden_code)
+                if conflicting is None and veto.startswith(ATTRIBUTE_VETO):
+                    conflicting = (score, decision, candidate, compared)
             by_golden[candidate.golden_code].append((score, decision, candidate, compared))
         ranked = sorted(
             (
@@ -464,6 +476,10 @@ class MatchingLinker:
             key=lambda item: (-item[0], item[1]),
         )
         if not ranked:
+            if conflicting is not None:
+                return LinkDecision(
+                    None, SourceRecordLinkChoices.NEW, 0.0, self._explain(features, conflicting)
+                )
             return LinkDecision(None, SourceRecordLinkChoices.NEW)
         best_score, best_code, scores = ranked[0]
         best = max(scores, key=lambda s: s[0])

@@ -379,15 +379,16 @@ def test_dedupe_and_link_find_the_duplicates():
 
 def test_em_recovers_separated_classes():
     rule = default_rule("materials")
-    # Columns: name, spec, material_type, material_group, base_uom (level indexes).
+    # Columns: name, spec, material_type, material_group, base_uom (level indexes; name and
+    # spec have five levels each, the last one "different").
     matches = [[0, 0, 0, 0, 0]] * 40 + [[1, 0, 0, 1, 0]] * 10
-    others = [[3, 2, 1, 1, 1]] * 300 + [[2, 2, 0, 1, 0]] * 150
+    others = [[4, 4, 1, 1, 1]] * 300 + [[3, 4, 0, 1, 0]] * 150
 
     fitted = estimate_m_u(rule, matches + others)
 
     assert 0.05 < fitted.prior < 0.15
     name = fitted.fields[0]
-    assert name.levels[0].m > 0.6 and name.levels[3].u > 0.5
+    assert name.levels[0].m > 0.6 and name.levels[4].u > 0.5
 
 
 def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
