@@ -407,7 +407,7 @@ def test_identifiers() -> None:
                 "data_type": "date",
                 "validator": "date",
                 "sensitivity": "personal",
-                "on_invalid": "reject",
+                "on_invalid": "flag",
             },
         ),
         ("postal_code", {"validator": "postal_code"}),
