@@ -103,6 +103,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} 不是有效的中国大陆电话号码",
         "{value} is not a valid mainland China telephone number",
     ),
+    "invalid_phone_number": (
+        "{value} 不是有效的电话号码（无国际区号时按来源系统所在国家解析）",
+        "{value} is not a valid telephone number (read in the source system's country "
+        "when written without an international prefix)",
+    ),
     "invalid_email": ("{value} 不是有效的电子邮箱地址", "{value} is not a valid email address"),
     "invalid_postal_code": (
         "{value} 不是有效的邮政编码，邮政编码应为 6 位数字",
@@ -333,6 +338,31 @@ def cn_mobile(value: str, params: Mapping[str, Any]) -> Problem | None:
     return None
 
 
+def _parse_e164(value: str) -> Any | None:
+    """The phonenumbers object of a canonical E.164 number of any country, else None."""
+    import phonenumbers
+
+    if not value.startswith("+"):
+        return None
+    number = phones.parsed(value)  # just standardized: parsed already
+    if number is None:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
+            return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def phone(value: str, params: Mapping[str, Any]) -> Problem | None:
+    """A valid telephone number of any country in E.164 (+8613812345678, +13102461501,
+    +442079460958): what ``phone_e164`` makes of a number it could read."""
+    if _parse_e164(value) is None:
+        return problem("invalid_phone_number", value=value)
+    return None
+
+
 def cn_phone(value: str, params: Mapping[str, Any]) -> Problem | None:
     """Any valid mainland China number in E.164: mobile, landline, 400/800 service numbers."""
     if _parse_cn_e164(value) is None:
@@ -473,6 +503,7 @@ VALIDATORS: dict[str, Validator] = {
     "cn_org_code": cn_org_code,
     "cn_mobile": cn_mobile,
     "cn_phone": cn_phone,
+    "phone": phone,
     "email": email,
     "gtin": gtin,
     "regex": regex,
@@ -544,6 +575,7 @@ _PARAMS: dict[str, frozenset[str]] = {
     "cn_org_code": frozenset(),
     "cn_mobile": frozenset(),
     "cn_phone": frozenset(),
+    "phone": frozenset(),
     "email": frozenset(),
     "gtin": frozenset(),
     "postal_code": frozenset(),

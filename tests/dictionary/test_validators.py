@@ -35,6 +35,7 @@ def test_registry_names() -> None:
         "cn_org_code",
         "cn_mobile",
         "cn_phone",
+        "phone",
         "email",
         "gtin",
         "regex",
@@ -269,6 +270,22 @@ def test_a_number_just_standardized_is_validated_as_one_parsed_afresh(raw, mobil
     assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
     phones._NUMBERS.clear()
     assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+8613812345678", None),
+        ("+13102461501", None),
+        ("+442079460958", None),
+        ("+8612345", "invalid_phone_number"),
+        ("13812345678", "invalid_phone_number"),  # not E.164: the standardizer could not read it
+        ("+1 310 246 1501", "invalid_phone_number"),  # not canonical
+        ("310/246-1501", "invalid_phone_number"),
+    ],
+)
+def test_phone_accepts_a_valid_number_of_any_country(value: str, expected: str | None) -> None:
+    assert check("phone", value) == expected
 
 
 def test_phone_message() -> None:
