@@ -97,6 +97,10 @@ class HardRules:
     organization. ``chinese_name_review``: two Chinese person names that differ beyond a
     homophone or a one-character typo are never linked automatically, only proposed for review —
     IMEs make homophone errors, not new given names, and twins share a birth date and address.
+    ``organization_name_review``: two organizations whose names are different (the company-name
+    comparator below its "similar" level) are never linked automatically by the other fields,
+    only proposed for review — the businesses of one building share its address and its
+    switchboard number (a hotel's restaurants), which says nothing of their being one.
     """
 
     auto_on_same: list[str] = field(default_factory=list)
@@ -104,6 +108,7 @@ class HardRules:
     branch_veto: bool = False
     type_veto: bool = False
     chinese_name_review: bool = False
+    organization_name_review: bool = False
 
 
 @dataclass
@@ -193,6 +198,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
             branch_veto=bool(hard.get("branch_veto", False)),
             type_veto=bool(hard.get("type_veto", False)),
             chinese_name_review=bool(hard.get("chinese_name_review", False)),
+            organization_name_review=bool(hard.get("organization_name_review", False)),
         ),
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")),
@@ -444,6 +450,7 @@ def _customers() -> MatchRule:
             branch_veto=True,
             type_veto=True,
             chinese_name_review=True,
+            organization_name_review=True,
         ),
         fields=[
             _identifier_field("credit_code", "organization"),

@@ -44,6 +44,7 @@ class _Compiled:
     branch_veto: bool
     type_veto: bool
     chinese_name_review: bool
+    organization_name_review: bool
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
@@ -96,6 +97,7 @@ def _compile(rule: MatchRule) -> _Compiled:
         branch_veto=rule.hard.branch_veto,
         type_veto=rule.hard.type_veto,
         chinese_name_review=rule.hard.chinese_name_review,
+        organization_name_review=rule.hard.organization_name_review,
         hot={
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)

@@ -569,3 +569,25 @@ def test_same_name_and_one_digit_off_is_partial_evidence_not_disagreement():
     birth = next(e for e in score.explanation if e.field == "birth_date")
     assert (birth.similarity, round(birth.weight, 1)) == (0.8, 5.9)
     assert score.decision == "review"
+
+
+def test_businesses_sharing_a_buildings_address_and_switchboard_are_only_proposed():
+    # Two restaurants of one Las Vegas hotel: same address, same switchboard number.
+    score = score_pair(
+        CUSTOMERS,
+        org("palace court", address="3570 las vegas blvd. s las vegas", phone="+17027317547"),
+        org("cafe roma", address="3570 las vegas blvd. s las vegas", phone="+17027317547"),
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: names differ, review only"
+
+
+def test_a_short_name_at_the_same_address_and_number_still_links():
+    score = score_pair(
+        CUSTOMERS,
+        org("restaurant katsu", address="1972 n. hillhurst ave. los angeles", phone="+12136651891"),
+        org("katsu", address="1972 hillhurst ave. los feliz", phone="+12136651891"),
+    )
+
+    assert score.decision == "auto"
