@@ -320,7 +320,11 @@ def _standardize_value(
         value = code
     problem = _check_type(element, value)
     if problem is None and element.validator:
-        problem = validators.VALIDATORS[element.validator](value, element.validator_params)
+        regional = validators.REGIONAL_VALIDATORS.get(element.validator)
+        if regional is not None:
+            problem = regional(value, element.validator_params, country)
+        else:
+            problem = validators.VALIDATORS[element.validator](value, element.validator_params)
     return value, problem
 
 

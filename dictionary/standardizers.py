@@ -90,6 +90,14 @@ def postal_code(value: str) -> str:
     return digits or value
 
 
+def postal_code_in_country(value: str, country: str) -> str:
+    """A Chinese postal code keeps its digits only (:func:`postal_code`); another country's is
+    upper-cased with single spaces (sw1a  1aa -> SW1A 1AA), its letters being part of it."""
+    if country == phones.DEFAULT_COUNTRY:
+        return postal_code(value)
+    return collapse_whitespace(fold_width(value)).upper()
+
+
 # --- Telephone numbers -------------------------------------------------------------------------
 
 # An extension written after the subscriber number: 021-87654321-8001, 021-87654321转8001,
@@ -244,7 +252,10 @@ STANDARDIZERS: dict[str, Callable[[str], str]] = {
 #: Standardizers that read a value in the sending system's country: called as
 #: ``f(value, country)`` where the write path knows the system (see
 #: ``dictionary.services.standardize_and_validate``), as ``f(value)`` elsewhere.
-REGIONAL_STANDARDIZERS: dict[str, Callable[[str, str], str]] = {"phone_e164": phone_e164}
+REGIONAL_STANDARDIZERS: dict[str, Callable[[str, str], str]] = {
+    "phone_e164": phone_e164,
+    "postal_code": postal_code_in_country,
+}
 
 
 def map_to_domain(value: str, values: Mapping[str, Iterable[str]]) -> str | None:

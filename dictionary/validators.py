@@ -109,6 +109,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "when written without an international prefix)",
     ),
     "invalid_email": ("{value} 不是有效的电子邮箱地址", "{value} is not a valid email address"),
+    "invalid_foreign_postal_code": (
+        "{value} 不是有效的邮政编码（{country}）",
+        "{value} is not a valid postal code ({country})",
+    ),
     "invalid_postal_code": (
         "{value} 不是有效的邮政编码，邮政编码应为 6 位数字",
         "{value} is not a valid postal code; a postal code has 6 digits",
@@ -407,6 +411,21 @@ def postal_code(value: str, params: Mapping[str, Any]) -> Problem | None:
     return None
 
 
+# Another country's postal code is checked for its form only: 3 to 10 capital letters and
+# digits, spaces or hyphens inside (2000, 90210, 90210-1234, SW1A 1AA, 1010 AB).
+_FOREIGN_POSTAL_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]$")
+
+
+def postal_code_in_country(value: str, params: Mapping[str, Any], country: str) -> Problem | None:
+    """A postal code of the sending system's ``country``: China's have 6 digits; another
+    country's code is checked for its form only."""
+    if country == "CN":
+        return postal_code(value, params)
+    if not _FOREIGN_POSTAL_CODE_RE.match(value):
+        return problem("invalid_foreign_postal_code", value=value, country=country)
+    return None
+
+
 # --- General -----------------------------------------------------------------------------------
 
 
@@ -512,6 +531,13 @@ VALIDATORS: dict[str, Validator] = {
     "postal_code": postal_code,
     "integer": integer,
     "decimal": decimal,
+}
+
+
+#: Validators that check a value against the sending system's country: called as
+#: ``f(value, params, country)`` by ``dictionary.services.standardize_and_validate``.
+REGIONAL_VALIDATORS: dict[str, Callable[[str, Mapping[str, Any], str], Problem | None]] = {
+    "postal_code": postal_code_in_country,
 }
 
 

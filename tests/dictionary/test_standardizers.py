@@ -213,3 +213,15 @@ def test_map_to_domain_prefers_a_code_and_refuses_an_ambiguous_synonym() -> None
     values = {"A": ["b"], "B": ["x"], "C": ["x"]}
     assert map_to_domain("b", values) == "B"
     assert map_to_domain("x", values) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "expected"),
+    [
+        ("邮编：100020", "CN", "100020"),
+        ("sw1a  1aa", "GB", "SW1A 1AA"),
+        ("２０００", "AU", "2000"),
+    ],
+)
+def test_postal_code_in_the_senders_country(value, country, expected) -> None:
+    assert REGIONAL_STANDARDIZERS["postal_code"](value, country) == expected

@@ -529,3 +529,23 @@ def test_pure_modules_do_not_import_django(module: str) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     assert not {name for name in imported if name.split(".")[0] in ("django", "rest_framework")}
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "expected"),
+    [
+        ("100020", "CN", None),
+        ("2000", "CN", "invalid_postal_code"),
+        ("2000", "AU", None),
+        ("90210", "US", None),
+        ("90210-1234", "US", None),
+        ("SW1A 1AA", "GB", None),
+        ("9", "US", "invalid_foreign_postal_code"),
+        ("902!0", "US", "invalid_foreign_postal_code"),
+    ],
+)
+def test_postal_codes_in_the_senders_country(value, country, expected) -> None:
+    from dictionary.validators import REGIONAL_VALIDATORS
+
+    found = REGIONAL_VALIDATORS["postal_code"](value, {}, country)
+    assert (found.code if found else None) == expected

@@ -120,3 +120,15 @@ def test_an_unreadable_number_is_kept_flagged_and_still_compared_by_its_digits(e
     )
     phone = next(e for e in score.explanation if e.field == "phone")
     assert (phone.similarity, phone.note) == (1.0, "same number")
+
+
+def test_a_postal_code_is_checked_as_one_of_the_systems_country(erp, us_shop):
+    us = us_shop.put("customers", "R-1", {"name": "Spago", "postal_code": "90210"})
+    cn = erp.put(
+        "customers", "C-1", {"name": "华信", "customer_type": "org", "postal_code": "2000"}
+    )
+
+    assert (us.status_code, us.json()["warnings"]) == (201, [])
+    assert SourceRecord.objects.get(local_code="R-1").flagged == []
+    assert [w["code"] for w in cn.json()["warnings"]] == ["invalid_postal_code"]
+    assert SourceRecord.objects.get(local_code="C-1").flagged == ["postal_code"]
