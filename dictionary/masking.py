@@ -109,7 +109,7 @@ _MASKERS = {
 
 def mask_kind(code: str, *, validator: str = "", data_type: str = "") -> str:
     """How an element's values are masked, from its validator, type and code."""
-    if validator == "cn_phone" or code.endswith("phone") or code == "mobile":
+    if validator in ("cn_phone", "phone") or code.endswith("phone") or code == "mobile":
         return "phone"
     if validator == "cn_resident_id" or code == "id_number":
         return "resident_id"

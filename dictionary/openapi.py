@@ -16,7 +16,7 @@ _TYPES = {
     DataElementDataTypeChoices.DATE: {"type": "string", "format": "date"},
     DataElementDataTypeChoices.BOOLEAN: {"anyOf": [{"type": "boolean"}, {"type": "string"}]},
 }
-_FORMATS = {"email": "email", "cn_phone": "phone", "cn_mobile": "phone"}
+_FORMATS = {"email": "email", "cn_phone": "phone", "cn_mobile": "phone", "phone": "phone"}
 
 
 def entity_record_schema(entity: str) -> dict[str, Any]:

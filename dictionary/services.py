@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from dictionary import derivations, masking, standardizers, validators
+from dictionary import derivations, masking, phones, standardizers, validators
 from dictionary.models import (
     CodeValue,
     DataElement,
@@ -302,10 +302,16 @@ def _check_type(element: CompiledElement, value: str) -> Problem | None:
     return None
 
 
-def _standardize_value(element: CompiledElement, raw: str) -> tuple[str, Problem | None]:
+def _standardize_value(
+    element: CompiledElement, raw: str, country: str = phones.DEFAULT_COUNTRY
+) -> tuple[str, Problem | None]:
     value = raw
     for name in element.standardizers:
-        value = standardizers.STANDARDIZERS[name](value)
+        regional = standardizers.REGIONAL_STANDARDIZERS.get(name)
+        if regional is not None:
+            value = regional(value, country)
+        else:
+            value = standardizers.STANDARDIZERS[name](value)
     value = standardizers.collapse_whitespace(value)
     if element.domain_code:
         code = element.domain_lookup.get(_fold(value))
@@ -314,7 +320,11 @@ def _standardize_value(element: CompiledElement, raw: str) -> tuple[str, Problem
         value = code
     problem = _check_type(element, value)
     if problem is None and element.validator:
-        problem = validators.VALIDATORS[element.validator](value, element.validator_params)
+        regional = validators.REGIONAL_VALIDATORS.get(element.validator)
+        if regional is not None:
+            problem = regional(value, element.validator_params, country)
+        else:
+            problem = validators.VALIDATORS[element.validator](value, element.validator_params)
     return value, problem
 
 
@@ -353,6 +363,7 @@ def standardize_and_validate(
     *,
     elements: Mapping[str, CompiledElement] | None = None,
     partial: bool = False,
+    country: str = phones.DEFAULT_COUNTRY,
 ) -> StandardizedRecord:
     """Standardize then validate one record's attributes against the dictionary.
 
@@ -364,7 +375,9 @@ def standardize_and_validate(
     4. Required elements must have a value; facts derivable from valid identifiers are filled.
 
     ``elements`` lets a batch pass the compiled dictionary it fetched once for all its records;
-    ``partial`` checks only the given values (a steward's value for one attribute).
+    ``partial`` checks only the given values (a steward's value for one attribute);
+    ``country`` is the sending system's country (ISO 3166-1 alpha-2): a phone number written
+    without its international prefix is read as a number of that country.
     """
     result = StandardizedRecord()
     if not isinstance(payload, Mapping):
@@ -387,7 +400,7 @@ def standardize_and_validate(
             continue
         if element.status == DataElementStatusChoices.DEPRECATED:
             result.add_warning(key, validators.problem("deprecated_element", field=key))
-        value, problem = _standardize_value(element, raw)
+        value, problem = _standardize_value(element, raw, country)
         if problem is None:
             result.attributes[key] = value
         elif element.on_invalid == DataElementOnInvalidChoices.FLAG:

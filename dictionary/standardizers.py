@@ -90,6 +90,14 @@ def postal_code(value: str) -> str:
     return digits or value
 
 
+def postal_code_in_country(value: str, country: str) -> str:
+    """A Chinese postal code keeps its digits only (:func:`postal_code`); another country's is
+    upper-cased with single spaces (sw1a  1aa -> SW1A 1AA), its letters being part of it."""
+    if country == phones.DEFAULT_COUNTRY:
+        return postal_code(value)
+    return collapse_whitespace(fold_width(value)).upper()
+
+
 # --- Telephone numbers -------------------------------------------------------------------------
 
 # An extension written after the subscriber number: 021-87654321-8001, 021-87654321转8001,
@@ -98,11 +106,11 @@ def postal_code(value: str) -> str:
 _EXTENSION_RE = re.compile(r"^(?P<number>.*\d)\s*(?:-|转|分机号?|ext\.?|x|#|,)\s*\d{1,6}\s*$", re.I)
 
 
-def _e164_if_valid(value: str) -> str | None:
+def _e164_if_valid(value: str, region: str) -> str | None:
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(value, "CN")
+        number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
@@ -114,11 +122,14 @@ def _e164_if_valid(value: str) -> str | None:
     return e164
 
 
-def phone_e164(value: str) -> str:
+def phone_e164(value: str, region: str = phones.DEFAULT_COUNTRY) -> str:
     """A telephone number in any usual format -> E.164 (138 1234 5678 -> +8613812345678).
 
-    Parsed with phonenumbers and default region CN, so national numbers with a trunk 0
-    ((010)12345678 -> +861012345678) and the 0086 international prefix are understood.
+    Parsed with phonenumbers, a number written without its international prefix in the
+    sending system's country ``region`` (CN by default: national numbers with a trunk 0,
+    (010)12345678 -> +861012345678, and the 0086 international prefix are understood; a US
+    system's 310/246-1501 -> +13102461501). A number written with its prefix (+44 20 7946 0958)
+    keeps its country whatever the system's: it is never re-read as a number of ``region``.
     Extensions are DROPPED (021-87654321-8001 -> +862187654321): E.164 cannot carry them and
     the hub's phone element identifies the switchboard line, not the desk.
     Only a number phonenumbers considers valid is converted; anything else (too short, not a
@@ -127,11 +138,11 @@ def phone_e164(value: str) -> str:
     text = fold_width(value).strip()
     if not text:
         return value
-    e164 = _e164_if_valid(text)
+    e164 = _e164_if_valid(text, region)
     if e164 is None:
         match = _EXTENSION_RE.match(text)
         if match:
-            e164 = _e164_if_valid(match["number"])
+            e164 = _e164_if_valid(match["number"], region)
     return e164 if e164 is not None else value
 
 
@@ -235,6 +246,15 @@ STANDARDIZERS: dict[str, Callable[[str], str]] = {
     "decimal": decimal,
     "resident_id_18": resident_id_18,
     "postal_code": postal_code,
+}
+
+
+#: Standardizers that read a value in the sending system's country: called as
+#: ``f(value, country)`` where the write path knows the system (see
+#: ``dictionary.services.standardize_and_validate``), as ``f(value)`` elsewhere.
+REGIONAL_STANDARDIZERS: dict[str, Callable[[str, str], str]] = {
+    "phone_e164": phone_e164,
+    "postal_code": postal_code_in_country,
 }
 
 

@@ -103,7 +103,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} 不是有效的中国大陆电话号码",
         "{value} is not a valid mainland China telephone number",
     ),
+    "invalid_phone_number": (
+        "{value} 不是有效的电话号码（无国际区号时按来源系统所在国家解析）",
+        "{value} is not a valid telephone number (read in the source system's country "
+        "when written without an international prefix)",
+    ),
     "invalid_email": ("{value} 不是有效的电子邮箱地址", "{value} is not a valid email address"),
+    "invalid_foreign_postal_code": (
+        "{value} 不是有效的邮政编码（{country}）",
+        "{value} is not a valid postal code ({country})",
+    ),
     "invalid_postal_code": (
         "{value} 不是有效的邮政编码，邮政编码应为 6 位数字",
         "{value} is not a valid postal code; a postal code has 6 digits",
@@ -333,6 +342,31 @@ def cn_mobile(value: str, params: Mapping[str, Any]) -> Problem | None:
     return None
 
 
+def _parse_e164(value: str) -> Any | None:
+    """The phonenumbers object of a canonical E.164 number of any country, else None."""
+    import phonenumbers
+
+    if not value.startswith("+"):
+        return None
+    number = phones.parsed(value)  # just standardized: parsed already
+    if number is None:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
+            return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def phone(value: str, params: Mapping[str, Any]) -> Problem | None:
+    """A valid telephone number of any country in E.164 (+8613812345678, +13102461501,
+    +442079460958): what ``phone_e164`` makes of a number it could read."""
+    if _parse_e164(value) is None:
+        return problem("invalid_phone_number", value=value)
+    return None
+
+
 def cn_phone(value: str, params: Mapping[str, Any]) -> Problem | None:
     """Any valid mainland China number in E.164: mobile, landline, 400/800 service numbers."""
     if _parse_cn_e164(value) is None:
@@ -374,6 +408,21 @@ def postal_code(value: str, params: Mapping[str, Any]) -> Problem | None:
     """A mainland China postal code: 6 digits."""
     if len(value) != 6 or not _is_ascii_digits(value):
         return problem("invalid_postal_code", value=value)
+    return None
+
+
+# Another country's postal code is checked for its form only: 3 to 10 capital letters and
+# digits, spaces or hyphens inside (2000, 90210, 90210-1234, SW1A 1AA, 1010 AB).
+_FOREIGN_POSTAL_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]$")
+
+
+def postal_code_in_country(value: str, params: Mapping[str, Any], country: str) -> Problem | None:
+    """A postal code of the sending system's ``country``: China's have 6 digits; another
+    country's code is checked for its form only."""
+    if country == "CN":
+        return postal_code(value, params)
+    if not _FOREIGN_POSTAL_CODE_RE.match(value):
+        return problem("invalid_foreign_postal_code", value=value, country=country)
     return None
 
 
@@ -473,6 +522,7 @@ VALIDATORS: dict[str, Validator] = {
     "cn_org_code": cn_org_code,
     "cn_mobile": cn_mobile,
     "cn_phone": cn_phone,
+    "phone": phone,
     "email": email,
     "gtin": gtin,
     "regex": regex,
@@ -481,6 +531,13 @@ VALIDATORS: dict[str, Validator] = {
     "postal_code": postal_code,
     "integer": integer,
     "decimal": decimal,
+}
+
+
+#: Validators that check a value against the sending system's country: called as
+#: ``f(value, params, country)`` by ``dictionary.services.standardize_and_validate``.
+REGIONAL_VALIDATORS: dict[str, Callable[[str, Mapping[str, Any], str], Problem | None]] = {
+    "postal_code": postal_code_in_country,
 }
 
 
@@ -544,6 +601,7 @@ _PARAMS: dict[str, frozenset[str]] = {
     "cn_org_code": frozenset(),
     "cn_mobile": frozenset(),
     "cn_phone": frozenset(),
+    "phone": frozenset(),
     "email": frozenset(),
     "gtin": frozenset(),
     "postal_code": frozenset(),

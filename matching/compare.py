@@ -76,6 +76,11 @@ class Comparator:
     the keys are equal; it lets ``engine.estimate_u`` count the chance that two random records
     agree exactly from value frequencies instead of sampling (exact agreement on a name or a
     birth date is too rare for a sample of random pairs to measure).
+
+    ``prepare_flagged`` prepares a value that failed its element's validation (flagged): None
+    (the default) means such a value is not evidence at all; comparators whose values can still
+    be compared by their digits (a phone number, a birth date) give one, and their ``compare``
+    decides how much a flagged value may agree.
     """
 
     name: str
@@ -83,6 +88,7 @@ class Comparator:
     compare: Callable[[Any, Any], float | None]
     description: str
     exact_key: Callable[[Any], Hashable] | None = None
+    prepare_flagged: Callable[[str], Any] | None = None
 
 
 # --------------------------------------------------------------------------- companies
@@ -153,11 +159,15 @@ def _prepare_person_name(value: str) -> tuple[tuple[str, ...], str] | None:
 
 
 def _person_name(a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str]) -> float:
-    """Token-wise Jaro–Winkler that tolerates swapped given name / surname and a missing token.
+    """Token-wise similarity that tolerates swapped given name / surname, a typo and a missing
+    token.
 
-    1.0 identical; 0.97 same tokens in another order; otherwise the mean Jaro–Winkler of the best
-    one-to-one token pairing (straight or swapped), times 0.9 when one side lacks tokens (a name
-    recorded without its surname is weaker evidence than the full name). When only one part
+    1.0 identical; 0.97 same tokens in another order (``Smith John`` / ``John Smith``); 0.95 one
+    typo in one token (a letter wrong, missing, extra, or two adjacent letters swapped:
+    ``Koch`` / ``Kocn``) or the same letters written together or apart (``Zhang San`` /
+    ``Zhangsan``); 0.9 one typo and the parts swapped; otherwise the mean Jaro–Winkler of the
+    best one-to-one token pairing (straight or swapped), times 0.9 when one side lacks tokens (a
+    name recorded without its surname is weaker evidence than the full name). When only one part
     agrees (same surname, another given name: a relative, or a re-typed given name) the result
     is 0.6, its own level, instead of an average that would read as "similar".
     """
@@ -169,6 +179,11 @@ def _person_name(a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str])
         return _chinese_name(ta, pa, tb, pb)
     if len(ta) == len(tb) and sorted(ta) == sorted(tb):
         return 0.97
+    typo = _one_typo_apart(ta, tb)
+    if typo is not None:
+        return typo
+    if len(ta) != len(tb) and len(ta) + len(tb) <= 5 and _joined_equal(ta, tb):
+        return 0.95
     if len(ta) == 1 and len(tb) == 1:
         return _jw(ta[0], tb[0])
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
@@ -202,13 +217,43 @@ def _person_name(a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str])
     return similarity
 
 
+# A typo is only told from another name in a token of at least this many letters: Li / Lu,
+# Jo / Ja are different names, Koch / Kocn is Koch mistyped.
+_MIN_TYPO_TOKEN = 4
+
+
+def _one_typo_apart(ta: tuple[str, ...], tb: tuple[str, ...]) -> float | None:
+    """At least 0.95 when the names have the same tokens in the same order but for one typo in
+    one of them, at least 0.9 when that is so after swapping the parts (more when the tokens'
+    Jaro–Winkler says so); None otherwise."""
+    if len(ta) != len(tb):
+        return None
+    for order, level, factor in ((tb, 0.95, 1.0), (tuple(reversed(tb)), 0.9, 0.98)):
+        differing = [(x, y) for x, y in zip(ta, order, strict=True) if x != y]
+        if len(differing) == 1:
+            x, y = differing[0]
+            if min(len(x), len(y)) >= _MIN_TYPO_TOKEN and _osa(x, y, score_cutoff=1) <= 1:
+                mean = (len(ta) - 1 + _jw(x, y)) / len(ta)
+                return max(level, factor * mean)
+        if len(ta) == 1:
+            break
+    return None
+
+
+def _joined_equal(ta: tuple[str, ...], tb: tuple[str, ...]) -> bool:
+    """The same letters written together or apart, in either order of the parts."""
+    a = "".join(ta)
+    return a in {"".join(tb), "".join(reversed(tb))} or "".join(reversed(ta)) == "".join(tb)
+
+
 def _chinese_name(ta: tuple[str, ...], pa: str, tb: tuple[str, ...], pb: str) -> float:
     """Chinese names: surname = first character, given name = the rest (one or two characters).
 
     Character Jaro–Winkler would call 张伟 / 张强 "similar" because they share the surname; with
     only a hundred common surnames that is weak evidence, so the levels are: 0.95 same pinyin
     (homophone typo 冯亭颖 / 冯婷颖), 0.9 same name in pinyin (王伟 / ``Wang Wei``, either
-    order), 0.8 one given-name character differs, 0.6 only the surname agrees, else 0.3.
+    order, written together or apart), 0.8 one given-name character differs, or the pinyin form
+    is one typo off (王伟 / ``Wang Wie``), 0.6 only the surname agrees, else 0.3.
     """
     if pa and pb:
         a, b = ta[0], tb[0]
@@ -224,6 +269,8 @@ def _chinese_name(ta: tuple[str, ...], pa: str, tb: tuple[str, ...], pb: str) ->
     joined = {"".join(latin), "".join(reversed(latin))}
     if pinyin in joined:
         return 0.9
+    if len(pinyin) >= _MIN_TYPO_TOKEN and any(_osa(pinyin, j, score_cutoff=1) <= 1 for j in joined):
+        return 0.8
     return 0.5 * max(_jw(pinyin, j) for j in joined)
 
 
@@ -240,9 +287,39 @@ def _prepare_date(value: str) -> str | None:
     return number if len(number) >= 6 else None
 
 
+class UnverifiedDate(str):
+    """The digits of a date that failed validation (month 13, day 32, year 1028): kept so that
+    its digits can show a near agreement, never an exact one."""
+
+    __slots__ = ()
+
+
+def _prepare_flagged_date(value: str) -> str | None:
+    prepared = _prepare_date(value)
+    return UnverifiedDate(prepared) if prepared else None
+
+
+# The most a date flagged invalid can agree with another: its digits may be a typo of a real
+# date (1967-13-27 / 1967-03-27), but equal invalid values prove nothing about the person.
+_UNVERIFIED_CEILING = 0.8
+
+
 def _birth_date(a: str, b: str) -> float:
-    """1.0 same date; 0.9 day and month transposed; 0.8 one digit off; 0.5 two digits off within
-    the same year; 0.0 otherwise. Works on the digits, so ``1956-02-08`` and ``19560208`` agree."""
+    """1.0 same date; 0.9 day and month transposed (same year); 0.8 one digit off, or two
+    adjacent digits swapped (1987 / 1978); 0.5 two digits off within the same year; 0.0
+    otherwise. Works on the digits, so ``1956-02-08`` and ``19560208`` agree.
+
+    A date flagged invalid (:class:`UnverifiedDate`) on either side is compared by its digits
+    the same way but never above 0.8: a typo of a real date is a near agreement, two equal
+    impossible dates are no more than that.
+    """
+    similarity = _date_digits(a, b)
+    if isinstance(a, UnverifiedDate) or isinstance(b, UnverifiedDate):
+        return min(similarity, _UNVERIFIED_CEILING)
+    return similarity
+
+
+def _date_digits(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if len(a) == 8 == len(b) and a[:4] == b[:4] and a[4:6] == b[6:8] and a[6:8] == b[4:6]:
@@ -250,7 +327,7 @@ def _birth_date(a: str, b: str) -> float:
     if len(a) != len(b):
         return 0.0
     differences = sum(1 for x, y in zip(a, b, strict=True) if x != y)
-    if differences == 1:
+    if differences == 1 or (differences == 2 and _osa(a, b, score_cutoff=1) <= 1):
         return 0.8
     if differences == 2 and a[:4] == b[:4]:
         return 0.5
@@ -573,8 +650,22 @@ COMPARATORS: dict[str, Comparator] = {
             lambda c: c.region_code or None,
         ),
         Comparator("person_name", _prepare_person_name, _person_name, "token Jaro–Winkler", _first),
-        Comparator("birth_date", _prepare_date, _birth_date, "exact / transposed / 1 digit", _same),
-        Comparator("phone", _prepare_phone, _phone, "national number", _same),
+        Comparator(
+            "birth_date",
+            _prepare_date,
+            _birth_date,
+            "exact / transposed / 1 digit",
+            _same,
+            prepare_flagged=_prepare_flagged_date,
+        ),
+        Comparator(
+            "phone",
+            _prepare_phone,
+            _phone,
+            "national number",
+            _same,
+            prepare_flagged=_prepare_phone,
+        ),
         Comparator("email", _prepare_email, _email, "e-mail address"),
         Comparator("identifier", _prepare_identifier, _identifier, "code, 1 typo tolerated", _same),
         Comparator("postal_code", _prepare_postal_code, _postal_code, "postal code", _same),
@@ -599,13 +690,23 @@ COMPARATORS: dict[str, Comparator] = {
 }
 
 
-def _run(name: str, a: str | None, b: str | None) -> float | None:
+def _run(
+    name: str, a: str | None, b: str | None, *, a_flagged: bool = False, b_flagged: bool = False
+) -> float | None:
     comparator = COMPARATORS[name]
-    fa = comparator.prepare(a) if a else None
-    fb = comparator.prepare(b) if b else None
+    fa = _prepared(comparator, a, a_flagged)
+    fb = _prepared(comparator, b, b_flagged)
     if fa is None or fb is None:
         return None
     return comparator.compare(fa, fb)
+
+
+def _prepared(comparator: Comparator, value: str | None, flagged: bool) -> Any:
+    if not value:
+        return None
+    if not flagged:
+        return comparator.prepare(value)
+    return comparator.prepare_flagged(value) if comparator.prepare_flagged else None
 
 
 def compare_company_name(a: str | None, b: str | None) -> float | None:
@@ -628,14 +729,19 @@ def compare_person_name(a: str | None, b: str | None) -> float | None:
     return _run("person_name", a, b)
 
 
-def compare_birth_date(a: str | None, b: str | None) -> float | None:
-    """Birth dates: exact 1.0, transposed day/month 0.9, one digit off 0.8."""
-    return _run("birth_date", a, b)
+def compare_birth_date(
+    a: str | None, b: str | None, *, a_flagged: bool = False, b_flagged: bool = False
+) -> float | None:
+    """Birth dates: exact 1.0, transposed day/month 0.9, one digit off 0.8 (a date flagged
+    invalid at most 0.8)."""
+    return _run("birth_date", a, b, a_flagged=a_flagged, b_flagged=b_flagged)
 
 
-def compare_phone(a: str | None, b: str | None) -> float | None:
-    """Phones by national significant number."""
-    return _run("phone", a, b)
+def compare_phone(
+    a: str | None, b: str | None, *, a_flagged: bool = False, b_flagged: bool = False
+) -> float | None:
+    """Phones by national significant number (a number flagged invalid by its digits)."""
+    return _run("phone", a, b, a_flagged=a_flagged, b_flagged=b_flagged)
 
 
 def compare_email(a: str | None, b: str | None) -> float | None:

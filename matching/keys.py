@@ -13,7 +13,7 @@ Key families (prefix: value — why it exists):
     the registered identity of an organization; flagged (invalid) codes make no key.
 ``id:`` valid resident ID number (``id_number``)
     the identity of a person.
-``ph:`` national phone number, ``em:`` e-mail
+``ph:`` national phone number (the digits of one flagged invalid), ``em:`` e-mail
     shared contacts survive a renamed company or a misspelt name.
 ``nm:`` core of a Chinese company name (华信科技) and its character trigrams (华信科, 信科技)
     region and legal form differ between systems (北京华信科技有限公司 / 华信科技(北京)); a
@@ -92,7 +92,9 @@ def _valid(attrs: Mapping[str, str], flagged: Collection[str], field: str) -> st
 
 def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     keys: list[str] = []
-    phone = _valid(attrs, flagged, "phone")
+    # A phone number flagged invalid (one phonenumbers cannot read) still blocks by its digits,
+    # as its comparator still compares them: the same unreadable number typed twice agrees.
+    phone = (attrs.get("phone") or "").strip()
     if phone:
         number = phone_key(phone)
         if len(number) >= 7:

@@ -103,6 +103,10 @@ class HardRules:
     ``matching.normalize.goods``) are never linked: veto ``conflicting_<dimension>``. Such a pair
     is not queued for review either: it is two items, like two different GTINs, and the
     explanation of the new golden record names the conflicting attribute.
+    ``organization_name_review``: two organizations whose names are different (the company-name
+    comparator below its "similar" level) are never linked automatically by the other fields,
+    only proposed for review — the businesses of one building share its address and its
+    switchboard number (a hotel's restaurants), which says nothing of their being one.
     """
 
     auto_on_same: list[str] = field(default_factory=list)
@@ -111,6 +115,7 @@ class HardRules:
     type_veto: bool = False
     chinese_name_review: bool = False
     attribute_veto: bool = False
+    organization_name_review: bool = False
 
 
 #: Entities whose records are goods: a stored rule written before ``attribute_veto`` existed
@@ -206,6 +211,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
             type_veto=bool(hard.get("type_veto", False)),
             chinese_name_review=bool(hard.get("chinese_name_review", False)),
             attribute_veto=bool(hard.get("attribute_veto", str(data["entity"]) in GOODS_ENTITIES)),
+            organization_name_review=bool(hard.get("organization_name_review", False)),
         ),
         version=int(data.get("version", 1)),
         description=str(data.get("description", "")),
@@ -457,6 +463,7 @@ def _customers() -> MatchRule:
             branch_veto=True,
             type_veto=True,
             chinese_name_review=True,
+            organization_name_review=True,
         ),
         fields=[
             _identifier_field("credit_code", "organization"),
@@ -509,12 +516,16 @@ def _customers() -> MatchRule:
                 field="birth_date",
                 comparator="birth_date",
                 applies_to="person",
+                # u: two random dates of birth over some 80 years are the same day 1 in 25,000
+                # times, transposed (same year, both parts <= 12) 1 in 50,000, one digit off
+                # 1 in 1,000 (each date has some 35 such neighbours). A typo is partial
+                # agreement: with the same name it is review-strength evidence on its own.
                 levels=_levels(
-                    (1.0, 0.9, 4e-5, "same date"),
-                    (0.9, 0.02, 2e-6, "day and month transposed"),
-                    (0.8, 0.03, 5e-4, "one digit off"),
-                    (0.5, 0.01, 0.002, "two digits off, same year"),
-                    (0.0, 0.04, 0.997458, "different"),
+                    (1.0, 0.87, 4e-5, "same date"),
+                    (0.9, 0.02, 2e-5, "day and month transposed"),
+                    (0.8, 0.06, 1e-3, "one digit off / two digits swapped"),
+                    (0.5, 0.01, 0.003, "two digits off, same year"),
+                    (0.0, 0.04, 0.99594, "different"),
                 ),
             ),
             FieldRule(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from dictionary.models import ElementBinding, ElementBindingSurvivorshipChoices
+from dictionary.phones import DEFAULT_COUNTRY, country_choices
 from dictionary.services import standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
@@ -590,7 +591,9 @@ class SourceRecordForm(forms.ModelForm):
         if self.instance.pk:
             data["payload"] = masking.restore_masked(self.instance, data["payload"])
         if entity:
-            result = standardize_and_validate(entity, data["payload"])
+            system = self.instance.system if self.instance.pk else data.get("system")
+            country = system.country if system else DEFAULT_COUNTRY
+            result = standardize_and_validate(entity, data["payload"], country=country)
             if result.errors:
                 raise ValidationError(
                     [
@@ -708,9 +711,26 @@ class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
         return False
 
 
+class SourceSystemForm(forms.ModelForm):
+    """The country as a list of names (US 美国 United States), not a bare two-letter code."""
+
+    country = forms.ChoiceField(
+        label=_("国家 country"),
+        choices=country_choices,
+        initial=DEFAULT_COUNTRY,
+        help_text=SourceSystem._meta.get_field("country").help_text,
+    )
+
+    class Meta:
+        model = SourceSystem
+        fields = ("code", "name", "trust", "priority", "country", "is_active", "granted_entities")
+
+
 @admin.register(SourceSystem)
 class SourceSystemAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "priority", "is_active", "created_at")
+    form = SourceSystemForm
+    list_display = ("code", "name", "country", "priority", "is_active", "created_at")
+    list_filter = ("country",)
     readonly_fields = ("service_user",)
     search_fields = ("code", "name")
 

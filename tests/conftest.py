@@ -34,8 +34,10 @@ def restore_after_flush(django_db_blocker):
 class System:
     """A source system persona: its model row, its token and an authenticated API client."""
 
-    def __init__(self, code: str, name: str, priority: int = 100):
-        self.system, issued = create_source_system(code=code, name=name, priority=priority)
+    def __init__(self, code: str, name: str, priority: int = 100, country: str = "CN"):
+        self.system, issued = create_source_system(
+            code=code, name=name, priority=priority, country=country
+        )
         self.code = code
         self.token = issued.key
         self.client = APIClient()
@@ -55,6 +57,12 @@ def erp(db) -> System:
 @pytest.fixture
 def crm(db) -> System:
     return System("CRM", "Salesforce CRM", priority=20)
+
+
+@pytest.fixture
+def us_shop(db) -> System:
+    """A web shop in the United States: its phone numbers are US numbers."""
+    return System("SHOP", "US web shop", priority=30, country="US")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from matching.engine.candidates import _cross_pairs, candidate_pairs
 from matching.engine.clustering import _conflict_checker, cluster
 from matching.engine.compiled import _compile, _Compiled, _feature, _Field
 from matching.engine.features import Features, Record, RecordId, prepare
-from matching.engine.scoring import _chinese_names_differ, _compare_fields, _decide, _hard
+from matching.engine.scoring import _compare_fields, _decide, _hard, _names_differ
 from matching.forked import map_forked
 from matching.rules import (
     MatchRule,
@@ -219,9 +219,7 @@ def _split(
     ):
         # The review cap matters only for pairs the weights would link: test those alone.
         capped = (
-            weight >= c.auto_weight
-            and auto_field is None
-            and _chinese_names_differ(c, left[i], right[j])
+            weight >= c.auto_weight and auto_field is None and _names_differ(c, left[i], right[j])
         )
         score, decision = _decide(c, weight, veto, auto_field, capped)
         if veto is not None:

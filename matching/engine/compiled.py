@@ -24,6 +24,7 @@ class _Field:
     prepare: Callable[[str], Any]
     compare: Callable[[Any, Any], float | None]
     exact_key: Callable[[Any], Any] | None
+    prepare_flagged: Callable[[str], Any] | None
     thresholds: tuple[float, ...]
     weights: tuple[float, ...]
     labels: tuple[str, ...]
@@ -44,6 +45,7 @@ class _Compiled:
     type_veto: bool
     chinese_name_review: bool
     attribute_veto: bool
+    organization_name_review: bool
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
@@ -76,6 +78,7 @@ def _compile(rule: MatchRule) -> _Compiled:
                 else COMPARATORS[f.comparator].compare
             ),
             exact_key=None if "|" in f.field else COMPARATORS[f.comparator].exact_key,
+            prepare_flagged=COMPARATORS[f.comparator].prepare_flagged,
             thresholds=tuple(level.min_similarity for level in f.levels),
             weights=tuple(level.weight for level in f.levels),
             labels=tuple(level.label for level in f.levels),
@@ -96,6 +99,7 @@ def _compile(rule: MatchRule) -> _Compiled:
         type_veto=rule.hard.type_veto,
         chinese_name_review=rule.hard.chinese_name_review,
         attribute_veto=rule.hard.attribute_veto,
+        organization_name_review=rule.hard.organization_name_review,
         hot={
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
@@ -135,6 +139,11 @@ def _feature(features: Features, spec: _Field) -> Any:
     if len(spec.alternatives) == 1:
         value = features.attrs.get(spec.field)
         prepared = spec.prepare(value) if value else None
+        if value is None and spec.prepare_flagged and spec.field in features.flagged:
+            # A value flagged invalid that its comparator still reads (digits of a phone or
+            # a birth date): the comparator bounds what it may prove.
+            raw = (features.raw.get(spec.field) or "").strip()
+            prepared = spec.prepare_flagged(raw) if raw else None
     else:
         values = (features.attrs.get(name) for name in spec.alternatives)
         found = tuple(p for v in values if v and (p := spec.prepare(v)) is not None)
@@ -157,7 +166,8 @@ FLAGGED_NOTE = "flagged invalid: not used"
 
 
 def unused_note(a: Features, b: Features, names: Sequence[str]) -> str:
-    """Why a field with a value on either side was not compared."""
+    """Why a field with a value on either side was not compared (a flagged value that its
+    comparator reads is compared, and has no note)."""
     return FLAGGED_NOTE if any(n in a.flagged or n in b.flagged for n in names) else MISSING_NOTE
 
 

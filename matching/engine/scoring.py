@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matching.compare import COMPARATORS
 from matching.engine.compiled import (
@@ -15,6 +16,7 @@ from matching.engine.compiled import (
     unused_note,
 )
 from matching.engine.features import Decision, Features, FieldEvidence, PairScore, prepare
+from matching.normalize import CompanyName
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
     MatchRule,
@@ -118,6 +120,50 @@ def _chinese_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
     return similarity is not None and similarity < 0.8
 
 
+# Below the company-name rule's "similar" level the names are another business's.
+_DIFFERENT_ORGANIZATION_NAME = 0.6
+
+
+def _organization_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
+    """Both are organizations whose names (either of name / English name) are different: below
+    the "similar" level, and without a word in common (a short name, ``katsu`` / ``restaurant
+    katsu``, shares one; across scripts nothing is told)."""
+    if not c.organization_name_review or pair_kind(a, b) != "organization":
+        return False
+    for spec in c.fields:
+        if spec.comparator == "company_name" and spec.applies_to in (None, "organization"):
+            left, right = _feature(a, spec), _feature(b, spec)
+            if left is None or right is None:
+                return False
+            similarity = spec.compare(left, right)
+            if similarity is None or similarity >= _DIFFERENT_ORGANIZATION_NAME:
+                return False
+            pairs = ((x, y) for x in _alternatives(left) for y in _alternatives(right))
+            return not any(_share_a_word(x, y) for x, y in pairs)
+    return False
+
+
+def _alternatives(prepared: Any) -> tuple[CompanyName, ...]:
+    return prepared if isinstance(prepared, tuple) else (prepared,)
+
+
+def _share_a_word(a: CompanyName, b: CompanyName) -> bool:
+    """A Latin word (two letters or more), or two Chinese characters of the trade name, in
+    common; True across scripts (a translation shares no letters and may be the same name)."""
+    if a.is_latin != b.is_latin:
+        return True
+    if a.is_latin:
+        words = {w for w in a.core.split() if len(w) > 1}
+        return not words.isdisjoint(w for w in b.core.split() if len(w) > 1)
+    trade = a.distinctive if len(a.distinctive) >= 2 else a.core
+    return any(trade[i : i + 2] in b.core for i in range(len(trade) - 1))
+
+
+def _names_differ(c: _Compiled, a: Features, b: Features) -> bool:
+    """The review cap: names that differ too much for the other fields to link the pair."""
+    return _chinese_names_differ(c, a, b) or _organization_names_differ(c, a, b)
+
+
 def _decide(
     c: _Compiled, weight: float, veto: str | None, auto_field: str | None, capped: bool = False
 ) -> tuple[float, Decision]:
@@ -154,7 +200,7 @@ def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
     levels, _, similarities = _compare_fields(c, a, b)
-    capped = veto is None and auto_field is None and _chinese_names_differ(c, a, b)
+    capped = veto is None and auto_field is None and _names_differ(c, a, b)
     return PairTrace(veto, auto_field, tuple(levels), tuple(similarities), capped)
 
 
@@ -190,7 +236,11 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
                     )
                 )
     elif trace.capped:
-        note = "hard rule: Chinese names differ, review only"
+        note = (
+            "hard rule: Chinese names differ, review only"
+            if kind == "person"
+            else "hard rule: names differ, review only"
+        )
         evidence.append(
             FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
         )
@@ -274,7 +324,7 @@ def explain_compared(
         return score_prepared(rule, a, b)
     levels, similarities = compared
     # As trace_prepared for a pair no hard rule decided: the cap is asked of every such pair.
-    capped = _chinese_names_differ(_compile(rule), a, b)
+    capped = _names_differ(_compile(rule), a, b)
     trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped)
     return explain_trace(rule, a, b, trace)
 
@@ -295,7 +345,7 @@ def _decide_prepared(
         levels, weight, similarities = _compare_fields(c, a, b)
     else:
         weight = _weight_of_levels(c, pair_kind(a, b), levels)
-    capped = weight >= c.auto_weight and _chinese_names_differ(c, a, b)
+    capped = weight >= c.auto_weight and _names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
     return decision, score, None, levels, similarities
 

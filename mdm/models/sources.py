@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from dictionary.models import EntityChoices
+from dictionary.phones import DEFAULT_COUNTRY, is_country
 
 
 class SourceSystemQuerySet(models.QuerySet):
     def for_user(self, user):
         """The source system whose service account is ``user`` (none for stewards)."""
         return self.filter(service_user=user, is_active=True)
+
+
+def validate_country(value: str) -> None:
+    """An ISO 3166-1 alpha-2 country code in capitals (CN, US, GB)."""
+    if not is_country(value):
+        raise ValidationError(
+            _("%(value)s 不是 ISO 3166-1 二位国家代码 is not an ISO 3166-1 alpha-2 country code"),
+            code="invalid_country",
+            params={"value": value},
+        )
 
 
 def all_entities() -> list[str]:
@@ -41,6 +53,18 @@ class SourceSystem(models.Model):
     trust = models.JSONField(_("可信度 trust ranks"), default=dict, blank=True)
     priority = models.PositiveSmallIntegerField(
         _("默认优先级 default priority"), default=100, help_text=_("数值越小越优先 lower wins")
+    )
+    #: Where the system is: a phone number it sends without an international prefix is read as
+    #: a number of this country (a US shop's 310/246-1501 is +13102461501, not a Chinese one).
+    country = models.CharField(
+        _("国家 country"),
+        max_length=2,
+        default=DEFAULT_COUNTRY,
+        validators=[validate_country],
+        help_text=_(
+            "ISO 3166-1 二位代码；未写国际区号的电话号码按此国家解析 "
+            "ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it"
+        ),
     )
     is_active = models.BooleanField(_("启用 active"), default=True)
     #: Entities the system may read and write, e.g. ["customers"]; the others answer 403.

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dictionary.phones import DEFAULT_COUNTRY, is_country
 from mdm.models import ApiToken, SourceSystem, hash_token
 from mdm.services.errors import Conflict, NotFound, ServiceError
 from mdm.services.roles import ROLES
@@ -143,18 +144,36 @@ def _check_code(code: str) -> str:
     return code
 
 
+def _check_country(country: str) -> str:
+    country = country.strip().upper()
+    if not is_country(country):
+        raise ServiceError(
+            f"国家须为 ISO 3166-1 二位代码（如 CN、US），不是 {country or '空值'}",
+            f"Country must be an ISO 3166-1 alpha-2 code (e.g. CN, US), not {country or 'empty'}",
+            code="invalid_country",
+        )
+    return country
+
+
 @transaction.atomic
 def create_source_system(
-    *, code: str, name: str, priority: int = 100
+    *, code: str, name: str, priority: int = 100, country: str = DEFAULT_COUNTRY
 ) -> tuple[SourceSystem, IssuedToken]:
-    """Register a source system with its own service account and a first API token."""
+    """Register a source system with its own service account and a first API token.
+
+    ``country`` (ISO 3166-1 alpha-2) is where the system is: its phone numbers written without
+    an international prefix are read as numbers of that country.
+    """
     code = _check_code(code)
+    country = _check_country(country)
     if SourceSystem.objects.filter(code=code).exists():
         raise Conflict(f"源系统 {code} 已存在", f"Source system {code} already exists")
     user = get_user_model().objects.create_user(username=f"system-{code.lower()}")
     user.set_unusable_password()
     user.save()
-    system = SourceSystem.objects.create(code=code, name=name, service_user=user, priority=priority)
+    system = SourceSystem.objects.create(
+        code=code, name=name, service_user=user, priority=priority, country=country
+    )
     return system, issue_token(user)
 
 

@@ -110,8 +110,11 @@ class _Pending:
         return {k: v for k, v in attributes.items() if k not in self.sealed} | self.blind
 
 
-def _validate(entity: str, items: Sequence[tuple[Any, Any]]) -> tuple[list, list[_Pending]]:
-    """Standardize and validate every item with one compiled dictionary; nothing is written."""
+def _validate(
+    entity: str, items: Sequence[tuple[Any, Any]], country: str
+) -> tuple[list, list[_Pending]]:
+    """Standardize and validate every item with one compiled dictionary, phone numbers in the
+    sending system's ``country``; nothing is written."""
     elements = compiled_elements(entity)
     sealed = encrypted_codes(elements)
     results: list[Any] = [None] * len(items)
@@ -122,7 +125,7 @@ def _validate(entity: str, items: Sequence[tuple[Any, Any]]) -> tuple[list, list
         except ServiceError as exc:
             results[index] = exc
             continue
-        checked = standardize_and_validate(entity, payload, elements=elements)
+        checked = standardize_and_validate(entity, payload, elements=elements, country=country)
         if checked.errors:
             results[index] = RecordRejected(checked.errors)
             continue
@@ -187,7 +190,7 @@ def upsert_source_records(
     check_entity(entity)
     # The dictionary's revision is read once for the whole call (not at every step).
     with dictionary_snapshot():
-        results, pending = _validate(entity, items)
+        results, pending = _validate(entity, items, system.country)
         deferred: set[str] = set()
         for run in _split_repeats(pending):
             if deferred:

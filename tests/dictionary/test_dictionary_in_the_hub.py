@@ -11,8 +11,9 @@ from django.core.management import call_command
 from stdnum.cn import ric, uscc
 
 from dictionary.models import CodeValue, DataElement, ValueDomain
-from mdm.models import Customer, Product, SourceRecord
+from mdm.models import Customer, Product, QualityIssue, SourceRecord
 from mdm.services import crypto
+from mdm.services.quality.issues import reconcile_quality_issues
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,9 @@ def test_a_valid_value_wins_over_a_flagged_one_in_the_golden_record(erp, crm):
     assert Customer.objects.get(code=code).credit_code == cc
 
 
-def test_a_bad_date_is_rejected_with_a_field_error(erp):
+def test_a_bad_date_is_rejected_with_a_field_error_where_the_dictionary_rejects(erp):
+    DataElement.objects.filter(code="birth_date").update(on_invalid="reject")
+
     response = erp.put(
         "customers", "P-1", {"name": "张三", "customer_type": "person", "birth_date": "1985-02-30"}
     )
@@ -86,6 +89,25 @@ def test_a_bad_date_is_rejected_with_a_field_error(erp):
     assert error["code"] == "invalid_date"
     assert " / " in error["message"]
     assert SourceRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize("impossible", ["1985-13-01", "1985-02-32", "1028-05-01", "1985-02-30"])
+def test_an_impossible_birth_date_is_kept_flagged_and_the_system_is_told(erp, impossible):
+    response = erp.put(
+        "customers", "P-1", {"name": "张三", "customer_type": "person", "birth_date": impossible}
+    )
+
+    assert response.status_code == 201
+    assert [w["field"] for w in response.json()["warnings"]] == ["birth_date"]
+    assert response.json()["warnings"][0]["code"] in ("invalid_date", "out_of_range")
+    record = SourceRecord.objects.get(local_code="P-1")
+    assert record.attributes["birth_date"] == impossible
+    assert record.flagged == ["birth_date"]
+    # The golden record's typed date column stays empty rather than holding a wrong date.
+    assert Customer.objects.get(code=response.json()["golden_code"]).birth_date is None
+    reconcile_quality_issues()  # what the nightly quality_report runs
+    issue = QualityIssue.objects.get(element="birth_date")
+    assert (issue.kind, issue.status) == ("invalid", "open")
 
 
 def test_an_unknown_unit_is_rejected_and_a_synonym_is_standardized(erp):

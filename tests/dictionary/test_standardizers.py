@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dictionary.standardizers import STANDARDIZERS, map_to_domain
+from dictionary.standardizers import REGIONAL_STANDARDIZERS, STANDARDIZERS, map_to_domain
 
 
 def run(name: str, value: str) -> str:
@@ -74,6 +74,25 @@ def test_strip_separators(value: str, expected: str) -> None:
 )
 def test_phone_e164(value: str, expected: str) -> None:
     assert run("phone_e164", value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "expected"),
+    [
+        # A US system's number is read as a US number, never as a Chinese one (+863102461501).
+        ("310/246-1501", "US", "+13102461501"),
+        ("(212) 505-0005", "US", "+12125050005"),
+        ("13800138000", "CN", "+8613800138000"),
+        # Written with its international prefix, a number keeps its country whatever the
+        # system's: a CN system's British number stays British.
+        ("+44 20 7946 0958", "CN", "+442079460958"),
+        ("0044 20 7946 0958", "CN", "+442079460958"),
+        ("+86 138 0013 8000", "US", "+8613800138000"),
+        ("020 7946 0958", "GB", "+442079460958"),
+    ],
+)
+def test_phone_e164_reads_a_number_in_the_sending_systems_country(value, country, expected):
+    assert REGIONAL_STANDARDIZERS["phone_e164"](value, country) == expected
 
 
 @pytest.mark.parametrize("value", ["12345", "abc", "", "138 1234 567"])
@@ -194,3 +213,15 @@ def test_map_to_domain_prefers_a_code_and_refuses_an_ambiguous_synonym() -> None
     values = {"A": ["b"], "B": ["x"], "C": ["x"]}
     assert map_to_domain("b", values) == "B"
     assert map_to_domain("x", values) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "expected"),
+    [
+        ("邮编：100020", "CN", "100020"),
+        ("sw1a  1aa", "GB", "SW1A 1AA"),
+        ("２０００", "AU", "2000"),
+    ],
+)
+def test_postal_code_in_the_senders_country(value, country, expected) -> None:
+    assert REGIONAL_STANDARDIZERS["postal_code"](value, country) == expected

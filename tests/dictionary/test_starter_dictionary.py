@@ -394,7 +394,7 @@ def test_identifiers() -> None:
                 "standardizers": ["nfkc", "strip_separators", "upper", "resident_id_18"],
             },
         ),
-        ("phone", {"validator": "cn_phone", "sensitivity": "personal", "on_invalid": "flag"}),
+        ("phone", {"validator": "phone", "sensitivity": "personal", "on_invalid": "flag"}),
         ("email", {"validator": "email", "sensitivity": "personal", "on_invalid": "flag"}),
         (
             "address",
@@ -407,7 +407,7 @@ def test_identifiers() -> None:
                 "data_type": "date",
                 "validator": "date",
                 "sensitivity": "personal",
-                "on_invalid": "reject",
+                "on_invalid": "flag",
             },
         ),
         ("postal_code", {"validator": "postal_code"}),

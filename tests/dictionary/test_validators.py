@@ -35,6 +35,7 @@ def test_registry_names() -> None:
         "cn_org_code",
         "cn_mobile",
         "cn_phone",
+        "phone",
         "email",
         "gtin",
         "regex",
@@ -269,6 +270,22 @@ def test_a_number_just_standardized_is_validated_as_one_parsed_afresh(raw, mobil
     assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
     phones._NUMBERS.clear()
     assert (check("cn_mobile", e164), check("cn_phone", e164)) == (mobile, phone)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+8613812345678", None),
+        ("+13102461501", None),
+        ("+442079460958", None),
+        ("+8612345", "invalid_phone_number"),
+        ("13812345678", "invalid_phone_number"),  # not E.164: the standardizer could not read it
+        ("+1 310 246 1501", "invalid_phone_number"),  # not canonical
+        ("310/246-1501", "invalid_phone_number"),
+    ],
+)
+def test_phone_accepts_a_valid_number_of_any_country(value: str, expected: str | None) -> None:
+    assert check("phone", value) == expected
 
 
 def test_phone_message() -> None:
@@ -512,3 +529,23 @@ def test_pure_modules_do_not_import_django(module: str) -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module)
     assert not {name for name in imported if name.split(".")[0] in ("django", "rest_framework")}
+
+
+@pytest.mark.parametrize(
+    ("value", "country", "expected"),
+    [
+        ("100020", "CN", None),
+        ("2000", "CN", "invalid_postal_code"),
+        ("2000", "AU", None),
+        ("90210", "US", None),
+        ("90210-1234", "US", None),
+        ("SW1A 1AA", "GB", None),
+        ("9", "US", "invalid_foreign_postal_code"),
+        ("902!0", "US", "invalid_foreign_postal_code"),
+    ],
+)
+def test_postal_codes_in_the_senders_country(value, country, expected) -> None:
+    from dictionary.validators import REGIONAL_VALIDATORS
+
+    found = REGIONAL_VALIDATORS["postal_code"](value, {}, country)
+    assert (found.code if found else None) == expected

@@ -106,6 +106,49 @@ def test_birth_dates(a, b, expected):
     assert compare_birth_date(a, b) == expected
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("Holger Koch", "Holger Kocn", 0.95),  # one letter wrong in the surname
+        ("Smith John", "John Smith", 0.97),  # family name first in one system
+        ("Zhang San", "Zhangsan", 0.95),  # pinyin written together
+        ("张三", "San Zhang", 0.9),  # Chinese and pinyin, given name first
+        ("张三丰", "Zhang Sanfeng", 0.9),
+        ("王伟", "Wang Wie", 0.8),  # the pinyin form one typo off
+    ],
+)
+def test_person_name_swaps_and_typos(a, b, expected):
+    assert compare_person_name(a, b) == pytest.approx(expected)
+
+
+def test_a_typo_in_a_name_is_at_least_the_typo_level():
+    assert compare_person_name("Andreas Meier", "Andyreas Meier") >= 0.95  # a letter too many
+    assert 0.9 <= compare_person_name("Koch Holger", "Holger Kocn") < 0.95  # swapped, one typo
+    # Short tokens: Li / Lu are two names, not a typo (below the 0.88 "close" level).
+    assert compare_person_name("Jo Li", "Jo Lu") < 0.88
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("1967-09-27", "1967-09-28", 0.8),  # day one digit off
+        ("1967-09-27", "1957-09-27", 0.8),  # year one digit off
+        ("1987-09-27", "1978-09-27", 0.8),  # two adjacent digits swapped
+        ("1967-09-12", "1967-12-09", 0.9),  # day and month swapped
+    ],
+)
+def test_birth_date_near_agreements(a, b, expected):
+    assert compare_birth_date(a, b) == expected
+
+
+def test_a_flagged_birth_date_agrees_only_partly_by_its_digits():
+    # Month 13 is a typo of month 03: the digits agree but for one.
+    assert compare_birth_date("1967-13-27", "1967-03-27", a_flagged=True) == 0.8
+    # The same impossible date on both sides is no exact agreement.
+    assert compare_birth_date("1967-13-27", "1967-13-27", a_flagged=True, b_flagged=True) == 0.8
+    assert compare_birth_date("1028-05-01", "1975-11-30", a_flagged=True) == 0.0
+
+
 def test_phones():
     assert compare_phone("+8613812345678", "013812345678") == 1.0
     assert compare_phone("+861058123456", "58123456") == 0.9  # without the area code

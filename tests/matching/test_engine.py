@@ -546,3 +546,49 @@ def test_warm_up_builds_the_name_tables_a_forked_worker_then_shares():
         warm_up(rule)
 
     assert company_name_parts.cache_info().currsize >= 2  # the Chinese and the English name
+
+
+def test_a_flagged_birth_date_counts_as_a_near_agreement_not_an_exact_one():
+    left = person("Holger Koch", birth_date="1967-13-27")
+    right = person("Holger Koch", birth_date="1967-03-27")
+
+    score = score_pair(CUSTOMERS, left, right, a_flagged=["birth_date"])
+
+    birth = next(e for e in score.explanation if e.field == "birth_date")
+    assert birth.similarity == 0.8
+    assert birth.note == "one digit off / two digits swapped"
+    assert birth.weight > 0
+
+
+def test_same_name_and_one_digit_off_is_partial_evidence_not_disagreement():
+    score = score_pair(
+        CUSTOMERS,
+        person("Stefan Wagner", birth_date="1926-08-22"),
+        person("Stefan Wagner", birth_date="1926-08-21"),
+    )
+
+    birth = next(e for e in score.explanation if e.field == "birth_date")
+    assert (birth.similarity, round(birth.weight, 1)) == (0.8, 5.9)
+    assert score.decision == "review"
+
+
+def test_businesses_sharing_a_buildings_address_and_switchboard_are_only_proposed():
+    # Two restaurants of one Las Vegas hotel: same address, same switchboard number.
+    score = score_pair(
+        CUSTOMERS,
+        org("palace court", address="3570 las vegas blvd. s las vegas", phone="+17027317547"),
+        org("cafe roma", address="3570 las vegas blvd. s las vegas", phone="+17027317547"),
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: names differ, review only"
+
+
+def test_a_short_name_at_the_same_address_and_number_still_links():
+    score = score_pair(
+        CUSTOMERS,
+        org("restaurant katsu", address="1972 n. hillhurst ave. los angeles", phone="+12136651891"),
+        org("katsu", address="1972 hillhurst ave. los feliz", phone="+12136651891"),
+    )
+
+    assert score.decision == "auto"

@@ -230,3 +230,39 @@ def test_a_record_merged_by_the_batch_match_shows_why_on_its_page(steward_browse
     assert "合并后此记录已更改" in page and "changed since the merge" in page
     assert "CRM/BJ-B-8" in page
     assert "87654321" not in page  # the current values are masked too
+
+
+def test_a_us_systems_record_edited_in_admin_reads_its_phone_as_a_us_number(admin_browser, us_shop):
+    us_shop.put("customers", "R-1", {"name": "Cafe Bizou", "customer_type": "org"})
+    record = SourceRecord.objects.get(local_code="R-1")
+
+    response = admin_browser.post(
+        f"/admin/mdm/sourcerecord/{record.pk}/change/",
+        {"payload": '{"name": "Cafe Bizou", "customer_type": "org", "phone": "818/788-3536"}'},
+    )
+
+    record.refresh_from_db()
+    assert response.status_code == 302
+    assert record.attributes["phone"] == "+18187883536"
+
+
+def test_admin_sets_a_source_systems_country_from_a_list_of_names(admin_browser, erp):
+    page = admin_browser.get(f"/admin/mdm/sourcesystem/{erp.system.pk}/change/")
+    assert "US 美国 United States" in page.content.decode()
+
+    response = admin_browser.post(
+        f"/admin/mdm/sourcesystem/{erp.system.pk}/change/",
+        {
+            "code": "ERP",
+            "name": "SAP ERP",
+            "trust": "{}",
+            "priority": "10",
+            "is_active": "on",
+            "granted_entities": '["customers", "products", "materials"]',
+            "country": "GB",
+        },
+    )
+
+    erp.system.refresh_from_db()
+    assert response.status_code == 302
+    assert erp.system.country == "GB"

@@ -147,3 +147,33 @@ def test_export_crosswalk_prints_one_row_per_active_record(tmp_path):
         f"ERP,SD01-1,{huaxin}",
         f"ERP,SD01-2,{pujiang}",
     ]
+
+
+def test_import_source_keeps_a_person_whose_birth_date_is_impossible(tmp_path):
+    run("create_source_system", "CRM", "--name", "CRM")
+    path = tmp_path / "crm.csv"
+    _write_csv(
+        path,
+        [
+            ["local_code", "name", "customer_type", "birth_date"],
+            ["P-1", "Wolfgang Becker", "person", "2007-04-75"],
+            ["P-2", "Erich Huber", "person", "1943-13-17"],
+            ["P-3", "Jutta Schneider", "person", "1028-05-01"],
+            ["P-4", "Helga Mueller", "person", "1960-06-11"],
+        ],
+    )
+
+    out = run(
+        "import_source", str(path), "--system", "CRM", "--entity", "customers", "--no-progress"
+    )
+
+    assert "rows=4 created=4 updated=0 unchanged=0 rejected=0" in out
+    records = SourceRecord.objects.order_by("local_code")
+    assert [(r.local_code, r.attributes["birth_date"], r.flagged) for r in records] == [
+        ("P-1", "2007-04-75", ["birth_date"]),
+        ("P-2", "1943-13-17", ["birth_date"]),
+        ("P-3", "1028-05-01", ["birth_date"]),
+        ("P-4", "1960-06-11", []),
+    ]
+    assert [w["code"] for w in records[0].warnings] == ["invalid_date"]
+    assert not (tmp_path / "crm.csv.errors.csv").exists()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from dictionary.phones import DEFAULT_COUNTRY
 from mdm.services.accounts import create_source_system
 from mdm.services.errors import ServiceError
 
@@ -13,13 +14,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--priority", type=int, default=100, help="survivorship rank, lower wins"
         )
+        parser.add_argument(
+            "--country",
+            default=DEFAULT_COUNTRY,
+            help="ISO 3166-1 alpha-2 code of the system's country (default CN): its phone "
+            "numbers without an international prefix are read as numbers of that country",
+        )
 
-    def handle(self, *args, code, name, priority, **options):
+    def handle(self, *args, code, name, priority, country=DEFAULT_COUNTRY, **options):
         try:
-            system, token = create_source_system(code=code, name=name, priority=priority)
+            system, token = create_source_system(
+                code=code, name=name, priority=priority, country=country
+            )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
-            f"源系统 source system {system.code} ({system.name}) registered; API token:"
+            f"源系统 source system {system.code} ({system.name}, {system.country}) registered; "
+            "API token:"
         )
         self.stdout.write(token.key)
