@@ -20,7 +20,14 @@ from matching.normalize.addresses import (
     address_words,
     normalize_address,
 )
-from matching.normalize.company import CompanyName, branch_key, company_name_parts
+from matching.normalize.company import (
+    CompanyName,
+    branch_key,
+    company_name_parts,
+    is_short_form,
+    regional_short_form,
+    short_forms,
+)
 from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
 from matching.normalize.kinds import customer_kind, is_person_customer
 from matching.normalize.pinyin import is_pinyin, pinyin_initials, pinyin_of, split_pinyin
@@ -41,6 +48,7 @@ __all__ = [
     "has_cjk",
     "identifier",
     "is_person_customer",
+    "is_short_form",
     "is_pinyin",
     "normalize_address",
     "normalize_text",
@@ -50,5 +58,7 @@ __all__ = [
     "pinyin_initials",
     "pinyin_of",
     "region_lookup",
+    "regional_short_form",
+    "short_forms",
     "split_pinyin",
 ]
