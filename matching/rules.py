@@ -460,12 +460,12 @@ def _customers() -> MatchRule:
                 # A short name alone (short form of the other, no region) reaches review, not
                 # an automatic link: that takes corroboration (phone, e-mail, address, code).
                 levels=_levels(
-                    (1.0, 0.7, 1e-6, "same core name"),
+                    (1.0, 0.75, 1e-6, "same core name"),
                     (0.95, 0.1, 2e-6, "same pinyin / other script"),
-                    (0.9, 0.08, 1e-6, "short name of the other"),
-                    (0.8, 0.05, 1e-4, "nearly the same"),
-                    (0.6, 0.035, 0.002, "similar"),
-                    (0.0, 0.035, 0.997896, "different"),
+                    (0.9, 0.05, 5e-7, "short name of the other"),
+                    (0.8, 0.04, 1e-4, "nearly the same"),
+                    (0.6, 0.03, 0.002, "similar"),
+                    (0.0, 0.03, 0.9978965, "different"),
                 ),
             ),
             FieldRule(
