@@ -167,6 +167,11 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
                 keys.append("py:" + parts.pinyin)
         forms = short_forms(parts)
         keys.extend("nm:" + form for form in forms)
+        if field == "name" and not parts.is_latin and len(parts.core) > 2:
+            # The first two characters of a name meet its abbreviations (天晟新材 / 天晟新材料).
+            keys.append("nm:" + parts.core[:2])
+            # The pinyin of a name's start meets a transliterated trade name (Changbao / 常宝).
+            keys.extend("py:" + pinyin_of(parts.core[:n]) for n in (2, 3) if n < len(parts.core))
         if regional := regional_short_form(parts):
             keys.append("nm:" + regional)
         # Pinyin of the four-character form only: two syllables are shared by many homophones.
@@ -178,6 +183,8 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
             words = parts.core.split()
             if len(words) > 2 and all(is_pinyin(w) for w in words[:1]):
                 keys.append("py:" + company_name_parts(" ".join(words[:2])).pinyin)
+            if len(words) > 1 and len(words[0]) >= 4 and is_pinyin(words[0]):
+                keys.append("py:" + words[0])  # a transliterated trade name (Changbao …)
     return keys
 
 

@@ -461,11 +461,17 @@ def _customers() -> MatchRule:
                 # an automatic link: that takes corroboration (phone, e-mail, address, code).
                 levels=_levels(
                     (1.0, 0.75, 1e-6, "same core name"),
-                    (0.95, 0.1, 2e-6, "same pinyin / other script"),
-                    (0.9, 0.05, 5e-7, "short name of the other"),
-                    (0.8, 0.04, 1e-4, "nearly the same"),
-                    (0.6, 0.03, 0.002, "similar"),
-                    (0.0, 0.03, 0.9978965, "different"),
+                    (0.97, 0.1, 2e-6, "same pinyin / other script"),
+                    # Homophones and the 0.86 level reach review only with a region that agrees:
+                    # among real listed companies, 165 homophones without a region were one
+                    # company once, 2,177 English names sharing a transliterated trade name
+                    # with a Chinese name, without a region, half of the time.
+                    (0.95, 0.02, 1.7e-6, "homophone (same pinyin)"),
+                    (0.88, 0.05, 5e-7, "short name / abbreviation of the other"),
+                    (0.86, 0.02, 1.7e-6, "transliterated or two-character short name"),
+                    (0.8, 0.03, 1e-4, "nearly the same"),
+                    (0.6, 0.015, 0.002, "similar"),
+                    (0.0, 0.015, 0.9978931, "different"),
                 ),
             ),
             FieldRule(

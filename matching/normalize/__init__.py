@@ -24,9 +24,11 @@ from matching.normalize.company import (
     CompanyName,
     branch_key,
     company_name_parts,
+    is_abbreviation,
     is_short_form,
     regional_short_form,
     short_forms,
+    transliterates_trade_name,
 )
 from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
 from matching.normalize.kinds import customer_kind, is_person_customer
@@ -47,6 +49,7 @@ __all__ = [
     "email_key",
     "has_cjk",
     "identifier",
+    "is_abbreviation",
     "is_person_customer",
     "is_short_form",
     "is_pinyin",
@@ -61,4 +64,5 @@ __all__ = [
     "regional_short_form",
     "short_forms",
     "split_pinyin",
+    "transliterates_trade_name",
 ]

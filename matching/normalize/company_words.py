@@ -11,7 +11,9 @@ _CN_LEGAL_FORMS = tuple(
     sorted(
         _words(
             "股份有限公司 有限责任公司 有限公司 股份公司 总公司 公司 集团 有限合伙 普通合伙 合伙企业 "
-            "个人独资企业 独资企业 股份合作社 专业合作社 合作社 总厂 厂 商行"
+            "个人独资企业 独资企业 股份合作社 专业合作社 合作社 总厂 厂 商行 "
+            # A stock short name's suffix for "the company limited by shares" (宝鹰股份).
+            "股份"
         ),
         key=len,
         reverse=True,

@@ -52,8 +52,9 @@ REALTIME_BLOCK = 50
 #: all, is for.
 MAX_CANDIDATES = 30
 FEW_KEYS_CANDIDATES = {1: 3, 2: 4}
-#: The company-name similarity of a short form of the other name (``matching.compare``).
-SHORT_NAME_SIMILARITY = 0.9
+#: The company-name similarities of a short form of the other name (``matching.compare``):
+#: three characters or more, and two (with the region in front, see ``_stands_for_one``).
+SHORT_NAME_SIMILARITIES = (0.9, 0.87)
 #: The warning of a branch record holding its head office's credit code (quality issue kind
 #: ``branch_hq_code``).
 _BRANCH_HQ_ZH = "分支机构使用了总部的统一社会信用代码，匹配时不作为标识"
@@ -367,6 +368,11 @@ def _fetch_candidates_orm(entity: str, keys: Collection[str]) -> StoredCandidate
     return found
 
 
+def _same_region(a: str, b: str) -> bool:
+    """Two division codes of one place, or one inside the other (广东 / 深圳)."""
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
+
+
 class MatchingLinker:
     """Links the records of one batch (see the module docstring)."""
 
@@ -601,7 +607,7 @@ class MatchingLinker:
         position = next(
             (i for i, f in enumerate(self.rule.fields) if f.comparator == "company_name"), None
         )
-        if position is None or compared[1][position] != SHORT_NAME_SIMILARITY:
+        if position is None or compared[1][position] not in SHORT_NAME_SIMILARITIES:
             return False
         parts = company_name_parts(features.attrs.get("name", ""))
         other = company_name_parts(best[2].features.attrs.get("name", ""))
@@ -611,8 +617,21 @@ class MatchingLinker:
         # a four-character brand (大族激光, 海康威视) or a region and two (宁波富邦). A registered
         # name body without its region (华信科技 of 北京华信科技有限公司) is not enough: other
         # cities' registries hold the same body.
-        short = parts if len(parts.core) <= len(other.core) else other
-        if len(short.core) < 4 and not (short.region and len(short.core) >= 2):
+        short, long_ = (parts, other) if len(parts.core) <= len(other.core) else (other, parts)
+        # A registered name (with its legal form) is a company of its own, not a short name:
+        # 江苏舜天股份有限公司 is not 江苏舜天船舶股份有限公司.
+        if short.legal_form not in ("", "集团", "股份"):
+            return False
+        # A start of the distinctive part (大族激光 of 大族激光科技产业), not of its industry
+        # words too (银河科技 of 西藏银河科技发展 may be another 银河's).
+        if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
+            return False
+        if short.region:
+            # A region in front stands for the company of that region only: the long name
+            # must name it too (东方海洋 is no short name of 海洋石油工程股份有限公司).
+            if len(short.core) < 2 or not _same_region(short.region_code, long_.region_code):
+                return False
+        elif len(short.core) < 4:
             return False
         key = "nm:" + short.core
         if key not in features.keys or key in self.skipped_keys:

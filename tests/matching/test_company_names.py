@@ -11,7 +11,14 @@ import pytest
 from matching.compare import compare_company_name, compare_region
 from matching.engine import score_pair
 from matching.keys import MAX_KEYS, block_keys
-from matching.normalize import company_name_parts, customer_kind, is_short_form, short_forms
+from matching.normalize import (
+    company_name_parts,
+    customer_kind,
+    is_abbreviation,
+    is_short_form,
+    short_forms,
+    transliterates_trade_name,
+)
 from matching.rules import DEFAULT_RULES
 
 RULE = DEFAULT_RULES["customers"]
@@ -29,7 +36,9 @@ ORG = {"customer_type": "organization"}
         ("贵州茅台酒股份有限公司", ()),  # 茅台 of 茅台酒: only with the region (贵州茅台)
         ("杭州海康威视数字技术股份有限公司", ("海康威视", "海康威视数字")),
         # 中国 is no company's short name; 京东 is another company than 京东方.
-        ("中国平安保险(集团)股份有限公司", ("中国平安",)),
+        ("中国平安保险(集团)股份有限公司", ("中国平安", "平安保险")),
+        ("中国光大银行股份有限公司", ("中国光大", "光大银行", "光大")),
+        ("河南华英农业发展股份有限公司", ("华英", "华英农业")),  # with its first industry word
         ("京东方科技集团股份有限公司", ("京东方",)),
         # A branch has no short form: a short name stands for the company.
         ("北京华信科技有限公司上海分公司", ()),
@@ -78,10 +87,47 @@ def test_stock_short_names_and_trailing_places_parse(name, region, core):
         ),
         ("华信科技", "北京华鑫科技有限公司", False),
         ("华信科技上海分公司", "北京华信科技集团有限公司", False),
+        ("光大银行", "中国光大银行股份有限公司", True),
+        ("宝鹰股份", "深圳市宝鹰建设控股集团股份有限公司", True),  # 股份: the shares' suffix
     ],
 )
 def test_is_short_form(short, legal, expected):
     assert is_short_form(company_name_parts(short), company_name_parts(legal)) is expected
+
+
+@pytest.mark.parametrize(
+    ("short", "legal", "expected"),
+    [
+        ("天晟新材", "常州天晟新材料股份有限公司", True),
+        ("千山药机", "湖南千山制药机械股份有限公司", True),
+        ("中核科技", "中核苏阀科技实业股份有限公司", True),
+        ("中材国际", "中国中材国际工程股份有限公司", True),
+        ("宝泰隆", "七台河宝泰隆煤化工股份有限公司", True),
+        ("天晟新材", "常州天晟电子股份有限公司", False),  # 新材 is not in the rest
+        ("科技新材", "科技新材料有限公司", False),  # no distinctive start
+    ],
+)
+def test_is_abbreviation(short, legal, expected):
+    assert is_abbreviation(company_name_parts(short), company_name_parts(legal)) is expected
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "expected"),
+    [
+        ("Jiangsu Changbao Steeltube Co.,Ltd", "江苏常宝钢管股份有限公司", True),
+        ("Suzhou Kelida Building& Decoration Co.,Ltd.", "苏州柯利达装饰股份有限公司", True),
+        (
+            "Hebei Changshan Biochemical Pharmaceutical Co., Ltd.",
+            "河北常山生化药业股份有限公司",
+            True,
+        ),
+        ("Changzhou Nrb Corporation", "常州光洋轴承股份有限公司", False),
+        ("Kweichow Moutai Co., Ltd.", "贵州茅台酒股份有限公司", False),  # postal romanization
+    ],
+)
+def test_transliterated_trade_names(english, chinese, expected):
+    parts = company_name_parts(english), company_name_parts(chinese)
+    assert transliterates_trade_name(*parts) is expected
 
 
 def test_a_region_in_front_makes_a_short_name_an_organization():
@@ -142,14 +188,17 @@ def test_organizations_keep_their_contact_keys_besides_the_name_keys():
 @pytest.mark.parametrize(
     ("a", "b", "similarity"),
     [
-        ("宁波富邦", "宁波富邦精业集团股份有限公司", 0.9),
+        ("宁波富邦", "宁波富邦精业集团股份有限公司", 0.87),  # two characters
         ("大族激光", "大族激光科技产业集团股份有限公司", 0.9),
-        ("Shenzhen Dazu Laser Technology", "大族激光科技产业集团股份有限公司", 0.9),
-        ("万科A", "万科企业股份有限公司", 0.9),
+        ("海康威视", "杭州海康威视数字技术股份有限公司", 0.9),
+        ("Shenzhen Dazu Laser Technology", "大族激光科技产业集团股份有限公司", 0.87),
+        ("万科A", "万科企业股份有限公司", 0.87),
         ("格力电器", "珠海格力电器股份有限公司", 1.0),
         ("China Vanke Co., Ltd.", "Vanke", 1.0),
         ("北京华信科技有限公司", "北京华鑫科技有限公司", 0.96),  # homophone
         ("京东", "京东方科技集团股份有限公司", pytest.approx(0.5714, abs=1e-4)),
+        ("天晟新材", "常州天晟新材料股份有限公司", 0.88),
+        ("Jiangsu Changbao Steeltube Co.,Ltd", "江苏常宝钢管股份有限公司", 0.86),
     ],
 )
 def test_company_name_comparator_knows_short_names(a, b, similarity):

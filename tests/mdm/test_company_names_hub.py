@@ -160,13 +160,17 @@ def test_an_english_name_with_the_same_phone_links(erp, shop):
     assert (shop_record["golden_code"], shop_record["link"]) == (erp_golden["golden_code"], "auto")
 
 
-def test_a_transliterated_english_name_is_queued_against_its_chinese_name(erp, shop):
-    put(erp, "E1", {"name": HANS_LASER})
+def test_a_transliterated_english_name_needs_corroboration(erp, shop):
+    put(erp, "E1", {"name": HANS_LASER, "phone": "0755-86161340"})
 
-    shop_record = put(shop, "S1", {"name": "Shenzhen Dazu Laser Technology Co., Ltd."})
+    # Shenzhen is in the English name only: a transliterated name alone is not queued.
+    alone = put(shop, "S1", {"name": "Shenzhen Dazu Laser Technology Co., Ltd."})
+    phone = put(
+        shop, "S2", {"name": "Shenzhen Dazu Laser Technology Co., Ltd.", "phone": "0755 8616 1340"}
+    )
 
-    assert shop_record["link"] == "review"
-    assert pending_pairs() == {("E1", "S1")}
+    assert alone["link"] == "new"
+    assert (phone["golden_code"], phone["link"]) == (golden_of("E1"), "auto")
 
 
 # --------------------------------------------------------------------------- former names
