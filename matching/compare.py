@@ -29,11 +29,14 @@ from matching.normalize import (
     digits,
     email_key,
     identifier,
+    is_abbreviation,
+    is_short_form,
     normalize_address,
     normalize_text,
     person_name_tokens,
     phone_key,
     pinyin_of,
+    transliterates_trade_name,
 )
 from matching.normalize.goods import (
     GoodsAttributes,
@@ -101,8 +104,12 @@ def _prepare_company(value: str) -> CompanyName | None:
 
 def _company_name(a: CompanyName, b: CompanyName) -> float:
     """Core-name similarity: 1.0 same core, 0.98 same pinyin across scripts (中文 vs Latin),
-    0.96 same pinyin with other characters (homophone typo), 0.85 the same name with and
-    without its industry word, 0.4 the same name in another industry, else the character ratio.
+    0.96 same pinyin with other characters (homophone typo), 0.9 one is a short form of the
+    other (大族激光 / 大族激光科技产业, 宁波富邦 / 宁波富邦精业, ``Dazu Laser`` / 大族激光科技产业:
+    ``normalize.is_short_form``; 0.87 for a two-character one or across scripts), 0.88 an
+    abbreviation (天晟新材 / 天晟新材料), 0.86 a transliterated trade name with translated words
+    (``Jiangsu Changbao Steeltube`` / 江苏常宝钢管), 0.85 the same name with and without its industry word, 0.4
+    the same name in another industry, else the character ratio.
 
     The best of core and full core (with region words) counts, so that a name whose region prefix
     was read differently (东方希望 / 四川东方希望) is not punished twice: region agreement is a
@@ -117,11 +124,22 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         # characters (0.98), but not quite: homophones exist.
         if a.pinyin == b.pinyin:
             return 0.98
-        return 0.9 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0
+        # Transliterated: homophones of the trade name are many (Longsheng: 龙生 / 龙盛).
+        if is_short_form(a, b) or is_short_form(b, a):
+            return 0.87
+        if transliterates_trade_name(a, b) or transliterates_trade_name(b, a):
+            return 0.86  # Jiangsu Changbao Steeltube / 江苏常宝钢管
+        return 0.85 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0
     if a.core == b.core:
         return 1.0
     if a.pinyin == b.pinyin:
         return 0.96  # 华信 / 华鑫: typed by ear
+    if is_short_form(a, b) or is_short_form(b, a):
+        # 大族激光 / 大族激光科技产业: a short name (简称); two characters (万科, 富邦) are many
+        # companies' start.
+        return 0.9 if min(len(a.core), len(b.core)) > 2 else 0.87
+    if is_abbreviation(a, b) or is_abbreviation(b, a):
+        return 0.88  # 天晟新材 / 天晟新材料: an abbreviated short name
     if a.distinctive == b.distinctive and a.industry != b.industry:
         # 华信 / 华信科技: a short name; 华信科技 / 华信电子: another company of the same group.
         return 0.85 if not (a.industry and b.industry) else 0.4

@@ -23,6 +23,14 @@ Key families (prefix: value — why it exists):
     homophone typos (华信 / 华鑫) and English names (Beijing Huaxin Technology, whose industry
     words are mapped to their Chinese pinyin) meet here. The industry keeps the block small: a
     popular core (信达) names companies in every trade and city.
+``nm:`` / ``py:`` (organizations, after the other keys) short forms of a Chinese name and
+    their pinyin: 大族激光 and 大族 of 大族激光科技产业集团股份有限公司, 富邦 of 宁波富邦精业…
+    (``normalize.short_forms``), the former name's core and pinyin (``former_name``), and the
+    pinyin of the first two words of an English name (``Dazu Laser`` -> ``dazujiguang``)
+    a short name held by a CRM parses to one of its legal name's short forms as its own core,
+    so each finds the other in the same one query; an English name transliterated word by
+    word meets the pinyin of a four-character short form; a record under a company's former
+    name meets the records that still use it, or name it as former name.
 ``pn:`` a person's name tokens, sorted
     the same name written surname-first or given-name-first.
 ``nk:`` one name token + the first three letters of the other, both ways round
@@ -73,12 +81,16 @@ from matching.normalize import (
     person_name_tokens,
     phone_key,
     pinyin_of,
+    regional_short_form,
+    short_forms,
 )
 from matching.normalize.goods import parse_goods
 
-__all__ = ["MAX_KEYS", "block_keys"]
+__all__ = ["MAX_KEYS", "MAX_ORGANIZATION_KEYS", "block_keys"]
 
 MAX_KEYS = 12
+#: Organizations have more names to block on (short forms, former and English names).
+MAX_ORGANIZATION_KEYS = 20
 _MAX_NGRAMS = 4
 _SPEC_NUMBERS_RE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -139,6 +151,43 @@ def _organization_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> li
         pinyin = company_name_parts(english).pinyin
         if pinyin:
             keys.append("py:" + pinyin)
+    return keys
+
+
+def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
+    """Short forms of the name, the former name, and the transliterated start of an English
+    name (see the module docstring); these come after the other keys of a record."""
+    keys: list[str] = []
+    for field in ("name", "former_name"):
+        name = _valid(attrs, flagged, field)
+        if not name:
+            continue
+        parts = company_name_parts(name)
+        if field == "former_name":
+            if parts.core and not parts.is_latin:
+                keys.append("nm:" + parts.core)
+            if parts.pinyin:
+                keys.append("py:" + parts.pinyin)
+        forms = short_forms(parts)
+        keys.extend("nm:" + form for form in forms)
+        if field == "name" and not parts.is_latin and len(parts.core) > 2:
+            # The first two characters of a name meet its abbreviations (天晟新材 / 天晟新材料).
+            keys.append("nm:" + parts.core[:2])
+            # The pinyin of a name's start meets a transliterated trade name (Changbao / 常宝).
+            keys.extend("py:" + pinyin_of(parts.core[:n]) for n in (2, 3) if n < len(parts.core))
+        if regional := regional_short_form(parts):
+            keys.append("nm:" + regional)
+        # Pinyin of the four-character form only: two syllables are shared by many homophones.
+        keys.extend("py:" + pinyin_of(form) for form in forms if len(form) >= 4)
+    for field in ("name", "english_name"):
+        name = _valid(attrs, flagged, field)
+        parts = company_name_parts(name) if name else None
+        if parts is not None and parts.is_latin:
+            words = parts.core.split()
+            if len(words) > 2 and all(is_pinyin(w) for w in words[:1]):
+                keys.append("py:" + company_name_parts(" ".join(words[:2])).pinyin)
+            if len(words) > 1 and len(words[0]) >= 4 and is_pinyin(words[0]):
+                keys.append("py:" + words[0])  # a transliterated trade name (Changbao …)
     return keys
 
 
@@ -205,6 +254,8 @@ def _customer_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[s
         pinyin = company_name_parts(name).distinctive_pinyin if name else ""
         initials = [pinyin[:1]] if pinyin else []
     keys += _place_keys(attrs, flagged, initials)
+    if kind == "organization":
+        keys += _organization_name_keys(attrs, flagged)
     return keys
 
 
@@ -265,4 +316,19 @@ def block_keys(entity: str, attrs: Mapping[str, str], flagged: Collection[str] =
     except KeyError:
         raise ValueError(f"unknown entity {entity!r}") from None
     keys = dict.fromkeys(key for key in builder(attrs, flagged) if len(key) > 3)
-    return list(keys)[:MAX_KEYS]
+    limit = MAX_KEYS
+    if entity == "customers" and len(keys) > MAX_KEYS and _is_organization(attrs, flagged):
+        limit = MAX_ORGANIZATION_KEYS
+    return list(keys)[:limit]
+
+
+def _is_organization(attrs: Mapping[str, str], flagged: Collection[str]) -> bool:
+    return (
+        customer_kind(
+            attrs.get("customer_type", ""),
+            _valid(attrs, flagged, "name"),
+            has_credit_code=bool(_valid(attrs, flagged, "credit_code")),
+            has_id_number=bool(_valid(attrs, flagged, "id_number")),
+        )
+        == "organization"
+    )

@@ -471,23 +471,32 @@ def _customers() -> MatchRule:
             _identifier_field("id_number", "person"),
             FieldRule(
                 name="company_name",
-                # The English name of one record may meet the Chinese name of another.
-                field="name|english_name",
+                # The English or former name of one record may meet the name of another.
+                field="name|english_name|former_name",
                 comparator="company_name",
                 applies_to="organization",
                 # A registered name is unique within its registration region: the same core
                 # by chance is rare, and region disagreement below takes care of other cities.
+                # A short name alone (short form of the other, no region) reaches review, not
+                # an automatic link: that takes corroboration (phone, e-mail, address, code).
                 levels=_levels(
                     (1.0, 0.75, 1e-6, "same core name"),
-                    (0.95, 0.1, 2e-6, "same pinyin / other script"),
-                    (0.8, 0.07, 1e-4, "nearly the same"),
-                    (0.6, 0.04, 0.002, "similar"),
-                    (0.0, 0.04, 0.997899, "different"),
+                    (0.97, 0.1, 2e-6, "same pinyin / other script"),
+                    # Homophones and the 0.86 level reach review only with a region that agrees:
+                    # among real listed companies, 165 homophones without a region were one
+                    # company once, 2,177 English names sharing a transliterated trade name
+                    # with a Chinese name, without a region, half of the time.
+                    (0.95, 0.02, 1.7e-6, "homophone (same pinyin)"),
+                    (0.88, 0.05, 5e-7, "short name / abbreviation of the other"),
+                    (0.86, 0.02, 1.7e-6, "transliterated or two-character short name"),
+                    (0.8, 0.03, 1e-4, "nearly the same"),
+                    (0.6, 0.015, 0.002, "similar"),
+                    (0.0, 0.015, 0.9978931, "different"),
                 ),
             ),
             FieldRule(
                 name="region",
-                field="name|english_name",
+                field="name|english_name|former_name",
                 comparator="company_region",
                 applies_to="organization",
                 # Same core in another city is, in China, usually another registered company.

@@ -20,7 +20,16 @@ from matching.normalize.addresses import (
     address_words,
     normalize_address,
 )
-from matching.normalize.company import CompanyName, branch_key, company_name_parts
+from matching.normalize.company import (
+    CompanyName,
+    branch_key,
+    company_name_parts,
+    is_abbreviation,
+    is_short_form,
+    regional_short_form,
+    short_forms,
+    transliterates_trade_name,
+)
 from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
 from matching.normalize.kinds import customer_kind, is_person_customer
 from matching.normalize.pinyin import is_pinyin, pinyin_initials, pinyin_of, split_pinyin
@@ -40,7 +49,9 @@ __all__ = [
     "email_key",
     "has_cjk",
     "identifier",
+    "is_abbreviation",
     "is_person_customer",
+    "is_short_form",
     "is_pinyin",
     "normalize_address",
     "normalize_text",
@@ -50,5 +61,8 @@ __all__ = [
     "pinyin_initials",
     "pinyin_of",
     "region_lookup",
+    "regional_short_form",
+    "short_forms",
     "split_pinyin",
+    "transliterates_trade_name",
 ]

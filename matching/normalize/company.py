@@ -156,8 +156,15 @@ def _bracket_parts(text: str) -> tuple[str, list[str], list[str], list[str]]:
     return text.replace("(", "").replace(")", ""), regions, branches, forms
 
 
+# Stock-exchange short names (证券简称) carry markers that are no part of the company's name: a
+# special-treatment prefix (ST, *ST, S*ST) and a share-class letter (万科A, 京东方B, 中兴通讯H).
+_STOCK_PREFIX_RE = re.compile(r"^s?\*?st(?=[\u3400-\u9fff])")
+_SHARE_CLASS_RE = re.compile(r"(?<=[\u3400-\u9fff])[abh]$")
+
+
 def _parse_chinese(text: str) -> CompanyName:
-    compact = _NAME_PUNCT_RE.sub("", text).replace(" ", "")
+    compact = _SHARE_CLASS_RE.sub("", _STOCK_PREFIX_RE.sub("", text.replace(" ", "")))
+    compact = _NAME_PUNCT_RE.sub("", compact)
     body, bracket_regions, bracket_branches, bracket_forms = _bracket_parts(compact)
     head, branch = _find_branch(body)
     if bracket_branches and not branch:
@@ -235,6 +242,10 @@ def _latin_brackets(text: str) -> str:
 def _parse_latin(text: str) -> CompanyName:
     # Xi'an, O'Neil: an apostrophe inside a word is part of it.
     text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)
+    # "Gree Electric Appliances, Inc. of Zhuhai": a trailing "of <place>" names the region.
+    trailing = re.search(r"\bof ([a-z' ]+)$", text)
+    if trailing and trailing.group(1).replace(" ", "") in _region_tables()[2]:
+        text = trailing.group(1).replace(" ", "") + " " + text[: trailing.start()]
     # Multi-word English terms first, as Chinese placeholders the tokenizer keeps.
     for phrase, chinese in _EN_PHRASES.items():
         text = text.replace(phrase, f" {chinese} ")
@@ -308,3 +319,152 @@ def company_name_parts(name: str) -> CompanyName:
 def branch_key(branch: str) -> str:
     """Comparable form of a branch marker text: ``Shanghai Branch`` and 上海分公司 agree."""
     return pinyin_of(normalize_text(branch).replace(" ", ""))
+
+
+#: Prefix lengths, in characters, of a Chinese core that stand for the company as a short name:
+#: stock short names (证券简称) and CRM entries are four characters (大族激光, 海康威视), or two,
+#: with the region in front (宁波富邦, 贵州茅台) or alone (万科).
+_SHORT_LENGTHS = (2, 4)
+
+
+def _industry_words(industry: str) -> list[str]:
+    """The industry part of a core split into its words, longest first (农业发展 -> 农业, 发展)."""
+    words: list[str] = []
+    while industry and (word := _industry_suffix(industry)):
+        words.insert(0, word)
+        industry = industry[: -len(word)]
+    return words if not industry else []
+
+
+def _without_national(core: str) -> str:
+    """The core without a leading 中国/中华 (中国光大银行 -> 光大银行), or "" when it has none or
+    nothing distinctive would remain (中国银行 stays 中国银行)."""
+    for word in ("中国", "中华"):
+        rest = core[len(word) :]
+        if core.startswith(word) and len(rest) >= 2 and not _is_industry_only(rest):
+            return rest
+    return ""
+
+
+def _forms_of(core: str, distinctive: str, industry: str) -> list[str]:
+    # Starts that end inside the distinctive part or at the end of an industry word
+    # (华英农业 of 华英农业发展), never inside one (京东方科 of 京东方科技).
+    ends = {n for n in _SHORT_LENGTHS if n <= len(distinctive)}
+    end = len(distinctive)
+    for word in _industry_words(industry)[:1]:
+        ends.add(end + len(word))
+    # Two characters of a three-character brand are another brand (京东 / 京东方).
+    if len(distinctive) == 3:
+        ends.discard(2)
+    forms = [core[:n] for n in sorted(ends) if 2 <= n < len(core)]
+    if len(distinctive) >= 2:
+        forms.append(distinctive)
+    return forms
+
+
+def short_forms(parts: CompanyName) -> tuple[str, ...]:
+    """The shorter names a Chinese company name is plausibly held by, without region and legal
+    form: the distinctive core (京东方 of 京东方科技), the two- and four-character starts of the
+    core (大族激光 of 大族激光科技产业, 富邦 of 富邦精业, 万科 of 万科企业), the distinctive core
+    with its first industry word (华英农业 of 华英农业发展), and the same without a leading
+    中国 (光大银行, 光大 of 中国光大银行).
+
+    A short name parses to one of these as its own core (宁波富邦 -> region 宁波, core 富邦), so
+    a block key per form lets a short name find its legal name and back. A start that cuts into
+    an industry word (京东方科) or is only an industry, region or national word (科技, 北京,
+    中国) names no company and is left out. A branch has none: a short name stands for the
+    company, not for one of its branches.
+    """
+    if parts.is_latin or parts.branch or len(parts.core) < 3:
+        return ()
+    core, distinctive = parts.core, parts.distinctive
+    forms = _forms_of(core, distinctive, parts.industry)
+    if rest := _without_national(core):
+        forms.append(rest)
+        national = core[: len(core) - len(rest)]
+        if distinctive.startswith(national):
+            forms += _forms_of(rest, distinctive[len(national) :], parts.industry)
+    prefix, county_short, _, _ = _region_tables()
+    return tuple(
+        form
+        for form in dict.fromkeys(forms)
+        if form != core
+        and len(form) >= 2
+        and form not in _NATIONAL
+        and form not in prefix
+        and form not in county_short
+        and not _is_industry_only(form)
+    )
+
+
+def is_abbreviation(short: CompanyName, long: CompanyName) -> bool:
+    """True when a Chinese ``short`` name keeps the first two characters of ``long``'s core and
+    then some of the others, in order: how stock short names abbreviate the rest of a name
+    (天晟新材 / 天晟新材料, 千山药机 / 千山制药机械, 中核科技 / 中核苏阀科技实业, 宝泰隆 /
+    七台河宝泰隆煤化工). Weaker evidence than a short form: two companies may share a start.
+    """
+    if short.is_latin or long.is_latin or short.branch != long.branch:
+        return False
+    a, b = short.core, long.core
+    if (rest := _without_national(b)) and not a.startswith(b[:2]):
+        b = rest
+    if len(a) < 3 or len(a) >= len(b) or a[:2] != b[:2] or _is_industry_only(a[:2]):
+        return False
+    remaining = iter(b[2:])
+    return all(ch in remaining for ch in a[2:])
+
+
+def transliterates_trade_name(latin: CompanyName, chinese: CompanyName) -> bool:
+    """True when a Latin name's first word (of several) is the pinyin of the start of the
+    Chinese name's core as one word: the trade name transliterated, the rest translated
+    (``Jiangsu Changbao Steeltube`` / 江苏常宝钢管, ``Suzhou Kelida Building & Decoration`` /
+    苏州柯利达装饰)."""
+    if not latin.is_latin or chinese.is_latin or len(chinese.distinctive) < 2:
+        return False
+    words = latin.core.split()
+    if not words or len(words[0]) < 4 or len(words) < 2:
+        return False
+    core = chinese.core
+    starts = {core[:n] for n in (2, 3, 4) if n < len(core)} | {chinese.distinctive}
+    return words[0] in {pinyin_of(start) for start in starts if not _is_industry_only(start)}
+
+
+def regional_short_form(parts: CompanyName) -> str:
+    """The region and the first two characters of the core (贵州茅台 of 贵州茅台酒股份有限公司,
+    宁波富邦 of 宁波富邦精业…), or "": with the region in front, two characters are a short name
+    even where the core alone would be too short to tell (茅台 of 茅台酒, as 京东 of 京东方 is not).
+    """
+    if parts.is_latin or parts.branch or not parts.region or len(parts.core) < 2:
+        return ""
+    if _is_industry_only(parts.core[:2]):
+        return ""
+    return parts.region + parts.core[:2]
+
+
+def is_short_form(short: CompanyName, long: CompanyName) -> bool:
+    """True when ``short`` names the company ``long`` by a short form of its name (see
+    :func:`short_forms`): 大族激光 / 大族激光科技产业集团股份有限公司, 宁波富邦 / 宁波富邦精业集团股份有限公司,
+    and across scripts the pinyin of such a form or of a longer start of the core
+    (``Dazu Laser Technology`` / 大族激光科技产业: laser is 激光, technology 科技).
+
+    Regions are not looked at here (the region comparator weighs them); branches must agree.
+    """
+    if not short.core or not long.core or long.is_latin or short.branch != long.branch:
+        return False
+    if short.is_latin:
+        if not short.pinyin or len(short.pinyin) >= len(long.pinyin):
+            return False
+        # Transliterated word by word: the pinyin of a start of the core (Dazu Laser
+        # Technology / 大族激光科技产业), four characters or more unless a short form.
+        forms = short_forms(long)
+        core = long.core
+        return any(
+            pinyin_of(core[:n]) == short.pinyin
+            for n in range(2, len(core))
+            if n >= 4 or core[:n] in forms
+        )
+    if len(short.core) >= len(long.core) and not _without_national(long.core):
+        return False
+    if short.core in short_forms(long):
+        return True
+    return bool(short.region) and short.region + short.core == regional_short_form(long)

@@ -11,7 +11,9 @@ _CN_LEGAL_FORMS = tuple(
     sorted(
         _words(
             "股份有限公司 有限责任公司 有限公司 股份公司 总公司 公司 集团 有限合伙 普通合伙 合伙企业 "
-            "个人独资企业 独资企业 股份合作社 专业合作社 合作社 总厂 厂 商行"
+            "个人独资企业 独资企业 股份合作社 专业合作社 合作社 总厂 厂 商行 "
+            # A stock short name's suffix for "the company limited by shares" (宝鹰股份).
+            "股份"
         ),
         key=len,
         reverse=True,
@@ -160,6 +162,26 @@ _EN_INDUSTRIES: dict[str, str] = {
     "intelligent": "智能",
     "smart": "智能",
     "internet": "互联网",
+    # Words of translated names (Han's Laser Technology, Wanhua Chemical): the Chinese word
+    # whose pinyin they stand for.
+    "laser": "激光",
+    "optical": "光学",
+    "optics": "光学",
+    "photonics": "光电",
+    "power": "电力",
+    "cable": "电缆",
+    "securities": "证券",
+    "bank": "银行",
+    "insurance": "保险",
+    "airlines": "航空",
+    "aviation": "航空",
+    "shipping": "航运",
+    "port": "港口",
+    "cement": "水泥",
+    "glass": "玻璃",
+    "coal": "煤业",
+    "tire": "轮胎",
+    "tyre": "轮胎",
     "international": "国际",
     "supply": "供应",
     "chain": "链",

@@ -45,7 +45,8 @@ def customer_kind(
         return "person"
     if name:
         parts = company_name_parts(name)
-        if parts.legal_form or parts.branch or parts.industry:
+        # A region in front (宁波富邦, a short company name) is no person's name either.
+        if parts.legal_form or parts.branch or parts.industry or parts.region:
             return "organization"
         compact = person_name(name)
         if has_cjk(compact) and 2 <= len(compact) <= 4:
@@ -76,4 +77,4 @@ def is_person_customer(
     if not (has_cjk(compact) and 2 <= len(compact) <= 4):
         return False
     parts = company_name_parts(name)
-    return not (parts.legal_form or parts.branch or parts.industry)
+    return not (parts.legal_form or parts.branch or parts.industry or parts.region)

@@ -1,5 +1,6 @@
 """The hub's models, split by topic."""
 
+from mdm.models.aliases import GoldenAlias, GoldenAliasOriginChoices
 from mdm.models.audit import (
     AuditLog,
     AuditLogActionChoices,
@@ -51,6 +52,8 @@ __all__ = [
     "CustomerTypeChoices",
     "Event",
     "EventKindChoices",
+    "GoldenAlias",
+    "GoldenAliasOriginChoices",
     "GoldenRecord",
     "GoldenStatusChoices",
     "JobChunk",

@@ -51,6 +51,10 @@ class QualityIssueKindChoices(models.TextChoices):
     CONTRADICTION = "contradiction", _("与标识符矛盾 Contradicts identifier")
     MISSING_REQUIRED = "missing_required", _("必填缺失 Missing required value")
     INCONSISTENT = "inconsistent", _("跨系统不一致 Inconsistent across systems")
+    BRANCH_HQ_CODE = (
+        "branch_hq_code",
+        _("分支机构使用总部信用代码 Branch holds its head office's code"),
+    )
 
 
 class QualityIssueStatusChoices(models.TextChoices):

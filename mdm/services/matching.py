@@ -38,8 +38,10 @@ from matching.engine import (
     prepare,
 )
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
+from matching.normalize import company_name_parts
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
+from mdm.services.aliases import alias_key, alias_names, goldens_of_keys
 from mdm.services.crypto import PREFIX, matching_view
 
 #: A key shared by more records than this is too common to block on (e.g. a frequent surname).
@@ -57,6 +59,20 @@ REALTIME_BLOCK = 50
 #: all, is for.
 MAX_CANDIDATES = 30
 FEW_KEYS_CANDIDATES = {1: 3, 2: 4}
+#: The company-name similarities of a short form of the other name (``matching.compare``):
+#: three characters or more, and two (with the region in front, see ``_stands_for_one``).
+SHORT_NAME_SIMILARITIES = (0.9, 0.87)
+#: The warning of a branch record holding its head office's credit code (quality issue kind
+#: ``branch_hq_code``).
+_BRANCH_HQ_ZH = "分支机构使用了总部的统一社会信用代码，匹配时不作为标识"
+_BRANCH_HQ_EN = "A branch holds its head office's credit code: not used as an identifier"
+BRANCH_HQ_CODE_WARNING = {
+    "field": "credit_code",
+    "code": "branch_hq_code",
+    "message": f"{_BRANCH_HQ_ZH} / {_BRANCH_HQ_EN}",
+    "message_zh": _BRANCH_HQ_ZH,
+    "message_en": _BRANCH_HQ_EN,
+}
 #: Key families strong enough to serialize concurrent writers of the same thing on (see locks).
 LOCK_FAMILIES = ("cc:", "id:", "gt:", "py:", "pn:", "pm:", "mn:")
 MAX_LOCK_KEYS = 4
@@ -359,6 +375,11 @@ def _fetch_candidates_orm(entity: str, keys: Collection[str]) -> StoredCandidate
     return found
 
 
+def _same_region(a: str, b: str) -> bool:
+    """Two division codes of one place, or one inside the other (广东 / 深圳)."""
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
+
+
 class MatchingLinker:
     """Links the records of one batch (see the module docstring)."""
 
@@ -372,6 +393,10 @@ class MatchingLinker:
         self.skipped_keys: set[str] = set()
         self.block_sizes: dict[str, int] = {}  # key -> stored records under it (hits)
         self.pending_candidates: list[tuple[SourceRecord, Candidate, float, list[dict]]] = []
+        # Steward-confirmed names (mdm.services.aliases): alias key -> golden codes known by it.
+        self.alias_goldens: dict[str, set[str]] = {}
+        # Branch records found holding their head office's credit code: local code -> warning.
+        self.extra_warnings: dict[str, list[dict[str, str]]] = {}
 
     @cached_property
     def rule(self) -> MatchRule:
@@ -418,6 +443,11 @@ class MatchingLinker:
                     candidate = Candidate(self.entity, stored.golden_code, stored=stored)
                     self._stored[record_id] = candidate
                 self.index[key].append(candidate)
+        for record in records:
+            self._flag_head_office_code(record, found)
+        self.alias_goldens = goldens_of_keys(
+            self.entity, {k for r in records for k in self._alias_keys(r)}
+        )
         ids = [r.pk for r in records if r.pk]
         if ids:
             rejected = MatchCandidate.objects.filter(
@@ -475,6 +505,10 @@ class MatchingLinker:
             ),
             key=lambda item: (-item[0], item[1]),
         )
+        if not (ranked and max(ranked[0][2], key=lambda s: s[0])[1] == "auto"):
+            by_alias = self._alias_link(record, features, by_golden, vetoed)
+            if by_alias is not None:
+                return by_alias
         if not ranked:
             if conflicting is not None:
                 return LinkDecision(
@@ -490,6 +524,17 @@ class MatchingLinker:
                 best_score,
                 self._explain(features, best),
             )
+        if best[1] == "review" and self._stands_for_one(record, features, best_code, best):
+            note = {
+                "field": "name",
+                "left": features.raw.get("name"),
+                "right": None,
+                "similarity": None,
+                "weight": 0.0,
+                "note": "hard rule: the only company in the hub this name can stand for",
+            }
+            explanation = [note, *self._explain(features, best)]
+            return LinkDecision(best_code, SourceRecordLinkChoices.AUTO, best_score, explanation)
         reviews = []
         for score_value, _code, group in ranked[:3]:
             top = max(group, key=lambda s: s[0])
@@ -503,6 +548,143 @@ class MatchingLinker:
         return LinkDecision(
             None, SourceRecordLinkChoices.NEW, best_score, self._explain(features, best)
         )
+
+    def _alias_keys(self, record: SourceRecord) -> set[str]:
+        features = self.features_of(record)
+        names = alias_names(self.entity, features.attrs) if features.kind != "person" else []
+        return {key for name in names if (key := alias_key(name))}
+
+    def _alias_link(
+        self,
+        record: SourceRecord,
+        features: Features,
+        by_golden: Mapping[str, list],
+        vetoed: Collection[str],
+    ) -> LinkDecision | None:
+        """An automatic link to the one golden record a steward confirmed one of the record's
+        names for (see ``mdm.services.aliases``), unless a hard rule or a rejected pair stands
+        between the record and any of its members; None otherwise."""
+        codes = {c for k in self._alias_keys(record) for c in self.alias_goldens.get(k, ())}
+        if len(codes) != 1:
+            return None
+        (code,) = codes
+        if code in vetoed:
+            return None
+        # The golden record's candidates scored above had no veto (else it is in ``vetoed``);
+        # its other members are scored here: any veto or rejected pair stops the link.
+        scored = list(by_golden.get(code) or [])
+        seen = [candidate.id for _, _, candidate, _ in scored if candidate.id]
+        members = (
+            SourceRecord.objects.filter(entity=self.entity, golden_code=code, is_active=True)
+            .exclude(pk__in=seen)
+            .order_by("pk")[:MAX_CANDIDATES]
+        )
+        for member in members:
+            view = matching_view(member.attributes, member.blind_index)
+            other = prepare(self.entity, view, member.flagged)
+            candidate = Candidate(self.entity, code, features=other, record=member)
+            if self._is_rejected(record, candidate):
+                return None
+            decision, score, veto, compared = decide_compared(self.rule, features, other)
+            if veto:
+                return None
+            scored.append((score, decision, candidate, compared))
+        if not scored:
+            return None
+        best = max(scored, key=lambda s: s[0])
+        note = {
+            "field": "name",
+            "left": features.raw.get("name"),
+            "right": None,
+            "similarity": 1.0,
+            "weight": 0.0,
+            "note": "hard rule: a name the golden record is known by (steward-confirmed alias)",
+        }
+        return LinkDecision(
+            code, SourceRecordLinkChoices.AUTO, 1.0, [note, *self._explain(features, best)]
+        )
+
+    def _stands_for_one(
+        self,
+        record: SourceRecord,
+        features: Features,
+        code: str,
+        best: tuple[float, str, Candidate, Compared | None],
+    ) -> bool:
+        """Whether a record and its best candidate, one named by a short form of the other's
+        name (大族激光 / 大族激光科技产业集团股份有限公司, 宁波富邦 / 宁波富邦精业集团股份有限公司), are
+        the only company in the hub the short name can stand for: every other record under the
+        short core's block key (which every legal name with that short form has) belongs to
+        that one golden record. A homophone, an English name or the same core without region
+        never qualifies, nor a name whose block is too common to have been read whole."""
+        compared = best[3]
+        if self.entity != "customers" or features.kind == "person" or compared is None:
+            return False
+        position = next(
+            (i for i, f in enumerate(self.rule.fields) if f.comparator == "company_name"), None
+        )
+        if position is None or compared[1][position] not in SHORT_NAME_SIMILARITIES:
+            return False
+        parts = company_name_parts(features.attrs.get("name", ""))
+        other = company_name_parts(best[2].features.attrs.get("name", ""))
+        if parts.is_latin or other.is_latin:
+            return False
+        # The shorter of the two names is the one that might stand for another company too:
+        # a four-character brand (大族激光, 海康威视) or a region and two (宁波富邦). A registered
+        # name body without its region (华信科技 of 北京华信科技有限公司) is not enough: other
+        # cities' registries hold the same body.
+        short, long_ = (parts, other) if len(parts.core) <= len(other.core) else (other, parts)
+        # A registered name (with its legal form) is a company of its own, not a short name:
+        # 江苏舜天股份有限公司 is not 江苏舜天船舶股份有限公司.
+        if short.legal_form not in ("", "集团", "股份"):
+            return False
+        # A start of the distinctive part (大族激光 of 大族激光科技产业), not of its industry
+        # words too (银河科技 of 西藏银河科技发展 may be another 银河's).
+        if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
+            return False
+        if short.region:
+            # A region in front stands for the company of that region only: the long name
+            # must name it too (东方海洋 is no short name of 海洋石油工程股份有限公司).
+            if len(short.core) < 2 or not _same_region(short.region_code, long_.region_code):
+                return False
+        elif len(short.core) < 4:
+            return False
+        key = "nm:" + short.core
+        if key not in features.keys or key in self.skipped_keys:
+            return False
+        codes = {
+            c.golden_code
+            for c in self.index.get(key, ())
+            if c.record is not record and not (record.pk and c.id == record.pk)
+        }
+        return codes == {code}
+
+    def _flag_head_office_code(self, record: SourceRecord, found: StoredCandidates) -> None:
+        """A branch (分公司…) holding the credit code of a stored record that is no branch
+        holds its head office's code (a common CRM error): the code is flagged, so it neither
+        links nor vetoes nor makes a block key, and a warning of its own opens a quality
+        issue. The branch is matched on its other evidence."""
+        features = self.features_of(record)
+        code = features.identifier("credit_code")
+        if not code or self.entity != "customers" or not features.branch:
+            return
+        for record_id in found.hits.get("cc:" + code, ()):
+            stored = found.records.get(record_id)
+            if stored is None or (record.pk and record_id == record.pk):
+                continue
+            other = stored.features(self.entity)
+            if (
+                other.kind != "person"
+                and not other.branch
+                and other.identifier("credit_code") == code
+            ):
+                break
+        else:
+            return
+        flagged = [*record.flagged, "credit_code"]
+        record.flagged = flagged
+        self.features[record.local_code] = prepare(self.entity, features.raw, flagged)
+        self.extra_warnings[record.local_code] = [BRANCH_HQ_CODE_WARNING]
 
     def _explain(
         self, features: Features, scored: tuple[float, str, Candidate, Compared | None]

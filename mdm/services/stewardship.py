@@ -25,6 +25,7 @@ from mdm.models import (
     SourceRecordLinkChoices,
     golden_model,
 )
+from mdm.services.aliases import learn_from_pair
 from mdm.services.codes import allocate_golden_code
 from mdm.services.crypto import seal_value
 from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
@@ -140,6 +141,7 @@ def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> 
             )
         if accept:
             left, right = candidate.left.golden_code, candidate.right.golden_code
+            shared = left
             if left != right:
                 model = golden_model(candidate.entity)
                 pks = dict(model.objects.filter(code__in=[left, right]).values_list("code", "pk"))
@@ -152,6 +154,9 @@ def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> 
                     reason=reason,
                     link_kind=SourceRecordLinkChoices.STEWARD,
                 )
+                shared = survivor
+            # The pair's names become the golden record's: the next record under one links.
+            learn_from_pair(candidate.entity, shared, [candidate.left, candidate.right], actor)
         candidate.status = (
             MatchCandidateStatusChoices.ACCEPTED if accept else MatchCandidateStatusChoices.REJECTED
         )

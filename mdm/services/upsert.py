@@ -311,7 +311,7 @@ def _write_run(
             target = targets[p.local_code]
             record.golden_code = codes.get(target, target)
             record.raw = _seal_raw(p)
-            record.warnings = _scrub_warnings(p)
+            record.warnings = _scrub_warnings(p) + linker.extra_warnings.get(p.local_code, [])
             record.fingerprint = p.print_
             record.is_active = True
             record.updated_at = now

@@ -52,7 +52,7 @@ def test_company_names_across_forms_and_scripts():
         compare_company_name("北京华信科技有限公司", "Beijing Huaxin Technology Co., Ltd.") == 0.98
     )
     assert compare_company_name("华信科技", "华信电子") == 0.4  # another trade: another company
-    assert compare_company_name("华信", "华信科技有限公司") == 0.85  # a short name
+    assert compare_company_name("华信", "华信科技有限公司") == 0.87  # a two-character short name
     assert compare_company_name("华信科技", "达禾环保") == 0.0
 
 

@@ -62,7 +62,8 @@ def test_english_name_meets_chinese_name_on_pinyin():
         "customers", org("华信科技", english_name="Beijing Huaxin Technology Co., Ltd.")
     )
 
-    assert set(chinese) & set(english) == {"py:huaxinkeji"}
+    # The whole core, and the transliterated trade name alone (Huaxin / 华信).
+    assert set(chinese) & set(english) == {"py:huaxinkeji", "py:huaxin"}
     assert "py:huaxinkeji" in english_element
 
 

@@ -16,6 +16,9 @@ from mdm.services.quality.metrics import (
 )
 
 MISSING_MESSAGE = problem("required").message
+#: A flagged value whose warning has this code is a branch holding its head office's credit
+#: code (``mdm.services.matching``): an issue of its own kind, not an invalid value.
+BRANCH_HQ_CODE = "branch_hq_code"
 INCONSISTENT_MESSAGE = "各源系统的值不一致 / The source systems disagree on this value"
 
 
@@ -76,7 +79,10 @@ def desired_issues_sql(
     ),
     desired AS MATERIALIZED (
         SELECT 'invalid:' || sr.id || ':' || f.value || ':' || MD5({raw("f.value")}) AS key,
-               sr.entity AS entity, 'invalid' AS kind, f.value AS element, el.rule AS rule,
+               sr.entity AS entity,
+               CASE WHEN {warning_of("code", "f.value")} = '{BRANCH_HQ_CODE}'
+                    THEN '{BRANCH_HQ_CODE}' ELSE 'invalid' END AS kind,
+               f.value AS element, el.rule AS rule,
                COALESCE({warning_of("code", "f.value")}, '') AS problem,
                COALESCE({warning_of("message", "f.value")}, '') AS message,
                sr.id AS source_record_id, sr.system_id AS system_id,

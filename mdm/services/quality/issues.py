@@ -7,6 +7,8 @@ The data defines which issues should be open (the "desired issues", one SQL quer
   the value as received, the problem code and message come from the record;
 * ``contradiction``: a value contradicts what a valid identifier proves (a ``derived_mismatch``
   warning, e.g. a birth date that the resident ID disagrees with);
+* ``branch_hq_code``: a branch record holds its head office's credit code (its ``credit_code``
+  is flagged with a warning of that code by the matching write path);
 * ``missing_required``: an active record has no value for a required element (possible for
   existing data once a binding becomes required; the write path rejects new ones);
 * ``inconsistent``: the active members of one golden record, from two or more systems,
@@ -60,7 +62,7 @@ Status = QualityIssueStatusChoices
 
 #: Elements whose value a valid identifier can prove (see ``dictionary.derivations``).
 DERIVABLE = frozenset({"region_code", "birth_date"})
-RECORD_KINDS = (Kind.INVALID, Kind.CONTRADICTION, Kind.MISSING_REQUIRED)
+RECORD_KINDS = (Kind.INVALID, Kind.CONTRADICTION, Kind.MISSING_REQUIRED, Kind.BRANCH_HQ_CODE)
 FIXED_REASON = "数据已更正 / The data no longer has this problem"
 #: A full reconciliation that opened or closed this many issues refreshes the table statistics.
 ANALYZE_AFTER = 10_000

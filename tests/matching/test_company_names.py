@@ -1,0 +1,257 @@
+"""Company names as real systems hold them: short names (简称), English and former names.
+
+The examples are real listed companies: their registered names, their stock short names and
+the English names they use themselves.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.compare import compare_company_name, compare_region
+from matching.engine import score_pair
+from matching.keys import MAX_KEYS, block_keys
+from matching.normalize import (
+    company_name_parts,
+    customer_kind,
+    is_abbreviation,
+    is_short_form,
+    short_forms,
+    transliterates_trade_name,
+)
+from matching.rules import DEFAULT_RULES
+
+RULE = DEFAULT_RULES["customers"]
+ORG = {"customer_type": "organization"}
+
+
+@pytest.mark.parametrize(
+    ("legal", "forms"),
+    [
+        ("宁波富邦精业集团股份有限公司", ("富邦",)),
+        ("天津赛象科技股份有限公司", ("赛象",)),
+        ("大族激光科技产业集团股份有限公司", ("大族", "大族激光")),
+        ("珠海格力电器股份有限公司", ("格力",)),
+        ("万科企业股份有限公司", ("万科",)),
+        ("贵州茅台酒股份有限公司", ()),  # 茅台 of 茅台酒: only with the region (贵州茅台)
+        ("杭州海康威视数字技术股份有限公司", ("海康威视", "海康威视数字")),
+        # 中国 is no company's short name; 京东 is another company than 京东方.
+        ("中国平安保险(集团)股份有限公司", ("中国平安", "平安保险")),
+        ("中国光大银行股份有限公司", ("中国光大", "光大银行", "光大")),
+        ("河南华英农业发展股份有限公司", ("华英", "华英农业")),  # with its first industry word
+        ("京东方科技集团股份有限公司", ("京东方",)),
+        # A branch has no short form: a short name stands for the company.
+        ("北京华信科技有限公司上海分公司", ()),
+        ("Beijing Huaxin Technology Co., Ltd.", ()),
+    ],
+)
+def test_short_forms_of_legal_names(legal, forms):
+    assert short_forms(company_name_parts(legal)) == forms
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "core"),
+    [
+        ("宁波富邦", "宁波", "富邦"),
+        ("万科A", "", "万科"),  # share class letter
+        ("京东方A", "", "京东方"),
+        ("*ST东电", "", "东电"),  # special-treatment marker
+        ("ST海源", "", "海源"),
+        ("TCL科技", "", "tcl科技"),  # a brand in Latin letters stays
+        ("Gree Electric Appliances, Inc. of Zhuhai", "珠海", "gree electric appliances"),
+    ],
+)
+def test_stock_short_names_and_trailing_places_parse(name, region, core):
+    parts = company_name_parts(name)
+    assert (parts.region, parts.core) == (region, core)
+
+
+@pytest.mark.parametrize(
+    ("short", "legal", "expected"),
+    [
+        ("宁波富邦", "宁波富邦精业集团股份有限公司", True),
+        ("赛象科技", "天津赛象科技股份有限公司", False),  # same core: not a shorter form
+        ("大族激光", "大族激光科技产业集团股份有限公司", True),
+        ("海康威视", "杭州海康威视数字技术股份有限公司", True),
+        ("万科A", "万科企业股份有限公司", True),
+        ("京东方A", "京东方科技集团股份有限公司", True),
+        ("京东", "京东方科技集团股份有限公司", False),
+        ("贵州茅台", "贵州茅台酒股份有限公司", True),
+        ("茅台", "贵州茅台酒股份有限公司", False),
+        ("Shenzhen Dazu Laser", "大族激光科技产业集团股份有限公司", True),
+        ("Shenzhen Dazu Laser Technology Co., Ltd.", "大族激光科技产业集团股份有限公司", True),
+        (
+            "Han's Laser Technology Industry Group Co., Ltd.",
+            "大族激光科技产业集团股份有限公司",
+            False,
+        ),
+        ("华信科技", "北京华鑫科技有限公司", False),
+        ("华信科技上海分公司", "北京华信科技集团有限公司", False),
+        ("光大银行", "中国光大银行股份有限公司", True),
+        ("宝鹰股份", "深圳市宝鹰建设控股集团股份有限公司", True),  # 股份: the shares' suffix
+    ],
+)
+def test_is_short_form(short, legal, expected):
+    assert is_short_form(company_name_parts(short), company_name_parts(legal)) is expected
+
+
+@pytest.mark.parametrize(
+    ("short", "legal", "expected"),
+    [
+        ("天晟新材", "常州天晟新材料股份有限公司", True),
+        ("千山药机", "湖南千山制药机械股份有限公司", True),
+        ("中核科技", "中核苏阀科技实业股份有限公司", True),
+        ("中材国际", "中国中材国际工程股份有限公司", True),
+        ("宝泰隆", "七台河宝泰隆煤化工股份有限公司", True),
+        ("天晟新材", "常州天晟电子股份有限公司", False),  # 新材 is not in the rest
+        ("科技新材", "科技新材料有限公司", False),  # no distinctive start
+    ],
+)
+def test_is_abbreviation(short, legal, expected):
+    assert is_abbreviation(company_name_parts(short), company_name_parts(legal)) is expected
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "expected"),
+    [
+        ("Jiangsu Changbao Steeltube Co.,Ltd", "江苏常宝钢管股份有限公司", True),
+        ("Suzhou Kelida Building& Decoration Co.,Ltd.", "苏州柯利达装饰股份有限公司", True),
+        (
+            "Hebei Changshan Biochemical Pharmaceutical Co., Ltd.",
+            "河北常山生化药业股份有限公司",
+            True,
+        ),
+        ("Changzhou Nrb Corporation", "常州光洋轴承股份有限公司", False),
+        ("Kweichow Moutai Co., Ltd.", "贵州茅台酒股份有限公司", False),  # postal romanization
+    ],
+)
+def test_transliterated_trade_names(english, chinese, expected):
+    parts = company_name_parts(english), company_name_parts(chinese)
+    assert transliterates_trade_name(*parts) is expected
+
+
+def test_a_region_in_front_makes_a_short_name_an_organization():
+    kind = customer_kind("", "宁波富邦", has_credit_code=False, has_id_number=False)
+    assert kind == "organization"
+    assert customer_kind("", "王小明", has_credit_code=False, has_id_number=False) == "person"
+
+
+def _shared(a: dict, b: dict) -> set[str]:
+    return set(block_keys("customers", a)) & set(block_keys("customers", b))
+
+
+@pytest.mark.parametrize(
+    ("legal", "short", "key"),
+    [
+        ("宁波富邦精业集团股份有限公司", "宁波富邦", "nm:富邦"),
+        ("天津赛象科技股份有限公司", "赛象科技", "nm:赛象科技"),
+        ("大族激光科技产业集团股份有限公司", "大族激光", "nm:大族激光"),
+        ("万科企业股份有限公司", "万科A", "nm:万科"),
+        ("贵州茅台酒股份有限公司", "贵州茅台", "nm:贵州茅台"),
+        ("杭州海康威视数字技术股份有限公司", "海康威视", "nm:海康威视"),
+        (
+            "大族激光科技产业集团股份有限公司",
+            "Shenzhen Dazu Laser Technology Co., Ltd.",
+            "py:dazujiguang",
+        ),
+    ],
+)
+def test_a_short_name_and_its_legal_name_share_a_block_key(legal, short, key):
+    assert key in _shared({"name": legal}, ORG | {"name": short})
+
+
+def test_a_former_name_is_a_block_key():
+    current = {
+        "name": "招商局蛇口工业区控股股份有限公司",
+        "former_name": "招商局地产控股股份有限公司",
+    }
+    assert "nm:招商局地产" in _shared(current, {"name": "招商局地产控股股份有限公司"})
+
+
+def test_organizations_keep_their_contact_keys_besides_the_name_keys():
+    record = {
+        "name": "杭州海康威视数字技术股份有限公司",
+        "english_name": "Hangzhou Hikvision Digital Technology Co., Ltd.",
+        "former_name": "杭州海康威视数字技术有限公司",
+        "credit_code": "91330000733796106P",
+        "phone": "0571-88075998",
+        "email": "ir@hikvision.com",
+        "address": "浙江省杭州市滨江区阡陌路555号",
+        "postal_code": "310051",
+    }
+    keys = block_keys("customers", record)
+    assert len(keys) > MAX_KEYS
+    assert {"ph:57188075998", "em:ir@hikvision.com", "nm:海康威视", "py:haikangweishi"} <= set(keys)
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similarity"),
+    [
+        ("宁波富邦", "宁波富邦精业集团股份有限公司", 0.87),  # two characters
+        ("大族激光", "大族激光科技产业集团股份有限公司", 0.9),
+        ("海康威视", "杭州海康威视数字技术股份有限公司", 0.9),
+        ("Shenzhen Dazu Laser Technology", "大族激光科技产业集团股份有限公司", 0.87),
+        ("万科A", "万科企业股份有限公司", 0.87),
+        ("格力电器", "珠海格力电器股份有限公司", 1.0),
+        ("China Vanke Co., Ltd.", "Vanke", 1.0),
+        ("北京华信科技有限公司", "北京华鑫科技有限公司", 0.96),  # homophone
+        ("京东", "京东方科技集团股份有限公司", pytest.approx(0.5714, abs=1e-4)),
+        ("天晟新材", "常州天晟新材料股份有限公司", 0.88),
+        ("Jiangsu Changbao Steeltube Co.,Ltd", "江苏常宝钢管股份有限公司", 0.86),
+    ],
+)
+def test_company_name_comparator_knows_short_names(a, b, similarity):
+    assert compare_company_name(a, b) == similarity
+
+
+def test_the_same_trade_name_in_another_city_disagrees_on_region():
+    assert compare_region("北京华信科技有限公司", "上海华信科技有限公司") == 0.0
+
+
+def _decision(a: dict, b: dict) -> str:
+    return score_pair(RULE, a, b).decision
+
+
+def test_a_short_name_alone_is_for_review_and_corroborated_links():
+    legal = {"name": "珠海格力电器股份有限公司"}
+    assert _decision(legal, ORG | {"name": "格力电器"}) == "review"
+    assert (
+        _decision({"name": "大族激光科技产业集团股份有限公司"}, ORG | {"name": "大族激光"})
+        == "review"
+    )
+    assert _decision({"name": "宁波富邦精业集团股份有限公司"}, {"name": "宁波富邦"}) == "review"
+    phone = {"phone": "+867568668888"}
+    assert _decision(legal | phone, ORG | {"name": "格力电器"} | phone) == "auto"
+
+
+def test_the_same_trade_name_in_other_cities_and_homophones_never_link():
+    beijing = {"name": "北京华信科技有限公司"}
+    assert _decision(beijing, {"name": "上海华信科技有限公司"}) == "new"
+    assert _decision(beijing, {"name": "北京华鑫科技有限公司"}) == "review"
+
+
+def test_an_english_name_meets_the_name_of_another_record():
+    erp = {
+        "name": "大族激光科技产业集团股份有限公司",
+        "english_name": "Han's Laser Technology Industry Group Co., Ltd.",
+    }
+    shop = {"name": "Han's Laser Technology Industry Group Co Ltd"}
+    assert (
+        compare_company_name("Han's Laser Technology Industry Group Co., Ltd.", shop["name"]) == 1.0
+    )
+    score = score_pair(RULE, erp, shop)
+    assert score.decision == "review"
+    assert score.explanation[0].note == "same core name"
+    assert _shared(erp, shop) == {"py:hansjiguangkejishiye"}
+
+
+def test_a_former_name_meets_the_name_of_another_record():
+    renamed = {
+        "name": "招商局蛇口工业区控股股份有限公司",
+        "former_name": "招商局地产控股股份有限公司",
+    }
+    old = {"name": "招商局地产控股股份有限公司"}
+    score = score_pair(RULE, renamed, old)
+    assert score.explanation[0].note == "same core name"
+    assert score.decision == "review"
