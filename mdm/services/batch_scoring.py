@@ -244,10 +244,12 @@ def score_partitions(
     progress: Callable[[int], None] | None = None,
     sink: Callable[[list, Identities], None] | None = None,
     prepared: PreparedRecords | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 partition by partition, with one feature cache (``prepared``: see
     ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
-    (nothing is then kept here), else are returned."""
+    (nothing is then kept here), else are returned. ``dry_run``: no candidate is written, the
+    report counts those that would be."""
     pairs, vetoes = found
     started = time.perf_counter()
     uses = next_uses(pairs, vetoes, parts)
@@ -257,6 +259,7 @@ def score_partitions(
         prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
     )
     rejected = rejected_pairs(entity)  # once for all partitions
+    pending = pending_pairs(entity)
     report.timings.setdefault("score", 0.0)
     auto: list[AutoPair] = []
     identities: Identities = {}
@@ -265,7 +268,16 @@ def score_partitions(
         left = pairs_to_score(pairs, vetoes, [part], report)
         report.timings["score"] += time.perf_counter() - started
         found_auto, found_ids = score_pairs(
-            entity, rule, left, report, progress, cache, rejected=rejected, levels=levels
+            entity,
+            rule,
+            left,
+            report,
+            progress,
+            cache,
+            rejected=rejected,
+            levels=levels,
+            pending=pending,
+            dry_run=dry_run,
         )
         if sink is not None:
             sink(found_auto, found_ids)
@@ -300,6 +312,17 @@ def rejected_pairs(entity: str) -> set[int]:
     }
 
 
+def pending_pairs(entity: str) -> set[int]:
+    """The pairs waiting in the review queue, as ``(low id << 32) | high id``: the batch match
+    scores them again under the current rule (``write_candidates(refresh=True)``)."""
+    return {
+        (a << 32) | b
+        for a, b in MatchCandidate.objects.filter(
+            entity=entity, status=MatchCandidateStatusChoices.PENDING
+        ).values_list("left_id", "right_id")
+    }
+
+
 def score_pairs(
     entity: str,
     rule,
@@ -310,15 +333,22 @@ def score_pairs(
     *,
     rejected: set[int] | None = None,
     levels: Mapping[int, tuple[int, ...]] | None = None,
+    pending: set[int] | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
     rejected pairs when the caller already read them; ``levels``: comparison levels by pair
-    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged)."""
+    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged);
+    ``pending``: the pairs already queued (read here when not given): one the rule no longer
+    queues keeps its place in the queue with the score and explanation it has now (a veto
+    stated, a score of 0), until a steward decides it; ``dry_run``: nothing is written."""
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
+    if pending is None:
+        pending = pending_pairs(entity)
     auto: list[AutoPair] = []
     identities: Identities = {}
     if cache is None:
@@ -347,15 +377,20 @@ def score_pairs(
             )
             if veto is not None:
                 report.vetoed += 1
+                if code in pending:
+                    full = score_prepared(rule, left.features, right.features)
+                    reviews.append((a, b, full.score, explain(full)))
             elif decision == "auto":
                 # With what the comparison found: the merge explains itself with it.
                 auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
                 remember(left)
                 remember(right)
-            elif decision == "review":
+            elif decision == "review" or code in pending:
                 full = score_prepared(rule, left.features, right.features)
                 reviews.append((a, b, full.score, explain(full)))
-        report.review_candidates += write_candidates(entity, reviews, origin="batch")
+        report.review_candidates += write_candidates(
+            entity, reviews, origin="batch", refresh=True, dry_run=dry_run
+        )
         cache.scored(needed)
         if progress:
             progress(len(window))

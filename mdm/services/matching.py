@@ -28,6 +28,7 @@ from functools import cached_property
 
 from django.db import connection, connections
 from django.db.models import Q
+from simple_history.utils import bulk_update_with_history
 
 from matching.engine import Compared, Features, decide_compared, explain_compared, prepare
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
@@ -597,9 +598,20 @@ def replace_block_keys(entity: str, keys_of: dict[int, Sequence[str]]) -> None:
 
 
 def write_candidates(
-    entity: str, pairs: Iterable[tuple[int, int, float, list[dict]]], *, origin: str
+    entity: str,
+    pairs: Iterable[tuple[int, int, float, list[dict]]],
+    *,
+    origin: str,
+    refresh: bool = False,
+    dry_run: bool = False,
 ) -> int:
-    """Queue review pairs; a pair already known (pending, accepted or rejected) is left alone.
+    """Queue review pairs; returns how many new ones were (``dry_run``: would be) queued.
+
+    A pair already known is not queued again: accepted and rejected pairs stay as the steward
+    left them (a rejected pair is never proposed again). ``refresh`` (the batch match, which
+    scores every pair under the current rule): a known *pending* pair takes the score and
+    explanation it has now, so that the queue is ordered by what the current rule and hard rules
+    say, not by what an older rule said when it was queued. ``dry_run``: nothing is written.
 
     ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
     id on the left, so its explanation is turned around with it.
@@ -624,13 +636,33 @@ def write_candidates(
         )
     if not rows:
         return 0
-    existing = set(
-        MatchCandidate.objects.filter(
+    existing = {
+        (left, right): candidate
+        for candidate in MatchCandidate.objects.filter(
             left_id__in={k[0] for k in rows}, right_id__in={k[1] for k in rows}
-        ).values_list("left_id", "right_id")
-    )
+        ).only("pk", "left_id", "right_id", "status", "score", "explanation")
+        for left, right in [(candidate.left_id, candidate.right_id)]
+    }
     new = [c for k, c in rows.items() if k not in existing]
+    if dry_run:
+        return len(new)
     MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
+    if refresh:
+        changed = []
+        for key, known in existing.items():
+            if key not in rows or known.status != MatchCandidateStatusChoices.PENDING:
+                continue
+            now = rows[key]
+            if abs(known.score - now.score) > 1e-9 or known.explanation != now.explanation:
+                known.score, known.explanation = now.score, now.explanation
+                changed.append(known)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                MatchCandidate,
+                ["score", "explanation"],
+                default_change_reason="rescored by the batch match",
+            )
     return len(new)
 
 
