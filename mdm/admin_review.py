@@ -457,6 +457,14 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         except ServiceError as exc:
             form.add_error(None, exc.message)
             return None
+        if decided.siblings:
+            count = len(decided.siblings)
+            messages.info(
+                request,
+                f"同一对黄金记录之间的另外 {count} 个候选对已一并处理 / "
+                f"{count} other candidate(s) between the same two golden records were decided "
+                "with it",
+            )
         if decided.status == MatchCandidateStatusChoices.ACCEPTED:
             code = SourceRecord.objects.values_list("golden_code", flat=True).get(
                 pk=candidate.left_id

@@ -211,6 +211,15 @@ class CandidateSerializer(serializers.ModelSerializer):
         return self._side(obj.right)
 
 
+class CandidateDecisionResultSerializer(CandidateSerializer):
+    """A decided candidate with the ids of its siblings, decided with it."""
+
+    siblings_decided = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta(CandidateSerializer.Meta):
+        fields = [*CandidateSerializer.Meta.fields, "siblings_decided"]
+
+
 class CandidatePagination(CursorPagination):
     ordering = ("-score", "id")
     page_size = 50
@@ -268,7 +277,7 @@ class CandidateListView(generics.ListAPIView):
 class CandidateDecisionView(_Action):
     serializer_class = DecisionSerializer
 
-    @extend_schema(request=DecisionSerializer, responses=CandidateSerializer)
+    @extend_schema(request=DecisionSerializer, responses=CandidateDecisionResultSerializer)
     def post(self, request, candidate_id: int):
         data = self.payload(request)
         candidate = stewardship.decide_candidate(
@@ -277,7 +286,13 @@ class CandidateDecisionView(_Action):
             actor=request.user,
             reason=data["reason"],
         )
+        siblings = candidate.siblings
         candidate = MatchCandidate.objects.select_related(
             "left__system", "right__system", "decided_by"
         ).get(pk=candidate.pk)
-        return Response(CandidateSerializer(candidate).data, status=status.HTTP_200_OK)
+        # The siblings (other pending pairs between the same two golden records) were decided
+        # with it: the caller's copy of the queue drops them too.
+        candidate.siblings_decided = siblings
+        return Response(
+            CandidateDecisionResultSerializer(candidate).data, status=status.HTTP_200_OK
+        )

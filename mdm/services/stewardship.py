@@ -117,65 +117,159 @@ def merge_by_steward(
             decided_at=timezone.now(),
             reason=reason,
         )
+        settle_review_links(entity, [survivor_code], actor, reason)
         return golden_model(entity).objects.get(code=survivor_code)
 
 
+def _siblings(candidate: MatchCandidate) -> Q:
+    """Pending candidates between the same two golden records as ``candidate``'s (either way
+    round; one golden record when both records are already in it)."""
+    a, b = candidate.left.golden_code, candidate.right.golden_code
+    return Q(
+        entity=candidate.entity,
+        status=MatchCandidateStatusChoices.PENDING,
+    ) & (
+        Q(left__golden_code=a, right__golden_code=b) | Q(left__golden_code=b, right__golden_code=a)
+    )
+
+
+def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason: str) -> int:
+    """Records of these golden records still labelled ``review`` with no pending candidate left
+    become ``steward``: a steward decided where they belong. Returns how many changed.
+
+    Called in the transaction of a decision, so the label and the queue change together.
+    """
+    records = list(
+        SourceRecord.objects.select_for_update(of=("self",))
+        .filter(
+            entity=entity,
+            golden_code__in=list(golden_codes),
+            link_kind=SourceRecordLinkChoices.REVIEW,
+        )
+        .order_by("pk")
+    )
+    if not records:
+        return 0
+    ids = [r.pk for r in records]
+    waiting = set()
+    for left, right in MatchCandidate.objects.filter(pending_between(entity, ids)).values_list(
+        "left_id", "right_id"
+    ):
+        waiting.update((left, right))
+    settled = [r for r in records if r.pk not in waiting]
+    now = timezone.now()
+    for record in settled:
+        record.link_kind = SourceRecordLinkChoices.STEWARD
+        record.updated_at = now
+    if settled:
+        bulk_update_with_history(
+            settled,
+            SourceRecord,
+            ["link_kind", "updated_at"],
+            default_user=actor if getattr(actor, "pk", None) else None,
+            default_change_reason=reason,
+        )
+    return len(settled)
+
+
 def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> MatchCandidate:
-    """Accept (merge the two golden records, the older survives) or reject (never again)."""
+    """Accept (merge the two golden records, the older survives) or reject (never again) a
+    candidate, and with it its siblings: one decision, one transaction.
+
+    1. The candidate and its siblings (every pending candidate between the same two golden
+       records: ``_siblings``) are locked in primary-key order, so that two stewards deciding
+       two siblings at once wait for each other instead of deadlocking; the candidate must
+       still be pending.
+    2. Accept: the two golden records merge once. Reject: nothing merges.
+    3. Every one of them gets the same status, steward, time and reason (a history row each):
+       a rejected sibling is remembered like the pair the steward looked at, so none of those
+       pairs is ever proposed again.
+    4. The records of the two golden records that waited for this decision lose their
+       ``review`` label (``settle_review_links``).
+
+    The returned candidate carries ``siblings``: the ids of the other candidates decided with it.
+    """
     reason = _reason(reason)
     with transaction.atomic():
-        candidate = (
-            MatchCandidate.objects.select_for_update()
-            .select_related("left", "right")
-            .filter(pk=candidate_id)
-            .first()
+        found = (
+            MatchCandidate.objects.select_related("left", "right").filter(pk=candidate_id).first()
         )
-        if candidate is None:
+        if found is None:
             raise NotFound("候选对不存在", "Match candidate not found")
-        if candidate.status != MatchCandidateStatusChoices.PENDING:
+        locked = list(
+            MatchCandidate.objects.select_for_update(of=("self",))
+            .filter(Q(pk=candidate_id) | _siblings(found))
+            .select_related("left", "right")
+            .order_by("pk")
+        )
+        candidate = next((c for c in locked if c.pk == candidate_id), None)
+        if candidate is None or candidate.status != MatchCandidateStatusChoices.PENDING:
+            status = candidate.status if candidate is not None else found.status
             raise Conflict(
-                f"候选对已处理：{candidate.status}",
-                f"Candidate already decided: {candidate.status}",
+                f"候选对已处理：{status}",
+                f"Candidate already decided: {status}",
                 code="decided",
             )
-        if accept:
-            left, right = candidate.left.golden_code, candidate.right.golden_code
-            if left != right:
-                model = golden_model(candidate.entity)
-                pks = dict(model.objects.filter(code__in=[left, right]).values_list("code", "pk"))
-                survivor, other = sorted([left, right], key=lambda c: pks.get(c, 0))
-                merge_golden_records(
-                    entity=candidate.entity,
-                    survivor_code=survivor,
-                    other_codes=[other],
-                    actor=actor,
-                    reason=reason,
-                    link_kind=SourceRecordLinkChoices.STEWARD,
-                )
-        candidate.status = (
+        # The golden records as they are now, under the locks (a merge may have moved them).
+        left, right = candidate.left.golden_code, candidate.right.golden_code
+        decided = [
+            c
+            for c in locked
+            if c.status == MatchCandidateStatusChoices.PENDING
+            and {c.left.golden_code, c.right.golden_code} == {left, right}
+        ]
+        goldens = {left, right}
+        if accept and left != right:
+            model = golden_model(candidate.entity)
+            pks = dict(model.objects.filter(code__in=[left, right]).values_list("code", "pk"))
+            survivor, other = sorted([left, right], key=lambda c: pks.get(c, 0))
+            merge_golden_records(
+                entity=candidate.entity,
+                survivor_code=survivor,
+                other_codes=[other],
+                actor=actor,
+                reason=reason,
+                link_kind=SourceRecordLinkChoices.STEWARD,
+            )
+            goldens = {survivor}
+        status = (
             MatchCandidateStatusChoices.ACCEPTED if accept else MatchCandidateStatusChoices.REJECTED
         )
-        candidate.decided_by = actor if getattr(actor, "pk", None) else None
-        candidate.decided_at = timezone.now()
-        candidate.reason = reason
-        candidate._history_user = candidate.decided_by
-        candidate._change_reason = reason
-        candidate.save()
+        by = actor if getattr(actor, "pk", None) else None
+        now = timezone.now()
+        for item in decided:
+            item.status, item.decided_by, item.decided_at, item.reason = status, by, now, reason
+        bulk_update_with_history(
+            decided,
+            MatchCandidate,
+            ["status", "decided_by", "decided_at", "reason"],
+            default_user=by,
+            default_change_reason=reason,
+        )
+        settle_review_links(candidate.entity, goldens, actor, reason)
+        candidate.siblings = [c.pk for c in decided if c.pk != candidate.pk]
         return candidate
 
 
 def decide_candidates(
     *, candidate_ids: Iterable[int], accept: bool, actor, reason: str
 ) -> dict[str, int]:
-    """Bulk decision; each candidate is its own transaction; decided ones are skipped."""
+    """Bulk decision; each candidate is its own transaction with its siblings (counted as
+    decided); candidates already decided, by an earlier one's siblings or before, are skipped."""
     counts = {"decided": 0, "skipped": 0}
+    done: set[int] = set()
     for candidate_id in candidate_ids:
+        if candidate_id in done:
+            continue
         try:
-            decide_candidate(candidate_id=candidate_id, accept=accept, actor=actor, reason=reason)
+            decided = decide_candidate(
+                candidate_id=candidate_id, accept=accept, actor=actor, reason=reason
+            )
         except (Conflict, NotFound):
             counts["skipped"] += 1
         else:
-            counts["decided"] += 1
+            done.update(decided.siblings)
+            counts["decided"] += 1 + len(decided.siblings)
     return counts
 
 
