@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from matching.models import MatchCandidate
 from mdm.api.permissions import system_of
 from mdm.services import masking, stewardship
+from mdm.services.review import QUEUE_ORDERING
 from mdm.services.upsert import check_entity
 
 
@@ -221,14 +222,16 @@ class CandidateDecisionResultSerializer(CandidateSerializer):
 
 
 class CandidatePagination(CursorPagination):
-    ordering = ("-score", "id")
+    # The queue's order (mdm.services.review.QUEUE_ORDERING), by field name for the cursor.
+    ordering = tuple("id" if field == "pk" else field for field in QUEUE_ORDERING)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
 class CandidateListView(generics.ListAPIView):
-    """The review queue, best scores first; filters: entity, status, min_score, max_score, system."""
+    """The review queue, most likely duplicates first (the probability after the hard rules);
+    filters: entity, status, min_score, max_score, system."""
 
     permission_classes = [StewardAccess]
     serializer_class = CandidateSerializer

@@ -16,7 +16,23 @@ from django.db.models import Q, QuerySet
 from dictionary.models import DataElement, ElementBinding
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 
-DiffKind = Literal["same", "different", "left_only", "right_only"]
+DiffKind = Literal["same", "different", "left_only", "right_only", "both_missing"]
+
+#: The review queue's order, everywhere it is listed (admin, API, export, "next pending"): the
+#: most likely duplicates first. The score is the probability after the hard rules (a capped
+#: pair sits at the review threshold, a vetoed one at 0: ``matching.engine``), so the order by
+#: score puts them last; the id makes the order total (pagination, "next").
+QUEUE_ORDERING = ("-score", "pk")
+
+#: What tells two goods apart although their names agree: the comparison always shows these
+#: rows first (when the entity's dictionary binds them), and flags each one that differs.
+KEY_ATTRIBUTES = {
+    "products": ("model", "spec", "uom", "gtin"),
+    "materials": ("spec", "model", "base_uom", "gtin"),
+}
+
+#: Score bands of the queue (lower bound, name): a badge's colour says how likely the pair is.
+SCORE_BANDS = ((0.9, "high"), (0.7, "medium"), (0.0, "low"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +44,12 @@ class AttributeRow:
     right: Any
     kind: DiffKind
 
+    #: One of the attributes that tell goods apart (``KEY_ATTRIBUTES``).
+    is_key: bool = False
+
     @property
     def is_different(self) -> bool:
-        return self.kind != "same"
+        return self.kind not in ("same", "both_missing")
 
 
 def _present(value: Any) -> bool:
@@ -44,29 +63,79 @@ def _same(left: Any, right: Any) -> bool:
 
 
 def diff_attributes(
-    left: Mapping[str, Any], right: Mapping[str, Any], *, order: Sequence[str] = ()
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+    *,
+    order: Sequence[str] = (),
+    key_attributes: Sequence[str] = (),
 ) -> list[AttributeRow]:
     """Every attribute present on either side, with ``same`` / ``different`` / one-side-only.
 
-    Attributes listed in ``order`` (e.g. the dictionary's binding positions) come first in that
-    order, the others follow alphabetically. Empty values count as missing. Text is compared
-    without surrounding blanks and case, as the standardized values already are.
+    ``key_attributes`` (what tells goods apart: ``KEY_ATTRIBUTES``) come first, in that order,
+    marked ``is_key``, and are listed even when neither side has them (``both_missing``: the
+    steward sees that nothing tells the two apart there). The other attributes listed in
+    ``order`` (e.g. the dictionary's binding positions) follow in that order, the rest
+    alphabetically. Empty values count as missing. Text is compared without surrounding blanks
+    and case, as the standardized values already are.
     """
     keys = {k for k, v in left.items() if _present(v)} | {
         k for k, v in right.items() if _present(v)
     }
+    keys |= set(key_attributes)
     position = {code: i for i, code in enumerate(order)}
+    first = {code: i for i, code in enumerate(key_attributes)}
     rows = []
-    for key in sorted(keys, key=lambda k: (position.get(k, len(position)), k)):
+    for key in sorted(
+        keys, key=lambda k: (first.get(k, len(first)), position.get(k, len(position)), k)
+    ):
         a, b = left.get(key), right.get(key)
-        if not _present(b):
-            kind: DiffKind = "left_only"
+        if not _present(a) and not _present(b):
+            kind: DiffKind = "both_missing"
+        elif not _present(b):
+            kind = "left_only"
         elif not _present(a):
             kind = "right_only"
         else:
             kind = "same" if _same(a, b) else "different"
-        rows.append(AttributeRow(key, a if _present(a) else None, b if _present(b) else None, kind))
+        rows.append(
+            AttributeRow(
+                key,
+                a if _present(a) else None,
+                b if _present(b) else None,
+                kind,
+                is_key=key in first,
+            )
+        )
     return rows
+
+
+def key_attributes(entity: str, bound: Iterable[str]) -> tuple[str, ...]:
+    """The ``KEY_ATTRIBUTES`` of ``entity`` that its dictionary binds (``bound``) or a record
+    holds: the rows the comparison always shows."""
+    known = set(bound)
+    return tuple(code for code in KEY_ATTRIBUTES.get(entity, ()) if code in known)
+
+
+def hard_rule_of(explanation: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
+    """The hard rule that decided a pair against a match, from its explanation: ``("veto",
+    note)`` for a veto, ``("capped", note)`` for a pair a hard rule allows to review only; None
+    when no hard rule went against it (an equal identifier is a hard rule *for* a match)."""
+    for row in explanation:
+        note = str(row.get("note") or "")
+        if note.startswith("veto:"):
+            return "veto", note
+        if note.startswith("hard rule:") and "review only" in note:
+            return "capped", note
+    return None
+
+
+def score_band(score: float, explanation: Sequence[Mapping[str, Any]] = ()) -> str:
+    """The badge of a candidate: ``veto`` / ``capped`` when a hard rule went against the pair
+    (its score already says so: 0, or the review threshold), else its ``SCORE_BANDS`` band."""
+    rule = hard_rule_of(explanation)
+    if rule is not None:
+        return rule[0]
+    return next(name for low, name in SCORE_BANDS if score >= low)
 
 
 def _hits(values: Iterable[Any], attributes: Mapping[str, Any]) -> int:
@@ -100,7 +169,7 @@ def orient_explanation(
 def next_pending_candidate(
     queryset: QuerySet[MatchCandidate], *, after: MatchCandidate
 ) -> MatchCandidate | None:
-    """The pending candidate that follows ``after`` in queue order (best score first, then id).
+    """The pending candidate that follows ``after`` in queue order (``QUEUE_ORDERING``).
 
     ``queryset`` is the queue as the steward filtered it. Past the end the queue starts again
     from the top; ``after`` itself is never returned, so skipping always moves on.
@@ -108,7 +177,7 @@ def next_pending_candidate(
     pending = (
         queryset.filter(status=MatchCandidateStatusChoices.PENDING)
         .exclude(pk=after.pk)
-        .order_by("-score", "pk")
+        .order_by(*QUEUE_ORDERING)
     )
     following = pending.filter(Q(score__lt=after.score) | Q(score=after.score, pk__gt=after.pk))
     return following.first() or pending.first()
@@ -130,3 +199,4 @@ def element_labels(entity: str, codes: Iterable[str | None]) -> dict[str, str]:
         key=lambda row: (positions.get(row[0], 10**9), row[0]),
     )
     return {code: f"{zh} {en}" for code, zh, en in names}
+
