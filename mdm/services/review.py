@@ -200,3 +200,64 @@ def element_labels(entity: str, codes: Iterable[str | None]) -> dict[str, str]:
     )
     return {code: f"{zh} {en}" for code, zh, en in names}
 
+
+#: Rows of a pair's explanation named in its reason: the strongest for and against a match.
+REASON_FOR, REASON_AGAINST = 3, 2
+
+
+def candidate_reason(explanation: Sequence[Mapping[str, Any]]) -> str:
+    """The decisive evidence of a pair in words, from its explanation: a hard rule against it
+    first, then the strongest evidence for a match and against it, by weight.
+
+    ``explanation`` must already be masked (``masking.mask_explanation``): the values it names
+    (of a different model, say) are shown as they are.
+    """
+    parts: list[str] = []
+    rule = hard_rule_of(explanation)
+    if rule is not None:
+        parts.append(rule[1])
+    weighed = [row for row in explanation if isinstance(row.get("weight"), (int, float))]
+    positive = sorted((r for r in weighed if r["weight"] > 0), key=lambda r: -r["weight"])
+    negative = sorted((r for r in weighed if r["weight"] < 0), key=lambda r: r["weight"])
+    for row in positive[:REASON_FOR]:
+        parts.append(_evidence(row, "agrees"))
+    for row in negative[:REASON_AGAINST]:
+        left, right = row.get("left"), row.get("right")
+        note = _evidence(row, "differs")
+        parts.append(f"{note} ({left} / {right})" if left and right else note)
+    return "; ".join(parts)
+
+
+def _evidence(row: Mapping[str, Any], default: str) -> str:
+    """``field: note`` ("phone: different number"), the field left out when the note names it."""
+    name = str(row.get("field") or "")
+    note = str(row.get("note") or default)
+    return note if name.replace("_", " ") in note else f"{name}: {note}"
+
+
+def pending_queue(entity: str) -> QuerySet[MatchCandidate]:
+    """The pending review queue of an entity, in queue order, with both records' systems."""
+    return (
+        MatchCandidate.objects.filter(entity=entity, status=MatchCandidateStatusChoices.PENDING)
+        .select_related("left__system", "right__system")
+        .order_by(*QUEUE_ORDERING)
+    )
+
+
+def export_queue_rows(entity: str) -> Iterable[list[str]]:
+    """The pending queue as rows of ``left_system, left_local_code, right_system,
+    right_local_code, score, reason`` (``export_candidates``), personal values masked."""
+    from mdm.services.masking import is_person, mask_explanation
+
+    for candidate in pending_queue(entity).iterator(chunk_size=2000):
+        left, right = candidate.left, candidate.right
+        person = is_person(entity, left.attributes) or is_person(entity, right.attributes)
+        explanation = mask_explanation(entity, candidate.explanation, person=person)
+        yield [
+            left.system.code,
+            left.local_code,
+            right.system.code,
+            right.local_code,
+            f"{candidate.score:.4f}",
+            candidate_reason(explanation),
+        ]
