@@ -259,7 +259,6 @@ def score_partitions(
         prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
     )
     rejected = rejected_pairs(entity)  # once for all partitions
-    pending = pending_pairs(entity)
     report.timings.setdefault("score", 0.0)
     auto: list[AutoPair] = []
     identities: Identities = {}
@@ -276,7 +275,6 @@ def score_partitions(
             cache,
             rejected=rejected,
             levels=levels,
-            pending=pending,
             dry_run=dry_run,
         )
         if sink is not None:
@@ -312,17 +310,6 @@ def rejected_pairs(entity: str) -> set[int]:
     }
 
 
-def pending_pairs(entity: str) -> set[int]:
-    """The pairs waiting in the review queue, as ``(low id << 32) | high id``: the batch match
-    scores them again under the current rule (``write_candidates(refresh=True)``)."""
-    return {
-        (a << 32) | b
-        for a, b in MatchCandidate.objects.filter(
-            entity=entity, status=MatchCandidateStatusChoices.PENDING
-        ).values_list("left_id", "right_id")
-    }
-
-
 def score_pairs(
     entity: str,
     rule,
@@ -333,7 +320,6 @@ def score_pairs(
     *,
     rejected: set[int] | None = None,
     levels: Mapping[int, tuple[int, ...]] | None = None,
-    pending: set[int] | None = None,
     dry_run: bool = False,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
@@ -341,14 +327,10 @@ def score_pairs(
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
     rejected pairs when the caller already read them; ``levels``: comparison levels by pair
     code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged);
-    ``pending``: the pairs already queued (read here when not given): one the rule no longer
-    queues keeps its place in the queue with the score and explanation it has now (a veto
-    stated, a score of 0), until a steward decides it; ``dry_run``: nothing is written."""
+    ``dry_run``: nothing is written (the report counts what would be)."""
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
-    if pending is None:
-        pending = pending_pairs(entity)
     auto: list[AutoPair] = []
     identities: Identities = {}
     if cache is None:
@@ -377,19 +359,18 @@ def score_pairs(
             )
             if veto is not None:
                 report.vetoed += 1
-                if code in pending:
-                    full = score_prepared(rule, left.features, right.features)
-                    reviews.append((a, b, full.score, explain(full)))
             elif decision == "auto":
                 # With what the comparison found: the merge explains itself with it.
                 auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
                 remember(left)
                 remember(right)
-            elif decision == "review" or code in pending:
+            elif decision == "review":
                 full = score_prepared(rule, left.features, right.features)
                 reviews.append((a, b, full.score, explain(full)))
+                if dry_run and len(report.samples.setdefault("queue", [])) < 5:
+                    report.samples["queue"].append([a, b, round(full.score, 4)])
         report.review_candidates += write_candidates(
-            entity, reviews, origin="batch", refresh=True, dry_run=dry_run
+            entity, reviews, origin="batch", dry_run=dry_run
         )
         cache.scored(needed)
         if progress:

@@ -28,7 +28,6 @@ from functools import cached_property
 
 from django.db import connection, connections
 from django.db.models import Q
-from simple_history.utils import bulk_update_with_history
 
 from matching.engine import Compared, Features, decide_compared, explain_compared, prepare
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
@@ -602,16 +601,13 @@ def write_candidates(
     pairs: Iterable[tuple[int, int, float, list[dict]]],
     *,
     origin: str,
-    refresh: bool = False,
     dry_run: bool = False,
 ) -> int:
     """Queue review pairs; returns how many new ones were (``dry_run``: would be) queued.
 
-    A pair already known is not queued again: accepted and rejected pairs stay as the steward
-    left them (a rejected pair is never proposed again). ``refresh`` (the batch match, which
-    scores every pair under the current rule): a known *pending* pair takes the score and
-    explanation it has now, so that the queue is ordered by what the current rule and hard rules
-    say, not by what an older rule said when it was queued. ``dry_run``: nothing is written.
+    A pair already known (pending, accepted or rejected) is left alone: a rejected pair is never
+    proposed again; the batch match brings the scores of pending ones up to date
+    (``mdm.services.batch_match.rescore_pending``). ``dry_run``: nothing is written.
 
     ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
     id on the left, so its explanation is turned around with it.
@@ -636,33 +632,14 @@ def write_candidates(
         )
     if not rows:
         return 0
-    existing = {
-        (left, right): candidate
-        for candidate in MatchCandidate.objects.filter(
+    existing = set(
+        MatchCandidate.objects.filter(
             left_id__in={k[0] for k in rows}, right_id__in={k[1] for k in rows}
-        ).only("pk", "left_id", "right_id", "status", "score", "explanation")
-        for left, right in [(candidate.left_id, candidate.right_id)]
-    }
+        ).values_list("left_id", "right_id")
+    )
     new = [c for k, c in rows.items() if k not in existing]
-    if dry_run:
-        return len(new)
-    MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
-    if refresh:
-        changed = []
-        for key, known in existing.items():
-            if key not in rows or known.status != MatchCandidateStatusChoices.PENDING:
-                continue
-            now = rows[key]
-            if abs(known.score - now.score) > 1e-9 or known.explanation != now.explanation:
-                known.score, known.explanation = now.score, now.explanation
-                changed.append(known)
-        if changed:
-            bulk_update_with_history(
-                changed,
-                MatchCandidate,
-                ["score", "explanation"],
-                default_change_reason="rescored by the batch match",
-            )
+    if not dry_run:
+        MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
@@ -677,25 +654,27 @@ class PreparedRecords:
     signature: tuple = ()
 
 
-def fit_rule_from_records(
+def fit_rule_on_records(
     entity: str,
     *,
+    base: MatchRule | None = None,
     sample: int = 50_000,
     seed: int = 0,
     prepared: PreparedRecords | None = None,
     processes: int = 1,
-) -> MatchRuleConfig:
-    """Re-estimate the entity's rule on its own stored records, without labels, and store it.
+) -> MatchRule:
+    """Re-estimate the entity's rule (``base``, else the stored one) on its own stored records,
+    without labels, and return it without storing it.
 
     u comes from random pairs, m and the prior from EM on the candidate pairs
-    (``matching.engine.fit_rule``); the thresholds a steward set are kept. ``prepared``: filled
-    with the records prepared for the fit, by id, for a batch match that follows
-    (``run_batch_match(prepared=…)`` scores them without preparing them again).
+    (``matching.engine.fit_rule``); the thresholds are kept. ``prepared``: filled with the
+    records prepared for the fit, by id, and the comparison levels of the pairs it compared,
+    for a batch match that follows (``run_batch_match(prepared=…)`` scores them without
+    preparing them again) or for checking the fit (``mdm.services.match_learning``).
     ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
     processes.
     """
     from matching.engine import Record, comparison_signature, fit_rule, prepare_all
-    from matching.rules import rule_to_dict
     from mdm.services.forking import can_fork
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
@@ -707,7 +686,7 @@ def fit_rule_from_records(
         Record(pk, matching_view(attributes, index), frozenset(flagged))
         for pk, attributes, flagged, index in rows
     ]
-    current = load_rule(entity)
+    current = base or load_rule(entity)
     features = prepare_all(current, records)
     if processes > 1:
         if can_fork():
@@ -725,13 +704,35 @@ def fit_rule_from_records(
         # The batch match scores a pair low id first: the other orientation is not kept.
         prepared.levels = {(a << 32) | b: levels for (a, b), levels in compared.items() if a < b}
         prepared.signature = comparison_signature(current)
-    config, _ = MatchRuleConfig.objects.update_or_create(
-        entity=entity,
-        defaults={
-            "config": rule_to_dict(fitted),
-            "auto_threshold": current.auto_threshold,
-            "review_threshold": current.review_threshold,
-            "is_active": True,
-        },
-    )
+    return fitted
+
+
+def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
+    """Make ``rule`` (weights and thresholds) the entity's active rule, with a history row that
+    says why."""
+    from matching.rules import rule_to_dict
+
+    config = MatchRuleConfig.objects.filter(entity=entity).first() or MatchRuleConfig(entity=entity)
+    config.config = rule_to_dict(rule)
+    config.auto_threshold, config.review_threshold = rule.auto_threshold, rule.review_threshold
+    config.is_active = True
+    config._change_reason = reason[:100]
+    config.save()
     return config
+
+
+def fit_rule_from_records(
+    entity: str,
+    *,
+    sample: int = 50_000,
+    seed: int = 0,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> MatchRuleConfig:
+    """Re-estimate the entity's rule on its own stored records (``fit_rule_on_records``) and
+    store it, as it comes out (the manual ``fit_match_rule``; the batch match re-fits with
+    safeguards: ``mdm.services.match_learning``). The thresholds a steward set are kept."""
+    fitted = fit_rule_on_records(
+        entity, sample=sample, seed=seed, prepared=prepared, processes=processes
+    )
+    return store_rule(entity, fitted, reason="fit_match_rule")

@@ -16,6 +16,7 @@ QUEUE = "/admin/matching/matchcandidate/"
 def compare_url(candidate) -> str:
     return f"{QUEUE}{candidate.pk}/compare/"
 
+
 HOME = "上海市宝山区延安路411号世纪花城26栋2单元2101室"
 PHONE = "13812345678"
 
