@@ -538,7 +538,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 *KEY_ATTRIBUTES.get(candidate.entity, ()),
             },
         )
-        keys = key_attributes(candidate.entity, labels)
+        keys = key_attributes(candidate.entity, {*left_plain, *right_plain})
         left_shown = mask_attributes(candidate.entity, left_plain, person=person)
         right_shown = mask_attributes(candidate.entity, right_plain, person=person)
         rows = [

@@ -109,11 +109,16 @@ def diff_attributes(
     return rows
 
 
-def key_attributes(entity: str, bound: Iterable[str]) -> tuple[str, ...]:
-    """The ``KEY_ATTRIBUTES`` of ``entity`` that its dictionary binds (``bound``) or a record
-    holds: the rows the comparison always shows."""
-    known = set(bound)
-    return tuple(code for code in KEY_ATTRIBUTES.get(entity, ()) if code in known)
+def key_attributes(entity: str, present: Iterable[str] = ()) -> tuple[str, ...]:
+    """The ``KEY_ATTRIBUTES`` of ``entity`` that its dictionary binds or that one of the two
+    records holds (``present``): the rows the comparison always shows."""
+    wanted = KEY_ATTRIBUTES.get(entity, ())
+    known = set(present) | set(
+        ElementBinding.objects.filter(entity=entity, element__code__in=wanted).values_list(
+            "element__code", flat=True
+        )
+    )
+    return tuple(code for code in wanted if code in known)
 
 
 def hard_rule_of(explanation: Sequence[Mapping[str, Any]]) -> tuple[str, str] | None:
