@@ -271,7 +271,7 @@ def refit_if_stale(
     dry_run: bool = False,
     prepared: PreparedRecords | None = None,
     processes: int = 1,
-    min_records: int = REFIT_MIN_RECORDS,
+    min_records: int | None = None,
     fit: Callable[..., MatchRule] = fit_rule_on_records,
 ) -> tuple[MatchRule, LearningStep | None]:
     """The rule the batch match should score with, re-fitted when stale and safe (module doc).
@@ -287,6 +287,8 @@ def refit_if_stale(
     why = staleness(entity, records, version)
     if why is None:
         return current, None
+    if min_records is None:
+        min_records = REFIT_MIN_RECORDS
     if records < min_records:
         step = LearningStep(
             MatchRuleChangeKindChoices.REFIT,
