@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dictionary.masking import mask_name
-from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from matching.models import MatchCandidate, MatchCandidateStatusChoices, MatchRuleChange
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem, golden_model
 from mdm.services.errors import ServiceError
 from mdm.services.masking import is_person, mask_attributes, mask_explanation, unmask_attributes
@@ -654,3 +654,23 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, self.bulk_template, context)
+
+
+@admin.register(MatchRuleChange)
+class MatchRuleChangeAdmin(admin.ModelAdmin):
+    """What the batch match learned, or refused to learn, and why: read-only."""
+
+    list_display = ("created_at", "entity", "kind", "applied", "records", "decisions", "message")
+    list_filter = ("entity", "kind", "applied")
+    ordering = ("-created_at", "-pk")
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -238,3 +238,12 @@ def test_a_fit_that_would_flood_the_queue_is_refused(companies, monkeypatch):
         f"{counts['current']} now" in step.message
     )
     assert rule.prior == RULE.prior
+
+
+def test_operators_read_what_was_learned_in_the_admin(companies, admin_client):
+    refit_if_stale("customers", min_records=2, fit=fitting(0.5))
+
+    page = admin_client.get("/admin/matching/matchrulechange/").content.decode()
+
+    assert "never fitted; fit refused: degenerate: prior 0.5 outside (0, 0.5)" in page
+    assert admin_client.get("/admin/matching/matchrulechange/add/").status_code == 403
