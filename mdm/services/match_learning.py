@@ -30,8 +30,8 @@ bounded by ``MAX_STEP`` bits:
     point only when ``MIN_SIDE`` accepted pairs lie between it and the current threshold (work
     the stewards would be spared);
   - review: just below the weakest accepted pair, so that every accepted pair stays in the
-    queue; it is raised toward that point only when ``MIN_SIDE`` rejected pairs lie below it
-    (noise the queue would be spared);
+    queue; it is raised (to ``2 * MARGIN`` bits below that pair) only when ``MIN_SIDE``
+    rejected pairs lie below that point (noise the queue would be spared);
   - the review threshold stays at least ``MARGIN`` below the auto threshold.
 Pairs decided by a hard rule (a veto, an equal identifier) are left out: no threshold moves them.
 """
@@ -370,8 +370,8 @@ def propose_thresholds(
             new_auto = _bounded(auto_w, target)
             above = sum(1 for w in rejected if w >= auto_w)
             reasons.append(
-                f"auto raised: {above} rejected pair(s) scored at or above it "
-                f"(up to {weight_to_probability(rejected[-1]):.6f})"
+                f"auto raised: {above} rejected pair(s) at or above it, the strongest at "
+                f"{weight_to_probability(rejected[-1]):.6f} (kept {MARGIN:g} bit below)"
             )
         else:
             spared = sum(1 for w in accepted if target <= w < auto_w)
@@ -381,17 +381,24 @@ def propose_thresholds(
                     f"auto lowered: {spared} accepted pair(s) lie above every rejected one"
                 )
     if len(accepted) >= MIN_SIDE:
+        weakest = weight_to_probability(accepted[0])
         target = accepted[0] - MARGIN
         if target < review_w:
             new_review = _bounded(review_w, target)
             below = sum(1 for w in accepted if w < review_w)
-            reasons.append(f"review lowered: {below} accepted pair(s) scored below it")
-        else:
+            reasons.append(
+                f"review lowered: {below} accepted pair(s) below it, the weakest at "
+                f"{weakest:.4f} (kept {MARGIN:g} bit above)"
+            )
+        # Raised with twice the margin: the weakest accepted pair of a sample is an optimistic
+        # estimate of the weakest true duplicate still to come.
+        elif (target := accepted[0] - 2 * MARGIN) > review_w:
             spared = sum(1 for w in rejected if w < target)
             if spared >= MIN_SIDE:
                 new_review = _bounded(review_w, target)
                 reasons.append(
-                    f"review raised: {spared} rejected pair(s) lie below every accepted one"
+                    f"review raised: {spared} rejected pair(s) below every accepted one, the "
+                    f"weakest accepted at {weakest:.4f} (kept {2 * MARGIN:g} bits above)"
                 )
     low, high = (probability_to_weight(p) for p in THRESHOLD_RANGE)
     new_auto = min(max(new_auto, low + MARGIN), high)
@@ -404,8 +411,12 @@ def recalibrate_thresholds(
 ) -> tuple[MatchRule, LearningStep | None]:
     """``rule`` with thresholds recalibrated from the steward decisions (module doc), stored
     unless ``dry_run``; None as the step when there is nothing new to learn from."""
-    decided = decided_pairs(entity)
-    count = len(decided)
+    # Counted in the database first: the records of the decided pairs are read and prepared
+    # only when there is something new to learn from.
+    count = MatchCandidate.objects.filter(
+        entity=entity,
+        status__in=[MatchCandidateStatusChoices.ACCEPTED, MatchCandidateStatusChoices.REJECTED],
+    ).count()
     last = (
         MatchRuleChange.objects.filter(entity=entity, kind=MatchRuleChangeKindChoices.THRESHOLDS)
         .order_by("-created_at", "-pk")
@@ -413,6 +424,7 @@ def recalibrate_thresholds(
     )
     if count == 0 or (last is not None and last.decisions == count):
         return rule, None
+    decided = decided_pairs(entity)
     scored = _scored(rule, decided)
     auto, review, reasons = propose_thresholds(rule, scored)
     before = {"auto": rule.auto_threshold, "review": rule.review_threshold}

@@ -178,8 +178,9 @@ def test_decisions_move_the_thresholds_within_bounds_and_say_why(decisions):
     assert (rule.auto_threshold, rule.review_threshold) == pytest.approx((auto, review))
     assert step.message == (
         f"2 steward decisions: auto 0.990000 -> {auto:.6f}, review 0.5000 -> {review:.4f}: "
-        "auto raised: 1 rejected pair(s) scored at or above it (up to 1.000000); "
-        "review lowered: 1 accepted pair(s) scored below it"
+        "auto raised: 1 rejected pair(s) at or above it, the strongest at 1.000000 "
+        "(kept 1 bit below); review lowered: 1 accepted pair(s) below it, the weakest at "
+        f"{accepted.score:.4f} (kept 1 bit above)"
     )
     stored = MatchRuleConfig.objects.get(entity="customers")
     assert (stored.auto_threshold, stored.review_threshold) == pytest.approx((auto, review))
@@ -247,3 +248,19 @@ def test_operators_read_what_was_learned_in_the_admin(companies, admin_client):
 
     assert "never fitted; fit refused: degenerate: prior 0.5 outside (0, 0.5)" in page
     assert admin_client.get("/admin/matching/matchrulechange/add/").status_code == 403
+
+
+def test_the_review_threshold_rises_only_with_rejected_noise_below_and_twice_the_margin():
+    rejected = [match_learning.DecidedPair(False, w, False, False) for w in (-5, -4, -3, -2, -1)]
+    accepted = [match_learning.DecidedPair(True, w, False, False) for w in (5, 6, 7, 8, 9)]
+
+    auto, review, reasons = match_learning.propose_thresholds(RULE, rejected + accepted)
+    kept = match_learning.propose_thresholds(RULE, rejected[:4] + accepted)
+
+    assert auto == 0.99  # two accepted pairs above the rejected ones are too few to lower it
+    assert review == pytest.approx(weight_to_probability(3.0))  # 5 - 2 bits
+    assert reasons == [
+        "review raised: 5 rejected pair(s) below every accepted one, the weakest accepted at "
+        "0.9697 (kept 2 bits above)"
+    ]
+    assert kept == (0.99, 0.5, [])  # four rejected pairs: not enough to move anything
