@@ -36,7 +36,9 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, F
+from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from matching.engine import Features, decide_prepared, prepare, score_prepared
@@ -51,6 +53,7 @@ from mdm.services.crypto import matching_view
 from mdm.services.forking import can_fork
 from mdm.services.match_learning import recalibrate_thresholds, refit_if_stale
 from mdm.services.matching import PreparedRecords, explain, load_rule
+from mdm.services.review import settle_review_links
 
 __all__ = ["BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
 
@@ -87,7 +90,8 @@ def run_batch_match(
     records have not changed since; the decisions are the same.
     ``learn``: first re-fit the weights when stale and recalibrate the thresholds from steward
     decisions (``mdm.services.match_learning``; what it did is in ``report.learning``).
-    Last, the pending candidates are scored again under the rule (``rescore_pending``).
+    Last, pending candidates whose records the run (or an earlier merge) joined are closed
+    (``close_joined_pending``) and the others scored again under the rule (``rescore_pending``).
     ``dry_run``: write nothing — no rule, candidate, merge or learning row — and report what a
     run would do: merges, splits (``would_split``), new review candidates, with examples; in one
     process. ``rule``: score with this rule instead of the stored one (a changed rule tried in
@@ -138,6 +142,7 @@ def run_batch_match(
         would_split(entity, rule, report)
         _name_queue_samples(report)
     else:
+        report.closed = close_joined_pending(entity)
         report.rescored = rescore_pending(entity, rule)
     report.timings["total"] = time.perf_counter() - started
     return report
@@ -154,6 +159,43 @@ def _name_queue_samples(report: BatchMatchReport) -> None:
         )
     }
     report.samples["queue"] = [f"{names.get(a)} ~ {names.get(b)} {score}" for a, b, score in found]
+
+
+#: The reason stored on a pending candidate the batch match closes (its records were joined).
+JOINED_REASON = "merged by the batch match"
+
+
+def close_joined_pending(entity: str) -> int:
+    """Close the pending candidates whose two records now share a golden record (the run, or
+    an earlier merge, joined them): accepted, with ``JOINED_REASON`` and no steward, so that the
+    queue holds only open questions; their records lose the ``review`` label. One transaction;
+    returns how many were closed."""
+    with transaction.atomic():
+        joined = list(
+            MatchCandidate.objects.select_for_update(of=("self",))
+            .filter(
+                entity=entity,
+                status=MatchCandidateStatusChoices.PENDING,
+                left__golden_code=F("right__golden_code"),
+            )
+            .select_related("left")
+            .order_by("pk")
+        )
+        if not joined:
+            return 0
+        now = timezone.now()
+        for candidate in joined:
+            candidate.status = MatchCandidateStatusChoices.ACCEPTED
+            candidate.decided_at, candidate.reason = now, JOINED_REASON
+        bulk_update_with_history(
+            joined,
+            MatchCandidate,
+            ["status", "decided_at", "reason"],
+            batch_size=1000,
+            default_change_reason=JOINED_REASON,
+        )
+        settle_review_links(entity, {c.left.golden_code for c in joined}, None, JOINED_REASON)
+    return len(joined)
 
 
 def rescore_pending(entity: str, rule: MatchRule) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 
 from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
-from mdm.services.batch_match import found_pairs, rescore_pending
+from mdm.services.batch_match import close_joined_pending, found_pairs, rescore_pending
 from mdm.services.batch_merge import merge_auto_pairs
 from mdm.services.batch_report import BatchMatchReport
 from mdm.services.batch_scoring import (
@@ -133,6 +133,7 @@ def finalize(run: JobRun) -> dict[str, int]:
             note_identity(identities, code, stored_tags(tags))
     rule = load_rule(run.entity)
     merge_auto_pairs(run.entity, auto, identities, report, rule=rule)
+    closed = close_joined_pending(run.entity)
     rescored = rescore_pending(run.entity, rule)
     BatchMatchPair.objects.filter(job=run.pk).delete()
     BatchMatchPlan.objects.filter(job=run.pk).delete()
@@ -142,5 +143,6 @@ def finalize(run: JobRun) -> dict[str, int]:
         "conflicts": report.conflicts,
         "clusters_merged": report.clusters_merged,
         "golden_merged": report.golden_merged,
+        "closed": closed,
         "rescored": rescored,
     }

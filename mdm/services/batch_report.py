@@ -30,6 +30,8 @@ class BatchMatchReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Pending candidates whose score or explanation the run brought up to date.
     rescored: int = 0
+    #: Pending candidates closed because the run (or an earlier merge) joined their records.
+    closed: int = 0
     #: What the run learned or refused to learn (``mdm.services.match_learning``), one line each.
     learning: list[str] = field(default_factory=list)
     #: A dry run: nothing was written; the counts say what a run would do.

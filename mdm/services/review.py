@@ -1,8 +1,11 @@
-"""What a steward's review screen needs beyond the stewardship actions.
+"""The review queue: its order, what a steward's review screen needs, its export, and the
+link labels that follow the queue.
 
-Read-only helpers: the attribute differences of two source records, the match explanation put
-in the candidate's left/right order, and the next pending candidate of a queue. The decisions
-themselves are ``mdm.services.stewardship.decide_candidate`` / ``decide_candidates``.
+Read-only helpers: the queue's order and badges, the attribute differences of two source
+records, the match explanation put in the candidate's left/right order, the next pending
+candidate, the queue as CSV rows. One write: ``settle_review_links``, called where a decision
+empties a record's share of the queue. The decisions themselves are
+``mdm.services.stewardship.decide_candidate`` / ``decide_candidates``.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import DataElement, ElementBinding
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.models import SourceRecord, SourceRecordLinkChoices
 
 DiffKind = Literal["same", "different", "left_only", "right_only", "both_missing"]
 
@@ -186,6 +192,51 @@ def next_pending_candidate(
     )
     following = pending.filter(Q(score__lt=after.score) | Q(score=after.score, pk__gt=after.pk))
     return following.first() or pending.first()
+
+
+def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason: str) -> int:
+    """Records of these golden records still labelled ``review`` with no pending candidate left
+    become ``steward``: a steward decided where they belong. Returns how many changed.
+
+    Called in the transaction of a decision, so the label and the queue change together.
+    """
+    records = list(
+        SourceRecord.objects.select_for_update(of=("self",))
+        .filter(
+            entity=entity,
+            golden_code__in=list(golden_codes),
+            link_kind=SourceRecordLinkChoices.REVIEW,
+        )
+        .order_by("pk")
+    )
+    if not records:
+        return 0
+    ids = [r.pk for r in records]
+    waiting = set()
+    for left, right in MatchCandidate.objects.filter(_pending_between(entity, ids)).values_list(
+        "left_id", "right_id"
+    ):
+        waiting.update((left, right))
+    settled = [r for r in records if r.pk not in waiting]
+    now = timezone.now()
+    for record in settled:
+        record.link_kind = SourceRecordLinkChoices.STEWARD
+        record.updated_at = now
+    if settled:
+        bulk_update_with_history(
+            settled,
+            SourceRecord,
+            ["link_kind", "updated_at"],
+            default_user=actor if getattr(actor, "pk", None) else None,
+            default_change_reason=reason,
+        )
+    return len(settled)
+
+
+def _pending_between(entity: str, record_ids: list[int]) -> Q:
+    return Q(entity=entity, status=MatchCandidateStatusChoices.PENDING) & (
+        Q(left_id__in=record_ids) | Q(right_id__in=record_ids)
+    )
 
 
 def element_labels(entity: str, codes: Iterable[str | None]) -> dict[str, str]:

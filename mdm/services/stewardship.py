@@ -31,6 +31,7 @@ from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
 from mdm.services.events import golden_payload, write_events
 from mdm.services.golden import refresh_goldens
 from mdm.services.merge import merge_golden_records
+from mdm.services.review import settle_review_links
 
 #: The history keeps a change reason in 100 characters (django-simple-history's column).
 MAX_REASON = 100
@@ -131,45 +132,6 @@ def _siblings(candidate: MatchCandidate) -> Q:
     ) & (
         Q(left__golden_code=a, right__golden_code=b) | Q(left__golden_code=b, right__golden_code=a)
     )
-
-
-def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason: str) -> int:
-    """Records of these golden records still labelled ``review`` with no pending candidate left
-    become ``steward``: a steward decided where they belong. Returns how many changed.
-
-    Called in the transaction of a decision, so the label and the queue change together.
-    """
-    records = list(
-        SourceRecord.objects.select_for_update(of=("self",))
-        .filter(
-            entity=entity,
-            golden_code__in=list(golden_codes),
-            link_kind=SourceRecordLinkChoices.REVIEW,
-        )
-        .order_by("pk")
-    )
-    if not records:
-        return 0
-    ids = [r.pk for r in records]
-    waiting = set()
-    for left, right in MatchCandidate.objects.filter(pending_between(entity, ids)).values_list(
-        "left_id", "right_id"
-    ):
-        waiting.update((left, right))
-    settled = [r for r in records if r.pk not in waiting]
-    now = timezone.now()
-    for record in settled:
-        record.link_kind = SourceRecordLinkChoices.STEWARD
-        record.updated_at = now
-    if settled:
-        bulk_update_with_history(
-            settled,
-            SourceRecord,
-            ["link_kind", "updated_at"],
-            default_user=actor if getattr(actor, "pk", None) else None,
-            default_change_reason=reason,
-        )
-    return len(settled)
 
 
 def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> MatchCandidate:

@@ -164,3 +164,27 @@ def test_export_candidates_of_an_empty_queue_is_the_header_only(db):
     assert out.getvalue() == (
         "left_system,left_local_code,right_system,right_local_code,score,reason\n"
     )
+
+
+def test_a_pending_pair_the_batch_match_joins_leaves_the_queue(erp, crm):
+    from match_support import set_thresholds
+
+    set_thresholds(auto=0.999999999999, review=0.5)  # linking off: the pair is queued
+    company = {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"}
+    erp.put("customers", "SD01-1", company)
+    crm.put("customers", "BJ-1", company)
+    candidate = pair_of("SD01-1", "BJ-1")
+    assert SourceRecord.objects.get(local_code="BJ-1").link_kind == "review"
+    set_thresholds(auto=0.99)
+
+    report = run_batch_match(entity="customers")
+
+    candidate.refresh_from_db()
+    assert (report.golden_merged, report.closed) == (1, 1)
+    assert (candidate.status, candidate.reason, candidate.decided_by) == (
+        "accepted",
+        "merged by the batch match",
+        None,
+    )
+    assert MatchCandidate.objects.filter(status="pending").count() == 0
+    assert "review" not in set(SourceRecord.objects.values_list("link_kind", flat=True))
