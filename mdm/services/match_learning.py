@@ -38,14 +38,11 @@ Pairs decided by a hard rule (a veto, an equal identifier) are left out: no thre
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from dictionary.models import DataElement, ElementBinding
-from matching.engine import Features, comparison_signature, decide_prepared, prepare, score_prepared
+from matching.engine import Features, decide_prepared, prepare, score_prepared
 from matching.models import (
     MatchCandidate,
     MatchCandidateStatusChoices,
@@ -53,10 +50,8 @@ from matching.models import (
     MatchRuleChangeKindChoices,
 )
 from matching.rules import (
-    DEFAULT_RULES,
     MatchRule,
     probability_to_weight,
-    rule_to_dict,
     weight_to_probability,
 )
 from mdm.models import SourceRecord
@@ -65,6 +60,7 @@ from mdm.services.matching import (
     PreparedRecords,
     fit_rule_on_records,
     load_rule,
+    rule_version,
     store_rule,
 )
 
@@ -93,28 +89,6 @@ class LearningStep:
     def line(self) -> str:
         state = "applied" if self.applied else "not applied"
         return f"learning {self.kind}: {state}: {self.message}"
-
-
-def rule_version(entity: str) -> str:
-    """A digest of what the stored weights were fitted for: the shipped rule's comparisons,
-    hard rules and version, and the versions of the entity's data elements."""
-    default = DEFAULT_RULES[entity]
-    elements = sorted(
-        DataElement.objects.filter(
-            code__in=ElementBinding.objects.filter(entity=entity).values("element__code")
-        ).values_list("code", "version")
-    )
-    text = json.dumps(
-        [
-            [list(map(str, part)) for part in comparison_signature(default)],
-            rule_to_dict(default)["hard"],
-            default.version,
-            elements,
-        ],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def staleness(entity: str, records: int, version: str) -> str | None:

@@ -19,6 +19,7 @@ For a batch of upserts the linker
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -29,9 +30,24 @@ from functools import cached_property
 from django.db import connection, connections
 from django.db.models import Q
 
-from matching.engine import Compared, Features, decide_compared, explain_compared, prepare
-from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
-from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
+from dictionary.models import DataElement, ElementBinding
+from matching.engine import (
+    Compared,
+    Features,
+    comparison_signature,
+    decide_compared,
+    explain_compared,
+    prepare,
+)
+from matching.models import (
+    BlockKey,
+    MatchCandidate,
+    MatchCandidateStatusChoices,
+    MatchRuleChange,
+    MatchRuleChangeKindChoices,
+    MatchRuleConfig,
+)
+from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.services.crypto import PREFIX, matching_view
 
@@ -674,7 +690,7 @@ def fit_rule_on_records(
     ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
     processes.
     """
-    from matching.engine import Record, comparison_signature, fit_rule, prepare_all
+    from matching.engine import Record, fit_rule, prepare_all
     from mdm.services.forking import can_fork
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
@@ -710,8 +726,6 @@ def fit_rule_on_records(
 def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
     """Make ``rule`` (weights and thresholds) the entity's active rule, with a history row that
     says why."""
-    from matching.rules import rule_to_dict
-
     config = MatchRuleConfig.objects.filter(entity=entity).first() or MatchRuleConfig(entity=entity)
     config.config = rule_to_dict(rule)
     config.auto_threshold, config.review_threshold = rule.auto_threshold, rule.review_threshold
@@ -719,6 +733,28 @@ def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
     config._change_reason = reason[:100]
     config.save()
     return config
+
+
+def rule_version(entity: str) -> str:
+    """A digest of what the stored weights were fitted for: the shipped rule's comparisons,
+    hard rules and version, and the versions of the entity's data elements."""
+    default = DEFAULT_RULES[entity]
+    elements = sorted(
+        DataElement.objects.filter(
+            code__in=ElementBinding.objects.filter(entity=entity).values("element__code")
+        ).values_list("code", "version")
+    )
+    text = json.dumps(
+        [
+            [list(map(str, part)) for part in comparison_signature(default)],
+            rule_to_dict(default)["hard"],
+            default.version,
+            elements,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def fit_rule_from_records(
@@ -731,8 +767,20 @@ def fit_rule_from_records(
 ) -> MatchRuleConfig:
     """Re-estimate the entity's rule on its own stored records (``fit_rule_on_records``) and
     store it, as it comes out (the manual ``fit_match_rule``; the batch match re-fits with
-    safeguards: ``mdm.services.match_learning``). The thresholds a steward set are kept."""
+    safeguards: ``mdm.services.match_learning``), recorded as a ``MatchRuleChange``. The
+    thresholds a steward set are kept."""
     fitted = fit_rule_on_records(
         entity, sample=sample, seed=seed, prepared=prepared, processes=processes
     )
-    return store_rule(entity, fitted, reason="fit_match_rule")
+    config = store_rule(entity, fitted, reason="fit_match_rule")
+    # A fit all the same: the batch match's staleness counts from it.
+    records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    MatchRuleChange.objects.create(
+        entity=entity,
+        kind=MatchRuleChangeKindChoices.REFIT,
+        applied=True,
+        records=records,
+        rule_version=rule_version(entity),
+        message=f"fitted by fit_match_rule on {records} records, without safeguards",
+    )
+    return config

@@ -264,3 +264,18 @@ def test_the_review_threshold_rises_only_with_rejected_noise_below_and_twice_the
         "0.9697 (kept 2 bits above)"
     ]
     assert kept == (0.99, 0.5, [])  # four rejected pairs: not enough to move anything
+
+
+def test_a_manual_fit_counts_as_a_fit_for_the_batch_match(companies):
+    call_command("fit_match_rule", entity="customers", processes=1, stdout=io.StringIO())
+
+    fit = fitting(4e-5)
+    _rule, step = refit_if_stale("customers", min_records=2, fit=fit)
+
+    assert step is None and fit.calls == []
+    row = MatchRuleChange.objects.get()
+    assert (row.applied, row.records, row.message) == (
+        True,
+        3,
+        "fitted by fit_match_rule on 3 records, without safeguards",
+    )
