@@ -38,6 +38,47 @@ class MatchRuleConfig(models.Model):
         return f"{self.entity} ({self.review_threshold:.2f} / {self.auto_threshold:.2f})"
 
 
+class MatchRuleChangeKindChoices(models.TextChoices):
+    REFIT = "refit", _("重新估计权重 weights re-fitted")
+    THRESHOLDS = "thresholds", _("阈值校准 thresholds recalibrated")
+
+
+class MatchRuleChange(models.Model):
+    """One learning step of an entity's match rule, applied or refused, and why.
+
+    The batch match re-fits the weights when the stored ones are stale and recalibrates the
+    thresholds from steward decisions (``mdm.services.match_learning``); each attempt is a row,
+    whether it changed the rule or a safeguard refused the change. ``records`` and
+    ``decisions`` are what the step saw (the next step compares with them to know whether the
+    rule is stale), ``rule_version`` the shipped rule's and dictionary's version it ran under,
+    ``detail`` the figures behind the decision (before / after, checks).
+    """
+
+    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    kind = models.CharField(_("类型 kind"), max_length=20, choices=MatchRuleChangeKindChoices)
+    applied = models.BooleanField(_("已应用 applied"))
+    records = models.PositiveIntegerField(_("有效源记录数 active records"), default=0)
+    decisions = models.PositiveIntegerField(_("人工决定数 steward decisions"), default=0)
+    rule_version = models.CharField(_("规则版本 rule version"), max_length=64, blank=True)
+    message = models.TextField(_("说明 message"))
+    detail = models.JSONField(_("详情 detail"), default=dict)
+    created_at = models.DateTimeField(_("时间 at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("匹配规则学习记录 match rule learning step")
+        verbose_name_plural = _("匹配规则学习记录 match rule learning steps")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["entity", "kind", "-created_at"], name="matchrulechange_latest_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "applied" if self.applied else "refused"
+        return f"{self.entity} {self.kind} {state} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class BlockKey(models.Model):
     """One blocking key of one active source record: the candidate index."""
 

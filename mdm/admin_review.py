@@ -29,15 +29,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dictionary.masking import mask_name
-from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from matching.models import MatchCandidate, MatchCandidateStatusChoices, MatchRuleChange
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem, golden_model
 from mdm.services.errors import ServiceError
 from mdm.services.masking import is_person, mask_attributes, mask_explanation, unmask_attributes
 from mdm.services.review import (
+    KEY_ATTRIBUTES,
+    QUEUE_ORDERING,
     diff_attributes,
     element_labels,
+    hard_rule_of,
+    key_attributes,
     next_pending_candidate,
     orient_explanation,
+    score_band,
 )
 from mdm.services.stewardship import MAX_REASON, decide_candidate, decide_candidates
 
@@ -47,6 +52,12 @@ SCORE_BANDS = {
     "70": (_("0.7 – 0.9 中 medium"), 0.7, 0.9),
     "50": (_("0.5 – 0.7 低 low"), 0.5, 0.7),
     "0": (_("< 0.5 很低 very low"), None, 0.5),
+}
+
+#: What a badge says beside the score when a hard rule went against the pair.
+HARD_RULE_LABELS = {
+    "veto": _("硬性规则否决 vetoed by a hard rule"),
+    "capped": _("硬性规则：仅人工审核 hard rule: review only"),
 }
 
 #: Names of the matching features that are not dictionary elements.
@@ -241,12 +252,23 @@ def _side(record: SourceRecord):
     )
 
 
-def _score_class(score: float) -> str:
-    if score >= 0.9:
-        return "high"
-    if score >= 0.7:
-        return "medium"
-    return "low"
+def _score_badge(candidate: MatchCandidate, url: str | None = None):
+    """The score with its band's colour; a hard rule against the pair is said in words."""
+    band = score_band(candidate.score, candidate.explanation)
+    rule = hard_rule_of(candidate.explanation)
+    score = f"{candidate.score:.3f}"
+    if url is None:
+        badge = format_html('<span class="mdm-score mdm-score-{}">{}</span>', band, score)
+    else:
+        badge = format_html('<a class="mdm-score mdm-score-{}" href="{}">{}</a>', band, url, score)
+    if rule is None:
+        return badge
+    return format_html(
+        '{}<br><small class="mdm-hard-rule" title="{}">{}</small>',
+        badge,
+        rule[1],
+        HARD_RULE_LABELS[rule[0]],
+    )
 
 
 @admin.register(MatchCandidate)
@@ -273,7 +295,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
     )
     search_help_text = _("输入本地编码或全局编码（精确） / a local code or golden code (exact)")
     actions = ("accept_selected", "reject_selected")
-    ordering = ("-score", "pk")
+    ordering = QUEUE_ORDERING
     compare_template = "admin/matching/matchcandidate/compare.html"
     bulk_template = "admin/matching/matchcandidate/decide_selected.html"
 
@@ -306,14 +328,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             url = reverse("admin:matching_matchcandidate_compare", args=[obj.pk])
             return add_preserved_filters({"preserved_filters": preserved, "opts": opts}, url)
 
-        @admin.display(description=_("得分 score"), ordering="score")
+        @admin.display(description=_("匹配概率 probability"), ordering="score")
         def score(obj):
-            return format_html(
-                '<a class="mdm-score mdm-score-{}" href="{}">{}</a>',
-                _score_class(obj.score),
-                compare_url(obj),
-                f"{obj.score:.3f}",
-            )
+            return _score_badge(obj, compare_url(obj))
 
         @admin.display(description=_("左侧记录 left record"))
         def left(obj):
@@ -457,6 +474,14 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         except ServiceError as exc:
             form.add_error(None, exc.message)
             return None
+        if decided.siblings:
+            count = len(decided.siblings)
+            messages.info(
+                request,
+                f"同一对黄金记录之间的另外 {count} 个候选对已一并处理 / "
+                f"{count} other candidate(s) between the same two golden records were decided "
+                "with it",
+            )
         if decided.status == MatchCandidateStatusChoices.ACCEPTED:
             code = SourceRecord.objects.values_list("golden_code", flat=True).get(
                 pk=candidate.left_id
@@ -506,8 +531,14 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         )
         labels = element_labels(
             candidate.entity,
-            {*left_plain, *right_plain, *(e.get("field") for e in explanation)},
+            {
+                *left_plain,
+                *right_plain,
+                *(e.get("field") for e in explanation),
+                *KEY_ATTRIBUTES.get(candidate.entity, ()),
+            },
         )
+        keys = key_attributes(candidate.entity, {*left_plain, *right_plain})
         left_shown = mask_attributes(candidate.entity, left_plain, person=person)
         right_shown = mask_attributes(candidate.entity, right_plain, person=person)
         rows = [
@@ -516,7 +547,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 left=left_shown.get(row.attribute, row.left),
                 right=right_shown.get(row.attribute, row.right),
             )
-            for row in diff_attributes(left_plain, right_plain, order=list(labels))
+            for row in diff_attributes(
+                left_plain, right_plain, order=list(labels), key_attributes=keys
+            )
         ]
         for row in explanation:
             row["label"] = FEATURE_LABELS.get(row.get("field")) or labels.get(
@@ -546,7 +579,11 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             "title": _("候选对比 Compare candidate #%(pk)s") % {"pk": candidate.pk},
             "subtitle": None,
             "candidate": candidate,
-            "score_class": _score_class(candidate.score),
+            "score_badge": _score_badge(candidate),
+            "key_differences": [
+                labels.get(r.attribute, r.attribute) for r in rows if r.is_key and r.is_different
+            ],
+            "has_key_attributes": bool(keys),
             "left": left_side,
             "right": right_side,
             "sides": [left_side, right_side],
@@ -583,7 +620,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         pending = queryset.filter(status=MatchCandidateStatusChoices.PENDING)
         form = BulkDecisionForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            ids = list(pending.order_by("-score", "pk").values_list("pk", flat=True))
+            ids = list(pending.order_by(*QUEUE_ORDERING).values_list("pk", flat=True))
             counts = decide_candidates(
                 candidate_ids=ids,
                 accept=accept,
@@ -610,10 +647,30 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             "form": form,
             "count": pending.count(),
             "sample": pending.select_related("left__system", "right__system").order_by(
-                "-score", "pk"
+                *QUEUE_ORDERING
             )[:20],
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, self.bulk_template, context)
+
+
+@admin.register(MatchRuleChange)
+class MatchRuleChangeAdmin(admin.ModelAdmin):
+    """What the batch match learned, or refused to learn, and why: read-only."""
+
+    list_display = ("created_at", "entity", "kind", "applied", "records", "decisions", "message")
+    list_filter = ("entity", "kind", "applied")
+    ordering = ("-created_at", "-pk")
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -167,14 +167,24 @@ def _names_differ(c: _Compiled, a: Features, b: Features) -> bool:
 def _decide(
     c: _Compiled, weight: float, veto: str | None, auto_field: str | None, capped: bool = False
 ) -> tuple[float, Decision]:
-    """Score and decision; ``capped`` turns an "auto" by weight into "review"."""
+    """Score and decision; ``capped`` (a hard rule allows review only) turns an "auto" by weight
+    into "review" and scores the pair at the review threshold.
+
+    The score is the probability AFTER the hard rules, because it is what a steward reads and
+    what the review queue is ordered by: a capped pair (two Chinese person names that really
+    differ: twins, a father and his son at one address) may score 0.9999 by its other fields,
+    but the hard rule says those fields cannot tell it apart, so it is shown at the bottom of the
+    review band, never as a "high" candidate above true duplicates.
+    """
     if veto is not None:
         return 0.0, "new"
     if auto_field is not None:
         return 1.0, "auto"
     probability = weight_to_probability(weight)
+    if weight >= c.review_weight and capped:
+        return min(probability, c.rule.review_threshold), "review"
     if weight >= c.auto_weight:
-        return probability, "review" if capped else "auto"
+        return probability, "auto"
     if weight >= c.review_weight:
         return probability, "review"
     return probability, "new"
@@ -345,7 +355,8 @@ def _decide_prepared(
         levels, weight, similarities = _compare_fields(c, a, b)
     else:
         weight = _weight_of_levels(c, pair_kind(a, b), levels)
-    capped = weight >= c.auto_weight and _names_differ(c, a, b)
+    # Asked of the review band too: a capped pair scores at the review threshold (see _decide).
+    capped = weight >= c.review_weight and _names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
     return decision, score, None, levels, similarities
 

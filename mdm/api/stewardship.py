@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from matching.models import MatchCandidate
 from mdm.api.permissions import system_of
 from mdm.services import masking, stewardship
+from mdm.services.review import QUEUE_ORDERING
 from mdm.services.upsert import check_entity
 
 
@@ -211,15 +212,26 @@ class CandidateSerializer(serializers.ModelSerializer):
         return self._side(obj.right)
 
 
+class CandidateDecisionResultSerializer(CandidateSerializer):
+    """A decided candidate with the ids of its siblings, decided with it."""
+
+    siblings_decided = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+    class Meta(CandidateSerializer.Meta):
+        fields = [*CandidateSerializer.Meta.fields, "siblings_decided"]
+
+
 class CandidatePagination(CursorPagination):
-    ordering = ("-score", "id")
+    # The queue's order (mdm.services.review.QUEUE_ORDERING), by field name for the cursor.
+    ordering = tuple("id" if field == "pk" else field for field in QUEUE_ORDERING)
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
 class CandidateListView(generics.ListAPIView):
-    """The review queue, best scores first; filters: entity, status, min_score, max_score, system."""
+    """The review queue, most likely duplicates first (the probability after the hard rules);
+    filters: entity, status, min_score, max_score, system."""
 
     permission_classes = [StewardAccess]
     serializer_class = CandidateSerializer
@@ -268,7 +280,7 @@ class CandidateListView(generics.ListAPIView):
 class CandidateDecisionView(_Action):
     serializer_class = DecisionSerializer
 
-    @extend_schema(request=DecisionSerializer, responses=CandidateSerializer)
+    @extend_schema(request=DecisionSerializer, responses=CandidateDecisionResultSerializer)
     def post(self, request, candidate_id: int):
         data = self.payload(request)
         candidate = stewardship.decide_candidate(
@@ -277,7 +289,13 @@ class CandidateDecisionView(_Action):
             actor=request.user,
             reason=data["reason"],
         )
+        siblings = candidate.siblings
         candidate = MatchCandidate.objects.select_related(
             "left__system", "right__system", "decided_by"
         ).get(pk=candidate.pk)
-        return Response(CandidateSerializer(candidate).data, status=status.HTTP_200_OK)
+        # The siblings (other pending pairs between the same two golden records) were decided
+        # with it: the caller's copy of the queue drops them too.
+        candidate.siblings_decided = siblings
+        return Response(
+            CandidateDecisionResultSerializer(candidate).data, status=status.HTTP_200_OK
+        )

@@ -17,7 +17,7 @@ import numpy as np
 
 from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.models import JobRun, SourceRecord
-from mdm.services.batch_match import found_pairs
+from mdm.services.batch_match import close_joined_pending, found_pairs, rescore_pending
 from mdm.services.batch_merge import merge_auto_pairs
 from mdm.services.batch_report import BatchMatchReport
 from mdm.services.batch_scoring import (
@@ -28,7 +28,8 @@ from mdm.services.batch_scoring import (
     score_pairs,
     stored_tags,
 )
-from mdm.services.jobs import json_add
+from mdm.services.jobs import append_log, json_add
+from mdm.services.match_learning import recalibrate_thresholds, refit_if_stale
 from mdm.services.matching import load_rule
 from mdm.services.merge_reasons import auto_pair, pair_evidence
 
@@ -40,7 +41,14 @@ def plan(run: JobRun) -> list[str]:
     chunks = max(int(run.params.get("chunks", DEFAULT_CHUNKS)), 1)
     report = BatchMatchReport(entity=run.entity)
     BatchMatchPlan.objects.filter(job=run.pk).delete()
-    with found_pairs(run.entity, load_rule(run.entity), report) as (pairs, vetoes):
+    # Learning first, as the one-process match does: the chunks read the rule it stored.
+    rule, step = refit_if_stale(run.entity)
+    if step is not None:
+        append_log(run.pk, step.line())
+    rule, step = recalibrate_thresholds(run.entity, rule)
+    if step is not None:
+        append_log(run.pk, step.line())
+    with found_pairs(run.entity, rule, report) as (pairs, vetoes):
         groups = pairs.groups(chunks) or [[]]
         for i, group in enumerate(groups):  # one chunk's pairs in memory at a time
             part = pairs_to_score(pairs, vetoes, group, report)
@@ -123,7 +131,10 @@ def finalize(run: JobRun) -> dict[str, int]:
         auto.append(auto_pair(pair.golden_a, pair.golden_b, pair.score, pair.evidence))
         for code, tags in pair.identities.items():
             note_identity(identities, code, stored_tags(tags))
-    merge_auto_pairs(run.entity, auto, identities, report)
+    rule = load_rule(run.entity)
+    merge_auto_pairs(run.entity, auto, identities, report, rule=rule)
+    closed = close_joined_pending(run.entity)
+    rescored = rescore_pending(run.entity, rule)
     BatchMatchPair.objects.filter(job=run.pk).delete()
     BatchMatchPlan.objects.filter(job=run.pk).delete()
     _WORKER_CACHE.pop(_cache_key(run), None)
@@ -132,4 +143,6 @@ def finalize(run: JobRun) -> dict[str, int]:
         "conflicts": report.conflicts,
         "clusters_merged": report.clusters_merged,
         "golden_merged": report.golden_merged,
+        "closed": closed,
+        "rescored": rescored,
     }

@@ -61,8 +61,10 @@ def merge_auto_pairs(
     actor=None,
     processes: int = 1,
     rule=None,
+    dry_run: bool = False,
 ) -> None:
-    """Steps 5-6: cluster the auto pairs over golden records and merge the clusters.
+    """Steps 5-6: cluster the auto pairs over golden records and merge the clusters
+    (``dry_run``: count the merges and keep a few examples, merge nothing).
 
     Codes are first resolved to their live golden record, so a rerun after a crash between two
     merge batches finishes the job without merging anything twice. ``processes`` > 1 (PostgreSQL,
@@ -84,6 +86,11 @@ def merge_auto_pairs(
         entity, resolved, merged_ids, attribute_veto=rule.hard.attribute_veto
     )
     report.conflicts += conflicts
+    if dry_run:
+        report.clusters_merged += len(clusters)
+        report.golden_merged += sum(len(c) - 1 for c in clusters)
+        report.samples["merge"] = [list(c) for c in clusters[:5]]
+        return
     reasons = merge_reasons(clusters, resolved)
     del resolved
     batches = [clusters[i : i + MERGE_BATCH] for i in range(0, len(clusters), MERGE_BATCH)]

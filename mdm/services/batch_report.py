@@ -28,6 +28,20 @@ class BatchMatchReport:
     #: Resident memory each scoring child started with (inherited from the parent at fork).
     fork_mb_per_process: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: Pending candidates whose score or explanation the run brought up to date.
+    rescored: int = 0
+    #: Pending candidates closed because the run (or an earlier merge) joined their records.
+    closed: int = 0
+    #: What the run learned or refused to learn (``mdm.services.match_learning``), one line each.
+    learning: list[str] = field(default_factory=list)
+    #: A dry run: nothing was written; the counts say what a run would do.
+    dry_run: bool = False
+    #: Golden records whose members the rule would no longer link (a dry run only), and how
+    #: many records would leave them.
+    golden_split: int = 0
+    records_split: int = 0
+    #: A few examples per kind of change (``merge``, ``split``, ``queue``), for a dry run.
+    samples: dict[str, list] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()

@@ -251,10 +251,12 @@ def score_partitions(
     progress: Callable[[int], None] | None = None,
     sink: Callable[[list, Identities], None] | None = None,
     prepared: PreparedRecords | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 partition by partition, with one feature cache (``prepared``: see
     ``run_batch_match``). Each partition's auto pairs and identities go to ``sink`` when given
-    (nothing is then kept here), else are returned."""
+    (nothing is then kept here), else are returned. ``dry_run``: no candidate is written, the
+    report counts those that would be."""
     pairs, vetoes = found
     started = time.perf_counter()
     uses = next_uses(pairs, vetoes, parts)
@@ -272,7 +274,15 @@ def score_partitions(
         left = pairs_to_score(pairs, vetoes, [part], report)
         report.timings["score"] += time.perf_counter() - started
         found_auto, found_ids = score_pairs(
-            entity, rule, left, report, progress, cache, rejected=rejected, levels=levels
+            entity,
+            rule,
+            left,
+            report,
+            progress,
+            cache,
+            rejected=rejected,
+            levels=levels,
+            dry_run=dry_run,
         )
         if sink is not None:
             sink(found_auto, found_ids)
@@ -317,12 +327,14 @@ def score_pairs(
     *,
     rejected: set[int] | None = None,
     levels: Mapping[int, tuple[int, ...]] | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
     rejected pairs when the caller already read them; ``levels``: comparison levels by pair
-    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged)."""
+    code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged);
+    ``dry_run``: nothing is written (the report counts what would be)."""
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
@@ -362,7 +374,11 @@ def score_pairs(
             elif decision == "review":
                 full = score_prepared(rule, left.features, right.features)
                 reviews.append((a, b, full.score, explain(full)))
-        report.review_candidates += write_candidates(entity, reviews, origin="batch")
+                if dry_run and len(report.samples.setdefault("queue", [])) < 5:
+                    report.samples["queue"].append([a, b, round(full.score, 4)])
+        report.review_candidates += write_candidates(
+            entity, reviews, origin="batch", dry_run=dry_run
+        )
         cache.scored(needed)
         if progress:
             progress(len(window))

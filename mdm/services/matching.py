@@ -19,6 +19,7 @@ For a batch of upserts the linker
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -29,17 +30,26 @@ from functools import cached_property
 from django.db import connection, connections
 from django.db.models import Q
 
+from dictionary.models import DataElement, ElementBinding
 from matching.engine import (
     ATTRIBUTE_VETO,
     Compared,
     Features,
+    comparison_signature,
     decide_compared,
     explain_compared,
     prepare,
 )
-from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
+from matching.models import (
+    BlockKey,
+    MatchCandidate,
+    MatchCandidateStatusChoices,
+    MatchRuleChange,
+    MatchRuleChangeKindChoices,
+    MatchRuleConfig,
+)
 from matching.normalize import company_name_parts
-from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
+from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.services.aliases import alias_key, alias_names, goldens_of_keys
 from mdm.services.crypto import PREFIX, matching_view
@@ -795,9 +805,17 @@ def replace_block_keys(entity: str, keys_of: dict[int, Sequence[str]]) -> None:
 
 
 def write_candidates(
-    entity: str, pairs: Iterable[tuple[int, int, float, list[dict]]], *, origin: str
+    entity: str,
+    pairs: Iterable[tuple[int, int, float, list[dict]]],
+    *,
+    origin: str,
+    dry_run: bool = False,
 ) -> int:
-    """Queue review pairs; a pair already known (pending, accepted or rejected) is left alone.
+    """Queue review pairs; returns how many new ones were (``dry_run``: would be) queued.
+
+    A pair already known (pending, accepted or rejected) is left alone: a rejected pair is never
+    proposed again; the batch match brings the scores of pending ones up to date
+    (``mdm.services.batch_match.rescore_pending``). ``dry_run``: nothing is written.
 
     ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
     id on the left, so its explanation is turned around with it.
@@ -828,7 +846,8 @@ def write_candidates(
         ).values_list("left_id", "right_id")
     )
     new = [c for k, c in rows.items() if k not in existing]
-    MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
+    if not dry_run:
+        MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
@@ -843,25 +862,27 @@ class PreparedRecords:
     signature: tuple = ()
 
 
-def fit_rule_from_records(
+def fit_rule_on_records(
     entity: str,
     *,
+    base: MatchRule | None = None,
     sample: int = 50_000,
     seed: int = 0,
     prepared: PreparedRecords | None = None,
     processes: int = 1,
-) -> MatchRuleConfig:
-    """Re-estimate the entity's rule on its own stored records, without labels, and store it.
+) -> MatchRule:
+    """Re-estimate the entity's rule (``base``, else the stored one) on its own stored records,
+    without labels, and return it without storing it.
 
     u comes from random pairs, m and the prior from EM on the candidate pairs
-    (``matching.engine.fit_rule``); the thresholds a steward set are kept. ``prepared``: filled
-    with the records prepared for the fit, by id, for a batch match that follows
-    (``run_batch_match(prepared=…)`` scores them without preparing them again).
+    (``matching.engine.fit_rule``); the thresholds are kept. ``prepared``: filled with the
+    records prepared for the fit, by id, and the comparison levels of the pairs it compared,
+    for a batch match that follows (``run_batch_match(prepared=…)`` scores them without
+    preparing them again) or for checking the fit (``mdm.services.match_learning``).
     ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
     processes.
     """
-    from matching.engine import Record, comparison_signature, fit_rule, prepare_all
-    from matching.rules import rule_to_dict
+    from matching.engine import Record, fit_rule, prepare_all
     from mdm.services.forking import can_fork
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
@@ -873,7 +894,7 @@ def fit_rule_from_records(
         Record(pk, matching_view(attributes, index), frozenset(flagged))
         for pk, attributes, flagged, index in rows
     ]
-    current = load_rule(entity)
+    current = base or load_rule(entity)
     features = prepare_all(current, records)
     if processes > 1:
         if can_fork():
@@ -891,13 +912,67 @@ def fit_rule_from_records(
         # The batch match scores a pair low id first: the other orientation is not kept.
         prepared.levels = {(a << 32) | b: levels for (a, b), levels in compared.items() if a < b}
         prepared.signature = comparison_signature(current)
-    config, _ = MatchRuleConfig.objects.update_or_create(
+    return fitted
+
+
+def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
+    """Make ``rule`` (weights and thresholds) the entity's active rule, with a history row that
+    says why."""
+    config = MatchRuleConfig.objects.filter(entity=entity).first() or MatchRuleConfig(entity=entity)
+    config.config = rule_to_dict(rule)
+    config.auto_threshold, config.review_threshold = rule.auto_threshold, rule.review_threshold
+    config.is_active = True
+    config._change_reason = reason[:100]
+    config.save()
+    return config
+
+
+def rule_version(entity: str) -> str:
+    """A digest of what the stored weights were fitted for: the shipped rule's comparisons,
+    hard rules and version, and the versions of the entity's data elements."""
+    default = DEFAULT_RULES[entity]
+    elements = sorted(
+        DataElement.objects.filter(
+            code__in=ElementBinding.objects.filter(entity=entity).values("element__code")
+        ).values_list("code", "version")
+    )
+    text = json.dumps(
+        [
+            [list(map(str, part)) for part in comparison_signature(default)],
+            rule_to_dict(default)["hard"],
+            default.version,
+            elements,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def fit_rule_from_records(
+    entity: str,
+    *,
+    sample: int = 50_000,
+    seed: int = 0,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> MatchRuleConfig:
+    """Re-estimate the entity's rule on its own stored records (``fit_rule_on_records``) and
+    store it, as it comes out (the manual ``fit_match_rule``; the batch match re-fits with
+    safeguards: ``mdm.services.match_learning``), recorded as a ``MatchRuleChange``. The
+    thresholds a steward set are kept."""
+    fitted = fit_rule_on_records(
+        entity, sample=sample, seed=seed, prepared=prepared, processes=processes
+    )
+    config = store_rule(entity, fitted, reason="fit_match_rule")
+    # A fit all the same: the batch match's staleness counts from it.
+    records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    MatchRuleChange.objects.create(
         entity=entity,
-        defaults={
-            "config": rule_to_dict(fitted),
-            "auto_threshold": current.auto_threshold,
-            "review_threshold": current.review_threshold,
-            "is_active": True,
-        },
+        kind=MatchRuleChangeKindChoices.REFIT,
+        applied=True,
+        records=records,
+        rule_version=rule_version(entity),
+        message=f"fitted by fit_match_rule on {records} records, without safeguards",
     )
     return config

@@ -32,6 +32,7 @@ from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
 from mdm.services.events import golden_payload, write_events
 from mdm.services.golden import refresh_goldens
 from mdm.services.merge import merge_golden_records
+from mdm.services.review import settle_review_links
 
 #: The history keeps a change reason in 100 characters (django-simple-history's column).
 MAX_REASON = 100
@@ -118,69 +119,124 @@ def merge_by_steward(
             decided_at=timezone.now(),
             reason=reason,
         )
+        settle_review_links(entity, [survivor_code], actor, reason)
         return golden_model(entity).objects.get(code=survivor_code)
 
 
+def _siblings(candidate: MatchCandidate) -> Q:
+    """Pending candidates between the same two golden records as ``candidate``'s (either way
+    round; one golden record when both records are already in it)."""
+    a, b = candidate.left.golden_code, candidate.right.golden_code
+    return Q(
+        entity=candidate.entity,
+        status=MatchCandidateStatusChoices.PENDING,
+    ) & (
+        Q(left__golden_code=a, right__golden_code=b) | Q(left__golden_code=b, right__golden_code=a)
+    )
+
+
 def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> MatchCandidate:
-    """Accept (merge the two golden records, the older survives) or reject (never again)."""
+    """Accept (merge the two golden records, the older survives) or reject (never again) a
+    candidate, and with it its siblings: one decision, one transaction.
+
+    1. The candidate and its siblings (every pending candidate between the same two golden
+       records: ``_siblings``) are locked in primary-key order, so that two stewards deciding
+       two siblings at once wait for each other instead of deadlocking; the candidate must
+       still be pending.
+    2. Accept: the two golden records merge once. Reject: nothing merges.
+    3. Every one of them gets the same status, steward, time and reason (a history row each):
+       a rejected sibling is remembered like the pair the steward looked at, so none of those
+       pairs is ever proposed again.
+    4. The records of the two golden records that waited for this decision lose their
+       ``review`` label (``settle_review_links``).
+
+    The returned candidate carries ``siblings``: the ids of the other candidates decided with it.
+    """
     reason = _reason(reason)
     with transaction.atomic():
-        candidate = (
-            MatchCandidate.objects.select_for_update()
-            .select_related("left", "right")
-            .filter(pk=candidate_id)
-            .first()
+        found = (
+            MatchCandidate.objects.select_related("left", "right").filter(pk=candidate_id).first()
         )
-        if candidate is None:
+        if found is None:
             raise NotFound("候选对不存在", "Match candidate not found")
-        if candidate.status != MatchCandidateStatusChoices.PENDING:
+        locked = list(
+            MatchCandidate.objects.select_for_update(of=("self",))
+            .filter(Q(pk=candidate_id) | _siblings(found))
+            .select_related("left", "right")
+            .order_by("pk")
+        )
+        candidate = next((c for c in locked if c.pk == candidate_id), None)
+        if candidate is None or candidate.status != MatchCandidateStatusChoices.PENDING:
+            status = candidate.status if candidate is not None else found.status
             raise Conflict(
-                f"候选对已处理：{candidate.status}",
-                f"Candidate already decided: {candidate.status}",
+                f"候选对已处理：{status}",
+                f"Candidate already decided: {status}",
                 code="decided",
             )
+        # The golden records as they are now, under the locks (a merge may have moved them).
+        left, right = candidate.left.golden_code, candidate.right.golden_code
+        decided = [
+            c
+            for c in locked
+            if c.status == MatchCandidateStatusChoices.PENDING
+            and {c.left.golden_code, c.right.golden_code} == {left, right}
+        ]
+        goldens = {left, right}
+        if accept and left != right:
+            model = golden_model(candidate.entity)
+            pks = dict(model.objects.filter(code__in=[left, right]).values_list("code", "pk"))
+            survivor, other = sorted([left, right], key=lambda c: pks.get(c, 0))
+            merge_golden_records(
+                entity=candidate.entity,
+                survivor_code=survivor,
+                other_codes=[other],
+                actor=actor,
+                reason=reason,
+                link_kind=SourceRecordLinkChoices.STEWARD,
+            )
+            goldens = {survivor}
         if accept:
-            left, right = candidate.left.golden_code, candidate.right.golden_code
-            shared = left
-            if left != right:
-                model = golden_model(candidate.entity)
-                pks = dict(model.objects.filter(code__in=[left, right]).values_list("code", "pk"))
-                survivor, other = sorted([left, right], key=lambda c: pks.get(c, 0))
-                merge_golden_records(
-                    entity=candidate.entity,
-                    survivor_code=survivor,
-                    other_codes=[other],
-                    actor=actor,
-                    reason=reason,
-                    link_kind=SourceRecordLinkChoices.STEWARD,
-                )
-                shared = survivor
             # The pair's names become the golden record's: the next record under one links.
+            (shared,) = goldens  # one golden record once accepted
             learn_from_pair(candidate.entity, shared, [candidate.left, candidate.right], actor)
-        candidate.status = (
+        status = (
             MatchCandidateStatusChoices.ACCEPTED if accept else MatchCandidateStatusChoices.REJECTED
         )
-        candidate.decided_by = actor if getattr(actor, "pk", None) else None
-        candidate.decided_at = timezone.now()
-        candidate.reason = reason
-        candidate._history_user = candidate.decided_by
-        candidate._change_reason = reason
-        candidate.save()
+        by = actor if getattr(actor, "pk", None) else None
+        now = timezone.now()
+        for item in decided:
+            item.status, item.decided_by, item.decided_at, item.reason = status, by, now, reason
+        bulk_update_with_history(
+            decided,
+            MatchCandidate,
+            ["status", "decided_by", "decided_at", "reason"],
+            default_user=by,
+            default_change_reason=reason,
+        )
+        settle_review_links(candidate.entity, goldens, actor, reason)
+        candidate.siblings = [c.pk for c in decided if c.pk != candidate.pk]
         return candidate
 
 
 def decide_candidates(
     *, candidate_ids: Iterable[int], accept: bool, actor, reason: str
 ) -> dict[str, int]:
-    """Bulk decision; each candidate is its own transaction; decided ones are skipped."""
+    """Bulk decision; each candidate is its own transaction with its siblings (counted as
+    decided); candidates already decided, by an earlier one's siblings or before, are skipped."""
     counts = {"decided": 0, "skipped": 0}
+    done: set[int] = set()
     for candidate_id in candidate_ids:
+        if candidate_id in done:
+            continue
         try:
-            decide_candidate(candidate_id=candidate_id, accept=accept, actor=actor, reason=reason)
+            decided = decide_candidate(
+                candidate_id=candidate_id, accept=accept, actor=actor, reason=reason
+            )
         except (Conflict, NotFound):
             counts["skipped"] += 1
         else:
-            counts["decided"] += 1
+            done.update(decided.siblings)
+            counts["decided"] += 1 + len(decided.siblings)
     return counts
 
 

@@ -7,10 +7,12 @@ import pytest
 from matching.models import MatchCandidate
 from mdm.services.review import (
     AttributeRow,
+    candidate_reason,
     diff_attributes,
     element_labels,
     next_pending_candidate,
     orient_explanation,
+    score_band,
 )
 
 
@@ -92,3 +94,63 @@ def test_next_pending_follows_the_queue_order_and_wraps_around(make_queue):
     assert next_pending_candidate(queue, after=c) == d
     assert next_pending_candidate(queue, after=d) == a  # wraps to the top
     assert next_pending_candidate(queue.filter(pk=a.pk), after=a) is None
+
+
+def test_the_attributes_that_tell_goods_apart_come_first_even_when_both_lack_them():
+    rows = diff_attributes(
+        {"name": "星辰移动电源", "model": "XC-1902", "uom": "PCE"},
+        {"name": "星辰移动电源", "model": "XC-1901", "uom": "pce"},
+        order=["name", "model", "uom", "gtin"],
+        key_attributes=["model", "uom", "gtin"],
+    )
+
+    assert rows == [
+        AttributeRow("model", "XC-1902", "XC-1901", "different", is_key=True),
+        AttributeRow("uom", "PCE", "pce", "same", is_key=True),
+        AttributeRow("gtin", None, None, "both_missing", is_key=True),
+        AttributeRow("name", "星辰移动电源", "星辰移动电源", "same"),
+    ]
+    assert [r.is_different for r in rows] == [True, False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("explanation", "band"),
+    [
+        ([{"field": "hard rule", "note": "veto: different_gtin", "weight": 0.0}], "veto"),
+        ([{"field": "name", "note": "hard rule: Chinese names differ, review only"}], "capped"),
+        ([{"field": "gtin", "note": "hard rule: same valid gtin", "weight": 0.0}], "high"),
+        ([], "high"),
+    ],
+)
+def test_a_hard_rule_against_the_pair_decides_its_badge(explanation, band):
+    assert score_band(0.95, explanation) == band
+
+
+@pytest.mark.parametrize(
+    ("score", "band"), [(0.9, "high"), (0.89, "medium"), (0.7, "medium"), (0.5, "low")]
+)
+def test_score_bands(score, band):
+    assert score_band(score) == band
+
+
+def test_the_reason_of_a_pair_names_the_hard_rule_then_the_strongest_evidence():
+    explanation = [
+        {"field": "hard rule", "note": "veto: different_gtin", "weight": 0.0},
+        {"field": "name", "note": "same name", "weight": 15.6, "left": "a", "right": "a"},
+        {"field": "brand", "note": "same brand", "weight": 5.4},
+        {"field": "uom", "note": "same unit", "weight": 1.2},
+        {"field": "category", "note": "same category", "weight": 3.3},
+        {
+            "field": "model",
+            "note": "different model",
+            "weight": -3.8,
+            "left": "QQ-7001",
+            "right": "QQ8302",
+        },
+        {"field": "phone", "note": "different number", "weight": -2.0},
+    ]
+
+    assert candidate_reason(explanation) == (
+        "veto: different_gtin; same name; same brand; same category; "
+        "different model (QQ-7001 / QQ8302); phone: different number"
+    )

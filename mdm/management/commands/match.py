@@ -1,3 +1,4 @@
+import json
 import os
 import sys
 
@@ -5,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dictionary.models import EntityChoices
+from matching.rules import rule_from_dict
 from mdm.services.batch_match import run_batch_match
 from mdm.services.errors import ServiceError
 from mdm.services.job_runner import describe_job, launch_job, wait_for_job
@@ -31,18 +33,48 @@ class Command(BaseCommand):
             help="score record ranges in this many processes (PostgreSQL; default: CPU count)",
         )
         parser.add_argument("--timeout", type=float, default=6 * 3600)
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="write nothing: report what a run would merge, split and queue (one process)",
+        )
+        parser.add_argument(
+            "--rule",
+            metavar="FILE",
+            help="with --dry-run: try this rule (JSON, as the match rule's configuration)",
+        )
+        parser.add_argument(
+            "--no-learn",
+            action="store_true",
+            help="neither re-fit stale weights nor recalibrate the thresholds first",
+        )
 
     def handle(self, *args, entity: str, no_progress: bool, distributed: bool, **options):
+        if options["rule"] and not options["dry_run"]:
+            raise CommandError("--rule is only for --dry-run: store a rule in the admin")
         if distributed:
+            if options["dry_run"]:
+                raise CommandError("--dry-run runs in this process, not --distributed")
             self._distributed(entity, options["chunks"], options["timeout"])
             return
+        rule = self._rule(options["rule"], entity) if options["rule"] else None
         bar = tqdm(unit="pair", desc=f"match {entity}", file=sys.stderr, disable=no_progress)
         try:
             report = run_batch_match(
-                entity=entity, progress=bar.update, processes=options["processes"]
+                entity=entity,
+                progress=bar.update,
+                processes=options["processes"],
+                dry_run=options["dry_run"],
+                learn=not options["no_learn"],
+                rule=rule,
             )
         finally:
             bar.close()
+        for line in report.learning:
+            self.stdout.write(line)
+        if report.dry_run:
+            self._dry_run(report)
+            return
         t = report.timings
         self.stdout.write(
             f"match {entity}: records={report.records} blocks={report.blocks} "
@@ -50,12 +82,40 @@ class Command(BaseCommand):
             f"scored={report.pairs_scored} auto_pairs={report.auto_pairs} "
             f"review_candidates={report.review_candidates} vetoed={report.vetoed} "
             f"conflicts={report.conflicts} clusters_merged={report.clusters_merged} "
-            f"golden_merged={report.golden_merged} records_prepared={report.records_prepared} "
+            f"golden_merged={report.golden_merged} closed={report.closed} "
+            f"rescored={report.rescored} "
+            f"records_prepared={report.records_prepared} "
             f"cache_peak={report.cache_peak} peak_mb_per_process={report.peak_mb_per_process:.0f} "
             f"(at fork {report.fork_mb_per_process:.0f}) | "
             f"time pairs={t.get('pairs', 0):.2f}s score={t['score']:.2f}s merge={t['merge']:.2f}s "
             f"total={t['total']:.2f}s"
         )
+
+    @staticmethod
+    def _rule(path: str, entity: str):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                rule = rule_from_dict(json.load(handle))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CommandError(f"cannot read the rule in {path}: {exc}") from exc
+        if rule.entity != entity:
+            raise CommandError(f"the rule in {path} is for {rule.entity}, not {entity}")
+        return rule
+
+    def _dry_run(self, report) -> None:
+        """What a run would do, and nothing written."""
+        self.stdout.write(
+            f"dry run {report.entity} (nothing written): records={report.records} "
+            f"pairs={report.pairs_considered} scored={report.pairs_scored} "
+            f"would_merge={report.golden_merged} golden records in "
+            f"{report.clusters_merged} clusters, would_split={report.golden_split} "
+            f"golden records ({report.records_split} records leaving), "
+            f"would_queue={report.review_candidates} new review candidates, "
+            f"vetoed={report.vetoed} conflicts={report.conflicts}"
+        )
+        for kind in ("merge", "split", "queue"):
+            for sample in report.samples.get(kind, []):
+                self.stdout.write(f"  {kind}: {sample}")
 
     def _distributed(self, entity: str, chunks: int, timeout: float) -> None:
         try:
