@@ -421,7 +421,7 @@ def standardize_and_validate(
 # --- loading the starter dictionary -------------------------------------------------------------
 
 
-def _sync_code_values(domain: ValueDomain, values: list[dict[str, Any]]) -> None:
+def _sync_code_values(domain, values: list[dict[str, Any]], code_value=CodeValue) -> None:
     existing = {cv.code: cv for cv in domain.values.all()}
     new = []
     for order, item in enumerate(values):
@@ -433,13 +433,13 @@ def _sync_code_values(domain: ValueDomain, values: list[dict[str, Any]]) -> None
         }
         current = existing.get(item["code"])
         if current is None:
-            new.append(CodeValue(domain=domain, code=item["code"], **fields))
+            new.append(code_value(domain=domain, code=item["code"], **fields))
         elif any(getattr(current, k) != v for k, v in fields.items()):
             for k, v in fields.items():
                 setattr(current, k, v)
             current.save()
     if new:
-        CodeValue.objects.bulk_create(new, batch_size=1000)
+        code_value.objects.bulk_create(new, batch_size=1000)
 
 
 def _region_values() -> list[dict[str, Any]]:
@@ -450,12 +450,16 @@ def _region_values() -> list[dict[str, Any]]:
     ]
 
 
-def _create_or_update(model, lookup: dict[str, Any], fields: dict[str, Any]):
+def _create_or_update(model, lookup: dict[str, Any], fields: dict[str, Any], known=None):
     """The row of ``lookup``, created or saved only when ``fields`` differ from it.
 
     Unlike ``update_or_create``, an unchanged row is not saved: reloading the dictionary writes
     no history rows and leaves ``updated_at`` (the dictionary cache's revision) alone.
+    ``known`` (a migration's historical model): the fields the model has at that point of the
+    migration graph; the document's others are left for ``load_dictionary``.
     """
+    if known is not None:
+        fields = {name: value for name, value in fields.items() if name in known}
     row = model.objects.filter(**lookup).first()
     if row is None:
         return model.objects.create(**lookup, **fields)
@@ -467,43 +471,64 @@ def _create_or_update(model, lookup: dict[str, Any], fields: dict[str, Any]):
 
 
 @transaction.atomic
-def load_starter_dictionary(path: Path = STARTER_DICTIONARY) -> dict[str, int]:
+def load_starter_dictionary(path: Path = STARTER_DICTIONARY, apps=None) -> dict[str, int]:
     """Create or update the dictionary from the starter JSON document (natural keys).
 
     Idempotent: rows are matched by their codes; existing rows are updated only where the
     document differs; nothing is deleted (a steward's additions survive a reload).
+    ``apps``: a data migration's app registry (its historical models, which keep no history
+    rows); the migration that loads the dictionary on a fresh database passes it.
     """
+    models = {
+        model.__name__: model
+        for model in (EntityType, ValueDomain, CodeValue, DataElement, ElementBinding)
+    }
+    known: dict[str, frozenset[str] | None] = dict.fromkeys(models)
+    if apps is not None:
+        for name in models:
+            models[name] = apps.get_model("dictionary", name)
+            known[name] = frozenset(f.name for f in models[name]._meta.get_fields())
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     for item in document["entities"]:
         _create_or_update(
-            EntityType, {"code": item["code"]}, {k: v for k, v in item.items() if k != "code"}
+            models["EntityType"],
+            {"code": item["code"]},
+            {k: v for k, v in item.items() if k != "code"},
+            known["EntityType"],
         )
     domains = {}
     for item in document["domains"]:
         values = item.get("values", [])
         fields = {k: v for k, v in item.items() if k not in ("code", "values")}
-        domain = _create_or_update(ValueDomain, {"code": item["code"]}, fields)
+        domain = _create_or_update(
+            models["ValueDomain"], {"code": item["code"]}, fields, known["ValueDomain"]
+        )
         domains[domain.code] = domain
         if domain.code == REGION_DOMAIN and not values:
             values = _region_values()
-        _sync_code_values(domain, values)
+        _sync_code_values(domain, values, models["CodeValue"])
     elements = {}
     for item in document["elements"]:
         fields = {k: v for k, v in item.items() if k not in ("code", "value_domain")}
         fields["value_domain"] = (
             domains.get(item.get("value_domain")) if item.get("value_domain") else None
         )
-        element = _create_or_update(DataElement, {"code": item["code"]}, fields)
+        element = _create_or_update(
+            models["DataElement"], {"code": item["code"]}, fields, known["DataElement"]
+        )
         elements[element.code] = element
     for item in document["bindings"]:
         fields = {k: v for k, v in item.items() if k not in ("entity", "element")}
         _create_or_update(
-            ElementBinding, {"entity": item["entity"], "element": elements[item["element"]]}, fields
+            models["ElementBinding"],
+            {"entity": item["entity"], "element": elements[item["element"]]},
+            fields,
+            known["ElementBinding"],
         )
     return {
         "entities": len(document["entities"]),
         "domains": len(domains),
         "elements": len(elements),
         "bindings": len(document["bindings"]),
-        "code_values": CodeValue.objects.count(),
+        "code_values": models["CodeValue"].objects.count(),
     }

@@ -70,6 +70,7 @@ def refresh_goldens(
     reason: str = "",
     events_before: Iterable[Event] = (),
     new_members: Mapping[str, list[SourceRecord]] | None = None,
+    reactivated: Mapping[str, list[dict[str, str]]] | None = None,
 ) -> dict[str, GoldenRecord]:
     """Recompute golden records from their active members; create the new ones.
 
@@ -80,7 +81,10 @@ def refresh_goldens(
     3. A golden record left without members is retired.
     4. Write new records, changed records (with history) and one outbox event per change:
        ``created``, ``updated`` (values changed), ``crosswalk`` (members changed only),
-       ``retired``. ``events_before`` (the caller's own, e.g. a merge's ``merged`` events)
+       ``retired``. ``reactivated``: golden code -> the members (system, local code) that
+       came back after their system had deleted them; a retired golden record they come back
+       to is active again (an ``updated`` event), and the event notes them as ``reactivated``.
+       ``events_before`` (the caller's own, e.g. a merge's ``merged`` events)
        go first in the same insert: the outbox lock is taken once, as the transaction's last
        step (``mdm.services.outbox``).
     """
@@ -108,6 +112,10 @@ def refresh_goldens(
             continue
         values, lineage = survive_values(entity, records, golden.locked, elements=elements)
         changed = apply_golden_values(golden, values, lineage)
+        back = (reactivated or {}).get(code)
+        if back and golden.status == GoldenStatusChoices.RETIRED:
+            golden.status = GoldenStatusChoices.ACTIVE
+            changed = True
         if code in created:
             golden.created_at = golden.updated_at = now
             events.append(_event(golden, EventKindChoices.CREATED, records))
@@ -115,8 +123,10 @@ def refresh_goldens(
             golden.updated_at = now
             to_update.append(golden)
             events.append(_event(golden, EventKindChoices.UPDATED, records))
-        elif code in crosswalk_changed:
+        elif code in crosswalk_changed or back:
             events.append(_event(golden, EventKindChoices.CROSSWALK, records))
+        if back and code not in created:
+            events[-1].payload["reactivated"] = back
     if created:
         create_objects_with_history(
             list(created.values()), model, user=actor, reason=reason or "created"

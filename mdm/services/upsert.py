@@ -279,17 +279,28 @@ def _write_run(
         # the steward's decision, never a side effect of an update. Only the others need
         # candidates (the keys they look up are the only ones whose commonness matters).
         keeps = {
-            p.local_code
+            p.local_code: record.golden_code
             for p, record, _ in changed
             if record.golden_code in live and was_member[p.local_code]
         }
+        # A record its system deleted and sends again goes back to its golden record (or to
+        # the survivor of a merge), so that the code other systems hold keeps working.
+        returning = _returning_targets(
+            model,
+            {
+                p.local_code: record.golden_code
+                for p, record, is_new in changed
+                if not is_new and not record.is_active and record.golden_code
+            },
+        )
+        keeps.update(returning)
         linker.prefetch([r for p, r, _ in changed if p.local_code not in keeps])
         targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
         new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record
         for p, record, _ in changed:
             if p.local_code in keeps:
-                targets[p.local_code] = record.golden_code
-                linker.note_linked(record, record.golden_code)
+                targets[p.local_code] = keeps[p.local_code]
+                linker.note_linked(record, keeps[p.local_code])
                 continue
             decision = linker.decide(record)
             record.link_kind, record.link_score = decision.kind, decision.score
@@ -345,6 +356,12 @@ def _write_run(
             if record.golden_code in new_codes:
                 record.system = system
                 new_members[record.golden_code].append(record)
+        reactivated: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for p, record, _ in changed:
+            if p.local_code in returning:
+                reactivated[record.golden_code].append(
+                    {"system": system.code, "local_code": p.local_code}
+                )
         refresh_goldens(
             entity,
             existing=list(existing),
@@ -353,6 +370,7 @@ def _write_run(
             actor=actor,
             reason=change_reason,
             new_members=new_members,
+            reactivated=reactivated,
         )
         for p, record, is_new in changed:
             results[p.local_code] = UpsertResult(
@@ -364,6 +382,41 @@ def _write_run(
                 record.link_score,
             )
         return [results.get(p.local_code) for p in everything]
+
+
+#: Merges followed from a returning record's golden record to its survivor.
+MAX_MERGE_HOPS = 20
+
+
+def _returning_targets(model, golden_of: dict[str, str]) -> dict[str, str]:
+    """For retired records sent again (local code -> their golden code): the golden record
+    each goes back to, by local code: its own, or the survivor its merges lead to, whether
+    live or retired (it is reactivated). One left out has no such record (a broken chain)."""
+    if not golden_of:
+        return {}
+    rows = {
+        code: (status, merged_into)
+        for code, status, merged_into in model.objects.filter(
+            code__in=set(golden_of.values())
+        ).values_list("code", "status", "merged_into__code")
+    }
+    targets = {}
+    for local_code, code in golden_of.items():
+        for _ in range(MAX_MERGE_HOPS):
+            status, merged_into = rows.get(code, (None, None))
+            if status != GoldenStatusChoices.MERGED or not merged_into:
+                break
+            if merged_into not in rows:
+                rows.update(
+                    (c, (st, m))
+                    for c, st, m in model.objects.filter(code=merged_into).values_list(
+                        "code", "status", "merged_into__code"
+                    )
+                )
+            code = merged_into
+        if rows.get(code, (None,))[0] in (GoldenStatusChoices.ACTIVE, GoldenStatusChoices.RETIRED):
+            targets[local_code] = code
+    return targets
 
 
 def _lock_or_defer(

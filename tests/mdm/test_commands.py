@@ -74,11 +74,16 @@ def test_import_source_csv_stores_valid_rows_and_reports_the_others(tmp_path):
     path = tmp_path / "erp.csv"
     _write_csv(path, ROWS)
 
-    out = run(
-        "import_source", str(path), "--system", "ERP", "--entity", "customers", "--no-progress"
-    )
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command(
+            *["import_source", str(path), "--system", "ERP", "--entity", "customers"],
+            "--no-progress",
+            stdout=out,
+        )
 
-    assert "rows=4 created=2 updated=0 unchanged=0 rejected=2" in out
+    assert exit_.value.code == 1  # some rows rejected
+    assert "rows=4 created=2 updated=0 unchanged=0 rejected=2" in out.getvalue()
     assert sorted(SourceRecord.objects.values_list("local_code", flat=True)) == ["SD01-1", "SD01-2"]
     with (tmp_path / "erp.csv.errors.csv").open(encoding="utf-8-sig") as handle:
         report = list(csv.DictReader(handle))

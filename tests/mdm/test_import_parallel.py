@@ -93,20 +93,25 @@ def erp_system(restore_after_flush, transactional_db) -> SourceSystem:
 
 
 def run_import(path, *args) -> str:
+    """The command's output, and its exit status on a last line ``exit=N``."""
     out = io.StringIO()
-    call_command(
-        "import_source",
-        str(path),
-        "--system",
-        "ERP",
-        "--entity",
-        "customers",
-        "--no-progress",
-        *args,
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    return out.getvalue()
+    status = 0
+    try:
+        call_command(
+            "import_source",
+            str(path),
+            "--system",
+            "ERP",
+            "--entity",
+            "customers",
+            "--no-progress",
+            *args,
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+    except SystemExit as exit_:
+        status = exit_.code
+    return out.getvalue() + f"exit={status}\n"
 
 
 def test_a_parallel_import_gives_the_crosswalk_of_a_serial_one(erp_system, tmp_path):
@@ -174,21 +179,29 @@ def test_a_parallel_import_reports_bad_rows_in_line_order(erp_system, tmp_path):
     ]
 
 
-def test_the_last_occurrence_of_a_local_code_wins_as_in_a_serial_import(erp_system, tmp_path):
+def test_a_local_code_repeated_in_the_file_is_rejected_by_every_worker(erp_system, tmp_path):
     rows = company_rows()[:12]
     first = rows[0]
     rows.append([first[0], first[1].replace("有限公司", "股份有限公司"), *first[2:]])
-    rows.append([first[0], first[1], *first[2:]])
     rows.append([first[0], first[1].replace("有限公司", "集团有限公司"), *first[2:]])
     path = tmp_path / "erp.csv"
     write_csv(path, rows)
 
     out = run_import(path, "--workers", "3", "--batch-size", "2")
 
-    assert "rows=15 created=11 updated=3 unchanged=0 rejected=1" in out
-    record = SourceRecord.objects.get(local_code=first[0])
-    assert record.attributes["name"] == first[1].replace("有限公司", "集团有限公司")
-    assert SourceRecord.history.filter(id=record.pk).count() == 4
+    assert out.endswith(
+        "rows=14 created=10 updated=0 unchanged=0 rejected=4 flagged=0 links[new=10]\nexit=1\n"
+    )
+    assert not SourceRecord.objects.filter(local_code=first[0]).exists()
+    assert SourceRecord.objects.count() == 10  # 14 rows: 3 repeats and BAD-0001 rejected
+    with (tmp_path / "erp.csv.errors.csv").open(encoding="utf-8-sig") as handle:
+        report = [(r["line"], r["code"]) for r in csv.DictReader(handle)]
+    assert report == [
+        ("2", "duplicate_local_code"),
+        ("7", "required"),
+        ("14", "duplicate_local_code"),
+        ("15", "duplicate_local_code"),
+    ]
 
 
 def test_parallel_writers_of_one_company_make_one_golden_record(erp_system, tmp_path):

@@ -8,21 +8,40 @@ from tqdm import tqdm
 from dictionary.models import EntityChoices
 from mdm.models import SourceSystem
 from mdm.services.errors import ServiceError
-from mdm.services.importing import IMPORT_BATCH, count_rows, import_file, write_error_report
+from mdm.services.importing import (
+    IMPORT_BATCH,
+    import_plan,
+    open_table,
+    plan_import,
+    write_error_report,
+)
+
+#: Exit statuses (operators script imports): every row stored; some rows rejected or a column
+#: not imported (see the error report); nothing imported (unreadable file, usage error).
+EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 
 
 class Command(BaseCommand):
     help = (
         "Import a CSV/XLSX export of a source system (header: local_code + element codes) "
-        "through the hub's write path. Idempotent; rejected rows go to an error report file. "
-        "--workers N imports with N processes on PostgreSQL (every occurrence of a local code "
-        "is written by one of them, in file order)."
+        "through the hub's write path. CSV in UTF-8 (with or without BOM), GB18030/GBK or "
+        "another encoding detected from the bytes, or named with --encoding. Idempotent. "
+        "Rejected rows, flagged values and header problems go to an error report "
+        "(FILE.errors.csv); a local code that occurs twice in the file is rejected on every "
+        "row that has it. The last line gives the counts. Exit status: 0 every row stored, "
+        "1 some rows rejected or a column not imported (see the report), 2 nothing imported "
+        "(the file cannot be read, or a usage error). --workers N imports with N processes on "
+        "PostgreSQL."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--system", required=True)
         parser.add_argument("--entity", required=True, choices=EntityChoices.values)
+        parser.add_argument(
+            "--encoding",
+            help="CSV encoding, e.g. gb18030, utf-8 (default: detected from the file)",
+        )
         parser.add_argument(
             "--errors", type=Path, help="error report path (default FILE.errors.csv)"
         )
@@ -52,35 +71,47 @@ class Command(BaseCommand):
         entity: str,
         errors,
         no_progress,
+        encoding=None,
         user=None,
         workers=1,
         batch_size=IMPORT_BATCH,
         **options,
     ):
-        if not file.exists():
-            raise CommandError(f"文件不存在 file not found: {file}")
         if workers < 1 or batch_size < 1:
-            raise CommandError("--workers 与 --batch-size 须为正整数 must be positive integers")
+            raise CommandError(
+                "--workers 与 --batch-size 须为正整数 must be positive integers",
+                returncode=EXIT_UNREADABLE,
+            )
+        try:
+            table = open_table(file, encoding)
+        except ServiceError as exc:
+            raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from None
         source = SourceSystem.objects.filter(code=system, is_active=True).first()
         if source is None:
-            raise CommandError(f"未知源系统 unknown source system: {system}")
+            raise CommandError(
+                f"未知源系统 unknown source system: {system} (create_source_system)",
+                returncode=EXIT_UNREADABLE,
+            )
         actor = source.service_user
         if user:
             actor = get_user_model().objects.filter(username=user, is_active=True).first()
             if actor is None:
-                raise CommandError(f"未知用户 unknown user: {user}")
+                raise CommandError(f"未知用户 unknown user: {user}", returncode=EXIT_UNREADABLE)
+        try:
+            plan = plan_import(table, entity)
+        except ServiceError as exc:
+            raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from None
         bar = tqdm(
-            total=count_rows(file),
+            total=plan.rows,
             unit="rec",
             desc=f"{system} {entity}",
             file=sys.stderr,
             disable=no_progress,
         )
         try:
-            report = import_file(
-                path=file,
+            report = import_plan(
+                plan=plan,
                 system=source,
-                entity=entity,
                 on_rows=bar.update,
                 actor=actor,
                 workers=workers,
@@ -88,20 +119,20 @@ class Command(BaseCommand):
                 reason=f"import {file.name}"[:100],
             )
         except ServiceError as exc:
-            raise CommandError(exc.message) from exc
+            raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from None
         finally:
             bar.close()
         error_path = errors or file.with_name(file.name + ".errors.csv")
         if report.errors:
             write_error_report(error_path, report)
+            self.stdout.write(
+                f"错误报告 error report: {error_path} ({report.rejected} rejected rows, "
+                f"{report.flagged} rows with flagged values, "
+                f"{report.ignored_columns} columns not imported)"
+            )
         elif error_path.exists():
             error_path.unlink()
-        links = ", ".join(f"{k}={v}" for k, v in sorted(report.links.items()))
-        self.stdout.write(
-            f"{file.name}: rows={report.rows} created={report.created} updated={report.updated} "
-            f"unchanged={report.unchanged} rejected={report.rejected} links[{links}]"
-        )
-        if report.errors:
-            self.stdout.write(
-                f"错误报告 error report: {error_path} ({len(report.errors)} problems)"
-            )
+        read_as = table.encoding or "xlsx"
+        self.stdout.write(f"{file.name} ({read_as}): {report.summary()}")
+        if report.exit_status:
+            sys.exit(report.exit_status)

@@ -1,6 +1,8 @@
 """`make run`: dictionary, source systems, an admin login, the demo exports imported and matched."""
 
 import secrets
+from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -10,11 +12,14 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 
 from dictionary.services import load_starter_dictionary
+from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system, issue_token
-from mdm.services.importing import import_rows, read_table
+from mdm.services.accounts import create_source_system, rotate_token
+from mdm.services.importing import REJECTED, import_file, write_error_report
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
+#: Where the demo imports' error reports go (git-ignored).
+REPORT_DIR = Path(settings.BASE_DIR) / "artifacts" / "demo"
 SYSTEMS = [
     ("ERP", "ERP 企业资源计划 (SAP)", 10),
     ("CRM", "CRM 客户关系管理", 20),
@@ -22,19 +27,22 @@ SYSTEMS = [
 ]
 #: Import order: the ERP first (it is the most trusted source), then the CRM, then the shop.
 FILE_ORDER = ["erp", "crm", "ecom"]
+LINK_KINDS = ("auto", "new", "review", "steward")
 
 
 class Command(BaseCommand):
-    help = "Set up the embedded demo: dictionary, systems, admin login, demo data imported and matched."
+    help = (
+        "Set up the embedded demo: dictionary, systems (one API token each, printed), admin "
+        "login, demo data imported (rejected rows explained, reports in artifacts/demo/) and "
+        "matched."
+    )
 
     def handle(self, *args, **options):
         counts = load_starter_dictionary()
         self.stdout.write(
             f"数据字典 dictionary: {counts['elements']} elements, {counts['code_values']} code values"
         )
-        for code, name, priority in SYSTEMS:
-            if not SourceSystem.objects.filter(code=code).exists():
-                create_source_system(code=code, name=name, priority=priority)
+        tokens = {code: self._token(code, name, priority) for code, name, priority in SYSTEMS}
         files = sorted(
             DEMO_DIR.glob("*_*.*"),
             key=lambda p: (
@@ -47,22 +55,49 @@ class Command(BaseCommand):
             if (
                 path.suffix not in (".csv", ".xlsx")
                 or entity not in GOLDEN_MODELS
-                or system.upper() not in dict((s[0], 1) for s in SYSTEMS)
+                or system.upper() not in tokens
             ):
                 continue
             if path.suffix == ".xlsx" and path.with_suffix(".csv").exists():
                 continue  # the same rows as the CSV: imported once
             source = SourceSystem.objects.get(code=system.upper())
-            report = import_rows(system=source, entity=entity, rows=read_table(path))
+            report = import_file(path=path, system=source, entity=entity)
             self.stdout.write(
-                f"  {path.name}: {report.rows} rows, {report.created} new, {report.unchanged} unchanged, "
-                f"{report.rejected} rejected"
+                f"  {path.name}: {report.rows} rows, {report.created} new, "
+                f"{report.unchanged} unchanged, {report.rejected} rejected"
             )
+            self._explain(path, report)
         if "matching" in settings.INSTALLED_APPS and self._has_match_command():
             for entity in GOLDEN_MODELS:
                 call_command("match", entity=entity, stdout=self.stdout, no_progress=True)
         self._summary()
-        self._login()
+        self._login(tokens)
+
+    @staticmethod
+    def _token(code: str, name: str, priority: int) -> str:
+        """The system's one usable token: a new system's first, or (setup_demo run again) a
+        new one that replaces the others at once."""
+        if not SourceSystem.objects.filter(code=code).exists():
+            return create_source_system(code=code, name=name, priority=priority)[1].key
+        return rotate_token(owner=code, grace=timedelta(0))[0].key
+
+    def _explain(self, path: Path, report) -> None:
+        """Why rows were rejected (each reason once, with its count) and where the report is."""
+        if not report.rejected:
+            return
+        reasons = Counter(
+            (error["field"], error["code"], error["message"])
+            for error in report.errors
+            if error["outcome"] == REJECTED
+        )
+        for (field, code, message), n in reasons.most_common():
+            self.stdout.write(f"    {n} × {field} {code}: {message}")
+        REPORT_DIR.mkdir(parents=True, exist_ok=True)
+        report_path = REPORT_DIR / f"{path.name}.errors.csv"
+        write_error_report(report_path, report)
+        base = Path(settings.BASE_DIR)
+        shown = report_path.relative_to(base) if report_path.is_relative_to(base) else report_path
+        self.stdout.write(f"    错误报告 error report: {shown}")
 
     @staticmethod
     def _has_match_command() -> bool:
@@ -75,12 +110,17 @@ class Command(BaseCommand):
         for entity, model in GOLDEN_MODELS.items():
             records = SourceRecord.objects.filter(entity=entity, is_active=True)
             links = dict(records.values_list("link_kind").annotate(n=Count("pk")).order_by())
+            queue = MatchCandidate.objects.filter(
+                entity=entity, status=MatchCandidateStatusChoices.PENDING
+            ).count()
+            shown = ", ".join(f"{kind}={links.get(kind, 0)}" for kind in LINK_KINDS)
             self.stdout.write(
                 f"  {entity}: {records.count()} source records in -> "
-                f"{model.objects.active().count()} golden records out; links {links}"
+                f"{model.objects.active().count()} golden records out; links {shown}; "
+                f"待审核 review queue: {queue} candidates"
             )
 
-    def _login(self):
+    def _login(self, tokens: dict[str, str]):
         User = get_user_model()
         password = secrets.token_urlsafe(12)
         admin, _ = User.objects.get_or_create(
@@ -89,11 +129,11 @@ class Command(BaseCommand):
         admin.is_staff = admin.is_superuser = True
         admin.set_password(password)
         admin.save()
-        erp = SourceSystem.objects.get(code="ERP")
-        token = issue_token(erp.service_user).key
         self.stdout.write(
             "\n管理后台 admin:   http://127.0.0.1:8000/admin/\n"
             f"用户名 username: admin\n密码 password: {password}\n"
             "接口文档 API docs: http://127.0.0.1:8000/api/docs/\n"
-            f"ERP API token (for the README's curl tour): {token}\n"
+            "API tokens, one per system (the README's curl tour uses the ERP's):"
         )
+        for code, token in tokens.items():
+            self.stdout.write(f"  {code}: {token}")

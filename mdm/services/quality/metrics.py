@@ -107,6 +107,7 @@ def elements_cte(elements: Sequence[MeasuredElement]) -> tuple[str, list[Any]]:
         "el",
         ["entity", "code", "required", "rule", "department"],
         [(e.entity, e.code, int(e.required), e.rule, e.owner_department) for e in elements],
+        types=["text", "text", "integer", "text", "text"],
     )
 
 

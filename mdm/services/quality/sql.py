@@ -75,10 +75,22 @@ def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-def values_table(name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple:
-    """A CTE ``name(columns) AS (VALUES ...)``; one all-NULL row that matches nothing if empty."""
+def values_table(
+    name: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    types: Sequence[str] | None = None,
+) -> tuple:
+    """A CTE ``name(columns) AS (VALUES ...)``; one all-NULL row that matches nothing if empty.
+
+    ``types`` (SQL types, one per column) type that NULL row: PostgreSQL takes an untyped NULL
+    for text, and ``required = 1`` on a text column is an error (a hub with no dictionary).
+    """
     if not rows:
         rows = [[None] * len(columns)]
+        if types:
+            cells = ", ".join(f"CAST(%s AS {t})" for t in types)
+            return f"{name}({', '.join(columns)}) AS (VALUES ({cells}))", list(rows[0])
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = f"{name}({', '.join(columns)}) AS (VALUES {', '.join([row_sql] * len(rows))})"
     return sql, [value for row in rows for value in row]
