@@ -528,8 +528,10 @@ class MatchCandidateAdmin(admin.ModelAdmin):
 
         def side(record: SourceRecord) -> dict:
             golden = goldens.get(record.golden_code)
+            shown = left_shown if record is left else right_shown
             return {
                 "record": record,
+                "name": shown.get("name"),  # the header card: masked as the table below
                 "record_url": reverse("admin:mdm_sourcerecord_change", args=[record.pk]),
                 "golden": golden,
                 "golden_url": golden_admin_url(golden) if golden else None,
