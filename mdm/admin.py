@@ -34,7 +34,7 @@ from mdm.models import (
     SourceRecord,
     SourceSystem,
 )
-from mdm.services import masking
+from mdm.services import masking, privacy
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.merge_reasons import explanation_rows
 from mdm.services.review import element_labels
@@ -352,13 +352,22 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 reason=data["reason"],
             )
             if golden is not None:
-                value = golden.attributes().get(data["attribute"], "")
+                values = golden.attributes()
+                value = privacy.shown_value(
+                    entity,
+                    data["attribute"],
+                    values.get(data["attribute"], ""),
+                    person=privacy.is_person(entity, values),
+                )
                 messages.success(request, f"已锁定 / Locked: {data['attribute']} = {value}")
                 # A value failing the validator of a ``flag`` element is kept: say so.
                 checked = standardize_and_validate(
                     entity, {data["attribute"]: data["value"]}, partial=True
                 )
-                for warning in checked.warnings:
+                shown = masking.mask_warnings(
+                    entity, checked.warnings, {data["attribute"]: data["value"]}
+                )
+                for warning in shown:
                     messages.warning(request, f"{warning['field']}: {warning['message']}")
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
@@ -377,9 +386,11 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
     def unlock_view(self, request, object_id):
         obj = self._acting_on(request, object_id)
         labels = element_labels(self.model.ENTITY, obj.locked)
+        person = privacy.is_person(self.model.ENTITY, obj.attributes())
+        shown = masking.mask_locked(self.model.ENTITY, obj.locked, person=person)
         choices = [
-            (attr, f"{labels.get(attr, attr)} = {lock.get('value')}")
-            for attr, lock in sorted(obj.locked.items())
+            (attr, f"{labels.get(attr, attr)} = {privacy.scrub(shown[attr].get('value'))}")
+            for attr in sorted(obj.locked)
         ]
         form = GoldenUnlockForm(
             request.POST or None,
@@ -580,7 +591,8 @@ class SourceRecordForm(forms.ModelForm):
             )
             self.instance._show_clear = self.show_clear
             for name in ("system", "entity", "local_code"):
-                self.fields[name].disabled = True
+                if name in self.fields:  # a view-only user's form has none of them
+                    self.fields[name].disabled = True
 
     def clean(self):
         """Show the dictionary's field-level errors on the form before anything is written."""

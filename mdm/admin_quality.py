@@ -21,12 +21,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from mdm.admin_security import MaskedHistoryContextHelper, MaskedHistoryMixin
 from mdm.models import (
     QualityIssue,
     QualityIssueStatusChoices,
     QualitySnapshot,
 )
 from mdm.models.quality import UNRESOLVED_STATUSES
+from mdm.services import privacy
 from mdm.services.errors import ServiceError
 from mdm.services.quality import export
 from mdm.services.quality.actions import acknowledge_issues, close_issues, reassign_issues
@@ -109,9 +111,26 @@ class ReassignIssuesForm(forms.Form):
         return data
 
 
+class IssueHistoryContextHelper(MaskedHistoryContextHelper):
+    """An issue's history: its value and suggested fix masked as its element requires."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field in SHOWN_FIELDS and isinstance(value, str):
+            value = privacy.masked_issue_value(self.entity, self.record.element, value)
+        return super().prepare_delta_change_value(change, value)
+
+
+#: Issue fields that may quote a personal value, and the admin method that shows them masked.
+SHOWN_FIELDS = {"value": "value_shown", "suggested_fix": "fix_shown", "message": "message_shown"}
+
+
 @admin.register(QualityIssue)
-class QualityIssueAdmin(SimpleHistoryAdmin):
-    """The stewards' work list: unresolved issues first, filtered by system, element, owner."""
+class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
+    """The stewards' work list: unresolved issues first, filtered by system, element, owner.
+
+    Values of personal elements are masked in the list, on the page, in the history and in
+    the exports (``privacy.masked_issue_value``); the issue stores them masked too.
+    """
 
     list_display = (
         "id",
@@ -137,9 +156,11 @@ class QualityIssueAdmin(SimpleHistoryAdmin):
         ("owner_department", admin.AllValuesFieldListFilter),
         "resolution",
     )
-    search_fields = ("element", "value", "golden_code", "source_record__local_code", "key")
+    # Never the value: a search on it would confirm a masked personal value.
+    search_fields = ("element", "golden_code", "source_record__local_code")
     list_select_related = ("system", "source_record", "assignee")
-    readonly_fields = [f.name for f in QualityIssue._meta.fields]
+    fields = [SHOWN_FIELDS.get(f.name, f.name) for f in QualityIssue._meta.fields]
+    readonly_fields = fields
     actions = ["acknowledge", "close_with_reason", "reassign", "export_csv", "export_xlsx"]
     change_list_template = "admin/mdm/quality/issue_change_list.html"
     list_per_page = 50
@@ -169,9 +190,27 @@ class QualityIssueAdmin(SimpleHistoryAdmin):
             '<a href="{}?{}">{}</a>', url, urlencode({"q": obj.golden_code}), obj.golden_code
         )
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return IssueHistoryContextHelper(
+            self.model, historical_record, entity=historical_record.entity, person=False
+        )
+
     @admin.display(description=_("接收值 value"))
     def value_short(self, obj):
-        return obj.value if len(obj.value) <= 60 else obj.value[:57] + "…"
+        value = self.value_shown(obj)
+        return value if len(value) <= 60 else value[:57] + "…"
+
+    @admin.display(description=_("接收值 value as received"))
+    def value_shown(self, obj) -> str:
+        return privacy.masked_issue_value(obj.entity, obj.element, obj.value)
+
+    @admin.display(description=_("建议修正 suggested fix"))
+    def fix_shown(self, obj) -> str:
+        return privacy.masked_issue_value(obj.entity, obj.element, obj.suggested_fix)
+
+    @admin.display(description=_("说明 message"))
+    def message_shown(self, obj) -> str:
+        return privacy.scrub(obj.message)
 
     @admin.action(description=_("确认所选问题 Acknowledge"), permissions=["change"])
     def acknowledge(self, request, queryset):

@@ -524,9 +524,16 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         left_plain = unmask_attributes(left.attributes)
         right_plain = unmask_attributes(right.attributes)
         person = is_person(candidate.entity, left_plain) or is_person(candidate.entity, right_plain)
+        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
+        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
+        # Explanations are stored masked: orient them on the masked values as well.
         explanation = mask_explanation(
             candidate.entity,
-            orient_explanation(candidate.explanation, left_plain, right_plain),
+            orient_explanation(
+                candidate.explanation,
+                {**left_plain, **{f"~{k}": v for k, v in left_shown.items()}},
+                {**right_plain, **{f"~{k}": v for k, v in right_shown.items()}},
+            ),
             person=person,
         )
         labels = element_labels(
@@ -539,8 +546,6 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             },
         )
         keys = key_attributes(candidate.entity, {*left_plain, *right_plain})
-        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
-        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
         rows = [
             replace(
                 row,
@@ -561,8 +566,10 @@ class MatchCandidateAdmin(admin.ModelAdmin):
 
         def side(record: SourceRecord) -> dict:
             golden = goldens.get(record.golden_code)
+            shown = left_shown if record is left else right_shown
             return {
                 "record": record,
+                "name": shown.get("name"),  # the header card: masked as the table below
                 "record_url": reverse("admin:mdm_sourcerecord_change", args=[record.pk]),
                 "golden": golden,
                 "golden_url": golden_admin_url(golden) if golden else None,

@@ -22,11 +22,11 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.template_utils import HistoricalRecordContextHelper
 
-from dictionary.masking import mask_name
 from dictionary.services import personal_elements
-from mdm.models import AuditLog, CustomerTypeChoices
-from mdm.services import audit, lockout, masking
+from mdm.models import AuditLog
+from mdm.services import audit, lockout, masking, privacy
 
 SESSION_KEY = "mdm_unmask_once"
 
@@ -39,6 +39,41 @@ class AccessReasonForm(forms.Form):
         help_text=_("必填，记入审计日志 / Required; written to the audit log"),
         error_messages={"required": _("请填写理由 / A reason is required")},
     )
+
+
+# ---- history pages: masked diffs
+
+
+class MaskedHistoryContextHelper(HistoricalRecordContextHelper):
+    """Formats a history diff with the personal values of the record masked."""
+
+    def __init__(self, model, historical_record, *, entity: str, person: bool, values=()):
+        super().__init__(model, historical_record)
+        self.entity, self.person, self.values = entity, person, list(values)
+
+    def prepare_delta_change_value(self, change, value):
+        value = privacy.shown_field(
+            self.entity, change.field, value, person=self.person, record_values=self.values
+        )
+        return super().prepare_delta_change_value(change, value)
+
+
+class MaskedHistoryMixin:
+    """A SimpleHistoryAdmin whose "full history" page shows masked diffs.
+
+    ``history_entity(record)`` names the entity of a historical row; golden and source records
+    answer it, other tracked models hold no personal data (the ``scrub`` still hides
+    ciphertexts).
+    """
+
+    def history_entity(self, record) -> tuple[str, bool, list]:
+        return "", False, []
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        entity, person, values = self.history_entity(historical_record)
+        return MaskedHistoryContextHelper(
+            self.model, historical_record, entity=entity, person=person, values=values
+        )
 
 
 class PersonalDataAdminMixin:
@@ -135,8 +170,12 @@ class PersonalDataAdminMixin:
         return TemplateResponse(request, self.unmask_template, context)
 
 
-class GoldenPersonalDataMixin(PersonalDataAdminMixin):
+class GoldenPersonalDataMixin(MaskedHistoryMixin, PersonalDataAdminMixin):
     """Golden record pages and lists: names of persons and personal values masked."""
+
+    def history_entity(self, record):
+        values = record.instance.attributes()
+        return self.model.ENTITY, privacy.is_person(self.model.ENTITY, values), [values]
 
     def record_fields(self, obj):
         attributes = obj.attributes()
@@ -144,9 +183,41 @@ class GoldenPersonalDataMixin(PersonalDataAdminMixin):
 
     @admin.display(description=_("名称 name"), ordering="name")
     def display_name(self, obj) -> str:
-        if getattr(obj, "customer_type", "") == CustomerTypeChoices.PERSON:
-            return mask_name(obj.name)
-        return obj.name
+        # A person's name is masked, declared a person or recognised as one.
+        return privacy.shown_name(obj.ENTITY, obj.name, obj.attributes())
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search by code, name or local code; a personal value only through the blind index.
+
+        * A term that is a phone, an e-mail or a resident ID finds, exactly, the golden records
+          holding it, and only for a user who may see the result (``privacy.personal_search``).
+        * A name search never confirms a person to a user who may not unmask: persons (declared
+          or recognised) matched by their name alone are left out of the answer.
+        """
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, may_have_duplicates
+        entity = self.model.ENTITY
+        codes = privacy.personal_search(entity, term, user=request.user)
+        if codes:
+            found = found | queryset.filter(code__in=codes)
+        if not privacy.may_unmask(request.user):
+            hidden = self.persons_named(queryset, term)
+            if hidden:
+                found = found.exclude(pk__in=hidden)
+        return found, may_have_duplicates
+
+    def persons_named(self, queryset, term: str) -> list[int]:
+        """Primary keys of the persons whose name contains ``term`` (and not their code)."""
+        if self.model.ENTITY != "customers":
+            return []
+        named = queryset.filter(name__icontains=term).exclude(code__iexact=term)
+        hidden = []
+        for row in named.values("pk", "name", "customer_type", "credit_code", "id_number"):
+            if privacy.is_person(self.model.ENTITY, row):
+                hidden.append(row["pk"])
+        return hidden
 
     def steward_panels(self, request, obj) -> dict:
         panels = super().steward_panels(request, obj)
@@ -186,9 +257,13 @@ class GoldenPersonalDataMixin(PersonalDataAdminMixin):
         return panels
 
 
-class SourcePersonalDataMixin(PersonalDataAdminMixin):
+class SourcePersonalDataMixin(MaskedHistoryMixin, PersonalDataAdminMixin):
     """The source record page: the payload and attributes masked; a masked value left as it is
     keeps the stored value when the steward saves."""
+
+    def history_entity(self, record):
+        person = privacy.is_person(record.entity, record.attributes or {})
+        return record.entity, person, [record.raw or {}, record.attributes or {}]
 
     change_form_template = "admin/mdm/sourcerecord_change_form.html"
 
@@ -210,6 +285,34 @@ class SourcePersonalDataMixin(PersonalDataAdminMixin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["unmask_url"] = self.unmask_url(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# ---- what may be asked: the declared filters only
+
+
+class DeclaredLookupsOnly:
+    """Query-string look-ups limited to the changelist's declared filters and date hierarchy.
+
+    Django's admin accepts a look-up on any local field (``?phone__startswith=+86135``): on a
+    page that masks the phone, that is an oracle answering one digit per request. Anything
+    else is refused (``DisallowedModelAdminLookup``: 400).
+    """
+
+    def lookup_allowed(self, lookup, value, request=None):
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter
+        paths = privacy.declared_filter_paths(list_filter, self.date_hierarchy)
+        if not privacy.lookup_is_declared(lookup, paths):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+def enforce_declared_lookups(site) -> None:
+    """Give every ModelAdmin of ``site`` the declared-look-ups rule (called once all apps have
+    registered theirs, including Django's own user admin)."""
+    for model_admin in site._registry.values():
+        cls = type(model_admin)
+        if not issubclass(cls, DeclaredLookupsOnly):
+            model_admin.__class__ = type(cls.__name__, (DeclaredLookupsOnly, cls), {})
 
 
 # ---- the audit log: read-only for everyone, exportable

@@ -13,3 +13,10 @@ class MdmConfig(AppConfig):
         from mdm.lookups import AnyOf
 
         Field.register_lookup(AnyOf)
+
+        # Every admin page, Django's own included, answers only its declared filters.
+        from django.contrib import admin
+
+        from mdm.admin_security import enforce_declared_lookups
+
+        enforce_declared_lookups(admin.site)

@@ -338,6 +338,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
 # Admin login lock-out: this many failures of one username from one address lock it for a while.
 MDM_LOGIN_MAX_FAILURES = env.get_int("MDM_LOGIN_MAX_FAILURES", 5)
 MDM_LOGIN_LOCKOUT_MINUTES = env.get_int("MDM_LOGIN_LOCKOUT_MINUTES", 15)
+#: Failed logins from one address, over any usernames, that lock the address (password spraying).
+MDM_LOGIN_MAX_ADDRESS_FAILURES = env.get_int("MDM_LOGIN_MAX_ADDRESS_FAILURES", 20)
 # A rotated API token keeps working this long, so systems can switch without downtime.
 MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
 # Encryption-key rotation works in primary-key batches of this size, one transaction each.

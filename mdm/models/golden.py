@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from dictionary.masking import mask_name
 from dictionary.models import EntityChoices
+from matching.normalize import is_person_customer
 
 
 class GoldenStatusChoices(models.TextChoices):
@@ -134,8 +135,14 @@ class Customer(GoldenRecord):
         verbose_name_plural = _("客户 customers")
 
     def __str__(self) -> str:
-        # A person's name is personal data: shown masked wherever the record is named.
-        if self.customer_type == CustomerTypeChoices.PERSON:
+        # A person's name is personal data: shown masked wherever the record is named, whether
+        # the sender declared a person or matching recognises one (a bare 2-4 character name).
+        if is_person_customer(
+            self.customer_type,
+            self.name,
+            has_credit_code=bool(self.credit_code),
+            has_id_number=bool(self.id_number),
+        ):
             return f"{self.code} {mask_name(self.name)}"
         return super().__str__()
 

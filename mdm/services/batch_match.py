@@ -225,7 +225,8 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
         if left is None or right is None:
             continue
         found = score_prepared(rule, left, right)
-        explanation = explain(found)
+        person = "person" in (left.kind, right.kind)
+        explanation = explain(found, entity=entity, person=person)
         if abs(candidate.score - found.score) > 1e-9 or candidate.explanation != explanation:
             candidate.score, candidate.explanation = found.score, explanation
             changed.append(candidate)

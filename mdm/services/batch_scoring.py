@@ -373,7 +373,8 @@ def score_pairs(
                 remember(right)
             elif decision == "review":
                 full = score_prepared(rule, left.features, right.features)
-                reviews.append((a, b, full.score, explain(full)))
+                person = "person" in (left.features.kind, right.features.kind)
+                reviews.append((a, b, full.score, explain(full, entity=entity, person=person)))
                 if dry_run and len(report.samples.setdefault("queue", [])) < 5:
                     report.samples["queue"].append([a, b, round(full.score, 4)])
         report.review_candidates += write_candidates(

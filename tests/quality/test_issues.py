@@ -40,7 +40,8 @@ def test_each_flagged_value_opens_an_issue_for_the_owner_department(customers):
     assert changes.as_dict()["customers"] == {"opened": 6, "closed": 0}
     email = QualityIssue.objects.get(element="email")
     assert (email.kind, email.rule, email.problem) == ("invalid", "email", "invalid_email")
-    assert email.value == "Bad-Email@"  # as received, not standardized
+    # As received, not standardized; an e-mail is personal: stored and shown masked.
+    assert email.value == "B***@"
     assert email.owner_department == "销售管理部"
     assert (email.system.code, email.source_record, email.status) == (
         "ERP",
@@ -66,7 +67,7 @@ def test_cross_system_disagreements_open_one_issue_per_golden_record_and_element
     reconcile_quality_issues()
 
     assert issues(kind="inconsistent") == [
-        ("inconsistent", "phone", None, "CRM: +8613900139000 | ERP: +8613800138000", "open"),
+        ("inconsistent", "phone", None, "CRM: 139****9000 | ERP: 138****8000", "open"),
         ("inconsistent", "region_code", None, "CRM: 110108 | ERP: 999999", "open"),
     ]
     phone = QualityIssue.objects.get(kind="inconsistent", element="phone")
@@ -93,7 +94,8 @@ def test_a_value_contradicting_a_valid_identifier_suggests_the_proven_value(erp)
         "birth_date",
         "derived_mismatch",
     )
-    assert (issue.value, issue.suggested_fix) == ("1950-01-01", "1949-12-31")
+    # A birth date is personal: the issue holds masks, never the dates.
+    assert (issue.value, issue.suggested_fix) == ("****-**-**", "****-**-**")
 
 
 def test_fixing_the_data_closes_its_issues_through_the_write_path_sync(customers, erp):
@@ -105,9 +107,9 @@ def test_fixing_the_data_closes_its_issues_through_the_write_path_sync(customers
     assert changes.as_dict()["customers"] == {"opened": 0, "closed": 4}
     # E1's email and region, and the golden record's phone and region disagreements: fixed.
     assert issues(status="closed") == [
-        ("inconsistent", "phone", None, "CRM: +8613900139000 | ERP: +8613800138000", "closed"),
+        ("inconsistent", "phone", None, "CRM: 139****9000 | ERP: 138****8000", "closed"),
         ("inconsistent", "region_code", None, "CRM: 110108 | ERP: 999999", "closed"),
-        ("invalid", "email", "ERP", "Bad-Email@", "closed"),
+        ("invalid", "email", "ERP", "B***@", "closed"),
         ("invalid", "region_code", "ERP", "999999", "closed"),
     ]
     assert set(
@@ -116,7 +118,7 @@ def test_fixing_the_data_closes_its_issues_through_the_write_path_sync(customers
     # The other records' issues are not the sync's business: still open.
     assert issues(status="open") == [
         ("invalid", "credit_code", "ERP", "91310115MA1K3YJ12X", "open"),
-        ("invalid", "phone", "ERP", "12345", "open"),
+        ("invalid", "phone", "ERP", "***45", "open"),
     ]
 
 
@@ -147,8 +149,8 @@ def test_a_new_bad_value_is_a_new_issue(customers, erp):
     sync_quality_issues("customers", [customers["E1"].pk])
 
     assert issues(element="email") == [
-        ("invalid", "email", "ERP", "Bad-Email@", "closed"),
-        ("invalid", "email", "ERP", "still-bad", "open"),
+        ("invalid", "email", "ERP", "B***@", "closed"),
+        ("invalid", "email", "ERP", "s***", "open"),
     ]
 
 
@@ -159,7 +161,7 @@ def test_retiring_a_record_closes_its_issues(customers, erp):
     sync_quality_issues("customers", [customers["E3"].pk])
 
     assert issues(element="phone", kind="invalid") == [
-        ("invalid", "phone", "ERP", "12345", "closed")
+        ("invalid", "phone", "ERP", "***45", "closed")
     ]
 
 
@@ -291,4 +293,52 @@ def test_records_written_while_the_full_run_computes_are_left_to_their_sync(
     # Nothing stale reopened: E1's issues and its golden record's disagreements stay fixed.
     assert changes.as_dict() == {}
     assert QualityIssue.objects.unresolved().count() == 2
-    assert issues(element="email") == [("invalid", "email", "ERP", "Bad-Email@", "closed")]
+    assert issues(element="email") == [("invalid", "email", "ERP", "B***@", "closed")]
+
+
+def test_one_resident_id_in_two_systems_is_consistent_and_opens_no_issue(erp, crm):
+    person = {"name": "张伟", "customer_type": "person", "id_number": ZHANG_ID}
+    erp.put("customers", "P1", person)
+    crm.put("customers", "C1", {**person, "id_number": ZHANG_ID.lower()})
+    assert record(erp, "P1").golden_code == record(crm, "C1").golden_code
+
+    reconcile_quality_issues()
+
+    # Each system's ciphertext differs (salted encryption); their blind indexes are equal.
+    assert not QualityIssue.objects.filter(element="id_number").exists()
+    assert not QualityIssue.objects.filter(value__contains="enc:v1:").exists()
+
+
+def test_issue_keys_hold_no_unkeyed_digest_of_a_personal_value(customers):
+    import hashlib
+
+    reconcile_quality_issues()
+
+    phone = QualityIssue.objects.get(kind="invalid", element="phone")
+    assert hashlib.md5(b"12345").hexdigest() not in phone.key  # noqa: S324
+    assert phone.key.startswith(f"invalid:{customers['E3'].pk}:phone:")
+    assert phone.value == "***45"
+
+
+def test_the_migration_masks_stored_issues_and_salts_their_keys(customers):
+    import hashlib
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("mdm.migrations.0011_mask_quality_issue_values")
+    reconcile_quality_issues()
+    phone = QualityIssue.objects.get(kind="invalid", element="phone")
+    salted_key = phone.key
+    head = salted_key.rpartition(":")[0]
+    # As an older release stored it: the value in clear, an unkeyed digest of it in the key.
+    QualityIssue.objects.filter(pk=phone.pk).update(
+        value="12345",
+        key=f"{head}:{hashlib.md5(b'12345').hexdigest()}",  # noqa: S324
+    )
+
+    migration.mask_issues(apps, None)
+
+    phone.refresh_from_db()
+    assert (phone.key, phone.value) == (salted_key, "***45")
+    assert reconcile_quality_issues().as_dict() == {}  # recognised: nothing closed or opened

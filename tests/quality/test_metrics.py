@@ -11,7 +11,7 @@ from matching.models import MatchCandidate
 from mdm.models import SourceRecord
 from mdm.services.quality.metrics import compute_quality_metrics
 
-from .known import T0
+from .known import T0, ZHANG_ID
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -153,3 +153,17 @@ def test_an_entity_without_records_reports_nothing_to_measure(customers):
         "age_days": None,
         "mean_age_days": None,
     }
+
+
+def test_consistency_of_an_encrypted_element_compares_blind_indexes(erp, crm):
+    person = {"name": "张伟", "customer_type": "person", "id_number": ZHANG_ID}
+    erp.put("customers", "P1", person)
+    crm.put("customers", "C1", person)
+    stored = SourceRecord.objects.filter(local_code__in=["P1", "C1"])
+    assert len({r.attributes["id_number"] for r in stored}) == 2  # two ciphertexts
+    assert len({r.golden_code for r in stored}) == 1
+
+    metrics, _ = compute_quality_metrics(now=T0)
+
+    for scope in ("ERP", "CRM", "ALL"):
+        assert metrics["customers"][scope]["consistency"]["id_number"] == 1.0

@@ -172,11 +172,34 @@ def test_repeated_failures_lock_the_login_for_a_while():
         "已锁定" in locked.content.decode() and "locked for 15 minutes" in locked.content.decode()
     )
     assert other_address.status_code == 302
-    row = LoginFailure.objects.get(ip="10.0.0.1")
+    row = LoginFailure.objects.get(username="steward.he", ip="10.0.0.1")
     row.locked_until = timezone.now() - timedelta(seconds=1)
     row.save()
     assert login(client, "right password 1").status_code == 302
-    assert not LoginFailure.objects.filter(ip="10.0.0.1").exists()
+    assert not LoginFailure.objects.filter(username="steward.he", ip="10.0.0.1").exists()
+    # The address keeps its own count: a good login does not buy more guesses elsewhere.
+    assert LoginFailure.objects.get(username="", ip="10.0.0.1").failures == 3
+
+
+@override_settings(MDM_LOGIN_MAX_FAILURES=3, MDM_LOGIN_MAX_ADDRESS_FAILURES=4)
+def test_failures_spread_over_many_usernames_lock_the_address():
+    make_user("steward.he", "data_steward", password="right password 1")
+    sprayer = Client()
+
+    for name in ("ann", "bob", "cat", "dan"):
+        answer = sprayer.post(
+            "/admin/login/?next=/admin/",
+            {"username": name, "password": "Spring2026!"},
+            REMOTE_ADDR="10.0.0.9",
+        )
+        assert answer.status_code == 200
+    locked = login(Client(), "right password 1", ip="10.0.0.9")
+    elsewhere = login(Client(), "right password 1", ip="10.0.0.10")
+
+    assert locked.status_code == 200
+    assert "this address is locked for" in locked.content.decode()
+    assert elsewhere.status_code == 302
+    assert LoginFailure.objects.get(username="", ip="10.0.0.9").failures == 4
 
 
 # ---- tokens

@@ -7,10 +7,12 @@ from typing import Any
 
 from dictionary.validators import problem
 from mdm.models import SourceRecord, SourceSystem
+from mdm.services import crypto
 from mdm.services.quality import sql
 from mdm.services.quality.metrics import (
     Comparison,
     MeasuredElement,
+    compared_value,
     consistency_ctes,
     elements_cte,
 )
@@ -20,6 +22,12 @@ MISSING_MESSAGE = problem("required").message
 #: code (``mdm.services.matching``): an issue of its own kind, not an invalid value.
 BRANCH_HQ_CODE = "branch_hq_code"
 INCONSISTENT_MESSAGE = "各源系统的值不一致 / The source systems disagree on this value"
+
+
+def key_salt() -> str:
+    """The secret that an issue key's digest of the value starts with: a key is a copy of the
+    value at rest, and an unkeyed MD5 of a phone number is undone by trying every number."""
+    return crypto.blind_index("quality-issue-key", "")
 
 
 def desired_issues_sql(
@@ -59,12 +67,20 @@ def desired_issues_sql(
         warnings_sql = sql.json_array_objects("sr.warnings", "w")
         return f"(SELECT {item_sql} FROM {warnings_sql} WHERE {field_sql} = {key} LIMIT 1)"
 
+    def salted(expression: str) -> str:
+        return f"MD5((SELECT v FROM salt) || {expression})"
+
+    def digest(key: str) -> str:
+        # The blind index of an encrypted value: its ciphertext changes with every key rotation.
+        return salted(compared_value("sr", key, raw(key)))
+
     w_field, w_code = sql.json_text("w.value", "'field'"), sql.json_text("w.value", "'code'")
     w_message = sql.json_text("w.value", "'message'")
-    value = sql.json_text("sr.attributes", "c.element")
+    # Encrypted elements are listed by blind index (``issues`` masks the listed values).
+    value = compared_value("sr", "c.element", sql.json_text("sr.attributes", "c.element"))
     label_order = "" if sql.is_postgresql() else " ORDER BY label"
     text = f"""
-    {el_sql}, {pair_sql}
+    {el_sql}, salt(v) AS (SELECT CAST(%s AS TEXT)), {pair_sql}
     disagreements AS (
         SELECT entity, golden_code, element, {sql.ordered_concat("label", " | ")} AS value
         FROM (
@@ -78,7 +94,7 @@ def desired_issues_sql(
         GROUP BY entity, golden_code, element
     ),
     desired AS MATERIALIZED (
-        SELECT 'invalid:' || sr.id || ':' || f.value || ':' || MD5({raw("f.value")}) AS key,
+        SELECT 'invalid:' || sr.id || ':' || f.value || ':' || {digest("f.value")} AS key,
                sr.entity AS entity,
                CASE WHEN {warning_of("code", "f.value")} = '{BRANCH_HQ_CODE}'
                     THEN '{BRANCH_HQ_CODE}' ELSE 'invalid' END AS kind,
@@ -93,7 +109,7 @@ def desired_issues_sql(
         JOIN el ON el.entity = sr.entity AND el.code = f.value
         WHERE sr.is_active{scope} AND COALESCE({attr("f.value")}, '') <> ''
         UNION ALL
-        SELECT 'contradiction:' || sr.id || ':' || {w_field} || ':' || MD5({raw(w_field)}),
+        SELECT 'contradiction:' || sr.id || ':' || {w_field} || ':' || {digest(w_field)},
                sr.entity, 'contradiction', {w_field}, el.rule, {w_code},
                COALESCE({w_message}, ''), sr.id, sr.system_id, sr.golden_code,
                {raw(w_field)}, el.department
@@ -109,13 +125,14 @@ def desired_issues_sql(
         FROM {records} AS sr JOIN el ON el.entity = sr.entity AND el.required = 1
         WHERE sr.is_active{scope} AND COALESCE({attr("el.code")}, '') = ''
         UNION ALL
-        SELECT 'inconsistent:' || d.golden_code || ':' || d.element || ':' || MD5(d.value),
+        SELECT 'inconsistent:' || d.golden_code || ':' || d.element || ':' || {salted("d.value")},
                d.entity, 'inconsistent', d.element, 'cross_system_agreement', 'inconsistent',
                %s, NULL, NULL, d.golden_code, d.value, el.department
         FROM disagreements AS d JOIN el ON el.entity = d.entity AND el.code = d.element
     )"""  # noqa: S608 - table names come from model meta
     params = [
         *el_params,
+        key_salt(),
         *pair_params,
         *scope_params,
         *scope_params,

@@ -3,8 +3,9 @@
 The same rows feed the command (``quality_report --scorecard-file/--issues-file``) and the
 admin download links. CSV files start with a UTF-8 byte order mark so that Excel shows the
 Chinese text; XLSX files are written in openpyxl's streaming mode, so a long issue list does
-not sit in memory twice. Values of personal elements (phone, ID number…) are masked: an
-exported file leaves the hub, and a meeting needs the pattern, not the number.
+not sit in memory twice. Values of personal elements (phone, ID number…) are masked by the privacy policy
+(``privacy.masked_issue_value``, as on the admin pages): an exported file leaves the hub, and
+a meeting needs the pattern, not the number.
 """
 
 from __future__ import annotations
@@ -21,14 +22,10 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from dictionary.models import DataElement, DataElementSensitivityChoices
 from mdm.models import QualityIssue, QualitySnapshot
+from mdm.services import privacy
 from mdm.services.quality.metrics import ALL
 
-PERSONAL = (
-    DataElementSensitivityChoices.PERSONAL,
-    DataElementSensitivityChoices.SENSITIVE_PERSONAL,
-)
 FORMATS = ("csv", "xlsx")
 
 
@@ -126,18 +123,8 @@ def scorecard_sheets(snapshot: QualitySnapshot) -> list[Sheet]:
     ]
 
 
-def mask(value: str) -> str:
-    """Keep the first three and the last two characters of a personal value."""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 5) + value[-2:]
-
-
 def issue_rows(issues: QuerySet[QualityIssue]) -> Iterator[list[Any]]:
     """Rows of ``ISSUE_COLUMNS`` for the issues, personal values masked; streamed in chunks."""
-    personal = set(
-        DataElement.objects.filter(sensitivity__in=PERSONAL).values_list("code", flat=True)
-    )
     kinds = dict(QualityIssue._meta.get_field("kind").choices)
     statuses = dict(QualityIssue._meta.get_field("status").choices)
     rows = issues.order_by("pk").values_list(
@@ -160,9 +147,9 @@ def issue_rows(issues: QuerySet[QualityIssue]) -> Iterator[list[Any]]:
     )
     for row in rows.iterator(chunk_size=5000):
         row = list(row)
-        if row[3] in personal:
-            row[9] = mask(row[9] or "")
-            row[10] = mask(row[10] or "") if row[10] else ""
+        row[9] = privacy.masked_issue_value(row[1], row[3], row[9] or "")
+        row[10] = privacy.masked_issue_value(row[1], row[3], row[10] or "")
+        row[11] = privacy.scrub(row[11])
         row[2] = str(kinds.get(row[2], row[2]))
         row[14] = str(statuses.get(row[14], row[14]))
         row[15] = timezone.localtime(row[15]).replace(tzinfo=None)

@@ -42,6 +42,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dictionary import derivations
+from dictionary.masking import mask_text
 from dictionary.models import EntityChoices
 from mdm.models import (
     QualityIssue,
@@ -51,7 +52,7 @@ from mdm.models import (
     SourceRecord,
 )
 from mdm.models.quality import UNRESOLVED_STATUSES
-from mdm.services import crypto  # noqa: E402
+from mdm.services import crypto, privacy
 from mdm.services.quality import sql
 from mdm.services.quality.desired import desired_issues_sql
 from mdm.services.quality.history import insert_history_rows
@@ -227,6 +228,7 @@ def _apply(
     )
     opened = cursor.fetchall()
     suggest_fixes([pk for pk, _, element in opened if element in DERIVABLE])
+    mask_personal_values([pk for pk, entity, element in opened if _is_personal(entity, element)])
     user_id = actor.pk if actor is not None else None
     insert_history_rows(
         QualityIssue,
@@ -288,6 +290,57 @@ def suggest_fixes(issue_ids: Sequence[int]) -> int:
     # History for these rows is written right after, from the updated rows.
     QualityIssue.objects.bulk_update(fixed, ["suggested_fix"], batch_size=1000)
     return len(fixed)
+
+
+# --- personal values ----------------------------------------------------------------------------
+
+
+def _is_personal(entity: str, element: str) -> bool:
+    return privacy.element_kind(entity, element) is not None
+
+
+def mask_personal_values(issue_ids: Sequence[int]) -> int:
+    """Store the value, suggested fix and message of new issues on personal elements masked.
+
+    An issue is read by every steward, exported and kept in its history: it holds the mask, as
+    the pages show it, never the value. An inconsistency lists each system's value, which the
+    query compared by blind index for an encrypted element: the list is rebuilt from the
+    members' values, masked.
+    """
+    if not issue_ids:
+        return 0
+    issues = list(QualityIssue.objects.filter(pk__in=issue_ids).select_related("source_record"))
+    members: dict[str, list[tuple[str, dict]]] = {}
+    codes = {i.golden_code for i in issues if i.kind == Kind.INCONSISTENT and i.golden_code}
+    for code, system, attributes in (
+        SourceRecord.objects.filter(golden_code__in=codes, is_active=True)
+        .order_by("system__code")
+        .values_list("golden_code", "system__code", "attributes")
+    ):
+        members.setdefault(code, []).append((system, attributes))
+    for issue in issues:
+        if issue.kind == Kind.INCONSISTENT:
+            labels = sorted(
+                {
+                    f"{system}: {privacy.plain(attributes[issue.element])}"
+                    for system, attributes in members.get(issue.golden_code, [])
+                    if attributes.get(issue.element) not in (None, "")
+                }
+            )
+            issue.value = privacy.masked_issue_value(
+                issue.entity, issue.element, " | ".join(labels)
+            )
+        else:
+            plain = privacy.plain(issue.value)
+            issue.message = mask_text(
+                issue.message, plain, privacy.element_kind(issue.entity, issue.element) or ""
+            )
+            issue.value = privacy.masked_issue_value(issue.entity, issue.element, issue.value)
+        issue.suggested_fix = privacy.masked_issue_value(
+            issue.entity, issue.element, issue.suggested_fix
+        )
+    QualityIssue.objects.bulk_update(issues, ["value", "message", "suggested_fix"], batch_size=1000)
+    return len(issues)
 
 
 # --- the two entry points -----------------------------------------------------------------------

@@ -13,7 +13,8 @@ Per system (and for ``ALL`` systems together):
   in its record's ``flagged`` failed a ``flag`` rule and is invalid (``reject`` rules never
   let an invalid value in).
 * ``consistency[e]``: a golden record is *comparable* on ``e`` when its active members from two
-  or more systems have a value for ``e``; it *agrees* when all those values are equal.
+  or more systems have a value for ``e``; it *agrees* when all those values are equal (for an
+  encrypted element: all their blind indexes, see ``compared_value``).
   ``ALL`` = agreeing / comparable golden records; a system's figure counts only the comparable
   golden records in which that system has a value, so the system that disagrees with everyone
   shows the lowest figure.
@@ -111,6 +112,16 @@ def elements_cte(elements: Sequence[MeasuredElement]) -> tuple[str, list[Any]]:
     )
 
 
+def compared_value(alias: str, key_sql: str, value_sql: str) -> str:
+    """The value of an element as the metrics compare it: the blind index of an encrypted
+    (``sensitive_personal``) element, the standardized value of any other.
+
+    Two ciphertexts of one resident ID differ (each encryption is salted), so comparing them
+    called every person inconsistent; equal values have equal blind indexes.
+    """
+    return f"COALESCE({sql.json_text(f'{alias}.blind_index', key_sql)}, {value_sql})"
+
+
 def consistency_ctes(
     element_codes: Collection[str], golden_codes: Sequence[str] | None = None
 ) -> tuple[str, list[Any]]:
@@ -127,6 +138,7 @@ def consistency_ctes(
     golden records (the write path).
     """
     records = sql.table(SourceRecord)
+    compared = compared_value("sr", "j.key", "j.value")
     keys, key_params = sql.in_list("j.key", sorted(element_codes))
     scope, params, member_scope, member_params = "", [], "", []
     if golden_codes is not None:
@@ -142,7 +154,7 @@ def consistency_ctes(
     ),
     per_system AS (
         SELECT sr.golden_code, j.key AS element, sr.system_id, sr.entity,
-               MIN(j.value) AS min_value, MAX(j.value) AS max_value
+               MIN({compared}) AS min_value, MAX({compared}) AS max_value
         FROM {records} AS sr
         JOIN multi ON multi.entity = sr.entity AND multi.golden_code = sr.golden_code
         CROSS JOIN {sql.json_items("sr.attributes", "j")}
