@@ -342,3 +342,9 @@ MDM_LOGIN_LOCKOUT_MINUTES = env.get_int("MDM_LOGIN_LOCKOUT_MINUTES", 15)
 MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
 # Encryption-key rotation works in primary-key batches of this size, one transaction each.
 MDM_ROTATION_BATCH = env.get_int("MDM_ROTATION_BATCH", 500)
+
+# --- operations ---
+# Health, metrics, backups; see README "Operations".
+# Probes talk plain HTTP to the backend, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+MDM_HEALTH_BROKER_TIMEOUT = schedule.positive_int("MDM_HEALTH_BROKER_TIMEOUT", 2)
