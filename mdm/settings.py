@@ -345,6 +345,19 @@ MDM_ROTATION_BATCH = env.get_int("MDM_ROTATION_BATCH", 500)
 
 # --- operations ---
 # Health, metrics, backups; see README "Operations".
-# Probes talk plain HTTP to the backend, behind the TLS proxy.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+import ipaddress  # noqa: E402
+
+MIDDLEWARE.insert(0, "mdm.operations.middleware.RequestMetricsMiddleware")
+# Probes and scrapers talk plain HTTP to the backend, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 MDM_HEALTH_BROKER_TIMEOUT = schedule.positive_int("MDM_HEALTH_BROKER_TIMEOUT", 2)
+#: A scraper presents ``Authorization: Bearer <token>``, or comes from an allowed network.
+MDM_METRICS_TOKEN = env.get_str("MDM_METRICS_TOKEN", "") or ""
+try:
+    MDM_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env.get_list("MDM_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"MDM_METRICS_ALLOWED_NETWORKS: {exc}") from exc
+MDM_METRICS_QUERY_TIMEOUT_MS = schedule.positive_int("MDM_METRICS_QUERY_TIMEOUT_MS", 2000)
