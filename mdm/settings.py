@@ -361,3 +361,10 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"MDM_METRICS_ALLOWED_NETWORKS: {exc}") from exc
 MDM_METRICS_QUERY_TIMEOUT_MS = schedule.positive_int("MDM_METRICS_QUERY_TIMEOUT_MS", 2000)
+# Backups: where the nightly one goes (MDM_BACKUP_AT, off by default), how many are kept, and
+# the gap a restore opens in the code and event sequences (more than the old hub can have
+# issued after the backup).
+MDM_BACKUP_DIR = env.get_str("MDM_BACKUP_DIR", str(BASE_DIR / "backups")) or ""
+MDM_BACKUP_KEEP = schedule.positive_int("MDM_BACKUP_KEEP", 7)
+MDM_RESTORE_GAP = schedule.positive_int("MDM_RESTORE_GAP", 1_000_000, minimum=0)
+CELERY_BEAT_SCHEDULE |= schedule.backup_schedule(schedule.daily_at("MDM_BACKUP_AT", "off"))
