@@ -56,8 +56,14 @@ def _digest(conn: Any, vendor: str, sql: str) -> str:
     return digest.hexdigest()
 
 
+def issued_numbers(conn: Any, vendor: str) -> dict[str, Any]:
+    """The highest golden-code number handed out per entity, and the highest event seq, as
+    ``{"codes": {entity: n}, "event_seq": n}``."""
+    codes, event_seq = _issued(conn, vendor)
+    return {"codes": codes, "event_seq": event_seq}
+
+
 def _issued(conn: Any, vendor: str) -> tuple[dict[str, int], int]:
-    """The highest golden-code number handed out per entity, and the highest event seq."""
     codes: dict[str, int] = {}
     if vendor == SQLITE:
         rows = conn.execute("SELECT entity, last_value FROM mdm_codecounter").fetchall()
@@ -77,8 +83,10 @@ def _sequence_issued(conn: Any, name: str) -> int:
     return int(last_value) if is_called else int(last_value) - 1
 
 
-def compute(conn: Any, vendor: str) -> dict[str, Any]:
-    """The manifest's figures read from ``conn`` (keys and times are added by the caller)."""
+def compute(conn: Any, vendor: str, issued: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest's figures read from ``conn`` (keys and times are added by the caller);
+    ``issued``: the numbers when the caller read them already (see ``issued_numbers``)."""
+    issued = issued or issued_numbers(conn, vendor)
     tables = _tables(conn, vendor)
     counts = {
         table: int(conn.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0])
@@ -105,14 +113,13 @@ def compute(conn: Any, vendor: str) -> dict[str, Any]:
             f"SELECT app, name FROM django_migrations ORDER BY {_sorted(vendor, 'app', 'name')}"
         ).fetchall()
     ]
-    codes, event_seq = _issued(conn, vendor)
     return {
         "format": FORMAT,
         "vendor": vendor,
         "tables": counts,
         "checksums": {"golden_codes": golden, "crosswalk": crosswalk},
         "migrations": migrations,
-        "issued": {"codes": codes, "event_seq": event_seq},
+        "issued": issued,
     }
 
 

@@ -131,23 +131,31 @@ def backup(*, output: Path, source: Database | None = None) -> BackupResult:
 
 
 def _dump_postgresql(source: Database, data: Path) -> dict[str, Any]:
+    """pg_dump and the manifest read one exported snapshot, in parallel (two processes)."""
     with source.connect() as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
         # Sequences are not transactional: read before the dump, they are at most what it holds.
-        figures = manifests.compute(conn, POSTGRESQL)
-        _run(
-            [
-                _tool("pg_dump"),
-                "--format=custom",
-                f"--snapshot={snapshot}",
-                "--no-owner",
-                "--no-privileges",
-                f"--file={data}",
-            ],
-            source,
-        )
+        issued = manifests.issued_numbers(conn, POSTGRESQL)
+        command = [
+            _tool("pg_dump"),
+            "--format=custom",
+            f"--snapshot={snapshot}",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={data}",
+        ]
+        with subprocess.Popen(
+            command, env=source.libpq_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ) as dump:
+            try:
+                figures = manifests.compute(conn, POSTGRESQL, issued)
+            finally:
+                errors = dump.communicate()[1]
+        if dump.returncode != 0:
+            message = errors.decode("utf-8", "replace").strip()[-2000:]
+            raise BackupError(f"pg_dump failed: {message}")
         conn.rollback()
     return figures
 
