@@ -70,3 +70,11 @@ def beat_schedule(
         "options": {"expires": float(webhook_every)},
     }
     return schedule
+
+
+def backup_schedule(backup_at: crontab | None) -> dict[str, dict[str, Any]]:
+    """The nightly backup with its verification and retention (``MDM_BACKUP_AT``; off by
+    default: a site that backs up PostgreSQL its own way leaves it off)."""
+    if backup_at is None:
+        return {}
+    return {"nightly-backup": {"task": "mdm.tasks.nightly_backup_task", "schedule": backup_at}}

@@ -344,3 +344,29 @@ MDM_LOGIN_MAX_ADDRESS_FAILURES = env.get_int("MDM_LOGIN_MAX_ADDRESS_FAILURES", 2
 MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
 # Encryption-key rotation works in primary-key batches of this size, one transaction each.
 MDM_ROTATION_BATCH = env.get_int("MDM_ROTATION_BATCH", 500)
+
+# --- operations ---
+# Health, metrics, backups; see README "Operations".
+import ipaddress  # noqa: E402
+
+MIDDLEWARE.insert(0, "mdm.operations.middleware.RequestMetricsMiddleware")
+# Probes and scrapers talk plain HTTP to the backend, behind the TLS proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+MDM_HEALTH_BROKER_TIMEOUT = schedule.positive_int("MDM_HEALTH_BROKER_TIMEOUT", 2)
+#: A scraper presents ``Authorization: Bearer <token>``, or comes from an allowed network.
+MDM_METRICS_TOKEN = env.get_str("MDM_METRICS_TOKEN", "") or ""
+try:
+    MDM_METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env.get_list("MDM_METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"MDM_METRICS_ALLOWED_NETWORKS: {exc}") from exc
+MDM_METRICS_QUERY_TIMEOUT_MS = schedule.positive_int("MDM_METRICS_QUERY_TIMEOUT_MS", 2000)
+# Backups: where the nightly one goes (MDM_BACKUP_AT, off by default), how many are kept, and
+# the gap a restore opens in the code and event sequences (more than the old hub can have
+# issued after the backup).
+MDM_BACKUP_DIR = env.get_str("MDM_BACKUP_DIR", str(BASE_DIR / "backups")) or ""
+MDM_BACKUP_KEEP = schedule.positive_int("MDM_BACKUP_KEEP", 7)
+MDM_RESTORE_GAP = schedule.positive_int("MDM_RESTORE_GAP", 1_000_000, minimum=0)
+CELERY_BEAT_SCHEDULE |= schedule.backup_schedule(schedule.daily_at("MDM_BACKUP_AT", "off"))

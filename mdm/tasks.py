@@ -13,6 +13,7 @@ from celery import Task
 from django.conf import settings
 
 from mdm.celery import app
+from mdm.operations.nightly import run_nightly_backup
 from mdm.services import history_cleanup, job_runner, nightly, webhooks
 from mdm.services.jobs import JobAlreadyRunning, fail_job
 
@@ -106,3 +107,14 @@ def dispatch_webhooks_task() -> int:
 @app.task(ignore_result=True)
 def deliver_webhooks_task(subscription_id: int) -> int:
     return webhooks.deliver_subscription(subscription_id)
+
+
+@app.task(ignore_result=True)
+def nightly_backup_task() -> int | None:
+    """Backup, verification and retention (``MDM_BACKUP_AT``)."""
+    try:
+        run = run_nightly_backup()
+    except JobAlreadyRunning:
+        logger.warning("nightly backup skipped: the previous run is still going")
+        return None
+    return run.pk

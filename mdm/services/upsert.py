@@ -29,6 +29,7 @@ from dictionary.services import (
 )
 from matching.models import BlockKey
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
+from mdm.operations.instruments import record_upserts
 from mdm.services import crypto
 from mdm.services.bulk_copy import create_objects_with_history
 from mdm.services.bulk_sql import update_objects_with_history
@@ -200,6 +201,7 @@ def upsert_source_records(
                 results[item.index] = result
                 if result is None:
                     deferred.add(item.local_code)
+    record_upserts(entity, results)
     return results
 
 

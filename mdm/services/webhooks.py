@@ -46,6 +46,7 @@ from mdm.models import (
     WebhookDeliveryStatusChoices,
     WebhookSubscription,
 )
+from mdm.operations.instruments import record_webhook_attempt
 from mdm.services.errors import ServiceError
 from mdm.services.outbox import last_seq
 
@@ -344,6 +345,7 @@ def _deliver_next(subscription_id: int) -> Step:
                 "X-MDM-Subscription": str(subscription.pk),
             },
         )
+        record_webhook_attempt(status)
         now = timezone.now()
         if status is not None and 200 <= status < 300:
             WebhookSubscription.objects.filter(pk=subscription.pk).update(

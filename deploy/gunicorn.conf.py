@@ -1,0 +1,25 @@
+"""gunicorn settings for the hub: ``gunicorn -c deploy/gunicorn.conf.py mdm.wsgi``.
+
+Put a buffering reverse proxy (nginx) in front: sync workers must not talk to slow clients
+directly. See README "Operations" and deploy/mdm.env.example.
+"""
+
+import os
+
+bind = os.environ.get("MDM_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+timeout = int(os.environ.get("MDM_WEB_TIMEOUT", "60"))
+graceful_timeout = 30
+# Recycle workers now and then (memory fragmentation); the jitter keeps them from all going at once.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None  # the proxy logs requests; the hub logs no personal data
+
+
+def child_exit(server, worker):
+    """Tell prometheus_client a worker is gone (its live gauges are dropped; its counters stay
+    counted), when metrics are kept per process in PROMETHEUS_MULTIPROC_DIR."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
