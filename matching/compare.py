@@ -284,7 +284,9 @@ def _chinese_name(ta: tuple[str, ...], pa: str, tb: tuple[str, ...], pb: str) ->
         return 0.6
     # One side in pinyin (a web shop sign-up): compare with both orders of the Latin tokens.
     pinyin, latin = (pa, tb) if pa else (pb, ta)
-    joined = {"".join(latin), "".join(reversed(latin))}
+    # Surname first or last; a two-syllable given name may be written as two words
+    # (San Feng Zhang): the surname is then the last word, put before the rest.
+    joined = {"".join(latin), "".join(reversed(latin)), latin[-1] + "".join(latin[:-1])}
     if pinyin in joined:
         return 0.9
     if len(pinyin) >= _MIN_TYPO_TOKEN and any(_osa(pinyin, j, score_cutoff=1) <= 1 for j in joined):

@@ -335,15 +335,20 @@ def estimate_m_u(
     # that this sample's matches never showed would veto every future pair that shows it.
     m = [np.maximum(x, min_m) / np.maximum(x, min_m).sum() for x in m]
     fitted = with_probabilities(rule, m=m, u=None if fix_u else u, prior=prior)
-    return monotone(fitted)
+    return monotone(fitted, unseen_m=min_m)
 
 
-def monotone(rule: MatchRule) -> MatchRule:
+def monotone(rule: MatchRule, *, unseen_m: float = 0.0) -> MatchRule:
     """Cap the positive weight of every level at the weight of the levels above it.
 
     A closer agreement is never weaker evidence than a looser one; a fitted rule says otherwise
     only through sampling noise (a rare fuzzy level that a random sample never hit gets a tiny
     u). Such a level's u is raised until its weight equals the level above it (or 0).
+
+    A level whose m is at most ``unseen_m`` (the floor EM gives a level the matches never
+    showed) sets no ceiling: its weight is the floor's, not evidence. Without this, birth dates
+    with day and month transposed, absent from a data set, capped "one digit off" — the most
+    common typo — at the weight of the floor.
     """
     fields = []
     for f in rule.fields:
@@ -355,7 +360,7 @@ def monotone(rule: MatchRule) -> MatchRule:
                 levels[k] = replace(level, u=max(level.m, _MIN_PROBABILITY) / 2.0**cap)
             # A level that (almost) never occurs, among matches or not, says nothing about how
             # strong the levels below it may be.
-            if level.m >= 1e-4 or level.u >= 1e-4:
+            if level.m > unseen_m and (level.m >= 1e-4 or level.u >= 1e-4):
                 ceiling = levels[k].weight
         fields.append(replace(f, levels=levels))
     return replace(rule, fields=fields)

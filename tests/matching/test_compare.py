@@ -114,6 +114,7 @@ def test_birth_dates(a, b, expected):
         ("Zhang San", "Zhangsan", 0.95),  # pinyin written together
         ("张三", "San Zhang", 0.9),  # Chinese and pinyin, given name first
         ("张三丰", "Zhang Sanfeng", 0.9),
+        ("张三丰", "San Feng Zhang", 0.9),  # given name in two words, surname last
         ("王伟", "Wang Wie", 0.8),  # the pinyin form one typo off
     ],
 )

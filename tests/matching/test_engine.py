@@ -392,6 +392,26 @@ def test_em_recovers_separated_classes():
     assert name.levels[0].m > 0.6 and name.levels[4].u > 0.5
 
 
+def test_a_level_the_matches_never_show_does_not_cap_a_common_typo():
+    # Persons compared on the birth date only (the other columns missing: -1). The matches
+    # have the same date or one digit off; none has day and month transposed.
+    rule = default_rule("customers")
+    birth = [f.name for f in rule.fields].index("birth_date")
+
+    def row(level: int) -> list[int]:
+        return [level if j == birth else -1 for j in range(len(rule.fields))]
+
+    pairs = [row(0)] * 60 + [row(2)] * 40 + [row(4)] * 400
+
+    fitted = estimate_m_u(rule, pairs, fix_u=True, total_pairs=500)
+
+    levels = fitted.fields[birth].levels
+    transposed, one_digit = levels[1], levels[2]
+    assert transposed.m < 0.002  # never seen among the matches: the floor
+    assert one_digit.u == rule.fields[birth].levels[2].u  # u as estimated, not raised
+    assert one_digit.weight > transposed.weight > 0
+
+
 def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
     records = [
         Record(f"{system}{i}", person(name, birth_date=birth, postal_code=postal))
