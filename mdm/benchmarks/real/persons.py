@@ -121,7 +121,8 @@ def febrl4() -> RealSet:
     exports, truth = [], {}
     for system, frame in (("FEBRL_A", left), ("FEBRL_B", right)):
         rows = [{"local_code": str(r.id), **r.attrs} for r in to_records(frame)]
-        exports.append(SystemExport(system, rows))
+        # Febrl is Australian: its systems read phones and postcodes as Australia's.
+        exports.append(SystemExport(system, rows, country="AU"))
         for row in rows:
             truth[(system, row["local_code"])] = (system, row["local_code"])
     for a, b in links:
