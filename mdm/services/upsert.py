@@ -280,6 +280,7 @@ def _write_run(
             for p, record, _ in changed
             if record.golden_code in live and was_member[p.local_code]
         }
+        linker.flag_head_office_codes([r for _, r, _ in changed])
         linker.prefetch([r for p, r, _ in changed if p.local_code not in keeps])
         targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
         new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record

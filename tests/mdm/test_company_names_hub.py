@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
-from matching.models import MatchCandidate
+from matching.models import BlockKey, MatchCandidate
 from mdm.models import GoldenAlias, QualityIssue, SourceRecord
 from mdm.services.aliases import add_alias, alias_key, known_names
 from mdm.services.batch_match import run_batch_match
@@ -332,3 +332,16 @@ def test_a_branch_with_its_own_code_keeps_it(erp, crm):
 
     assert branch["warnings"] == []
     assert SourceRecord.objects.get(local_code="C1").flagged == []
+
+
+def test_a_branch_update_keeps_its_head_office_code_flagged(erp, crm):
+    put(erp, "E1", {"name": "珠海格力电器股份有限公司", "credit_code": GREE_CC})
+    branch = {"name": "珠海格力电器股份有限公司上海分公司", "credit_code": GREE_CC}
+    first = put(crm, "C1", branch)
+
+    again = put(crm, "C1", branch | {"contact_name": "王五"})
+
+    assert again["golden_code"] == first["golden_code"]
+    assert [w["code"] for w in again["warnings"]] == ["branch_hq_code"]
+    assert SourceRecord.objects.get(local_code="C1").flagged == ["credit_code"]
+    assert not BlockKey.objects.filter(key="cc:" + GREE_CC, record__local_code="C1").exists()
