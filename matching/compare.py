@@ -124,6 +124,8 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         # characters (0.98), but not quite: homophones exist.
         if a.pinyin == b.pinyin:
             return 0.98
+        if _other_trades(a, b):
+            return 0.9 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0
         # Transliterated: homophones of the trade name are many (Longsheng: 龙生 / 龙盛).
         if is_short_form(a, b) or is_short_form(b, a):
             return 0.87
@@ -134,6 +136,9 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         return 1.0
     if a.pinyin == b.pinyin:
         return 0.96  # 华信 / 华鑫: typed by ear
+    if _other_trades(a, b):
+        # 华信科技 / 华信电子, 大中华科技 / 大中华环保科技: another company of the same name.
+        return 0.4 if a.distinctive == b.distinctive else _ratio(a, b)
     if is_short_form(a, b) or is_short_form(b, a):
         # 大族激光 / 大族激光科技产业: a short name (简称); two characters (万科, 富邦) are many
         # companies' start.
@@ -143,7 +148,24 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
     if a.distinctive == b.distinctive and a.industry != b.industry:
         # 华信 / 华信科技: a short name; 华信科技 / 华信电子: another company of the same group.
         return 0.85 if not (a.industry and b.industry) else 0.4
+    return _ratio(a, b)
+
+
+def _ratio(a: CompanyName, b: CompanyName) -> float:
     return max(fuzz.ratio(a.core, b.core), fuzz.ratio(a.full_core, b.full_core)) / 100.0
+
+
+def _other_trades(a: CompanyName, b: CompanyName) -> bool:
+    """Both names state their trade and the trades differ, neither one starting the other
+    (科技 / 电子, 实业 / 信息技术, 科技 / 环保科技; not 农业 / 农业发展): whatever else the
+    names share, they are two companies. An English name's trade is its translated words, and
+    agrees with a Chinese one when they share a character."""
+    x, y = a.industry, b.industry
+    if not (x and y) or x.startswith(y) or y.startswith(x):
+        return False
+    # A translation names the trade in other words (Pharmaceutical 医药 / 药业): one shared
+    # character is agreement enough across scripts.
+    return not (a.is_latin != b.is_latin and set(x) & set(y))
 
 
 def _company_pinyin(a: CompanyName, b: CompanyName) -> float:

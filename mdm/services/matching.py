@@ -458,8 +458,6 @@ class MatchingLinker:
                     candidate = Candidate(self.entity, stored.golden_code, stored=stored)
                     self._stored[record_id] = candidate
                 self.index[key].append(candidate)
-        for record in records:
-            self._flag_head_office_code(record, found)
         self.alias_goldens = goldens_of_keys(
             self.entity, {k for r in records for k in self._alias_keys(r)}
         )
@@ -674,32 +672,42 @@ class MatchingLinker:
         }
         return codes == {code}
 
-    def _flag_head_office_code(self, record: SourceRecord, found: StoredCandidates) -> None:
+    def flag_head_office_codes(self, records: Sequence[SourceRecord]) -> None:
         """A branch (分公司…) holding the credit code of a stored record that is no branch
         holds its head office's code (a common CRM error): the code is flagged, so it neither
         links nor vetoes nor makes a block key, and a warning of its own opens a quality
-        issue. The branch is matched on its other evidence."""
-        features = self.features_of(record)
-        code = features.identifier("credit_code")
-        if not code or self.entity != "customers" or not features.branch:
+        issue (``branch_hq_code``). The branch is matched on its other evidence. One query,
+        for the batch's branch records with a valid code only."""
+        if self.entity != "customers":
             return
-        for record_id in found.hits.get("cc:" + code, ()):
-            stored = found.records.get(record_id)
-            if stored is None or (record.pk and record_id == record.pk):
-                continue
-            other = stored.features(self.entity)
-            if (
-                other.kind != "person"
-                and not other.branch
-                and other.identifier("credit_code") == code
-            ):
-                break
-        else:
+        branches: dict[str, list[SourceRecord]] = defaultdict(list)
+        for record in records:
+            features = self.features_of(record)
+            code = features.identifier("credit_code")
+            if code and features.kind != "person" and features.branch:
+                branches[code].append(record)
+        if not branches:
             return
-        flagged = [*record.flagged, "credit_code"]
-        record.flagged = flagged
-        self.features[record.local_code] = prepare(self.entity, features.raw, flagged)
-        self.extra_warnings[record.local_code] = [BRANCH_HQ_CODE_WARNING]
+        keys = BlockKey.objects.filter(
+            entity=self.entity, key__in=["cc:" + code for code in branches]
+        ).values("record_id")
+        rows = SourceRecord.objects.filter(pk__in=keys, is_active=True).values_list(
+            "pk", "attributes", "flagged", "blind_index"
+        )
+        head_offices: set[str] = set()
+        for _pk, attributes, flagged, index in rows:
+            other = prepare(self.entity, matching_view(attributes, index), flagged)
+            code = other.identifier("credit_code")
+            if code in branches and other.kind != "person" and not other.branch:
+                head_offices.add(code)
+        for code in head_offices:
+            for record in branches[code]:
+                features = self.features_of(record)
+                record.flagged = [*record.flagged, "credit_code"]
+                self.features[record.local_code] = prepare(
+                    self.entity, features.raw, record.flagged
+                )
+                self.extra_warnings[record.local_code] = [BRANCH_HQ_CODE_WARNING]
 
     def _explain(
         self, features: Features, scored: tuple[float, str, Candidate, Compared | None]

@@ -296,6 +296,7 @@ def _write_run(
             },
         )
         keeps.update(returning)
+        linker.flag_head_office_codes([r for _, r, _ in changed])
         linker.prefetch([r for p, r, _ in changed if p.local_code not in keeps])
         targets: dict[str, str] = {}  # local code -> golden code, or a placeholder while new
         new_for: dict[str, str] = {}  # local code -> placeholder of its new golden record

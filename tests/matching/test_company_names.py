@@ -199,6 +199,20 @@ def test_organizations_keep_their_contact_keys_besides_the_name_keys():
         ("京东", "京东方科技集团股份有限公司", pytest.approx(0.5714, abs=1e-4)),
         ("天晟新材", "常州天晟新材料股份有限公司", 0.88),
         ("Jiangsu Changbao Steeltube Co.,Ltd", "江苏常宝钢管股份有限公司", 0.86),
+        # The translated trade agrees in other words (Pharmaceutical 医药 / 药业) ...
+        (
+            "Hebei Changshan Biochemical Pharmaceutical Co., Ltd.",
+            "河北常山生化药业股份有限公司",
+            0.86,
+        ),
+        # ... or names another trade: another company of the same name.
+        (
+            "Beijing Huaxin Electronics Co., Ltd.",
+            "北京华信科技有限公司",
+            pytest.approx(0.5727, abs=1e-4),
+        ),
+        ("北京华信科技有限公司", "北京华信环保科技有限公司", 0.4),
+        ("河南华英农业发展股份有限公司", "华英农业", 0.9),  # 农业 starts 农业发展: no conflict
     ],
 )
 def test_company_name_comparator_knows_short_names(a, b, similarity):

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
-from matching.models import MatchCandidate
+from matching.models import BlockKey, MatchCandidate
 from mdm.models import GoldenAlias, QualityIssue, SourceRecord
 from mdm.services.aliases import add_alias, alias_key, known_names
 from mdm.services.batch_match import run_batch_match
+from mdm.services.errors import ServiceError
 from mdm.services.quality.issues import reconcile_quality_issues
 
 pytestmark = pytest.mark.django_db
@@ -332,3 +333,50 @@ def test_a_branch_with_its_own_code_keeps_it(erp, crm):
 
     assert branch["warnings"] == []
     assert SourceRecord.objects.get(local_code="C1").flagged == []
+
+
+def test_a_branch_update_keeps_its_head_office_code_flagged(erp, crm):
+    put(erp, "E1", {"name": "珠海格力电器股份有限公司", "credit_code": GREE_CC})
+    branch = {"name": "珠海格力电器股份有限公司上海分公司", "credit_code": GREE_CC}
+    first = put(crm, "C1", branch)
+
+    again = put(crm, "C1", branch | {"contact_name": "王五"})
+
+    assert again["golden_code"] == first["golden_code"]
+    assert [w["code"] for w in again["warnings"]] == ["branch_hq_code"]
+    assert SourceRecord.objects.get(local_code="C1").flagged == ["credit_code"]
+    assert not BlockKey.objects.filter(key="cc:" + GREE_CC, record__local_code="C1").exists()
+
+
+def test_an_alias_of_a_merged_golden_record_leads_to_the_survivor(erp, crm, shop, steward):
+    survivor = put(erp, "E1", {"name": "万科企业股份有限公司", "phone": "0755-25606666"})
+    other = put(crm, "C1", {"name": "万科地产", "email": "ir@vanke.com"})["golden_code"]
+    add_alias(
+        entity="customers",
+        golden_code=other,
+        name="China Vanke Co., Ltd.",
+        actor=steward.user,
+        reason="annual report",
+    )
+    merged = steward.post(
+        f"/api/v1/golden/customers/{survivor['golden_code']}/merge",
+        {"other": other, "reason": "same company"},
+        format="json",
+    )
+
+    english = put(shop, "S1", {"name": "China Vanke Co Ltd"})
+
+    assert merged.status_code == 200
+    assert (english["golden_code"], english["link"]) == (survivor["golden_code"], "auto")
+
+
+def test_an_alias_needs_an_active_golden_record_and_a_reason(erp, steward):
+    code = put(erp, "E1", {"name": "万科企业股份有限公司"})["golden_code"]
+
+    with pytest.raises(ServiceError) as no_reason:
+        add_alias(entity="customers", golden_code=code, name="Vanke", actor=None, reason=" ")
+    with pytest.raises(ServiceError) as unknown:
+        add_alias(entity="customers", golden_code="CU404", name="Vanke", actor=None, reason="x")
+
+    assert (no_reason.value.code, unknown.value.code) == ("reason_required", "not_active")
+    assert not GoldenAlias.objects.exists()
