@@ -279,3 +279,13 @@ def test_a_manual_fit_counts_as_a_fit_for_the_batch_match(companies):
         3,
         "fitted by fit_match_rule on 3 records, without safeguards",
     )
+
+
+def test_the_nightly_match_keeps_what_it_learned_in_the_job_log(decisions):
+    from mdm.services.nightly import run_match_command
+
+    run = run_match_command("customers")
+
+    assert run.status == "succeeded"
+    assert "learning refit: not applied: never fitted; too few active records" in run.log
+    assert "learning thresholds: applied: 2 steward decisions: auto 0.990000 ->" in run.log
