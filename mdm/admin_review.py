@@ -43,6 +43,7 @@ from mdm.services.review import (
     next_pending_candidate,
     orient_explanation,
     score_band,
+    siblings_of,
 )
 from mdm.services.stewardship import MAX_REASON, decide_candidate, decide_candidates
 
@@ -603,6 +604,13 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             and right.is_active
             and self.has_change_permission(request, candidate),
             "is_pending": pending,
+            "sibling_count": (
+                MatchCandidate.objects.filter(siblings_of(candidate))
+                .exclude(pk=candidate.pk)
+                .count()
+                if pending
+                else 0
+            ),
             "merged_golden": merged_golden,
             "merged_golden_url": golden_admin_url(merged_golden) if merged_golden else None,
             "next_url": self._next_url(request, candidate),

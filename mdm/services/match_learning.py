@@ -345,7 +345,7 @@ def propose_thresholds(
             above = sum(1 for w in rejected if w >= auto_w)
             reasons.append(
                 f"auto raised: {above} rejected pair(s) at or above it, the strongest at "
-                f"{weight_to_probability(rejected[-1]):.6f} (kept {MARGIN:g} bit below)"
+                f"{weight_to_probability(rejected[-1]):.6f} (auto set {MARGIN:g} bit above it)"
             )
         else:
             spared = sum(1 for w in accepted if target <= w < auto_w)
@@ -362,7 +362,7 @@ def propose_thresholds(
             below = sum(1 for w in accepted if w < review_w)
             reasons.append(
                 f"review lowered: {below} accepted pair(s) below it, the weakest at "
-                f"{weakest:.4f} (kept {MARGIN:g} bit above)"
+                f"{weakest:.4f} (review set {MARGIN:g} bit below it)"
             )
         # Raised with twice the margin: the weakest accepted pair of a sample is an optimistic
         # estimate of the weakest true duplicate still to come.
@@ -372,7 +372,7 @@ def propose_thresholds(
                 new_review = _bounded(review_w, target)
                 reasons.append(
                     f"review raised: {spared} rejected pair(s) below every accepted one, the "
-                    f"weakest accepted at {weakest:.4f} (kept {2 * MARGIN:g} bits above)"
+                    f"weakest accepted at {weakest:.4f} (review set {2 * MARGIN:g} bits below it)"
                 )
     low, high = (probability_to_weight(p) for p in THRESHOLD_RANGE)
     new_auto = min(max(new_auto, low + MARGIN), high)

@@ -194,6 +194,16 @@ def next_pending_candidate(
     return following.first() or pending.first()
 
 
+def siblings_of(candidate: MatchCandidate) -> Q:
+    """Pending candidates between the same two golden records as ``candidate``'s records (either
+    way round; one golden record when both records are already in it), ``candidate`` included
+    when pending: one steward decision covers them all."""
+    a, b = candidate.left.golden_code, candidate.right.golden_code
+    return Q(entity=candidate.entity, status=MatchCandidateStatusChoices.PENDING) & (
+        Q(left__golden_code=a, right__golden_code=b) | Q(left__golden_code=b, right__golden_code=a)
+    )
+
+
 def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason: str) -> int:
     """Records of these golden records still labelled ``review`` with no pending candidate left
     become ``steward``: a steward decided where they belong. Returns how many changed.

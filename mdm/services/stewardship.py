@@ -32,7 +32,7 @@ from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
 from mdm.services.events import golden_payload, write_events
 from mdm.services.golden import refresh_goldens
 from mdm.services.merge import merge_golden_records
-from mdm.services.review import settle_review_links
+from mdm.services.review import settle_review_links, siblings_of
 
 #: The history keeps a change reason in 100 characters (django-simple-history's column).
 MAX_REASON = 100
@@ -123,24 +123,12 @@ def merge_by_steward(
         return golden_model(entity).objects.get(code=survivor_code)
 
 
-def _siblings(candidate: MatchCandidate) -> Q:
-    """Pending candidates between the same two golden records as ``candidate``'s (either way
-    round; one golden record when both records are already in it)."""
-    a, b = candidate.left.golden_code, candidate.right.golden_code
-    return Q(
-        entity=candidate.entity,
-        status=MatchCandidateStatusChoices.PENDING,
-    ) & (
-        Q(left__golden_code=a, right__golden_code=b) | Q(left__golden_code=b, right__golden_code=a)
-    )
-
-
 def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> MatchCandidate:
     """Accept (merge the two golden records, the older survives) or reject (never again) a
     candidate, and with it its siblings: one decision, one transaction.
 
     1. The candidate and its siblings (every pending candidate between the same two golden
-       records: ``_siblings``) are locked in primary-key order, so that two stewards deciding
+       records: ``siblings_of``) are locked in primary-key order, so that two stewards deciding
        two siblings at once wait for each other instead of deadlocking; the candidate must
        still be pending.
     2. Accept: the two golden records merge once. Reject: nothing merges.
@@ -161,7 +149,7 @@ def decide_candidate(*, candidate_id: int, accept: bool, actor, reason: str) -> 
             raise NotFound("候选对不存在", "Match candidate not found")
         locked = list(
             MatchCandidate.objects.select_for_update(of=("self",))
-            .filter(Q(pk=candidate_id) | _siblings(found))
+            .filter(Q(pk=candidate_id) | siblings_of(found))
             .select_related("left", "right")
             .order_by("pk")
         )

@@ -179,8 +179,8 @@ def test_decisions_move_the_thresholds_within_bounds_and_say_why(decisions):
     assert step.message == (
         f"2 steward decisions: auto 0.990000 -> {auto:.6f}, review 0.5000 -> {review:.4f}: "
         "auto raised: 1 rejected pair(s) at or above it, the strongest at 1.000000 "
-        "(kept 1 bit below); review lowered: 1 accepted pair(s) below it, the weakest at "
-        f"{accepted.score:.4f} (kept 1 bit above)"
+        "(auto set 1 bit above it); review lowered: 1 accepted pair(s) below it, the weakest at "
+        f"{accepted.score:.4f} (review set 1 bit below it)"
     )
     stored = MatchRuleConfig.objects.get(entity="customers")
     assert (stored.auto_threshold, stored.review_threshold) == pytest.approx((auto, review))
@@ -261,7 +261,7 @@ def test_the_review_threshold_rises_only_with_rejected_noise_below_and_twice_the
     assert review == pytest.approx(weight_to_probability(3.0))  # 5 - 2 bits
     assert reasons == [
         "review raised: 5 rejected pair(s) below every accepted one, the weakest accepted at "
-        "0.9697 (kept 2 bits above)"
+        "0.9697 (review set 2 bits below it)"
     ]
     assert kept == (0.99, 0.5, [])  # four rejected pairs: not enough to move anything
 
@@ -279,3 +279,13 @@ def test_a_manual_fit_counts_as_a_fit_for_the_batch_match(companies):
         3,
         "fitted by fit_match_rule on 3 records, without safeguards",
     )
+
+
+def test_the_nightly_match_keeps_what_it_learned_in_the_job_log(decisions):
+    from mdm.services.nightly import run_match_command
+
+    run = run_match_command("customers")
+
+    assert run.status == "succeeded"
+    assert "learning refit: not applied: never fitted; too few active records" in run.log
+    assert "learning thresholds: applied: 2 steward decisions: auto 0.990000 ->" in run.log

@@ -103,6 +103,17 @@ def test_accepting_one_pair_in_admin_merges_once_and_accepts_its_siblings(
     }
 
 
+def test_the_comparison_says_the_decision_covers_the_siblings_before_it_is_made(
+    steward_browser, twins
+):
+    page = steward_browser.get(compare_url(twins[1])).content.decode()
+
+    assert (
+        "This decision also applies to 3 other pending candidates between the same two golden "
+        "records" in page
+    )
+
+
 def test_the_admin_says_how_many_siblings_were_decided_with_the_pair(steward_browser, twins):
     page = steward_browser.post(
         compare_url(twins[0]), {"decision": "reject", "reason": "twins"}, follow=True
