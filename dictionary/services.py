@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from dictionary import derivations, masking, phones, standardizers, validators
 from dictionary.models import (
@@ -450,24 +451,42 @@ def _region_values() -> list[dict[str, Any]]:
     ]
 
 
-def _create_or_update(model, lookup: dict[str, Any], fields: dict[str, Any], known=None):
+def _create_or_update(
+    model, lookup: dict[str, Any], fields: dict[str, Any], known=None, history=None
+):
     """The row of ``lookup``, created or saved only when ``fields`` differ from it.
 
     Unlike ``update_or_create``, an unchanged row is not saved: reloading the dictionary writes
     no history rows and leaves ``updated_at`` (the dictionary cache's revision) alone.
     ``known`` (a migration's historical model): the fields the model has at that point of the
-    migration graph; the document's others are left for ``load_dictionary``.
+    migration graph; the document's others are left for ``load_dictionary``. ``history``: the
+    migration's history model, which gets the row that django-simple-history writes otherwise.
     """
     if known is not None:
         fields = {name: value for name, value in fields.items() if name in known}
     row = model.objects.filter(**lookup).first()
     if row is None:
-        return model.objects.create(**lookup, **fields)
+        row = model.objects.create(**lookup, **fields)
+        _write_history(history, row, "+")
+        return row
     if any(getattr(row, name) != value for name, value in fields.items()):
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()
+        _write_history(history, row, "~")
     return row
+
+
+def _write_history(history, row, kind: str) -> None:
+    if history is None:
+        return
+    values = {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+    history.objects.create(
+        **values,
+        history_date=timezone.now(),
+        history_type=kind,
+        history_change_reason="starter dictionary (migrate)",
+    )
 
 
 @transaction.atomic
@@ -484,10 +503,12 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY, apps=None) -> dict[
         for model in (EntityType, ValueDomain, CodeValue, DataElement, ElementBinding)
     }
     known: dict[str, frozenset[str] | None] = dict.fromkeys(models)
+    history: dict[str, Any] = dict.fromkeys(models)
     if apps is not None:
         for name in models:
             models[name] = apps.get_model("dictionary", name)
             known[name] = frozenset(f.name for f in models[name]._meta.get_fields())
+            history[name] = apps.get_model("dictionary", f"Historical{name}")
     document = json.loads(Path(path).read_text(encoding="utf-8"))
     for item in document["entities"]:
         _create_or_update(
@@ -495,13 +516,18 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY, apps=None) -> dict[
             {"code": item["code"]},
             {k: v for k, v in item.items() if k != "code"},
             known["EntityType"],
+            history["EntityType"],
         )
     domains = {}
     for item in document["domains"]:
         values = item.get("values", [])
         fields = {k: v for k, v in item.items() if k not in ("code", "values")}
         domain = _create_or_update(
-            models["ValueDomain"], {"code": item["code"]}, fields, known["ValueDomain"]
+            models["ValueDomain"],
+            {"code": item["code"]},
+            fields,
+            known["ValueDomain"],
+            history["ValueDomain"],
         )
         domains[domain.code] = domain
         if domain.code == REGION_DOMAIN and not values:
@@ -514,7 +540,11 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY, apps=None) -> dict[
             domains.get(item.get("value_domain")) if item.get("value_domain") else None
         )
         element = _create_or_update(
-            models["DataElement"], {"code": item["code"]}, fields, known["DataElement"]
+            models["DataElement"],
+            {"code": item["code"]},
+            fields,
+            known["DataElement"],
+            history["DataElement"],
         )
         elements[element.code] = element
     for item in document["bindings"]:
@@ -524,6 +554,7 @@ def load_starter_dictionary(path: Path = STARTER_DICTIONARY, apps=None) -> dict[
             {"entity": item["entity"], "element": elements[item["element"]]},
             fields,
             known["ElementBinding"],
+            history["ElementBinding"],
         )
     return {
         "entities": len(document["entities"]),

@@ -24,9 +24,14 @@ def environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(settings.BASE_DIR), "DATABASE_URL": url}
 
 
-@pytest.mark.django_db
+@pytest.fixture
+def committed(restore_after_flush, transactional_db):
+    """The subprocess commits (quality_report stores a snapshot): the tables are flushed after
+    the test and the reference data restored, so later tests start from a clean hub."""
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: "-".join(c[:2]))
-def test_a_reader_that_closes_the_pipe_at_once_stops_the_command_quietly(command):
+def test_a_reader_that_closes_the_pipe_at_once_stops_the_command_quietly(committed, command):
     process = subprocess.Popen(
         [sys.executable, "manage.py", *command],
         cwd=settings.BASE_DIR,
@@ -42,8 +47,7 @@ def test_a_reader_that_closes_the_pipe_at_once_stops_the_command_quietly(command
     assert (status, stderr) == (141, "")
 
 
-@pytest.mark.django_db
-def test_export_dictionary_piped_into_head_prints_one_line_and_no_traceback():
+def test_export_dictionary_piped_into_head_prints_one_line_and_no_traceback(committed):
     result = subprocess.run(
         f"{sys.executable} manage.py export_dictionary --format md | head -1",
         shell=True,
