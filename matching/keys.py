@@ -13,8 +13,10 @@ Key families (prefix: value — why it exists):
     the registered identity of an organization; flagged (invalid) codes make no key.
 ``id:`` valid resident ID number (``id_number``)
     the identity of a person.
-``ph:`` national phone number, ``em:`` e-mail
-    shared contacts survive a renamed company or a misspelt name.
+``ph:`` national phone number, ``em:`` e-mail, each as a keyed hash (:func:`contact_digest`)
+    shared contacts survive a renamed company or a misspelt name. The key holds an HMAC, never
+    the number: the block-key table is a copy of personal data that nobody reads as values,
+    and both sides of a pair are hashed the same way, so they still meet.
 ``nm:`` core of a Chinese company name (华信科技) and its character trigrams (华信科, 信科技)
     region and legal form differ between systems (北京华信科技有限公司 / 华信科技(北京)); a
     trigram survives a one-character typo that is not a homophone. Trigrams, not bigrams: a
@@ -56,8 +58,13 @@ Key families (prefix: value — why it exists):
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Collection, Mapping
+from functools import lru_cache
+
+from django.conf import settings
 
 from matching.normalize import (
     address_key,
@@ -75,7 +82,7 @@ from matching.normalize import (
     pinyin_of,
 )
 
-__all__ = ["MAX_KEYS", "block_keys"]
+__all__ = ["MAX_KEYS", "block_keys", "contact_digest"]
 
 MAX_KEYS = 12
 _MAX_NGRAMS = 4
@@ -89,16 +96,35 @@ def _valid(attrs: Mapping[str, str], flagged: Collection[str], field: str) -> st
     return (attrs.get(field) or "").strip()
 
 
+#: Hex characters of a contact key's digest (128 bits: collisions are out of reach).
+CONTACT_DIGEST_CHARS = 32
+
+
+@lru_cache(maxsize=4)
+def _contact_secret(key: str) -> bytes:
+    return f"block-key\x00{key}".encode()
+
+
+def contact_digest(family: str, value: str) -> str:
+    """HMAC-SHA256 of a contact value, keyed with the hub's blind-index key
+    (``MDM_BLIND_INDEX_KEY``): without the key, the number cannot be recovered by trying every
+    phone number. Outside a configured Django project (the pure engine) the key is empty, which
+    still hashes both sides of a pair the same way."""
+    key = getattr(settings, "MDM_BLIND_INDEX_KEY", "") if settings.configured else ""
+    digest = hmac.new(_contact_secret(key), f"{family}\x00{value}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:CONTACT_DIGEST_CHARS]
+
+
 def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     keys: list[str] = []
     phone = _valid(attrs, flagged, "phone")
     if phone:
         number = phone_key(phone)
         if len(number) >= 7:
-            keys.append("ph:" + number)
+            keys.append("ph:" + contact_digest("ph", number))
     email = _valid(attrs, flagged, "email")
     if "@" in email:
-        keys.append("em:" + email_key(email))
+        keys.append("em:" + contact_digest("em", email_key(email)))
     return keys
 
 

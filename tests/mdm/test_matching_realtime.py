@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
+from matching.keys import contact_digest
 from matching.models import BlockKey, MatchCandidate
 from mdm.models import Customer, SourceRecord
 from mdm.services.upsert import upsert_source_records
@@ -160,7 +161,7 @@ def test_rows_of_one_import_batch_that_are_the_same_company_share_one_golden_rec
 
 def test_block_keys_follow_the_record(huaxin, erp):
     keys = set(BlockKey.objects.values_list("key", flat=True))
-    assert any(k.startswith("ph:") for k in keys)
+    assert "ph:" + contact_digest("ph", "1062345678") in keys
 
     erp.client.delete("/api/v1/sources/ERP/customers/SD01-000123")
 
@@ -197,7 +198,7 @@ def test_a_key_found_too_common_is_not_looked_up_again_until_it_expires(erp, mon
     monkeypatch.setattr(matching, "_common_keys", {})
     for i in range(3):
         erp.put("customers", f"P-{i}", {**HUAXIN, "name": f"华信{i}号有限公司"})
-    phone_keys = BlockKey.objects.filter(key__endswith="62345678")
+    phone_keys = BlockKey.objects.filter(key="ph:" + contact_digest("ph", "1062345678"))
     assert phone_keys.count() == 3  # the three records share their phone's key
     phone_key = phone_keys.values_list("key", flat=True)[0]
 
@@ -272,3 +273,56 @@ def test_a_record_moved_by_a_merge_no_longer_claims_its_real_time_explanation(hu
     )
     assert record.history.first().link_explanation is None
     assert record.history.all()[1].link_explanation  # the real-time one stays in the history
+
+
+def test_phone_and_email_keys_hold_a_keyed_hash_and_still_bring_two_records_together(erp, crm):
+    erp.put(
+        "customers",
+        "A-1",
+        {
+            "name": "北京华信科技有限公司",
+            "customer_type": "org",
+            "phone": "010-62345678",
+            "email": "Sales@Huaxin.cn",
+        },
+    )
+    # Nothing in common but the phone: only the ph: key can make them candidates.
+    crm.put(
+        "customers",
+        "Z-9",
+        {"name": "上海浦江物流有限公司", "customer_type": "org", "phone": "+86 10 6234 5678"},
+    )
+
+    keys = list(BlockKey.objects.values_list("key", flat=True))
+    contact = sorted(k for k in keys if k[:3] in ("ph:", "em:"))
+    assert contact == sorted(
+        [
+            "em:" + contact_digest("em", "sales@huaxin.cn"),
+            "ph:" + contact_digest("ph", "1062345678"),
+            "ph:" + contact_digest("ph", "1062345678"),
+        ]
+    )
+    assert not any("62345678" in k or "@" in k for k in keys)
+    second = SourceRecord.objects.get(local_code="Z-9")
+    compared = {row["field"] for row in second.link_explanation or []}
+    assert "phone" in compared  # it was scored against A-1, found through the hashed key
+
+
+def test_the_migration_hashes_stored_contact_keys_once(erp):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("matching.migrations.0007_hash_contact_block_keys")
+    erp.put("customers", "A-1", HUAXIN)
+    record = SourceRecord.objects.get(local_code="A-1")
+    BlockKey.objects.filter(key__startswith="ph:").update(key="ph:1062345678")
+    BlockKey.objects.create(entity="customers", key="em:a@b.cn", record=record)
+
+    migration.hash_contact_keys(apps, None)
+    migration.hash_contact_keys(apps, None)  # again: already hashed keys are left alone
+
+    keys = set(BlockKey.objects.values_list("key", flat=True))
+    assert "ph:" + contact_digest("ph", "1062345678") in keys
+    assert "em:" + contact_digest("em", "a@b.cn") in keys
+    assert "ph:1062345678" not in keys
