@@ -499,17 +499,22 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         left_plain = unmask_attributes(left.attributes)
         right_plain = unmask_attributes(right.attributes)
         person = is_person(candidate.entity, left_plain) or is_person(candidate.entity, right_plain)
+        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
+        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
+        # Explanations are stored masked: orient them on the masked values as well.
         explanation = mask_explanation(
             candidate.entity,
-            orient_explanation(candidate.explanation, left_plain, right_plain),
+            orient_explanation(
+                candidate.explanation,
+                {**left_plain, **{f"~{k}": v for k, v in left_shown.items()}},
+                {**right_plain, **{f"~{k}": v for k, v in right_shown.items()}},
+            ),
             person=person,
         )
         labels = element_labels(
             candidate.entity,
             {*left_plain, *right_plain, *(e.get("field") for e in explanation)},
         )
-        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
-        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
         rows = [
             replace(
                 row,

@@ -354,7 +354,8 @@ def score_pairs(
                 remember(right)
             elif decision == "review":
                 full = score_prepared(rule, left.features, right.features)
-                reviews.append((a, b, full.score, explain(full)))
+                person = "person" in (left.features.kind, right.features.kind)
+                reviews.append((a, b, full.score, explain(full, entity=entity, person=person)))
         report.review_candidates += write_candidates(entity, reviews, origin="batch")
         cache.scored(needed)
         if progress:

@@ -34,6 +34,7 @@ from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoice
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.services.crypto import PREFIX, matching_view
+from mdm.services.masking import mask_explanation
 
 #: A key shared by more records than this is too common to block on (e.g. a frequent surname).
 MAX_BLOCK = 200
@@ -155,8 +156,11 @@ class LinkDecision:
     review_with: list[tuple[Candidate, float, list[dict]]] = field(default_factory=list)
 
 
-def explain(score) -> list[dict]:
-    return [
+def explain(score, *, entity: str, person: bool) -> list[dict]:
+    """A pair's score as stored explanation rows, personal values masked: candidates and
+    link explanations are read by every steward and kept, so they never hold a phone, an
+    e-mail, a person's name or a blind index in clear (``masking.mask_explanation``)."""
+    rows = [
         {
             "field": e.field,
             "left": e.left,
@@ -167,6 +171,7 @@ def explain(score) -> list[dict]:
         }
         for e in score.explanation
     ]
+    return mask_explanation(entity, rows, person=person)
 
 
 def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[object]:
@@ -492,7 +497,12 @@ class MatchingLinker:
         self, features: Features, scored: tuple[float, str, Candidate, Compared | None]
     ) -> list[dict]:
         _score, _decision, candidate, compared = scored
-        return explain(explain_compared(self.rule, features, candidate.features, compared))
+        person = "person" in (features.kind, candidate.features.kind)
+        return explain(
+            explain_compared(self.rule, features, candidate.features, compared),
+            entity=self.entity,
+            person=person,
+        )
 
     def note_linked(self, record: SourceRecord, golden_code: str) -> None:
         """Make a record of this batch a candidate for the batch's later records."""

@@ -165,3 +165,36 @@ def test_issue_values_of_personal_elements_are_masked_per_system():
         == "CRM: 139****4321 | ERP: ***45"
     )
     assert privacy.masked_issue_value("customers", "region_code", "110105") == "110105"
+
+
+# ---- derived copies at rest
+
+
+def test_stored_explanations_hold_masked_values(erp, crm):
+    import importlib
+    import json
+
+    from django.apps import apps
+
+    erp.put("customers", "P-1", {**FENG, "birth_date": "1980-01-01"})
+    crm.put("customers", "C-1", {**FENG, "phone": "13987654321", "birth_date": "1980-01-01"})
+    record = SourceRecord.objects.get(local_code="C-1")
+    stored = json.dumps(
+        [record.link_explanation, *MatchCandidate.objects.values_list("explanation", flat=True)],
+        ensure_ascii=False,
+    )
+    assert "phone" in stored  # the phones were compared...
+    for secret in ("13987654321", "13712340001", "冯亭颖", "1980-01-01", "feng.ty@"):
+        assert secret not in stored  # ...and kept masked
+    assert "139****4321" in stored or "137****0001" in stored
+
+    # An explanation stored in clear by an older release is masked by the migration.
+    migration = importlib.import_module("mdm.migrations.0012_mask_stored_explanations")
+    SourceRecord.objects.filter(pk=record.pk).update(
+        link_explanation=[{"field": "phone", "left": "+8613987654321", "right": "+8613712340001"}]
+    )
+    migration.mask_explanations(apps, None)
+    record.refresh_from_db()
+    assert record.link_explanation == [
+        {"field": "phone", "left": "139****4321", "right": "137****0001"}
+    ]
