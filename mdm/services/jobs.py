@@ -40,6 +40,7 @@ from mdm.models import (
     JobRunStatusChoices,
 )
 from mdm.services.errors import Conflict
+from mdm.services.privacy import redact_text
 
 Number = int | float
 _COUNT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -134,7 +135,8 @@ def heartbeat(job_id: int, *, every: float | None = None) -> Iterator[None]:
 
 def append_log(job_id: int, text: str) -> None:
     """Append a timestamped line to the run's log (atomic concatenation, no read)."""
-    line = f"{timezone.now():%Y-%m-%d %H:%M:%S} {text.rstrip()}\n"
+    # A log is read by operators: personal values quoted in it (an error message) are masked.
+    line = f"{timezone.now():%Y-%m-%d %H:%M:%S} {redact_text(text.rstrip())}\n"
     JobRun.objects.filter(pk=job_id).update(log=Concat(F("log"), Value(line)))
 
 
@@ -233,7 +235,9 @@ def record_chunk_failed(job_id: int, chunk: str, error: str) -> ChunkProgress:
             key=chunk,
             status__in=(JobChunkStatusChoices.PENDING, JobChunkStatusChoices.RUNNING),
         ).update(
-            status=JobChunkStatusChoices.FAILED, error=error[:10_000], finished_at=timezone.now()
+            status=JobChunkStatusChoices.FAILED,
+            error=redact_text(error[:10_000]),
+            finished_at=timezone.now(),
         )
         if not moved:
             return ChunkProgress(recorded=False, last=False)
@@ -289,7 +293,10 @@ def fail_job(job_id: int, error: str) -> bool:
     """Mark an unfinished run failed with its error; False if it was already finished."""
     now = timezone.now()
     failed = JobRun.objects.filter(pk=job_id, status__in=UNFINISHED_STATUSES).update(
-        status=JobRunStatusChoices.FAILED, error=error[:20_000], finished_at=now, heartbeat_at=now
+        status=JobRunStatusChoices.FAILED,
+        error=redact_text(error[:20_000]),
+        finished_at=now,
+        heartbeat_at=now,
     )
     if failed:
         append_log(job_id, f"failed: {last_line(error)}")

@@ -193,6 +193,34 @@ def shown_field(
     return shown_value(entity, field, value, person=person)
 
 
+# --- free text (logs, errors) -------------------------------------------------------------------
+
+_TEXT_PATTERNS = (
+    (re.compile(r"enc:v1:[A-Za-z0-9_\-=]+"), lambda m: ABSENT_TEXT),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), lambda m: mask_value("email", m.group())),
+    (
+        re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])"),
+        lambda m: mask_value("resident_id", m.group()),
+    ),
+    (
+        re.compile(
+            r"(?<![\w+])(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-?\d{7,8})(?!\d)"
+        ),
+        lambda m: mask_value("phone", m.group()),
+    ),
+)
+
+
+def redact_text(text: str) -> str:
+    """Free text (a job log line, an error) with anything shaped like a ciphertext, an e-mail,
+    a resident ID or a Chinese phone number masked: a log is read by operators, not owners."""
+    if not text:
+        return text
+    for pattern, replace in _TEXT_PATTERNS:
+        text = pattern.sub(replace, text)
+    return text
+
+
 # --- quality issues -----------------------------------------------------------------------------
 
 

@@ -198,3 +198,18 @@ def test_stored_explanations_hold_masked_values(erp, crm):
     assert record.link_explanation == [
         {"field": "phone", "left": "139****4321", "right": "137****0001"}
     ]
+
+
+def test_job_logs_and_errors_mask_personal_values(db):
+    from mdm.models import JobRun
+    from mdm.services.jobs import append_log, start_job
+
+    run = start_job("quality_report")
+
+    append_log(
+        run.pk, "row 7: +8613712340001 is not valid; id 110105198001010016; feng.ty@example.com"
+    )
+
+    log = JobRun.objects.get(pk=run.pk).log
+    assert "137****0001" in log and "110105********0016" in log and "f***@example.com" in log
+    assert "13712340001" not in log and "feng.ty@" not in log
