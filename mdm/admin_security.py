@@ -18,6 +18,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.db.models.functions import Length
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,6 +31,8 @@ from mdm.models import AuditLog
 from mdm.services import audit, lockout, masking, privacy
 
 SESSION_KEY = "mdm_unmask_once"
+#: Longest name (with spaces and titles) that matching may still recognise as a person's.
+PERSON_NAME_MAX = 30
 
 
 class AccessReasonForm(forms.Form):
@@ -213,6 +217,12 @@ class GoldenPersonalDataMixin(MaskedHistoryMixin, PersonalDataAdminMixin):
         if self.model.ENTITY != "customers":
             return []
         named = queryset.filter(name__icontains=term).exclude(code__iexact=term)
+        # Only a declared person, or an undeclared customer without a credit code and with a
+        # short name, can be a person: the rest never reach the (Python) recognition.
+        named = named.annotate(name_length=Length("name")).filter(
+            Q(customer_type="person")
+            | (~Q(customer_type="org") & Q(credit_code="", name_length__lte=PERSON_NAME_MAX))
+        )
         hidden = []
         for row in named.values("pk", "name", "customer_type", "credit_code", "id_number"):
             if privacy.is_person(self.model.ENTITY, row):

@@ -11,6 +11,7 @@ compares blind indexes, closes it.
 """
 
 import hashlib
+import re
 
 from django.db import migrations
 
@@ -18,6 +19,7 @@ from dictionary.masking import mask_kind, mask_text, mask_value
 from mdm.services import crypto
 
 BATCH = 2000
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DIGEST_KINDS = ("invalid", "contradiction", "inconsistent")
 
 
@@ -59,7 +61,10 @@ def _rewrite(row, personal, salt: str) -> bool:
         if row.kind == "inconsistent":
             row.value = _mask_list(kind, clear)
         else:
-            row.message = mask_text(row.message, _plain(clear), kind)
+            for quoted in (_plain(clear), row.suggested_fix):
+                row.message = mask_text(row.message, quoted, kind)
+            if kind == "date":
+                row.message = DATE_RE.sub("****-**-**", row.message)
             row.value = mask_value(kind, _plain(clear))
         row.suggested_fix = mask_value(kind, row.suggested_fix) if row.suggested_fix else ""
     return (row.key, row.value, row.suggested_fix, row.message) != before

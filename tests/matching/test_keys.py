@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
-from matching.keys import MAX_KEYS, block_keys
+from matching.keys import MAX_KEYS, block_keys, contact_digest
 
 
 def valid_credit_code(body: str) -> str:
@@ -78,8 +78,19 @@ def test_trigrams_carry_a_distinctive_character():
 def test_contact_keys():
     keys = block_keys("customers", org("华信", phone="+8613812345678", email="Sales@Huaxin.COM"))
 
-    assert "ph:13812345678" in keys
-    assert "em:sales@huaxin.com" in keys
+    # A keyed hash of the national number and of the lower-case address, never the value.
+    assert "ph:" + contact_digest("ph", "13812345678") in keys
+    assert "em:" + contact_digest("em", "sales@huaxin.com") in keys
+    assert not any("13812345678" in k or "huaxin.com" in k for k in keys)
+
+
+def test_the_same_contact_written_differently_gives_the_same_hashed_key():
+    one = block_keys("customers", org("华信", phone="+8613812345678", email="Sales@Huaxin.COM"))
+    two = block_keys("customers", org("鑫达", phone="13812345678", email="sales@huaxin.com"))
+
+    shared = set(one) & set(two)
+    assert {k[:3] for k in shared} == {"ph:", "em:"}
+    assert all(len(k) == 3 + 32 for k in shared)
 
 
 def test_person_keys():

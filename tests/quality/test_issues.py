@@ -96,6 +96,8 @@ def test_a_value_contradicting_a_valid_identifier_suggests_the_proven_value(erp)
     )
     # A birth date is personal: the issue holds masks, never the dates.
     assert (issue.value, issue.suggested_fix) == ("****-**-**", "****-**-**")
+    assert "1950-01-01" not in issue.message and "1949-12-31" not in issue.message
+    assert "****-**-**" in issue.message
 
 
 def test_fixing_the_data_closes_its_issues_through_the_write_path_sync(customers, erp):

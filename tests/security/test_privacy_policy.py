@@ -213,3 +213,25 @@ def test_job_logs_and_errors_mask_personal_values(db):
     log = JobRun.objects.get(pk=run.pk).log
     assert "137****0001" in log and "110105********0016" in log and "f***@example.com" in log
     assert "13712340001" not in log and "feng.ty@" not in log
+
+
+def test_the_bulk_decision_page_names_persons_masked(steward, crm, su):
+    from django.contrib.admin import helpers
+
+    crm.put(
+        "customers", "C-9", {"name": "贺兰芳", "customer_type": "person", "phone": "15299998888"}
+    )
+    left, right = sorted(
+        SourceRecord.objects.filter(local_code__in=["P-2", "C-9"]), key=lambda r: r.pk
+    )
+    candidate, _ = MatchCandidate.objects.get_or_create(
+        entity="customers", left=left, right=right, defaults={"score": 0.7}
+    )
+
+    page = steward.post(
+        "/admin/matching/matchcandidate/",
+        {"action": "reject_selected", helpers.ACTION_CHECKBOX_NAME: [candidate.pk]},
+    ).content.decode()
+
+    assert "苏**" in page and "贺**" in page
+    assert "苏晓棠" not in page and "贺兰芳" not in page

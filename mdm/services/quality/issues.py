@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dictionary import derivations
-from dictionary.masking import mask_text
+from dictionary.masking import mask_text, mask_value
 from dictionary.models import EntityChoices
 from mdm.models import (
     QualityIssue,
@@ -59,6 +60,7 @@ from mdm.services.quality.history import insert_history_rows
 from mdm.services.quality.metrics import Comparison, measured_elements
 
 Kind = QualityIssueKindChoices
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 Status = QualityIssueStatusChoices
 
 #: Elements whose value a valid identifier can prove (see ``dictionary.derivations``).
@@ -331,10 +333,12 @@ def mask_personal_values(issue_ids: Sequence[int]) -> int:
                 issue.entity, issue.element, " | ".join(labels)
             )
         else:
-            plain = privacy.plain(issue.value)
-            issue.message = mask_text(
-                issue.message, plain, privacy.element_kind(issue.entity, issue.element) or ""
-            )
+            kind = privacy.element_kind(issue.entity, issue.element) or ""
+            # The message quotes the value, and a contradiction also the value proven.
+            for quoted in (privacy.plain(issue.value), issue.suggested_fix):
+                issue.message = mask_text(issue.message, quoted, kind)
+            if kind == "date":
+                issue.message = DATE_RE.sub(mask_value("date", "2000-01-01"), issue.message)
             issue.value = privacy.masked_issue_value(issue.entity, issue.element, issue.value)
         issue.suggested_fix = privacy.masked_issue_value(
             issue.entity, issue.element, issue.suggested_fix
