@@ -14,6 +14,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
@@ -21,6 +22,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
+import mdm.tasks  # noqa: F401 - registers the tasks with the app
+from mdm import schedule
+from mdm.celery import app
 from mdm.models import Customer, Event, JobRun, SourceRecord
 from mdm.operations.backup import BackupError, Database, backup, restore, verify_backup
 from mdm.operations.keys import configured_fingerprints, data_key_problem, fingerprint
@@ -269,3 +273,17 @@ def test_sqlite_backup_restore_and_verify_through_the_commands(tmp_path):
     assert crypto.decrypt(stored) == ZHANG_ID
     assert counters == {"customers": codes + 100, "materials": 100, "products": 100}
     assert sequence == (last_seq + 100,)
+
+
+def test_the_nightly_backup_is_off_unless_scheduled(monkeypatch):
+    monkeypatch.setenv("MDM_BACKUP_AT", "02:30")
+    entry = schedule.backup_schedule(schedule.daily_at("MDM_BACKUP_AT", "off"))
+
+    assert "nightly-backup" not in settings.CELERY_BEAT_SCHEDULE
+    assert entry == {
+        "nightly-backup": {
+            "task": "mdm.tasks.nightly_backup_task",
+            "schedule": crontab(hour=2, minute=30),
+        }
+    }
+    assert "mdm.tasks.nightly_backup_task" in app.tasks
