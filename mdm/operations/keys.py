@@ -1,7 +1,8 @@
 """Fingerprints of the configured keys, and whether they open the data already stored.
 
-A fingerprint is a keyed-free one-way digest of a key (never the key, never reversible), so a
-backup manifest can record which keys its data needs and a restore can refuse others.
+A fingerprint is an unkeyed one-way digest of a key (never the key; the keys are random, so it
+cannot be reversed), so a backup manifest can record which keys its data needs and a restore
+can refuse others.
 """
 
 from __future__ import annotations

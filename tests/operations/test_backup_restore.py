@@ -14,6 +14,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management import call_command
@@ -21,6 +22,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
 
+import mdm.tasks  # noqa: F401 - registers the tasks with the app
+from mdm import schedule
+from mdm.celery import app
 from mdm.models import Customer, Event, JobRun, SourceRecord
 from mdm.operations.backup import BackupError, Database, backup, restore, verify_backup
 from mdm.operations.keys import configured_fingerprints, data_key_problem, fingerprint
@@ -52,14 +56,17 @@ def fresh_database(transactional_db):
     database.drop()
 
 
-def issued(name: str) -> int:
+def issued(entity: str) -> int:
+    """The last code number the test database's sequence handed out (0: none yet)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT last_value FROM {name}")
+        cursor.execute(
+            f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM mdm_code_seq_{entity}"
+        )
         return cursor.fetchone()[0]
 
 
 def test_backup_restores_into_a_fresh_database_and_verifies(hub, fresh_database, tmp_path):
-    codes_issued = issued("mdm_code_seq_customers")
+    codes = {entity: issued(entity) for entity in ("customers", "materials", "products")}
     last_seq = Event.objects.order_by("-seq").first().seq
 
     made = backup(output=tmp_path / "hub.tar")
@@ -69,17 +76,14 @@ def test_backup_restores_into_a_fresh_database_and_verifies(hub, fresh_database,
     manifest = made.manifest
     assert manifest["tables"]["mdm_customer"] == Customer.objects.count() == 2
     assert manifest["tables"]["mdm_sourcerecord"] == SourceRecord.objects.count() == 3
-    assert manifest["issued"] == {
-        "codes": {"customers": codes_issued, "materials": 0, "products": 0},
-        "event_seq": last_seq,
-    }
+    assert manifest["issued"] == {"codes": codes, "event_seq": last_seq}
     assert manifest["keys"] == configured_fingerprints().as_dict()
     archive = made.path.read_bytes()
     for key in [*settings.MDM_ENCRYPTION_KEYS, settings.MDM_BLIND_INDEX_KEY]:
         assert key.encode() not in archive
         assert fingerprint(key).encode() in archive
     assert restored.continues_after == {
-        "codes": {"customers": codes_issued + 1000, "materials": 1000, "products": 1000},
+        "codes": {entity: number + 1000 for entity, number in codes.items()},
         "event_seq": last_seq + 1000,
     }
     with fresh_database.connect() as conn:
@@ -92,7 +96,7 @@ def test_backup_restores_into_a_fresh_database_and_verifies(hub, fresh_database,
         ).fetchone()[0]
         problem = data_key_problem(conn.cursor())
     assert stored.startswith("enc:v1:") and crypto.decrypt(stored) == ZHANG_ID
-    assert next_code == codes_issued + 1001
+    assert next_code == codes["customers"] + 1001
     assert next_seq == last_seq + 1001
     assert problem is None
     assert checked.ok and checked.differences == []
@@ -133,7 +137,7 @@ def test_restore_refuses_a_database_that_is_not_empty(hub, tmp_path):
         f"({tables} tables); restore into a new, empty database"
     )
     assert Customer.objects.count() == 2
-    assert issued("mdm_code_seq_customers") == made.manifest["issued"]["codes"]["customers"]
+    assert issued("customers") == made.manifest["issued"]["codes"]["customers"]
 
 
 def rewrite_manifest(path: Path, change) -> None:
@@ -264,10 +268,22 @@ def test_sqlite_backup_restore_and_verify_through_the_commands(tmp_path):
         (stored,) = db.execute(
             "SELECT id_number FROM mdm_customer WHERE code = ?", [person]
         ).fetchone()
-        counter = db.execute(
-            "SELECT last_value FROM mdm_codecounter WHERE entity = 'customers'"
-        ).fetchone()[0]
+        counters = dict(db.execute("SELECT entity, last_value FROM mdm_codecounter").fetchall())
         sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'mdm_event'").fetchone()
     assert crypto.decrypt(stored) == ZHANG_ID
-    assert counter == codes + 100
+    assert counters == {"customers": codes + 100, "materials": 100, "products": 100}
     assert sequence == (last_seq + 100,)
+
+
+def test_the_nightly_backup_is_off_unless_scheduled(monkeypatch):
+    monkeypatch.setenv("MDM_BACKUP_AT", "02:30")
+    entry = schedule.backup_schedule(schedule.daily_at("MDM_BACKUP_AT", "off"))
+
+    assert "nightly-backup" not in settings.CELERY_BEAT_SCHEDULE
+    assert entry == {
+        "nightly-backup": {
+            "task": "mdm.tasks.nightly_backup_task",
+            "schedule": crontab(hour=2, minute=30),
+        }
+    }
+    assert "mdm.tasks.nightly_backup_task" in app.tasks

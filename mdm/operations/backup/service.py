@@ -207,9 +207,7 @@ def _extract_checked(path: Path, document: dict[str, Any], into: Path) -> None:
 # --- restore ---
 
 
-def restore(
-    *, path: Path, gap: int, target: Database | None = None, check_keys: bool = True
-) -> RestoreResult:
+def restore(*, path: Path, gap: int, target: Database | None = None) -> RestoreResult:
     """Load the backup into ``target`` (the hub's database), which must be empty; then open
     the documented ``gap`` in the code and event sequences. Raises BackupError, having written
     nothing, for a mismatched key set, a non-empty database or a damaged archive."""
@@ -218,10 +216,9 @@ def restore(
     document = read_manifest(path)
     if document["vendor"] != target.vendor:
         raise BackupError(f"a {document['vendor']} backup cannot go into {target.vendor}")
-    if check_keys:
-        mismatch = key_mismatch(document["keys"])
-        if mismatch:
-            raise BackupError(f"restore refused: {mismatch}")
+    mismatch = key_mismatch(document["keys"])
+    if mismatch:
+        raise BackupError(f"restore refused: {mismatch}")
     tables = target.table_count()
     if tables:
         raise BackupError(
@@ -230,12 +227,14 @@ def restore(
         )
     _load(path, document, target)
     with target.connect() as conn:
-        found = manifests.differences(document, manifests.compute(conn, target.vendor))
+        restored = manifests.compute(conn, target.vendor)
+        found = manifests.differences(document, restored)
         if found:
             raise BackupError(
-                "the restored database differs from the manifest: " + "; ".join(found)
+                f"the restored database {target.name} differs from the manifest (drop it and "
+                "restore another backup): " + "; ".join(found)
             )
-        continues = _open_gap(conn, target.vendor, document["issued"], gap)
+        continues = _open_gap(conn, target.vendor, document["issued"], restored["issued"], gap)
         conn.commit()
     return RestoreResult(document, continues, time.perf_counter() - started)
 
@@ -265,17 +264,24 @@ def _load(path: Path, document: dict[str, Any], target: Database) -> None:
         )
 
 
-def _open_gap(conn: Any, vendor: str, issued: dict[str, Any], gap: int) -> dict[str, Any]:
-    """Move every golden-code sequence and the event sequence to ``issued + gap``: the
-    restored hub's next code and event come after anything the old one handed out, as long
+def _open_gap(
+    conn: Any, vendor: str, issued: dict[str, Any], restored: dict[str, Any], gap: int
+) -> dict[str, Any]:
+    """Move every golden-code sequence and the event sequence ``gap`` numbers past the
+    highest issued (the manifest's, or the archive's when a writer drew more during the dump):
+    the restored hub's next code and event come after anything the old one handed out, as long
     as it issued fewer than ``gap`` after the backup."""
-    codes = {entity: int(issued["codes"].get(entity, 0)) + gap for entity in EntityChoices.values}
-    event_seq = int(issued["event_seq"]) + gap
+    codes = {
+        entity: max(int(issued["codes"].get(entity, 0)), restored["codes"].get(entity, 0)) + gap
+        for entity in EntityChoices.values
+    }
+    event_seq = max(int(issued["event_seq"]), restored["event_seq"]) + gap
     if vendor == SQLITE:
         for entity, value in codes.items():
             conn.execute(
-                "UPDATE mdm_codecounter SET last_value = MAX(last_value, ?) WHERE entity = ?",
-                [value, entity],
+                "INSERT INTO mdm_codecounter (entity, last_value) VALUES (?, ?) "
+                "ON CONFLICT (entity) DO UPDATE SET last_value = MAX(last_value, excluded.last_value)",
+                [entity, value],
             )
         updated = conn.execute(
             "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'mdm_event'", [event_seq]
