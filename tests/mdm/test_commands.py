@@ -75,14 +75,14 @@ def test_import_source_csv_stores_valid_rows_and_reports_the_others(tmp_path):
     _write_csv(path, ROWS)
 
     out = io.StringIO()
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(CommandError) as error:
         call_command(
             *["import_source", str(path), "--system", "ERP", "--entity", "customers"],
             "--no-progress",
             stdout=out,
         )
 
-    assert exit_.value.code == 1  # some rows rejected
+    assert error.value.returncode == 1  # some rows rejected
     assert "rows=4 created=2 updated=0 unchanged=0 rejected=2" in out.getvalue()
     assert sorted(SourceRecord.objects.values_list("local_code", flat=True)) == ["SD01-1", "SD01-2"]
     with (tmp_path / "erp.csv.errors.csv").open(encoding="utf-8-sig") as handle:
@@ -181,4 +181,13 @@ def test_import_source_keeps_a_person_whose_birth_date_is_impossible(tmp_path):
         ("P-4", "1960-06-11", []),
     ]
     assert [w["code"] for w in records[0].warnings] == ["invalid_date"]
-    assert not (tmp_path / "crm.csv.errors.csv").exists()
+    # No row is rejected; the report lists each flagged date so that the file can be fixed.
+    with (tmp_path / "crm.csv.errors.csv").open(encoding="utf-8-sig") as handle:
+        flagged = [
+            (r["local_code"], r["outcome"], r["field"], r["code"]) for r in csv.DictReader(handle)
+        ]
+    assert flagged == [
+        ("P-1", "flagged", "birth_date", "invalid_date"),
+        ("P-2", "flagged", "birth_date", "invalid_date"),
+        ("P-3", "flagged", "birth_date", "out_of_range"),
+    ]

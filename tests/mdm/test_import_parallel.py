@@ -13,6 +13,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from stdnum.cn import uscc
 
@@ -109,8 +110,10 @@ def run_import(path, *args) -> str:
             stdout=out,
             stderr=io.StringIO(),
         )
-    except SystemExit as exit_:
-        status = exit_.code
+    except CommandError as error:
+        if error.returncode != 1:
+            raise
+        status = error.returncode
     return out.getvalue() + f"exit={status}\n"
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
@@ -104,15 +105,19 @@ def import_exports(entity: str, exports: Sequence[SystemExport]) -> int:
                 writer.writeheader()
                 writer.writerows(export.rows)
             out = io.StringIO()
-            call_command(
-                "import_source",
-                str(path),
-                system=export.code,
-                entity=entity,
-                no_progress=True,
-                workers=workers,
-                stdout=out,
-            )
+            try:
+                call_command(
+                    "import_source",
+                    str(path),
+                    system=export.code,
+                    entity=entity,
+                    no_progress=True,
+                    workers=workers,
+                    stdout=out,
+                )
+            except CommandError as error:
+                if error.returncode != 1:  # 1: some rows rejected, counted below
+                    raise
             found = _REJECTED.search(out.getvalue())
             rejected += int(found.group(1)) if found else 0
     return rejected

@@ -135,4 +135,9 @@ class Command(BaseCommand):
         read_as = table.encoding or "xlsx"
         self.stdout.write(f"{file.name} ({read_as}): {report.summary()}")
         if report.exit_status:
-            sys.exit(report.exit_status)
+            # A CommandError, not sys.exit: the shell still gets the status, and a caller of
+            # call_command (the demo, a benchmark) gets an exception it can read, not an exit.
+            raise CommandError(
+                f"{report.rejected} 行被拒绝 rows rejected: {error_path}",
+                returncode=report.exit_status,
+            )
