@@ -101,7 +101,9 @@ def test_the_readme_deployment_steps_give_a_working_hub(fresh_database, tmp_path
     crosswalk = manage(url, "export_crosswalk", "--entity", "customers")
     report = manage(url, "quality_report", "--format", "json")
 
-    assert erp_out.splitlines()[0] == "源系统 source system ERP (SAP ERP) registered; API token:"
+    assert (
+        erp_out.splitlines()[0] == "源系统 source system ERP (SAP ERP, CN) registered; API token:"
+    )
     assert erp_out.splitlines()[1].startswith("mdm_")
     assert erp_import.splitlines()[-1] == (
         "erp_customers.csv (utf-8): rows=2 created=2 updated=0 unchanged=0 rejected=0 "
