@@ -26,10 +26,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from matching.models import BlockKey, MatchCandidate, MatchCandidateStatusChoices, MatchRuleConfig
+from matching.models import (
+    BlockKey,
+    MatchCandidate,
+    MatchCandidateStatusChoices,
+    MatchRuleChange,
+    MatchRuleConfig,
+)
 from mdm.benchmarks.common import crosswalk
 from mdm.benchmarks.real.metrics import Key, QueueEntry
-from mdm.models import GOLDEN_MODELS, Event, SourceRecord, SourceSystem
+from mdm.models import GOLDEN_MODELS, Event, GoldenAlias, SourceRecord, SourceSystem
 
 Row = dict[str, str]
 
@@ -61,7 +67,8 @@ def reset_hub() -> None:
     previous set must not score the next one).
     """
     models = [SourceRecord, *GOLDEN_MODELS.values(), MatchCandidate, BlockKey, Event]
-    models.append(MatchRuleConfig)
+    # The learning log too: its record counts decide whether the next set's rule is stale.
+    models += [MatchRuleConfig, MatchRuleChange, GoldenAlias]
     tables = []
     for model in models:
         tables.append(model._meta.db_table)
