@@ -103,10 +103,14 @@ class HardRules:
     ``matching.normalize.goods``) are never linked: veto ``conflicting_<dimension>``. Such a pair
     is not queued for review either: it is two items, like two different GTINs, and the
     explanation of the new golden record names the conflicting attribute.
-    ``organization_name_review``: two organizations whose names are different (the company-name
-    comparator below its "similar" level) are never linked automatically by the other fields,
-    only proposed for review — the businesses of one building share its address and its
-    switchboard number (a hotel's restaurants), which says nothing of their being one.
+    ``organization_name_review``: two organizations whose names each keep a distinctive word the
+    other lacks (once shared, legal, industry and place words are set aside: ``ritz-carlton
+    cafe`` / ``ritz-carlton dining room``, 万向钱潮 / 万向德农; or two trades, 华信科技 /
+    华信电子), and that the company-name comparator does not find a short name, abbreviation or
+    typo of one another, are never linked automatically by the other fields, only proposed for
+    review — the businesses of one building share its address and its switchboard number (a
+    hotel's restaurants), which says nothing of their being one. An identifier (credit code)
+    both share still links them.
     """
 
     auto_on_same: list[str] = field(default_factory=list)

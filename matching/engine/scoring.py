@@ -16,7 +16,7 @@ from matching.engine.compiled import (
     unused_note,
 )
 from matching.engine.features import Decision, Features, FieldEvidence, PairScore, prepare
-from matching.normalize import CompanyName
+from matching.normalize import CompanyName, address_tokens, names_another_business
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
     MatchRule,
@@ -120,14 +120,18 @@ def _chinese_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
     return similarity is not None and similarity < 0.8
 
 
-# Below the company-name rule's "similar" level the names are another business's.
-_DIFFERENT_ORGANIZATION_NAME = 0.6
+# From the company-name rule's "transliterated or two-character short name" level up, the names
+# themselves say one business (a short name, an abbreviation, a homophone, a typo).
+_SAME_ORGANIZATION_NAME = 0.86
 
 
 def _organization_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
-    """Both are organizations whose names (either of name / English name) are different: below
-    the "similar" level, and without a word in common (a short name, ``katsu`` / ``restaurant
-    katsu``, shares one; across scripts nothing is told)."""
+    """Both are organizations whose names (any of name / English / former name against any of
+    the other's) each keep a distinctive word the other lacks (``normalize.
+    names_another_business``; the words of both addresses are the place, not the business),
+    and the name comparator finds no short form, abbreviation or typo between them. The
+    businesses of one building share its address and its switchboard number (a hotel's
+    restaurants), the companies of one group its offices: none of that says they are one."""
     if not c.organization_name_review or pair_kind(a, b) != "organization":
         return False
     for spec in c.fields:
@@ -136,27 +140,24 @@ def _organization_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
             if left is None or right is None:
                 return False
             similarity = spec.compare(left, right)
-            if similarity is None or similarity >= _DIFFERENT_ORGANIZATION_NAME:
+            if similarity is None or similarity >= _SAME_ORGANIZATION_NAME:
                 return False
+            place = _place_words(a) | _place_words(b)
             pairs = ((x, y) for x in _alternatives(left) for y in _alternatives(right))
-            return not any(_share_a_word(x, y) for x, y in pairs)
+            return all(names_another_business(x, y, place) for x, y in pairs)
     return False
+
+
+def _place_words(features: Features) -> frozenset[str]:
+    key = (address_tokens, "address")
+    if key not in features.cache:
+        address = features.attrs.get("address")
+        features.cache[key] = frozenset(address_tokens(address)) if address else frozenset()
+    return features.cache[key]
 
 
 def _alternatives(prepared: Any) -> tuple[CompanyName, ...]:
     return prepared if isinstance(prepared, tuple) else (prepared,)
-
-
-def _share_a_word(a: CompanyName, b: CompanyName) -> bool:
-    """A Latin word (two letters or more), or two Chinese characters of the trade name, in
-    common; True across scripts (a translation shares no letters and may be the same name)."""
-    if a.is_latin != b.is_latin:
-        return True
-    if a.is_latin:
-        words = {w for w in a.core.split() if len(w) > 1}
-        return not words.isdisjoint(w for w in b.core.split() if len(w) > 1)
-    trade = a.distinctive if len(a.distinctive) >= 2 else a.core
-    return any(trade[i : i + 2] in b.core for i in range(len(trade) - 1))
 
 
 def _names_differ(c: _Compiled, a: Features, b: Features) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
+
+from rapidfuzz import fuzz
 
 from dictionary.standardizers import collapse_whitespace
 from matching.normalize.company_words import (
@@ -468,3 +471,60 @@ def is_short_form(short: CompanyName, long: CompanyName) -> bool:
     if short.core in short_forms(long):
         return True
     return bool(short.region) and short.region + short.core == regional_short_form(long)
+
+
+def _same_word(word: str, others: Collection[str], joined: str) -> bool:
+    """``word`` stands in ``others``: equal, one starts the other (``deli`` / ``delicatessen``),
+    one letter typed wrong (``philippe`` / ``philippes``), or written together (``ritzcarlton``)."""
+    for other in others:
+        if word == other or fuzz.ratio(word, other) >= 80:
+            return True
+        if min(len(word), len(other)) >= 3 and (word.startswith(other) or other.startswith(word)):
+            return True
+    return len(word) >= 4 and word in joined
+
+
+def _own_latin_words(a: CompanyName, b: CompanyName, place: Collection[str]) -> list[str]:
+    """Words of ``a`` that name the business and that ``b`` lacks: not legal, industry or
+    national words, not a word of the place (its street or city), not one or two letters."""
+
+    def words(name: CompanyName) -> list[str]:
+        return [
+            w
+            for w in name.core.split()
+            if (len(w) > 2 or w.isdigit())
+            and not has_cjk(w)  # an English industry phrase, read as its Chinese words
+            and w not in _EN_INDUSTRIES
+            and w not in _EN_LEGAL
+            and w not in _NATIONAL
+            and w not in place
+        ]
+
+    theirs = words(b)
+    joined = b.core.replace(" ", "")
+    return [w for w in words(a) if not _same_word(w, theirs, joined)]
+
+
+def names_another_business(
+    a: CompanyName, b: CompanyName, place: Collection[str] = frozenset()
+) -> bool:
+    """Two names of one script that each keep a distinctive word the other lacks, once the
+    words they share, the legal, industry and national words and the ``place`` words (the
+    street and city of their addresses) are set aside: two businesses of one place or one
+    group (``ritz-carlton cafe`` / ``ritz-carlton dining room``, 万向钱潮 / 万向德农), however
+    much else the names share. A Chinese name's distinctive word is its trade name (the core
+    without region and industry); two trades that differ (华信科技 / 华信电子) are two
+    businesses as well. A name that is another's short form keeps nothing of its own
+    (宁波富邦 / 宁波富邦精业集团, ``four seasons`` / ``four seasons grill room``). Across
+    scripts nothing is told: a translation shares no letters and may be the same name.
+    """
+    if a.is_latin != b.is_latin or not a.core or not b.core:
+        return False
+    if a.is_latin:
+        return bool(_own_latin_words(a, b, place)) and bool(_own_latin_words(b, a, place))
+    x, y = a.industry, b.industry
+    if x and y and not (x.startswith(y) or y.startswith(x)):
+        return True
+    own_a = set(a.distinctive) - set(b.full_core)
+    own_b = set(b.distinctive) - set(a.full_core)
+    return bool(own_a) and bool(own_b)

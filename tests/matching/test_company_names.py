@@ -12,10 +12,12 @@ from matching.compare import compare_company_name, compare_region
 from matching.engine import score_pair
 from matching.keys import MAX_KEYS, block_keys, contact_digest
 from matching.normalize import (
+    address_tokens,
     company_name_parts,
     customer_kind,
     is_abbreviation,
     is_short_form,
+    names_another_business,
     short_forms,
     transliterates_trade_name,
 )
@@ -271,3 +273,34 @@ def test_a_former_name_meets_the_name_of_another_record():
     score = score_pair(RULE, renamed, old)
     assert score.explanation[0].note == "same core name"
     assert score.decision == "review"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "place", "expected"),
+    [
+        # Fodors-Zagat: a hotel's restaurants; the city is the place, not the business.
+        ("cafe  ritz-carlton  buckhead", "ritz-carlton dining room (buckhead)", "", True),
+        ("restaurant  ritz-carlton  atlanta", "ritz-carlton cafe (atlanta)", "", True),
+        (
+            "restaurant  ritz-carlton  atlanta",
+            "ritz-carlton restaurant",
+            "181 peachtree st., atlanta",
+            False,
+        ),
+        ("four seasons grill room", "four seasons", "", False),  # a short name
+        ("arts delicatessen", "arts deli", "", False),  # an abbreviated word
+        ("philippes the original", "philippe the original", "", False),  # a typo
+        ("golden nugget hotel", "stefanos", "", True),  # nothing shared
+        # Chinese: the trade name is the distinctive word; region and legal form are not.
+        ("宁波富邦", "宁波富邦精业集团股份有限公司", "", False),
+        ("赛象科技", "天津赛象科技股份有限公司", "", False),
+        ("华信科技有限公司", "华信电子有限公司", "", True),  # two trades
+        ("万向钱潮股份有限公司", "万向德农股份有限公司", "", True),  # one group, two companies
+        ("Huaxin Technology", "华信电子有限公司", "", False),  # across scripts: not told
+    ],
+)
+def test_names_another_business(left, right, place, expected):
+    place_words = frozenset(address_tokens(place)) if place else frozenset()
+    parts = company_name_parts(left), company_name_parts(right)
+    assert names_another_business(*parts, place_words) is expected
+    assert names_another_business(*reversed(parts), place_words) is expected

@@ -613,3 +613,79 @@ def test_a_short_name_at_the_same_address_and_number_still_links():
     )
 
     assert score.decision == "auto"
+
+
+def test_restaurants_of_one_hotel_sharing_its_name_are_only_proposed():
+    # Fodors: the Ritz-Carlton Buckhead's café and its dining room share the hotel's address,
+    # its switchboard and its name; each keeps a word of its own (cafe / dining room).
+    score = score_pair(
+        CUSTOMERS,
+        org(
+            "cafe  ritz-carlton  buckhead",
+            address="3434 peachtree rd., atlanta",
+            phone="+14042372700",
+        ),
+        org(
+            "ritz-carlton dining room (buckhead)",
+            address="3434 peachtree rd. ne, atlanta",
+            phone="+14042372700",
+        ),
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: names differ, review only"
+
+
+def test_a_restaurant_named_with_its_city_still_links():
+    # "atlanta" is the place, not a word of the business: nothing is left of one's own.
+    score = score_pair(
+        CUSTOMERS,
+        org(
+            "restaurant  ritz-carlton  atlanta",
+            address="181 peachtree st., atlanta",
+            phone="+14046590400",
+        ),
+        org("ritz-carlton restaurant", address="181 peachtree st., atlanta", phone="+14046590400"),
+    )
+
+    assert score.decision == "auto"
+
+
+def test_a_company_and_its_short_name_at_one_number_still_link():
+    score = score_pair(
+        CUSTOMERS,
+        org("宁波富邦", phone="+8657487410500"),
+        org("宁波富邦精业集团股份有限公司", phone="+8657487410500"),
+    )
+
+    assert score.decision == "auto"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("华信科技有限公司", "华信电子有限公司"),  # one trade name, two trades
+        ("万向钱潮股份有限公司", "万向德农股份有限公司"),  # one group, each its own word
+    ],
+)
+def test_two_companies_of_one_group_in_one_building_are_only_proposed(left, right):
+    address = "北京市朝阳区亮马桥路48号"
+    score = score_pair(
+        CUSTOMERS,
+        org(left, address=address, phone="+861060838888"),
+        org(right, address=address, phone="+861060838888"),
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: names differ, review only"
+
+
+def test_a_shared_credit_code_links_what_the_names_would_only_propose():
+    code = "91110000101690725E"
+    score = score_pair(
+        CUSTOMERS,
+        org("中信证券股份有限公司", credit_code=code, phone="+861060838888"),
+        org("中信建投证券股份有限公司", credit_code=code, phone="+861060838888"),
+    )
+
+    assert score.decision == "auto"
