@@ -10,6 +10,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -178,8 +180,25 @@ def create_source_system(
 
 
 @transaction.atomic
+def _check_password(password: str, username: str) -> None:
+    """The settings' password validators, as one bilingual error (Django's messages follow the
+    active language)."""
+    try:
+        validate_password(password, get_user_model()(username=username))
+    except ValidationError as exc:
+        reasons = " ".join(exc.messages)
+        raise ServiceError(
+            f"密码不可用：{reasons}",
+            f"The password cannot be used: {reasons}",
+            code="weak_password",
+        ) from None
+
+
 def create_api_user(*, username: str, role: str, password: str | None = None) -> IssuedToken:
-    """A user in one of the roles (groups), with an API token for stewards' tools and scripts."""
+    """A user in one of the roles (groups), with an API token for stewards' tools and scripts.
+
+    With a password (checked by the settings' validators) the user can also sign in to the
+    admin; without one the password is unusable and only the token works."""
     if role not in ROLES:
         raise ServiceError(
             f"角色必须是 {', '.join(ROLES)} 之一",
@@ -189,6 +208,8 @@ def create_api_user(*, username: str, role: str, password: str | None = None) ->
     users = get_user_model().objects
     if users.filter(username=username).exists():
         raise Conflict(f"用户 {username} 已存在", f"User {username} already exists")
+    if password is not None:
+        _check_password(password, username)
     user = users.create_user(username=username, password=password)
     if password is None:
         user.set_unusable_password()

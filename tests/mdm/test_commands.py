@@ -6,7 +6,9 @@ import csv
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import Client
 from openpyxl import Workbook
 from rest_framework.test import APIClient
 from stdnum.cn import uscc
@@ -52,6 +54,49 @@ def test_create_api_user_puts_the_user_in_the_role_and_prints_a_token():
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/events/").status_code == 200
     assert client.put("/api/v1/sources/ERP/customers/1", {}, format="json").status_code == 403
+
+
+def test_create_api_user_with_a_password_read_from_stdin_can_sign_in_to_the_admin():
+    out = run(
+        "create_api_user",
+        "han.mei",
+        "--role",
+        "data_steward",
+        "--password",
+        stdin=io.StringIO("Qingdao-harbour-2026\n"),
+    )
+
+    assert out.splitlines()[0] == (
+        "用户 user han.mei created in role data_steward; admin login enabled; API token:"
+    )
+    browser = Client()
+    page = browser.post(
+        "/admin/login/?next=/admin/",
+        {"username": "han.mei", "password": "Qingdao-harbour-2026", "next": "/admin/"},
+    )
+    assert page.status_code == 302 and page["Location"] == "/admin/"
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_create_api_user_refuses_a_weak_password_and_creates_no_user():
+    with pytest.raises(CommandError) as error:
+        run(
+            "create_api_user",
+            "han.mei",
+            "--role",
+            "auditor",
+            "--password",
+            stdin=io.StringIO("12345678\n"),
+        )
+
+    assert str(error.value).startswith("密码不可用：")
+    assert not get_user_model().objects.filter(username="han.mei").exists()
+
+
+def test_create_api_user_without_a_password_has_no_admin_login():
+    run("create_api_user", "li.lei", "--role", "data_viewer")
+
+    assert not get_user_model().objects.get(username="li.lei").has_usable_password()
 
 
 def _write_csv(path, rows):
