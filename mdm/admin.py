@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -53,6 +53,8 @@ from mdm.services.upsert import upsert_source_record
 admin.site.site_header = _("主数据管理中心 MDM hub")
 admin.site.site_title = _("主数据管理中心 MDM hub")
 admin.site.index_title = _("数据管理 Data stewardship")
+# "View site" leads to the steward's landing page, the admin index (the hub has no public site).
+admin.site.site_url = reverse_lazy("admin:index")
 
 
 def _reason_field() -> forms.CharField:
