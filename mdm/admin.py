@@ -6,6 +6,7 @@ Admin classes shape pages; every write goes through the hub's services.
 from __future__ import annotations
 
 import json
+import types
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,6 +25,7 @@ from dictionary.phones import DEFAULT_COUNTRY, country_choices
 from dictionary.services import standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
+from mdm.admin_site import hub_app_list
 from mdm.models import (
     ApiToken,
     Customer,
@@ -55,6 +57,7 @@ admin.site.site_title = _("主数据管理中心 MDM hub")
 admin.site.index_title = _("数据管理 Data stewardship")
 # "View site" leads to the steward's landing page, the admin index (the hub has no public site).
 admin.site.site_url = reverse_lazy("admin:index")
+admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)
 
 
 def _reason_field() -> forms.CharField:

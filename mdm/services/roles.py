@@ -41,6 +41,16 @@ HISTORY_MODELS = (
 VIEW_PERSONAL_DATA = ("mdm", "view_personal_data")
 CHANGE_SENSITIVITY = ("dictionary", "change_dataelement_sensitivity")
 ROLES = ("mdm_admin", "data_steward", "data_viewer", "auditor")
+#: The roles whose admin index lists the change-history tables (others reach a record's history
+#: from the record's own page).
+HISTORY_READERS = ("auditor", "mdm_admin")
+
+
+def reads_change_history(user) -> bool:
+    """Whether ``user`` works from the change-history tables (an auditor or an mdm_admin)."""
+    if not user.is_active:
+        return False
+    return user.is_superuser or user.groups.filter(name__in=HISTORY_READERS).exists()
 
 
 def role_permissions() -> dict[str, list[tuple[str, str]]]:
