@@ -25,7 +25,7 @@ from dictionary.phones import DEFAULT_COUNTRY, country_choices
 from dictionary.services import standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
-from mdm.admin_site import hub_app_list
+from mdm.admin_site import HistoryRouteForAuditors, hub_app_list
 from mdm.models import (
     ApiToken,
     Customer,
@@ -540,7 +540,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
+class CustomerAdmin(HistoryRouteForAuditors, GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = (
         "code",
         "display_name",  # a person's name masked
@@ -555,14 +555,14 @@ class CustomerAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
+class ProductAdmin(HistoryRouteForAuditors, GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = ("code", "name", "model", "brand", "gtin", "uom", "status", "updated_at")
     list_filter = ("status", "uom")
     search_fields = ("code", "name", "gtin", "model")
 
 
 @admin.register(Material)
-class MaterialAdmin(GoldenPersonalDataMixin, GoldenRecordAdmin):
+class MaterialAdmin(HistoryRouteForAuditors, GoldenPersonalDataMixin, GoldenRecordAdmin):
     list_display = ("code", "name", "spec", "material_group", "base_uom", "status", "updated_at")
     list_filter = ("status", "material_type", "material_group")
     search_fields = ("code", "name", "spec")
@@ -623,8 +623,9 @@ class SourceRecordForm(forms.ModelForm):
 
 
 @admin.register(SourceRecord)
-class SourceRecordAdmin(SourcePersonalDataMixin, SimpleHistoryAdmin):
+class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, SimpleHistoryAdmin):
     form = SourceRecordForm
+    history_search_field = "local_code"
     list_display = (
         "system",
         "entity",

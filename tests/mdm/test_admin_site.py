@@ -80,3 +80,66 @@ def test_the_admins_index_puts_history_after_the_work(db):
     history = [u for u in mdm_links if "/historical" in u]
     assert mdm_links[-len(history) :] == history
     assert links.index("/admin/mdm/historicalsourcerecord/") > links.index("/admin/mdm/auditlog/")
+
+
+# ---- the auditor's route to a record's history
+
+COMPANY = {"name": "华信科技有限公司", "credit_code": "91110105MA01ABCD1X"}
+
+
+@pytest.fixture
+def auditor(db) -> Client:
+    return browser_for(make_user("audit.qian", "auditor"))
+
+
+def test_an_auditor_opening_a_golden_record_lands_on_its_history(auditor, erp):
+    from mdm.models import Customer
+
+    code = erp.put("customers", "A-1", COMPANY).json()["golden_code"]
+    other = erp.put("customers", "A-2", {"name": "东方物流有限公司"}).json()["golden_code"]
+    pk = Customer.objects.get(code=code).pk
+
+    for url in (f"/admin/mdm/customer/{pk}/change/", f"/admin/mdm/customer/{pk}/history/"):
+        response = auditor.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/mdm/historicalcustomer/?q={code}"
+
+    page = auditor.get(f"/admin/mdm/customer/{pk}/change/", follow=True)
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert code in content and other not in content
+
+
+def test_an_auditor_opening_a_source_record_lands_on_its_history(auditor, erp):
+    from mdm.models import SourceRecord
+
+    erp.put("customers", "A-1", COMPANY)
+    erp.put("customers", "B-7", {"name": "东方物流有限公司"})
+    pk = SourceRecord.objects.get(local_code="A-1").pk
+
+    page = auditor.get(f"/admin/mdm/sourcerecord/{pk}/change/", follow=True)
+
+    assert page.redirect_chain == [("/admin/mdm/historicalsourcerecord/?q=A-1", 302)]
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert "A-1" in content and "B-7" not in content
+
+
+def test_a_steward_still_opens_the_record_itself(steward, erp):
+    from mdm.models import Customer
+
+    code = erp.put("customers", "A-1", COMPANY).json()["golden_code"]
+    pk = Customer.objects.get(code=code).pk
+
+    assert steward.get(f"/admin/mdm/customer/{pk}/change/").status_code == 200
+    assert steward.get(f"/admin/mdm/customer/{pk}/history/").status_code == 200
+
+
+def test_a_user_without_a_role_is_still_refused(db, erp):
+    from mdm.models import Customer
+
+    code = erp.put("customers", "A-1", COMPANY).json()["golden_code"]
+    pk = Customer.objects.get(code=code).pk
+    browser = browser_for(make_user("nobody", None))
+
+    assert browser.get(f"/admin/mdm/customer/{pk}/change/").status_code == 403
