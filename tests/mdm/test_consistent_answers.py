@@ -1,0 +1,95 @@
+"""The same mistake gets the same answer everywhere under /api/ (issue 30, item 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
+
+
+def error(field: str, code: str, message: str) -> dict:
+    return {"errors": {field: [{"code": code, "message": message}]}}
+
+
+UNKNOWN_SAP = error(
+    "non_field_errors", "unknown_system", "未知源系统 SAP / Unknown source system SAP"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/sources/SAP/customers/C1"),
+        ("put", "/api/v1/sources/SAP/customers/C1"),
+        ("delete", "/api/v1/sources/SAP/customers/C1"),
+        ("post", "/api/v1/sources/SAP/customers/bulk"),
+    ],
+)
+def test_unknown_source_system_is_404_for_a_system_token(erp, method, path):
+    response = getattr(erp.client, method)(path, {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == UNKNOWN_SAP
+
+
+def test_unknown_source_system_is_404_for_a_steward(steward):
+    response = steward.get("/api/v1/sources/SAP/customers/C1")
+
+    assert response.status_code == 404
+    assert response.json() == UNKNOWN_SAP
+
+
+def test_unmerge_in_an_unknown_source_system_is_404(steward):
+    response = steward.post(
+        "/api/v1/sources/SAP/customers/C1/unmerge", {"reason": "wrong link"}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "not_found", "源记录不存在 / Source record not found"
+    )
+
+
+def test_another_existing_system_stays_403(erp, crm):
+    response = erp.client.get("/api/v1/sources/CRM/customers/C1")
+
+    assert response.status_code == 403
+    assert response.json() == error(
+        "non_field_errors",
+        "permission_denied",
+        "无权访问该源系统的记录 / Not allowed to access this source system's records",
+    )
+
+
+def test_unknown_entity_is_404_on_source_paths(erp):
+    response = erp.put("suppliers", "C1", HUAXIN)
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "unknown_entity", "未知实体 suppliers / Unknown entity suppliers"
+    )
+
+
+def test_unknown_entity_is_404_on_read_paths(erp):
+    for path in (
+        "/api/v1/crosswalk/suppliers/ERP/C1",
+        "/api/v1/golden/suppliers/",
+        "/api/v1/golden/suppliers/G1",
+    ):
+        response = erp.client.get(path)
+
+        assert response.status_code == 404, path
+        assert response.json() == error(
+            "non_field_errors", "unknown_entity", "未知实体 suppliers / Unknown entity suppliers"
+        )
+
+
+def test_unknown_local_code_is_404(erp):
+    response = erp.client.get("/api/v1/sources/ERP/customers/NOPE")
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "not_found", "源记录不存在 / Source record not found"
+    )
