@@ -256,11 +256,14 @@ class CrosswalkView(APIView):
         responses=s.CrosswalkSerializer,
     )
     def get(self, request, entity: str, system: str, local_code: str):
+        to_system = request.query_params.get("to") or None
+        if to_system is not None and not SourceSystem.objects.filter(code=to_system).exists():
+            # An unknown target is the caller's mistake, not an empty member list.
+            raise ValidationError(
+                {"to": [f"未知源系统 {to_system} / Unknown source system {to_system}"]}
+            )
         entry = translate_code(
-            entity=entity,
-            system_code=system,
-            local_code=local_code,
-            to_system=request.query_params.get("to") or None,
+            entity=entity, system_code=system, local_code=local_code, to_system=to_system
         )
         return Response({"golden_code": entry.golden_code, "members": entry.members})
 

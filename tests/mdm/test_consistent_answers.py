@@ -93,3 +93,21 @@ def test_unknown_local_code_is_404(erp):
     assert response.json() == error(
         "non_field_errors", "not_found", "源记录不存在 / Source record not found"
     )
+
+
+def test_crosswalk_to_unknown_system_is_400_on_to(erp):
+    erp.put("customers", "C1", HUAXIN)
+
+    response = erp.client.get("/api/v1/crosswalk/customers/ERP/C1?to=SAP")
+
+    assert response.status_code == 400
+    assert response.json() == error("to", "invalid", "未知源系统 SAP / Unknown source system SAP")
+
+
+def test_crosswalk_to_a_known_system_without_members_is_200(erp, crm):
+    golden = erp.put("customers", "C1", HUAXIN).json()["golden_code"]
+
+    response = erp.client.get("/api/v1/crosswalk/customers/ERP/C1?to=CRM")
+
+    assert response.status_code == 200
+    assert response.json() == {"golden_code": golden, "members": []}
