@@ -111,3 +111,49 @@ def test_crosswalk_to_a_known_system_without_members_is_200(erp, crm):
 
     assert response.status_code == 200
     assert response.json() == {"golden_code": golden, "members": []}
+
+
+@pytest.fixture
+def three_candidates(erp):
+    from matching.models import MatchCandidate
+    from mdm.models import SourceRecord
+
+    for code in ("A", "B", "C", "D"):
+        erp.put("customers", code, dict(HUAXIN, name=f"公司{code}有限公司"))
+    records = list(SourceRecord.objects.order_by("pk"))
+    for (left, right), status in zip(
+        [(0, 1), (1, 2), (2, 3)], ["pending", "accepted", "rejected"], strict=True
+    ):
+        MatchCandidate.objects.create(
+            entity="customers",
+            left=records[left],
+            right=records[right],
+            score=0.5,
+            status=status,
+        )
+
+
+def test_candidates_status_all_lists_every_status(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/?status=all")
+
+    assert response.status_code == 200
+    statuses = sorted(item["status"] for item in response.json()["results"])
+    assert statuses == ["accepted", "pending", "rejected"]
+
+
+def test_candidates_default_to_pending(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/")
+
+    assert [item["status"] for item in response.json()["results"]] == ["pending"]
+
+
+def test_candidates_unknown_status_is_400_on_status(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/?status=foo")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "status",
+        "invalid",
+        "未知状态 foo，可选 pending, accepted, rejected, all / Unknown status foo, "
+        "one of pending, accepted, rejected, all",
+    )
