@@ -63,6 +63,7 @@ def too_large_response(limit: int) -> JsonResponse:
             f"请求体超过 {limit} 字节上限 / Request body exceeds the {limit}-byte limit",
         ),
         status=413,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 
@@ -73,4 +74,5 @@ def bad_input_response() -> JsonResponse:
             "请求路径或参数含有非法字符 / The path or query string holds forbidden characters",
         ),
         status=400,
+        json_dumps_params={"ensure_ascii": False},
     )

@@ -157,3 +157,19 @@ def test_candidates_unknown_status_is_400_on_status(steward, three_candidates):
         "未知状态 foo，可选 pending, accepted, rejected, all / Unknown status foo, "
         "one of pending, accepted, rejected, all",
     )
+
+
+def test_a_body_over_the_limit_answers_utf8_json(erp, settings):
+    settings.MDM_MAX_BODY_BYTES = 100
+    body = '{"name": "' + "x" * 200 + '"}'
+
+    response = erp.client.generic(
+        "PUT", "/api/v1/sources/ERP/customers/BIG", body, content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode("utf-8") == (
+        '{"errors": {"non_field_errors": [{"code": "request_too_large", "message": '
+        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit"}]}}'
+    )
