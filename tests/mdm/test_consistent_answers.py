@@ -173,3 +173,41 @@ def test_a_body_over_the_limit_answers_utf8_json(erp, settings):
         '{"errors": {"non_field_errors": [{"code": "request_too_large", "message": '
         '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit"}]}}'
     )
+
+
+NOT_FOUND = error("non_field_errors", "not_found", "未找到 / Not found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/sources/ERP/customers",
+        "/api/v1/golden/customers/G1/extra/parts",
+        "/api/v2/golden/customers/",
+        "/api/",
+    ],
+)
+def test_an_unknown_url_under_api_is_a_json_404(erp, path):
+    for method in ("get", "post", "delete"):
+        response = getattr(erp.client, method)(path)
+
+        assert response.status_code == 404, (method, path)
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == NOT_FOUND
+
+
+def test_an_unknown_url_is_json_404_even_with_debug(erp, settings):
+    settings.DEBUG = True
+
+    response = erp.client.get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_a_missing_trailing_slash_still_redirects(erp):
+    response = erp.client.get("/api/v1/golden/customers?page_size=5")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/golden/customers/?page_size=5"
