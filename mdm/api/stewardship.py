@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import system_of
 from mdm.services import masking, stewardship
 from mdm.services.review import QUEUE_ORDERING
@@ -221,7 +221,7 @@ class CandidateDecisionResultSerializer(CandidateSerializer):
         fields = [*CandidateSerializer.Meta.fields, "siblings_decided"]
 
 
-class CandidatePagination(CursorPagination):
+class CandidatePagination(CheckedCursorPagination):
     # The queue's order (mdm.services.review.QUEUE_ORDERING), by field name for the cursor.
     ordering = tuple("id" if field == "pk" else field for field in QUEUE_ORDERING)
     page_size = 50

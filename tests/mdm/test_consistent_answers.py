@@ -211,3 +211,41 @@ def test_a_missing_trailing_slash_still_redirects(erp):
 
     assert response.status_code == 301
     assert response["Location"] == "/api/v1/golden/customers/?page_size=5"
+
+
+BAD_CURSOR = error("cursor", "invalid", "无效的分页游标 / Invalid pagination cursor")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD0nIE9SIDE9MS0t",  # p=' OR 1=1--
+        "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5",  # p=99999999999999999999999999
+        "not base64 at all!",
+    ],
+)
+def test_a_malformed_golden_cursor_is_400(erp, cursor):
+    erp.put("customers", "C1", HUAXIN)
+
+    response = erp.client.get("/api/v1/golden/customers/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json() == BAD_CURSOR
+
+
+def test_a_malformed_candidates_cursor_is_400(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/", {"cursor": "cD0nIE9SIDE9MS0t"})
+
+    assert response.status_code == 400
+    assert response.json() == BAD_CURSOR
+
+
+def test_a_real_cursor_still_pages(erp):
+    for code in ("A", "B", "C"):
+        erp.put("customers", code, dict(HUAXIN, name=f"公司{code}有限公司"))
+
+    first = erp.client.get("/api/v1/golden/customers/?page_size=2").json()
+    second = erp.client.get(first["next"]).json()
+
+    assert len(first["results"]) == 2
+    assert len(second["results"]) == 1
