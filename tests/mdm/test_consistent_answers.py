@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mdm.models import SourceRecord
+
 pytestmark = pytest.mark.django_db
 
 HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
@@ -249,3 +251,19 @@ def test_a_real_cursor_still_pages(erp):
 
     assert len(first["results"]) == 2
     assert len(second["results"]) == 1
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_number_out_of_range_is_400_on_its_field_and_not_logged(erp, caplog, number):
+    body = '{"name": ' + number + ', "customer_type": "org"}'
+
+    with caplog.at_level("DEBUG"):
+        response = erp.client.generic(
+            "PUT", "/api/v1/sources/ERP/customers/C1", body, content_type="application/json"
+        )
+
+    assert response.status_code == 400
+    assert response.json() == error("name", "invalid", "数字超出范围 / Number out of range")
+    assert SourceRecord.objects.count() == 0
+    assert [r for r in caplog.records if r.levelno >= 40] == []
+    assert all(number not in r.getMessage() for r in caplog.records)
