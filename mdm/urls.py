@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from mdm.api.errors import api_not_found
 from mdm.operations import views as operations
 
 urlpatterns = [
@@ -15,4 +16,6 @@ urlpatterns = [
     path("healthz", operations.healthz, name="healthz"),
     path("readyz", operations.readyz, name="readyz"),
     path("metrics", operations.metrics_view, name="metrics"),
+    # Last: any other path under /api/ is the API's JSON 404, not Django's HTML page.
+    re_path(r"^api/", api_not_found, name="api-not-found"),
 ]

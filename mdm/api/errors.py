@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -63,6 +64,7 @@ def too_large_response(limit: int) -> JsonResponse:
             f"请求体超过 {limit} 字节上限 / Request body exceeds the {limit}-byte limit",
         ),
         status=413,
+        json_dumps_params={"ensure_ascii": False},
     )
 
 
@@ -73,4 +75,27 @@ def bad_input_response() -> JsonResponse:
             "请求路径或参数含有非法字符 / The path or query string holds forbidden characters",
         ),
         status=400,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def api_not_found(request, *args, **kwargs):
+    """Every URL under /api/ that no route matches: the hub's JSON 404, never an HTML page.
+
+    Routed last, so it also hides a path that only lacks its trailing slash from Django's
+    APPEND_SLASH redirect: that redirect is done here instead.
+    """
+    if not request.path.endswith("/") and request.method in ("GET", "HEAD"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            target = request.path + "/"
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(target + ("?" + query if query else ""))
+    return JsonResponse(
+        error_body("not_found", "未找到 / Not found"),
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from mdm.models import SourceSystem
+from mdm.services.errors import NotFound
+from mdm.services.upsert import check_entity
 
 
 def system_of(user) -> SourceSystem | None:
@@ -27,7 +29,17 @@ class SourceRecordAccess(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated:
             return False
+        # The contract answers an unknown system or entity with 404 for every caller; a system
+        # that exists but is not the caller's stays a 403.
         own = system_of(user)
+        code = view.kwargs.get("system")
+        if (own is None or own.code != code) and not SourceSystem.objects.filter(
+            code=code
+        ).exists():
+            raise NotFound(
+                f"未知源系统 {code}", f"Unknown source system {code}", code="unknown_system"
+            )
+        check_entity(view.kwargs.get("entity"))
         if own is not None:
             # Its own records, of the entities it is granted only.
             return own.code == view.kwargs.get("system") and own.is_granted(
@@ -48,6 +60,8 @@ class HubReadAccess(permissions.BasePermission):
         user = request.user
         if not user or not user.is_authenticated or request.method not in permissions.SAFE_METHODS:
             return False
+        if "entity" in view.kwargs:
+            check_entity(view.kwargs["entity"])
         system = system_of(user)
         if system is not None:
             return system.is_granted(view.kwargs.get("entity"))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from matching.models import MatchCandidate
+from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import system_of
 from mdm.services import masking, stewardship
 from mdm.services.review import QUEUE_ORDERING
@@ -221,7 +221,7 @@ class CandidateDecisionResultSerializer(CandidateSerializer):
         fields = [*CandidateSerializer.Meta.fields, "siblings_decided"]
 
 
-class CandidatePagination(CursorPagination):
+class CandidatePagination(CheckedCursorPagination):
     # The queue's order (mdm.services.review.QUEUE_ORDERING), by field name for the cursor.
     ordering = tuple("id" if field == "pk" else field for field in QUEUE_ORDERING)
     page_size = 50
@@ -241,7 +241,12 @@ class CandidateListView(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
-            OpenApiParameter("status", str, enum=["pending", "accepted", "rejected"]),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=[*MatchCandidateStatusChoices.values, "all"],
+                description="default pending; all = every status",
+            ),
             OpenApiParameter("min_score", float),
             OpenApiParameter("max_score", float),
             OpenApiParameter("system", str, description="either side comes from this system"),
@@ -255,7 +260,19 @@ class CandidateListView(generics.ListAPIView):
         queryset = MatchCandidate.objects.select_related(
             "left__system", "right__system", "decided_by"
         )
-        queryset = queryset.filter(status=params.get("status", "pending"))
+        wanted = params.get("status") or MatchCandidateStatusChoices.PENDING
+        if wanted != "all":
+            if wanted not in MatchCandidateStatusChoices.values:
+                choices = ", ".join([*MatchCandidateStatusChoices.values, "all"])
+                raise serializers.ValidationError(
+                    {
+                        "status": [
+                            f"未知状态 {wanted}，可选 {choices} / Unknown status {wanted}, "
+                            f"one of {choices}"
+                        ]
+                    }
+                )
+            queryset = queryset.filter(status=wanted)
         if params.get("entity"):
             check_entity(params["entity"])
             queryset = queryset.filter(entity=params["entity"])

@@ -7,12 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mdm.api import serializers as s
 from mdm.api.filtersets import GoldenFilterSet
+from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services import audit, masking
@@ -256,16 +256,19 @@ class CrosswalkView(APIView):
         responses=s.CrosswalkSerializer,
     )
     def get(self, request, entity: str, system: str, local_code: str):
+        to_system = request.query_params.get("to") or None
+        if to_system is not None and not SourceSystem.objects.filter(code=to_system).exists():
+            # An unknown target is the caller's mistake, not an empty member list.
+            raise ValidationError(
+                {"to": [f"未知源系统 {to_system} / Unknown source system {to_system}"]}
+            )
         entry = translate_code(
-            entity=entity,
-            system_code=system,
-            local_code=local_code,
-            to_system=request.query_params.get("to") or None,
+            entity=entity, system_code=system, local_code=local_code, to_system=to_system
         )
         return Response({"golden_code": entry.golden_code, "members": entry.members})
 
 
-class GoldenPagination(CursorPagination):
+class GoldenPagination(CheckedCursorPagination):
     ordering = "pk"
     page_size = 100
     page_size_query_param = "page_size"

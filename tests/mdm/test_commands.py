@@ -46,7 +46,7 @@ def test_create_source_system_twice_is_an_error():
         run("create_source_system", "ERP", "--name", "ERP")
 
 
-def test_create_api_user_puts_the_user_in_the_role_and_prints_a_token():
+def test_create_api_user_puts_the_user_in_the_role_and_prints_a_token(erp):
     out = run("create_api_user", "li.lei", "--role", "data_viewer")
 
     token = out.strip().splitlines()[-1]

@@ -192,10 +192,11 @@ def test_unknown_entity_is_404(erp):
     assert response.json()["errors"]["non_field_errors"][0]["code"] == "unknown_entity"
 
 
-def test_unknown_system_is_refused(erp):
+def test_unknown_system_is_404(erp):
     response = erp.client.put("/api/v1/sources/NOPE/customers/1", HUAXIN, format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 404
+    assert response.json()["errors"]["non_field_errors"][0]["code"] == "unknown_system"
 
 
 def test_wrong_token_is_401(erp, anonymous):

@@ -1,0 +1,269 @@
+"""The same mistake gets the same answer everywhere under /api/ (issue 30, item 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mdm.models import SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
+
+
+def error(field: str, code: str, message: str) -> dict:
+    return {"errors": {field: [{"code": code, "message": message}]}}
+
+
+UNKNOWN_SAP = error(
+    "non_field_errors", "unknown_system", "未知源系统 SAP / Unknown source system SAP"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/sources/SAP/customers/C1"),
+        ("put", "/api/v1/sources/SAP/customers/C1"),
+        ("delete", "/api/v1/sources/SAP/customers/C1"),
+        ("post", "/api/v1/sources/SAP/customers/bulk"),
+    ],
+)
+def test_unknown_source_system_is_404_for_a_system_token(erp, method, path):
+    response = getattr(erp.client, method)(path, {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == UNKNOWN_SAP
+
+
+def test_unknown_source_system_is_404_for_a_steward(steward):
+    response = steward.get("/api/v1/sources/SAP/customers/C1")
+
+    assert response.status_code == 404
+    assert response.json() == UNKNOWN_SAP
+
+
+def test_unmerge_in_an_unknown_source_system_is_404(steward):
+    response = steward.post(
+        "/api/v1/sources/SAP/customers/C1/unmerge", {"reason": "wrong link"}, format="json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "not_found", "源记录不存在 / Source record not found"
+    )
+
+
+def test_another_existing_system_stays_403(erp, crm):
+    response = erp.client.get("/api/v1/sources/CRM/customers/C1")
+
+    assert response.status_code == 403
+    assert response.json() == error(
+        "non_field_errors",
+        "permission_denied",
+        "无权访问该源系统的记录 / Not allowed to access this source system's records",
+    )
+
+
+def test_unknown_entity_is_404_on_source_paths(erp):
+    response = erp.put("suppliers", "C1", HUAXIN)
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "unknown_entity", "未知实体 suppliers / Unknown entity suppliers"
+    )
+
+
+def test_unknown_entity_is_404_on_read_paths(erp):
+    for path in (
+        "/api/v1/crosswalk/suppliers/ERP/C1",
+        "/api/v1/golden/suppliers/",
+        "/api/v1/golden/suppliers/G1",
+    ):
+        response = erp.client.get(path)
+
+        assert response.status_code == 404, path
+        assert response.json() == error(
+            "non_field_errors", "unknown_entity", "未知实体 suppliers / Unknown entity suppliers"
+        )
+
+
+def test_unknown_local_code_is_404(erp):
+    response = erp.client.get("/api/v1/sources/ERP/customers/NOPE")
+
+    assert response.status_code == 404
+    assert response.json() == error(
+        "non_field_errors", "not_found", "源记录不存在 / Source record not found"
+    )
+
+
+def test_crosswalk_to_unknown_system_is_400_on_to(erp):
+    erp.put("customers", "C1", HUAXIN)
+
+    response = erp.client.get("/api/v1/crosswalk/customers/ERP/C1?to=SAP")
+
+    assert response.status_code == 400
+    assert response.json() == error("to", "invalid", "未知源系统 SAP / Unknown source system SAP")
+
+
+def test_crosswalk_to_a_known_system_without_members_is_200(erp, crm):
+    golden = erp.put("customers", "C1", HUAXIN).json()["golden_code"]
+
+    response = erp.client.get("/api/v1/crosswalk/customers/ERP/C1?to=CRM")
+
+    assert response.status_code == 200
+    assert response.json() == {"golden_code": golden, "members": []}
+
+
+@pytest.fixture
+def three_candidates(erp):
+    from matching.models import MatchCandidate
+    from mdm.models import SourceRecord
+
+    for code in ("A", "B", "C", "D"):
+        erp.put("customers", code, dict(HUAXIN, name=f"公司{code}有限公司"))
+    records = list(SourceRecord.objects.order_by("pk"))
+    for (left, right), status in zip(
+        [(0, 1), (1, 2), (2, 3)], ["pending", "accepted", "rejected"], strict=True
+    ):
+        MatchCandidate.objects.create(
+            entity="customers",
+            left=records[left],
+            right=records[right],
+            score=0.5,
+            status=status,
+        )
+
+
+def test_candidates_status_all_lists_every_status(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/?status=all")
+
+    assert response.status_code == 200
+    statuses = sorted(item["status"] for item in response.json()["results"])
+    assert statuses == ["accepted", "pending", "rejected"]
+
+
+def test_candidates_default_to_pending(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/")
+
+    assert [item["status"] for item in response.json()["results"]] == ["pending"]
+
+
+def test_candidates_unknown_status_is_400_on_status(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/?status=foo")
+
+    assert response.status_code == 400
+    assert response.json() == error(
+        "status",
+        "invalid",
+        "未知状态 foo，可选 pending, accepted, rejected, all / Unknown status foo, "
+        "one of pending, accepted, rejected, all",
+    )
+
+
+def test_a_body_over_the_limit_answers_utf8_json(erp, settings):
+    settings.MDM_MAX_BODY_BYTES = 100
+    body = '{"name": "' + "x" * 200 + '"}'
+
+    response = erp.client.generic(
+        "PUT", "/api/v1/sources/ERP/customers/BIG", body, content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.content.decode("utf-8") == (
+        '{"errors": {"non_field_errors": [{"code": "request_too_large", "message": '
+        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit"}]}}'
+    )
+
+
+NOT_FOUND = error("non_field_errors", "not_found", "未找到 / Not found")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/nothing-here",
+        "/api/v1/sources/ERP/customers",
+        "/api/v1/golden/customers/G1/extra/parts",
+        "/api/v2/golden/customers/",
+        "/api/",
+    ],
+)
+def test_an_unknown_url_under_api_is_a_json_404(erp, path):
+    for method in ("get", "post", "delete"):
+        response = getattr(erp.client, method)(path)
+
+        assert response.status_code == 404, (method, path)
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == NOT_FOUND
+
+
+def test_an_unknown_url_is_json_404_even_with_debug(erp, settings):
+    settings.DEBUG = True
+
+    response = erp.client.get("/api/v1/nothing-here")
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+
+
+def test_a_missing_trailing_slash_still_redirects(erp):
+    response = erp.client.get("/api/v1/golden/customers?page_size=5")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/golden/customers/?page_size=5"
+
+
+BAD_CURSOR = error("cursor", "invalid", "无效的分页游标 / Invalid pagination cursor")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "cD0nIE9SIDE9MS0t",  # p=' OR 1=1--
+        "cD05OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5",  # p=99999999999999999999999999
+        "not base64 at all!",
+    ],
+)
+def test_a_malformed_golden_cursor_is_400(erp, cursor):
+    erp.put("customers", "C1", HUAXIN)
+
+    response = erp.client.get("/api/v1/golden/customers/", {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json() == BAD_CURSOR
+
+
+def test_a_malformed_candidates_cursor_is_400(steward, three_candidates):
+    response = steward.get("/api/v1/candidates/", {"cursor": "cD0nIE9SIDE9MS0t"})
+
+    assert response.status_code == 400
+    assert response.json() == BAD_CURSOR
+
+
+def test_a_real_cursor_still_pages(erp):
+    for code in ("A", "B", "C"):
+        erp.put("customers", code, dict(HUAXIN, name=f"公司{code}有限公司"))
+
+    first = erp.client.get("/api/v1/golden/customers/?page_size=2").json()
+    second = erp.client.get(first["next"]).json()
+
+    assert len(first["results"]) == 2
+    assert len(second["results"]) == 1
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_a_number_out_of_range_is_400_on_its_field_and_not_logged(erp, caplog, number):
+    body = '{"name": ' + number + ', "customer_type": "org"}'
+
+    with caplog.at_level("DEBUG"):
+        response = erp.client.generic(
+            "PUT", "/api/v1/sources/ERP/customers/C1", body, content_type="application/json"
+        )
+
+    assert response.status_code == 400
+    assert response.json() == error("name", "invalid", "数字超出范围 / Number out of range")
+    assert SourceRecord.objects.count() == 0
+    assert [r for r in caplog.records if r.levelno >= 40] == []
+    assert all(number not in r.getMessage() for r in caplog.records)
