@@ -309,11 +309,11 @@ def gtin(value: str, params: Mapping[str, Any]) -> Problem | None:
 # --- Contact data ------------------------------------------------------------------------------
 
 
-def _parse_cn_e164(value: str) -> Any | None:
-    """The phonenumbers object for a canonical E.164 number of mainland China, else None."""
+def _parse_e164(value: str) -> Any | None:
+    """The phonenumbers object of a canonical E.164 number of any country, else None."""
     import phonenumbers
 
-    if not value.startswith("+86"):
+    if not value.startswith("+"):
         return None
     number = phones.parsed(value)  # just standardized: parsed already
     if number is None:
@@ -323,7 +323,17 @@ def _parse_cn_e164(value: str) -> Any | None:
             return None
         if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
             return None
-    if not phonenumbers.is_valid_number_for_region(number, "CN"):
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _parse_cn_e164(value: str) -> Any | None:
+    """The phonenumbers object for a canonical E.164 number of mainland China, else None."""
+    import phonenumbers
+
+    if not value.startswith("+86"):
+        return None
+    number = _parse_e164(value)
+    if number is None or not phonenumbers.is_valid_number_for_region(number, "CN"):
         return None
     return number
 
@@ -340,23 +350,6 @@ def cn_mobile(value: str, params: Mapping[str, Any]) -> Problem | None:
     if number is None or phonenumbers.number_type(number) not in mobile_types:
         return problem("invalid_mobile", value=value)
     return None
-
-
-def _parse_e164(value: str) -> Any | None:
-    """The phonenumbers object of a canonical E.164 number of any country, else None."""
-    import phonenumbers
-
-    if not value.startswith("+"):
-        return None
-    number = phones.parsed(value)  # just standardized: parsed already
-    if number is None:
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            return None
-        if phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value:
-            return None
-    return number if phonenumbers.is_valid_number(number) else None
 
 
 def phone(value: str, params: Mapping[str, Any]) -> Problem | None:
