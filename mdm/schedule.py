@@ -42,9 +42,11 @@ def beat_schedule(
     quality_at: crontab | None,
     history_at: crontab | None,
     webhook_every: int,
+    watchdog_every: int,
 ) -> dict[str, dict[str, Any]]:
-    """The nightly match per entity, the quality snapshot, the history clean-up and the
-    periodic webhook dispatch (which also makes the retries whose backoff is over)."""
+    """The nightly match per entity, the quality snapshot, the history clean-up, the
+    periodic webhook dispatch (which also makes the retries whose backoff is over) and the job
+    watchdog (which hands the work of a dead worker back to the live ones)."""
     schedule: dict[str, dict[str, Any]] = {}
     if match_at is not None:
         for entity in match_entities:
@@ -68,6 +70,11 @@ def beat_schedule(
         "schedule": float(webhook_every),
         # Workers down for a while: one dispatch when they are back is enough.
         "options": {"expires": float(webhook_every)},
+    }
+    schedule["job-watchdog"] = {
+        "task": "mdm.tasks.recover_stalled_jobs_task",
+        "schedule": float(watchdog_every),
+        "options": {"expires": float(watchdog_every)},
     }
     return schedule
 

@@ -191,10 +191,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 
-# A run whose heartbeat is older than this is taken to have crashed and is resumed by the next
-# start; heartbeats are sent every MDM_JOB_HEARTBEAT_SECONDS while a run works.
-MDM_JOB_STALE_SECONDS = schedule.positive_int("MDM_JOB_STALE_SECONDS", 600)
-MDM_JOB_HEARTBEAT_SECONDS = schedule.positive_int("MDM_JOB_HEARTBEAT_SECONDS", 60)
+# A run or chunk whose heartbeat is older than this is taken to have lost its worker: the
+# watchdog (every MDM_JOB_WATCHDOG_SECONDS, from the beat) hands it back to the workers, and the
+# next start takes the run over. Heartbeats are sent every MDM_JOB_HEARTBEAT_SECONDS while a run
+# or chunk works, from a side thread, so a long step keeps them fresh. The defaults notice a
+# killed worker within a minute.
+MDM_JOB_STALE_SECONDS = schedule.positive_int("MDM_JOB_STALE_SECONDS", 45)
+MDM_JOB_HEARTBEAT_SECONDS = schedule.positive_int("MDM_JOB_HEARTBEAT_SECONDS", 10)
+MDM_JOB_WATCHDOG_SECONDS = schedule.positive_int("MDM_JOB_WATCHDOG_SECONDS", 10)
 if MDM_JOB_HEARTBEAT_SECONDS * 2 > MDM_JOB_STALE_SECONDS:
     raise ImproperlyConfigured(
         "MDM_JOB_HEARTBEAT_SECONDS must be at most half MDM_JOB_STALE_SECONDS"
@@ -231,6 +235,7 @@ CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     quality_at=schedule.daily_at("MDM_QUALITY_REPORT_AT", "04:30"),
     history_at=schedule.daily_at("MDM_HISTORY_CLEANUP_AT", "03:30"),
     webhook_every=MDM_WEBHOOK_POLL_SECONDS,
+    watchdog_every=MDM_JOB_WATCHDOG_SECONDS,
 )
 
 # --- security ---

@@ -11,6 +11,7 @@ import logging
 
 from celery import Task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from mdm.celery import app
 from mdm.operations.nightly import run_nightly_backup
@@ -18,6 +19,16 @@ from mdm.services import history_cleanup, job_runner, nightly, webhooks
 from mdm.services.jobs import JobAlreadyRunning, fail_job
 
 logger = logging.getLogger(__name__)
+
+#: A dropped or restarting database: worth a few more tries before a step counts as failed.
+#: The steps are idempotent (conditional updates), so running one again changes nothing twice.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+DB_RETRY = {
+    "autoretry_for": TRANSIENT_DB_ERRORS,
+    "max_retries": 5,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+}
 
 #: The matching app's own nightly task, when it provides one; otherwise ``manage.py match``.
 MATCH_TASK = "matching.tasks.nightly_match_task"
@@ -37,7 +48,7 @@ class JobChunkTask(Task):
         job_runner.chunk_failed(args[0], args[1], str(einfo))
 
 
-@app.task(base=JobStepTask, ignore_result=True)
+@app.task(base=JobStepTask, ignore_result=True, **DB_RETRY)
 def run_job_task(job_id: int) -> None:
     job_runner.run_job(job_id)
 
@@ -53,7 +64,7 @@ def run_job_chunk_task(job_id: int, chunk: str) -> None:
     job_runner.run_chunk(job_id, chunk)
 
 
-@app.task(base=JobStepTask, ignore_result=True)
+@app.task(base=JobStepTask, ignore_result=True, **DB_RETRY)
 def finalize_job_task(job_id: int) -> None:
     job_runner.finalize_job(job_id)
 
@@ -94,7 +105,7 @@ def clean_history_task(days: int | None = None) -> int | None:
     return run.pk if run else None
 
 
-@app.task(ignore_result=True)
+@app.task(ignore_result=True, **DB_RETRY)
 def dispatch_webhooks_task() -> int:
     """Wake a deliverer for every subscription with an event to send now (after each golden
     change, and periodically from the beat, which is also how backed-off retries resume)."""
@@ -104,9 +115,17 @@ def dispatch_webhooks_task() -> int:
     return len(ready)
 
 
-@app.task(ignore_result=True)
+@app.task(ignore_result=True, **DB_RETRY)
 def deliver_webhooks_task(subscription_id: int) -> int:
     return webhooks.deliver_subscription(subscription_id)
+
+
+@app.task(ignore_result=True, **DB_RETRY)
+def recover_stalled_jobs_task() -> int:
+    """The job watchdog (``MDM_JOB_WATCHDOG_SECONDS``): the work of dead workers goes back to
+    the live ones; returns how many chunks and runs it handed back."""
+    work = job_runner.recover_stalled_jobs()
+    return len(work.chunks) + len(work.runs)
 
 
 @app.task(ignore_result=True)

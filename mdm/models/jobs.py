@@ -113,6 +113,9 @@ class JobChunk(models.Model):
     error = models.TextField(_("错误 error"), blank=True, default="")
     started_at = models.DateTimeField(_("开始时间 started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间 finished"), null=True, blank=True)
+    # Refreshed by the worker doing the chunk: a running chunk whose heartbeat is stale lost its
+    # worker (killed, OOM) and is handed back to the queue by ``recover_stalled_jobs``.
+    heartbeat_at = models.DateTimeField(_("心跳时间 heartbeat"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("任务分块 job chunk")

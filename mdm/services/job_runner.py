@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
@@ -121,7 +122,7 @@ def run_chunk(job_id: int, chunk: str) -> jobs.ChunkProgress | None:
     run = JobRun.objects.get(pk=job_id)
     kind = get_job_kind(run.kind)
     started = time.monotonic()
-    with jobs.heartbeat(job_id):
+    with jobs.heartbeat(job_id, chunk=chunk):
         if kind.atomic_chunks:
             with transaction.atomic():
                 counts = kind.run_chunk(run, chunk)
@@ -153,6 +154,31 @@ def finalize_job(job_id: int) -> bool:
         return False
     _finalize(job_id)
     return True
+
+
+def recover_stalled_jobs() -> jobs.StalledWork:
+    """The watchdog (a beat task every ``MDM_JOB_WATCHDOG_SECONDS``): hand the work of dead
+    workers back to the live ones, so a killed job finishes about a minute late, not never.
+
+    Chunks whose worker died are enqueued again. A run whose planning or end step died is
+    resumed on a worker (``run_job`` continues it where it stopped); a run of a kind that is
+    not a registered job kind ran in one piece in a process that is gone (a command, the
+    nightly step): there is nothing to resume, so it is failed with the reason, which frees
+    the next start at once.
+    """
+    work = jobs.reclaim_stalled_work()
+    for job_id, chunk in work.chunks:
+        _enqueue("run_job_chunk_task", job_id, chunk)
+    for run in work.runs:
+        if _is_registered(run.kind):
+            _enqueue("run_job_task", run.pk)
+        else:
+            jobs.fail_job(
+                run.pk,
+                f"The process running {run.kind} stopped responding (no heartbeat for "
+                f"{settings.MDM_JOB_STALE_SECONDS} s); start it again.",
+            )
+    return work
 
 
 def run_inline_job(
@@ -220,6 +246,14 @@ def _finalize(job_id: int) -> None:
     with jobs.heartbeat(job_id):
         counts = kind.finalize(run) if kind.finalize else {}
     jobs.finish_job(job_id, counts=counts, timings={"finalize": time.monotonic() - started})
+
+
+def _is_registered(name: str) -> bool:
+    try:
+        get_job_kind(name)
+    except ServiceError:
+        return False
+    return True
 
 
 def _add_timing(job_id: int, key: str, seconds: float) -> None:

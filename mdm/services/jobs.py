@@ -17,6 +17,7 @@ A job uses it like this (``mdm.services.job_runner`` does it for registered kind
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -26,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Expression, F, JSONField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
@@ -41,6 +42,8 @@ from mdm.models import (
 )
 from mdm.services.errors import Conflict
 from mdm.services.privacy import redact_text
+
+logger = logging.getLogger(__name__)
 
 Number = int | float
 _COUNT_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -104,23 +107,35 @@ def start_job(kind: str, entity: str = "", *, params: Mapping[str, Any] | None =
             raise JobAlreadyRunning(kind, entity) from exc
 
 
-def touch_job(job_id: int) -> None:
-    """Refresh the heartbeat of an unfinished run: it is alive, do not take it over."""
-    JobRun.objects.filter(pk=job_id, status__in=UNFINISHED_STATUSES).update(
-        heartbeat_at=timezone.now()
-    )
+def touch_job(job_id: int, chunk: str | None = None) -> None:
+    """Refresh the heartbeat of an unfinished run (and of the chunk being worked on): it is
+    alive, do not take it over."""
+    now = timezone.now()
+    JobRun.objects.filter(pk=job_id, status__in=UNFINISHED_STATUSES).update(heartbeat_at=now)
+    if chunk is not None:
+        JobChunk.objects.filter(
+            job_id=job_id, key=chunk, status=JobChunkStatusChoices.RUNNING
+        ).update(heartbeat_at=now)
 
 
 @contextmanager
-def heartbeat(job_id: int, *, every: float | None = None) -> Iterator[None]:
-    """Keep a run's heartbeat fresh from a side thread while the body works (long steps)."""
+def heartbeat(
+    job_id: int, *, chunk: str | None = None, every: float | None = None
+) -> Iterator[None]:
+    """Keep a run's (and a chunk's) heartbeat fresh from a side thread while the body works."""
     interval = every if every is not None else settings.MDM_JOB_HEARTBEAT_SECONDS
     stop = threading.Event()
 
     def beat() -> None:
         try:
             while not stop.wait(interval):
-                touch_job(job_id)
+                try:
+                    touch_job(job_id, chunk)
+                except DatabaseError as exc:
+                    # A busy SQLite file or a dropped connection: the next beat tries again;
+                    # a heartbeat missed now and then is what the stale margin is for.
+                    logger.info("job %s heartbeat missed: %s", job_id, exc)
+                    connection.close()
         finally:
             connection.close()  # the thread's own connection
 
@@ -180,7 +195,12 @@ def claim_chunk(job_id: int, chunk: str) -> bool:
             key=chunk,
             status__in=(JobChunkStatusChoices.PENDING, JobChunkStatusChoices.RUNNING),
             job__status=JobRunStatusChoices.RUNNING,
-        ).update(status=JobChunkStatusChoices.RUNNING, attempts=F("attempts") + 1, started_at=now)
+        ).update(
+            status=JobChunkStatusChoices.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            heartbeat_at=now,
+        )
         if claimed:
             touch_job(job_id)
     return bool(claimed)
@@ -244,6 +264,62 @@ def record_chunk_failed(job_id: int, chunk: str, error: str) -> ChunkProgress:
         JobRun.objects.filter(pk=job_id).update(failed_chunks=F("failed_chunks") + 1)
         append_log(job_id, f"chunk {chunk} failed: {last_line(error)}")
         return ChunkProgress(recorded=True, last=_all_chunks_finished(job_id))
+
+
+@dataclass(frozen=True)
+class StalledWork:
+    """What ``reclaim_stalled_work`` took back: chunks to enqueue again, runs to resume."""
+
+    chunks: list[tuple[int, str]]
+    runs: list[JobRun]
+
+
+def reclaim_stalled_work() -> StalledWork:
+    """Take back the work of dead workers, for the watchdog to hand out again.
+
+    1. A *running* chunk of a running run whose heartbeat is older than
+       ``MDM_JOB_STALE_SECONDS`` lost its worker (killed, out of memory, its machine gone):
+       it goes back to *pending*. The broker would give its message back only after its
+       visibility timeout (an hour with Redis); the caller enqueues it again now.
+    2. An unfinished run with a stale heartbeat and no chunk pending or running lost the
+       process that plans it, ends it, or runs it in one piece: it is taken over (heartbeat,
+       ``resumed`` and a log line) like ``start_job`` does, for the caller to resume or fail.
+       A run that still has pending chunks is only waiting for busy workers; it is left alone.
+
+    Each row moves by a conditional update that re-checks the stale heartbeat, so two
+    watchdogs (or a late heartbeat) never take the same work twice.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.MDM_JOB_STALE_SECONDS)
+    chunks: list[tuple[int, str]] = []
+    for pk, job_id, key in JobChunk.objects.filter(
+        status=JobChunkStatusChoices.RUNNING,
+        job__status=JobRunStatusChoices.RUNNING,
+        heartbeat_at__lt=stale,
+    ).values_list("pk", "job_id", "key"):
+        with transaction.atomic():
+            moved = JobChunk.objects.filter(
+                pk=pk, status=JobChunkStatusChoices.RUNNING, heartbeat_at__lt=stale
+            ).update(status=JobChunkStatusChoices.PENDING, heartbeat_at=now)
+            if moved:
+                touch_job(job_id)
+                append_log(job_id, f"chunk {key} handed back: its worker stopped responding")
+                chunks.append((job_id, key))
+    runs: list[JobRun] = []
+    busy = JobChunk.objects.filter(
+        status__in=(JobChunkStatusChoices.PENDING, JobChunkStatusChoices.RUNNING)
+    ).values("job_id")
+    candidates = JobRun.objects.filter(
+        status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale
+    ).exclude(pk__in=busy)
+    line = f"{now:%Y-%m-%d %H:%M:%S} taken over by the watchdog after a stale heartbeat\n"
+    for pk in candidates.values_list("pk", flat=True):
+        taken = JobRun.objects.filter(
+            pk=pk, status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale
+        ).update(heartbeat_at=now, resumed=F("resumed") + 1, log=Concat(F("log"), Value(line)))
+        if taken:
+            runs.append(JobRun.objects.get(pk=pk))
+    return StalledWork(chunks=chunks, runs=runs)
 
 
 def claim_finalize(job_id: int) -> bool:

@@ -13,36 +13,18 @@ import hmac
 import http.server
 import json
 import os
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
 import job_kinds_for_tests  # noqa: F401  (registers the test job kinds in this process too)
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection
+from jobtest_support import publishing_to, start_worker, stop_worker, worker_database_url
 
-from mdm.celery import app
-
-HERE = Path(__file__).resolve().parent
 REDIS_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 WORKER_START_TIMEOUT = 30
-
-#: What the worker process runs with: short backoffs so retries happen within a test.
-WORKER_SETTINGS = {
-    "MDM_WEBHOOK_BACKOFF_SECONDS": "1",
-    "MDM_WEBHOOK_MAX_ATTEMPTS": "3",
-    "MDM_JOB_CHUNK_MAX_RETRIES": "2",
-    "MDM_JOB_CHUNK_RETRY_SECONDS": "1",
-    "MDM_WEBHOOK_DISPATCH_ON_COMMIT": "1",
-}
 
 
 @pytest.fixture(scope="session")
@@ -57,70 +39,25 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = quote(db.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+@pytest.fixture(scope="session")
+def database_url(django_db_setup, django_db_blocker) -> str:
+    """The test database's URL, for the processes a test starts."""
+    with django_db_blocker.unblock():
+        return worker_database_url()
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
+def celery_worker_process(database_url, redis_url, tmp_path_factory):
     """A real ``celery -A mdm worker`` process on the test database; yields its queue name."""
-    with django_db_blocker.unblock():
-        database_url = _database_url()
     queue = f"mdm-test-{uuid.uuid4().hex[:12]}"
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {
-        **os.environ,
-        **WORKER_SETTINGS,
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "SECRET_KEY": settings.SECRET_KEY,
-        "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), str(HERE)]),
-        "LOG_LEVEL": "INFO",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "mdm",
-        "worker",
-        "--pool=threads",
-        "--concurrency=4",
-        "--queues",
-        queue,
-        "--include",
-        "job_kinds_for_tests",
-        "--hostname",
-        f"{queue}@%h",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "--loglevel=INFO",
-    ]
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+    worker = start_worker(
+        database_url=database_url, redis_url=redis_url, queue=queue, log_path=log_path
+    )
     try:
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while b" ready." not in log_path.read_bytes():
-            if worker.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start:\n{log_path.read_text()[-5000:]}")
-            time.sleep(0.1)
         yield queue
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_worker(worker)
         if os.environ.get("MDM_SHOW_WORKER_LOG"):
             print(log_path.read_text())
 
@@ -128,27 +65,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, redis_url, tmp_pat
 @pytest.fixture
 def celery_worker(celery_worker_process, redis_url) -> Iterator[str]:
     """The worker, and this process publishing tasks to it instead of running them eagerly."""
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
-    previous = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url=redis_url,
-        result_backend=redis_url,
-        task_default_queue=celery_worker_process,
-    )
-    _forget_connections()
-    try:
-        yield celery_worker_process
-    finally:
-        app.conf.update(previous)
-        _forget_connections()
-
-
-def _forget_connections() -> None:
-    # Eager calls also acquire a producer, which caches the connection pool and the queue
-    # declarations of the configuration of that moment; rebuild them from the current one.
-    app._pool = None
-    app.__dict__.pop("amqp", None)
+    with publishing_to(celery_worker_process, redis_url) as queue:
+        yield queue
 
 
 @dataclass

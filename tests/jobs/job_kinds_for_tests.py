@@ -6,6 +6,11 @@ chunks fail: ``flaky`` chunks fail on their first attempt, ``broken`` chunks alw
 
 from __future__ import annotations
 
+import os
+import time
+
+import redis
+
 from mdm.models import JobChunk, JobRun
 from mdm.services.job_runner import JobKind, register_job_kind
 
@@ -30,3 +35,25 @@ def _finalize(run: JobRun) -> dict[str, int]:
 
 
 register_job_kind(JobKind(name=SQUARES, plan=_plan, run_chunk=_run_chunk, finalize=_finalize))
+
+
+#: ``test_sleepy``: the chunk named in ``params["slow"]`` tells on its first attempt which
+#: process runs it (a Redis key, for the test to kill that process), then sleeps far longer
+#: than any test waits; every other attempt and chunk is quick.
+SLEEPY = "test_sleepy"
+
+
+def _sleepy_plan(run: JobRun) -> list[str]:
+    return list(run.params["chunks"])
+
+
+def _sleepy_chunk(run: JobRun, key: str) -> dict[str, int]:
+    attempts = JobChunk.objects.get(job=run, key=key).attempts
+    if key == run.params.get("slow") and attempts == 1:
+        client = redis.Redis.from_url(run.params["redis_url"])
+        client.set(f"sleepy:{run.pk}", os.getpid(), ex=600)
+        time.sleep(600)
+    return {"items": 1}
+
+
+register_job_kind(JobKind(name=SLEEPY, plan=_sleepy_plan, run_chunk=_sleepy_chunk))

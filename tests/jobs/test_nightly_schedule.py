@@ -27,6 +27,7 @@ def test_the_beat_schedule_has_every_nightly_step_and_the_webhook_dispatch():
         "quality-snapshot",
         "history-cleanup",
         "webhook-dispatch",
+        "job-watchdog",
     }
     assert entries["nightly-match-products"]["kwargs"] == {"entity": "products"}
     assert entries["nightly-match-customers"]["schedule"] == crontab(hour=1, minute=30)
@@ -59,9 +60,12 @@ def test_a_step_set_off_is_left_out_of_the_schedule():
         quality_at=None,
         history_at=None,
         webhook_every=5,
+        watchdog_every=10,
     )
 
-    assert list(entries) == ["webhook-dispatch"]
+    assert list(entries) == ["webhook-dispatch", "job-watchdog"]
+    assert entries["job-watchdog"]["task"] == "mdm.tasks.recover_stalled_jobs_task"
+    assert entries["job-watchdog"]["schedule"] == 10.0
 
 
 def test_a_non_positive_number_stops_the_start_up(monkeypatch):
