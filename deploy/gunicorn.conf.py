@@ -1,13 +1,21 @@
 """gunicorn settings for the hub: ``gunicorn -c deploy/gunicorn.conf.py mdm.wsgi``.
 
-Put a buffering reverse proxy (nginx) in front: sync workers must not talk to slow clients
-directly. See README "Operations" and deploy/mdm.env.example.
+Threaded workers (``gthread``): a client that sends its headers or body slowly holds one
+thread of one worker, not the worker, so a few slow or hostile clients cannot stall the API
+(with ``sync`` workers two of them did, for the whole timeout). For the open internet, put the
+buffering reverse proxy of deploy/nginx.conf in front as well: it reads whole requests before
+it hands them on. See README "Operations" and deploy/mdm.env.example.
 """
 
 import os
 
 bind = os.environ.get("MDM_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "gthread"
+# Requests in flight per worker; each may hold a database connection (CONN_MAX_AGE), so
+# workers x threads stays below PostgreSQL's max_connections with the Celery workers added.
+threads = int(os.environ.get("MDM_WEB_THREADS", "8"))
+keepalive = 5
 timeout = int(os.environ.get("MDM_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
 # Recycle workers now and then (memory fragmentation); the jitter keeps them from all going at once.

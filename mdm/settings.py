@@ -88,7 +88,11 @@ TEMPLATES = [
 ]
 
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Health checks: a persistent connection that the server dropped (restart, failover,
+    # pg_terminate_backend) is replaced before the request uses it instead of answering 500.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Server-side parameter binding: bulk inserts and key lists travel as parameters
         # instead of being escaped into the SQL text by the client.
