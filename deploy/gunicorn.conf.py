@@ -31,3 +31,10 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker):
+    """Write the worker's last request counts for the operations page before it goes."""
+    from mdm.operations import timeline
+
+    timeline.flush()

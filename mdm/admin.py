@@ -717,6 +717,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
                 payload=data["payload"],
                 actor=request.user,
                 reason="steward edit in admin",
+                channel="admin",
             )
         except ServiceError as exc:
             messages.error(request, exc.message)
@@ -787,3 +788,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 # The admin of jobs, data quality and the review queue live in their own modules.
 from mdm import admin_jobs, admin_quality, admin_review  # noqa: E402, F401, I001
+from mdm.operations import admin as operations_admin  # noqa: E402, F401, I001

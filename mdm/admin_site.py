@@ -26,6 +26,7 @@ WORK_MODELS = (
     ("matching", "matchcandidate"),
     ("mdm", "qualityissue"),
     ("mdm", "jobrun"),
+    ("mdm", "operationsminute"),
 )
 
 

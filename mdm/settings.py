@@ -372,6 +372,17 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"MDM_METRICS_ALLOWED_NETWORKS: {exc}") from exc
 MDM_METRICS_QUERY_TIMEOUT_MS = schedule.positive_int("MDM_METRICS_QUERY_TIMEOUT_MS", 2000)
+# The operations page (admin → 运行监控): each process writes its request and sync counts every
+# MDM_OPERATIONS_FLUSH_SECONDS; the beat samples the backlogs every MDM_OPERATIONS_SAMPLE_SECONDS;
+# rows older than MDM_OPERATIONS_RETENTION_DAYS are dropped.
+MDM_OPERATIONS_FLUSH_SECONDS = schedule.positive_int("MDM_OPERATIONS_FLUSH_SECONDS", 15, minimum=0)
+MDM_OPERATIONS_SAMPLE_SECONDS = schedule.positive_int("MDM_OPERATIONS_SAMPLE_SECONDS", 60)
+MDM_OPERATIONS_RETENTION_DAYS = schedule.positive_int("MDM_OPERATIONS_RETENTION_DAYS", 30)
+CELERY_BEAT_SCHEDULE["operations-backlog"] = {
+    "task": "mdm.tasks.sample_backlog_task",
+    "schedule": float(MDM_OPERATIONS_SAMPLE_SECONDS),
+    "options": {"expires": float(MDM_OPERATIONS_SAMPLE_SECONDS)},
+}
 # Backups: where the nightly one goes (MDM_BACKUP_AT, off by default), how many are kept, and
 # the gap a restore opens in the code and event sequences (more than the old hub can have
 # issued after the backup).

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from mdm.celery import app
+from mdm.operations import timeline
 from mdm.operations.nightly import run_nightly_backup
 from mdm.services import history_cleanup, job_runner, nightly, webhooks
 from mdm.services.jobs import JobAlreadyRunning, fail_job
@@ -126,6 +127,12 @@ def recover_stalled_jobs_task() -> int:
     the live ones; returns how many chunks and runs it handed back."""
     work = job_runner.recover_stalled_jobs()
     return len(work.chunks) + len(work.runs)
+
+
+@app.task(ignore_result=True, **DB_RETRY)
+def sample_backlog_task() -> dict[str, int]:
+    """The operations page's backlog sizes, once a minute (``MDM_OPERATIONS_SAMPLE_SECONDS``)."""
+    return timeline.sample_backlog()
 
 
 @app.task(ignore_result=True)

@@ -23,6 +23,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         restore_reference_data()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def operations_figures_kept_in_memory():
+    """The operations page's counts are written only by the tests about them (they set
+    ``MDM_OPERATIONS_FLUSH_SECONDS`` to 0): elsewhere a flush would add a query to a random
+    request and break the tests that count queries."""
+    from django.conf import settings
+
+    settings.MDM_OPERATIONS_FLUSH_SECONDS = 10**9
+
+
 @pytest.fixture
 def restore_after_flush(django_db_blocker):
     """Request it *before* ``transactional_db``: its teardown runs after the flush."""

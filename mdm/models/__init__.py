@@ -26,6 +26,7 @@ from mdm.models.jobs import (
     JobRun,
     JobRunStatusChoices,
 )
+from mdm.models.operations import OperationsMinute, OperationsMinuteSeriesChoices
 from mdm.models.quality import (
     QualityIssue,
     QualityIssueKindChoices,
@@ -57,6 +58,8 @@ __all__ = [
     "GoldenRecord",
     "GoldenStatusChoices",
     "JobChunk",
+    "OperationsMinute",
+    "OperationsMinuteSeriesChoices",
     "JobChunkStatusChoices",
     "JobRun",
     "JobRunStatusChoices",

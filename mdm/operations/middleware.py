@@ -1,9 +1,10 @@
-"""Counts every request and its latency per route for ``/metrics``."""
+"""Counts every request and its latency per route, for ``/metrics`` and the operations page."""
 
 from __future__ import annotations
 
 import time
 
+from mdm.operations import timeline
 from mdm.operations.instruments import record_request
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -27,10 +28,9 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        record_request(
-            route_label(request),
-            request.method if request.method in _METHODS else "other",
-            response.status_code,
-            time.perf_counter() - started,
-        )
+        route = route_label(request)
+        method = request.method if request.method in _METHODS else "other"
+        seconds = time.perf_counter() - started
+        record_request(route, method, response.status_code, seconds)
+        timeline.record_request(route, method, response.status_code, seconds)
         return response

@@ -524,6 +524,7 @@ def _import_batches(
             actor=actor,
             reason=reason,
             defer_contended=defer,
+            channel="import",
         )
         done = 0
         for item, result in zip(rows, results, strict=True):

@@ -23,6 +23,7 @@ HUB_MODELS = (
     "qualityissue",
     "qualitysnapshot",
     "jobrun",
+    "operationsminute",
 )
 MATCHING_MODELS = ("matchcandidate", "matchruleconfig")
 DICTIONARY_MODELS = ("dataelement", "valuedomain", "codevalue", "elementbinding", "entitytype")

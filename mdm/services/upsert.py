@@ -29,6 +29,7 @@ from dictionary.services import (
 )
 from matching.models import BlockKey
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
+from mdm.operations import timeline
 from mdm.operations.instruments import record_upserts
 from mdm.services import crypto
 from mdm.services.bulk_copy import create_objects_with_history
@@ -171,6 +172,7 @@ def upsert_source_records(
     actor=None,
     reason: str = "",
     defer_contended: bool = False,
+    channel: str = "api",
 ) -> list[UpsertResult | ServiceError | None]:
     """Upsert a batch of ``(local_code, payload)``; a result or an error per item, in order.
 
@@ -202,6 +204,13 @@ def upsert_source_records(
                 if result is None:
                     deferred.add(item.local_code)
     record_upserts(entity, results)
+    # The operations page's sync success rate: per system and channel (api, import, admin).
+    timeline.record_sync(
+        system.code,
+        channel,
+        succeeded=sum(1 for r in results if isinstance(r, UpsertResult)),
+        failed=sum(1 for r in results if isinstance(r, ServiceError)),
+    )
     return results
 
 
@@ -486,6 +495,7 @@ def upsert_source_record(
     payload: Any,
     actor=None,
     reason: str = "",
+    channel: str = "api",
 ) -> UpsertResult:
     """Create or update one source record and its golden record (see ``upsert_source_records``).
 
@@ -493,7 +503,12 @@ def upsert_source_record(
     """
     check_entity(entity)
     (result,) = upsert_source_records(
-        system=system, entity=entity, items=[(local_code, payload)], actor=actor, reason=reason
+        system=system,
+        entity=entity,
+        items=[(local_code, payload)],
+        actor=actor,
+        reason=reason,
+        channel=channel,
     )
     if isinstance(result, ServiceError):
         raise result

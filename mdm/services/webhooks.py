@@ -46,6 +46,7 @@ from mdm.models import (
     WebhookDeliveryStatusChoices,
     WebhookSubscription,
 )
+from mdm.operations import timeline
 from mdm.operations.instruments import record_webhook_attempt
 from mdm.services.errors import ServiceError
 from mdm.services.outbox import last_seq
@@ -346,8 +347,12 @@ def _deliver_next(subscription_id: int) -> Step:
             },
         )
         record_webhook_attempt(status)
+        delivered = status is not None and 200 <= status < 300
+        timeline.record_sync(
+            subscription.system.code, "webhook", succeeded=int(delivered), failed=int(not delivered)
+        )
         now = timezone.now()
-        if status is not None and 200 <= status < 300:
+        if delivered:
             WebhookSubscription.objects.filter(pk=subscription.pk).update(
                 cursor=event.seq, last_delivered_at=now
             )

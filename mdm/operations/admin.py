@@ -1,0 +1,64 @@
+"""The operations page (运行监控) in the admin: the figures over time, from the hub's own tables."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from mdm.models import OperationsMinute
+from mdm.operations import charts
+from mdm.operations.overview import WINDOWS, overview
+from mdm.operations.timeline import BACKLOGS
+
+BACKLOG_LABELS = {
+    "review_queue": _("待审核候选 pending review candidates"),
+    "open_issues": _("未解决质量问题 open quality issues"),
+    "outbox_lag": _("待推送事件 events not yet delivered"),
+    "dead_letters": _("死信 dead-letter deliveries"),
+    "running_jobs": _("运行中的任务 unfinished job runs"),
+}
+
+
+@admin.register(OperationsMinute)
+class OperationsMinuteAdmin(admin.ModelAdmin):
+    """The model's list is the operations page; its rows are written by the hub, never by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        view = overview(request.GET.get("window", ""))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("运行监控 Operations"),
+            "opts": self.model._meta,
+            "view": view,
+            "windows": list(WINDOWS),
+            "requests_chart": charts.line_chart(view.requests, label=str(_("请求数 requests"))),
+            "p95_chart": charts.line_chart(view.p95_ms, label="p95", unit=" ms"),
+            "errors_chart": charts.line_chart(
+                view.error_rate, label=str(_("错误率 error rate")), unit=" %"
+            ),
+            "sync_chart": charts.line_chart(
+                view.sync_rate, label=str(_("同步成功率 sync success rate")), unit=" %"
+            ),
+            "backlogs": [
+                {
+                    "name": BACKLOG_LABELS[name],
+                    "now": view.backlog_now.get(name, 0),
+                    "chart": charts.line_chart(view.backlog[name], label=str(BACKLOG_LABELS[name])),
+                }
+                for name in BACKLOGS
+            ],
+        }
+        return TemplateResponse(request, "admin/mdm/operations/overview.html", context)
