@@ -232,6 +232,14 @@ CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     history_at=schedule.daily_at("MDM_HISTORY_CLEANUP_AT", "03:30"),
     webhook_every=MDM_WEBHOOK_POLL_SECONDS,
 )
+# Business documents held for a mapping that now exists are released this often (the API
+# releases at once after an upsert; this covers imports and stewards' edits).
+MDM_DOCUMENT_RELEASE_SECONDS = schedule.positive_int("MDM_DOCUMENT_RELEASE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["document-release"] = {
+    "task": "mdm.tasks.release_held_documents_task",
+    "schedule": float(MDM_DOCUMENT_RELEASE_SECONDS),
+    "options": {"expires": float(MDM_DOCUMENT_RELEASE_SECONDS)},
+}
 
 # --- security ---
 # Encryption at rest, throttling, login lock-out, HTTPS and the content security policy; see

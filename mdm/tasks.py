@@ -13,6 +13,7 @@ from celery import Task
 from django.conf import settings
 
 from mdm.celery import app
+from mdm.documents.services import release_held_documents
 from mdm.operations.nightly import run_nightly_backup
 from mdm.services import history_cleanup, job_runner, nightly, webhooks
 from mdm.services.jobs import JobAlreadyRunning, fail_job
@@ -107,6 +108,13 @@ def dispatch_webhooks_task() -> int:
 @app.task(ignore_result=True)
 def deliver_webhooks_task(subscription_id: int) -> int:
     return webhooks.deliver_subscription(subscription_id)
+
+
+@app.task(ignore_result=True)
+def release_held_documents_task() -> int:
+    """Business documents held for a missing mapping go once it exists (the API also releases
+    after each upsert; this covers imports and stewards' edits)."""
+    return release_held_documents()
 
 
 @app.task(ignore_result=True)

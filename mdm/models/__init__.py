@@ -78,3 +78,22 @@ __all__ = [
     "golden_model",
     "hash_token",
 ]
+
+# Business documents live in their domain package; imported here for Django's registry.
+from mdm.documents.models import (  # noqa: E402
+    Document,
+    DocumentDelivery,
+    DocumentRoute,
+    DocumentStatus,
+    DocumentType,
+    InboxItem,
+)
+
+__all__ += [
+    "Document",
+    "DocumentDelivery",
+    "DocumentRoute",
+    "DocumentStatus",
+    "DocumentType",
+    "InboxItem",
+]
