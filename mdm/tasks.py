@@ -13,6 +13,7 @@ from celery import Task
 from django.conf import settings
 
 from mdm.celery import app
+from mdm.documents import bus
 from mdm.documents.services import release_held_documents
 from mdm.operations.nightly import run_nightly_backup
 from mdm.services import history_cleanup, job_runner, nightly, webhooks
@@ -115,6 +116,13 @@ def release_held_documents_task() -> int:
     """Business documents held for a missing mapping go once it exists (the API also releases
     after each upsert; this covers imports and stewards' edits)."""
     return release_held_documents()
+
+
+@app.task(ignore_result=True)
+def publish_bus_task() -> int:
+    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
+    done = bus.publish_pending()
+    return done.inbox + done.events
 
 
 @app.task(ignore_result=True)

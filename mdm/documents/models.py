@@ -184,3 +184,18 @@ class DocumentStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.detail}".strip()
+
+
+class BusCursor(models.Model):
+    """How far the message bus has published an outbox (``inbox`` items, master-data
+    ``events``): moved only after the broker confirmed the messages."""
+
+    name = models.CharField(max_length=20, unique=True)
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("消息总线游标 bus cursor")
+        verbose_name_plural = _("消息总线游标 bus cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.seq}"

@@ -81,6 +81,7 @@ __all__ = [
 
 # Business documents live in their domain package; imported here for Django's registry.
 from mdm.documents.models import (  # noqa: E402
+    BusCursor,
     Document,
     DocumentDelivery,
     DocumentRoute,
@@ -90,6 +91,7 @@ from mdm.documents.models import (  # noqa: E402
 )
 
 __all__ += [
+    "BusCursor",
     "Document",
     "DocumentDelivery",
     "DocumentRoute",
