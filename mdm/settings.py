@@ -241,6 +241,26 @@ CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     webhook_every=MDM_WEBHOOK_POLL_SECONDS,
     watchdog_every=MDM_JOB_WATCHDOG_SECONDS,
 )
+# The message bus (AMQP, RabbitMQ): inbox items and master-data events are published there
+# when MDM_AMQP_URL is set (amqp://user:password@host:5672/vhost); see README "Business documents".
+MDM_AMQP_URL = env.get_str("MDM_AMQP_URL", "") or ""
+MDM_AMQP_EXCHANGE = env.get_str("MDM_AMQP_EXCHANGE", "mdm") or "mdm"
+MDM_AMQP_TIMEOUT = schedule.positive_int("MDM_AMQP_TIMEOUT", 5)
+MDM_BUS_PUBLISH_SECONDS = schedule.positive_int("MDM_BUS_PUBLISH_SECONDS", 5)
+if MDM_AMQP_URL:
+    CELERY_BEAT_SCHEDULE["bus-publish"] = {
+        "task": "mdm.tasks.publish_bus_task",
+        "schedule": float(MDM_BUS_PUBLISH_SECONDS),
+        "options": {"expires": float(MDM_BUS_PUBLISH_SECONDS)},
+    }
+# Business documents held for a mapping that now exists are released this often (the API
+# releases at once after an upsert; this covers imports and stewards' edits).
+MDM_DOCUMENT_RELEASE_SECONDS = schedule.positive_int("MDM_DOCUMENT_RELEASE_SECONDS", 30)
+CELERY_BEAT_SCHEDULE["document-release"] = {
+    "task": "mdm.tasks.release_held_documents_task",
+    "schedule": float(MDM_DOCUMENT_RELEASE_SECONDS),
+    "options": {"expires": float(MDM_DOCUMENT_RELEASE_SECONDS)},
+}
 
 # --- security ---
 # Encryption at rest, throttling, login lock-out, HTTPS and the content security policy; see

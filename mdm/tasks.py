@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from mdm.celery import app
+from mdm.documents import bus
+from mdm.documents.services import release_held_documents
 from mdm.operations import timeline
 from mdm.operations.nightly import run_nightly_backup
 from mdm.services import history_cleanup, job_runner, nightly, webhooks
@@ -133,6 +135,20 @@ def recover_stalled_jobs_task() -> int:
 def sample_backlog_task() -> dict[str, int]:
     """The operations page's backlog sizes, once a minute (``MDM_OPERATIONS_SAMPLE_SECONDS``)."""
     return timeline.sample_backlog()
+
+
+@app.task(ignore_result=True)
+def release_held_documents_task() -> int:
+    """Business documents held for a missing mapping go once it exists (the API also releases
+    after each upsert; this covers imports and stewards' edits)."""
+    return release_held_documents()
+
+
+@app.task(ignore_result=True)
+def publish_bus_task() -> int:
+    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
+    done = bus.publish_pending()
+    return done.inbox + done.events
 
 
 @app.task(ignore_result=True)

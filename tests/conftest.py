@@ -7,6 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
+from mdm.documents.models import DocumentType
+from mdm.documents.starter import ensure_starter_document_types
 from mdm.services.accounts import create_api_user, create_source_system
 from mdm.services.roles import ensure_roles
 
@@ -15,6 +17,7 @@ def restore_reference_data() -> None:
     """Dictionary and roles: loaded once per session, and again after a test flushed the tables."""
     load_starter_dictionary()
     ensure_roles(Group, Permission)
+    ensure_starter_document_types(DocumentType)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from mdm.api import stewardship, views
+from mdm.documents import api as documents
 
 urlpatterns = [
     path(
@@ -44,4 +45,20 @@ urlpatterns = [
         name="candidate-decision",
     ),
     path("events/", views.EventFeedView.as_view(), name="events"),
+    path(
+        "documents/<str:system>/<str:type>/<str:doc_id>/ack",
+        documents.DocumentAckView.as_view(),
+        name="document-ack",
+    ),
+    path(
+        "documents/<str:system>/<str:type>/<str:doc_id>/status",
+        documents.DocumentStatusView.as_view(),
+        name="document-status",
+    ),
+    path(
+        "documents/<str:system>/<str:type>/<str:doc_id>",
+        documents.DocumentView.as_view(),
+        name="document",
+    ),
+    path("inbox/", documents.InboxView.as_view(), name="inbox"),
 ]

@@ -14,6 +14,7 @@ from mdm.api import serializers as s
 from mdm.api.filtersets import GoldenFilterSet
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
+from mdm.documents.services import release_held_documents
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services import audit, masking
 from mdm.services.crosswalk import members_of, resolve_golden, translate_code
@@ -104,6 +105,9 @@ class SourceRecordView(APIView):
             actor=request.user,
             reason=_reason(request),
         )
+        if result.created or result.changed:
+            # A new code may be the mapping a held business document waits for.
+            release_held_documents(system=source)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(s.UpsertResultSerializer.from_result(result), status=code)
 
@@ -221,6 +225,8 @@ class BulkUpsertView(APIView):
         for (index, local_code, _), outcome in zip(batch, outcomes, strict=True):
             results[index] = _bulk_item(local_code, outcome)
         stored = sum(1 for r in results if r["status"] < 400)
+        if stored:
+            release_held_documents(system=source)
         return Response(
             {"results": results, "stored": stored, "rejected": len(items) - stored},
             status=status.HTTP_200_OK,

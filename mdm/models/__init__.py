@@ -81,3 +81,24 @@ __all__ = [
     "golden_model",
     "hash_token",
 ]
+
+# Business documents live in their domain package; imported here for Django's registry.
+from mdm.documents.models import (  # noqa: E402
+    BusCursor,
+    Document,
+    DocumentDelivery,
+    DocumentRoute,
+    DocumentStatus,
+    DocumentType,
+    InboxItem,
+)
+
+__all__ += [
+    "BusCursor",
+    "Document",
+    "DocumentDelivery",
+    "DocumentRoute",
+    "DocumentStatus",
+    "DocumentType",
+    "InboxItem",
+]

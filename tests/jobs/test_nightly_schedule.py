@@ -29,6 +29,7 @@ def test_the_beat_schedule_has_every_nightly_step_and_the_webhook_dispatch():
         "webhook-dispatch",
         "job-watchdog",
         "operations-backlog",
+        "document-release",
     }
     assert entries["nightly-match-products"]["kwargs"] == {"entity": "products"}
     assert entries["nightly-match-customers"]["schedule"] == crontab(hour=1, minute=30)

@@ -1,0 +1,189 @@
+"""REST for business documents (DESIGN.md "Business documents (v1)"): parse, call one service,
+shape. The caller is a source system (its token); stewards read documents in the admin."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mdm.api.permissions import system_of
+from mdm.documents import services
+from mdm.documents.models import Document, DocumentDelivery, InboxItem
+from mdm.models import SourceSystem
+from mdm.services.errors import NotFound, RecordRejected
+
+
+class IsSourceSystem(permissions.BasePermission):
+    """Documents are exchanged by source systems, each with its own token."""
+
+    message = "只有源系统可以收发单据 / Only source systems exchange documents"
+
+    def has_permission(self, request, view) -> bool:
+        return system_of(request.user) is not None
+
+
+def _caller(request) -> SourceSystem:
+    system = system_of(request.user)
+    assert system is not None  # IsSourceSystem
+    return system
+
+
+def _sender(code: str) -> SourceSystem:
+    system = SourceSystem.objects.filter(code=code).first()
+    if system is None:
+        raise NotFound(f"未知源系统 {code}", f"Unknown source system {code}", code="unknown_system")
+    return system
+
+
+def delivery_json(delivery: DocumentDelivery) -> dict:
+    return {
+        "state": delivery.state,
+        "revision": delivery.revision,
+        "document": delivery.translated,
+        "missing": delivery.missing,
+        "receiver_doc_id": delivery.receiver_doc_id,
+    }
+
+
+def document_json(document: Document, deliveries: list[DocumentDelivery], *, full: bool) -> dict:
+    body = {
+        "type": document.type.code,
+        "sender": document.sender.code,
+        "doc_id": document.doc_id,
+        "state": document.state,
+        "revision": document.revision,
+        "receivers": {d.receiver.code: delivery_json(d) for d in deliveries},
+    }
+    if full:
+        body["document"] = document.payload
+        body["timeline"] = [
+            {
+                "state": step.state,
+                "detail": step.detail,
+                "by": step.by.code if step.by else None,
+                "at": step.at.isoformat(),
+            }
+            for step in document.timeline.select_related("by")
+        ]
+    return body
+
+
+def inbox_json(item: InboxItem) -> dict:
+    return {"seq": item.seq, "kind": item.kind, "created_at": item.created_at.isoformat()} | (
+        item.body
+    )
+
+
+class DocumentView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        description="The sender's document in its own codes; relayed to each receiver in its "
+        "codes, or held with the missing reference named.",
+    )
+    def put(self, request, system: str, type: str, doc_id: str):
+        caller = _caller(request)
+        _sender(system)
+        if caller.code != system:
+            raise services.Forbidden(
+                "只能发送本系统的单据",
+                f"{caller.code} may only send its own documents",
+                code="not_your_document",
+            )
+        receipt = services.receive_document(
+            sender=caller, type_code=type, doc_id=doc_id, payload=request.data
+        )
+        return Response(
+            document_json(receipt.document, receipt.deliveries, full=False),
+            status=status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, system: str, type: str, doc_id: str):
+        caller = _caller(request)
+        document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
+        if not services.can_read(caller, document):
+            raise services.Forbidden(
+                "无权读取该单据", f"{caller.code} neither sent nor receives {document}"
+            )
+        deliveries = services._deliveries(document)
+        if caller.pk != document.sender_id:
+            deliveries = [d for d in deliveries if d.receiver_id == caller.pk]
+        return Response(document_json(document, deliveries, full=caller.pk == document.sender_id))
+
+
+class DocumentAckView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(request={"application/json": OpenApiTypes.OBJECT})
+    def post(self, request, system: str, type: str, doc_id: str):
+        document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
+        data = request.data if isinstance(request.data, dict) else {}
+        delivery = services.acknowledge_document(
+            caller=_caller(request),
+            document=document,
+            receiver_doc_id=str(data.get("doc_id") or data.get("receiver_doc_id") or ""),
+        )
+        return Response(delivery_json(delivery))
+
+
+class DocumentStatusView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(request={"application/json": OpenApiTypes.OBJECT})
+    def post(self, request, system: str, type: str, doc_id: str):
+        document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
+        data = request.data if isinstance(request.data, dict) else {}
+        state = data.get("state")
+        if not isinstance(state, str) or not state:
+            raise RecordRejected({"state": [{"code": "required", "message": "state is required"}]})
+        document, _ = services.post_document_status(
+            caller=_caller(request),
+            document=document,
+            state=state,
+            detail=str(data.get("detail") or ""),
+            receiver_doc_id=str(data.get("doc_id") or ""),
+        )
+        return Response({"state": document.state, "revision": document.revision})
+
+
+class InboxView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="the last seq read (0: from the start)"),
+            OpenApiParameter("type", str, description="only this document type"),
+            OpenApiParameter("limit", int, description="at most this many items (100)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        try:
+            after = int(request.query_params.get("after", 0))
+            limit = int(request.query_params.get("limit", 100))
+        except ValueError:
+            raise RecordRejected(
+                {"after": [{"code": "invalid", "message": "after and limit are integers"}]}
+            ) from None
+        if after < 0 or limit < 1:
+            raise RecordRejected(
+                {"after": [{"code": "invalid", "message": "after >= 0 and limit >= 1"}]}
+            )
+        items = services.inbox(
+            _caller(request),
+            after=after,
+            type_code=request.query_params.get("type", ""),
+            limit=limit,
+        )
+        return Response(
+            {
+                "results": [inbox_json(item) for item in items],
+                "last_seq": items[-1].seq if items else after,
+            }
+        )

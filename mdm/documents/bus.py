@@ -1,0 +1,140 @@
+"""Publishing inbox items and master-data events on the message bus (AMQP, RabbitMQ).
+
+Contract (DESIGN.md): one topic exchange (``MDM_AMQP_EXCHANGE``, ``mdm``), routing keys
+``document.{type}.{receiver}``, ``status.{type}.{receiver}`` and ``event.{entity}.{kind}``, a
+durable queue ``{exchange}.{system}`` per receiving system (bound to its documents, its status
+changes and the events of the entities it is granted), persistent messages, publisher
+confirms; the body is the inbox item (or the feed item), with its ``seq`` and an idempotency
+key in the headers.
+
+The rows are the outbox: ``InboxItem`` and ``Event`` are written in the transaction of the
+change, so nothing is published for a transaction that rolled back. ``publish_pending`` sends
+what lies beyond the bus cursors, in order, and moves a cursor only after the broker confirmed
+the messages: a broker that is down costs a delay, never a message (a message may go twice
+after a crash between the confirm and the cursor update; the idempotency key tells).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from kombu import Connection, Exchange, Queue, binding
+from kombu.exceptions import KombuError
+
+from mdm.documents.models import BusCursor, InboxItem
+from mdm.models import Event, SourceSystem
+
+logger = logging.getLogger(__name__)
+
+#: Broker errors that mean "try again later" (connection refused, reset, timed out, no confirm).
+BROKER_ERRORS = (OSError, KombuError, TimeoutError)
+
+
+@dataclass
+class Published:
+    inbox: int = 0
+    events: int = 0
+    error: str = ""
+
+
+def exchange() -> Exchange:
+    return Exchange(settings.MDM_AMQP_EXCHANGE, type="topic", durable=True)
+
+
+def queue_for(system: SourceSystem) -> Queue:
+    """The system's durable queue and its bindings."""
+    ex = exchange()
+    bindings = [f"document.*.{system.code}", f"status.*.{system.code}"]
+    entities = system.granted_entities or ["customers", "products", "materials"]
+    bindings += [f"event.{entity}.*" for entity in entities]
+    return Queue(
+        f"{settings.MDM_AMQP_EXCHANGE}.{system.code}",
+        bindings=[binding(ex, routing_key=key) for key in bindings],
+        durable=True,
+    )
+
+
+def routing_key(item: InboxItem) -> str:
+    return f"{item.kind}.{item.body.get('type', '')}.{item.system.code}"
+
+
+def publish_pending(*, batch: int = 500) -> Published:
+    """Publish the inbox items and events beyond the bus cursors (see the module doc)."""
+    done = Published()
+    if not settings.MDM_AMQP_URL:
+        return done
+    try:
+        with Connection(
+            settings.MDM_AMQP_URL,
+            connect_timeout=settings.MDM_AMQP_TIMEOUT,
+            transport_options={"confirm_publish": True},
+        ) as conn:
+            conn.ensure_connection(max_retries=1)
+            channel = conn.channel()
+            ex = exchange()
+            ex(channel).declare()
+            for system in SourceSystem.objects.filter(is_active=True):
+                queue_for(system)(channel).declare()
+            producer = conn.Producer(channel, exchange=ex)
+            done.inbox = _publish_inbox(producer, batch)
+            done.events = _publish_events(producer, batch)
+    except BROKER_ERRORS as exc:
+        done.error = f"{type(exc).__name__}: {exc}"
+        logger.warning("bus: publishing paused, the broker is unreachable (%s)", done.error)
+    return done
+
+
+def _publish_inbox(producer, batch: int) -> int:
+    with transaction.atomic():
+        cursor, _ = BusCursor.objects.select_for_update().get_or_create(name="inbox")
+        items = list(
+            InboxItem.objects.filter(seq__gt=cursor.seq)
+            .select_related("system")
+            .order_by("seq")[:batch]
+        )
+        for item in items:
+            body = {"seq": item.seq, "kind": item.kind, **item.body}
+            producer.publish(
+                json.dumps(body, ensure_ascii=False),
+                routing_key=routing_key(item),
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                headers={"seq": item.seq, "idempotency-key": f"inbox:{item.seq}"},
+                retry=False,
+            )
+        if items:
+            cursor.seq = items[-1].seq
+            cursor.save(update_fields=["seq"])
+    return len(items)
+
+
+def _publish_events(producer, batch: int) -> int:
+    with transaction.atomic():
+        cursor, _ = BusCursor.objects.select_for_update().get_or_create(name="events")
+        events = list(Event.objects.filter(seq__gt=cursor.seq).order_by("seq")[:batch])
+        for event in events:
+            body = {
+                "seq": event.seq,
+                "entity": event.entity,
+                "golden_code": event.golden_code,
+                "kind": event.kind,
+                "payload": event.payload,  # masked when written (mdm.services.events)
+            }
+            producer.publish(
+                json.dumps(body, ensure_ascii=False, default=str),
+                routing_key=f"event.{event.entity}.{event.kind}",
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                headers={"seq": event.seq, "idempotency-key": f"event:{event.seq}"},
+                retry=False,
+            )
+        if events:
+            cursor.seq = events[-1].seq
+            cursor.save(update_fields=["seq"])
+    return len(events)

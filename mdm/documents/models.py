@@ -1,0 +1,201 @@
+"""Document types and routes (configuration), documents as received, their deliveries to each
+receiving system, the inbox items a receiver reads, and the status timeline."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mdm.models.sources import SourceSystem
+
+#: The state of a document with a reference that cannot be translated yet.
+HELD = "held"
+ACCEPTED = "accepted"
+ACKNOWLEDGED = "acknowledged"
+CANCELLED = "cancelled"
+
+
+class DocumentType(models.Model):
+    """A kind of business document: which of its fields reference master data, and its states.
+
+    ``references`` maps a field path to an entity: ``{"customer": "customers",
+    "lines[].product": "products"}`` (``[]`` walks every item of a list). ``states`` lists the
+    states in their order, the first after ``accepted``; ``held`` and ``cancelled`` are always
+    allowed. Adding a type is configuration (admin, fixtures), not code.
+    """
+
+    code = models.SlugField(_("类型编码 code"), max_length=40, unique=True)
+    name = models.CharField(_("名称 name"), max_length=100)
+    references = models.JSONField(_("主数据引用 master-data references"), default=dict)
+    states = models.JSONField(_("状态顺序 states in order"), default=list)
+    is_active = models.BooleanField(_("启用 active"), default=True)
+
+    class Meta:
+        verbose_name = _("单据类型 document type")
+        verbose_name_plural = _("单据类型 document types")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def allows(self, state: str) -> bool:
+        return state in (ACCEPTED, ACKNOWLEDGED, CANCELLED, *self.states)
+
+
+class DocumentRoute(models.Model):
+    """Which system may send a type, and which systems receive it."""
+
+    type = models.ForeignKey(
+        DocumentType, on_delete=models.CASCADE, related_name="routes", verbose_name=_("类型 type")
+    )
+    sender = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.CASCADE,
+        related_name="document_routes",
+        verbose_name=_("发送系统 sender"),
+    )
+    receivers = models.ManyToManyField(
+        SourceSystem, related_name="received_routes", verbose_name=_("接收系统 receivers")
+    )
+
+    class Meta:
+        verbose_name = _("单据路由 document route")
+        verbose_name_plural = _("单据路由 document routes")
+        constraints = [
+            models.UniqueConstraint(fields=["type", "sender"], name="documentroute_one_per_sender")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type.code}: {self.sender.code}"
+
+
+class Document(models.Model):
+    """A sender's document as received (latest revision), with its overall state."""
+
+    type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name=_("类型 type"))
+    sender = models.ForeignKey(
+        SourceSystem, on_delete=models.PROTECT, related_name="+", verbose_name=_("发送系统 sender")
+    )
+    doc_id = models.CharField(_("单据号 document id"), max_length=100)
+    revision = models.PositiveIntegerField(_("版本 revision"), default=1)
+    fingerprint = models.CharField(max_length=64)
+    payload = models.JSONField(_("原始内容 as received"))
+    state = models.CharField(_("状态 state"), max_length=40, default=ACCEPTED)
+    received_at = models.DateTimeField(_("接收时间 received"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("业务单据 business document")
+        verbose_name_plural = _("业务单据 business documents")
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "type", "doc_id"], name="document_unique_per_sender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender.code} {self.type.code} {self.doc_id}"
+
+
+class DocumentDelivery(models.Model):
+    """The document for one receiving system: its references translated, or what is missing."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("单据")
+    )
+    receiver = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("接收系统 receiver"),
+    )
+    revision = models.PositiveIntegerField(_("版本 revision"), default=1)
+    translated = models.JSONField(_("转换后 translated"), null=True, blank=True)
+    missing = models.JSONField(_("缺少的映射 missing references"), default=list, blank=True)
+    state = models.CharField(_("状态 state"), max_length=40, default=HELD)
+    receiver_doc_id = models.CharField(
+        _("接收方单据号 receiver's number"), max_length=100, blank=True
+    )
+    delivered_at = models.DateTimeField(_("送达收件箱 delivered"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("确认时间 acknowledged"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单据投递 document delivery")
+        verbose_name_plural = _("单据投递 document deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "receiver"], name="documentdelivery_one_per_receiver"
+            )
+        ]
+        indexes = [models.Index(fields=["state"], name="documentdelivery_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.document} → {self.receiver.code}"
+
+
+class InboxItem(models.Model):
+    """What a system reads from its inbox, oldest first: a document or a status change, in its
+    own codes. ``seq`` grows in commit order (the inbox lock), so ``after=seq`` never skips."""
+
+    KIND_CHOICES = [("document", _("单据 document")), ("status", _("状态 status"))]
+
+    seq = models.BigAutoField(primary_key=True)
+    system = models.ForeignKey(
+        SourceSystem, on_delete=models.CASCADE, related_name="+", verbose_name=_("系统 system")
+    )
+    kind = models.CharField(_("类型 kind"), max_length=20, choices=KIND_CHOICES)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    body = models.JSONField(_("内容 body"))
+    created_at = models.DateTimeField(_("时间 created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("收件箱条目 inbox item")
+        verbose_name_plural = _("收件箱条目 inbox items")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["system", "seq"], name="inboxitem_system_seq_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} → {self.system_id}"
+
+
+class DocumentStatus(models.Model):
+    """One step of a document's timeline: who set which state, with what detail."""
+
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("单据")
+    )
+    state = models.CharField(_("状态 state"), max_length=40)
+    detail = models.CharField(_("说明 detail"), max_length=500, blank=True)
+    by = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("由 by"),
+    )
+    at = models.DateTimeField(_("时间 at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("单据状态 document status")
+        verbose_name_plural = _("单据状态 document timeline")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.detail}".strip()
+
+
+class BusCursor(models.Model):
+    """How far the message bus has published an outbox (``inbox`` items, master-data
+    ``events``): moved only after the broker confirmed the messages."""
+
+    name = models.CharField(max_length=20, unique=True)
+    seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("消息总线游标 bus cursor")
+        verbose_name_plural = _("消息总线游标 bus cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.seq}"

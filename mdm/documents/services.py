@@ -1,0 +1,541 @@
+"""Relaying business documents: receive, translate, hold and release, acknowledge, status back.
+
+1. ``receive_document``: the sender's document in its own codes. Validated against its type
+   (the route must allow the sender; every reference must be a code), stored as received, and
+   for each receiving system every reference is translated into that system's own local code
+   through the crosswalk. A receiver for which a reference has no code yet gets nothing: its
+   delivery is *held* with the reference named. The same document again changes nothing; a
+   changed one is a new revision, relayed again, in order.
+2. ``release_held_documents``: a held delivery whose references now all translate (the
+   customer was created in the ERP and upserted to the hub) goes to its receiver's inbox. The
+   API calls it after each upsert of the receiving system; the beat every few seconds.
+3. ``acknowledge_document`` and ``post_document_status``: a receiver confirms (with its own
+   number) and reports progress; the hub relays each change to the other side, in its terms,
+   and keeps the document's timeline.
+
+The inbox (``InboxItem``) is what a system reads, oldest first. Its ``seq`` grows in commit
+order: every insert first takes a transaction-level advisory lock (as the event outbox does,
+see ``mdm.services.outbox``), so a reader resuming ``after=seq`` never skips an item.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mdm.documents.models import (
+    ACCEPTED,
+    ACKNOWLEDGED,
+    CANCELLED,
+    HELD,
+    Document,
+    DocumentDelivery,
+    DocumentRoute,
+    DocumentStatus,
+    DocumentType,
+    InboxItem,
+)
+from mdm.models import SourceRecord, SourceSystem
+from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
+from mdm.services.locks import lock_keys
+
+#: Delivery states besides ``held``: in the receiver's inbox, confirmed by the receiver.
+DELIVERED = "delivered"
+#: The inbox's advisory lock key (two ints; 0x4D444D = "MDM", 2 = inbox; 1 is the outbox).
+INBOX_LOCK = (0x4D444D, 2)
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "not_allowed"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One master-data reference of a document: where it is, what it names, the code used."""
+
+    path: str  # e.g. "lines[1].product"
+    entity: str
+    code: str
+
+
+@dataclass
+class Translation:
+    """A document in one receiver's codes: each reference path → {code, golden_code}."""
+
+    references: dict[str, dict[str, str]] = field(default_factory=dict)
+    missing: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Receipt:
+    """What ``receive_document`` did: ``created`` (a new document), ``changed`` (a new revision
+    was stored, or the document is new), and the document with its deliveries."""
+
+    document: Document
+    created: bool
+    changed: bool
+    deliveries: list[DocumentDelivery]
+
+
+# --- reading a document's references ---------------------------------------------------------
+
+
+def references_of(doc_type: DocumentType, payload: dict[str, Any]) -> list[Reference]:
+    """Every reference the type declares, found in the payload; RecordRejected naming the path
+    of a reference that is not a code (absent optional references are skipped)."""
+    found: list[Reference] = []
+    errors: dict[str, list[dict[str, str]]] = {}
+    for spec, entity in doc_type.references.items():
+        for path, value in _walk(payload, spec.split(".")):
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                errors.setdefault(path, []).append(
+                    {
+                        "code": "invalid_reference",
+                        "message": f"引用必须是编码 / {path} must be a {entity} code",
+                    }
+                )
+                continue
+            found.append(Reference(path=path, entity=entity, code=str(value)))
+    if errors:
+        raise RecordRejected(errors)
+    return found
+
+
+def _walk(node: Any, parts: list[str], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if not parts:
+        yield prefix, node
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[]"):
+        name = head[:-2]
+        items = node.get(name) if isinstance(node, dict) else None
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                yield from _walk(item, rest, f"{prefix}{name}[{index}].")
+        return
+    if isinstance(node, dict) and head in node:
+        path = f"{prefix}{head}"
+        if rest:
+            yield from _walk(node[head], rest, path + ".")
+        else:
+            yield path, node[head]
+
+
+def _set_path(payload: dict[str, Any], path: str, value: Any) -> None:
+    node: Any = payload
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if part.endswith("]"):
+            name, index = part[:-1].split("[")
+            node = node[name][int(index)]
+        else:
+            node = node[part]
+    node[parts[-1]] = value
+
+
+# --- translation -----------------------------------------------------------------------------
+
+
+def translate(
+    sender: SourceSystem, receiver: SourceSystem, references: list[Reference]
+) -> Translation:
+    """The references in ``receiver``'s own local codes (two queries whatever their number)."""
+    result = Translation()
+    if not references:
+        return result
+    wanted = Q()
+    for ref in references:
+        wanted |= Q(entity=ref.entity, local_code=ref.code)
+    golden = {
+        (entity, code): golden_code
+        for entity, code, golden_code in SourceRecord.objects.filter(
+            wanted, system=sender, is_active=True
+        ).values_list("entity", "local_code", "golden_code")
+    }
+    codes: dict[tuple[str, str], str] = {}
+    golden_codes = {g for g in golden.values() if g}
+    for entity, golden_code, local_code in (
+        SourceRecord.objects.filter(system=receiver, is_active=True, golden_code__in=golden_codes)
+        .order_by("local_code")
+        .values_list("entity", "golden_code", "local_code")
+    ):
+        codes.setdefault((entity, golden_code), local_code)  # the first code, if it holds several
+    for ref in references:
+        golden_code = golden.get((ref.entity, ref.code), "")
+        local = codes.get((ref.entity, golden_code)) if golden_code else None
+        if local is not None:
+            result.references[ref.path] = {"code": local, "golden_code": golden_code}
+        elif not golden_code:
+            result.missing.append(
+                {
+                    "path": ref.path,
+                    "code": ref.code,
+                    "reason": f"{sender.code} has no {ref.entity} record {ref.code} in the hub",
+                }
+            )
+        else:
+            result.missing.append(
+                {
+                    "path": ref.path,
+                    "code": ref.code,
+                    "golden_code": golden_code,
+                    "reason": f"{receiver.code} has no {ref.entity} code for {golden_code}",
+                }
+            )
+    return result
+
+
+def _translated_payload(payload: dict[str, Any], translation: Translation) -> dict[str, Any]:
+    translated = copy.deepcopy(payload)
+    for path, value in translation.references.items():
+        _set_path(translated, path, value)
+    return translated
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def document_type(code: str) -> DocumentType:
+    found = DocumentType.objects.filter(code=code, is_active=True).first()
+    if found is None:
+        raise NotFound(
+            f"未知单据类型 {code}", f"Unknown document type {code}", code="unknown_document_type"
+        )
+    return found
+
+
+def route_of(doc_type: DocumentType, sender: SourceSystem) -> DocumentRoute:
+    route = DocumentRoute.objects.filter(type=doc_type, sender=sender).first()
+    if route is None:
+        raise Forbidden(
+            f"{sender.code} 不能发送 {doc_type.code}",
+            f"{sender.code} has no route to send {doc_type.code} documents",
+            code="no_route",
+        )
+    return route
+
+
+def fingerprint(payload: dict[str, Any]) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def receive_document(*, sender: SourceSystem, type_code: str, doc_id: str, payload: Any) -> Receipt:
+    """Store a sender's document and relay it to its route's receivers (module doc, step 1)."""
+    doc_type = document_type(type_code)
+    route = route_of(doc_type, sender)
+    if not isinstance(payload, dict):
+        raise RecordRejected(
+            {
+                "non_field_errors": [
+                    {"code": "invalid_json", "message": "Body must be a JSON object"}
+                ]
+            }
+        )
+    doc_id = str(doc_id).strip()
+    if not doc_id or len(doc_id) > 100:
+        raise RecordRejected(
+            {"doc_id": [{"code": "invalid", "message": "doc_id: 1 to 100 characters"}]}
+        )
+    references = references_of(doc_type, payload)
+    digest = fingerprint(payload)
+    receivers = list(route.receivers.filter(is_active=True).order_by("code"))
+    with transaction.atomic():
+        lock_keys([f"document:{sender.pk}:{doc_type.pk}:{doc_id}"])
+        document = (
+            Document.objects.select_for_update()
+            .filter(sender=sender, type=doc_type, doc_id=doc_id)
+            .first()
+        )
+        if document is not None and document.fingerprint == digest:
+            return Receipt(document, False, False, _deliveries(document))
+        created = document is None
+        if document is None:
+            document = Document(sender=sender, type=doc_type, doc_id=doc_id, revision=1)
+        else:
+            if document.state == CANCELLED:
+                raise Conflict(
+                    "单据已取消", f"Document {doc_id} is cancelled", code="document_cancelled"
+                )
+            document.revision += 1
+        document.payload = payload
+        document.fingerprint = digest
+        document.save()
+        held = [_relay(document, receiver, references) for receiver in receivers].count(HELD)
+        if document.state in (ACCEPTED, HELD):
+            document.state = HELD if held else ACCEPTED
+            document.save(update_fields=["state", "updated_at"])
+        detail = f"revision {document.revision}"
+        if held:
+            detail += f", held for {held} receiver(s)"
+        DocumentStatus.objects.create(
+            document=document, state=HELD if held else ACCEPTED, detail=detail, by=sender
+        )
+    return Receipt(document, created, True, _deliveries(document))
+
+
+def _deliveries(document: Document) -> list[DocumentDelivery]:
+    return list(document.deliveries.select_related("receiver").order_by("receiver__code"))
+
+
+def _relay(document: Document, receiver: SourceSystem, references: list[Reference]) -> str:
+    """Translate the document's current revision for one receiver; deliver it or hold it."""
+    translation = translate(document.sender, receiver, references)
+    delivery, _ = DocumentDelivery.objects.get_or_create(document=document, receiver=receiver)
+    delivery.revision = document.revision
+    delivery.missing = translation.missing
+    if translation.missing:
+        delivery.translated = None
+        delivery.state = HELD
+        delivery.save()
+        return HELD
+    delivery.translated = _translated_payload(document.payload, translation)
+    if delivery.state == HELD:
+        delivery.state = DELIVERED
+    delivery.delivered_at = timezone.now()
+    delivery.save()
+    _to_inbox(
+        receiver,
+        document,
+        "document",
+        {
+            "type": document.type.code,
+            "sender": document.sender.code,
+            "doc_id": document.doc_id,
+            "revision": document.revision,
+            "document": delivery.translated,
+        },
+    )
+    return DELIVERED
+
+
+def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(INBOX_LOCK))
+    return InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
+
+
+def release_held_documents(*, system: SourceSystem | None = None) -> int:
+    """Deliver the held documents whose references now translate; returns how many went.
+
+    ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted.
+    """
+    held = DocumentDelivery.objects.filter(state=HELD)
+    if system is not None:
+        held = held.filter(Q(receiver=system) | Q(document__sender=system))
+    released = 0
+    for pk in held.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            delivery = (
+                DocumentDelivery.objects.select_for_update(skip_locked=True)
+                .select_related("document__type", "document__sender", "receiver")
+                .filter(pk=pk, state=HELD)
+                .first()
+            )
+            if delivery is None:
+                continue
+            document = Document.objects.select_for_update().get(pk=delivery.document_id)
+            if document.state == CANCELLED:
+                continue
+            references = references_of(document.type, document.payload)
+            if _relay(document, delivery.receiver, references) == HELD:
+                continue
+            released += 1
+            DocumentStatus.objects.create(
+                document=document,
+                state=ACCEPTED,
+                detail=f"released to {delivery.receiver.code}: its codes exist now",
+            )
+            if document.state == HELD and not document.deliveries.filter(state=HELD).exists():
+                document.state = ACCEPTED
+                document.save(update_fields=["state", "updated_at"])
+    return released
+
+
+# --- the way back ----------------------------------------------------------------------------
+
+
+def find_document(*, sender_code: str, type_code: str, doc_id: str) -> Document:
+    document = (
+        Document.objects.select_related("type", "sender")
+        .filter(sender__code=sender_code, type__code=type_code, doc_id=doc_id)
+        .first()
+    )
+    if document is None:
+        raise NotFound(
+            f"单据不存在 {sender_code}/{type_code}/{doc_id}",
+            f"No document {sender_code}/{type_code}/{doc_id}",
+            code="unknown_document",
+        )
+    return document
+
+
+def can_read(system: SourceSystem, document: Document) -> bool:
+    return document.sender_id == system.pk or document.deliveries.filter(receiver=system).exists()
+
+
+def acknowledge_document(
+    *, caller: SourceSystem, document: Document, receiver_doc_id: str = ""
+) -> DocumentDelivery:
+    """A receiver confirms the document (with its own number); the sender hears of it."""
+    if caller.pk == document.sender_id:
+        _refuse_not_receiver(caller, document)
+    _, delivery = post_document_status(
+        caller=caller, document=document, state=ACKNOWLEDGED, receiver_doc_id=receiver_doc_id
+    )
+    assert delivery is not None  # post_document_status refuses a caller that is neither side
+    return delivery
+
+
+def _refuse_not_receiver(caller: SourceSystem, document: Document) -> None:
+    raise Forbidden(
+        f"{caller.code} 不是该单据的接收方",
+        f"{caller.code} does not receive {document}",
+        code="not_a_receiver",
+    )
+
+
+def post_document_status(
+    *,
+    caller: SourceSystem,
+    document: Document,
+    state: str,
+    detail: str = "",
+    receiver_doc_id: str = "",
+) -> tuple[Document, DocumentDelivery | None]:
+    """A state change from the sender or a receiver, relayed to the other side in its terms.
+
+    States move forward in the type's order (``cancelled`` from any state before the last);
+    a move backwards or to an unknown state is refused.
+    """
+    if not document.type.allows(state):
+        raise RecordRejected(
+            {
+                "state": [
+                    {
+                        "code": "invalid_state",
+                        "message": f"{document.type.code} has no state {state}",
+                    }
+                ]
+            }
+        )
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update()
+            .select_related("type", "sender")
+            .get(pk=document.pk)
+        )
+        delivery = (
+            DocumentDelivery.objects.select_for_update()
+            .filter(document=document, receiver=caller)
+            .first()
+        )
+        if caller.pk != document.sender_id and delivery is None:
+            _refuse_not_receiver(caller, document)
+        if delivery is not None and delivery.state == HELD:
+            raise Conflict(
+                "单据尚未送达该系统",
+                f"{document} is held for {caller.code}: it has not been delivered",
+                code="document_held",
+            )
+        order = [ACCEPTED, ACKNOWLEDGED, *document.type.states]
+        if (
+            state != CANCELLED
+            and document.state in order
+            and state in order
+            and order.index(state) < order.index(document.state)
+        ):
+            raise Conflict(
+                "状态不能回退",
+                f"{document} is {document.state}; it cannot go back to {state}",
+                code="state_backwards",
+            )
+        if document.state == CANCELLED:
+            raise Conflict("单据已取消", f"{document} is cancelled", code="document_cancelled")
+        if delivery is not None:
+            if receiver_doc_id:
+                delivery.receiver_doc_id = str(receiver_doc_id)[:100]
+            if state == ACKNOWLEDGED:
+                delivery.state = ACKNOWLEDGED
+                delivery.acknowledged_at = timezone.now()
+            delivery.save()
+        if state != ACKNOWLEDGED or _all_acknowledged(document):
+            document.state = state
+            document.save(update_fields=["state", "updated_at"])
+        DocumentStatus.objects.create(
+            document=document, state=state, detail=str(detail)[:500], by=caller
+        )
+        body = {
+            "type": document.type.code,
+            "sender": document.sender.code,
+            "doc_id": document.doc_id,
+            "state": state,
+            "detail": str(detail)[:500],
+            "by": caller.code,
+        }
+        if caller.pk == document.sender_id:
+            for other in document.deliveries.exclude(state=HELD).select_related("receiver"):
+                _to_inbox(
+                    other.receiver,
+                    document,
+                    "status",
+                    body | {"receiver_doc_id": other.receiver_doc_id},
+                )
+        else:
+            assert delivery is not None
+            _to_inbox(
+                document.sender,
+                document,
+                "status",
+                body | {"receiver_doc_id": delivery.receiver_doc_id},
+            )
+    return document, delivery
+
+
+def _all_acknowledged(document: Document) -> bool:
+    return not document.deliveries.exclude(state=ACKNOWLEDGED).exists()
+
+
+def inbox(system: SourceSystem, *, after: int = 0, type_code: str = "", limit: int = 100):
+    """The system's inbox items after ``after``, oldest first."""
+    items = InboxItem.objects.filter(system=system, seq__gt=after)
+    if type_code:
+        items = items.filter(body__type=type_code)
+    return list(items.order_by("seq")[: max(1, min(limit, 1000))])
+
+
+def add_document_route(
+    *, type_code: str, sender_code: str, receiver_codes: list[str]
+) -> DocumentRoute:
+    """Let ``sender`` send ``type`` documents to the receivers (added to any it had)."""
+    doc_type = document_type(type_code)
+    systems = {
+        s.code: s for s in SourceSystem.objects.filter(code__in=[sender_code, *receiver_codes])
+    }
+    unknown = [c for c in [sender_code, *receiver_codes] if c not in systems]
+    if unknown:
+        raise NotFound(
+            f"未知源系统 {', '.join(unknown)}",
+            f"Unknown source system {', '.join(unknown)}",
+            code="unknown_system",
+        )
+    if sender_code in receiver_codes:
+        raise RecordRejected(
+            {"to": [{"code": "invalid", "message": "A system does not send documents to itself"}]}
+        )
+    with transaction.atomic():
+        route, _ = DocumentRoute.objects.get_or_create(type=doc_type, sender=systems[sender_code])
+        route.receivers.add(*(systems[c] for c in receiver_codes))
+    return route
