@@ -229,7 +229,7 @@ MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 300_0
 # probabilities (less one standard deviation), are still MDM_AUTO_LINK_PRECISION precise; never
 # below MDM_AUTO_LINK_FLOOR, never above the rule's own auto threshold. 1 keeps the fixed one.
 MDM_AUTO_LINK_PRECISION = env.get_probability("MDM_AUTO_LINK_PRECISION", 0.97)
-MDM_AUTO_LINK_FLOOR = env.get_probability("MDM_AUTO_LINK_FLOOR", 0.9)
+MDM_AUTO_LINK_FLOOR = env.get_probability("MDM_AUTO_LINK_FLOOR", 0.85)
 MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),

@@ -346,7 +346,7 @@ def test_a_fit_lowers_the_auto_threshold_to_what_its_links_can_afford(persons):
     report = run_batch_match(entity="customers")
 
     cut = step.detail["auto_cut"]
-    assert (cut["ceiling"], cut["floor"], cut["target"], cut["links"]) == (0.99, 0.9, 0.97, 11)
+    assert (cut["ceiling"], cut["floor"], cut["target"], cut["links"]) == (0.99, 0.85, 0.97, 11)
     assert round(rule.auto_threshold, 4) == 0.9474
     assert MatchRuleConfig.objects.get(entity="customers").auto_threshold == rule.auto_threshold
     assert step.message.endswith(
