@@ -230,8 +230,11 @@ def _person_name(a: tuple[tuple[str, ...], str], b: tuple[tuple[str, ...], str])
     if len(short) == 2 and len(long_) == 2:
         straight = (_jw(short[0], long_[0]), _jw(short[1], long_[1]))
         swapped = (_jw(short[0], long_[1]), _jw(short[1], long_[0]))
-        pair = straight if sum(straight) >= sum(swapped) else swapped
+        # The alignment is chosen as it is scored: swapped parts count slightly less, so that
+        # "jaden jessup" / "jaden mccarthy" (the given name agrees) is not read as two weak
+        # cross-agreements (jaden ~ mccarthy, jessup ~ jaden) that hide the one part that agrees.
         best = max(sum(straight) / 2.0, sum(swapped) * 0.49)
+        pair = straight if sum(straight) / 2.0 >= sum(swapped) * 0.49 else swapped
         if max(pair) >= 0.92 and min(pair) < 0.6:
             return 0.6  # one part agrees, the other is another name
         return best

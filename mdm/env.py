@@ -40,6 +40,20 @@ def get_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
+def get_probability(name: str, default: float) -> float:
+    """A number in (0, 1] (a probability threshold or target)."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number in (0, 1], got {value!r}") from exc
+    if not 0.0 < number <= 1.0:
+        raise ImproperlyConfigured(f"{name} must be a number in (0, 1], got {value!r}")
+    return number
+
+
 def get_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:

@@ -232,6 +232,12 @@ MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
 # (prepared again when their window comes). At a million records a process still needs about
 # 400,000 at its busiest: 300,000 prepares some 8% of the records twice (bench_match --scale).
 MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 300_000)
+# The auto-link cut a re-fit chooses (mdm/services/match_learning.py, matching/engine/cut.py):
+# the lowest match probability at which the run's automatic links, by the fitted model's own
+# probabilities (less one standard deviation), are still MDM_AUTO_LINK_PRECISION precise; never
+# below MDM_AUTO_LINK_FLOOR, never above the rule's own auto threshold. 1 keeps the fixed one.
+MDM_AUTO_LINK_PRECISION = env.get_probability("MDM_AUTO_LINK_PRECISION", 0.97)
+MDM_AUTO_LINK_FLOOR = env.get_probability("MDM_AUTO_LINK_FLOOR", 0.85)
 MDM_MATCH_ENTITIES = env.get_list("MDM_MATCH_ENTITIES", ["customers", "products", "materials"])
 CELERY_BEAT_SCHEDULE = schedule.beat_schedule(
     match_at=schedule.daily_at("MDM_NIGHTLY_MATCH_AT", "01:30"),

@@ -42,6 +42,7 @@ from matching.engine.compiled import (
     shown_value,
     unused_note,
 )
+from matching.engine.cut import AutoCut, choose_auto_cut
 from matching.engine.features import (
     Decision,
     Features,
@@ -61,6 +62,7 @@ from matching.engine.scoring import (
     decide_prepared,
     explain_compared,
     explain_trace,
+    pair_probability,
     score_pair,
     score_prepared,
     trace_prepared,
@@ -69,6 +71,7 @@ from matching.engine.scoring import (
 
 __all__ = [
     "ATTRIBUTE_VETO",
+    "AutoCut",
     "FLAGGED_NOTE",
     "MISSING_NOTE",
     "BatchResult",
@@ -81,12 +84,14 @@ __all__ = [
     "Record",
     "RecordId",
     "candidate_pairs",
+    "choose_auto_cut",
     "cluster",
     "comparison_signature",
     "dedupe",
     "estimate_u",
     "fit_rule",
     "link",
+    "pair_probability",
     "prepare",
     "prepare_all",
     "score_pair",

@@ -362,6 +362,28 @@ def _decide_prepared(
     return decision, score, None, levels, similarities
 
 
+def pair_probability(
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None = None
+) -> float | None:
+    """The match probability the weights give a pair, for choosing an auto-link cut
+    (``matching.engine.cut``): None when a hard rule decides against linking it automatically
+    (a veto, or the names-differ cap), 1.0 for an identifier both share. ``levels``: the pair's
+    comparison levels when already known (as :func:`decide_prepared`)."""
+    c = _compile(rule)
+    veto, auto_field = _hard(c, a, b)
+    if veto is not None:
+        return None
+    if auto_field is not None:
+        return 1.0
+    if levels is None:
+        _, weight, _ = _compare_fields(c, a, b)
+    else:
+        weight = _weight_of_levels(c, pair_kind(a, b), levels)
+    if weight >= c.review_weight and _names_differ(c, a, b):
+        return None
+    return weight_to_probability(weight)
+
+
 #: Records that touch every lazily built table: pinyin (with and without phrases), regions,
 #: legal forms, branches, English names, person names, phones and addresses.
 _WARM_UP_RECORDS = (

@@ -51,11 +51,11 @@ from mdm.services.batch_report import BatchMatchReport
 from mdm.services.batch_scoring import score_in_processes, score_partitions
 from mdm.services.crypto import matching_view
 from mdm.services.forking import can_fork
-from mdm.services.match_learning import recalibrate_thresholds, refit_if_stale
+from mdm.services.match_learning import JOINED_REASON, recalibrate_thresholds, refit_if_stale
 from mdm.services.matching import PreparedRecords, explain, load_rule
 from mdm.services.review import settle_review_links
 
-__all__ = ["BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
+__all__ = ["JOINED_REASON", "BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
 
 
 @contextmanager
@@ -112,7 +112,8 @@ def run_batch_match(
             )
             if step is not None:
                 report.learning.append(step.line())
-            rule, step = recalibrate_thresholds(entity, rule, dry_run=dry_run)
+            refitted = step is not None and step.applied
+            rule, step = recalibrate_thresholds(entity, rule, dry_run=dry_run, refitted=refitted)
             if step is not None:
                 report.learning.append(step.line())
             report.timings["learn"] = time.perf_counter() - mark
@@ -159,10 +160,6 @@ def _name_queue_samples(report: BatchMatchReport) -> None:
         )
     }
     report.samples["queue"] = [f"{names.get(a)} ~ {names.get(b)} {score}" for a, b, score in found]
-
-
-#: The reason stored on a pending candidate the batch match closes (its records were joined).
-JOINED_REASON = "merged by the batch match"
 
 
 def close_joined_pending(entity: str) -> int:

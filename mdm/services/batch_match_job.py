@@ -45,7 +45,8 @@ def plan(run: JobRun) -> list[str]:
     rule, step = refit_if_stale(run.entity)
     if step is not None:
         append_log(run.pk, step.line())
-    rule, step = recalibrate_thresholds(run.entity, rule)
+    refitted = step is not None and step.applied
+    rule, step = recalibrate_thresholds(run.entity, rule, refitted=refitted)
     if step is not None:
         append_log(run.pk, step.line())
     with found_pairs(run.entity, rule, report) as (pairs, vetoes):

@@ -22,6 +22,14 @@ and the prior by EM) and applied only when every safeguard passes:
      linked automatically, an accepted pair left out of the queue).
 Otherwise the current rule stays. Either way a row says what was tried and why.
 
+Auto-link cut (``auto_cut``), when a fit is applied: its probabilities are calibrated on the
+hub's own records, so the auto threshold is set to the lowest probability at which the links of
+the pairs the fit compared are, by those probabilities, ``MDM_AUTO_LINK_PRECISION`` precise
+(``matching.engine.cut``), never below ``MDM_AUTO_LINK_FLOOR`` nor the review threshold, nor
+within ``MARGIN`` bits of a pair a steward rejected, and never above the threshold the rule had
+before the hub chose any cut (the ceiling: a steward's, or the shipped 0.99). The cut and what
+it was chosen from are in the ``refit`` row's detail.
+
 Thresholds (``recalibrate_thresholds``), when the number of steward decisions changed since the
 last recalibration and at least ``MIN_SIDE`` of a kind exist, in log-odds (bits), each move
 bounded by ``MAX_STEP`` bits:
@@ -42,7 +50,17 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from matching.engine import Features, decide_prepared, prepare, score_prepared
+from django.conf import settings
+
+from matching.engine import (
+    AutoCut,
+    Features,
+    choose_auto_cut,
+    decide_prepared,
+    pair_probability,
+    prepare,
+    score_prepared,
+)
 from matching.models import (
     MatchCandidate,
     MatchCandidateStatusChoices,
@@ -64,6 +82,10 @@ from mdm.services.matching import (
     store_rule,
 )
 
+#: The reason stored on a pending candidate the batch match closes because its records were
+#: joined (by the run's links or an earlier merge): no steward decided it, so nothing is learned
+#: from it.
+JOINED_REASON = "merged by the batch match"
 REFIT_CHANGE = 0.25
 REFIT_MIN_RECORDS = 1000
 MAX_DUPLICATES_PER_RECORD = 3.0
@@ -144,6 +166,7 @@ def decided_pairs(
             entity=entity,
             status__in=[MatchCandidateStatusChoices.ACCEPTED, MatchCandidateStatusChoices.REJECTED],
         )
+        .exclude(reason=JOINED_REASON)
         .order_by("pk")
         .values_list("left_id", "right_id", "status")
     )
@@ -286,16 +309,71 @@ def refit_if_stale(
             detail,
         )
         return current, _record(entity, step, records, version, dry_run)
-    step = LearningStep(
-        MatchRuleChangeKindChoices.REFIT,
-        True,
+    fitted, cut = auto_cut(entity, current, fitted, scratch, decided)
+    detail["auto_cut"] = cut.as_dict()
+    message = (
         f"{why}; weights re-fitted on {records} records "
-        f"(prior {current.prior:.3g} -> {fitted.prior:.3g})",
-        detail,
+        f"(prior {current.prior:.3g} -> {fitted.prior:.3g})"
     )
+    if abs(fitted.auto_threshold - current.auto_threshold) > 1e-12:
+        message += (
+            f"; auto-link threshold {current.auto_threshold:.6f} -> {fitted.auto_threshold:.6f} "
+            f"({cut.links} of the compared pairs at or above it, expected precision "
+            f"{cut.expected_precision:.4f})"
+        )
+    step = LearningStep(MatchRuleChangeKindChoices.REFIT, True, message, detail)
     if not dry_run:
         store_rule(entity, fitted, reason="re-fitted by the batch match")
     return fitted, _record(entity, step, records, version, dry_run)
+
+
+def cut_ceiling(entity: str, current: MatchRule) -> float:
+    """The auto threshold the rule had before the hub chose a cut: the last applied re-fit's
+    ceiling while the threshold is still the cut it chose, else the current threshold (a
+    steward, or a recalibration from steward decisions, set it since)."""
+    last = (
+        MatchRuleChange.objects.filter(
+            entity=entity, kind=MatchRuleChangeKindChoices.REFIT, applied=True
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    chosen = (last.detail or {}).get("auto_cut") if last is not None else None
+    if chosen and abs(chosen.get("threshold", -1.0) - current.auto_threshold) < 1e-12:
+        return float(chosen["ceiling"])
+    return current.auto_threshold
+
+
+def auto_cut(
+    entity: str,
+    current: MatchRule,
+    fitted: MatchRule,
+    prepared: PreparedRecords,
+    decided: Sequence[tuple[bool, Features, Features]],
+) -> tuple[MatchRule, AutoCut]:
+    """``fitted`` with the auto threshold chosen on the pairs the fit compared (module doc)."""
+    ceiling = cut_ceiling(entity, current)
+    rule = replace(fitted, auto_threshold=ceiling)
+    floor = max(settings.MDM_AUTO_LINK_FLOOR, rule.review_threshold)
+    rejected = [
+        p.weight for p in _scored(rule, decided) if not p.accepted and not p.hard and not p.capped
+    ]
+    if rejected:
+        floor = max(floor, weight_to_probability(max(rejected) + MARGIN))
+    floor = min(floor, ceiling)
+    features = prepared.features
+    probabilities = []
+    for code, levels in prepared.levels.items():
+        a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
+        if a is None or b is None:
+            continue
+        probability = pair_probability(rule, a, b, levels)
+        if probability is not None and probability >= floor:
+            probabilities.append(probability)
+    cut = choose_auto_cut(
+        probabilities, target=settings.MDM_AUTO_LINK_PRECISION, floor=floor, ceiling=ceiling
+    )
+    return replace(rule, auto_threshold=cut.threshold), cut
 
 
 def _record(
@@ -381,22 +459,28 @@ def propose_thresholds(
 
 
 def recalibrate_thresholds(
-    entity: str, rule: MatchRule, *, dry_run: bool = False
+    entity: str, rule: MatchRule, *, dry_run: bool = False, refitted: bool = False
 ) -> tuple[MatchRule, LearningStep | None]:
     """``rule`` with thresholds recalibrated from the steward decisions (module doc), stored
-    unless ``dry_run``; None as the step when there is nothing new to learn from."""
+    unless ``dry_run``; None as the step when there is nothing new to learn from.
+    ``refitted``: the weights (and the auto-link cut) were just re-fitted, so the decided pairs
+    weigh differently now: recalibrate even without new decisions."""
     # Counted in the database first: the records of the decided pairs are read and prepared
     # only when there is something new to learn from.
-    count = MatchCandidate.objects.filter(
-        entity=entity,
-        status__in=[MatchCandidateStatusChoices.ACCEPTED, MatchCandidateStatusChoices.REJECTED],
-    ).count()
+    count = (
+        MatchCandidate.objects.filter(
+            entity=entity,
+            status__in=[MatchCandidateStatusChoices.ACCEPTED, MatchCandidateStatusChoices.REJECTED],
+        )
+        .exclude(reason=JOINED_REASON)
+        .count()
+    )
     last = (
         MatchRuleChange.objects.filter(entity=entity, kind=MatchRuleChangeKindChoices.THRESHOLDS)
         .order_by("-created_at", "-pk")
         .first()
     )
-    if count == 0 or (last is not None and last.decisions == count):
+    if count == 0 or (not refitted and last is not None and last.decisions == count):
         return rule, None
     decided = decided_pairs(entity)
     scored = _scored(rule, decided)

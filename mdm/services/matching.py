@@ -904,9 +904,13 @@ def fit_rule_on_records(
     from mdm.services.forking import can_fork
 
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
-    # All records in id order when they fit in the sample (the same records give the same
-    # rule), else a random sample of them.
-    ordered = active.order_by("?" if sample and active.count() > sample else "pk")
+    # All records when they fit in the sample, in the order of their systems' codes and local
+    # codes: the same records give the same rule, whatever order a parallel import stored them
+    # in (ids follow it); else a random sample of them.
+    if sample and active.count() > sample:
+        ordered = active.order_by("?")
+    else:
+        ordered = active.order_by("system__code", "local_code", "pk")
     rows = ordered.values_list("pk", "attributes", "flagged", "blind_index")[:sample]
     records = [
         Record(pk, matching_view(attributes, index), frozenset(flagged))
@@ -927,8 +931,11 @@ def fit_rule_on_records(
     )
     if prepared is not None:
         prepared.features = dict(zip((r.id for r in records), features, strict=True))
-        # The batch match scores a pair low id first: the other orientation is not kept.
-        prepared.levels = {(a << 32) | b: levels for (a, b), levels in compared.items() if a < b}
+        # Keyed as the batch match scores a pair, low id first (the comparators are symmetric:
+        # the levels of a pair do not depend on which record is on the left).
+        prepared.levels = {
+            (min(a, b) << 32) | max(a, b): levels for (a, b), levels in compared.items()
+        }
         prepared.signature = comparison_signature(current)
     return fitted
 

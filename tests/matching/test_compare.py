@@ -73,6 +73,9 @@ def test_region_agreement():
         ("mitchell green", "mitchell green", 1.0),
         ("mitchell green", "green mitchell", 0.97),
         ("sienna richmond", "campbell richmond", 0.6),  # only the surname agrees
+        # Only the given name agrees, though each part half resembles the other's other part
+        # (jaden ~ mccarthy, jessup ~ jaden): Febrl4, one person under another surname.
+        ("jaden jessup", "jaden mccarthy", 0.6),
         ("冯亭颖", "冯婷颖", 0.95),  # homophone typo
         ("王伟", "Wang Wei", 0.9),
         ("王伟", "wei wang", 0.9),

@@ -289,3 +289,112 @@ def test_the_nightly_match_keeps_what_it_learned_in_the_job_log(decisions):
     assert run.status == "succeeded"
     assert "learning refit: not applied: never fitted; too few active records" in run.log
     assert "learning thresholds: applied: 2 steward decisions: auto 0.990000 ->" in run.log
+
+
+# --------------------------------------------------------------------------- auto-link cut
+
+#: Persons of RLdata's kind (German names, birth dates): each held by the ERP and the CRM alike.
+PERSONS = [
+    ("MATTHIAS MOELLER", "1956-06-28"),
+    ("HARALD FUCHS", "1954-11-20"),
+    ("ELISABETH PETERS", "1943-02-09"),
+    ("GERD HOFFMANN", "1992-05-08"),
+    ("UWE FRANK", "1966-08-27"),
+    ("BIRGIT MUELLER", "1997-05-07"),
+    ("WOLFGANG HAAS", "1965-02-09"),
+    ("ANNA BECKER", "1970-02-06"),
+    ("ROBERT WEBER", "1926-06-16"),
+    ("CHRISTIANE SCHMIDT", "1982-02-05"),
+]
+
+
+def person(name: str, birth_date: str) -> dict[str, str]:
+    return {"name": name, "customer_type": "person", "birth_date": birth_date}
+
+
+def calibrated(prior: float = 1.2e-4):
+    """An estimator that compares the records as the real one does (the pairs the cut is chosen
+    on) and returns the shipped weights with this prior: the same name with a birth date one
+    digit off then scores 0.948, the same name and date 0.9998."""
+
+    def fit(entity, *, base, prepared, processes):
+        match_learning.fit_rule_on_records(entity, base=base, prepared=prepared)
+        return dataclasses.replace(base, prior=prior)
+
+    return fit
+
+
+@pytest.fixture
+def persons(erp, crm):
+    for i, (name, born) in enumerate(PERSONS):
+        erp.put("customers", f"P{i}", person(name, born))
+        crm.put("customers", f"C{i}", person(name, born))
+    erp.put("customers", "P-LEHMANN", person("FRANK LEHMANN", "1951-08-18"))
+    crm.put("customers", "C-LEHMANN", person("FRANK LEHMANN", "1952-08-18"))
+    erp.put("customers", "P-GUENTHER", person("STEFAN GUENTHER", "1924-04-28"))
+    crm.put("customers", "C-GUENTHER", person("STEFAN GUENTHER", "1969-01-05"))
+
+
+def golden_of(local_code: str) -> str:
+    return SourceRecord.objects.get(local_code=local_code).golden_code
+
+
+def test_a_fit_lowers_the_auto_threshold_to_what_its_links_can_afford(persons):
+    assert MatchCandidate.objects.get().status == "pending"  # the ERP/CRM Lehmann pair, 0.75
+
+    rule, step = refit_if_stale("customers", min_records=2, fit=calibrated())
+    report = run_batch_match(entity="customers")
+
+    cut = step.detail["auto_cut"]
+    assert (cut["ceiling"], cut["floor"], cut["target"], cut["links"]) == (0.99, 0.85, 0.97, 11)
+    assert round(rule.auto_threshold, 4) == 0.9474
+    assert MatchRuleConfig.objects.get(entity="customers").auto_threshold == rule.auto_threshold
+    assert step.message.endswith(
+        "; auto-link threshold 0.990000 -> 0.947374 (11 of the compared pairs at or above it, "
+        "expected precision 0.9951)"
+    )
+    assert golden_of("P-LEHMANN") == golden_of("C-LEHMANN")
+    assert golden_of("P-GUENTHER") != golden_of("C-GUENTHER")  # another date: two persons
+    candidate = MatchCandidate.objects.get()
+    assert (candidate.status, candidate.reason) == ("accepted", match_learning.JOINED_REASON)
+    # The batch closed that candidate; no steward decided anything, so nothing is recalibrated.
+    assert report.learning == []
+    assert run_batch_match(entity="customers").learning == []  # still none the next night
+
+
+def test_a_strict_precision_target_keeps_the_fixed_threshold(persons, settings):
+    settings.MDM_AUTO_LINK_PRECISION = 0.99
+
+    rule, step = refit_if_stale("customers", min_records=2, fit=calibrated())
+    run_batch_match(entity="customers", learn=False)
+
+    assert rule.auto_threshold == 0.99
+    assert step.detail["auto_cut"]["links"] == 10
+    assert golden_of("P-LEHMANN") != golden_of("C-LEHMANN")
+    assert MatchCandidate.objects.get().status == "pending"
+
+
+def test_the_cut_stays_above_a_pair_a_steward_rejected(persons, erp, crm):
+    erp.put("customers", "P-KOCH", person("PETRA KOCH", "1977-03-12"))
+    crm.put("customers", "C-KOCH", person("PETRA KOCH", "1977-03-13"))
+    decide("P-KOCH", "C-KOCH", "rejected")  # mother and daughter? the steward knows
+
+    rule, step = refit_if_stale("customers", min_records=2, fit=calibrated())
+
+    assert rule.auto_threshold == 0.99
+    assert step.detail["auto_cut"]["floor"] == pytest.approx(
+        weight_to_probability(
+            score_pair(
+                rule, person("PETRA KOCH", "1977-03-12"), person("PETRA KOCH", "1977-03-13")
+            ).match_weight
+            + 1
+        )
+    )
+
+
+def test_the_next_fit_chooses_its_cut_under_the_same_ceiling(persons):
+    rule, _step = refit_if_stale("customers", min_records=2, fit=calibrated())
+
+    assert match_learning.cut_ceiling("customers", rule) == 0.99
+    steward_set = dataclasses.replace(rule, auto_threshold=0.995)
+    assert match_learning.cut_ceiling("customers", steward_set) == 0.995
