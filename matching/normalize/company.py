@@ -528,3 +528,57 @@ def names_another_business(
     own_a = set(a.distinctive) - set(b.full_core)
     own_b = set(b.distinctive) - set(a.full_core)
     return bool(own_a) and bool(own_b)
+
+
+def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
+    """The one of two Chinese names that is a short name (简称) of the other and could stand
+    for it alone, or None: 大族激光 of 大族激光科技产业集团股份有限公司, 宁波富邦 of
+    宁波富邦精业集团股份有限公司.
+
+    What makes it a short name that may stand for one company (whether it does is a question
+    of the hub's other names, see ``short_name_block``):
+
+    1. a short form of the other (:func:`is_short_form`), with no legal form of its own but
+       集团/股份 (江苏舜天股份有限公司 is a registered company, not 江苏舜天船舶's short name);
+    2. a start of the other's distinctive part, not of its industry words too (银河科技 of
+       西藏银河科技发展 may be another 银河's);
+    3. four characters or more, or a region in front that the other names too (宁波富邦; 东方海洋
+       is no short name of 海洋石油工程);
+    4. or the other's very core without its region, four characters or more, and without a
+       legal form (赛象科技 of 天津赛象科技股份有限公司): 华信科技有限公司 is a registered company of
+       its own, and other cities' registries hold the same body, which the key then shows.
+    """
+    if a.is_latin or b.is_latin or not a.core or not b.core:
+        return None
+    short, long_ = (a, b) if len(a.core) <= len(b.core) else (b, a)
+    if short.core == long_.core and len(short.core) >= 4 and long_.region:
+        # 赛象科技 / 天津赛象科技股份有限公司: the name without region and legal form, as a CRM
+        # keeps it; with a legal form it is a registered company of its own (other cities').
+        short, long_ = (a, b) if not a.region else (b, a)
+        if short.region or short.legal_form or short.branch != long_.branch:
+            return None
+        return short
+    if not is_short_form(short, long_):
+        return None
+    if short.legal_form not in ("", "集团", "股份"):
+        return None
+    if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
+        return None
+    if short.region:
+        same = bool(long_.region_code) and (
+            short.region_code.startswith(long_.region_code)
+            or long_.region_code.startswith(short.region_code)
+        )
+        if len(short.core) < 2 or not same:
+            return None
+    elif len(short.core) < 4:
+        return None
+    return short
+
+
+def short_name_block(short: CompanyName) -> str:
+    """The block key every name that ``short`` is a short form of carries (``nm:`` + its core,
+    see ``matching.keys``): the records under it are the companies it can stand for."""
+    if short.region and len(short.core) == 2:
+        return "nm:" + short.region + short.core  # 宁波富邦: see ``regional_short_form``
+    return "nm:" + short.core
