@@ -544,18 +544,26 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
        西藏银河科技发展 may be another 银河's);
     3. four characters or more, or a region in front that the other names too (宁波富邦; 东方海洋
        is no short name of 海洋石油工程);
-    4. or the other's very core without its region, four characters or more, and without a
-       legal form (赛象科技 of 天津赛象科技股份有限公司): 华信科技有限公司 is a registered company of
-       its own, and other cities' registries hold the same body, which the key then shows.
+       A shorter one followed by 股份/集团 (腾龙股份) is a stock short name of that trade name;
+    4. or the other's very core without its region and legal form, four characters or more or
+       the whole three-character trade name (赛象科技 of 天津赛象科技股份有限公司, 片仔癀 of
+       漳州片仔癀药业): 华信科技有限公司 is a registered company of its own, and other cities'
+       registries hold the same body, which the key then shows.
     """
     if a.is_latin or b.is_latin or not a.core or not b.core:
         return None
     short, long_ = (a, b) if len(a.core) <= len(b.core) else (b, a)
-    if short.core == long_.core and len(short.core) >= 4 and long_.region:
-        # 赛象科技 / 天津赛象科技股份有限公司: the name without region and legal form, as a CRM
-        # keeps it; with a legal form it is a registered company of its own (other cities').
-        short, long_ = (a, b) if not a.region else (b, a)
+    if short.core == long_.core:
+        # 赛象科技 / 天津赛象科技股份有限公司, 交通银行 / 交通银行股份有限公司: the registered name
+        # without region and legal form, as a CRM keeps it. With a legal form it is a company
+        # of its own (华信科技有限公司 of another city); three characters only when they are
+        # the whole trade name (片仔癀 of 漳州片仔癀药业).
+        short, long_ = (a, b) if not (a.region or a.legal_form) else (b, a)
         if short.region or short.legal_form or short.branch != long_.branch:
+            return None
+        if not (long_.region or long_.legal_form):
+            return None
+        if len(short.core) < 4 and not (len(short.core) == 3 and short.core == long_.distinctive):
             return None
         return short
     if not is_short_form(short, long_):
@@ -571,7 +579,9 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
         )
         if len(short.core) < 2 or not same:
             return None
-    elif len(short.core) < 4:
+    elif len(short.core) < 4 and short.legal_form not in ("集团", "股份"):
+        # 腾龙股份 / 常州腾龙汽车零部件股份有限公司: a stock short name's 股份 says "the company
+        # limited by shares" of that trade name.
         return None
     return short
 

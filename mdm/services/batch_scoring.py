@@ -371,7 +371,7 @@ def score_pairs(
             if veto is not None:
                 report.vetoed += 1
                 continue
-            if decision == "review" and short_names.stands_for_one(
+            if decision != "auto" and short_names.stands_for_one(
                 left.features, left.golden_code, right.features, right.golden_code
             ):
                 # A short name that can stand for this one company only (see batch_short_names).

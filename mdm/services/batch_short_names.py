@@ -54,7 +54,11 @@ class ShortNames:
         others = {
             golden
             for _pk, golden, parts in members
-            if not (parts.core == short.core and parts.region_code == short.region_code)
+            if not (
+                parts.core == short.core
+                and parts.region_code == short.region_code
+                and parts.legal_form == short.legal_form
+            )
         }
         return others == {long_golden}
 
