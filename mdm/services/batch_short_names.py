@@ -14,14 +14,29 @@ golden record of the long name. A block too common to be read whole is never uni
 
 from __future__ import annotations
 
+from matching.compare import compare_company_name
 from matching.engine import Features
 from matching.models import BlockKey
-from matching.normalize import CompanyName, company_name_parts, short_name_block, short_name_of
+from matching.normalize import (
+    CompanyName,
+    company_name_parts,
+    is_pinyin,
+    is_short_form,
+    pinyin_of,
+    short_name_block,
+    short_name_of,
+    transliterates_trade_name,
+)
 from mdm.models import SourceRecord
 from mdm.services.batch_pairs import WEAK_BLOCK
 from mdm.services.crypto import matching_view
 
 __all__ = ["ShortNames"]
+
+#: The company-name similarity of a transliterated trade name (``matching.compare``): an
+#: English name whose trade name the comparator did not find, or found in another trade, is
+#: not proposed.
+TRANSLITERATED = 0.86
 
 
 class ShortNames:
@@ -62,6 +77,47 @@ class ShortNames:
         }
         return others == {long_golden}
 
+    def transliterates_one(self, left: Features, right: Features) -> bool:
+        """True when one name is Latin, the other Chinese, and the Latin name's first word is
+        the transliterated trade name of the Chinese one (``Haoyun Technologies`` /
+        广州市浩云安防科技股份有限公司: ``normalize.transliterates_trade_name``) that no other
+        trade name in the hub is read as: among the Chinese names under the key ``py:`` +
+        that word, one string of characters has that sound (浩云, not also 豪运). Homophones
+        are many, so this is evidence for review, never for a link."""
+        if self.entity != "customers" or "person" in (left.kind, right.kind):
+            return False
+        a = company_name_parts(left.attrs.get("name", ""))
+        b = company_name_parts(right.attrs.get("name", ""))
+        if a.is_latin == b.is_latin:
+            return False
+        latin, chinese = (a, b) if a.is_latin else (b, a)
+        if not (transliterates_trade_name(latin, chinese) or is_short_form(latin, chinese)):
+            return False
+        similarity = compare_company_name(left.attrs.get("name"), right.attrs.get("name"))
+        if (similarity or 0.0) < TRANSLITERATED:
+            return False  # another trade (Pharmaceutical / 国际): see ``matching.compare``
+        word = latin.core.split()[0]
+        if len(word) < 4 or not is_pinyin(word):
+            return False
+        members = self._members("py:" + word)
+        if members is None:
+            return False
+        holders = {
+            parts.core[:n]: parts
+            for _pk, _golden, parts in members
+            if not parts.is_latin
+            for n in (2, 3, 4)
+            if n <= len(parts.core) and pinyin_of(parts.core[:n]) == word
+        }
+        if len(holders) != 1:
+            return False  # 浩云 and 豪运: the word says which of several
+        names = [
+            parts
+            for _pk, _golden, parts in members
+            if not parts.is_latin and any(parts.core.startswith(start) for start in holders)
+        ]
+        return _one_company(names)
+
     def _members(self, key: str) -> list[tuple[int, str, CompanyName]] | None:
         if key in self._blocks:
             return self._blocks[key]
@@ -81,3 +137,18 @@ class ShortNames:
                 found.append((pk, golden, company_name_parts(name)))
         self._blocks[key] = found
         return found
+
+
+def _one_company(names: list[CompanyName]) -> bool:
+    """Whether Chinese names that start with one trade name are plausibly one company: at most
+    one registered name (a legal form other than a stock name's 集团/股份) among them, every
+    other name its short name or its very core (北京华联综合超市 and 北京华联商厦 are two)."""
+    registered = {
+        (n.region_code, n.core) for n in names if n.legal_form not in ("", "集团", "股份")
+    }
+    if len(registered) > 1:
+        return False
+    if not registered:
+        return len({n.core for n in names}) == 1
+    long_ = next(n for n in names if (n.region_code, n.core) in registered)
+    return all((n.region_code, n.core) in registered or short_name_of(n, long_) is n for n in names)
