@@ -566,10 +566,16 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
         if len(short.core) < 4 and not (len(short.core) == 3 and short.core == long_.distinctive):
             return None
         return short
-    if not is_short_form(short, long_):
-        return None
     if short.legal_form not in ("", "集团", "股份"):
         return None
+    if not is_short_form(short, long_):
+        # 蓝英装备 / 沈阳蓝英工业自动化装备, 中核钛白 / 中核华原钛白: an abbreviation of four
+        # characters or more, found under the key of its first two (see ``short_name_block``).
+        # Its trade word must be the other's (天源科技 is not 天源迪科信息技术).
+        abbreviated = is_abbreviation(short, long_) and len(short.core) >= 4
+        if short.industry and short.industry not in long_.core:
+            return None
+        return short if abbreviated and not short.region else None
     if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
         return None
     if short.region:
@@ -586,9 +592,13 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
     return short
 
 
-def short_name_block(short: CompanyName) -> str:
-    """The block key every name that ``short`` is a short form of carries (``nm:`` + its core,
-    see ``matching.keys``): the records under it are the companies it can stand for."""
+def short_name_block(short: CompanyName, long: CompanyName) -> str:
+    """The block key that every name ``short`` can stand for as it stands for ``long`` carries
+    (see ``matching.keys``): ``nm:`` + its core for a short form (大族激光), + region and core
+    for a regional one (宁波富邦), + its first two characters for an abbreviation (蓝英 of
+    蓝英装备). The records under it are the companies it can stand for."""
     if short.region and len(short.core) == 2:
         return "nm:" + short.region + short.core  # 宁波富邦: see ``regional_short_form``
+    if short.core != long.core and short.core not in short_forms(long):
+        return "nm:" + short.core[:2]
     return "nm:" + short.core

@@ -62,8 +62,8 @@ class ShortNames:
         short = short_name_of(a, b)
         if short is None:
             return False
-        long_golden = right_golden if short is a else left_golden
-        members = self._members(short_name_block(short))
+        long_golden, long_ = (right_golden, b) if short is a else (left_golden, a)
+        members = self._members(short_name_block(short, long_))
         if members is None:
             return False
         others = {

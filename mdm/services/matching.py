@@ -626,13 +626,12 @@ class MatchingLinker:
         compared = best[3]
         if self.entity != "customers" or features.kind == "person" or compared is None:
             return False
-        short = short_name_of(
-            company_name_parts(features.attrs.get("name", "")),
-            company_name_parts(best[2].features.attrs.get("name", "")),
-        )
+        parts = company_name_parts(features.attrs.get("name", ""))
+        other = company_name_parts(best[2].features.attrs.get("name", ""))
+        short = short_name_of(parts, other)
         if short is None:
             return False
-        key = short_name_block(short)
+        key = short_name_block(short, other if short is parts else parts)
         if key not in features.keys or key in self.skipped_keys:
             return False
         codes = {
