@@ -542,26 +542,29 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
        集团/股份 (江苏舜天股份有限公司 is a registered company, not 江苏舜天船舶's short name);
     2. a start of the other's distinctive part, not of its industry words too (银河科技 of
        西藏银河科技发展 may be another 银河's);
-    3. four characters or more, or a region in front that the other names too (宁波富邦; 东方海洋
-       is no short name of 海洋石油工程);
+    3. four characters or more, the whole three-character trade name (片仔癀 of 漳州片仔癀药业),
+       or a region in front that the other names too (宁波富邦; 东方海洋 is no short name of
+       海洋石油工程);
        A shorter one followed by 股份/集团 (腾龙股份) is a stock short name of that trade name;
-    4. or the other's very core without its region and legal form, four characters or more or
-       the whole three-character trade name (赛象科技 of 天津赛象科技股份有限公司, 片仔癀 of
-       漳州片仔癀药业): 华信科技有限公司 is a registered company of its own, and other cities'
-       registries hold the same body, which the key then shows.
+    4. or the other's very name without its legal form, when that name has no region (a
+       name approved for the whole country), four characters or more or the whole
+       three-character trade name (交通银行 of 交通银行股份有限公司). The body of a name with a
+       region is not (华信科技 of 北京华信科技有限公司: other cities' registries hold it), nor
+       a name with a legal form of its own (华信科技有限公司).
     """
     if a.is_latin or b.is_latin or not a.core or not b.core:
         return None
     short, long_ = (a, b) if len(a.core) <= len(b.core) else (b, a)
     if short.core == long_.core:
-        # 赛象科技 / 天津赛象科技股份有限公司, 交通银行 / 交通银行股份有限公司: the registered name
-        # without region and legal form, as a CRM keeps it. With a legal form it is a company
-        # of its own (华信科技有限公司 of another city); three characters only when they are
-        # the whole trade name (片仔癀 of 漳州片仔癀药业).
-        short, long_ = (a, b) if not (a.region or a.legal_form) else (b, a)
-        if short.region or short.legal_form or short.branch != long_.branch:
+        # 交通银行 / 交通银行股份有限公司: a registered name without region (approved for the
+        # whole country, so its body is one company's) held without its legal form, as a
+        # CRM keeps it. The body of a name with a region (华信科技 of 北京华信科技有限公司) is
+        # not: other cities' registries hold the same body. With a legal form of its own a
+        # name is a company of its own.
+        short, long_ = (a, b) if not a.legal_form else (b, a)
+        if short.region or long_.region or short.legal_form or short.branch != long_.branch:
             return None
-        if not (long_.region or long_.legal_form):
+        if not long_.legal_form:
             return None
         if len(short.core) < 4 and not (len(short.core) == 3 and short.core == long_.distinctive):
             return None
@@ -585,9 +588,14 @@ def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
         )
         if len(short.core) < 2 or not same:
             return None
-    elif len(short.core) < 4 and short.legal_form not in ("集团", "股份"):
+    elif (
+        len(short.core) < 4
+        and short.legal_form not in ("集团", "股份")
+        and not (len(short.core) == 3 and short.core == long_.distinctive)
+    ):
         # 腾龙股份 / 常州腾龙汽车零部件股份有限公司: a stock short name's 股份 says "the company
-        # limited by shares" of that trade name.
+        # limited by shares" of that trade name; 片仔癀 / 漳州片仔癀药业: three characters
+        # that are the whole trade name.
         return None
     return short
 
