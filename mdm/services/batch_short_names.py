@@ -10,6 +10,11 @@ under ``nm:大族激光`` are all the companies it can name. In real time the re
 tell; in a batch, where nothing is linked yet, the rule is: apart from records that hold the
 same short name themselves (another CRM's 大族激光), every record under that key is in the
 golden record of the long name. A block too common to be read whole is never unique.
+
+English names (``transliterates_one``): ``Haoyun Technologies`` transliterates the trade name
+of 广州市浩云安防科技股份有限公司. Homophones are many, so without a region the pair scores below
+review; the batch queues it when the Chinese names under the ``py:`` key of that word spell it
+one way only and are one company. Evidence for a steward, never for a link.
 """
 
 from __future__ import annotations
