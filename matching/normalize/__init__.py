@@ -29,6 +29,8 @@ from matching.normalize.company import (
     names_another_business,
     regional_short_form,
     short_forms,
+    short_name_block,
+    short_name_of,
     transliterates_trade_name,
 )
 from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
@@ -65,6 +67,8 @@ __all__ = [
     "region_lookup",
     "regional_short_form",
     "short_forms",
+    "short_name_block",
+    "short_name_of",
     "split_pinyin",
     "transliterates_trade_name",
 ]

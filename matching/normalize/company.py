@@ -528,3 +528,85 @@ def names_another_business(
     own_a = set(a.distinctive) - set(b.full_core)
     own_b = set(b.distinctive) - set(a.full_core)
     return bool(own_a) and bool(own_b)
+
+
+def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:
+    """The one of two Chinese names that is a short name (简称) of the other and could stand
+    for it alone, or None: 大族激光 of 大族激光科技产业集团股份有限公司, 宁波富邦 of
+    宁波富邦精业集团股份有限公司.
+
+    What makes it a short name that may stand for one company (whether it does is a question
+    of the hub's other names, see ``short_name_block``):
+
+    1. a short form of the other (:func:`is_short_form`), with no legal form of its own but
+       集团/股份 (江苏舜天股份有限公司 is a registered company, not 江苏舜天船舶's short name);
+    2. a start of the other's distinctive part, not of its industry words too (银河科技 of
+       西藏银河科技发展 may be another 银河's);
+    3. four characters or more, the whole three-character trade name (片仔癀 of 漳州片仔癀药业),
+       or a region in front that the other names too (宁波富邦; 东方海洋 is no short name of
+       海洋石油工程);
+       A shorter one followed by 股份/集团 (腾龙股份) is a stock short name of that trade name;
+    4. or the other's very name without its legal form, when that name has no region (a
+       name approved for the whole country), four characters or more or the whole
+       three-character trade name (交通银行 of 交通银行股份有限公司). The body of a name with a
+       region is not (华信科技 of 北京华信科技有限公司: other cities' registries hold it), nor
+       a name with a legal form of its own (华信科技有限公司).
+    """
+    if a.is_latin or b.is_latin or not a.core or not b.core:
+        return None
+    short, long_ = (a, b) if len(a.core) <= len(b.core) else (b, a)
+    if short.core == long_.core:
+        # 交通银行 / 交通银行股份有限公司: a registered name without region (approved for the
+        # whole country, so its body is one company's) held without its legal form, as a
+        # CRM keeps it. The body of a name with a region (华信科技 of 北京华信科技有限公司) is
+        # not: other cities' registries hold the same body. With a legal form of its own a
+        # name is a company of its own.
+        short, long_ = (a, b) if not a.legal_form else (b, a)
+        if short.region or long_.region or short.legal_form or short.branch != long_.branch:
+            return None
+        if not long_.legal_form:
+            return None
+        if len(short.core) < 4 and not (len(short.core) == 3 and short.core == long_.distinctive):
+            return None
+        return short
+    if short.legal_form not in ("", "集团", "股份"):
+        return None
+    if not is_short_form(short, long_):
+        # 蓝英装备 / 沈阳蓝英工业自动化装备, 中核钛白 / 中核华原钛白: an abbreviation of four
+        # characters or more, found under the key of its first two (see ``short_name_block``).
+        # Its trade word must be the other's (天源科技 is not 天源迪科信息技术).
+        abbreviated = is_abbreviation(short, long_) and len(short.core) >= 4
+        if short.industry and short.industry not in long_.core:
+            return None
+        return short if abbreviated and not short.region else None
+    if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
+        return None
+    if short.region:
+        same = bool(long_.region_code) and (
+            short.region_code.startswith(long_.region_code)
+            or long_.region_code.startswith(short.region_code)
+        )
+        if len(short.core) < 2 or not same:
+            return None
+    elif (
+        len(short.core) < 4
+        and short.legal_form not in ("集团", "股份")
+        and not (len(short.core) == 3 and short.core == long_.distinctive)
+    ):
+        # 腾龙股份 / 常州腾龙汽车零部件股份有限公司: a stock short name's 股份 says "the company
+        # limited by shares" of that trade name; 片仔癀 / 漳州片仔癀药业: three characters
+        # that are the whole trade name.
+        return None
+    return short
+
+
+def short_name_block(short: CompanyName, long: CompanyName) -> str:
+    """The block key that every name ``short`` can stand for as it stands for ``long`` carries
+    (see ``matching.keys``): ``nm:`` + its core for a short form (大族激光), + region and core
+    for a regional one (宁波富邦), + its first two characters for an abbreviation (蓝英 of
+    蓝英装备). The records under it are the companies it can stand for."""
+    if short.region and len(short.core) == 2:
+        return "nm:" + short.region + short.core  # 宁波富邦: see ``regional_short_form``
+    if short.core != long.core and short.core not in short_forms(long):
+        return "nm:" + short.core[:2]
+    return "nm:" + short.core

@@ -29,6 +29,7 @@ from matching.engine import (
     decide_and_trace,
     prepare,
     score_prepared,
+    trace_prepared,
 )
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from matching.normalize.goods import goods_to_text
@@ -36,6 +37,7 @@ from matching.rules import GOODS_ENTITIES
 from mdm.models import SourceRecord
 from mdm.services.batch_pairs import PARTITION_IDS, CandidatePairs, IdentifierVetoes
 from mdm.services.batch_report import BatchMatchReport
+from mdm.services.batch_short_names import ShortNames
 from mdm.services.crypto import matching_view
 from mdm.services.forking import fork_pool, release_free_memory
 from mdm.services.matching import PreparedRecords, explain, load_rule, write_candidates
@@ -347,6 +349,8 @@ def score_pairs(
     def remember(item: _Loaded) -> None:
         note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
+    short_names = ShortNames(entity)
+
     for window, needed in windows_of(pairs):
         lows, highs = window >> 32, window & 0xFFFFFFFF
         cache.fetch(needed)
@@ -366,7 +370,17 @@ def score_pairs(
             )
             if veto is not None:
                 report.vetoed += 1
-            elif decision == "auto":
+                continue
+            if decision != "auto" and short_names.stands_for_one(
+                left.features, left.golden_code, right.features, right.golden_code
+            ):
+                # A short name that can stand for this one company only (see batch_short_names).
+                decision, trace = "auto", trace_prepared(rule, left.features, right.features)
+            elif decision == "new" and short_names.transliterates_one(
+                left.features, right.features
+            ):
+                decision = "review"  # an English name's one Chinese trade name (batch_short_names)
+            if decision == "auto":
                 # With what the comparison found: the merge explains itself with it.
                 auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
                 remember(left)

@@ -48,7 +48,7 @@ from matching.models import (
     MatchRuleChangeKindChoices,
     MatchRuleConfig,
 )
-from matching.normalize import company_name_parts
+from matching.normalize import company_name_parts, short_name_block, short_name_of
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.services.aliases import alias_key, alias_names, goldens_of_keys
@@ -70,9 +70,6 @@ REALTIME_BLOCK = 50
 #: all, is for.
 MAX_CANDIDATES = 30
 FEW_KEYS_CANDIDATES = {1: 3, 2: 4}
-#: The company-name similarities of a short form of the other name (``matching.compare``):
-#: three characters or more, and two (with the region in front, see ``_stands_for_one``).
-SHORT_NAME_SIMILARITIES = (0.9, 0.87)
 #: The warning of a branch record holding its head office's credit code (quality issue kind
 #: ``branch_hq_code``).
 _BRANCH_HQ_ZH = "分支机构使用了总部的统一社会信用代码，匹配时不作为标识"
@@ -390,11 +387,6 @@ def _fetch_candidates_orm(entity: str, keys: Collection[str]) -> StoredCandidate
     return found
 
 
-def _same_region(a: str, b: str) -> bool:
-    """Two division codes of one place, or one inside the other (广东 / 深圳)."""
-    return bool(a and b) and (a.startswith(b) or b.startswith(a))
-
-
 class MatchingLinker:
     """Links the records of one batch (see the module docstring)."""
 
@@ -628,41 +620,18 @@ class MatchingLinker:
         name (大族激光 / 大族激光科技产业集团股份有限公司, 宁波富邦 / 宁波富邦精业集团股份有限公司), are
         the only company in the hub the short name can stand for: every other record under the
         short core's block key (which every legal name with that short form has) belongs to
-        that one golden record. A homophone, an English name or the same core without region
-        never qualifies, nor a name whose block is too common to have been read whole."""
+        that one golden record (``normalize.short_name_of`` says which names may stand for
+        another). A homophone or an English name never qualifies, nor a name whose block is
+        too common to have been read whole."""
         compared = best[3]
         if self.entity != "customers" or features.kind == "person" or compared is None:
             return False
-        position = next(
-            (i for i, f in enumerate(self.rule.fields) if f.comparator == "company_name"), None
-        )
-        if position is None or compared[1][position] not in SHORT_NAME_SIMILARITIES:
-            return False
         parts = company_name_parts(features.attrs.get("name", ""))
         other = company_name_parts(best[2].features.attrs.get("name", ""))
-        if parts.is_latin or other.is_latin:
+        short = short_name_of(parts, other)
+        if short is None:
             return False
-        # The shorter of the two names is the one that might stand for another company too:
-        # a four-character brand (大族激光, 海康威视) or a region and two (宁波富邦). A registered
-        # name body without its region (华信科技 of 北京华信科技有限公司) is not enough: other
-        # cities' registries hold the same body.
-        short, long_ = (parts, other) if len(parts.core) <= len(other.core) else (other, parts)
-        # A registered name (with its legal form) is a company of its own, not a short name:
-        # 江苏舜天股份有限公司 is not 江苏舜天船舶股份有限公司.
-        if short.legal_form not in ("", "集团", "股份"):
-            return False
-        # A start of the distinctive part (大族激光 of 大族激光科技产业), not of its industry
-        # words too (银河科技 of 西藏银河科技发展 may be another 银河's).
-        if not long_.distinctive.startswith(short.core) and short.core != long_.distinctive:
-            return False
-        if short.region:
-            # A region in front stands for the company of that region only: the long name
-            # must name it too (东方海洋 is no short name of 海洋石油工程股份有限公司).
-            if len(short.core) < 2 or not _same_region(short.region_code, long_.region_code):
-                return False
-        elif len(short.core) < 4:
-            return False
-        key = "nm:" + short.core
+        key = short_name_block(short, other if short is parts else parts)
         if key not in features.keys or key in self.skipped_keys:
             return False
         codes = {

@@ -19,6 +19,8 @@ from matching.normalize import (
     is_short_form,
     names_another_business,
     short_forms,
+    short_name_block,
+    short_name_of,
     transliterates_trade_name,
 )
 from matching.rules import DEFAULT_RULES
@@ -304,3 +306,53 @@ def test_names_another_business(left, right, place, expected):
     parts = company_name_parts(left), company_name_parts(right)
     assert names_another_business(*parts, place_words) is expected
     assert names_another_business(*reversed(parts), place_words) is expected
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "block"),
+    [
+        # A short form of the distinctive part, with or without its region.
+        ("大族激光", "大族激光科技产业集团股份有限公司", "nm:大族激光"),
+        ("宁波富邦", "宁波富邦精业集团股份有限公司", "nm:宁波富邦"),
+        # A name approved for the whole country (no region), without its legal form.
+        ("交通银行", "交通银行股份有限公司", "nm:交通银行"),
+        ("片仔癀", "漳州片仔癀药业股份有限公司", "nm:片仔癀"),
+        # A stock short name: the trade name and 股份.
+        ("腾龙股份", "常州腾龙汽车零部件股份有限公司", "nm:腾龙"),
+        # An abbreviation with the legal name's trade word, under its first two characters.
+        ("蓝英装备", "沈阳蓝英工业自动化装备股份有限公司", "nm:蓝英"),
+    ],
+)
+def test_a_short_name_that_may_stand_for_its_company(short, long, block):
+    a, b = company_name_parts(short), company_name_parts(long)
+
+    found = short_name_of(b, a)
+
+    assert found == a
+    assert short_name_block(found, b) == block
+    assert block in block_keys("customers", ORG | {"name": long})
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # A legal form of its own: a registered company, not a short name.
+        ("江苏舜天股份有限公司", "江苏舜天船舶股份有限公司"),
+        ("赛象科技有限公司", "天津赛象科技股份有限公司"),
+        # The body of a name with a region: other cities' registries hold it too.
+        ("赛象科技", "天津赛象科技股份有限公司"),
+        ("华信科技", "北京华信科技有限公司"),
+        # The region in front is not the other's.
+        ("东方海洋", "海洋石油工程股份有限公司"),
+        # Into the industry words: may be another 银河's.
+        ("银河科技", "西藏银河科技发展股份有限公司"),
+        # An abbreviation whose trade word the legal name lacks.
+        ("天源科技", "深圳天源迪科信息技术股份有限公司"),
+        # Two characters alone (京东 of 京东方), a homophone, an English name.
+        ("京东", "京东方科技集团股份有限公司"),
+        ("北京华鑫科技有限公司", "北京华信科技有限公司"),
+        ("Han's Laser", "大族激光科技产业集团股份有限公司"),
+    ],
+)
+def test_a_name_that_is_no_short_name_of_the_other(left, right):
+    assert short_name_of(company_name_parts(left), company_name_parts(right)) is None

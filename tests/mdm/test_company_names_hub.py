@@ -7,6 +7,7 @@ The companies are real listed companies under their registered, short and Englis
 from __future__ import annotations
 
 import pytest
+from match_support import set_thresholds
 from stdnum.cn import uscc
 
 from matching.models import BlockKey, MatchCandidate
@@ -87,6 +88,18 @@ def test_a_short_name_that_only_one_company_in_the_hub_can_bear_links(erp, crm):
     )
 
 
+def test_a_name_approved_for_the_whole_country_links_without_its_legal_form(erp, crm):
+    bank = put(erp, "E1", {"name": "交通银行股份有限公司"})["golden_code"]
+    tianjin = put(erp, "E2", {"name": "天津赛象科技股份有限公司"})["golden_code"]
+
+    short = put(crm, "C1", {"name": "交通银行"})
+    # A registered name of its own, without region: another city's company of that body.
+    other = put(crm, "C2", {"name": "赛象科技有限公司"})
+
+    assert (short["golden_code"], short["link"]) == (bank, "auto")
+    assert other["link"] == "review" and other["golden_code"] != tianjin
+
+
 def test_a_short_name_two_companies_could_bear_is_queued(erp, crm):
     put(erp, "E1", {"name": "宁波富邦精业集团股份有限公司"})
     put(erp, "E2", {"name": "宁波富邦家具有限公司"})
@@ -136,6 +149,36 @@ def test_a_legal_name_finds_the_short_name_held_before_it(crm, erp):
     assert (legal["golden_code"], legal["link"]) == (short["golden_code"], "auto")
 
 
+def stored(system, local_code: str, name: str) -> None:
+    """A record stored while linking is off: the batch match is what links it."""
+    put(system, local_code, {"name": name})
+
+
+@pytest.fixture
+def no_linking():
+    """Records are stored unlinked; the test switches linking back on for the batch match."""
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+
+
+def test_the_batch_match_links_a_short_name_only_one_company_can_bear(erp, crm, no_linking):
+    stored(erp, "E1", "沈阳蓝英工业自动化装备股份有限公司")
+    stored(erp, "E2", "交通银行股份有限公司")
+    stored(erp, "E3", "宁波富邦精业集团股份有限公司")
+    stored(erp, "E4", "宁波富邦家具有限公司")
+    stored(crm, "C1", "蓝英装备")
+    stored(crm, "C2", "交通银行")
+    stored(crm, "C3", "宁波富邦")
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    assert golden_of("C1") == golden_of("E1")
+    assert golden_of("C2") == golden_of("E2")
+    # Two 宁波富邦 companies: the short name stays a question for a steward.
+    assert golden_of("C3") not in {golden_of("E3"), golden_of("E4")}
+    assert {("C3", "E3"), ("C3", "E4")} <= pending_pairs()
+
+
 # --------------------------------------------------------------------------- English names
 
 
@@ -172,6 +215,22 @@ def test_a_transliterated_english_name_needs_corroboration(erp, shop):
 
     assert alone["link"] == "new"
     assert (phone["golden_code"], phone["link"]) == (golden_of("E1"), "auto")
+
+
+def test_the_batch_match_queues_an_english_name_for_its_one_trade_name(erp, shop, no_linking):
+    stored(erp, "E1", "广州市浩云安防科技股份有限公司")
+    stored(erp, "E2", "北京华联综合超市股份有限公司")
+    stored(erp, "E3", "北京华联商厦股份有限公司")
+    stored(shop, "S1", "Haoyun Technologies Co.,Ltd.")
+    # 华联 names two companies of one city: the English name does not say which.
+    stored(shop, "S2", "Hualian Department Store Co., Ltd")
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    pending = pending_pairs()
+    assert ("E1", "S1") in pending and golden_of("S1") != golden_of("E1")
+    assert not {pair for pair in pending if "S2" in pair}
 
 
 # --------------------------------------------------------------------------- former names
