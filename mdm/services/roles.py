@@ -24,7 +24,7 @@ HUB_MODELS = (
     "qualitysnapshot",
     "jobrun",
 )
-MATCHING_MODELS = ("matchcandidate", "matchruleconfig")
+MATCHING_MODELS = ("matchcandidate", "matchruleconfig", "matchrulerollout")
 DICTIONARY_MODELS = ("dataelement", "valuedomain", "codevalue", "elementbinding", "entitytype")
 #: Change history (django-simple-history) of the tracked models, as the auditor reads it.
 HISTORY_MODELS = (
