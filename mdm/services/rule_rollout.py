@@ -167,21 +167,27 @@ def compare_rollout(*, rollout_id: int, actor=None) -> dict:
         raise _refuse(rollout, "compared")
     entity = rollout.entity
     live, candidate = load_rule(entity), rule_from_dict(rollout.config)
-    scoped = set(
-        SourceRecord.objects.filter(
-            entity=entity, is_active=True, system__code__in=rollout.systems
-        ).values_list("pk", flat=True)
+    in_scope = SourceRecord.objects.filter(
+        entity=entity, is_active=True, system__code__in=rollout.systems
     )
-    keys = set(
-        BlockKey.objects.filter(entity=entity, record_id__in=scoped).values_list("key", flat=True)
+    scoped = set(in_scope.values_list("pk", flat=True))
+    keys = sorted(
+        set(
+            BlockKey.objects.filter(entity=entity, record__in=in_scope).values_list(
+                "key", flat=True
+            )
+        )
     )
     members: dict[str, list[int]] = {}
-    for key, record in (
-        BlockKey.objects.filter(entity=entity, key__in=keys, record__is_active=True)
-        .order_by("key", "record_id")
-        .values_list("key", "record_id")
-    ):
-        members.setdefault(key, []).append(record)
+    for start in range(0, len(keys), 2000):
+        for key, record in (
+            BlockKey.objects.filter(
+                entity=entity, key__in=keys[start : start + 2000], record__is_active=True
+            )
+            .order_by("key", "record_id")
+            .values_list("key", "record_id")
+        ):
+            members.setdefault(key, []).append(record)
     pairs: set[tuple[int, int]] = set()
     truncated = False
     for ids in members.values():
