@@ -79,6 +79,65 @@ class MatchRuleChange(models.Model):
         return f"{self.entity} {self.kind} {state} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class MatchRuleRolloutStageChoices(models.TextChoices):
+    SHADOW = "shadow", _("影子运行 shadow")
+    PARTIAL = "partial", _("部分系统启用 enabled for some systems")
+    PROMOTED = "promoted", _("全部启用 promoted to all")
+    ROLLED_BACK = "rolled_back", _("已回滚 rolled back")
+
+
+#: Stages of a rollout that is still open (at most one per entity).
+OPEN_ROLLOUT_STAGES = (MatchRuleRolloutStageChoices.SHADOW, MatchRuleRolloutStageChoices.PARTIAL)
+
+
+class MatchRuleRollout(models.Model):
+    """A changed match rule in grey release (灰度发布): tried on some source systems first.
+
+    ``config`` is the candidate rule (``matching.rules.rule_to_dict``), ``systems`` the codes of
+    the source systems it is tried on. Stages: ``shadow`` (its decisions are compared with the
+    live rule's on those systems' records, nothing applied), ``partial`` (records arriving from
+    those systems are linked with it), ``promoted`` (it became the entity's rule; ``previous``
+    keeps the rule it replaced, so that a roll-back restores it), ``rolled_back``. ``report``
+    is the last comparison (``mdm.services.rule_rollout``). Every step is a history row with
+    the steward and the reason.
+    """
+
+    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    config = models.JSONField(_("候选规则 candidate rule"))
+    previous = models.JSONField(_("被替换的规则 replaced rule"), default=dict, blank=True)
+    systems = models.JSONField(_("试点系统 systems tried on"), default=list)
+    stage = models.CharField(
+        _("阶段 stage"),
+        max_length=20,
+        choices=MatchRuleRolloutStageChoices,
+        default=MatchRuleRolloutStageChoices.SHADOW,
+    )
+    origin = models.CharField(_("来源 origin"), max_length=20, default="steward")
+    reason = models.CharField(_("理由 reason"), max_length=300)
+    report = models.JSONField(_("对比报告 comparison report"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("匹配规则灰度发布 match rule rollout")
+        verbose_name_plural = _("匹配规则灰度发布 match rule rollouts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity"],
+                condition=models.Q(stage__in=["shadow", "partial"]),
+                name="matchrulerollout_one_open_per_entity",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} #{self.pk} {self.stage} ({', '.join(self.systems)})"
+
+
 class BlockKey(models.Model):
     """One blocking key of one active source record: the candidate index."""
 

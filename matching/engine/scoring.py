@@ -59,6 +59,8 @@ def _hard(c: _Compiled, a: Features, b: Features) -> tuple[str | None, str | Non
         left = a.identifier(name)
         if left and left == b.identifier(name):
             return None, name
+    if _other_person(c, a, b):
+        return OTHER_PERSON_VETO, None
     return None, None
 
 
@@ -118,6 +120,42 @@ def _chinese_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
         return False
     similarity = _PERSON_NAME.compare(left, right)
     return similarity is not None and similarity < 0.8
+
+
+#: Veto of two persons of one household: names that really differ, own contacts that differ.
+OTHER_PERSON_VETO = "different_persons"
+#: Comparators of what a person keeps for themself: a household shares its address, often its
+#: surname and, with twins, a birth date, but each member has a phone and a mailbox of their own.
+_OWN_CONTACTS = ("phone", "email")
+#: From this similarity up (the phone and e-mail rules' lowest agreeing level) a contact is shared.
+_SHARED_CONTACT = 0.7
+
+
+def _other_person(c: _Compiled, a: Features, b: Features) -> bool:
+    """Two persons whose Chinese names differ beyond a homophone or a typo (the review cap) and
+    whose own contacts disagree: a phone or e-mail address on both sides, none of them shared.
+
+    Twins, a couple, a parent and a child share an address, a surname and sometimes a birth
+    date: that evidence would put them high in the review queue, above true duplicates, with
+    nothing a steward could use to tell them apart. Their names and their own phones and
+    mailboxes already say they are two people. Without a contact on both sides the pair stays
+    capped at review; a shared valid identifier links it before this rule is asked."""
+    if not c.chinese_name_review or a.kind != "person" or b.kind != "person":
+        return False
+    compared = False
+    for spec in c.fields:
+        if spec.comparator not in _OWN_CONTACTS or spec.applies_to not in (None, "person"):
+            continue
+        left, right = _feature(a, spec), _feature(b, spec)
+        if left is None or right is None:
+            continue
+        similarity = spec.compare(left, right)
+        if similarity is None:
+            continue
+        if similarity >= _SHARED_CONTACT:
+            return False
+        compared = True
+    return compared and _chinese_names_differ(c, a, b)
 
 
 # From the company-name rule's "transliterated or two-character short name" level up, the names
@@ -246,6 +284,11 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
                         conflict.name, conflict.left, conflict.right, None, 0.0, conflict.note
                     )
                 )
+        elif trace.veto == OTHER_PERSON_VETO:
+            note = "hard rule: Chinese names differ, no phone or e-mail shared"
+            evidence.append(
+                FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
+            )
     elif trace.capped:
         note = (
             "hard rule: Chinese names differ, review only"

@@ -41,9 +41,10 @@ from django.db.models import Count, F
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from matching.engine import Features, decide_prepared, prepare, score_prepared
+from matching.engine import ATTRIBUTE_VETO, Features, decide_prepared, prepare, score_prepared
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
-from matching.rules import MatchRule
+from matching.normalize.goods import GoodsConflict, goods_conflicts
+from matching.rules import GOODS_ENTITIES, MatchRule
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 from mdm.services.batch_merge import merge_auto_pairs
 from mdm.services.batch_pairs import IdentifierVetoes, candidate_pairs
@@ -203,6 +204,12 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
     hard rule capped or vetoed its pair) would keep an old score: this gives each the score
     and explanation it has now, with a history row. A pair the rule now vetoes stays in the
     queue, at 0 with the veto stated, until a steward decides it.
+
+    Goods (with the attribute veto): a pair is judged with the golden records it would join.
+    When a record of one golden record conflicts with a record of the other (the shop title
+    without a model number that sits beside the ERP record of model QQ-8302, paired with the
+    ERP record of model QQ-7001), accepting the pair would mix two items, as the batch merge
+    refuses to: the candidate is vetoed too, the conflict and the record it comes from stated.
     """
     pending = list(
         MatchCandidate.objects.filter(entity=entity, status=MatchCandidateStatusChoices.PENDING)
@@ -216,6 +223,7 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
             pk__in=ids[start : start + 20_000], is_active=True
         ).values_list("pk", "attributes", "flagged", "blind_index"):
             features[pk] = prepare(entity, matching_view(attributes, index), flagged)
+    conflicts = _golden_conflicts(entity, rule, pending) if features else {}
     changed = []
     for candidate in pending:
         left, right = features.get(candidate.left_id), features.get(candidate.right_id)
@@ -224,8 +232,11 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
         found = score_prepared(rule, left, right)
         person = "person" in (left.kind, right.kind)
         explanation = explain(found, entity=entity, person=person)
-        if abs(candidate.score - found.score) > 1e-9 or candidate.explanation != explanation:
-            candidate.score, candidate.explanation = found.score, explanation
+        score = found.score
+        if found.veto is None and candidate.pk in conflicts:
+            score, explanation = 0.0, conflicts[candidate.pk] + explanation
+        if abs(candidate.score - score) > 1e-9 or candidate.explanation != explanation:
+            candidate.score, candidate.explanation = score, explanation
             changed.append(candidate)
     if changed:
         bulk_update_with_history(
@@ -236,6 +247,87 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
             default_change_reason="rescored by the batch match",
         )
     return len(changed)
+
+
+def _golden_conflicts(
+    entity: str, rule: MatchRule, pending: list[MatchCandidate]
+) -> dict[int, list[dict]]:
+    """Goods candidates whose two golden records hold conflicting items: candidate id -> the
+    explanation rows that state the veto and the first conflict (which member of which
+    golden record says what). Golden records with more than ``SPLIT_GROUP_LIMIT`` members
+    are not opened (their members are matched by the batch anyway)."""
+    if entity not in GOODS_ENTITIES or not rule.hard.attribute_veto or not pending:
+        return {}
+    ids = sorted({pk for c in pending for pk in (c.left_id, c.right_id)})
+    golden_of: dict[int, str] = {}
+    for start in range(0, len(ids), 20_000):
+        golden_of.update(
+            SourceRecord.objects.filter(pk__in=ids[start : start + 20_000]).values_list(
+                "pk", "golden_code"
+            )
+        )
+    codes = sorted({code for code in golden_of.values() if code})
+    sizes = dict(
+        SourceRecord.objects.filter(entity=entity, is_active=True, golden_code__in=codes)
+        .values("golden_code")
+        .annotate(n=Count("pk"))
+        .values_list("golden_code", "n")
+    )
+    opened = [code for code in codes if sizes.get(code, 0) <= SPLIT_GROUP_LIMIT]
+    members: dict[str, list[tuple[str, Features]]] = {code: [] for code in codes}
+    for code, system, local_code, attributes, flagged, index in (
+        SourceRecord.objects.filter(entity=entity, is_active=True, golden_code__in=opened)
+        .order_by("golden_code", "pk")
+        .values_list(
+            "golden_code", "system__code", "local_code", "attributes", "flagged", "blind_index"
+        )
+        .iterator(chunk_size=5000)
+    ):
+        features = prepare(entity, matching_view(attributes, index), flagged)
+        members[code].append((f"{system}:{local_code}", features))
+    found: dict[int, list[dict]] = {}
+    for candidate in pending:
+        left, right = golden_of.get(candidate.left_id), golden_of.get(candidate.right_id)
+        if not left or not right or left == right:
+            continue
+        conflict = _first_conflict(members.get(left, []), members.get(right, []))
+        if conflict is not None:
+            found[candidate.pk] = _conflict_rows(*conflict)
+    return found
+
+
+def _first_conflict(
+    left: list[tuple[str, Features]], right: list[tuple[str, Features]]
+) -> tuple[str, str, GoodsConflict] | None:
+    for left_name, x in left:
+        for right_name, y in right:
+            conflicts = goods_conflicts(x.goods, y.goods)
+            if conflicts:
+                return left_name, right_name, conflicts[0]
+    return None
+
+
+def _conflict_rows(left: str, right: str, conflict: GoodsConflict) -> list[dict]:
+    veto = f"veto: {ATTRIBUTE_VETO}{conflict.dimension} (golden records)"
+    note = f"{conflict.note} ({left} / {right})"
+    return [
+        {
+            "field": "hard rule",
+            "left": None,
+            "right": None,
+            "similarity": None,
+            "weight": 0.0,
+            "note": veto,
+        },
+        {
+            "field": conflict.name,
+            "left": conflict.left,
+            "right": conflict.right,
+            "similarity": None,
+            "weight": 0.0,
+            "note": note,
+        },
+    ]
 
 
 #: Golden records with more members than this are not re-checked by ``would_split``.

@@ -47,6 +47,8 @@ from matching.models import (
     MatchRuleChange,
     MatchRuleChangeKindChoices,
     MatchRuleConfig,
+    MatchRuleRollout,
+    MatchRuleRolloutStageChoices,
 )
 from matching.normalize import company_name_parts, short_name_block, short_name_of
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
@@ -94,6 +96,23 @@ def load_rule(entity: str) -> MatchRule:
     rule = rule_from_dict(row.config)
     rule.auto_threshold, rule.review_threshold = row.auto_threshold, row.review_threshold
     return rule
+
+
+def load_rule_for(entity: str, system: str | None) -> MatchRule:
+    """The rule that links records arriving from ``system``: the candidate of a rule rollout
+    enabled for that system (stage ``partial``: ``mdm.services.rule_rollout``), else the
+    entity's rule."""
+    if system:
+        rollout = (
+            MatchRuleRollout.objects.filter(
+                entity=entity, stage=MatchRuleRolloutStageChoices.PARTIAL
+            )
+            .only("config", "systems")
+            .first()
+        )
+        if rollout is not None and system in rollout.systems:
+            return rule_from_dict(rollout.config)
+    return load_rule(entity)
 
 
 def lock_keys_of(features: Features) -> list[str]:
@@ -390,8 +409,10 @@ def _fetch_candidates_orm(entity: str, keys: Collection[str]) -> StoredCandidate
 class MatchingLinker:
     """Links the records of one batch (see the module docstring)."""
 
-    def __init__(self, entity: str):
+    def __init__(self, entity: str, system: str | None = None):
         self.entity = entity
+        # The records' source system: a rule rollout enabled for it links them (load_rule_for).
+        self.system = system
         self.index: dict[str, list[Candidate]] = defaultdict(list)
         self.features: dict[str, Features] = {}
         self._stored: dict[int, Candidate] = {}
@@ -408,7 +429,7 @@ class MatchingLinker:
     @cached_property
     def rule(self) -> MatchRule:
         """Read when a record is first decided: a batch of updates keeping their links needs none."""
-        return load_rule(self.entity)
+        return load_rule_for(self.entity, self.system)
 
     def prepare_batch(self, items: Iterable[tuple[str, dict, list]]) -> None:
         """Features of the batch's records, keyed by local code: ``(local_code, attrs, flagged)``."""

@@ -25,7 +25,7 @@ HUB_MODELS = (
     "jobrun",
     "operationsminute",
 )
-MATCHING_MODELS = ("matchcandidate", "matchruleconfig")
+MATCHING_MODELS = ("matchcandidate", "matchruleconfig", "matchrulerollout")
 DICTIONARY_MODELS = ("dataelement", "valuedomain", "codevalue", "elementbinding", "entitytype")
 #: Change history (django-simple-history) of the tracked models, as the auditor reads it.
 HISTORY_MODELS = (

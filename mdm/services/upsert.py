@@ -225,7 +225,7 @@ def _write_run(
     if not run:
         return []
     model = golden_model(entity)
-    linker = MatchingLinker(entity)
+    linker = MatchingLinker(entity, system.code)
     linker.prepare_batch([(p.local_code, p.matching_attributes, p.checked.flagged) for p in run])
     with transaction.atomic():
         everything = run

@@ -253,6 +253,8 @@ def test_unit_of_measure_domain() -> None:
     assert map_to_domain("㎡", values) == "MTK"
     assert map_to_domain("吨", values) == "TNE"
     assert map_to_domain("双", values) == "PR"
+    # A carry pack of smaller packs (一提纸巾, 一提饮料), as shops and ERPs sell them.
+    assert map_to_domain("提", values) == "PK"
 
 
 def test_industry_domain_is_gbt_4754_sections() -> None:

@@ -200,6 +200,47 @@ def test_goods_names_agree_on_their_words_without_attributes():
     assert compare.compare(compare.prepare("手套"), compare.prepare("套装")) < 0.7
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("内六角螺丝", "内六角圆柱头螺钉"),  # the everyday word, and the short form
+        ("防护手套", "劳保手套"),
+        ("包装箱", "瓦楞纸箱"),
+        ("纸板箱", "纸箱"),
+        ("透明胶带", "封箱胶带"),
+        ("六角螺帽", "六角螺母"),
+        ("铝电解电容器", "铝电解电容"),
+    ],
+)
+def test_goods_names_written_in_other_words_are_read_as_one_name(a, b):
+    compare = COMPARATORS["goods_name"]
+
+    assert compare.compare(compare.prepare(a), compare.prepare(b)) >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("螺丝刀", "螺钉"),  # a screwdriver is no screw
+        ("木质包装箱", "纸箱"),  # nor a wooden packing case a carton
+        ("双面胶带", "封箱胶带"),
+        ("劳保鞋", "劳保手套"),
+    ],
+)
+def test_names_that_only_share_a_synonym_word_stay_apart(a, b):
+    compare = COMPARATORS["goods_name"]
+
+    assert compare.compare(compare.prepare(a), compare.prepare(b)) < 0.7
+
+
+def test_packing_tape_takes_its_colour_from_its_specification():
+    assert values(name="透明胶带", spec="48mm*100m 米黄")["colour"] == {"beige"}
+    assert notes(
+        {"name": "透明胶带", "spec": "48mm*100m 米黄"},
+        {"name": "封箱胶带", "spec": "48mm*100m 透明"},
+    ) == ["规格冲突 conflicting attribute: 颜色 colour 米黄 ≠ 透明"]
+
+
 def test_brands_meet_across_characters_and_pinyin():
     compare = COMPARATORS["brand"]
     assert compare.compare(compare.prepare("美厨"), compare.prepare("美厨（MEICHU）")) == 1.0
@@ -307,6 +348,46 @@ def test_the_same_items_from_an_erp_and_a_shop_still_link():
 
     assert [s.decision for s in (fryer, steel, bolt)] == ["auto", "auto", "auto"]
     assert [s.veto for s in (fryer, steel, bolt)] == [None, None, None]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            {"name": "内六角圆柱头螺钉", "spec": "M5*8 8.8级 本色", "base_uom": "PC"},
+            {"name": "内六角螺丝", "spec": "M5X8 8.8级 本色", "base_uom": "PC"},
+        ),
+        (
+            {"name": "防护手套", "spec": "9号 丁腈涂掌", "material_group": "劳保用品"},
+            {"name": "劳保手套", "spec": "9号 丁腈涂掌", "material_group": "劳保用品"},
+        ),
+        (
+            {"name": "包装箱", "spec": "450*250*150mm 三层", "material_group": "包装材料"},
+            {"name": "纸箱", "spec": "450*250*150mm 三层", "material_group": "包装材料"},
+        ),
+        (
+            {"name": "透明胶带", "spec": "48mm*100m 米黄", "material_group": "包装材料"},
+            {"name": "封箱胶带", "spec": "48mm*100m 米黄", "material_group": "包装材料"},
+        ),
+    ],
+)
+def test_one_material_named_in_other_words_links(a, b):
+    score = score_pair(DEFAULT_RULES["materials"], a, b)
+
+    assert (score.decision, score.veto) == ("auto", None)
+    assert [e.note for e in score.explanation if e.field == "name"] == [
+        "same words, attributes aside / one name contains the other"
+    ]
+
+
+def test_a_synonym_name_does_not_lift_the_veto_of_another_attribute():
+    score = score_pair(
+        DEFAULT_RULES["materials"],
+        {"name": "防护手套", "spec": "9号 丁腈涂掌", "material_group": "劳保用品"},
+        {"name": "劳保手套", "spec": "9号 PU涂掌", "material_group": "劳保用品"},
+    )
+
+    assert (score.decision, score.veto) == ("new", "conflicting_material")
 
 
 def test_a_shop_title_shares_a_block_key_with_the_erp_record_of_its_model():

@@ -78,3 +78,39 @@ def test_the_batch_never_clusters_conflicting_goods_through_a_record_that_says_l
     assert clusters == [[codes["zinc"], codes["plain"]]]
     assert refused == 1
     assert len(unchecked) == 1 and len(unchecked[0]) == 3
+
+
+def test_a_review_pair_whose_golden_records_hold_two_models_is_vetoed(erp, shop):
+    from matching.models import MatchCandidate
+    from mdm.services.batch_match import run_batch_match
+
+    tea = {"name": "清泉绿茶饮料500ml*15瓶", "brand": "清泉", "category": "食品饮料", "uom": "箱"}
+    erp.put("products", "PD04-000697", tea | {"model": "QQ8302", "gtin": "6929619021692"})
+    erp.put("products", "PD04-000504", tea | {"model": "QQ-7001"})
+    shop.put(
+        "products",
+        "WEB01406004",
+        {
+            "name": "清泉绿茶饮料 500ml*15瓶",
+            "brand": "清泉",
+            "category": "食品饮料>饮料冲调>茶饮料",
+            "uom": "件",
+            "gtin": "6929619021692",
+        },
+    )
+
+    run_batch_match(entity="products")
+
+    shop_record = SourceRecord.objects.get(local_code="WEB01406004")
+    assert shop_record.golden_code == SourceRecord.objects.get(local_code="PD04-000697").golden_code
+    candidate = MatchCandidate.objects.get(right=shop_record)
+    assert (candidate.left.local_code, candidate.status, candidate.score) == (
+        "PD04-000504",
+        "pending",
+        0.0,
+    )
+    assert [row["note"] for row in candidate.explanation[:2]] == [
+        "veto: conflicting_code (golden records)",
+        "规格冲突 conflicting attribute: 型号 model / code QQ-7001 ≠ QQ8302 "
+        "(ERP:PD04-000504 / ERP:PD04-000697)",
+    ]

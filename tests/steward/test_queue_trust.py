@@ -63,6 +63,18 @@ def test_twins_are_not_high_but_last_with_the_hard_rule_stated(steward_browser, 
     assert page.count('class="mdm-score mdm-score-high"') == 1  # the company only
 
 
+def test_twins_with_phones_of_their_own_are_not_queued_as_duplicates(crm):
+    crm.put("customers", "SH-C-00031", twin("邓丽君") | {"phone": "13512345425"})
+    crm.put("customers", "SH-C-00035", twin("邓军") | {"phone": "15687655532"})
+
+    run_batch_match(entity="customers")
+
+    records = SourceRecord.objects.filter(local_code__in=["SH-C-00031", "SH-C-00035"])
+    assert MatchCandidate.objects.filter(entity="customers").count() == 0
+    assert len({r.golden_code for r in records}) == 2
+    assert {r.link_kind for r in records} == {"new"}
+
+
 def test_the_api_lists_the_queue_in_the_same_order(steward, queue):
     twins, company = queue
 
