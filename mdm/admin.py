@@ -25,7 +25,7 @@ from dictionary.phones import DEFAULT_COUNTRY, country_choices
 from dictionary.services import standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
-from mdm.admin_site import HistoryRouteForAuditors, hub_app_list
+from mdm.admin_site import HistoryRouteForAuditors, hub_app_list, hub_index
 from mdm.models import (
     ApiToken,
     Customer,
@@ -55,9 +55,12 @@ from mdm.services.upsert import upsert_source_record
 admin.site.site_header = _("主数据管理中心 MDM hub")
 admin.site.site_title = _("主数据管理中心 MDM hub")
 admin.site.index_title = _("数据管理 Data stewardship")
-# "View site" leads to the steward's landing page, the admin index (the hub has no public site).
+# "View site" leads to the steward's workbench, the admin index (the hub has no public site).
 admin.site.site_url = reverse_lazy("admin:index")
 admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)
+# The index is the steward's workbench: the work queues and their counts above the app list.
+admin.site.index = types.MethodType(hub_index, admin.site)
+admin.site.index_template = "admin/mdm/workbench_index.html"
 
 
 def _reason_field() -> forms.CharField:
