@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import types
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -38,6 +39,7 @@ from mdm.models import (
 )
 from mdm.services import masking, privacy
 from mdm.services.errors import RecordRejected, ServiceError
+from mdm.services.merge_preview import merge_preview
 from mdm.services.merge_reasons import explanation_rows
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
@@ -95,11 +97,9 @@ class GoldenUnlockForm(forms.Form):
 
 
 class GoldenMergeForm(forms.Form):
-    other = forms.CharField(
-        label=_("要并入的全局编码 Golden code to merge into this one"),
-        max_length=20,
-        help_text=_("该编码将停用并指向本记录 / that code is retired and resolves to this record"),
-    )
+    """The reason for a merge; the other record was chosen by the search and previewed."""
+
+    other = forms.CharField(max_length=20, widget=forms.HiddenInput)
     reason = _reason_field()
 
     def clean_other(self) -> str:
@@ -428,17 +428,30 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             submit=_("解锁 Unlock"),
         )
 
+    merge_template = "admin/mdm/golden_merge.html"
+    merge_search_rows = 20
+
     def merge_view(self, request, object_id):
+        """Merge another golden record into this one, in three steps on one page: search the
+        other by name, code or any system's local code; preview both side by side; give a
+        reason and merge."""
         obj = self._acting_on(request, object_id)
-        form = GoldenMergeForm(
-            request.POST or None, initial={"other": request.GET.get("other", "")}
-        )
-        if request.method == "POST" and form.is_valid():
+        entity = self.model.ENTITY
+        term = request.GET.get("q", "").strip()
+        chosen = (request.POST.get("other") or request.GET.get("other", "")).strip().upper()
+        form = GoldenMergeForm(request.POST or None, initial={"other": chosen})
+        preview, error = None, None
+        if chosen:
+            try:
+                preview = merge_preview(entity=entity, survivor_code=obj.code, other_code=chosen)
+            except ServiceError as exc:
+                error = exc.message
+        if request.method == "POST" and form.is_valid() and preview is not None:
             data = form.cleaned_data
             golden = self._call(
                 form,
                 merge_by_steward,
-                entity=self.model.ENTITY,
+                entity=entity,
                 survivor_code=obj.code,
                 other_code=data["other"],
                 actor=request.user,
@@ -447,22 +460,42 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             if golden is not None:
                 messages.success(
                     request,
-                    f"已将 {data['other']} 合并到 {golden.code} / Merged into {golden.code}",
+                    _("%(other)s was merged into %(code)s.")
+                    % {"other": data["other"], "code": golden.code},
                 )
                 return HttpResponseRedirect(self._change_url(obj))
-        return self._action_page(
-            request,
-            obj,
-            form,
-            title=_("合并到本记录 Merge another golden record into %(code)s") % {"code": obj.code},
-            intro=_(
-                "本记录保留编码 %(code)s；对方的成员移到本记录，对方编码成为别名。可通过拆分成员撤销。 "
-                "This record keeps its code %(code)s; the other's members move here and its code "
-                "becomes an alias. Unmerging a member undoes it."
+        results = []
+        if term and preview is None:
+            candidates = self.model.objects.active().exclude(pk=obj.pk)
+            found, _dupes = self.get_search_results(request, candidates, term)
+            for golden in found.distinct().order_by("code")[: self.merge_search_rows]:
+                results.append(
+                    {
+                        "code": golden.code,
+                        "name": privacy.shown_name(entity, golden.name, golden.attributes()),
+                        "url": f"?{urlencode({'other': golden.code})}",
+                    }
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("Merge another golden record into %(code)s") % {"code": obj.code},
+            "intro": _(
+                "This record keeps its code %(code)s; the other's members move here and its "
+                "code resolves to this one. Unmerging a member undoes it."
             )
             % {"code": obj.code},
-            submit=_("合并 Merge"),
-        )
+            "form": form,
+            "term": term,
+            "searched": bool(term),
+            "results": results,
+            "preview": preview,
+            "choice_error": error,
+            "submit_label": _("合并 Merge"),
+            "change_url": self._change_url(obj),
+        }
+        return TemplateResponse(request, self.merge_template, context)
 
     def retire_view(self, request, object_id):
         obj = self._acting_on(request, object_id)
