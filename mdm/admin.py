@@ -41,6 +41,7 @@ from mdm.services import masking, privacy
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.merge_preview import merge_preview
 from mdm.services.merge_reasons import explanation_rows
+from mdm.services.record_history import golden_history
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
     MAX_REASON,
@@ -125,6 +126,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
     change_form_template = "admin/mdm/golden_change_form.html"
+    object_history_template = "admin/mdm/golden_history.html"
     action_template = "admin/mdm/golden_action.html"
     history_rows = 10
     candidate_rows = 50
@@ -226,7 +228,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 for attr, lock in sorted(obj.locked.items())
             ],
             "open_candidates": candidates,
-            "history_rows": self.recent_history(obj, [m.pk for m in members]),
+            "history_rows": self.recent_history(obj),
             "can_act": can_act,
             "action_urls": {
                 name: reverse(f"admin:{self._url_name(name)}", args=[obj.pk])
@@ -234,38 +236,20 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             },
         }
 
-    def recent_history(self, obj, member_ids: list[int]) -> list[dict]:
-        """The latest changes of the golden record and of its members, newest first.
+    def recent_history(self, obj) -> list:
+        """The latest lines of the record's readable history (its changes and its members')."""
+        return golden_history(entity=self.model.ENTITY, golden=obj, limit=self.history_rows)
 
-        A merge or unmerge may leave the golden values as they were: the members' rows (their
-        golden code, who moved them and why) tell that story.
-        """
-        limit = self.history_rows
-        rows = [
-            {
-                "when": h.history_date,
-                "who": h.history_user,
-                "what": f"{h.get_history_type_display()} · {h.get_status_display()}",
-                "why": h.history_change_reason,
+    def history_view(self, request, object_id, extra_context=None):
+        """The full history, readable: attribute changes under their dictionary names, members
+        joining and leaving, status and lineage, who, when (local time) and why."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context = {
+                **(extra_context or {}),
+                "readable_history": golden_history(entity=self.model.ENTITY, golden=obj),
             }
-            for h in obj.history.select_related("history_user").order_by(
-                "-history_date", "-history_id"
-            )[:limit]
-        ]
-        if member_ids:
-            rows += [
-                {
-                    "when": h.history_date,
-                    "who": h.history_user,
-                    "what": f"{h.system.code}:{h.local_code} → {h.golden_code}"
-                    + ("" if h.is_active else f" ({_('已停用 retired')})"),
-                    "why": h.history_change_reason,
-                }
-                for h in SourceRecord.history.filter(id__in=member_ids)
-                .select_related("history_user", "system")
-                .order_by("-history_date", "-history_id")[:limit]
-            ]
-        return sorted(rows, key=lambda row: row["when"], reverse=True)[:limit]
+        return super().history_view(request, object_id, extra_context)
 
     # ---- object actions: small forms asking for a reason, each calling one service
 
