@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dictionary.models import EntityChoices
 from matching.models import MatchCandidate
@@ -53,17 +54,47 @@ def _app_rank(app: dict) -> tuple:
     return (order, str(app["name"]).lower())
 
 
+#: The pseudo-app that groups every history table on the index, after the hub's own apps.
+HISTORY_GROUP = "change_history"
+
+
 def hub_app_list(site: admin.AdminSite, request, app_label: str | None = None) -> list[dict]:
-    """``AdminSite.get_app_list`` ordered for the hub; history tables only for its readers."""
+    """``AdminSite.get_app_list`` ordered for the hub; history tables only for its readers.
+
+    On the index (no ``app_label``) the history tables of every app are grouped in one section,
+    "Change history", after the work; an app's own index keeps them after its work models.
+    """
     show_history = reads_change_history(request.user)
-    apps = []
+    grouped = app_label is None
+    apps, history = [], []
     for app in site._build_app_dict(request, app_label).values():
-        models = [m for m in app["models"] if show_history or not is_history_model(m["model"])]
+        models = []
+        for entry in app["models"]:
+            if not is_history_model(entry["model"]):
+                models.append(entry)
+            elif show_history and grouped:
+                history.append(entry)
+            elif show_history:
+                models.append(entry)
         if not models:
             continue
         models.sort(key=lambda entry, label=app["app_label"]: _model_rank(label, entry))
         apps.append({**app, "models": models})
-    return sorted(apps, key=_app_rank)
+    apps.sort(key=_app_rank)
+    if history:
+        history.sort(
+            key=lambda entry: (entry["model"]._meta.app_label != "mdm", str(entry["name"]))
+        )
+        apps.append(
+            {
+                "name": _("Change history"),
+                "app_label": HISTORY_GROUP,
+                "app_url": history[0]["admin_url"],
+                "has_module_perms": True,
+                "models": history,
+            }
+        )
+    return apps
 
 
 class HistoryRouteForAuditors:
