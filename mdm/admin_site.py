@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dictionary.models import EntityChoices
 from matching.models import MatchCandidate
 from mdm.admin_review import BAND_LABELS
-from mdm.models import GOLDEN_MODELS, JobRun, QualityIssue, WebhookDelivery
+from mdm.models import GOLDEN_MODELS, JobRun, QualityIssue, QualitySnapshot, WebhookDelivery
 from mdm.services import workbench
 from mdm.services.review import QUEUE_BANDS
 from mdm.services.roles import reads_change_history
@@ -202,6 +202,8 @@ def workbench_context(site: admin.AdminSite, request) -> dict:
             for queue in bench.issues
         ]
         context["issues_url"] = _changelist(QualityIssue)
+        if _may_view(site, request, QualitySnapshot):
+            context["dashboard_url"] = reverse("admin:mdm_quality_dashboard")
     if bench.jobs is not None:
         context["failed_jobs_url"] = _changelist(JobRun, status__exact="failed")
         context["stuck_jobs_url"] = _changelist(JobRun, health="stuck")

@@ -128,6 +128,8 @@ def test_open_issues_are_counted_by_element_and_department(steward, queues):
     assert listed.content.decode().count('name="_selected_action"') == 3
     assert cell(page, element="credit_code", department="财务部")[0] == "1"  # the closed one not
     assert re.search(r'<a href="/admin/mdm/qualityissue/">4</a>', page)
+    assert 'id="quality-dashboard" href="/admin/mdm/qualitysnapshot/dashboard/"' in page
+    assert browser.get("/admin/mdm/qualitysnapshot/dashboard/").status_code == 200
 
 
 def test_failed_and_stuck_runs_and_dead_letters_are_counted_and_listed(steward, queues):
