@@ -41,7 +41,7 @@ from mdm.services import masking, privacy
 from mdm.services.errors import RecordRejected, ServiceError
 from mdm.services.merge_preview import merge_preview
 from mdm.services.merge_reasons import explanation_rows
-from mdm.services.record_history import golden_history
+from mdm.services.record_history import golden_history, source_history
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
     MAX_REASON,
@@ -645,6 +645,7 @@ class SourceRecordForm(forms.ModelForm):
 @admin.register(SourceRecord)
 class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, SimpleHistoryAdmin):
     form = SourceRecordForm
+    object_history_template = "admin/mdm/golden_history.html"
     history_search_field = "local_code"
     list_display = (
         "system",
@@ -747,6 +748,17 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's history, readable: attributes by dictionary name (masked), its golden
+        record and link, retired or reactivated; who, when (local time) and why."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context = {
+                **(extra_context or {}),
+                "readable_history": source_history(record=obj),
+            }
+        return super().history_view(request, object_id, extra_context)
 
 
 class SourceSystemForm(forms.ModelForm):

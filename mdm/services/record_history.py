@@ -200,3 +200,66 @@ def golden_history(
     entries = _golden_entries(entity, golden, limit) + _member_entries(entity, golden.code, limit)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
+
+
+def source_history(*, record: SourceRecord, limit: int = HISTORY_ROWS) -> list[HistoryEntry]:
+    """A source record's history, newest first: attributes as received changed (by dictionary
+    name, masked), the golden record it is linked to and how, retired and reactivated."""
+    entity = record.entity
+    rows = list(
+        record.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    rows.reverse()
+    start = 1 if len(rows) > limit else 0
+    codes: set[str] = set()
+    for row in rows:
+        codes |= set(row.attributes or {})
+    labels = element_labels(entity, codes)
+    person = privacy.is_person(entity, record.attributes or {})
+
+    def shown(attr: str, value: Any) -> Any:
+        return privacy.shown_value(entity, attr, value, person=person)
+
+    entries = []
+    for i in range(start, len(rows)):
+        row = rows[i]
+        values = row.attributes or {}
+        base = {
+            "when": row.history_date,
+            "who": _who(row),
+            "reason": row.history_change_reason or "",
+            "member": f"{record.system.code}:{record.local_code}",
+            "link_kind": row.link_kind or "",
+        }
+        if i == 0 or row.history_type == "+":
+            entries.append(
+                HistoryEntry(
+                    kind="received",
+                    other_code=row.golden_code,
+                    changes=[
+                        FieldChange(a, labels.get(a, a), "", shown(a, v))
+                        for a, v in _ordered(values, labels)
+                    ],
+                    **base,
+                )
+            )
+            continue
+        before = rows[i - 1]
+        old_values = before.attributes or {}
+        if before.golden_code != row.golden_code:
+            entries.append(HistoryEntry(kind="linked", other_code=row.golden_code, **base))
+        if before.is_active != row.is_active:
+            entries.append(
+                HistoryEntry(kind="reactivated" if row.is_active else "source_retired", **base)
+            )
+        changed = [
+            FieldChange(a, labels.get(a, a), shown(a, old_values.get(a, "")), shown(a, v))
+            for a, v in _ordered({**dict.fromkeys(old_values, ""), **values}, labels)
+            if privacy.plain(old_values.get(a, "")) != privacy.plain(v)
+        ]
+        if changed:
+            entries.append(HistoryEntry(kind="changed", changes=changed, **base))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries

@@ -143,3 +143,19 @@ def test_the_golden_page_shows_the_same_lines(english, huaxin_pair, steward_user
     assert f"Member CRM:BJ-B-00042 joined from {other.code}" in " ".join(
         re.sub(r"<[^>]+>", " ", recent).split()
     )
+
+
+def test_a_source_records_history_names_elements_and_its_golden_moves(english, erp, steward_user):
+    erp.put("customers", "P-1", PERSON)
+    erp.put("customers", "P-1", {**PERSON, "phone": "13600001111"})
+    record = SourceRecord.objects.get(local_code="P-1")
+
+    page = english.get(f"/admin/mdm/sourcerecord/{record.pk}/history/")
+
+    content = unescape(page.content.decode())
+    found = lines(content)
+    assert page.status_code == 200
+    assert any(f"{label('phone')} 137****0001 → 136****1111" in line for line in found), found
+    assert any(f"Received; linked to {record.golden_code}" in line for line in found), found
+    assert "13712340001" not in content and "13600001111" not in content
+    assert "冯亭颖" not in content and "enc:v1:" not in content
