@@ -23,7 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dictionary.models import ElementBinding, ElementBindingSurvivorshipChoices
 from dictionary.phones import DEFAULT_COUNTRY, country_choices
-from dictionary.services import standardize_and_validate
+from dictionary.services import dictionary_snapshot, standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
 from mdm.admin_site import HistoryRouteForAuditors, hub_app_list, hub_index
@@ -155,7 +155,8 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self.steward_panels(request, obj))
+            with dictionary_snapshot():  # the panels mask many values: one revision look-up
+                context.update(self.steward_panels(request, obj))
             context["title"] = f"{_('黄金记录 Golden record')} · {self.model._meta.verbose_name}"
         # Every field is read-only: no save buttons, the object actions do the writing.
         context.update(
@@ -228,7 +229,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 for attr, lock in sorted(obj.locked.items())
             ],
             "open_candidates": candidates,
-            "history_rows": self.recent_history(obj),
+            "history_rows": self.recent_history(obj, labels),
             "can_act": can_act,
             "action_urls": {
                 name: reverse(f"admin:{self._url_name(name)}", args=[obj.pk])
@@ -236,9 +237,12 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             },
         }
 
-    def recent_history(self, obj) -> list:
-        """The latest lines of the record's readable history (its changes and its members')."""
-        return golden_history(entity=self.model.ENTITY, golden=obj, limit=self.history_rows)
+    def recent_history(self, obj, labels: dict[str, str] | None = None) -> list:
+        """The latest lines of the record's readable history (its changes and its members');
+        ``labels``: the element names the page already read."""
+        return golden_history(
+            entity=self.model.ENTITY, golden=obj, limit=self.history_rows, labels=labels
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         """The full history, readable: attribute changes under their dictionary names, members

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dictionary.models import ElementBinding
+from dictionary.services import dictionary_snapshot
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.services import privacy
-from mdm.services.review import element_labels
 
 #: How many rows of each history table a page reads (newest first).
 HISTORY_ROWS = 200
@@ -62,6 +63,19 @@ class HistoryEntry:
     lineage: list[LineageChange] = field(default_factory=list)
 
 
+def element_labels(entity: str, codes: set[str]) -> dict[str, str]:
+    """ "中文名 English name" of the elements of ``entity`` among ``codes``, in binding order (one
+    query; an attribute the entity does not bind keeps its code)."""
+    if not codes:
+        return {}
+    rows = (
+        ElementBinding.objects.filter(entity=entity, element__code__in=codes)
+        .order_by("position", "element__code")
+        .values_list("element__code", "element__name_zh", "element__name_en")
+    )
+    return {code: f"{zh} {en}" for code, zh, en in rows}
+
+
 def _who(row) -> str:
     user = row.history_user
     return user.get_username() if user is not None else ""
@@ -79,7 +93,9 @@ def _source(info: Any) -> str:
     return " · ".join(part for part in (origin, rule) if part)
 
 
-def _golden_entries(entity: str, golden: GoldenRecord, limit: int) -> list[HistoryEntry]:
+def _golden_entries(
+    entity: str, golden: GoldenRecord, limit: int, labels: dict[str, str] | None
+) -> list[HistoryEntry]:
     rows = list(
         golden.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
@@ -88,10 +104,11 @@ def _golden_entries(entity: str, golden: GoldenRecord, limit: int) -> list[Histo
     rows.reverse()  # oldest first, one before the window to diff against
     start = 1 if len(rows) > limit else 0
     snapshots = [(row, row.instance.attributes(), row.lineage or {}) for row in rows]
-    codes: set[str] = set()
-    for _row, values, lineage in snapshots:
-        codes |= set(values) | set(lineage)
-    labels = element_labels(entity, codes)
+    if labels is None:
+        codes: set[str] = set()
+        for _row, values, lineage in snapshots:
+            codes |= set(values) | set(lineage)
+        labels = element_labels(entity, codes)
     person = privacy.is_person(entity, golden.attributes())
     merged_into = {row.merged_into_id for row, _values, _lineage in snapshots if row.merged_into_id}
     target_codes = dict(type(golden).objects.filter(pk__in=merged_into).values_list("pk", "code"))
@@ -193,11 +210,22 @@ def _member_entries(entity: str, code: str, limit: int) -> list[HistoryEntry]:
 
 
 def golden_history(
-    *, entity: str, golden: GoldenRecord, limit: int = HISTORY_ROWS
+    *,
+    entity: str,
+    golden: GoldenRecord,
+    limit: int = HISTORY_ROWS,
+    labels: dict[str, str] | None = None,
 ) -> list[HistoryEntry]:
     """The record's history, newest first: its own changes (attribute by attribute, lineage
-    moves, status) and its members' arrivals and departures, each with who and why."""
-    entries = _golden_entries(entity, golden, limit) + _member_entries(entity, golden.code, limit)
+    moves, status) and its members' arrivals and departures, each with who and why.
+
+    ``labels`` (element code -> name) saves the look-up when the caller already has them; an
+    attribute missing from them is shown by its code.
+    """
+    with dictionary_snapshot():  # one look at the dictionary's revision for every masked value
+        entries = _golden_entries(entity, golden, limit, labels) + _member_entries(
+            entity, golden.code, limit
+        )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries[:limit]
 
@@ -205,6 +233,11 @@ def golden_history(
 def source_history(*, record: SourceRecord, limit: int = HISTORY_ROWS) -> list[HistoryEntry]:
     """A source record's history, newest first: attributes as received changed (by dictionary
     name, masked), the golden record it is linked to and how, retired and reactivated."""
+    with dictionary_snapshot():  # one look at the dictionary's revision for every masked value
+        return _source_entries(record, limit)
+
+
+def _source_entries(record: SourceRecord, limit: int) -> list[HistoryEntry]:
     entity = record.entity
     rows = list(
         record.history.select_related("history_user").order_by("-history_date", "-history_id")[
