@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from dictionary.forms import DataElementForm, synonyms_field, tie_breakers_field
+from dictionary.lifecycle import deprecate_elements, element_usage
 from dictionary.models import CodeValue, DataElement, ElementBinding, EntityType, ValueDomain
 
 
-class ElementBindingInline(admin.TabularInline):
+class ListFieldsMixin:
+    """JSON lists of the model edited as plain text lists (``list_fields``: field -> factory),
+    on the change form, in inlines and in the changelist's editable columns alike."""
+
+    list_fields: dict = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        make = self.list_fields.get(db_field.name)
+        if make is not None:
+            return make(label=db_field.verbose_name, required=not db_field.blank)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+def in_use_sentence(usage: dict[str, list[str]]) -> str:
+    """Why elements cannot be deleted, and what to do instead."""
+    listed = "; ".join(f"{code} ({', '.join(entities)})" for code, entities in usage.items())
+    return _(
+        "A data element in use cannot be deleted: %(elements)s. Deprecate it instead: set its "
+        "status to Deprecated, or use the action “Deprecate selected elements”."
+    ) % {"elements": listed}
+
+
+class ElementBindingInline(ListFieldsMixin, admin.TabularInline):
     model = ElementBinding
     extra = 0
     fields = ("entity", "required", "is_identifier", "survivorship", "tie_breakers", "position")
+    list_fields = {"tie_breakers": tie_breakers_field}
 
 
 @admin.register(DataElement)
 class DataElementAdmin(SimpleHistoryAdmin):
+    form = DataElementForm
+    actions = ("deprecate",)
     list_display = (
         "code",
         "name_zh",
@@ -48,9 +80,56 @@ class DataElementAdmin(SimpleHistoryAdmin):
             obj.version += 1
         super().save_model(request, obj, form, change)
 
+    # ---- an element in use is deprecated, never deleted
 
-class CodeValueInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and element_usage([obj.code]):
+            return False  # no delete button; the delete page explains why (delete_view)
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        usage = element_usage([obj.code]) if obj is not None else {}
+        if usage and super().has_delete_permission(request, obj):
+            messages.error(request, in_use_sentence(usage))
+            return HttpResponseRedirect(
+                reverse("admin:dictionary_dataelement_change", args=[obj.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions[name] = (self.delete_unused_selected, name, description)
+        return actions
+
+    @staticmethod
+    def delete_unused_selected(modeladmin, request, queryset):
+        """Django's bulk delete, refused with a sentence when any selected element is in use."""
+        usage = element_usage(queryset.values_list("code", flat=True))
+        if usage:
+            modeladmin.message_user(request, in_use_sentence(usage), messages.ERROR)
+            return None
+        return delete_selected(modeladmin, request, queryset)
+
+    @admin.action(description=_("Deprecate selected elements"), permissions=["change"])
+    def deprecate(self, request, queryset) -> None:
+        n = deprecate_elements(
+            codes=queryset.values_list("code", flat=True),
+            actor=request.user,
+            reason="deprecated in admin",
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d element deprecated.", "%(n)d elements deprecated.", n) % {"n": n},
+            messages.SUCCESS,
+        )
+
+
+class CodeValueInline(ListFieldsMixin, admin.TabularInline):
     model = CodeValue
+    list_fields = {"synonyms": synonyms_field}
     extra = 0
     fields = ("code", "name_zh", "name_en", "synonyms", "is_active", "sort_order")
     show_change_link = True
@@ -68,7 +147,8 @@ class ValueDomainAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CodeValue)
-class CodeValueAdmin(SimpleHistoryAdmin):
+class CodeValueAdmin(ListFieldsMixin, SimpleHistoryAdmin):
+    list_fields = {"synonyms": synonyms_field}
     list_display = ("domain", "code", "name_zh", "name_en", "is_active")
     list_filter = ("domain", "is_active")
     search_fields = ("code", "name_zh", "name_en")
@@ -77,7 +157,8 @@ class CodeValueAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ElementBinding)
-class ElementBindingAdmin(SimpleHistoryAdmin):
+class ElementBindingAdmin(ListFieldsMixin, SimpleHistoryAdmin):
+    list_fields = {"tie_breakers": tie_breakers_field}
     list_display = (
         "entity",
         "element",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import types
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,10 +23,10 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from dictionary.models import ElementBinding, ElementBindingSurvivorshipChoices
 from dictionary.phones import DEFAULT_COUNTRY, country_choices
-from dictionary.services import standardize_and_validate
+from dictionary.services import dictionary_snapshot, standardize_and_validate
 from matching.models import MatchCandidate
 from mdm.admin_security import GoldenPersonalDataMixin, SourcePersonalDataMixin
-from mdm.admin_site import HistoryRouteForAuditors, hub_app_list
+from mdm.admin_site import HistoryRouteForAuditors, hub_app_list, hub_index
 from mdm.models import (
     ApiToken,
     Customer,
@@ -38,7 +39,9 @@ from mdm.models import (
 )
 from mdm.services import masking, privacy
 from mdm.services.errors import RecordRejected, ServiceError
+from mdm.services.merge_preview import merge_preview
 from mdm.services.merge_reasons import explanation_rows
+from mdm.services.record_history import golden_history, source_history
 from mdm.services.review import element_labels
 from mdm.services.stewardship import (
     MAX_REASON,
@@ -55,9 +58,12 @@ from mdm.services.upsert import upsert_source_record
 admin.site.site_header = _("主数据管理中心 MDM hub")
 admin.site.site_title = _("主数据管理中心 MDM hub")
 admin.site.index_title = _("数据管理 Data stewardship")
-# "View site" leads to the steward's landing page, the admin index (the hub has no public site).
+# "View site" leads to the steward's workbench, the admin index (the hub has no public site).
 admin.site.site_url = reverse_lazy("admin:index")
 admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)
+# The index is the steward's workbench: the work queues and their counts above the app list.
+admin.site.index = types.MethodType(hub_index, admin.site)
+admin.site.index_template = "admin/mdm/workbench_index.html"
 
 
 def _reason_field() -> forms.CharField:
@@ -92,11 +98,9 @@ class GoldenUnlockForm(forms.Form):
 
 
 class GoldenMergeForm(forms.Form):
-    other = forms.CharField(
-        label=_("要并入的全局编码 Golden code to merge into this one"),
-        max_length=20,
-        help_text=_("该编码将停用并指向本记录 / that code is retired and resolves to this record"),
-    )
+    """The reason for a merge; the other record was chosen by the search and previewed."""
+
+    other = forms.CharField(max_length=20, widget=forms.HiddenInput)
     reason = _reason_field()
 
     def clean_other(self) -> str:
@@ -122,6 +126,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
     change_form_template = "admin/mdm/golden_change_form.html"
+    object_history_template = "admin/mdm/golden_history.html"
     action_template = "admin/mdm/golden_action.html"
     history_rows = 10
     candidate_rows = 50
@@ -150,7 +155,8 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context.update(self.steward_panels(request, obj))
+            with dictionary_snapshot():  # the panels mask many values: one revision look-up
+                context.update(self.steward_panels(request, obj))
             context["title"] = f"{_('黄金记录 Golden record')} · {self.model._meta.verbose_name}"
         # Every field is read-only: no save buttons, the object actions do the writing.
         context.update(
@@ -223,7 +229,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 for attr, lock in sorted(obj.locked.items())
             ],
             "open_candidates": candidates,
-            "history_rows": self.recent_history(obj, [m.pk for m in members]),
+            "history_rows": self.recent_history(obj, labels),
             "can_act": can_act,
             "action_urls": {
                 name: reverse(f"admin:{self._url_name(name)}", args=[obj.pk])
@@ -231,38 +237,23 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             },
         }
 
-    def recent_history(self, obj, member_ids: list[int]) -> list[dict]:
-        """The latest changes of the golden record and of its members, newest first.
+    def recent_history(self, obj, labels: dict[str, str] | None = None) -> list:
+        """The latest lines of the record's readable history (its changes and its members');
+        ``labels``: the element names the page already read."""
+        return golden_history(
+            entity=self.model.ENTITY, golden=obj, limit=self.history_rows, labels=labels
+        )
 
-        A merge or unmerge may leave the golden values as they were: the members' rows (their
-        golden code, who moved them and why) tell that story.
-        """
-        limit = self.history_rows
-        rows = [
-            {
-                "when": h.history_date,
-                "who": h.history_user,
-                "what": f"{h.get_history_type_display()} · {h.get_status_display()}",
-                "why": h.history_change_reason,
+    def history_view(self, request, object_id, extra_context=None):
+        """The full history, readable: attribute changes under their dictionary names, members
+        joining and leaving, status and lineage, who, when (local time) and why."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context = {
+                **(extra_context or {}),
+                "readable_history": golden_history(entity=self.model.ENTITY, golden=obj),
             }
-            for h in obj.history.select_related("history_user").order_by(
-                "-history_date", "-history_id"
-            )[:limit]
-        ]
-        if member_ids:
-            rows += [
-                {
-                    "when": h.history_date,
-                    "who": h.history_user,
-                    "what": f"{h.system.code}:{h.local_code} → {h.golden_code}"
-                    + ("" if h.is_active else f" ({_('已停用 retired')})"),
-                    "why": h.history_change_reason,
-                }
-                for h in SourceRecord.history.filter(id__in=member_ids)
-                .select_related("history_user", "system")
-                .order_by("-history_date", "-history_id")[:limit]
-            ]
-        return sorted(rows, key=lambda row: row["when"], reverse=True)[:limit]
+        return super().history_view(request, object_id, extra_context)
 
     # ---- object actions: small forms asking for a reason, each calling one service
 
@@ -425,17 +416,30 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             submit=_("解锁 Unlock"),
         )
 
+    merge_template = "admin/mdm/golden_merge.html"
+    merge_search_rows = 20
+
     def merge_view(self, request, object_id):
+        """Merge another golden record into this one, in three steps on one page: search the
+        other by name, code or any system's local code; preview both side by side; give a
+        reason and merge."""
         obj = self._acting_on(request, object_id)
-        form = GoldenMergeForm(
-            request.POST or None, initial={"other": request.GET.get("other", "")}
-        )
-        if request.method == "POST" and form.is_valid():
+        entity = self.model.ENTITY
+        term = request.GET.get("q", "").strip()
+        chosen = (request.POST.get("other") or request.GET.get("other", "")).strip().upper()
+        form = GoldenMergeForm(request.POST or None, initial={"other": chosen})
+        preview, error = None, None
+        if chosen:
+            try:
+                preview = merge_preview(entity=entity, survivor_code=obj.code, other_code=chosen)
+            except ServiceError as exc:
+                error = exc.message
+        if request.method == "POST" and form.is_valid() and preview is not None:
             data = form.cleaned_data
             golden = self._call(
                 form,
                 merge_by_steward,
-                entity=self.model.ENTITY,
+                entity=entity,
                 survivor_code=obj.code,
                 other_code=data["other"],
                 actor=request.user,
@@ -444,22 +448,42 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             if golden is not None:
                 messages.success(
                     request,
-                    f"已将 {data['other']} 合并到 {golden.code} / Merged into {golden.code}",
+                    _("%(other)s was merged into %(code)s.")
+                    % {"other": data["other"], "code": golden.code},
                 )
                 return HttpResponseRedirect(self._change_url(obj))
-        return self._action_page(
-            request,
-            obj,
-            form,
-            title=_("合并到本记录 Merge another golden record into %(code)s") % {"code": obj.code},
-            intro=_(
-                "本记录保留编码 %(code)s；对方的成员移到本记录，对方编码成为别名。可通过拆分成员撤销。 "
-                "This record keeps its code %(code)s; the other's members move here and its code "
-                "becomes an alias. Unmerging a member undoes it."
+        results = []
+        if term and preview is None:
+            candidates = self.model.objects.active().exclude(pk=obj.pk)
+            found, _dupes = self.get_search_results(request, candidates, term)
+            for golden in found.distinct().order_by("code")[: self.merge_search_rows]:
+                results.append(
+                    {
+                        "code": golden.code,
+                        "name": privacy.shown_name(entity, golden.name, golden.attributes()),
+                        "url": f"?{urlencode({'other': golden.code})}",
+                    }
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("Merge another golden record into %(code)s") % {"code": obj.code},
+            "intro": _(
+                "This record keeps its code %(code)s; the other's members move here and its "
+                "code resolves to this one. Unmerging a member undoes it."
             )
             % {"code": obj.code},
-            submit=_("合并 Merge"),
-        )
+            "form": form,
+            "term": term,
+            "searched": bool(term),
+            "results": results,
+            "preview": preview,
+            "choice_error": error,
+            "submit_label": _("合并 Merge"),
+            "change_url": self._change_url(obj),
+        }
+        return TemplateResponse(request, self.merge_template, context)
 
     def retire_view(self, request, object_id):
         obj = self._acting_on(request, object_id)
@@ -625,6 +649,7 @@ class SourceRecordForm(forms.ModelForm):
 @admin.register(SourceRecord)
 class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, SimpleHistoryAdmin):
     form = SourceRecordForm
+    object_history_template = "admin/mdm/golden_history.html"
     history_search_field = "local_code"
     list_display = (
         "system",
@@ -728,6 +753,17 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's history, readable: attributes by dictionary name (masked), its golden
+        record and link, retired or reactivated; who, when (local time) and why."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and self.has_view_permission(request, obj):
+            extra_context = {
+                **(extra_context or {}),
+                "readable_history": source_history(record=obj),
+            }
+        return super().history_view(request, object_id, extra_context)
 
 
 class SourceSystemForm(forms.ModelForm):

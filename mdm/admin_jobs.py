@@ -25,13 +25,30 @@ from mdm.models import (
     WebhookDeliveryStatusChoices,
     WebhookSubscription,
 )
-from mdm.services import webhooks
+from mdm.services import webhooks, workbench
 from mdm.services.errors import ServiceError
 from mdm.services.outbox import last_seq
 
 
 def _pretty_json(value) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, ensure_ascii=False, indent=2))
+
+
+class JobHealthFilter(admin.SimpleListFilter):
+    """Runs that need an operator: stuck (unfinished, heartbeat stopped) or failed."""
+
+    title = _("Needs attention")
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [("stuck", _("Stuck (no heartbeat)")), ("failed", _("Failed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stuck":
+            return queryset.filter(pk__in=workbench.stuck_runs().values("pk"))
+        if self.value() == "failed":
+            return queryset.filter(pk__in=workbench.failed_runs().values("pk"))
+        return queryset
 
 
 @admin.register(JobRun)
@@ -48,7 +65,7 @@ class JobRunAdmin(admin.ModelAdmin):
         "finished_at",
         "duration_display",
     )
-    list_filter = ("kind", "status", "entity")
+    list_filter = (JobHealthFilter, "kind", "status", "entity")
     fields = (
         "kind",
         "entity",

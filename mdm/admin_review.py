@@ -35,6 +35,7 @@ from mdm.services.errors import ServiceError
 from mdm.services.masking import is_person, mask_attributes, mask_explanation, unmask_attributes
 from mdm.services.review import (
     KEY_ATTRIBUTES,
+    QUEUE_BANDS,
     QUEUE_ORDERING,
     diff_attributes,
     element_labels,
@@ -48,12 +49,13 @@ from mdm.services.review import (
 from mdm.services.stewardship import MAX_REASON, decide_candidate, decide_candidates
 
 #: Score bands of the queue filter: parameter value -> (label, lower bound, upper bound).
-SCORE_BANDS = {
-    "90": (_("≥ 0.9 高 high"), 0.9, None),
-    "70": (_("0.7 – 0.9 中 medium"), 0.7, 0.9),
-    "50": (_("0.5 – 0.7 低 low"), 0.5, 0.7),
-    "0": (_("< 0.5 很低 very low"), None, 0.5),
+BAND_LABELS = {
+    "90": _("≥ 0.9 高 high"),
+    "70": _("0.7 – 0.9 中 medium"),
+    "50": _("0.5 – 0.7 低 low"),
+    "0": _("< 0.5 很低 very low"),
 }
+SCORE_BANDS = {key: (BAND_LABELS[key], *bounds) for key, bounds in QUEUE_BANDS.items()}
 
 #: What a badge says beside the score when a hard rule went against the pair.
 HARD_RULE_LABELS = {

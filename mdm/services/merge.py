@@ -63,12 +63,16 @@ def merge_clusters(
         }
         missing = sorted(involved - set(rows))
         if missing:
-            raise NotFound(f"全局编码不存在 {missing}", f"Golden codes not found: {missing}")
+            listed = "、".join(missing)
+            raise NotFound(
+                f"全局编码 {listed} 不存在。", f"Golden code {', '.join(missing)} does not exist."
+            )
         inactive = sorted(c for c in involved if rows[c].status != GoldenStatusChoices.ACTIVE)
         if inactive:
             raise Conflict(
-                f"只能合并有效的黄金记录 {inactive}",
-                f"Only active golden records can be merged: {inactive}",
+                f"只能合并有效的黄金记录，{'、'.join(inactive)} 已合并或已停用。",
+                f"Only active golden records can be merged; {', '.join(inactive)} is merged "
+                "or retired.",
                 code="not_active",
             )
         now = timezone.now()

@@ -39,6 +39,14 @@ KEY_ATTRIBUTES = {
 
 #: Score bands of the queue (lower bound, name): a badge's colour says how likely the pair is.
 SCORE_BANDS = ((0.9, "high"), (0.7, "medium"), (0.0, "low"))
+#: Score bands of the queue's filter and of the workbench's counts: parameter value ->
+#: (lower bound included, upper bound excluded); None is open.
+QUEUE_BANDS: dict[str, tuple[float | None, float | None]] = {
+    "90": (0.9, None),
+    "70": (0.7, 0.9),
+    "50": (0.5, 0.7),
+    "0": (None, 0.5),
+}
 
 
 @dataclass(frozen=True, slots=True)

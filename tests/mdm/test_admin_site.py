@@ -143,3 +143,18 @@ def test_a_user_without_a_role_is_still_refused(db, erp):
     browser = browser_for(make_user("nobody", None))
 
     assert browser.get(f"/admin/mdm/customer/{pk}/change/").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["auditor", "mdm_admin"])
+def test_the_history_tables_are_one_group_after_the_work(db, role):
+    page = browser_for(make_user(f"group.{role}", role)).get("/admin/").content.decode()
+
+    groups = re.findall(r'<div class="app-([a-z_]+) module', page)
+    history = page[page.index('<div class="app-change_history module') :]
+    links = model_links(history)
+    assert groups[-1] == "change_history" and groups.count("change_history") == 1
+    assert "/admin/mdm/historicalcustomer/" in links
+    assert "/admin/dictionary/historicaldataelement/" in links
+    assert all("/historical" in link for link in links)
+    before = page[: page.index('<div class="app-change_history module')]
+    assert "/historical" not in "".join(model_links(before))

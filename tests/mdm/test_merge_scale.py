@@ -219,7 +219,7 @@ def test_a_merge_with_an_unknown_code_is_refused_and_changes_nothing(write_path,
             reason="batch match",
         )
 
-    assert raised.value.message_en == "Golden codes not found: ['CU0000000000X']"
+    assert raised.value.message_en == "Golden code CU0000000000X does not exist."
     assert snapshot() == before
 
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from matching.models import MatchCandidate
 from mdm.management.commands import setup_demo
-from mdm.models import ApiToken, SourceSystem
+from mdm.models import ApiToken, JobRun, QualitySnapshot, SourceSystem
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,17 @@ def test_the_demo_prints_one_working_token_per_system_and_explains_its_rejection
         links = dict(re.findall(r"(auto|new|review|steward)=(\d+)", line))
         records = int(re.search(r"(\d+) source records in", line).group(1))
         assert sum(int(n) for n in links.values()) == records
+
+    # The jobs page lists the demo's runs and the quality dashboard has its snapshot.
+    runs = set(JobRun.objects.values_list("kind", "entity", "status"))
+    assert runs == {
+        ("match", "customers", "succeeded"),
+        ("match", "products", "succeeded"),
+        ("match", "materials", "succeeded"),
+        ("quality_report", "", "succeeded"),
+    }
+    assert QualitySnapshot.objects.count() == 1
+    assert re.search(r"^quality_report: succeeded run #\d+", out, flags=re.MULTILINE)
 
     again = printed_tokens(run_demo())
     assert set(again.values()).isdisjoint(tokens.values())
