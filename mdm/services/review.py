@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import DataElement, ElementBinding
@@ -228,15 +227,14 @@ def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason:
     ):
         waiting.update((left, right))
     settled = [r for r in records if r.pk not in waiting]
-    now = timezone.now()
+    # ``updated_at`` stays: a decision is no new source data (``most_recent`` reads it).
     for record in settled:
         record.link_kind = SourceRecordLinkChoices.STEWARD
-        record.updated_at = now
     if settled:
         bulk_update_with_history(
             settled,
             SourceRecord,
-            ["link_kind", "updated_at"],
+            ["link_kind"],
             default_user=actor if getattr(actor, "pk", None) else None,
             default_change_reason=reason,
         )
