@@ -33,7 +33,12 @@ from mdm.models.quality import (
     QualityIssueStatusChoices,
     QualitySnapshot,
 )
-from mdm.models.sources import SourceRecord, SourceRecordLinkChoices, SourceSystem
+from mdm.models.sources import (
+    CrosswalkGrant,
+    SourceRecord,
+    SourceRecordLinkChoices,
+    SourceSystem,
+)
 from mdm.models.tokens import ApiToken, hash_token
 from mdm.models.webhooks import (
     WebhookDelivery,
@@ -48,6 +53,7 @@ __all__ = [
     "AuditLogActionChoices",
     "AuditLogChannelChoices",
     "CodeCounter",
+    "CrosswalkGrant",
     "Customer",
     "CustomerTypeChoices",
     "Event",
