@@ -786,4 +786,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 # The admin of jobs, data quality and the review queue live in their own modules.
-from mdm import admin_jobs, admin_quality, admin_review  # noqa: E402, F401, I001
+from mdm import admin_grants, admin_jobs, admin_quality, admin_review  # noqa: E402, F401, I001
