@@ -229,19 +229,52 @@ def decide_candidates(
     return counts
 
 
-def _previous_goldens(record_ids: Iterable[int], current: str) -> dict[int, str]:
-    """Record id -> the golden code it had before it joined ``current`` (from the history, one
-    query); records that never had another are left out."""
-    previous: dict[int, str] = {}
+def _arrivals(record_ids: Iterable[int], current: str) -> dict[int, tuple[str, Any]]:
+    """Record id -> (golden code it came from, when) for its latest stay in ``current``: the
+    history read newest first, the rows in ``current`` skipped, the next one names where it
+    came from (one query). Records that never were elsewhere are left out."""
+    arrivals: dict[int, tuple[str, Any]] = {}
+    staying: dict[int, Any] = {}  # id -> date of the oldest row of its stay so far
+    done: set[int] = set()
     rows = (
         SourceRecord.history.filter(id__in=list(record_ids))
         .order_by("id", "-history_date", "-history_id")
-        .values_list("id", "golden_code")
+        .values_list("id", "golden_code", "history_date")
     )
-    for pk, code in rows:
-        if code and code != current and pk not in previous:
-            previous[pk] = code
-    return previous
+    for pk, code, date in rows:
+        if pk in done:
+            continue
+        if code == current:
+            staying[pk] = date
+            continue
+        done.add(pk)
+        if code and pk in staying:
+            arrivals[pk] = (code, staying[pk])
+    return arrivals
+
+
+def _merge_window(restored: GoldenRecord, current: GoldenRecord) -> tuple[Any, Any] | None:
+    """(after, until): the dates between which the latest merge of ``restored`` into
+    ``current`` moved its members (after its history row before the merge, until the row that
+    marks it merged); None when no such merge is in its history."""
+    rows = list(
+        restored.history.order_by("-history_date", "-history_id").values_list(
+            "status", "merged_into_id", "history_date"
+        )
+    )
+    for position, (status, merged_into, date) in enumerate(rows):
+        if status == GoldenStatusChoices.MERGED and merged_into == current.pk:
+            older = rows[position + 1][2] if position + 1 < len(rows) else None
+            return older, date
+    return None
+
+
+def _moved_by_merge(arrival: tuple[str, Any] | None, code: str, window) -> bool:
+    """Did the merge of ``code`` (``window``: ``_merge_window``) bring this record in?"""
+    if arrival is None or window is None or arrival[0] != code:
+        return False
+    after, until = window
+    return (after is None or arrival[1] > after) and arrival[1] <= until
 
 
 def _links_in(record_ids: Iterable[int], golden_code: str) -> dict[int, tuple]:
@@ -321,13 +354,18 @@ def unmerge_source_record(
                 "The record is the only member: nothing to unmerge",
                 code="only_member",
             )
-        previous = _previous_goldens(members, current.code)
-        restored = (
-            _restorable(entity, previous[found[0]], current) if found[0] in previous else None
-        )
+        arrivals = _arrivals(members, current.code)
+        arrival = arrivals.get(found[0])
+        restored = _restorable(entity, arrival[0], current) if arrival else None
+        window = _merge_window(restored, current) if restored is not None else None
+        if restored is not None and not _moved_by_merge(arrival, restored.code, window):
+            # It came in some other way (matched, moved back by an earlier unmerge): alone.
+            restored = None
         leaving = [found[0]]
         if restored is not None:
-            leaving = [pk for pk in members if pk == found[0] or previous.get(pk) == restored.code]
+            leaving = [
+                pk for pk in members if _moved_by_merge(arrivals.get(pk), restored.code, window)
+            ]
             if len(leaving) == len(members):
                 # Nothing of the current golden record's own would stay: the record alone.
                 leaving = [found[0]]
@@ -378,12 +416,17 @@ def unmerge_source_record(
             reason=reason,
         )
         result = goldens[target]
-        moved = sorted(
+        # The golden record left always gets a history row of its own: it dates the members'
+        # leaving, so that a later merge's window (``_merge_window``) excludes them.
+        left = goldens[current.code]
+        left._history_user, left._change_reason = by, reason
+        left.save(update_fields=["updated_at"])
+        moved = [
             {"system": system, "local_code": code}
-            for system, code in SourceRecord.objects.filter(pk__in=leaving).values_list(
-                "system__code", "local_code"
-            )
-        )
+            for system, code in SourceRecord.objects.filter(pk__in=leaving)
+            .order_by("system__code", "local_code")
+            .values_list("system__code", "local_code")
+        ]
         write_events(
             [
                 Event(
