@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from dictionary.derivations import DERIVED_ELEMENTS
 from dictionary.models import ElementBindingSurvivorshipChoices as Rule
 from dictionary.services import CompiledElement, compiled_elements
 from mdm.models import GoldenRecord, SourceRecord
@@ -50,9 +51,10 @@ IDENTIFIER_RULE_NOTE = "hard rule: same valid "
 def linked_by_identifier_alone(explanation: Sequence[Mapping[str, Any]] | None) -> bool:
     """Did the matcher link a record on an equal identifier with nothing else agreeing?
 
-    ``explanation``: the record's stored link explanation. The identifier's own rows do not
-    count; any other field with a positive weight (a name, a phone, an address that agree)
-    corroborates the link.
+    ``explanation``: the record's stored link explanation. The identifier's own rows, and those
+    of the elements it proves (a resident ID's birth date and region: ``DERIVED_ELEMENTS``),
+    do not count; any other field with a positive weight (a name, a phone, an address that
+    agree) corroborates the link.
     """
     rows = [row for row in explanation or () if isinstance(row, Mapping)]
     identifiers = {
@@ -62,6 +64,7 @@ def linked_by_identifier_alone(explanation: Sequence[Mapping[str, Any]] | None) 
     }
     if not identifiers:
         return False
+    identifiers |= {e for i in list(identifiers) for e in DERIVED_ELEMENTS.get(str(i), ())}
     return not any(
         row.get("field") not in identifiers and float(row.get("weight") or 0) > 0 for row in rows
     )
