@@ -14,6 +14,7 @@ from stdnum.cn import uscc
 from mdm.models import CrosswalkGrant, Event, SourceRecord
 from mdm.services.code_grants import readable_systems
 from mdm.services.webhooks import event_body
+from tests.steward.conftest import browser_for, make_user
 
 #: ``closed`` before the personas: they are registered under the production default.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("closed")]
@@ -181,3 +182,28 @@ def test_export_crosswalk_for_a_system_lists_only_what_it_may_read(shared):
         "system,local_code,golden_code",
         f"CRM,C-1,{shared}",
     ]
+
+
+def test_an_mdm_admin_grants_and_revokes_in_the_admin(erp, crm):
+    admin = browser_for(make_user("admin.zhou", "mdm_admin"))
+    steward = browser_for(make_user("wang.fang", "data_steward"))
+    url = "/admin/mdm/crosswalkgrant/"
+
+    refused = steward.post(f"{url}add/", {"reader": crm.system.pk, "owner": erp.system.pk})
+    added = admin.post(f"{url}add/", {"reader": crm.system.pk, "owner": erp.system.pk})
+    listed = steward.get(url)
+    grant = CrosswalkGrant.objects.get()
+    row = grant.history.get()
+    deleted = admin.post(f"{url}{grant.pk}/delete/", {"post": "yes"})
+
+    assert refused.status_code == 403
+    assert added.status_code == 302
+    assert (grant.reader.code, grant.owner.code) == ("CRM", "ERP")
+    assert (row.history_user.username, row.history_change_reason) == (
+        "admin.zhou",
+        "管理后台授权 granted in the admin",
+    )
+    assert listed.status_code == 200 and "CRM" in listed.content.decode()
+    assert deleted.status_code == 302
+    assert not CrosswalkGrant.objects.exists()
+    assert CrosswalkGrant.history.latest("history_id").history_user.username == "admin.zhou"
