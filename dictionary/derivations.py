@@ -21,6 +21,13 @@ from dictionary.regions import get_region
 from dictionary.standardizers import strip_separators
 from dictionary.validators import cn_resident_id, uscc_is_valid
 
+#: The elements each identifier proves (what the derivations below may return): an agreement on
+#: one of them says no more than the identifier's own agreement.
+DERIVED_ELEMENTS: dict[str, tuple[str, ...]] = {
+    "credit_code": ("region_code",),
+    "id_number": ("region_code", "birth_date"),
+}
+
 
 def derive_from_uscc(code: str) -> dict[str, str]:
     """{"region_code": characters 3-8} for a valid credit code whose region is current, else {}.

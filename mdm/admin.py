@@ -823,6 +823,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 # The admin of jobs, data quality and the review queue live in their own modules.
-from mdm import admin_jobs, admin_quality, admin_review, admin_rollout  # noqa: E402, F401, I001
+from mdm import admin_grants, admin_jobs, admin_quality, admin_review, admin_rollout  # noqa: E402, F401, I001
 from mdm.operations import admin as operations_admin  # noqa: E402, F401, I001
 from mdm.documents import admin as documents_admin  # noqa: E402, F401, I001

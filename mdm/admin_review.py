@@ -30,15 +30,23 @@ from django.utils.translation import gettext_lazy as _
 
 from dictionary.masking import mask_name
 from matching.models import MatchCandidate, MatchCandidateStatusChoices, MatchRuleChange
+from mdm.admin_security import SESSION_KEY, AccessReasonForm
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem, golden_model
+from mdm.services import privacy
 from mdm.services.errors import ServiceError
-from mdm.services.masking import is_person, mask_attributes, mask_explanation, unmask_attributes
+from mdm.services.masking import (
+    is_person,
+    mask_explanation,
+    personal_fields,
+    unmask_attributes,
+)
 from mdm.services.review import (
     KEY_ATTRIBUTES,
     QUEUE_BANDS,
     QUEUE_ORDERING,
     diff_attributes,
     element_labels,
+    goods_rows,
     hard_rule_of,
     key_attributes,
     next_pending_candidate,
@@ -403,6 +411,11 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.compare_view),
                 name="matching_matchcandidate_compare",
             ),
+            path(
+                "<path:object_id>/compare/personal-data/",
+                self.admin_site.admin_view(self.compare_unmask_view),
+                name="matching_matchcandidate_compare_unmask",
+            ),
             *super().get_urls(),
         ]
 
@@ -434,7 +447,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             request, reverse("admin:matching_matchcandidate_compare", args=[following.pk])
         )
 
-    def compare_view(self, request, object_id):
+    def _candidate(self, request, object_id) -> MatchCandidate:
         pk = unquote(object_id)
         candidate = (
             MatchCandidate.objects.select_related("left__system", "right__system", "decided_by")
@@ -447,6 +460,10 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             raise Http404(_("候选对不存在 / Match candidate not found"))
         if not self.has_view_permission(request, candidate):
             raise PermissionDenied
+        return candidate
+
+    def compare_view(self, request, object_id):
+        candidate = self._candidate(request, object_id)
         form = CandidateDecisionForm(request.POST or None)
         if request.method == "POST":
             if not self.has_change_permission(request, candidate):
@@ -456,8 +473,66 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 if response is not None:
                     return response
         return TemplateResponse(
-            request, self.compare_template, self._compare_context(request, candidate, form)
+            request,
+            self.compare_template,
+            self._compare_context(
+                request, candidate, form, unmasked=self._take_unmask_grant(request, candidate)
+            ),
         )
+
+    # ---- both sides in clear: an audited unmask, shown on the next view of the page only
+
+    @staticmethod
+    def _unmask_key(candidate: MatchCandidate) -> str:
+        return f"matching.matchcandidate:{candidate.pk}"
+
+    def _take_unmask_grant(self, request, candidate: MatchCandidate) -> bool:
+        grants = request.session.get(SESSION_KEY, {})
+        granted = grants.pop(self._unmask_key(candidate), None)
+        if granted is not None:
+            request.session[SESSION_KEY] = grants
+        return granted is not None and privacy.may_unmask(request.user)
+
+    def compare_unmask_view(self, request, object_id):
+        """Both records of a pair in clear, for a user with ``view_personal_data`` who gives a
+        reason: an audit row per record (``privacy.reveal_records``), then the comparison page
+        shows them once."""
+        candidate = self._candidate(request, object_id)
+        if not privacy.may_unmask(request.user):
+            raise PermissionDenied
+        compare_url = self._with_filters(
+            request, reverse("admin:matching_matchcandidate_compare", args=[candidate.pk])
+        )
+        if request.method != "POST":
+            return HttpResponseRedirect(compare_url)
+        unmask_form = AccessReasonForm(request.POST)
+        if not unmask_form.is_valid():
+            context = self._compare_context(
+                request, candidate, CandidateDecisionForm(), unmask_form=unmask_form
+            )
+            return TemplateResponse(request, self.compare_template, context)
+        records = {}
+        for record in (candidate.left, candidate.right):
+            plain = unmask_attributes(record.attributes)
+            person = is_person(candidate.entity, plain)
+            records[f"{record.system.code}:{record.local_code}"] = personal_fields(
+                candidate.entity, plain, person=person
+            )
+        privacy.reveal_records(
+            user=request.user,
+            entity=candidate.entity,
+            records=records,
+            reason=unmask_form.cleaned_data["reason"],
+            request=request,
+        )
+        grants = request.session.get(SESSION_KEY, {})
+        grants[self._unmask_key(candidate)] = True
+        request.session[SESSION_KEY] = grants
+        messages.warning(
+            request,
+            _("个人信息仅本次显示，已记入审计日志 / Personal data shown this once; audited"),
+        )
+        return HttpResponseRedirect(compare_url)
 
     def _decide(self, request, candidate, form) -> HttpResponseRedirect | None:
         decision, reason = form.cleaned_data["decision"], form.cleaned_data["reason"]
@@ -514,7 +589,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             params.pop(PAGE_VAR, None)
         return f"{url}?{params.urlencode()}" if params else url
 
-    def _compare_context(self, request, candidate, form) -> dict:
+    def _compare_context(
+        self, request, candidate, form, *, unmasked: bool = False, unmask_form=None
+    ) -> dict:
         left, right = candidate.left, candidate.right
         goldens = {
             g.code: g
@@ -527,8 +604,18 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         left_plain = unmask_attributes(left.attributes)
         right_plain = unmask_attributes(right.attributes)
         person = is_person(candidate.entity, left_plain) or is_person(candidate.entity, right_plain)
-        left_shown = mask_attributes(candidate.entity, left_plain, person=person)
-        right_shown = mask_attributes(candidate.entity, right_plain, person=person)
+        # Clear only right after an audited unmask of both sides (``compare_unmask_view``).
+        seen = privacy.Visibility.CLEAR if unmasked else privacy.Visibility.MASKED
+        left_shown = privacy.shown_attributes(
+            candidate.entity, left_plain, person=person, seen=seen
+        )
+        right_shown = privacy.shown_attributes(
+            candidate.entity, right_plain, person=person, seen=seen
+        )
+        has_personal = bool(
+            personal_fields(candidate.entity, left_plain, person=person)
+            or personal_fields(candidate.entity, right_plain, person=person)
+        )
         # Explanations are stored masked: orient them on the masked values as well.
         explanation = mask_explanation(
             candidate.entity,
@@ -594,6 +681,18 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 labels.get(r.attribute, r.attribute) for r in rows if r.is_key and r.is_different
             ],
             "has_key_attributes": bool(keys),
+            # What the goods parser reads from the names, specs and models (never personal).
+            "goods_rows": goods_rows(candidate.entity, left_plain, right_plain),
+            "unmasked": unmasked,
+            "unmask_url": (
+                self._with_filters(
+                    request,
+                    reverse("admin:matching_matchcandidate_compare_unmask", args=[candidate.pk]),
+                )
+                if has_personal and not unmasked and privacy.may_unmask(request.user)
+                else None
+            ),
+            "unmask_form": unmask_form or AccessReasonForm(),
             "left": left_side,
             "right": right_side,
             "sides": [left_side, right_side],

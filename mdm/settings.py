@@ -375,6 +375,11 @@ MDM_LOGIN_MAX_FAILURES = env.get_int("MDM_LOGIN_MAX_FAILURES", 5)
 MDM_LOGIN_LOCKOUT_MINUTES = env.get_int("MDM_LOGIN_LOCKOUT_MINUTES", 15)
 #: Failed logins from one address, over any usernames, that lock the address (password spraying).
 MDM_LOGIN_MAX_ADDRESS_FAILURES = env.get_int("MDM_LOGIN_MAX_ADDRESS_FAILURES", 20)
+#: A newly registered source system and every other read each other's local codes (crosswalk
+#: translation, members, lineage, change feed, webhooks), as before grants existed. Off: a
+#: system reads only the systems it is granted (admin, ``grant_crosswalk``,
+#: ``create_source_system --reads/--read-by``). Existing systems kept their reads (migration).
+MDM_CROSSWALK_OPEN = env.get_bool("MDM_CROSSWALK_OPEN", False)
 # A rotated API token keeps working this long, so systems can switch without downtime.
 MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
 # Encryption-key rotation works in primary-key batches of this size, one transaction each.

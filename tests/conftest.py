@@ -44,6 +44,13 @@ def restore_after_flush(django_db_blocker):
         restore_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def crosswalk_open(settings):
+    """The personas read each other's local codes, as every system did before crosswalk grants
+    (``MDM_CROSSWALK_OPEN``); the grant tests turn it off to test the production default."""
+    settings.MDM_CROSSWALK_OPEN = True
+
+
 class System:
     """A source system persona: its model row, its token and an authenticated API client."""
 

@@ -17,6 +17,14 @@ from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
 from mdm.documents.services import release_held_documents
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services import audit, masking
+from mdm.services.code_grants import (
+    check_readable,
+    may_read,
+    readable_systems,
+    visible_lineage,
+    visible_members,
+    visible_payload,
+)
 from mdm.services.crosswalk import members_of, resolve_golden, translate_code
 from mdm.services.errors import NotFound, RecordRejected, ServiceError
 from mdm.services.upsert import (
@@ -268,10 +276,22 @@ class CrosswalkView(APIView):
             raise ValidationError(
                 {"to": [f"未知源系统 {to_system} / Unknown source system {to_system}"]}
             )
+        # Another system's codes, as the key or as the answer, only where granted (403).
+        readable = readable_systems(system_of(request.user))
+        if not may_read(readable, system):
+            if not SourceSystem.objects.filter(code=system).exists():
+                raise NotFound(
+                    f"未知源系统 {system}", f"Unknown source system {system}", code="unknown_system"
+                )
+            check_readable(readable, system)
+        if to_system is not None:
+            check_readable(readable, to_system)
         entry = translate_code(
             entity=entity, system_code=system, local_code=local_code, to_system=to_system
         )
-        return Response({"golden_code": entry.golden_code, "members": entry.members})
+        return Response(
+            {"golden_code": entry.golden_code, "members": visible_members(entry.members, readable)}
+        )
 
 
 class GoldenPagination(CheckedCursorPagination):
@@ -314,6 +334,7 @@ class GoldenDetailView(APIView):
     )
     def get(self, request, entity: str, code: str):
         record, survivor = resolve_golden(entity, code)
+        readable = readable_systems(system_of(request.user))
         attributes = survivor.attributes()
         reason = unmask_reason(request)
         if reason is None:
@@ -340,8 +361,8 @@ class GoldenDetailView(APIView):
                 "entity": entity,
                 "status": survivor.status,
                 "attributes": attributes,
-                "lineage": survivor.lineage,
-                "members": members_of(survivor.code),
+                "lineage": visible_lineage(survivor.lineage, readable),
+                "members": visible_members(members_of(survivor.code), readable),
                 "created_at": survivor.created_at,
                 "updated_at": survivor.updated_at,
             }
@@ -374,6 +395,7 @@ class EventFeedView(APIView):
             check_entity(entity)
             events = events.filter(entity=entity)
         system = system_of(request.user)
+        readable = readable_systems(system)
         if system is not None:
             # A system follows only the entities it is granted.
             if entity and not system.is_granted(entity):
@@ -384,7 +406,9 @@ class EventFeedView(APIView):
         page = page[:limit]
         for event in page:
             # Stored masked; masking again is a no-op that guards rows written before that.
-            event.payload = masking.mask_event_payload(event.entity, event.payload)
+            event.payload = visible_payload(
+                masking.mask_event_payload(event.entity, event.payload), readable
+            )
         return Response(
             {
                 "events": s.EventSerializer(page, many=True).data,

@@ -34,7 +34,12 @@ from mdm.models.quality import (
     QualityIssueStatusChoices,
     QualitySnapshot,
 )
-from mdm.models.sources import SourceRecord, SourceRecordLinkChoices, SourceSystem
+from mdm.models.sources import (
+    CrosswalkGrant,
+    SourceRecord,
+    SourceRecordLinkChoices,
+    SourceSystem,
+)
 from mdm.models.tokens import ApiToken, hash_token
 from mdm.models.webhooks import (
     WebhookDelivery,
@@ -49,6 +54,7 @@ __all__ = [
     "AuditLogActionChoices",
     "AuditLogChannelChoices",
     "CodeCounter",
+    "CrosswalkGrant",
     "Customer",
     "CustomerTypeChoices",
     "Event",

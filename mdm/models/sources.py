@@ -91,6 +91,50 @@ class SourceSystem(models.Model):
         return entity in (self.granted_entities or [])
 
 
+class CrosswalkGrantQuerySet(models.QuerySet):
+    def readable_by(self, system: SourceSystem):
+        """The grants that let ``system`` read other systems' local codes."""
+        return self.filter(reader=system, owner__is_active=True)
+
+
+class CrosswalkGrant(models.Model):
+    """``reader`` may read ``owner``'s local codes: in the crosswalk translation, the members
+    of a golden record, its lineage, the change feed and the webhooks. One row per direction:
+    the ERP reading the CRM's codes says nothing of the CRM reading the ERP's. Without a grant
+    a system sees its own codes and golden codes only (``mdm.services.crosswalk``)."""
+
+    reader = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.CASCADE,
+        related_name="crosswalk_grants",
+        verbose_name=_("读取方 reader"),
+    )
+    owner = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.CASCADE,
+        related_name="crosswalk_readers",
+        verbose_name=_("编码所属系统 owner of the codes"),
+    )
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = CrosswalkGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("编码映射授权 crosswalk grant")
+        verbose_name_plural = _("编码映射授权 crosswalk grants")
+        ordering = ["reader__code", "owner__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "owner"], name="crosswalkgrant_unique_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(reader=models.F("owner")), name="crosswalkgrant_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reader.code} → {self.owner.code}"
+
+
 class SourceRecordLinkChoices(models.TextChoices):
     AUTO = "auto", _("自动匹配 Auto")
     REVIEW = "review", _("待审核 Review")

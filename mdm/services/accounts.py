@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -17,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dictionary.phones import DEFAULT_COUNTRY, is_country
-from mdm.models import ApiToken, SourceSystem, hash_token
+from mdm.models import ApiToken, CrosswalkGrant, SourceSystem, hash_token
 from mdm.services.errors import Conflict, NotFound, ServiceError
 from mdm.services.roles import ROLES
 
@@ -159,12 +161,21 @@ def _check_country(country: str) -> str:
 
 @transaction.atomic
 def create_source_system(
-    *, code: str, name: str, priority: int = 100, country: str = DEFAULT_COUNTRY
+    *,
+    code: str,
+    name: str,
+    priority: int = 100,
+    country: str = DEFAULT_COUNTRY,
+    reads: Iterable[str] = (),
+    read_by: Iterable[str] = (),
 ) -> tuple[SourceSystem, IssuedToken]:
     """Register a source system with its own service account and a first API token.
 
     ``country`` (ISO 3166-1 alpha-2) is where the system is: its phone numbers written without
-    an international prefix are read as numbers of that country.
+    an international prefix are read as numbers of that country. ``reads``: systems whose
+    local codes it may read; ``read_by``: systems that may read its codes (crosswalk grants).
+    With ``MDM_CROSSWALK_OPEN`` it and every active system read each other's codes, as before
+    grants existed; by default it reads only its own until granted.
     """
     code = _check_code(code)
     country = _check_country(country)
@@ -176,7 +187,30 @@ def create_source_system(
     system = SourceSystem.objects.create(
         code=code, name=name, service_user=user, priority=priority, country=country
     )
+    _grant_new_system(system, reads, read_by)
     return system, issue_token(user)
+
+
+def _grant_new_system(system: SourceSystem, reads: Iterable[str], read_by: Iterable[str]) -> None:
+    """The crosswalk grants of a system being registered (see ``create_source_system``)."""
+    others = SourceSystem.objects.exclude(pk=system.pk)
+    if settings.MDM_CROSSWALK_OPEN:
+        readable = readers = list(others.filter(is_active=True).order_by("pk"))
+    else:
+        wanted = {c.strip().upper() for c in [*reads, *read_by] if c and c.strip()}
+        found = {s.code: s for s in others.filter(code__in=wanted)}
+        missing = sorted(wanted - set(found))
+        if missing:
+            raise NotFound(
+                f"未知源系统 {', '.join(missing)}",
+                f"Unknown source system {', '.join(missing)}",
+                code="unknown_system",
+            )
+        readable = [found[c.strip().upper()] for c in reads if c and c.strip()]
+        readers = [found[c.strip().upper()] for c in read_by if c and c.strip()]
+    pairs = {(system, o) for o in readable} | {(o, system) for o in readers}
+    for reader, owner in sorted(pairs, key=lambda p: (p[0].code, p[1].code)):
+        CrosswalkGrant.objects.create(reader=reader, owner=owner)
 
 
 @transaction.atomic

@@ -1,4 +1,8 @@
-"""Reading the crosswalk and golden records: code translation between systems, merged codes."""
+"""Reading the crosswalk and golden records: code translation between systems, merged codes.
+
+Which systems' local codes a caller reads is a grant per pair of systems
+(``mdm.services.code_grants``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from mdm.models import GoldenRecord, SourceRecord, SourceSystem, golden_model
+from mdm.services.code_grants import readable_systems, systems_named
 from mdm.services.errors import NotFound
 from mdm.services.upsert import check_entity
 
@@ -89,3 +94,15 @@ def resolve_golden(entity: str, code: str) -> tuple[GoldenRecord, GoldenRecord]:
             break
         survivor = model.objects.select_related("merged_into").get(pk=survivor.merged_into_id)
     return record, survivor
+
+
+def export_rows(entity: str, *, reader: str | None = None):
+    """(system, local code, golden code) of the active source records, by system and code;
+    ``reader``: only the systems that system may read."""
+    records = SourceRecord.objects.filter(entity=entity, is_active=True)
+    if reader:
+        (system,) = systems_named([reader])
+        records = records.filter(system__code__in=readable_systems(system))
+    return records.order_by("system__code", "local_code").values_list(
+        "system__code", "local_code", "golden_code"
+    )

@@ -37,3 +37,10 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Forbidden(ServiceError):
+    """The caller is known but not allowed this (e.g. another system's codes, ungranted)."""
+
+    status = 403
+    code = "forbidden"

@@ -18,6 +18,7 @@ from mdm.models import (
     GoldenRecord,
     GoldenStatusChoices,
     SourceRecord,
+    SourceRecordLinkChoices,
     SourceSystem,
     golden_model,
 )
@@ -25,7 +26,12 @@ from mdm.services.bulk_copy import create_objects_with_history
 from mdm.services.bulk_sql import ensure_statistics, update_objects_with_history
 from mdm.services.events import golden_payload, write_events
 from mdm.services.outbox import schedule_dispatch
-from mdm.services.survivorship import apply_golden_values, survive_values
+from mdm.services.survivorship import (
+    apply_golden_values,
+    linked_by_identifier_alone,
+    rank_of,
+    survive_values,
+)
 
 GOLDEN_FIELDS = ("status", "extra", "lineage", "updated_at")
 
@@ -51,6 +57,31 @@ def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
             record.system = systems[record.system_id]
             members[record.golden_code].append(record)
     return members
+
+
+def identifier_only_members(
+    members: Mapping[str, list[SourceRecord]], elements: Collection[str]
+) -> set[int]:
+    """Ids of the auto-linked members that an identifier alone linked, among golden records
+    whose members come from systems of different trust (only there can it matter); their
+    link explanations are read for those few records only (one query)."""
+    ids = []
+    for records in members.values():
+        if len(records) < 2:
+            continue
+        ranks = {(r.system_id, attr): rank_of(r, attr) for r in records for attr in elements}
+        if len(set(ranks.values())) < 2:
+            continue
+        ids += [r.pk for r in records if r.link_kind == SourceRecordLinkChoices.AUTO and r.pk]
+    if not ids:
+        return set()
+    return {
+        pk
+        for pk, explanation in SourceRecord.objects.filter(pk__any=ids).values_list(
+            "pk", "link_explanation"
+        )
+        if linked_by_identifier_alone(explanation)
+    }
 
 
 def _member_refs(records: Iterable[SourceRecord]) -> list[dict[str, str]]:
@@ -98,6 +129,7 @@ def refresh_goldens(
         members = active_members([code for code in goldens if code not in created])
         members.update({code: new_members.get(code, []) for code in created})
     elements = compiled_elements(entity)
+    weak = identifier_only_members(members, list(elements))
     now = timezone.now()
     to_update: list[GoldenRecord] = []
     events: list[Event] = list(events_before)
@@ -110,7 +142,9 @@ def refresh_goldens(
                 to_update.append(golden)
                 events.append(_event(golden, EventKindChoices.RETIRED, []))
             continue
-        values, lineage = survive_values(entity, records, golden.locked, elements=elements)
+        values, lineage = survive_values(
+            entity, records, golden.locked, elements=elements, weak=weak
+        )
         changed = apply_golden_values(golden, values, lineage)
         back = (reactivated or {}).get(code)
         if back and golden.status == GoldenStatusChoices.RETIRED:

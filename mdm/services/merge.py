@@ -39,7 +39,9 @@ def merge_clusters(
        ``link_kind`` set when given, e.g. ``steward``, with the link score and explanation
        cleared, or, for a golden record with one of the batch match's ``reasons`` (under the
        match ``rule``), set to why it merged: ``mdm.services.merge_reasons``). A merged record
-       keeps its own steward locks, so that an unmerge restores it exactly.
+       keeps its own steward locks, so that an unmerge restores it exactly. The members'
+       ``updated_at`` stays: it says when their source data last changed, which the
+       ``most_recent`` survivorship reads, and a merge is no new source data.
     3. Mark the merged records ``merged`` with ``merged_into``: their codes keep resolving.
     4. Recompute the survivors; write a ``merged`` event per merged code, then the survivors'
        ``updated`` / ``crosswalk`` events, in one insert at the end. One transaction for all
@@ -91,7 +93,6 @@ def merge_clusters(
                     link_kind if link_kind and is_active else kind
                     for _, _, kind, is_active, _ in members
                 ],
-                "updated_at": [now] * len(members),
             }
             if link_kind:
                 # Linked by this merge now: their real-time score and explanation no longer

@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.db import transaction
+
 from dictionary.masking import mask_name, mask_value
 from dictionary.services import personal_elements
 from mdm.services import audit, crypto, masking
@@ -75,6 +77,36 @@ def reveal(
         reason=reason,
         request=request,
     )
+    return True
+
+
+def reveal_records(
+    *,
+    user,
+    entity: str,
+    records: Mapping[str, Iterable[str]],
+    reason: str,
+    request=None,
+    channel: str = audit.ADMIN,
+) -> bool:
+    """Grant a clear view of several records at once (both sides of a match candidate):
+    ``records`` maps each record's label to its personal fields; one audit row per record that
+    has any, all in one transaction. False (nothing written) as :func:`reveal`."""
+    if not may_unmask(user) or not (reason or "").strip():
+        return False
+    with transaction.atomic():
+        for record, fields in records.items():
+            fields = sorted(set(fields))
+            if fields:
+                reveal(
+                    user=user,
+                    entity=entity,
+                    record=record,
+                    fields=fields,
+                    reason=reason,
+                    request=request,
+                    channel=channel,
+                )
     return True
 
 

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import DataElement, ElementBinding
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from matching.normalize.goods import (
+    DIMENSION_NAMES,
+    GoodsAttributes,
+    goods_conflicts,
+    parse_goods,
+)
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 
 DiffKind = Literal["same", "different", "left_only", "right_only", "both_missing"]
@@ -121,6 +126,49 @@ def diff_attributes(
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class GoodsRow:
+    """One attribute read from two goods records' free text (name, spec, model), side by side:
+    what the goods parser (``matching.normalize.goods``) finds that tells them apart."""
+
+    dimension: str
+    label: str
+    left: str | None
+    right: str | None
+    #: Both state it and each holds a value the other does not cover (the engine's veto).
+    is_conflict: bool
+
+
+def goods_rows(entity: str, left: Mapping[str, Any], right: Mapping[str, Any]) -> list[GoodsRow]:
+    """The parsed goods attributes of two products or materials (their names, specs and
+    models, standardized values), conflicts first; none for customers or when nothing parses."""
+    if entity not in KEY_ATTRIBUTES:
+        return []
+
+    def parsed(attributes: Mapping[str, Any]) -> GoodsAttributes:
+        return parse_goods(
+            str(attributes.get("name") or ""),
+            str(attributes.get("spec") or ""),
+            str(attributes.get("model") or ""),
+        )
+
+    a, b = parsed(left), parsed(right)
+    conflicts = {c.dimension: c for c in goods_conflicts(a, b)}
+    rows = []
+    for dimension in sorted(a.values.keys() | b.values.keys()):
+        conflict = conflicts.get(dimension)
+        rows.append(
+            GoodsRow(
+                dimension,
+                DIMENSION_NAMES.get(dimension, dimension),
+                a.shown(dimension, a.values[dimension]) if dimension in a.values else None,
+                b.shown(dimension, b.values[dimension]) if dimension in b.values else None,
+                conflict is not None,
+            )
+        )
+    return sorted(rows, key=lambda r: not r.is_conflict)
 
 
 def key_attributes(entity: str, present: Iterable[str] = ()) -> tuple[str, ...]:
@@ -236,15 +284,14 @@ def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason:
     ):
         waiting.update((left, right))
     settled = [r for r in records if r.pk not in waiting]
-    now = timezone.now()
+    # ``updated_at`` stays: a decision is no new source data (``most_recent`` reads it).
     for record in settled:
         record.link_kind = SourceRecordLinkChoices.STEWARD
-        record.updated_at = now
     if settled:
         bulk_update_with_history(
             settled,
             SourceRecord,
-            ["link_kind", "updated_at"],
+            ["link_kind"],
             default_user=actor if getattr(actor, "pk", None) else None,
             default_change_reason=reason,
         )

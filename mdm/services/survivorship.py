@@ -10,15 +10,23 @@ then its ``tie_breakers`` in order, then recency. The rules:
 - ``longest``: the longest value.
 A steward-locked value always wins. Values a member sent but that failed a ``flag`` validator
 never become golden values: they stay in the source record as received.
+
+Trust decides what a system may change: a member linked by an identifier alone (an equal
+resident ID, credit code or GTIN, and nothing else agreeing: ``linked_by_identifier_alone``)
+never overwrites a value that a member of a more trusted system gave (its rank for the
+attribute, ``SourceSystem.trust`` else ``priority``), whatever the rule; it may still fill
+an attribute nobody else gave. A system that knows someone's identifier must not be able to
+take the record over with invented values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from dictionary.derivations import DERIVED_ELEMENTS
 from dictionary.models import ElementBindingSurvivorshipChoices as Rule
 from dictionary.services import CompiledElement, compiled_elements
 from mdm.models import GoldenRecord, SourceRecord
@@ -36,6 +44,48 @@ def _comparable(member: SourceRecord, attr: str) -> Any:
     return (member.blind_index or {}).get(attr) or member.attributes[attr]
 
 
+#: The note of the explanation row that says an equal identifier decided the link.
+IDENTIFIER_RULE_NOTE = "hard rule: same valid "
+
+
+def linked_by_identifier_alone(explanation: Sequence[Mapping[str, Any]] | None) -> bool:
+    """Did the matcher link a record on an equal identifier with nothing else agreeing?
+
+    ``explanation``: the record's stored link explanation. The identifier's own rows, and those
+    of the elements it proves (a resident ID's birth date and region: ``DERIVED_ELEMENTS``),
+    do not count; any other field with a positive weight (a name, a phone, an address that
+    agree) corroborates the link.
+    """
+    rows = [row for row in explanation or () if isinstance(row, Mapping)]
+    identifiers = {
+        row.get("field")
+        for row in rows
+        if str(row.get("note") or "").startswith(IDENTIFIER_RULE_NOTE)
+    }
+    if not identifiers:
+        return False
+    identifiers |= {e for i in list(identifiers) for e in DERIVED_ELEMENTS.get(str(i), ())}
+    return not any(
+        row.get("field") not in identifiers and float(row.get("weight") or 0) > 0 for row in rows
+    )
+
+
+def rank_of(member: SourceRecord, attr: str) -> int:
+    """The member's system's trust rank for ``attr``: lower is more trusted."""
+    return int(member.system.trust.get(attr, member.system.priority))
+
+
+def _trusted_pool(
+    attr: str, pool: Sequence[SourceRecord], weak: Collection[int]
+) -> list[SourceRecord]:
+    """``pool`` without the members linked by an identifier alone that a more trusted system's
+    member outranks for ``attr``."""
+    if not weak:
+        return list(pool)
+    best = min(rank_of(m, attr) for m in pool)
+    return [m for m in pool if m.pk not in weak or rank_of(m, attr) <= best]
+
+
 def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> SourceRecord:
     """The member that ranks first by the rules of ``chain`` in order, most recent last."""
     counts = Counter(_comparable(m, attr) for m in members)
@@ -44,7 +94,7 @@ def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> S
         keys: list[Any] = []
         for rule in chain:
             if rule == Rule.SOURCE_PRIORITY:
-                keys.append(-int(member.system.trust.get(attr, member.system.priority)))
+                keys.append(-rank_of(member, attr))
             elif rule == Rule.MOST_COMPLETE:
                 keys.append(sum(1 for v in member.attributes.values() if v))
             elif rule == Rule.MOST_FREQUENT:
@@ -65,8 +115,12 @@ def survive_values(
     locked: dict[str, Any],
     *,
     elements: Mapping[str, CompiledElement] | None = None,
+    weak: Collection[int] = (),
 ) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """Golden values and their lineage from the active members and the locked values."""
+    """Golden values and their lineage from the active members and the locked values.
+
+    ``weak``: ids of the members linked by an identifier alone (see the module docstring).
+    """
     values: dict[str, str] = {}
     lineage: dict[str, dict[str, Any]] = {}
     if elements is None:
@@ -81,6 +135,7 @@ def survive_values(
         pool = [m for m in members if m.attributes.get(attr) and attr not in m.flagged]
         if not pool:
             continue
+        pool = _trusted_pool(attr, pool, weak)
         winner = pool[0] if len(pool) == 1 else _pick(element.survivorship_chain, attr, pool)
         values[attr] = winner.attributes[attr]
         lineage[attr] = {

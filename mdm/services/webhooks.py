@@ -48,6 +48,7 @@ from mdm.models import (
 )
 from mdm.operations import timeline
 from mdm.operations.instruments import record_webhook_attempt
+from mdm.services.code_grants import Readable, readable_systems, visible_payload
 from mdm.services.errors import ServiceError
 from mdm.services.outbox import last_seq
 
@@ -77,14 +78,15 @@ def idempotency_key(subscription_id: int, seq: int) -> str:
     return f"{subscription_id}:{seq}"
 
 
-def event_body(event: Event) -> bytes:
-    """The posted JSON: the same object as an item of ``GET /api/v1/events/``."""
+def event_body(event: Event, readable: Readable = None) -> bytes:
+    """The posted JSON: the same object as an item of ``GET /api/v1/events/``, with the members
+    of systems the subscriber may not read left out (``readable``: ``code_grants``)."""
     document = {
         "seq": event.seq,
         "entity": event.entity,
         "golden_code": event.golden_code,
         "kind": event.kind,
-        "payload": event.payload,
+        "payload": visible_payload(event.payload, readable),
         "created_at": event.created_at.isoformat(),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
@@ -333,7 +335,7 @@ def _deliver_next(subscription_id: int) -> Step:
                 return Step.BLOCKED
             if delivery.next_attempt_at and delivery.next_attempt_at > now:
                 return Step.WAITING
-        body = event_body(event)
+        body = event_body(event, readable_systems(subscription.system))
         status, error = post_event(
             subscription.url,
             body,

@@ -90,7 +90,11 @@ def test_the_readme_deployment_steps_give_a_working_hub(fresh_database, tmp_path
         DJANGO_SUPERUSER_PASSWORD="a-Long-pass-9",
     )
     erp_out = manage(url, "create_source_system", "ERP", "--name", "SAP ERP", "--priority", "10")
-    manage(url, "create_source_system", "CRM", "--name", "CRM", "--priority", "20")
+    manage(
+        url,
+        *("create_source_system", "CRM", "--name", "CRM", "--priority", "20"),
+        *("--reads", "ERP", "--read-by", "ERP"),
+    )
     erp_import = manage(
         url, "import_source", "--system", "ERP", "--entity", "customers", str(erp_file)
     )

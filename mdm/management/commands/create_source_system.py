@@ -20,11 +20,27 @@ class Command(BaseCommand):
             help="ISO 3166-1 alpha-2 code of the system's country (default CN): its phone "
             "numbers without an international prefix are read as numbers of that country",
         )
+        parser.add_argument(
+            "--reads",
+            default="",
+            help="comma-separated systems whose local codes this system may read (crosswalk "
+            "grants; default none unless MDM_CROSSWALK_OPEN)",
+        )
+        parser.add_argument(
+            "--read-by",
+            default="",
+            help="comma-separated systems that may read this system's local codes",
+        )
 
     def handle(self, *args, code, name, priority, country=DEFAULT_COUNTRY, **options):
         try:
             system, token = create_source_system(
-                code=code, name=name, priority=priority, country=country
+                code=code,
+                name=name,
+                priority=priority,
+                country=country,
+                reads=_codes(options.get("reads")),
+                read_by=_codes(options.get("read_by")),
             )
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
@@ -33,3 +49,7 @@ class Command(BaseCommand):
             "API token:"
         )
         self.stdout.write(token.key)
+
+
+def _codes(value: str | None) -> list[str]:
+    return [c.strip() for c in (value or "").split(",") if c.strip()]

@@ -15,6 +15,7 @@ from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem
 from mdm.services import nightly
 from mdm.services.accounts import create_source_system, rotate_token
+from mdm.services.code_grants import grant_crosswalk
 from mdm.services.importing import REJECTED, import_file, write_error_report
 from mdm.services.job_runner import describe_job
 
@@ -44,6 +45,15 @@ class Command(BaseCommand):
             f"数据字典 dictionary: {counts['elements']} elements, {counts['code_values']} code values"
         )
         tokens = {code: self._token(code, name, priority) for code, name, priority in SYSTEMS}
+        # The demo's systems translate each other's codes (the README tour): granted both ways.
+        codes = [code for code, _, _ in SYSTEMS]
+        granted = sum(
+            grant_crosswalk(reader=code, owners=codes, reason="setup_demo") for code in codes
+        )
+        self.stdout.write(
+            f"编码映射授权 crosswalk grants: {', '.join(codes)} read each other's codes"
+            + (f" ({granted} new)" if granted else "")
+        )
         files = sorted(
             DEMO_DIR.glob("*_*.*"),
             key=lambda p: (
