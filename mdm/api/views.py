@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mdm.api import serializers as s
+from mdm.api.errors import NON_FIELD, error_item, normalize_errors
 from mdm.api.filtersets import GoldenFilterSet
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
@@ -201,10 +202,7 @@ class BulkUpsertView(APIView):
                     "status": 400,
                     "errors": {
                         "local_code": [
-                            {
-                                "code": "required",
-                                "message": "缺少 local_code / local_code is required",
-                            }
+                            error_item("required", "缺少 local_code / local_code is required")
                         ]
                     },
                 }
@@ -229,12 +227,13 @@ class BulkUpsertView(APIView):
 
 def _bulk_item(local_code: str, outcome) -> dict:
     if isinstance(outcome, RecordRejected):
-        return {"local_code": local_code, "status": 400, "errors": outcome.errors}
+        return {"local_code": local_code, "status": 400, "errors": normalize_errors(outcome.errors)}
     if isinstance(outcome, ServiceError):
+        item = error_item(outcome.code, outcome.message_zh, outcome.message_en)
         return {
             "local_code": local_code,
             "status": outcome.status,
-            "errors": {"non_field_errors": [{"code": outcome.code, "message": outcome.message}]},
+            "errors": {NON_FIELD: [item]},
         }
     return {
         "local_code": local_code,

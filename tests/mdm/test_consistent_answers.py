@@ -12,7 +12,10 @@ HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
 
 
 def error(field: str, code: str, message: str) -> dict:
-    return {"errors": {field: [{"code": code, "message": message}]}}
+    """The contract's error body: the message in both languages and each half on its own."""
+    zh, en = message.split(" / ", 1)
+    item = {"code": code, "message": message, "message_zh": zh, "message_en": en}
+    return {"errors": {field: [item]}}
 
 
 UNKNOWN_SAP = error(
@@ -173,7 +176,9 @@ def test_a_body_over_the_limit_answers_utf8_json(erp, settings):
     assert response["Content-Type"] == "application/json"
     assert response.content.decode("utf-8") == (
         '{"errors": {"non_field_errors": [{"code": "request_too_large", "message": '
-        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit"}]}}'
+        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit", '
+        '"message_zh": "请求体超过 100 字节上限", '
+        '"message_en": "Request body exceeds the 100-byte limit"}]}}'
     )
 
 
@@ -267,3 +272,42 @@ def test_a_number_out_of_range_is_400_on_its_field_and_not_logged(erp, caplog, n
     assert SourceRecord.objects.count() == 0
     assert [r for r in caplog.records if r.levelno >= 40] == []
     assert all(number not in r.getMessage() for r in caplog.records)
+
+
+def test_drf_own_messages_come_in_both_languages(steward):
+    response = steward.post("/api/v1/golden/customers/CU1/merge", {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["reason"] == [
+        {
+            "code": "required",
+            "message": "该字段是必填项。 / This field is required.",
+            "message_zh": "该字段是必填项。",
+            "message_en": "This field is required.",
+        }
+    ]
+
+
+def test_drf_own_messages_come_in_both_languages_when_asked_in_english(steward):
+    response = steward.post(
+        "/api/v1/golden/customers/CU1/merge",
+        {"reason": "x" * 101, "other": "CU2"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["reason"]
+    assert item["code"] == "max_length"
+    assert item["message_en"] == "Ensure this field has no more than 100 characters."
+    assert item["message_zh"] == "请确保这个字段不能超过 100 个字符。"
+
+
+def test_an_auth_error_comes_in_both_languages(db, client):
+    response = client.get("/api/v1/golden/customers/")
+
+    assert response.status_code == 401
+    [item] = response.json()["errors"]["non_field_errors"]
+    assert item["code"] == "not_authenticated"
+    assert item["message_en"] == "Authentication credentials were not provided."
+    assert item["message_zh"] != item["message_en"]
