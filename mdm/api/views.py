@@ -325,7 +325,8 @@ class GoldenDetailView(APIView):
                     reason=reason,
                     request=request,
                 )
-        return Response(
+        # Through the serializer: its date-times in the hub's time zone, like every reply.
+        detail = s.GoldenDetailSerializer(
             {
                 "golden_code": survivor.code,
                 "requested_code": record.code,
@@ -339,6 +340,7 @@ class GoldenDetailView(APIView):
                 "updated_at": survivor.updated_at,
             }
         )
+        return Response(detail.data)
 
 
 class EventFeedView(APIView):

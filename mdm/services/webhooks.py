@@ -84,7 +84,7 @@ def event_body(event: Event) -> bytes:
         "golden_code": event.golden_code,
         "kind": event.kind,
         "payload": event.payload,
-        "created_at": event.created_at.isoformat(),
+        "created_at": timezone.localtime(event.created_at).isoformat(),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 

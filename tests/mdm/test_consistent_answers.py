@@ -311,3 +311,69 @@ def test_an_auth_error_comes_in_both_languages(db, client):
     assert item["code"] == "not_authenticated"
     assert item["message_en"] == "Authentication credentials were not provided."
     assert item["message_zh"] != item["message_en"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, "string"), (12345, "string"), ({"zh": "华信"}, "string"), (["华信"], "string")],
+)
+def test_a_string_element_refuses_other_json_types(erp, value, expected):
+    response = erp.put("customers", "T-1", {"name": value})
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["name"]
+    assert (item["code"], item["message_en"]) == (
+        "invalid_type",
+        f"Wrong data type; expected {expected}",
+    )
+    assert not SourceRecord.objects.exists()
+
+
+def test_a_number_element_takes_a_json_number_but_not_a_boolean(erp):
+    accepted = erp.put("products", "G-1", {"name": "光纤", "uom": "m", "shelf_life_days": 365})
+    refused = erp.put("products", "G-2", {"name": "光纤", "uom": "m", "shelf_life_days": True})
+
+    assert accepted.status_code == 201
+    assert SourceRecord.objects.get(local_code="G-1").attributes["shelf_life_days"] == "365"
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["shelf_life_days"][0]["code"] == "invalid_type"
+
+
+def test_an_over_long_flagged_value_is_a_400_naming_the_element(erp):
+    response = erp.put("customers", "T-1", {"name": "华信", "address": "北京" * 50_000})
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["address"]
+    assert item["code"] == "too_long"
+    assert not SourceRecord.objects.exists()
+
+
+def test_a_credit_code_sent_with_spaces_fits_the_schema_and_is_accepted(erp, client):
+    schema = client.get("/api/schema/?format=json").json()
+    limit = schema["components"]["schemas"]["CustomersRecord"]["properties"]["credit_code"]
+
+    response = erp.put(
+        "customers", "T-1", {"name": "华信", "credit_code": "9111 0108 MA01 ABCD 2H"}
+    )
+
+    assert limit["maxLength"] >= len("9111 0108 MA01 ABCD 2H")
+    assert response.status_code == 201
+    assert SourceRecord.objects.get().attributes["credit_code"] == "91110108MA01ABCD2H"
+
+
+def test_every_date_time_is_in_the_hub_time_zone(erp, steward):
+    golden = erp.put("customers", "T-1", HUAXIN).json()["golden_code"]
+
+    detail = steward.get(f"/api/v1/golden/customers/{golden}").json()
+    listed = steward.get("/api/v1/golden/customers/").json()["results"][0]
+    source = erp.client.get("/api/v1/sources/ERP/customers/T-1").json()
+    event = steward.get("/api/v1/events/").json()["events"][0]
+
+    stamps = [
+        detail["created_at"],
+        detail["updated_at"],
+        listed["updated_at"],
+        source["created_at"],
+        event["created_at"],
+    ]
+    assert all(stamp.endswith("+08:00") for stamp in stamps), stamps
