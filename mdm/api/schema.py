@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiParameter
 
 from dictionary.models import EntityChoices
 from dictionary.openapi import entity_record_schema
+
+#: The one ``EntityEnum`` for every entity parameter (a generated client gets one type).
+ENTITY_SCHEMA = {"$ref": "#/components/schemas/EntityEnum"}
+ENTITY_PATH = OpenApiParameter("entity", ENTITY_SCHEMA, OpenApiParameter.PATH)
 
 UPSERT_PATH = "/api/v1/sources/{system}/{entity}/{local_code}"
 BULK_PATH = "/api/v1/sources/{system}/{entity}/bulk"

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import system_of
+from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.services import masking, stewardship
 from mdm.services.review import QUEUE_ORDERING
 from mdm.services.upsert import check_entity
@@ -94,7 +95,7 @@ class _Action(APIView):
 class MergeView(_Action):
     serializer_class = MergeSerializer
 
-    @extend_schema(request=MergeSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=MergeSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -109,7 +110,7 @@ class MergeView(_Action):
 
 
 class UnmergeView(_Action):
-    @extend_schema(request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, system: str, entity: str, local_code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -126,7 +127,7 @@ class UnmergeView(_Action):
 class LockView(_Action):
     serializer_class = LockSerializer
 
-    @extend_schema(request=LockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=LockSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -144,7 +145,7 @@ class LockView(_Action):
 class UnlockView(_Action):
     serializer_class = UnlockSerializer
 
-    @extend_schema(request=UnlockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=UnlockSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -159,7 +160,7 @@ class UnlockView(_Action):
 
 
 class RetireView(_Action):
-    @extend_schema(request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -240,7 +241,7 @@ class CandidateListView(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
+            OpenApiParameter("entity", ENTITY_SCHEMA),
             OpenApiParameter(
                 "status",
                 str,

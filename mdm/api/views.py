@@ -15,6 +15,7 @@ from mdm.api.errors import NON_FIELD, error_item, normalize_errors
 from mdm.api.filtersets import GoldenFilterSet
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
+from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services import audit, masking
 from mdm.services.crosswalk import members_of, resolve_golden, translate_code
@@ -26,9 +27,7 @@ from mdm.services.upsert import (
     upsert_source_records,
 )
 
-ENTITY_PARAM = OpenApiParameter(
-    "entity", str, OpenApiParameter.PATH, enum=["customers", "products", "materials"]
-)
+ENTITY_PARAM = ENTITY_PATH
 
 
 def _system(code: str, request=None) -> SourceSystem:
@@ -352,7 +351,7 @@ class EventFeedView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="last sequence already read (default 0)"),
-            OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
+            OpenApiParameter("entity", ENTITY_SCHEMA),
             OpenApiParameter("limit", int, description="page size, at most 1000 (default 100)"),
         ],
         responses=s.EventPageSerializer,
