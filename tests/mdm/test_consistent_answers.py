@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from mdm.models import SourceRecord
 
@@ -377,3 +378,12 @@ def test_every_date_time_is_in_the_hub_time_zone(erp, steward):
         event["created_at"],
     ]
     assert all(stamp.endswith("+08:00") for stamp in stamps), stamps
+
+
+def test_a_post_to_an_unknown_url_is_a_json_404_not_a_csrf_page(db):
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/candidates/-300/decision", {"decision": "accept"}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
