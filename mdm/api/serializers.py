@@ -150,6 +150,25 @@ class GoldenSummarySerializer(serializers.Serializer):
         return self._masked(obj)
 
 
+class LineageSerializer(serializers.Serializer):
+    """Where a golden value comes from: the rule, and the source record or the steward."""
+
+    rule = serializers.CharField()
+    system = serializers.CharField(required=False)
+    local_code = serializers.CharField(required=False)
+    source_record = serializers.IntegerField(required=False)
+    by = serializers.CharField(required=False, help_text="the steward who locked the value")
+
+
+class LockedValueSerializer(serializers.Serializer):
+    """A value a steward locked, by whom, why and when."""
+
+    value = serializers.CharField()
+    by = serializers.CharField()
+    reason = serializers.CharField(required=False)
+    at = serializers.DateTimeField(required=False)
+
+
 class GoldenDetailSerializer(serializers.Serializer):
     golden_code = serializers.CharField()
     requested_code = serializers.CharField()
@@ -157,7 +176,7 @@ class GoldenDetailSerializer(serializers.Serializer):
     entity = serializers.ChoiceField(choices=EntityChoices.choices)
     status = serializers.ChoiceField(choices=GoldenStatusChoices.choices)
     attributes = serializers.DictField(child=serializers.CharField())
-    lineage = serializers.DictField()
+    lineage = serializers.DictField(child=LineageSerializer())
     members = MemberSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

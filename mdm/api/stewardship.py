@@ -5,7 +5,12 @@ Same permissions as in admin: stewards and admins (model change rights), never s
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +19,8 @@ from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import system_of
 from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
+from mdm.api.serializers import LineageSerializer, LockedValueSerializer
+from mdm.models.golden import GoldenStatusChoices
 from mdm.services import masking, stewardship
 from mdm.services.review import QUEUE_ORDERING
 from mdm.services.upsert import check_entity
@@ -74,12 +81,21 @@ GOLDEN_RESPONSE = inline_serializer(
     "StewardGoldenResponse",
     {
         "golden_code": serializers.CharField(),
-        "status": serializers.CharField(),
-        "attributes": serializers.DictField(),
-        "lineage": serializers.DictField(),
-        "locked": serializers.DictField(),
+        "status": serializers.ChoiceField(choices=GoldenStatusChoices.choices),
+        "attributes": serializers.DictField(child=serializers.CharField()),
+        "lineage": serializers.DictField(child=LineageSerializer()),
+        "locked": serializers.DictField(child=LockedValueSerializer()),
     },
 )
+
+
+class CandidateSideSerializer(serializers.Serializer):
+    """One side of a candidate pair: the source record, personal values masked."""
+
+    system = serializers.CharField()
+    local_code = serializers.CharField()
+    golden_code = serializers.CharField()
+    attributes = serializers.DictField(child=serializers.CharField())
 
 
 class _Action(APIView):
@@ -170,10 +186,27 @@ class RetireView(_Action):
         return Response(_golden_body(golden))
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "per-field comparison: the compared values (personal ones masked), "
+        "their agreement and its weight",
+        "items": {
+            "type": "object",
+            "properties": {"field": {"type": "string"}},
+            "additionalProperties": True,
+        },
+    }
+)
+class ExplanationField(serializers.JSONField):
+    """The stored per-field explanation of a score."""
+
+
 class CandidateSerializer(serializers.ModelSerializer):
     left = serializers.SerializerMethodField()
     right = serializers.SerializerMethodField()
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    explanation = ExplanationField(read_only=True)
 
     class Meta:
         model = MatchCandidate
@@ -206,9 +239,11 @@ class CandidateSerializer(serializers.ModelSerializer):
         data["explanation"] = masking.mask_explanation(instance.entity, data["explanation"])
         return data
 
+    @extend_schema_field(CandidateSideSerializer)
     def get_left(self, obj) -> dict:
         return self._side(obj.left)
 
+    @extend_schema_field(CandidateSideSerializer)
     def get_right(self, obj) -> dict:
         return self._side(obj.right)
 
