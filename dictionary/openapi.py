@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from dictionary.models import CodeValue, DataElementDataTypeChoices, ElementBinding
+from dictionary.services import raw_max_length
 
 #: Value domains larger than this are described, not enumerated (regions: thousands of codes).
 MAX_ENUM = 100
@@ -35,12 +37,20 @@ def entity_record_schema(entity: str) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for binding in bindings:
         e = binding.element
-        prop: dict[str, Any] = dict(_TYPES.get(e.data_type, {"type": "string"}))
+        prop: dict[str, Any] = copy.deepcopy(_TYPES.get(e.data_type, {"type": "string"}))
         if e.validator in _FORMATS:
             prop["format"] = _FORMATS[e.validator]
-        if e.max_length and prop.get("type") == "string":
-            prop["maxLength"] = e.max_length
+        # The API refuses a value longer than this as sent; once standardized it must fit the
+        # element's own length (a credit code sent with spaces is longer than its 18 characters).
+        limit = raw_max_length(e.max_length)
+        if prop.get("type") == "string":
+            prop["maxLength"] = limit
+        for branch in prop.get("anyOf", []):
+            if branch["type"] == "string":
+                branch["maxLength"] = limit
         description = f"{e.name_zh} {e.name_en}: {e.definition_zh} / {e.definition_en}"
+        if e.max_length:
+            description += f" At most {e.max_length} characters once standardized."
         if e.value_domain_id:
             values = codes.get(e.value_domain_id, [])
             if len(values) <= MAX_ENUM:

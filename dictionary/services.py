@@ -277,15 +277,46 @@ def entity_element_codes(entity: str) -> list[str]:
 # --- the entry point ----------------------------------------------------------------------------
 
 
-def _as_text(value: Any) -> str | None:
-    """The value as a string, or None when it is not a scalar a source system may send."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value) if isinstance(value, float) else str(value)
+#: The longest text accepted for an element without a maximum length.
+MAX_TEXT = 4000
+
+# The JSON types each data type accepts besides text (source systems send numbers and booleans
+# either way); a string or code element takes text only, so `true` never becomes a name.
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    DataElementDataTypeChoices.INTEGER: (int,),
+    DataElementDataTypeChoices.DECIMAL: (int, float),
+    DataElementDataTypeChoices.BOOLEAN: (bool,),
+}
+
+
+def raw_max_length(max_length: int | None) -> int:
+    """The longest value accepted *as sent*: standardizing removes spaces, separators and
+    prefixes (``9111 0108 MA01 ABCD 2H`` is an 18-character credit code), so the text as sent
+    may be longer than the element's length, within this bound; the OpenAPI schema says it."""
+    if not max_length:
+        return MAX_TEXT
+    return max(2 * max_length, max_length + 16)
+
+
+def _as_text(element: CompiledElement, value: Any) -> str | Problem:
+    """The value as text, or the problem when its JSON type or its length is not acceptable."""
+    accepted = _JSON_TYPES.get(element.data_type, ())
     if isinstance(value, str):
-        return value
-    return None
+        text = value
+    elif isinstance(value, bool):
+        if bool not in accepted:
+            return validators.problem("invalid_type", expected=element.data_type)
+        text = "true" if value else "false"
+    elif isinstance(value, int) and int in accepted:
+        text = str(value)
+    elif isinstance(value, float) and float in accepted:
+        text = repr(value)
+    else:
+        return validators.problem("invalid_type", expected=element.data_type)
+    limit = raw_max_length(element.max_length)
+    if len(text) > limit:
+        return validators.problem("too_long", max_length=limit)
+    return text
 
 
 def _check_type(element: CompiledElement, value: str) -> Problem | None:
@@ -393,9 +424,11 @@ def standardize_and_validate(
             continue
         if raw_value is None:
             continue
-        raw = _as_text(raw_value)
-        if raw is None:
-            result.add_error(key, validators.problem("not_a_string"))
+        raw = _as_text(element, raw_value)
+        if isinstance(raw, Problem):
+            # Wrong JSON type or longer than any value of the element: refused, even for an
+            # element whose invalid values are otherwise kept and flagged.
+            result.add_error(key, raw)
             continue
         if not standardizers.collapse_whitespace(raw):
             continue

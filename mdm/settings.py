@@ -164,7 +164,16 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "mdm.api.schema.add_dictionary_schemas",
+        "mdm.api.schema.add_error_responses",
     ],
+    # One name per enum wherever it appears (a generated client gets one type).
+    "ENUM_NAME_OVERRIDES": {
+        "LinkEnum": "mdm.models.sources.SourceRecordLinkChoices",
+        "EntityEnum": "dictionary.models.EntityChoices",
+        "GoldenStatusEnum": "mdm.models.golden.GoldenStatusChoices",
+        "CandidateStatusEnum": "matching.models.MatchCandidateStatusChoices",
+        "EventKindEnum": "mdm.models.events.EventKindChoices",
+    },
 }
 
 # Celery: no broker means the embedded default, where tasks run eagerly in process.

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiParameter
 
 from dictionary.models import EntityChoices
 from dictionary.openapi import entity_record_schema
+
+#: The one ``EntityEnum`` for every entity parameter (a generated client gets one type).
+ENTITY_SCHEMA = {"$ref": "#/components/schemas/EntityEnum"}
+ENTITY_PATH = OpenApiParameter("entity", ENTITY_SCHEMA, OpenApiParameter.PATH)
 
 UPSERT_PATH = "/api/v1/sources/{system}/{entity}/{local_code}"
 BULK_PATH = "/api/v1/sources/{system}/{entity}/bulk"
@@ -52,4 +59,66 @@ def add_dictionary_schemas(result, generator, request, public):
                 "application/json": {"schema": {"type": "array", "maxItems": 1000, "items": items}}
             },
         }
+    return result
+
+
+ERROR_ITEM = {
+    "type": "object",
+    "description": "One error: a code, and the message in both languages.",
+    "properties": {
+        "code": {"type": "string", "description": "machine-readable, e.g. invalid_checksum"},
+        "message": {"type": "string", "description": "both languages: 中文 / English"},
+        "message_zh": {"type": "string"},
+        "message_en": {"type": "string"},
+    },
+    "required": ["code", "message", "message_zh", "message_en"],
+}
+ERROR_RESPONSE = {
+    "type": "object",
+    "description": "Every error the API answers; field is an element code, a parameter or "
+    "non_field_errors.",
+    "properties": {
+        "errors": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ErrorItem"},
+            },
+        }
+    },
+    "required": ["errors"],
+}
+
+#: status -> (description, applies to the operation?)
+ERRORS: dict[str, tuple[str, Any]] = {
+    "400": ("Invalid input: field errors 输入有误", lambda method, op: True),
+    "401": ("Missing or invalid token 未认证", lambda method, op: bool(op.get("security"))),
+    "403": ("Not allowed for this caller 无权限", lambda method, op: bool(op.get("security"))),
+    "404": ("Unknown system, entity or code 未找到", lambda method, op: True),
+    "409": (
+        "Conflicting concurrent write 并发写入冲突",
+        lambda method, op: method in ("put", "post", "delete"),
+    ),
+    "413": ("Request body over the limit 请求体过大", lambda method, op: "requestBody" in op),
+    "415": ("Body is not JSON 不支持的媒体类型", lambda method, op: "requestBody" in op),
+    "429": ("Too many requests 请求过多", lambda method, op: True),
+}
+
+
+def add_error_responses(result, generator, request, public):
+    """Declare every error an operation can answer, all with the one ``ErrorResponse`` body."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorItem"] = ERROR_ITEM
+    components["ErrorResponse"] = ERROR_RESPONSE
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, (description, applies) in ERRORS.items():
+                if status not in responses and applies(method, operation):
+                    responses[status] = {"description": description, "content": body}
     return result

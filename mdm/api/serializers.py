@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dictionary.models import EntityChoices
 from dictionary.services import personal_elements
 from mdm.models import GoldenRecord, SourceRecord
+from mdm.models.events import EventKindChoices
+from mdm.models.golden import GoldenStatusChoices
+from mdm.models.sources import SourceRecordLinkChoices
 from mdm.services.masking import mask_attributes
 from mdm.services.upsert import UpsertResult
 
+ERROR_ITEM_REF = "#/components/schemas/ErrorItem"
+
 
 class ProblemSerializer(serializers.Serializer):
+    """A warning: the element it concerns and the problem, in both languages."""
+
     field = serializers.CharField(required=False)
     code = serializers.CharField()
     message = serializers.CharField()
+    message_zh = serializers.CharField(required=False)
+    message_en = serializers.CharField(required=False)
+
+
+#: One enum (``LinkEnum``) wherever a link kind is answered.
+LINK_CHOICES = SourceRecordLinkChoices.choices
 
 
 class UpsertResultSerializer(serializers.Serializer):
     golden_code = serializers.CharField()
-    link = serializers.ChoiceField(choices=["auto", "review", "new", "steward"])
+    link = serializers.ChoiceField(choices=LINK_CHOICES)
     changed = serializers.BooleanField()
     created = serializers.BooleanField()
     score = serializers.FloatField(allow_null=True)
@@ -36,14 +51,27 @@ class UpsertResultSerializer(serializers.Serializer):
         }
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"$ref": ERROR_ITEM_REF}},
+        "description": "element code (or non_field_errors) -> its errors",
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    """Errors keyed by element code (or ``non_field_errors``)."""
+
+
 class BulkItemResultSerializer(serializers.Serializer):
     local_code = serializers.CharField(allow_null=True)
     status = serializers.IntegerField()
     golden_code = serializers.CharField(required=False)
-    link = serializers.CharField(required=False)
+    link = serializers.ChoiceField(choices=LINK_CHOICES, required=False)
     changed = serializers.BooleanField(required=False)
+    created = serializers.BooleanField(required=False)
+    score = serializers.FloatField(allow_null=True, required=False)
     warnings = ProblemSerializer(many=True, required=False)
-    errors = serializers.DictField(required=False)
+    errors = FieldErrorsField(required=False)
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -54,7 +82,15 @@ class BulkResultSerializer(serializers.Serializer):
 
 class SourceRecordSerializer(serializers.ModelSerializer):
     system = serializers.CharField(source="system.code")
-    link = serializers.CharField(source="link_kind")
+    raw = serializers.DictField(help_text="the payload as received 原始数据")
+    attributes = serializers.DictField(
+        child=serializers.CharField(), help_text="standardized values 标准化属性"
+    )
+    flagged = serializers.ListField(
+        child=serializers.CharField(), help_text="elements kept as received but flagged invalid"
+    )
+    warnings = ProblemSerializer(many=True)
+    link = serializers.ChoiceField(source="link_kind", choices=LINK_CHOICES)
     score = serializers.FloatField(source="link_score", allow_null=True)
 
     class Meta:
@@ -90,7 +126,7 @@ class GoldenSummarySerializer(serializers.Serializer):
     """A golden record in a list: personal values always masked (unmask one in the detail)."""
 
     golden_code = serializers.CharField(source="code")
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=GoldenStatusChoices.choices)
     name = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField()
@@ -109,18 +145,38 @@ class GoldenSummarySerializer(serializers.Serializer):
     def get_name(self, obj: GoldenRecord) -> str:
         return self._masked(obj).get("name", "")
 
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_attributes(self, obj: GoldenRecord) -> dict:
         return self._masked(obj)
+
+
+class LineageSerializer(serializers.Serializer):
+    """Where a golden value comes from: the rule, and the source record or the steward."""
+
+    rule = serializers.CharField()
+    system = serializers.CharField(required=False)
+    local_code = serializers.CharField(required=False)
+    source_record = serializers.IntegerField(required=False)
+    by = serializers.CharField(required=False, help_text="the steward who locked the value")
+
+
+class LockedValueSerializer(serializers.Serializer):
+    """A value a steward locked, by whom, why and when."""
+
+    value = serializers.CharField()
+    by = serializers.CharField()
+    reason = serializers.CharField(required=False)
+    at = serializers.DateTimeField(required=False)
 
 
 class GoldenDetailSerializer(serializers.Serializer):
     golden_code = serializers.CharField()
     requested_code = serializers.CharField()
     merged_into = serializers.CharField(allow_null=True)
-    entity = serializers.CharField()
-    status = serializers.CharField()
-    attributes = serializers.DictField()
-    lineage = serializers.DictField()
+    entity = serializers.ChoiceField(choices=EntityChoices.choices)
+    status = serializers.ChoiceField(choices=GoldenStatusChoices.choices)
+    attributes = serializers.DictField(child=serializers.CharField())
+    lineage = serializers.DictField(child=LineageSerializer())
     members = MemberSerializer(many=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -128,9 +184,9 @@ class GoldenDetailSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
-    entity = serializers.CharField()
+    entity = serializers.ChoiceField(choices=EntityChoices.choices)
     golden_code = serializers.CharField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=EventKindChoices.choices)
     payload = serializers.DictField()
     created_at = serializers.DateTimeField()
 

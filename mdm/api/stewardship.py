@@ -5,7 +5,12 @@ Same permissions as in admin: stewards and admins (model change rights), never s
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +18,9 @@ from rest_framework.views import APIView
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import system_of
+from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
+from mdm.api.serializers import LineageSerializer, LockedValueSerializer
+from mdm.models.golden import GoldenStatusChoices
 from mdm.services import masking, stewardship
 from mdm.services.review import QUEUE_ORDERING
 from mdm.services.upsert import check_entity
@@ -73,12 +81,21 @@ GOLDEN_RESPONSE = inline_serializer(
     "StewardGoldenResponse",
     {
         "golden_code": serializers.CharField(),
-        "status": serializers.CharField(),
-        "attributes": serializers.DictField(),
-        "lineage": serializers.DictField(),
-        "locked": serializers.DictField(),
+        "status": serializers.ChoiceField(choices=GoldenStatusChoices.choices),
+        "attributes": serializers.DictField(child=serializers.CharField()),
+        "lineage": serializers.DictField(child=LineageSerializer()),
+        "locked": serializers.DictField(child=LockedValueSerializer()),
     },
 )
+
+
+class CandidateSideSerializer(serializers.Serializer):
+    """One side of a candidate pair: the source record, personal values masked."""
+
+    system = serializers.CharField()
+    local_code = serializers.CharField()
+    golden_code = serializers.CharField()
+    attributes = serializers.DictField(child=serializers.CharField())
 
 
 class _Action(APIView):
@@ -94,7 +111,7 @@ class _Action(APIView):
 class MergeView(_Action):
     serializer_class = MergeSerializer
 
-    @extend_schema(request=MergeSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=MergeSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -109,7 +126,7 @@ class MergeView(_Action):
 
 
 class UnmergeView(_Action):
-    @extend_schema(request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, system: str, entity: str, local_code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -126,7 +143,7 @@ class UnmergeView(_Action):
 class LockView(_Action):
     serializer_class = LockSerializer
 
-    @extend_schema(request=LockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=LockSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -144,7 +161,7 @@ class LockView(_Action):
 class UnlockView(_Action):
     serializer_class = UnlockSerializer
 
-    @extend_schema(request=UnlockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=UnlockSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -159,7 +176,7 @@ class UnlockView(_Action):
 
 
 class RetireView(_Action):
-    @extend_schema(request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
@@ -169,10 +186,27 @@ class RetireView(_Action):
         return Response(_golden_body(golden))
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "description": "per-field comparison: the compared values (personal ones masked), "
+        "their agreement and its weight",
+        "items": {
+            "type": "object",
+            "properties": {"field": {"type": "string"}},
+            "additionalProperties": True,
+        },
+    }
+)
+class ExplanationField(serializers.JSONField):
+    """The stored per-field explanation of a score."""
+
+
 class CandidateSerializer(serializers.ModelSerializer):
     left = serializers.SerializerMethodField()
     right = serializers.SerializerMethodField()
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    explanation = ExplanationField(read_only=True)
 
     class Meta:
         model = MatchCandidate
@@ -205,9 +239,11 @@ class CandidateSerializer(serializers.ModelSerializer):
         data["explanation"] = masking.mask_explanation(instance.entity, data["explanation"])
         return data
 
+    @extend_schema_field(CandidateSideSerializer)
     def get_left(self, obj) -> dict:
         return self._side(obj.left)
 
+    @extend_schema_field(CandidateSideSerializer)
     def get_right(self, obj) -> dict:
         return self._side(obj.right)
 
@@ -240,7 +276,7 @@ class CandidateListView(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
+            OpenApiParameter("entity", ENTITY_SCHEMA),
             OpenApiParameter(
                 "status",
                 str,

@@ -11,9 +11,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mdm.api import serializers as s
+from mdm.api.errors import NON_FIELD, error_item, normalize_errors
 from mdm.api.filtersets import GoldenFilterSet
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
+from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.documents.services import release_held_documents
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.services import audit, masking
@@ -34,9 +36,7 @@ from mdm.services.upsert import (
     upsert_source_records,
 )
 
-ENTITY_PARAM = OpenApiParameter(
-    "entity", str, OpenApiParameter.PATH, enum=["customers", "products", "materials"]
-)
+ENTITY_PARAM = ENTITY_PATH
 
 
 def _system(code: str, request=None) -> SourceSystem:
@@ -213,10 +213,7 @@ class BulkUpsertView(APIView):
                     "status": 400,
                     "errors": {
                         "local_code": [
-                            {
-                                "code": "required",
-                                "message": "缺少 local_code / local_code is required",
-                            }
+                            error_item("required", "缺少 local_code / local_code is required")
                         ]
                     },
                 }
@@ -243,12 +240,13 @@ class BulkUpsertView(APIView):
 
 def _bulk_item(local_code: str, outcome) -> dict:
     if isinstance(outcome, RecordRejected):
-        return {"local_code": local_code, "status": 400, "errors": outcome.errors}
+        return {"local_code": local_code, "status": 400, "errors": normalize_errors(outcome.errors)}
     if isinstance(outcome, ServiceError):
+        item = error_item(outcome.code, outcome.message_zh, outcome.message_en)
         return {
             "local_code": local_code,
             "status": outcome.status,
-            "errors": {"non_field_errors": [{"code": outcome.code, "message": outcome.message}]},
+            "errors": {NON_FIELD: [item]},
         }
     return {
         "local_code": local_code,
@@ -353,7 +351,8 @@ class GoldenDetailView(APIView):
                     reason=reason,
                     request=request,
                 )
-        return Response(
+        # Through the serializer: its date-times in the hub's time zone, like every reply.
+        detail = s.GoldenDetailSerializer(
             {
                 "golden_code": survivor.code,
                 "requested_code": record.code,
@@ -367,6 +366,7 @@ class GoldenDetailView(APIView):
                 "updated_at": survivor.updated_at,
             }
         )
+        return Response(detail.data)
 
 
 class EventFeedView(APIView):
@@ -378,7 +378,7 @@ class EventFeedView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="last sequence already read (default 0)"),
-            OpenApiParameter("entity", str, enum=["customers", "products", "materials"]),
+            OpenApiParameter("entity", ENTITY_SCHEMA),
             OpenApiParameter("limit", int, description="page size, at most 1000 (default 100)"),
         ],
         responses=s.EventPageSerializer,

@@ -474,7 +474,7 @@ def lock_attribute(
                 "value": seal_value(entity, attribute, checked.attributes[attribute]),
                 "by": getattr(actor, "username", "") or "",
                 "reason": reason,
-                "at": timezone.now().isoformat(),
+                "at": timezone.localtime().isoformat(),
             }
         }
         golden.save(update_fields=["locked"])

@@ -87,7 +87,7 @@ def event_body(event: Event, readable: Readable = None) -> bytes:
         "golden_code": event.golden_code,
         "kind": event.kind,
         "payload": visible_payload(event.payload, readable),
-        "created_at": event.created_at.isoformat(),
+        "created_at": timezone.localtime(event.created_at).isoformat(),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from mdm.models import SourceRecord
 
@@ -12,7 +13,10 @@ HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
 
 
 def error(field: str, code: str, message: str) -> dict:
-    return {"errors": {field: [{"code": code, "message": message}]}}
+    """The contract's error body: the message in both languages and each half on its own."""
+    zh, en = message.split(" / ", 1)
+    item = {"code": code, "message": message, "message_zh": zh, "message_en": en}
+    return {"errors": {field: [item]}}
 
 
 UNKNOWN_SAP = error(
@@ -173,7 +177,9 @@ def test_a_body_over_the_limit_answers_utf8_json(erp, settings):
     assert response["Content-Type"] == "application/json"
     assert response.content.decode("utf-8") == (
         '{"errors": {"non_field_errors": [{"code": "request_too_large", "message": '
-        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit"}]}}'
+        '"请求体超过 100 字节上限 / Request body exceeds the 100-byte limit", '
+        '"message_zh": "请求体超过 100 字节上限", '
+        '"message_en": "Request body exceeds the 100-byte limit"}]}}'
     )
 
 
@@ -267,3 +273,117 @@ def test_a_number_out_of_range_is_400_on_its_field_and_not_logged(erp, caplog, n
     assert SourceRecord.objects.count() == 0
     assert [r for r in caplog.records if r.levelno >= 40] == []
     assert all(number not in r.getMessage() for r in caplog.records)
+
+
+def test_drf_own_messages_come_in_both_languages(steward):
+    response = steward.post("/api/v1/golden/customers/CU1/merge", {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["reason"] == [
+        {
+            "code": "required",
+            "message": "该字段是必填项。 / This field is required.",
+            "message_zh": "该字段是必填项。",
+            "message_en": "This field is required.",
+        }
+    ]
+
+
+def test_drf_own_messages_come_in_both_languages_when_asked_in_english(steward):
+    response = steward.post(
+        "/api/v1/golden/customers/CU1/merge",
+        {"reason": "x" * 101, "other": "CU2"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["reason"]
+    assert item["code"] == "max_length"
+    assert item["message_en"] == "Ensure this field has no more than 100 characters."
+    assert item["message_zh"] == "请确保这个字段不能超过 100 个字符。"
+
+
+def test_an_auth_error_comes_in_both_languages(db, client):
+    response = client.get("/api/v1/golden/customers/")
+
+    assert response.status_code == 401
+    [item] = response.json()["errors"]["non_field_errors"]
+    assert item["code"] == "not_authenticated"
+    assert item["message_en"] == "Authentication credentials were not provided."
+    assert item["message_zh"] != item["message_en"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, "string"), (12345, "string"), ({"zh": "华信"}, "string"), (["华信"], "string")],
+)
+def test_a_string_element_refuses_other_json_types(erp, value, expected):
+    response = erp.put("customers", "T-1", {"name": value})
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["name"]
+    assert (item["code"], item["message_en"]) == (
+        "invalid_type",
+        f"Wrong data type; expected {expected}",
+    )
+    assert not SourceRecord.objects.exists()
+
+
+def test_a_number_element_takes_a_json_number_but_not_a_boolean(erp):
+    accepted = erp.put("products", "G-1", {"name": "光纤", "uom": "m", "shelf_life_days": 365})
+    refused = erp.put("products", "G-2", {"name": "光纤", "uom": "m", "shelf_life_days": True})
+
+    assert accepted.status_code == 201
+    assert SourceRecord.objects.get(local_code="G-1").attributes["shelf_life_days"] == "365"
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["shelf_life_days"][0]["code"] == "invalid_type"
+
+
+def test_an_over_long_flagged_value_is_a_400_naming_the_element(erp):
+    response = erp.put("customers", "T-1", {"name": "华信", "address": "北京" * 50_000})
+
+    assert response.status_code == 400
+    [item] = response.json()["errors"]["address"]
+    assert item["code"] == "too_long"
+    assert not SourceRecord.objects.exists()
+
+
+def test_a_credit_code_sent_with_spaces_fits_the_schema_and_is_accepted(erp, client):
+    schema = client.get("/api/schema/?format=json").json()
+    limit = schema["components"]["schemas"]["CustomersRecord"]["properties"]["credit_code"]
+
+    response = erp.put(
+        "customers", "T-1", {"name": "华信", "credit_code": "9111 0108 MA01 ABCD 2H"}
+    )
+
+    assert limit["maxLength"] >= len("9111 0108 MA01 ABCD 2H")
+    assert response.status_code == 201
+    assert SourceRecord.objects.get().attributes["credit_code"] == "91110108MA01ABCD2H"
+
+
+def test_every_date_time_is_in_the_hub_time_zone(erp, steward):
+    golden = erp.put("customers", "T-1", HUAXIN).json()["golden_code"]
+
+    detail = steward.get(f"/api/v1/golden/customers/{golden}").json()
+    listed = steward.get("/api/v1/golden/customers/").json()["results"][0]
+    source = erp.client.get("/api/v1/sources/ERP/customers/T-1").json()
+    event = steward.get("/api/v1/events/").json()["events"][0]
+
+    stamps = [
+        detail["created_at"],
+        detail["updated_at"],
+        listed["updated_at"],
+        source["created_at"],
+        event["created_at"],
+    ]
+    assert all(stamp.endswith("+08:00") for stamp in stamps), stamps
+
+
+def test_a_post_to_an_unknown_url_is_a_json_404_not_a_csrf_page(db):
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/candidates/-300/decision", {"decision": "accept"}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND

@@ -67,9 +67,13 @@ def test_hostile_local_codes_are_refused(erp, local_code):
 
 def test_sql_in_flagged_or_free_text_is_inert_text(erp):
     # A source system's local code and a flagged credit code are kept as received (the
-    # dictionary's "flag" policy): as bound parameters, never as SQL.
+    # dictionary's "flag" policy): as bound parameters, never as SQL. (A credit code sent is
+    # at most 36 characters: SQL itself is refused as too long.)
     local_code = SQL.replace("/", "")
-    response = put_raw(erp, json.dumps({"name": SQL, "credit_code": SQL}), local_code=local_code)
+    short_sql = "1' OR 1=1; DROP TABLE x; --"
+    response = put_raw(
+        erp, json.dumps({"name": SQL, "credit_code": short_sql}), local_code=local_code
+    )
 
     record = SourceRecord.objects.get()
     assert response.status_code == 201
