@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from mdm.documents.models import DocumentDelivery
 from mdm.models import JobRun, JobRunStatusChoices
 from mdm.operations import timeline
 from mdm.operations.instruments import REQUEST_BUCKETS
@@ -84,6 +85,26 @@ class JobLine:
 
 
 @dataclass
+class DocumentLine:
+    """One route of business documents (type, sender → receiver) in the window."""
+
+    type: str
+    sender: str
+    receiver: str
+    received: int
+    delivered: int
+    held: int
+    acknowledged: int
+    p50_delivery_ms: float | None
+    p95_delivery_ms: float | None
+    p95_ack_s: float | None
+
+    @property
+    def rate_percent(self) -> float | None:
+        return self.delivered / self.received * 100 if self.received else None
+
+
+@dataclass
 class Overview:
     window: str
     since: datetime
@@ -97,6 +118,7 @@ class Overview:
     recent_runs: list[JobRun] = field(default_factory=list)
     backlog: dict[str, list[Point]] = field(default_factory=dict)
     backlog_now: dict[str, int] = field(default_factory=dict)
+    documents: list[DocumentLine] = field(default_factory=list)
 
 
 def _slots(since: datetime, step: timedelta, until: datetime) -> list[datetime]:
@@ -123,6 +145,7 @@ def overview(window: str = DEFAULT_WINDOW) -> Overview:
     _syncs(view, since, step, slots)
     _jobs(view, since)
     _backlog(view, since, step, slots)
+    _documents(view, since)
     return view
 
 
@@ -213,3 +236,54 @@ def _backlog(view: Overview, since, step, slots) -> None:
     for name in timeline.BACKLOGS:
         view.backlog[name] = [Point(slot, latest[name].get(slot)) for slot in slots]
     view.backlog_now = timeline.backlog_now()
+
+
+def _quantile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _documents(view: Overview, since) -> None:
+    """Per route: documents received in the window, delivered, held now, acknowledged, and the
+    latencies received → delivered (ms) and delivered → acknowledged (s)."""
+    lines: dict[tuple[str, str, str], dict] = {}
+    rows = DocumentDelivery.objects.filter(document__received_at__gte=since).values_list(
+        "document__type__code",
+        "document__sender__code",
+        "receiver__code",
+        "state",
+        "document__received_at",
+        "delivered_at",
+        "acknowledged_at",
+    )
+    for type_code, sender, receiver, state, received, delivered, acknowledged in rows:
+        line = lines.setdefault(
+            (type_code, sender, receiver),
+            {"received": 0, "delivered": 0, "held": 0, "acked": 0, "lag": [], "ack": []},
+        )
+        line["received"] += 1
+        if state == "held":
+            line["held"] += 1
+        if delivered is not None:
+            line["delivered"] += 1
+            line["lag"].append(max((delivered - received).total_seconds(), 0.0) * 1000)
+        if acknowledged is not None and delivered is not None:
+            line["acked"] += 1
+            line["ack"].append(max((acknowledged - delivered).total_seconds(), 0.0))
+    for (type_code, sender, receiver), line in sorted(lines.items()):
+        view.documents.append(
+            DocumentLine(
+                type=type_code,
+                sender=sender,
+                receiver=receiver,
+                received=line["received"],
+                delivered=line["delivered"],
+                held=line["held"],
+                acknowledged=line["acked"],
+                p50_delivery_ms=_quantile(line["lag"], 0.5),
+                p95_delivery_ms=_quantile(line["lag"], 0.95),
+                p95_ack_s=_quantile(line["ack"], 0.95),
+            )
+        )

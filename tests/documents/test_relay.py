@@ -9,6 +9,7 @@ from stdnum.cn import uscc
 
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
 from mdm.documents.services import add_document_route
+from mdm.operations.overview import overview
 
 CC = "91110108MA01ABCD2" + uscc.calc_check_digit("91110108MA01ABCD2")
 HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org", "credit_code": CC}
@@ -194,3 +195,18 @@ def test_the_route_command(linked, shop, capsys):
     with pytest.raises(CommandError, match="Unknown source system NOPE"):
         call_command("add_document_route", "service_ticket", "--from", "CRM", "--to", "NOPE")
     assert DocumentDelivery.objects.count() == 0
+
+
+def test_the_operations_page_shows_each_route_with_its_delivery_share(linked):
+    erp, crm = linked
+    assert _send(crm, "SO-M1", ORDER).status_code == 201
+    assert crm.put("customers", "SH-9", {"name": "上海浦江物流有限公司", "customer_type": "org"})
+    assert _send(crm, "SO-M2", {**ORDER, "customer": "SH-9"}).json()["state"] == "held"
+    erp.client.post("/api/v1/documents/CRM/sales_order/SO-M1/ack", {}, format="json")
+
+    (line,) = overview("1h").documents
+
+    assert (line.type, line.sender, line.receiver) == ("sales_order", "CRM", "ERP")
+    assert (line.received, line.delivered, line.held, line.acknowledged) == (2, 1, 1, 1)
+    assert line.rate_percent == 50.0
+    assert line.p95_delivery_ms is not None and line.p95_delivery_ms >= 0
