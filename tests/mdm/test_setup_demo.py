@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 
 import pytest
 from django.core.management import call_command
@@ -33,6 +34,12 @@ def test_the_demo_prints_one_working_token_per_system_and_explains_its_rejection
 ):
     reports = tmp_path / "artifacts" / "demo"
     monkeypatch.setattr(setup_demo, "REPORT_DIR", reports)
+    # The demo's exports import whole: one row with a unit the dictionary does not know.
+    demo = tmp_path / "demo"
+    shutil.copytree(setup_demo.DEMO_DIR, demo)
+    with (demo / "erp_products.csv").open("a", encoding="utf-8") as handle:
+        handle.write("PD09-000999,安居抽纸3层100抽,AJ3999,安居,日化用品,垛,\n")
+    monkeypatch.setattr(setup_demo, "DEMO_DIR", demo)
 
     out = run_demo()
 
@@ -47,16 +54,17 @@ def test_the_demo_prints_one_working_token_per_system_and_explains_its_rejection
     # The README tour's record: the CRM holds the same company (the same credit code).
     assert crosswalk.json()["members"] == [{"system": "CRM", "local_code": "BJ-B-00166"}]
 
-    assert "  erp_products.csv: 177 rows, 168 new, 0 unchanged, 9 rejected\n" in out
+    assert "  erp_products.csv: 178 rows, 177 new, 0 unchanged, 1 rejected\n" in out
+    assert "  ecom_products.csv: 154 rows, 154 new, 0 unchanged, 0 rejected\n" in out
     assert (
-        "    9 × uom not_in_domain: 值 提 不在值域 unit_of_measure 中 / "
-        "Value 提 is not in the value domain unit_of_measure\n"
+        "    1 × uom not_in_domain: 值 垛 不在值域 unit_of_measure 中 / "
+        "Value 垛 is not in the value domain unit_of_measure\n"
     ) in out
     assert f"    错误报告 error report: {reports}/erp_products.csv.errors.csv\n" in out
-    with (reports / "ecom_products.csv.errors.csv").open(encoding="utf-8-sig") as handle:
-        assert {(r["outcome"], r["field"], r["code"]) for r in csv.DictReader(handle)} == {
-            ("rejected", "uom", "not_in_domain")
-        }
+    with (reports / "erp_products.csv.errors.csv").open(encoding="utf-8-sig") as handle:
+        assert [(r["local_code"], r["field"], r["code"]) for r in csv.DictReader(handle)] == [
+            ("PD09-000999", "uom", "not_in_domain")
+        ]
 
     for entity in ("customers", "products", "materials"):
         pending = MatchCandidate.objects.filter(entity=entity, status="pending").count()

@@ -32,6 +32,7 @@ from matching.models import (
     MatchCandidateStatusChoices,
     MatchRuleChange,
     MatchRuleConfig,
+    MatchRuleRollout,
 )
 from mdm.benchmarks.common import crosswalk
 from mdm.benchmarks.real.metrics import Key, QueueEntry
@@ -68,7 +69,7 @@ def reset_hub() -> None:
     """
     models = [SourceRecord, *GOLDEN_MODELS.values(), MatchCandidate, BlockKey, Event]
     # The learning log too: its record counts decide whether the next set's rule is stale.
-    models += [MatchRuleConfig, MatchRuleChange, GoldenAlias]
+    models += [MatchRuleConfig, MatchRuleChange, MatchRuleRollout, GoldenAlias]
     tables = []
     for model in models:
         tables.append(model._meta.db_table)
