@@ -25,6 +25,8 @@ NOT_GRANTED = {
             {
                 "code": "not_granted",
                 "message": "未获授权读取 ERP 的本地编码 / Not granted to read ERP's local codes",
+                "message_zh": "未获授权读取 ERP 的本地编码",
+                "message_en": "Not granted to read ERP's local codes",
             }
         ]
     }
