@@ -120,7 +120,11 @@ class DocumentView(APIView):
 class DocumentAckView(APIView):
     permission_classes = [IsSourceSystem]
 
-    @extend_schema(request={"application/json": OpenApiTypes.OBJECT})
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
+        description="A receiver confirms the document, optionally with its own number (doc_id).",
+    )
     def post(self, request, system: str, type: str, doc_id: str):
         document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
         data = request.data if isinstance(request.data, dict) else {}
@@ -135,7 +139,11 @@ class DocumentAckView(APIView):
 class DocumentStatusView(APIView):
     permission_classes = [IsSourceSystem]
 
-    @extend_schema(request={"application/json": OpenApiTypes.OBJECT})
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
+        description='A state change {"state": …, "detail": …}, relayed to the other side.',
+    )
     def post(self, request, system: str, type: str, doc_id: str):
         document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
         data = request.data if isinstance(request.data, dict) else {}
