@@ -205,3 +205,24 @@ def test_merge_then_unmerge_is_exact_on_every_pair_of_a_random_sample(erp, crm, 
             for key in before[code]
             if before[code][key] != after[code][key]
         ]
+
+
+def test_records_an_earlier_unmerge_moved_back_stay_when_a_later_merge_is_undone(
+    steward, two_companies
+):
+    a, b = two_companies
+    user = steward.user
+    merge_by_steward(entity="customers", survivor_code=a, other_code=b, actor=user, reason="1")
+    unmerge_source_record(
+        entity="customers", system_code="ECOM", local_code="S-2", actor=user, reason="1"
+    )
+    before = snapshot()
+
+    merge_by_steward(entity="customers", survivor_code=b, other_code=a, actor=user, reason="2")
+    unmerge_source_record(
+        entity="customers", system_code="ERP", local_code="E-1", actor=user, reason="2"
+    )
+
+    # Only A's own records left B: C-2 and S-2, which came back to B by the first unmerge,
+    # stayed where they belong.
+    assert snapshot() == before
