@@ -49,30 +49,30 @@ from mdm.services.stewardship import MAX_REASON, decide_candidate, decide_candid
 
 #: Score bands of the queue filter: parameter value -> (label, lower bound, upper bound).
 SCORE_BANDS = {
-    "90": (_("≥ 0.9 高 high"), 0.9, None),
-    "70": (_("0.7 – 0.9 中 medium"), 0.7, 0.9),
-    "50": (_("0.5 – 0.7 低 low"), 0.5, 0.7),
-    "0": (_("< 0.5 很低 very low"), None, 0.5),
+    "90": (_("≥ 0.9 high"), 0.9, None),
+    "70": (_("0.7 – 0.9 medium"), 0.7, 0.9),
+    "50": (_("0.5 – 0.7 low"), 0.5, 0.7),
+    "0": (_("< 0.5 very low"), None, 0.5),
 }
 
 #: What a badge says beside the score when a hard rule went against the pair.
 HARD_RULE_LABELS = {
-    "veto": _("硬性规则否决 vetoed by a hard rule"),
-    "capped": _("硬性规则：仅人工审核 hard rule: review only"),
+    "veto": _("vetoed by a hard rule"),
+    "capped": _("hard rule: review only"),
 }
 
 #: Names of the matching features that are not dictionary elements.
 FEATURE_LABELS = {
-    "company_name": _("企业名称 company name"),
-    "region": _("名称中的地区 region in the name"),
-    "person_name": _("姓名 person name"),
-    "hard rule": _("硬性规则 hard rule"),
+    "company_name": _("company name"),
+    "region": _("region in the name"),
+    "person_name": _("person name"),
+    "hard rule": _("hard rule"),
 }
 
 #: The engine's generic notes, in Chinese too.
 NOTE_LABELS = {
-    "missing on one side": _("一方缺失 missing on one side"),
-    "flagged invalid: not used": _("值无效，未使用 flagged invalid: not used"),
+    "missing on one side": _("missing on one side"),
+    "flagged invalid: not used": _("flagged invalid: not used"),
 }
 
 
@@ -102,11 +102,11 @@ def golden_admin_url(golden) -> str:
 class CandidateStatusFilter(admin.SimpleListFilter):
     """Status, pending by default: the queue is what is still to decide."""
 
-    title = _("状态 status")
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [*MatchCandidateStatusChoices.choices, ("all", _("全部 all"))]
+        return [*MatchCandidateStatusChoices.choices, ("all", _("all"))]
 
     def value(self):
         return super().value() or MatchCandidateStatusChoices.PENDING
@@ -129,7 +129,7 @@ class CandidateStatusFilter(admin.SimpleListFilter):
 
 
 class ScoreBandFilter(admin.SimpleListFilter):
-    title = _("得分区间 score band")
+    title = _("score band")
     parameter_name = "band"
 
     def lookups(self, request, model_admin):
@@ -151,7 +151,7 @@ class ScoreBandFilter(admin.SimpleListFilter):
 class SourceSystemFilter(admin.SimpleListFilter):
     """Either side of the pair comes from this system."""
 
-    title = _("源系统（任一方） source system (either side)")
+    title = _("source system (either side)")
     parameter_name = "system"
 
     def lookups(self, request, model_admin):
@@ -173,14 +173,14 @@ class SourceSystemFilter(admin.SimpleListFilter):
 
 
 class AgeFilter(admin.SimpleListFilter):
-    title = _("等待时间 waiting since")
+    title = _("waiting since")
     parameter_name = "age"
 
     def lookups(self, request, model_admin):
         return [
-            ("today", _("今天 today")),
-            ("week", _("7 天内 last 7 days")),
-            ("older", _("超过 7 天 older than 7 days")),
+            ("today", _("today")),
+            ("week", _("last 7 days")),
+            ("older", _("older than 7 days")),
         ]
 
     def queryset(self, request, queryset):
@@ -206,34 +206,34 @@ class CandidateDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(
         choices=[
-            ("accept", _("接受（合并） Accept (merge)")),
-            ("reject", _("拒绝 Reject")),
-            ("skip", _("跳过 Skip")),
+            ("accept", _("Accept (merge)")),
+            ("reject", _("Reject")),
+            ("skip", _("Skip")),
         ]
     )
     reason = forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=MAX_REASON,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
         help_text=_(
-            "接受或拒绝时必填，将记录在历史中 / Required to accept or reject; kept in the history"
+            "Required to accept or reject; kept in the history"
         ),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("decision") in ("accept", "reject") and not data.get("reason", "").strip():
-            self.add_error("reason", _("请填写理由 / A reason is required"))
+            self.add_error("reason", _("A reason is required"))
         return data
 
 
 class BulkDecisionForm(forms.Form):
     reason = forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        error_messages={"required": _("请填写理由 / A reason is required")},
+        error_messages={"required": _("A reason is required")},
     )
 
 
@@ -294,7 +294,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         "=left__golden_code",
         "=right__golden_code",
     )
-    search_help_text = _("输入本地编码或全局编码（精确） / a local code or golden code (exact)")
+    search_help_text = _("a local code or golden code (exact)")
     actions = ("accept_selected", "reject_selected")
     ordering = QUEUE_ORDERING
     compare_template = "admin/matching/matchcandidate/compare.html"
@@ -329,30 +329,30 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             url = reverse("admin:matching_matchcandidate_compare", args=[obj.pk])
             return add_preserved_filters({"preserved_filters": preserved, "opts": opts}, url)
 
-        @admin.display(description=_("匹配概率 probability"), ordering="score")
+        @admin.display(description=_("probability"), ordering="score")
         def score(obj):
             return _score_badge(obj, compare_url(obj))
 
-        @admin.display(description=_("左侧记录 left record"))
+        @admin.display(description=_("left record"))
         def left(obj):
             return _side(obj.left)
 
-        @admin.display(description=_("右侧记录 right record"))
+        @admin.display(description=_("right record"))
         def right(obj):
             return _side(obj.right)
 
-        @admin.display(description=_("对比 compare"))
+        @admin.display(description=_("compare"))
         def compare(obj):
             label = (
-                _("审核 Review")
+                _("Review")
                 if obj.status == MatchCandidateStatusChoices.PENDING
-                else _("查看 View")
+                else _("View")
             )
             return format_html(
                 '<a class="button compare-link" href="{}">{}</a>', compare_url(obj), label
             )
 
-        @admin.display(description=_("决定 decision (who, when, why)"))
+        @admin.display(description=_("decision (who, when, why)"))
         def decision(obj):
             if obj.decided_at is None:
                 return "—"
@@ -363,14 +363,14 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 obj.reason,
             )
 
-        @admin.display(description=_("等待自 waiting since"), ordering="created_at")
+        @admin.display(description=_("waiting since"), ordering="created_at")
         def waiting(obj):
             created = timezone.localtime(obj.created_at)
             return format_html(
                 "{}<br><small>{}</small>", created.strftime("%Y-%m-%d"), created.strftime("%H:%M")
             )
 
-        @admin.display(description=_("状态 status"), ordering="status")
+        @admin.display(description=_("status"), ordering="status")
         def status(obj):
             return format_html(
                 "{}<br><small>{}</small>", obj.get_status_display(), obj.get_entity_display()
@@ -386,7 +386,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         return None
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": _("匹配候选审核队列 Match review queue")} | (extra_context or {})
+        extra_context = {"title": _("Match review queue")} | (extra_context or {})
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -442,7 +442,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             else None
         )
         if candidate is None:
-            raise Http404(_("候选对不存在 / Match candidate not found"))
+            raise Http404(_("Match candidate not found"))
         if not self.has_view_permission(request, candidate):
             raise PermissionDenied
         form = CandidateDecisionForm(request.POST or None)
@@ -462,7 +462,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         if decision == "skip":
             url = self._next_url(request, candidate)
             if url is None:
-                messages.info(request, _("没有其他待审核的候选对 / No other pending candidate"))
+                messages.info(request, _("No other pending candidate"))
                 return HttpResponseRedirect(self._changelist_url(request, keep_page=False))
             return HttpResponseRedirect(url)
         try:
@@ -500,7 +500,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         else:
             messages.success(
                 request,
-                _("已拒绝，此对记录不会再被推荐 / Rejected: this pair will not be proposed again"),
+                _("Rejected: this pair will not be proposed again"),
             )
         url = reverse("admin:matching_matchcandidate_compare", args=[candidate.pk])
         return HttpResponseRedirect(self._with_filters(request, url))
@@ -584,7 +584,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("候选对比 Compare candidate #%(pk)s") % {"pk": candidate.pk},
+            "title": _("Compare candidate #%(pk)s") % {"pk": candidate.pk},
             "subtitle": None,
             "candidate": candidate,
             "score_badge": _score_badge(candidate),
@@ -621,12 +621,12 @@ class MatchCandidateAdmin(admin.ModelAdmin):
     # ---- bulk actions
 
     @admin.action(
-        description=_("接受所选候选对（合并） Accept selected (merge)"), permissions=["change"]
+        description=_("Accept selected (merge)"), permissions=["change"]
     )
     def accept_selected(self, request, queryset):
         return self._bulk_decide(request, queryset, accept=True)
 
-    @admin.action(description=_("拒绝所选候选对 Reject selected"), permissions=["change"])
+    @admin.action(description=_("Reject selected"), permissions=["change"])
     def reject_selected(self, request, queryset):
         return self._bulk_decide(request, queryset, accept=False)
 
@@ -654,9 +654,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("接受所选候选对 Accept selected candidates")
+            "title": _("Accept selected candidates")
             if accept
-            else _("拒绝所选候选对 Reject selected candidates"),
+            else _("Reject selected candidates"),
             "accept": accept,
             "action": "accept_selected" if accept else "reject_selected",
             "form": form,

@@ -125,7 +125,10 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = env.get_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "mdm" / "locale"]
+# English msgids in the code, the Simplified Chinese catalogue in locale/ (compiled by the build:
+# `make messages`); Chinese unless the steward picks English in the admin header.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["mdm.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
