@@ -167,9 +167,7 @@ class DataElement(models.Model):
     name_en = models.CharField(_("English name"), max_length=100)
     definition_zh = models.TextField(_("Chinese definition"))
     definition_en = models.TextField(_("English definition"))
-    data_type = models.CharField(
-        _("data type"), max_length=10, choices=DataElementDataTypeChoices
-    )
+    data_type = models.CharField(_("data type"), max_length=10, choices=DataElementDataTypeChoices)
     max_length = models.PositiveIntegerField(_("max length"), null=True, blank=True)
     precision = models.PositiveSmallIntegerField(_("precision"), null=True, blank=True)
     scale = models.PositiveSmallIntegerField(_("scale"), null=True, blank=True)
@@ -182,9 +180,7 @@ class DataElement(models.Model):
         verbose_name=_("value domain"),
     )
     validator = models.CharField(_("validator"), max_length=30, blank=True)
-    validator_params = models.JSONField(
-        _("validator parameters"), default=dict, blank=True
-    )
+    validator_params = models.JSONField(_("validator parameters"), default=dict, blank=True)
     standardizers = models.JSONField(_("standardizers"), default=list, blank=True)
     sensitivity = models.CharField(
         _("sensitivity"),
@@ -284,13 +280,7 @@ class ElementBinding(models.Model):
 
         valid = set(ElementBindingSurvivorshipChoices.values)
         if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
-            raise ValidationError(
-                {
-                    "tie_breakers": _(
-                        "Only survivorship rule codes are allowed"
-                    )
-                }
-            )
+            raise ValidationError({"tie_breakers": _("Only survivorship rule codes are allowed")})
 
 
 class DictionaryRevision(models.Model):

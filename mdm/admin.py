@@ -329,7 +329,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 for error in errors:
                     form.add_error(target, f"{field}: {error['message']} ({error['code']})")
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.localized)
         return None
 
     def lock_view(self, request, object_id):
@@ -364,7 +364,11 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                     values.get(data["attribute"], ""),
                     person=privacy.is_person(entity, values),
                 )
-                messages.success(request, f"已锁定 / Locked: {data['attribute']} = {value}")
+                messages.success(
+                    request,
+                    _("Locked: %(attribute)s = %(value)s")
+                    % {"attribute": data["attribute"], "value": value},
+                )
                 # A value failing the validator of a ``flag`` element is kept: say so.
                 checked = standardize_and_validate(
                     entity, {data["attribute"]: data["value"]}, partial=True
@@ -413,7 +417,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 reason=data["reason"],
             )
             if golden is not None:
-                messages.success(request, f"已解锁 / Unlocked: {data['attribute']}")
+                messages.success(request, _("Unlocked: %(attribute)s") % data)
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
             request,
@@ -443,7 +447,8 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             if golden is not None:
                 messages.success(
                     request,
-                    f"已将 {data['other']} 合并到 {golden.code} / Merged into {golden.code}",
+                    _("Merged %(other)s into %(code)s")
+                    % {"other": data["other"], "code": golden.code},
                 )
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
@@ -472,7 +477,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 reason=form.cleaned_data["reason"],
             )
             if golden is not None:
-                messages.success(request, f"已停用 {golden.code} / Retired {golden.code}")
+                messages.success(request, _("Retired %(code)s") % {"code": golden.code})
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
             request,
@@ -512,11 +517,10 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 messages.success(
                     request,
                     format_html(
-                        '已将 {} 拆分到 <a href="{}">{}</a> / Unmerged into {}',
-                        member,
-                        self._change_url(golden),
-                        golden.code,
-                        golden.code,
+                        _('Unmerged {member} into <a href="{url}">{code}</a>'),
+                        member=member,
+                        url=self._change_url(golden),
+                        code=golden.code,
                     ),
                 )
                 return HttpResponseRedirect(self._change_url(obj))
@@ -653,9 +657,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         """Why the matcher linked the record as it did, field by field (personal values
         masked): this record on the left, the candidate it was compared with on the right."""
         if not obj.link_explanation:
-            return _(
-                "(none: no candidate, or linked by a merge or a steward)"
-            )
+            return _("(none: no candidate, or linked by a merge or a steward)")
         person = masking.is_person(obj.entity, masking.unmask_attributes(obj.attributes))
         stored = explanation_rows(obj.entity, obj.link_explanation)
         rows = masking.mask_explanation(obj.entity, stored, person=person)
@@ -715,7 +717,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
                 reason="steward edit in admin",
             )
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.localized)
             return
         stored = SourceRecord.objects.get(system=system, entity=entity, local_code=local_code)
         obj.pk, obj.golden_code = stored.pk, stored.golden_code

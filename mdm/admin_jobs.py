@@ -142,7 +142,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
         try:
             return webhooks.check_url(self.cleaned_data["url"])
         except ServiceError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(exc.localized) from exc
 
 
 class WebhookSubscriptionAddForm(WebhookSubscriptionForm):
@@ -251,9 +251,7 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
     @admin.action(description=_("Rotate the signing secret"))
     def rotate_secret(self, request, queryset) -> None:
         if queryset.count() != 1:
-            self.message_user(
-                request, _("Select exactly one subscription"), messages.ERROR
-            )
+            self.message_user(request, _("Select exactly one subscription"), messages.ERROR)
             return
         secret = webhooks.rotate_secret(subscription_id=queryset.get().pk, actor=request.user)
         self.message_user(

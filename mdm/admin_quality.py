@@ -105,9 +105,7 @@ class ReassignIssuesForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("owner_department") and not data.get("assignee"):
-            raise forms.ValidationError(
-                _("Give an owner department or an assignee")
-            )
+            raise forms.ValidationError(_("Give an owner department or an assignee"))
         return data
 
 
@@ -219,9 +217,7 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
         )
         self.message_user(request, _("acknowledged: %d") % count, messages.SUCCESS)
 
-    @admin.action(
-        description=_("Close with a reason"), permissions=["change"]
-    )
+    @admin.action(description=_("Close with a reason"), permissions=["change"])
     def close_with_reason(self, request, queryset):
         form = CloseIssuesForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -232,7 +228,7 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ServiceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, exc.localized, messages.ERROR)
                 return None
             self.message_user(request, _("closed: %d") % count, messages.SUCCESS)
             return None
@@ -251,7 +247,7 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ServiceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, exc.localized, messages.ERROR)
                 return None
             self.message_user(request, _("reassigned: %d") % count, messages.SUCCESS)
             return None

@@ -216,9 +216,7 @@ class CandidateDecisionForm(forms.Form):
         max_length=MAX_REASON,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_(
-            "Required to accept or reject; kept in the history"
-        ),
+        help_text=_("Required to accept or reject; kept in the history"),
     )
 
     def clean(self):
@@ -343,11 +341,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
 
         @admin.display(description=_("compare"))
         def compare(obj):
-            label = (
-                _("Review")
-                if obj.status == MatchCandidateStatusChoices.PENDING
-                else _("View")
-            )
+            label = _("Review") if obj.status == MatchCandidateStatusChoices.PENDING else _("View")
             return format_html(
                 '<a class="button compare-link" href="{}">{}</a>', compare_url(obj), label
             )
@@ -473,15 +467,17 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 reason=reason,
             )
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.localized)
             return None
         if decided.siblings:
             count = len(decided.siblings)
             messages.info(
                 request,
-                f"同一对黄金记录之间的另外 {count} 个候选对已一并处理 / "
-                f"{count} other candidate(s) between the same two golden records were decided "
-                "with it",
+                _(
+                    "%(count)d other candidate(s) between the same two golden records were decided "
+                    "with it"
+                )
+                % {"count": count},
             )
         if decided.status == MatchCandidateStatusChoices.ACCEPTED:
             code = SourceRecord.objects.values_list("golden_code", flat=True).get(
@@ -491,10 +487,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 format_html(
-                    '已接受并合并为 <a href="{}">{}</a> / Accepted: merged into {}',
-                    golden_admin_url(golden) if golden else "#",
-                    code,
-                    code,
+                    _('Accepted: merged into <a href="{url}">{code}</a>'),
+                    url=golden_admin_url(golden) if golden else "#",
+                    code=code,
                 ),
             )
         else:
@@ -620,9 +615,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
 
     # ---- bulk actions
 
-    @admin.action(
-        description=_("Accept selected (merge)"), permissions=["change"]
-    )
+    @admin.action(description=_("Accept selected (merge)"), permissions=["change"])
     def accept_selected(self, request, queryset):
         return self._bulk_decide(request, queryset, accept=True)
 
@@ -644,19 +637,17 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             )
             decided, skipped = counts["decided"], counts["skipped"]
             if accept:
-                text = f"已接受 {decided} 个候选对 / {decided} candidates accepted"
+                text = _("%(n)d candidates accepted") % {"n": decided}
             else:
-                text = f"已拒绝 {decided} 个候选对 / {decided} candidates rejected"
+                text = _("%(n)d candidates rejected") % {"n": decided}
             if skipped:
-                text += f"；跳过 {skipped} 个（已处理过） / {skipped} skipped (already decided)"
+                text += _("; %(n)d skipped (already decided)") % {"n": skipped}
             messages.success(request, text)
             return None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Accept selected candidates")
-            if accept
-            else _("Reject selected candidates"),
+            "title": _("Accept selected candidates") if accept else _("Reject selected candidates"),
             "accept": accept,
             "action": "accept_selected" if accept else "reject_selected",
             "form": form,

@@ -75,7 +75,9 @@ WSGI_APPLICATION = "mdm.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The hub's admin/base_site.html must win over django.contrib.admin's own, which an app
+        # template directory listed after django.contrib.admin cannot.
+        "DIRS": [BASE_DIR / "mdm" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

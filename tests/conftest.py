@@ -14,8 +14,9 @@ from dictionary.services import load_starter_dictionary
 from mdm.services.accounts import create_api_user, create_source_system
 from mdm.services.roles import ensure_roles
 
-
-CATALOGUE = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CATALOGUE = (
+    Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+)
 
 
 def pytest_configure(config) -> None:

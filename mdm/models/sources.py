@@ -67,9 +67,7 @@ class SourceSystem(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     #: Entities the system may read and write, e.g. ["customers"]; the others answer 403.
-    granted_entities = models.JSONField(
-        _("granted entities"), default=all_entities, blank=True
-    )
+    granted_entities = models.JSONField(_("granted entities"), default=all_entities, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -31,14 +31,10 @@ class WebhookSubscription(models.Model):
         verbose_name=_("system"),
     )
     url = models.URLField(_("URL"), max_length=500)
-    entities = models.JSONField(
-        _("entities"), default=list, blank=True, help_text=_("empty: all")
-    )
+    entities = models.JSONField(_("entities"), default=list, blank=True, help_text=_("empty: all"))
     secret = models.CharField(_("signing secret"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
-    cursor = models.BigIntegerField(
-        _("cursor"), default=0, help_text=_("last delivered event seq")
-    )
+    cursor = models.BigIntegerField(_("cursor"), default=0, help_text=_("last delivered event seq"))
     last_delivered_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
