@@ -70,9 +70,7 @@ def test_drf_messages_follow_the_hub_language(db):
 
 
 def test_validation_errors_keep_both_languages_whatever_the_request_language(erp):
-    response = erp.put(
-        "customers", "BAD-1", {"customer_type": "org"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = erp.put("customers", "BAD-1", {"customer_type": "org"}, HTTP_ACCEPT_LANGUAGE="en")
 
     problem = response.json()["errors"]["name"][0]
     assert response.status_code == 400
