@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -151,7 +152,8 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.steward_panels(request, obj))
-            context["title"] = f"{_('黄金记录 Golden record')} · {self.model._meta.verbose_name}"
+            golden = _("Golden record")
+            context["title"] = f"{golden} · {self.model._meta.verbose_name}"
         # Every field is read-only: no save buttons, the object actions do the writing.
         context.update(
             show_save=False, show_save_and_continue=False, show_save_and_add_another=False
@@ -219,7 +221,13 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             "members": members,
             "lineage": lineage,
             "locks": [
-                {"attribute": attr, "label": labels.get(attr, attr), **lock}
+                {
+                    "attribute": attr,
+                    "label": labels.get(attr, attr),
+                    **lock,
+                    # stored as ISO 8601 in UTC: shown as a time of TIME_ZONE like every other
+                    "at": parse_datetime(lock["at"]) if lock.get("at") else None,
+                }
                 for attr, lock in sorted(obj.locked.items())
             ],
             "open_candidates": candidates,
@@ -255,7 +263,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                     "when": h.history_date,
                     "who": h.history_user,
                     "what": f"{h.system.code}:{h.local_code} → {h.golden_code}"
-                    + ("" if h.is_active else f" ({_('已停用 retired')})"),
+                    + ("" if h.is_active else " ({})".format(_("retired"))),
                     "why": h.history_change_reason,
                 }
                 for h in SourceRecord.history.filter(id__in=member_ids)
@@ -721,7 +729,11 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
             return
         stored = SourceRecord.objects.get(system=system, entity=entity, local_code=local_code)
         obj.pk, obj.golden_code = stored.pk, stored.golden_code
-        messages.info(request, f"{_('全局编码 golden code')}: {result.golden_code} ({result.link})")
+        messages.info(
+            request,
+            _("golden code: %(code)s (%(link)s)")
+            % {"code": result.golden_code, "link": result.link},
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import formats, timezone, translation
 from rest_framework.test import APIClient
 
+from mdm.models import SourceRecord
+from mdm.services.stewardship import lock_attribute
 from tests.steward.test_review_queue import compare_url
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -99,3 +101,25 @@ def test_every_msgid_of_the_catalogue_has_its_chinese_translation():
     with translation.override("zh-hans"):
         assert translation.gettext("Data stewardship") == "数据管理"
         assert translation.gettext("golden code") == "全局编码"
+
+
+def test_a_lock_time_is_shown_in_the_local_zone_like_every_other_time(
+    steward_browser, steward_user, huaxin_pair
+):
+    code = SourceRecord.objects.get(local_code="SD01-000123").golden_code
+    golden = lock_attribute(
+        entity="customers",
+        code=code,
+        attribute="name",
+        value="北京华信科技股份有限公司",
+        actor=steward_user,
+        reason="营业执照",
+    )
+    stored = golden.locked["name"]["at"]
+    local = timezone.localtime(dt.datetime.fromisoformat(stored)).strftime("%Y-%m-%d %H:%M")
+
+    page = steward_browser.get(f"/admin/mdm/customer/{golden.pk}/change/").content.decode()
+
+    assert "T" in stored
+    assert f"<td>{local}</td>" in page
+    assert stored[:16] not in page
