@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser lint bench-api bench-match bench-real bench-jobs bench-quality demo-data
+.PHONY: run test venv services browser messages lint bench-api bench-match bench-real bench-jobs bench-quality demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+## messages: compile the Simplified Chinese catalogue (locale/zh_Hans) with GNU gettext's msgfmt
+messages: venv
+	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext)
+	$(PY) manage.py compilemessages --ignore=$(VENV) -l zh_Hans -v 0
+
 ## make run: embedded SQLite, eager Celery, demo data loaded and matched, served on 127.0.0.1:8000
-run: venv
+run: venv messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py setup_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000 --noreload
@@ -44,7 +49,7 @@ browser:
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei)
 
 ## make test: check, migrations check, lint and the whole suite against PostgreSQL
-test: venv services browser
+test: venv services browser messages
 	export DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))"); \
 	$(PY) manage.py check && \
 	$(PY) manage.py makemigrations --check --dry-run && \

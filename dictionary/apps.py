@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class DictionaryConfig(AppConfig):
     name = "dictionary"
-    verbose_name = _("数据字典 Data dictionary")
+    verbose_name = _("Data dictionary")

@@ -12,44 +12,44 @@ from simple_history.models import HistoricalRecords
 
 
 class EntityChoices(models.TextChoices):
-    CUSTOMERS = "customers", _("客户 Customer")
-    PRODUCTS = "products", _("产品 Product")
-    MATERIALS = "materials", _("物料 Material")
+    CUSTOMERS = "customers", _("Customer")
+    PRODUCTS = "products", _("Product")
+    MATERIALS = "materials", _("Material")
 
 
 class DataElementDataTypeChoices(models.TextChoices):
-    STRING = "string", _("字符串 String")
-    CODE = "code", _("代码(值域) Code")
-    INTEGER = "integer", _("整数 Integer")
-    DECIMAL = "decimal", _("小数 Decimal")
-    DATE = "date", _("日期 Date")
-    BOOLEAN = "boolean", _("布尔 Boolean")
+    STRING = "string", _("String")
+    CODE = "code", _("Code")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Boolean")
 
 
 class DataElementSensitivityChoices(models.TextChoices):
-    PUBLIC = "public", _("公开 Public")
-    INTERNAL = "internal", _("内部 Internal")
-    PERSONAL = "personal", _("个人信息 Personal")
-    SENSITIVE_PERSONAL = "sensitive_personal", _("敏感个人信息 Sensitive personal")
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+    PERSONAL = "personal", _("Personal")
+    SENSITIVE_PERSONAL = "sensitive_personal", _("Sensitive personal")
 
 
 class DataElementOnInvalidChoices(models.TextChoices):
-    REJECT = "reject", _("拒绝 Reject")
-    FLAG = "flag", _("接收并标记 Accept and flag")
+    REJECT = "reject", _("Reject")
+    FLAG = "flag", _("Accept and flag")
 
 
 class DataElementStatusChoices(models.TextChoices):
-    DRAFT = "draft", _("草稿 Draft")
-    ACTIVE = "active", _("生效 Active")
-    DEPRECATED = "deprecated", _("废止 Deprecated")
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    DEPRECATED = "deprecated", _("Deprecated")
 
 
 class ElementBindingSurvivorshipChoices(models.TextChoices):
-    MOST_RECENT = "most_recent", _("最近更新 Most recent")
-    SOURCE_PRIORITY = "source_priority", _("来源优先级 Source priority")
-    MOST_COMPLETE = "most_complete", _("最完整记录 Most complete record")
-    MOST_FREQUENT = "most_frequent", _("出现最多 Most frequent")
-    LONGEST = "longest", _("最长 Longest")
+    MOST_RECENT = "most_recent", _("Most recent")
+    SOURCE_PRIORITY = "source_priority", _("Source priority")
+    MOST_COMPLETE = "most_complete", _("Most complete record")
+    MOST_FREQUENT = "most_frequent", _("Most frequent")
+    LONGEST = "longest", _("Longest")
 
 
 class EntityTypeManager(models.Manager):
@@ -64,20 +64,20 @@ class EntityType(models.Model):
     number + one ISO 7064 MOD 37,36 check character, e.g. ``CU0000000042`` + check.
     """
 
-    code = models.CharField(_("代码 code"), max_length=20, unique=True, choices=EntityChoices)
-    name_zh = models.CharField(_("中文名称 Chinese name"), max_length=100)
-    name_en = models.CharField(_("英文名称 English name"), max_length=100)
-    definition_zh = models.TextField(_("中文定义 Chinese definition"), blank=True)
-    definition_en = models.TextField(_("英文定义 English definition"), blank=True)
-    code_prefix = models.CharField(_("编码前缀 code prefix"), max_length=4, unique=True)
-    code_width = models.PositiveSmallIntegerField(_("流水号位数 sequence digits"), default=10)
+    code = models.CharField(_("code"), max_length=20, unique=True, choices=EntityChoices)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    definition_zh = models.TextField(_("Chinese definition"), blank=True)
+    definition_en = models.TextField(_("English definition"), blank=True)
+    code_prefix = models.CharField(_("code prefix"), max_length=4, unique=True)
+    code_width = models.PositiveSmallIntegerField(_("sequence digits"), default=10)
     history = HistoricalRecords()
 
     objects = EntityTypeManager()
 
     class Meta:
-        verbose_name = _("实体与编码规则 entity and coding rule")
-        verbose_name_plural = _("实体与编码规则 entities and coding rules")
+        verbose_name = _("entity and coding rule")
+        verbose_name_plural = _("entities and coding rules")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -95,19 +95,19 @@ class ValueDomainManager(models.Manager):
 class ValueDomain(models.Model):
     """An enumerated set of allowed codes (customer type, industry, unit of measure, region)."""
 
-    code = models.SlugField(_("代码 code"), max_length=50, unique=True)
-    name_zh = models.CharField(_("中文名称 Chinese name"), max_length=100)
-    name_en = models.CharField(_("英文名称 English name"), max_length=100)
-    description_zh = models.TextField(_("中文说明 Chinese description"), blank=True)
-    description_en = models.TextField(_("英文说明 English description"), blank=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    description_zh = models.TextField(_("Chinese description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     objects = ValueDomainManager()
 
     class Meta:
-        verbose_name = _("值域 value domain")
-        verbose_name_plural = _("值域 value domains")
+        verbose_name = _("value domain")
+        verbose_name_plural = _("value domains")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -126,22 +126,22 @@ class CodeValue(models.Model):
     """One allowed code of a value domain, with the synonyms that standardize to it."""
 
     domain = models.ForeignKey(
-        ValueDomain, on_delete=models.CASCADE, related_name="values", verbose_name=_("值域 domain")
+        ValueDomain, on_delete=models.CASCADE, related_name="values", verbose_name=_("domain")
     )
-    code = models.CharField(_("代码 code"), max_length=50)
-    name_zh = models.CharField(_("中文名称 Chinese name"), max_length=200)
-    name_en = models.CharField(_("英文名称 English name"), max_length=200, blank=True)
-    synonyms = models.JSONField(_("同义词 synonyms"), default=list, blank=True)
-    is_active = models.BooleanField(_("有效 active"), default=True)
-    sort_order = models.PositiveIntegerField(_("排序 order"), default=0)
+    code = models.CharField(_("code"), max_length=50)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    synonyms = models.JSONField(_("synonyms"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     objects = CodeValueManager()
 
     class Meta:
-        verbose_name = _("代码值 code value")
-        verbose_name_plural = _("代码值 code values")
+        verbose_name = _("code value")
+        verbose_name_plural = _("code values")
         ordering = ["domain", "sort_order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["domain", "code"], name="codevalue_unique_per_domain")
@@ -162,64 +162,60 @@ class DataElementManager(models.Manager):
 class DataElement(models.Model):
     """A data element: the one definition of an attribute, used as the attribute key in the API."""
 
-    code = models.SlugField(_("代码 code"), max_length=50, unique=True)
-    name_zh = models.CharField(_("中文名称 Chinese name"), max_length=100)
-    name_en = models.CharField(_("英文名称 English name"), max_length=100)
-    definition_zh = models.TextField(_("中文定义 Chinese definition"))
-    definition_en = models.TextField(_("英文定义 English definition"))
-    data_type = models.CharField(
-        _("数据类型 data type"), max_length=10, choices=DataElementDataTypeChoices
-    )
-    max_length = models.PositiveIntegerField(_("最大长度 max length"), null=True, blank=True)
-    precision = models.PositiveSmallIntegerField(_("精度 precision"), null=True, blank=True)
-    scale = models.PositiveSmallIntegerField(_("小数位 scale"), null=True, blank=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    definition_zh = models.TextField(_("Chinese definition"))
+    definition_en = models.TextField(_("English definition"))
+    data_type = models.CharField(_("data type"), max_length=10, choices=DataElementDataTypeChoices)
+    max_length = models.PositiveIntegerField(_("max length"), null=True, blank=True)
+    precision = models.PositiveSmallIntegerField(_("precision"), null=True, blank=True)
+    scale = models.PositiveSmallIntegerField(_("scale"), null=True, blank=True)
     value_domain = models.ForeignKey(
         ValueDomain,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="elements",
-        verbose_name=_("值域 value domain"),
+        verbose_name=_("value domain"),
     )
-    validator = models.CharField(_("校验规则 validator"), max_length=30, blank=True)
-    validator_params = models.JSONField(
-        _("校验参数 validator parameters"), default=dict, blank=True
-    )
-    standardizers = models.JSONField(_("标准化链 standardizers"), default=list, blank=True)
+    validator = models.CharField(_("validator"), max_length=30, blank=True)
+    validator_params = models.JSONField(_("validator parameters"), default=dict, blank=True)
+    standardizers = models.JSONField(_("standardizers"), default=list, blank=True)
     sensitivity = models.CharField(
-        _("敏感级别 sensitivity"),
+        _("sensitivity"),
         max_length=20,
         choices=DataElementSensitivityChoices,
         default=DataElementSensitivityChoices.INTERNAL,
     )
     on_invalid = models.CharField(
-        _("不合规处理 on invalid"),
+        _("on invalid"),
         max_length=10,
         choices=DataElementOnInvalidChoices,
         default=DataElementOnInvalidChoices.REJECT,
     )
-    owner_department = models.CharField(_("责任部门 owner department"), max_length=100, blank=True)
+    owner_department = models.CharField(_("owner department"), max_length=100, blank=True)
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=12,
         choices=DataElementStatusChoices,
         default=DataElementStatusChoices.ACTIVE,
     )
-    version = models.PositiveIntegerField(_("版本 version"), default=1)
-    example = models.CharField(_("示例 example"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    example = models.CharField(_("example"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     objects = DataElementManager()
 
     class Meta:
-        verbose_name = _("数据元 data element")
-        verbose_name_plural = _("数据元 data elements")
+        verbose_name = _("data element")
+        verbose_name_plural = _("data elements")
         ordering = ["code"]
         permissions = [
             (
                 "change_dataelement_sensitivity",
-                _("可修改数据元敏感级别 Can change the sensitivity of a data element"),
+                _("Can change the sensitivity of a data element"),
             )
         ]
 
@@ -238,36 +234,36 @@ class ElementBindingManager(models.Manager):
 class ElementBinding(models.Model):
     """Binds a data element to an entity: whether it is required and how its golden value survives."""
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
     element = models.ForeignKey(
         DataElement,
         on_delete=models.CASCADE,
         related_name="bindings",
-        verbose_name=_("数据元 element"),
+        verbose_name=_("element"),
     )
-    required = models.BooleanField(_("必填 required"), default=False)
-    is_identifier = models.BooleanField(_("标识符 identifier"), default=False)
+    required = models.BooleanField(_("required"), default=False)
+    is_identifier = models.BooleanField(_("identifier"), default=False)
     survivorship = models.CharField(
-        _("存活规则 survivorship rule"),
+        _("survivorship rule"),
         max_length=20,
         choices=ElementBindingSurvivorshipChoices,
         default=ElementBindingSurvivorshipChoices.MOST_RECENT,
     )
     tie_breakers = models.JSONField(
-        _("次级规则 tie-breakers"),
+        _("tie-breakers"),
         default=list,
         blank=True,
-        help_text=_('依次使用的后备规则，如 ["most_recent"] / rules applied in order on a tie'),
+        help_text=_('rules applied in order on a tie, e.g. ["most_recent"]'),
     )
-    position = models.PositiveIntegerField(_("顺序 position"), default=0)
+    position = models.PositiveIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     objects = ElementBindingManager()
 
     class Meta:
-        verbose_name = _("数据元绑定 element binding")
-        verbose_name_plural = _("数据元绑定 element bindings")
+        verbose_name = _("element binding")
+        verbose_name_plural = _("element bindings")
         ordering = ["entity", "position", "element__code"]
         constraints = [
             models.UniqueConstraint(fields=["entity", "element"], name="binding_unique_per_entity")
@@ -284,13 +280,7 @@ class ElementBinding(models.Model):
 
         valid = set(ElementBindingSurvivorshipChoices.values)
         if not isinstance(self.tie_breakers, list) or not set(self.tie_breakers) <= valid:
-            raise ValidationError(
-                {
-                    "tie_breakers": _(
-                        "只能使用存活规则代码 / Only survivorship rule codes are allowed"
-                    )
-                }
-            )
+            raise ValidationError({"tie_breakers": _("Only survivorship rule codes are allowed")})
 
 
 class DictionaryRevision(models.Model):
@@ -304,8 +294,8 @@ class DictionaryRevision(models.Model):
     number = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("数据字典版本 dictionary revision")
-        verbose_name_plural = _("数据字典版本 dictionary revisions")
+        verbose_name = _("dictionary revision")
+        verbose_name_plural = _("dictionary revisions")
 
     def __str__(self) -> str:
         return str(self.number)

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class MatchingConfig(AppConfig):
     name = "matching"
-    verbose_name = _("匹配 Matching")
+    verbose_name = _("Matching")

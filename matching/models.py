@@ -21,17 +21,17 @@ class MatchRuleConfig(models.Model):
     ``fixtures/match_rules.json`` and a steward may edit them in admin.
     """
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices, unique=True)
-    auto_threshold = models.FloatField(_("自动合并阈值 auto-link threshold"))
-    review_threshold = models.FloatField(_("人工审核阈值 review threshold"))
-    config = models.JSONField(_("规则配置 rule configuration"))
-    is_active = models.BooleanField(_("启用 active"), default=True)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices, unique=True)
+    auto_threshold = models.FloatField(_("auto-link threshold"))
+    review_threshold = models.FloatField(_("review threshold"))
+    config = models.JSONField(_("rule configuration"))
+    is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("匹配规则 match rule")
-        verbose_name_plural = _("匹配规则 match rules")
+        verbose_name = _("match rule")
+        verbose_name_plural = _("match rules")
         ordering = ["entity"]
 
     def __str__(self) -> str:
@@ -39,8 +39,8 @@ class MatchRuleConfig(models.Model):
 
 
 class MatchRuleChangeKindChoices(models.TextChoices):
-    REFIT = "refit", _("重新估计权重 weights re-fitted")
-    THRESHOLDS = "thresholds", _("阈值校准 thresholds recalibrated")
+    REFIT = "refit", _("weights re-fitted")
+    THRESHOLDS = "thresholds", _("thresholds recalibrated")
 
 
 class MatchRuleChange(models.Model):
@@ -54,19 +54,19 @@ class MatchRuleChange(models.Model):
     ``detail`` the figures behind the decision (before / after, checks).
     """
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
-    kind = models.CharField(_("类型 kind"), max_length=20, choices=MatchRuleChangeKindChoices)
-    applied = models.BooleanField(_("已应用 applied"))
-    records = models.PositiveIntegerField(_("有效源记录数 active records"), default=0)
-    decisions = models.PositiveIntegerField(_("人工决定数 steward decisions"), default=0)
-    rule_version = models.CharField(_("规则版本 rule version"), max_length=64, blank=True)
-    message = models.TextField(_("说明 message"))
-    detail = models.JSONField(_("详情 detail"), default=dict)
-    created_at = models.DateTimeField(_("时间 at"), auto_now_add=True)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
+    kind = models.CharField(_("kind"), max_length=20, choices=MatchRuleChangeKindChoices)
+    applied = models.BooleanField(_("applied"))
+    records = models.PositiveIntegerField(_("active records"), default=0)
+    decisions = models.PositiveIntegerField(_("steward decisions"), default=0)
+    rule_version = models.CharField(_("rule version"), max_length=64, blank=True)
+    message = models.TextField(_("message"))
+    detail = models.JSONField(_("detail"), default=dict)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("匹配规则学习记录 match rule learning step")
-        verbose_name_plural = _("匹配规则学习记录 match rule learning steps")
+        verbose_name = _("match rule learning step")
+        verbose_name_plural = _("match rule learning steps")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(
@@ -80,10 +80,10 @@ class MatchRuleChange(models.Model):
 
 
 class MatchRuleRolloutStageChoices(models.TextChoices):
-    SHADOW = "shadow", _("影子运行 shadow")
-    PARTIAL = "partial", _("部分系统启用 enabled for some systems")
-    PROMOTED = "promoted", _("全部启用 promoted to all")
-    ROLLED_BACK = "rolled_back", _("已回滚 rolled back")
+    SHADOW = "shadow", _("shadow")
+    PARTIAL = "partial", _("enabled for some systems")
+    PROMOTED = "promoted", _("promoted to all")
+    ROLLED_BACK = "rolled_back", _("rolled back")
 
 
 #: Stages of a rollout that is still open (at most one per entity).
@@ -102,29 +102,29 @@ class MatchRuleRollout(models.Model):
     the steward and the reason.
     """
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
-    config = models.JSONField(_("候选规则 candidate rule"))
-    previous = models.JSONField(_("被替换的规则 replaced rule"), default=dict, blank=True)
-    systems = models.JSONField(_("试点系统 systems tried on"), default=list)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
+    config = models.JSONField(_("candidate rule"))
+    previous = models.JSONField(_("replaced rule"), default=dict, blank=True)
+    systems = models.JSONField(_("systems tried on"), default=list)
     stage = models.CharField(
-        _("阶段 stage"),
+        _("stage"),
         max_length=20,
         choices=MatchRuleRolloutStageChoices,
         default=MatchRuleRolloutStageChoices.SHADOW,
     )
-    origin = models.CharField(_("来源 origin"), max_length=20, default="steward")
-    reason = models.CharField(_("理由 reason"), max_length=300)
-    report = models.JSONField(_("对比报告 comparison report"), default=dict, blank=True)
+    origin = models.CharField(_("origin"), max_length=20, default="steward")
+    reason = models.CharField(_("reason"), max_length=300)
+    report = models.JSONField(_("comparison report"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("匹配规则灰度发布 match rule rollout")
-        verbose_name_plural = _("匹配规则灰度发布 match rule rollouts")
+        verbose_name = _("match rule rollout")
+        verbose_name_plural = _("match rule rollouts")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -167,9 +167,9 @@ class BlockKey(models.Model):
 
 
 class MatchCandidateStatusChoices(models.TextChoices):
-    PENDING = "pending", _("待审核 pending")
-    ACCEPTED = "accepted", _("已接受 accepted")
-    REJECTED = "rejected", _("已拒绝 rejected")
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
 
 
 class MatchCandidate(models.Model):
@@ -179,29 +179,29 @@ class MatchCandidate(models.Model):
     evidence a steward reads; a ``rejected`` pair is never proposed or auto-linked again.
     """
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
     left = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
     right = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField(_("得分 score"))
-    explanation = models.JSONField(_("评分说明 explanation"), default=list)
+    score = models.FloatField(_("score"))
+    explanation = models.JSONField(_("explanation"), default=list)
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=10,
         choices=MatchCandidateStatusChoices,
         default=MatchCandidateStatusChoices.PENDING,
     )
-    origin = models.CharField(_("来源 origin"), max_length=20, default="realtime")
+    origin = models.CharField(_("origin"), max_length=20, default="realtime")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    decided_at = models.DateTimeField(_("决定时间 decided"), null=True, blank=True)
-    reason = models.CharField(_("理由 reason"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("匹配候选 match candidate")
-        verbose_name_plural = _("匹配候选 match candidates")
+        verbose_name = _("match candidate")
+        verbose_name_plural = _("match candidates")
         ordering = ["-score", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["left", "right"], name="matchcandidate_unique_pair"),

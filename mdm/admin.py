@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -55,9 +56,9 @@ from mdm.services.stewardship import (
 from mdm.services.survivorship import LOCKED_RULE
 from mdm.services.upsert import upsert_source_record
 
-admin.site.site_header = _("主数据管理中心 MDM hub")
-admin.site.site_title = _("主数据管理中心 MDM hub")
-admin.site.index_title = _("数据管理 Data stewardship")
+admin.site.site_header = _("MDM hub")
+admin.site.site_title = _("MDM hub")
+admin.site.index_title = _("Data stewardship")
 # "View site" leads to the steward's workbench, the admin index (the hub has no public site).
 admin.site.site_url = reverse_lazy("admin:index")
 admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)
@@ -68,19 +69,19 @@ admin.site.index_template = "admin/mdm/workbench_index.html"
 
 def _reason_field() -> forms.CharField:
     return forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_("必填，记录在历史中 / Required; kept in the history"),
-        error_messages={"required": _("请填写理由 / A reason is required")},
+        help_text=_("Required; kept in the history"),
+        error_messages={"required": _("A reason is required")},
     )
 
 
 class GoldenLockForm(forms.Form):
     """A steward's value for one attribute; the dictionary checks it in ``lock_attribute``."""
 
-    attribute = forms.ChoiceField(label=_("属性 Attribute"))
-    value = forms.CharField(label=_("锁定值 Value to lock"), max_length=300)
+    attribute = forms.ChoiceField(label=_("Attribute"))
+    value = forms.CharField(label=_("Value to lock"), max_length=300)
     reason = _reason_field()
 
     def __init__(self, *args, attributes: list[tuple[str, str]], **kwargs):
@@ -89,7 +90,7 @@ class GoldenLockForm(forms.Form):
 
 
 class GoldenUnlockForm(forms.Form):
-    attribute = forms.ChoiceField(label=_("已锁定的属性 Locked attribute"))
+    attribute = forms.ChoiceField(label=_("Locked attribute"))
     reason = _reason_field()
 
     def __init__(self, *args, attributes: list[tuple[str, str]], **kwargs):
@@ -157,7 +158,8 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
         if obj is not None:
             with dictionary_snapshot():  # the panels mask many values: one revision look-up
                 context.update(self.steward_panels(request, obj))
-            context["title"] = f"{_('黄金记录 Golden record')} · {self.model._meta.verbose_name}"
+            golden = _("Golden record")
+            context["title"] = f"{golden} · {self.model._meta.verbose_name}"
         # Every field is read-only: no save buttons, the object actions do the writing.
         context.update(
             show_save=False, show_save_and_continue=False, show_save_and_add_another=False
@@ -176,7 +178,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
         labels = element_labels(entity, {*values, *obj.lineage, *obj.locked})
         attributes = [*labels, *sorted((set(values) | set(obj.lineage)) - set(labels))]
         rule_labels = dict(ElementBindingSurvivorshipChoices.choices) | {
-            LOCKED_RULE: _("人工锁定 Steward locked")
+            LOCKED_RULE: _("Steward locked")
         }
         lineage = []
         for attr in attributes:
@@ -225,7 +227,13 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             "members": members,
             "lineage": lineage,
             "locks": [
-                {"attribute": attr, "label": labels.get(attr, attr), **lock}
+                {
+                    "attribute": attr,
+                    "label": labels.get(attr, attr),
+                    **lock,
+                    # stored as ISO 8601 in UTC: shown as a time of TIME_ZONE like every other
+                    "at": parse_datetime(lock["at"]) if lock.get("at") else None,
+                }
                 for attr, lock in sorted(obj.locked.items())
             ],
             "open_candidates": candidates,
@@ -285,7 +293,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
         """The golden record an action is about; only stewards with change rights may act."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404(_("黄金记录不存在 / Golden record not found"))
+            raise Http404(_("Golden record not found"))
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         return obj
@@ -302,7 +310,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             "intro": intro,
             "form": form,
             "danger": danger,
-            "submit_label": submit or _("确认 Confirm"),
+            "submit_label": submit or _("Confirm"),
             "change_url": self._change_url(obj),
         }
         return TemplateResponse(request, self.action_template, context)
@@ -320,7 +328,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 for error in errors:
                     form.add_error(target, f"{field}: {error['message']} ({error['code']})")
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.localized)
         return None
 
     def lock_view(self, request, object_id):
@@ -355,7 +363,11 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                     values.get(data["attribute"], ""),
                     person=privacy.is_person(entity, values),
                 )
-                messages.success(request, f"已锁定 / Locked: {data['attribute']} = {value}")
+                messages.success(
+                    request,
+                    _("Locked: %(attribute)s = %(value)s")
+                    % {"attribute": data["attribute"], "value": value},
+                )
                 # A value failing the validator of a ``flag`` element is kept: say so.
                 checked = standardize_and_validate(
                     entity, {data["attribute"]: data["value"]}, partial=True
@@ -370,13 +382,12 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             request,
             obj,
             form,
-            title=_("锁定属性值 Lock an attribute value"),
+            title=_("Lock an attribute value"),
             intro=_(
-                "锁定的值在存活规则中始终优先，直到解锁；值会经过数据字典的标准化和校验。 "
                 "A locked value wins survivorship until it is unlocked; the dictionary "
                 "standardizes and validates it."
             ),
-            submit=_("锁定 Lock"),
+            submit=_("Lock"),
         )
 
     def unlock_view(self, request, object_id):
@@ -405,15 +416,15 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 reason=data["reason"],
             )
             if golden is not None:
-                messages.success(request, f"已解锁 / Unlocked: {data['attribute']}")
+                messages.success(request, _("Unlocked: %(attribute)s") % data)
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
             request,
             obj,
             form,
-            title=_("解除锁定 Unlock an attribute"),
-            intro=_("解锁后该属性重新按存活规则取值。 The attribute follows survivorship again."),
-            submit=_("解锁 Unlock"),
+            title=_("Unlock an attribute"),
+            intro=_("The attribute follows survivorship again."),
+            submit=_("Unlock"),
         )
 
     merge_template = "admin/mdm/golden_merge.html"
@@ -480,7 +491,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             "results": results,
             "preview": preview,
             "choice_error": error,
-            "submit_label": _("合并 Merge"),
+            "submit_label": _("Merge"),
             "change_url": self._change_url(obj),
         }
         return TemplateResponse(request, self.merge_template, context)
@@ -498,20 +509,19 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 reason=form.cleaned_data["reason"],
             )
             if golden is not None:
-                messages.success(request, f"已停用 {golden.code} / Retired {golden.code}")
+                messages.success(request, _("Retired %(code)s") % {"code": golden.code})
                 return HttpResponseRedirect(self._change_url(obj))
         return self._action_page(
             request,
             obj,
             form,
-            title=_("停用黄金记录 Retire golden record %(code)s") % {"code": obj.code},
+            title=_("Retire golden record %(code)s") % {"code": obj.code},
             intro=_(
-                "该实体已不存在时使用：所有成员源记录将停用，并通知各系统。 "
-                "Use it when the thing no longer exists: every member source record is retired "
-                "and the systems are notified."
+                "Use it when the thing no longer exists: every member source record is retired and "
+                "the systems are notified."
             ),
             danger=True,
-            submit=_("停用 Retire"),
+            submit=_("Retire"),
         )
 
     def unmerge_view(self, request, object_id, record_id: int):
@@ -522,7 +532,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             .first()
         )
         if record is None:
-            raise Http404(_("该源记录不是本记录的成员 / Not a member of this golden record"))
+            raise Http404(_("Not a member of this golden record"))
         member = f"{record.system.code}:{record.local_code}"
         form = GoldenReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -539,11 +549,10 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 messages.success(
                     request,
                     format_html(
-                        '已将 {} 拆分到 <a href="{}">{}</a> / Unmerged into {}',
-                        member,
-                        self._change_url(golden),
-                        golden.code,
-                        golden.code,
+                        _('Unmerged {member} into <a href="{url}">{code}</a>'),
+                        member=member,
+                        url=self._change_url(golden),
+                        code=golden.code,
                     ),
                 )
                 return HttpResponseRedirect(self._change_url(obj))
@@ -551,15 +560,14 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
             request,
             obj,
             form,
-            title=_("拆分成员 Unmerge %(member)s") % {"member": member},
+            title=_("Unmerge %(member)s") % {"member": member},
             intro=_(
-                "该源记录离开 %(code)s：恢复合并前的黄金记录，或新建一条；以后不会再自动合并回来。 "
                 "The source record leaves %(code)s: it gets back the golden record it had before "
                 "the merge, or a new one, and matching will not merge it back."
             )
             % {"code": obj.code},
             danger=True,
-            submit=_("拆分 Unmerge"),
+            submit=_("Unmerge"),
         )
 
 
@@ -596,9 +604,9 @@ class SourceRecordForm(forms.ModelForm):
     """Steward entry of a source record: the payload as JSON, written through the upsert service."""
 
     payload = forms.JSONField(
-        label=_("属性 (JSON) attributes"),
+        label=_("(JSON) attributes"),
         help_text=_(
-            '键为数据元代码，如 {"name": "北京华信科技有限公司", "credit_code": "…"} / keys are element codes'
+            'keys are element codes, e.g. {"name": "Beijing Huaxin Technology Co., Ltd.", "credit_code": "…"}'
         ),
     )
 
@@ -627,7 +635,7 @@ class SourceRecordForm(forms.ModelForm):
         """Show the dictionary's field-level errors on the form before anything is written."""
         data = super().clean()
         if not isinstance(data.get("payload"), dict):
-            raise ValidationError(_("属性必须是 JSON 对象 / Attributes must be a JSON object"))
+            raise ValidationError(_("Attributes must be a JSON object"))
         entity = self.instance.entity if self.instance.pk else data.get("entity")
         if self.instance.pk:
             data["payload"] = masking.restore_masked(self.instance, data["payload"])
@@ -677,25 +685,23 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
     list_per_page = 50
     show_full_result_count = False
 
-    @admin.display(description=_("匹配说明 match explanation"))
+    @admin.display(description=_("match explanation"))
     def link_explanation_table(self, obj):
         """Why the matcher linked the record as it did, field by field (personal values
         masked): this record on the left, the candidate it was compared with on the right."""
         if not obj.link_explanation:
-            return _(
-                "（无：没有候选，或已由合并/数据管理员关联）(none: no candidate, or linked by a merge or a steward)"
-            )
+            return _("(none: no candidate, or linked by a merge or a steward)")
         person = masking.is_person(obj.entity, masking.unmask_attributes(obj.attributes))
         stored = explanation_rows(obj.entity, obj.link_explanation)
         rows = masking.mask_explanation(obj.entity, stored, person=person)
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            _("字段 field"),
-            _("本记录 this record"),
-            _("候选 candidate"),
-            _("相似度 similarity"),
-            _("权重 weight"),
-            _("说明 note"),
+            _("field"),
+            _("this record"),
+            _("candidate"),
+            _("similarity"),
+            _("weight"),
+            _("note"),
         )
         body = format_html_join(
             "",
@@ -714,7 +720,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         )
         return format_html("<table>{}{}</table>", header, body)
 
-    @admin.display(description=_("标准化属性 standardized attributes"))
+    @admin.display(description=_("standardized attributes"))
     def attributes_json(self, obj):
         shown = (
             masking.unmask_attributes(obj.attributes)
@@ -723,7 +729,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         )
         return format_html("<pre>{}</pre>", json.dumps(shown, ensure_ascii=False, indent=2))
 
-    @admin.display(description=_("警告 warnings"))
+    @admin.display(description=_("warnings"))
     def warnings_json(self, obj):
         warnings = masking.mask_warnings(obj.entity, obj.warnings, obj.raw, obj.attributes)
         return format_html("<pre>{}</pre>", json.dumps(warnings, ensure_ascii=False, indent=2))
@@ -745,11 +751,15 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
                 channel="admin",
             )
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.localized)
             return
         stored = SourceRecord.objects.get(system=system, entity=entity, local_code=local_code)
         obj.pk, obj.golden_code = stored.pk, stored.golden_code
-        messages.info(request, f"{_('全局编码 golden code')}: {result.golden_code} ({result.link})")
+        messages.info(
+            request,
+            _("golden code: %(code)s (%(link)s)")
+            % {"code": result.golden_code, "link": result.link},
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -770,7 +780,7 @@ class SourceSystemForm(forms.ModelForm):
     """The country as a list of names (US 美国 United States), not a bare two-letter code."""
 
     country = forms.ChoiceField(
-        label=_("国家 country"),
+        label=_("country"),
         choices=country_choices,
         initial=DEFAULT_COUNTRY,
         help_text=SourceSystem._meta.get_field("country").help_text,

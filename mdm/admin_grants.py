@@ -31,7 +31,7 @@ class CrosswalkGrantAdmin(SimpleHistoryAdmin):
             reader=obj.reader.code,
             owners=[obj.owner.code],
             actor=request.user,
-            reason=str(_("管理后台授权 granted in the admin")),
+            reason=str(_("granted in the admin")),
         )
         stored = CrosswalkGrant.objects.get(reader=obj.reader, owner=obj.owner)
         obj.pk, obj.created_at = stored.pk, stored.created_at
@@ -41,7 +41,7 @@ class CrosswalkGrantAdmin(SimpleHistoryAdmin):
             reader=obj.reader.code,
             owners=[obj.owner.code],
             actor=request.user,
-            reason=str(_("管理后台撤销 revoked in the admin")),
+            reason=str(_("revoked in the admin")),
         )
 
     def delete_queryset(self, request, queryset) -> None:

@@ -94,28 +94,28 @@ class JobRunAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("进度 progress"))
+    @admin.display(description=_("progress"))
     def progress(self, obj: JobRun) -> str:
         text = f"{obj.done_chunks}/{obj.total_chunks}"
         return f"{text} ({obj.failed_chunks} ✗)" if obj.failed_chunks else text
 
-    @admin.display(description=_("耗时 duration"))
+    @admin.display(description=_("duration"))
     def duration_display(self, obj: JobRun) -> str:
         return f"{obj.duration.total_seconds():.1f}s" if obj.duration else "—"
 
-    @admin.display(description=_("参数 parameters"))
+    @admin.display(description=_("parameters"))
     def params_display(self, obj: JobRun):
         return _pretty_json(obj.params)
 
-    @admin.display(description=_("计数 counts"))
+    @admin.display(description=_("counts"))
     def counts_display(self, obj: JobRun):
         return _pretty_json(obj.counts)
 
-    @admin.display(description=_("耗时(秒) timings (s)"))
+    @admin.display(description=_("timings (s)"))
     def timings_display(self, obj: JobRun):
         return _pretty_json(obj.timings)
 
-    @admin.display(description=_("分块 chunks"))
+    @admin.display(description=_("chunks"))
     def chunks_display(self, obj: JobRun):
         by_status = {
             row["status"]: row["n"]
@@ -132,23 +132,23 @@ class JobRunAdmin(admin.ModelAdmin):
         )
         return format_html("{}<ul>{}</ul>", summary or "—", rows)
 
-    @admin.display(description=_("错误 error"))
+    @admin.display(description=_("error"))
     def error_display(self, obj: JobRun):
         return format_html("<pre>{}</pre>", obj.error) if obj.error else "—"
 
-    @admin.display(description=_("日志 log"))
+    @admin.display(description=_("log"))
     def log_display(self, obj: JobRun):
         return format_html("<pre>{}</pre>", obj.log[-20_000:]) if obj.log else "—"
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
-    url = forms.URLField(label=_("接收地址 URL"), max_length=500, assume_scheme="https")
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
     entities = forms.MultipleChoiceField(
-        label=_("实体 entities"),
+        label=_("entities"),
         choices=EntityChoices.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("不选表示全部 none selected: all"),
+        help_text=_("none selected: all"),
     )
 
     class Meta:
@@ -159,27 +159,27 @@ class WebhookSubscriptionForm(forms.ModelForm):
         try:
             return webhooks.check_url(self.cleaned_data["url"])
         except ServiceError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(exc.localized) from exc
 
 
 class WebhookSubscriptionAddForm(WebhookSubscriptionForm):
     new_secret = forms.CharField(
-        label=_("签名密钥 signing secret"),
+        label=_("signing secret"),
         required=False,
         min_length=16,
         max_length=200,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("留空则自动生成并仅显示一次 leave empty to generate one, shown once"),
+        help_text=_("leave empty to generate one, shown once"),
     )
     start_after = forms.IntegerField(
-        label=_("从此序号之后开始 start after seq"),
+        label=_("start after seq"),
         min_value=0,
-        help_text=_("默认为当前最后事件 default: the current last event"),
+        help_text=_("default: the current last event"),
     )
 
 
 class RedeliverActionForm(ActionForm):
-    seq = forms.IntegerField(label=_("序号 seq"), min_value=1, required=False)
+    seq = forms.IntegerField(label=_("seq"), min_value=1, required=False)
 
 
 @admin.register(WebhookSubscription)
@@ -237,23 +237,23 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
         if not data["new_secret"]:
             self.message_user(
                 request,
-                _("签名密钥（仅显示这一次）Signing secret (shown this once): %s") % secret,
+                _("Signing secret (shown this once): %s") % secret,
                 messages.WARNING,
             )
 
-    @admin.display(description=_("实体 entities"))
+    @admin.display(description=_("entities"))
     def entities_display(self, obj: WebhookSubscription) -> str:
-        return ", ".join(obj.entities) if obj.entities else _("全部 all")
+        return ", ".join(obj.entities) if obj.entities else _("all")
 
-    @admin.display(description=_("死信 dead letters"))
+    @admin.display(description=_("dead letters"))
     def dead_letters(self, obj: WebhookSubscription) -> int:
         return obj.deliveries.filter(status=WebhookDeliveryStatusChoices.DEAD).count()
 
-    @admin.action(description=_("从指定序号重新投递 Redeliver from seq N"))
+    @admin.action(description=_("Redeliver from seq N"))
     def redeliver_from_seq(self, request, queryset) -> None:
         seq = request.POST.get("seq", "").strip()
         if not seq.isdigit() or int(seq) < 1:
-            self.message_user(request, _("请填写序号 N ≥ 1 Enter a seq N ≥ 1"), messages.ERROR)
+            self.message_user(request, _("Enter a seq N ≥ 1"), messages.ERROR)
             return
         for subscription in queryset:
             webhooks.redeliver_from(
@@ -261,21 +261,19 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
             )
         self.message_user(
             request,
-            _("已安排重新投递 Redelivery scheduled: %(n)d") % {"n": queryset.count()},
+            _("Redelivery scheduled: %(n)d") % {"n": queryset.count()},
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("更换签名密钥 Rotate the signing secret"))
+    @admin.action(description=_("Rotate the signing secret"))
     def rotate_secret(self, request, queryset) -> None:
         if queryset.count() != 1:
-            self.message_user(
-                request, _("请只选择一个订阅 Select exactly one subscription"), messages.ERROR
-            )
+            self.message_user(request, _("Select exactly one subscription"), messages.ERROR)
             return
         secret = webhooks.rotate_secret(subscription_id=queryset.get().pk, actor=request.user)
         self.message_user(
             request,
-            _("新签名密钥（仅显示这一次）New signing secret (shown this once): %s") % secret,
+            _("New signing secret (shown this once): %s") % secret,
             messages.WARNING,
         )
 
@@ -320,20 +318,20 @@ class WebhookDeliveryAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("重新投递（从该事件起按序） Redeliver (in order from this event)"))
+    @admin.action(description=_("Redeliver (in order from this event)"))
     def redeliver(self, request, queryset) -> None:
         n = webhooks.redeliver(
             delivery_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
         self.message_user(
             request,
-            _("已安排重新投递 Redelivery scheduled for %(n)d subscription(s)") % {"n": n},
+            _("Redelivery scheduled for %(n)d subscription(s)") % {"n": n},
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("跳过死信 Skip dead letters"))
+    @admin.action(description=_("Skip dead letters"))
     def skip(self, request, queryset) -> None:
         n = webhooks.skip_dead(
             delivery_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
-        self.message_user(request, _("已跳过 Skipped: %(n)d") % {"n": n}, messages.SUCCESS)
+        self.message_user(request, _("Skipped: %(n)d") % {"n": n}, messages.SUCCESS)

@@ -56,14 +56,14 @@ def _download(sheets: list[export.Sheet], fmt: str, stem: str):
 class UnresolvedStatusFilter(admin.SimpleListFilter):
     """Status, defaulting to the issues someone still has to act on."""
 
-    title = _("状态 status")
+    title = _("status")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
         return [
-            ("unresolved", _("未关闭 Unresolved")),
+            ("unresolved", _("Unresolved")),
             *QualityIssueStatusChoices.choices,
-            ("all", _("全部 All")),
+            ("all", _("All")),
         ]
 
     def queryset(self, request, queryset):
@@ -86,28 +86,26 @@ class UnresolvedStatusFilter(admin.SimpleListFilter):
 
 class CloseIssuesForm(forms.Form):
     reason = forms.CharField(
-        label=_("关闭原因 reason"),
+        label=_("close reason"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("例如：境外企业无统一社会信用代码 e.g. foreign company, has no credit code"),
+        help_text=_("e.g. foreign company, has no credit code"),
     )
 
 
 class ReassignIssuesForm(forms.Form):
-    owner_department = forms.CharField(label=_("责任部门 owner department"), required=False)
+    owner_department = forms.CharField(label=_("owner department"), required=False)
     assignee = forms.ModelChoiceField(
-        label=_("处理人 assignee"),
+        label=_("assignee"),
         queryset=get_user_model().objects.filter(is_active=True, is_staff=True),
         required=False,
     )
-    reason = forms.CharField(label=_("说明 note"), max_length=100, required=False)
+    reason = forms.CharField(label=_("note"), max_length=100, required=False)
 
     def clean(self):
         data = super().clean()
         if not data.get("owner_department") and not data.get("assignee"):
-            raise forms.ValidationError(
-                _("请填写责任部门或处理人 / Give an owner department or an assignee")
-            )
+            raise forms.ValidationError(_("Give an owner department or an assignee"))
         return data
 
 
@@ -132,9 +130,9 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
     the exports (``privacy.masked_issue_value``); the issue stores them masked too.
     """
 
+    # No entity column: the golden code's prefix and the filter say it, and 1280 px has no room.
     list_display = (
         "id",
-        "entity",
         "kind",
         "element",
         "system",
@@ -173,14 +171,14 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("源记录 record"))
+    @admin.display(description=_("record"))
     def record_link(self, obj):
         if obj.source_record_id is None:
             return "—"
         url = reverse("admin:mdm_sourcerecord_change", args=[obj.source_record_id])
         return format_html('<a href="{}">{}</a>', url, obj.source_record.local_code)
 
-    @admin.display(description=_("全局编码 golden code"), ordering="golden_code")
+    @admin.display(description=_("golden code"), ordering="golden_code")
     def golden_link(self, obj):
         if not obj.golden_code:
             return "—"
@@ -195,33 +193,31 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
             self.model, historical_record, entity=historical_record.entity, person=False
         )
 
-    @admin.display(description=_("接收值 value"))
+    @admin.display(description=_("value as received"))
     def value_short(self, obj):
         value = self.value_shown(obj)
         return value if len(value) <= 60 else value[:57] + "…"
 
-    @admin.display(description=_("接收值 value as received"))
+    @admin.display(description=_("value as received"))
     def value_shown(self, obj) -> str:
         return privacy.masked_issue_value(obj.entity, obj.element, obj.value)
 
-    @admin.display(description=_("建议修正 suggested fix"))
+    @admin.display(description=_("suggested fix"))
     def fix_shown(self, obj) -> str:
         return privacy.masked_issue_value(obj.entity, obj.element, obj.suggested_fix)
 
-    @admin.display(description=_("说明 message"))
+    @admin.display(description=_("message"))
     def message_shown(self, obj) -> str:
         return privacy.scrub(obj.message)
 
-    @admin.action(description=_("确认所选问题 Acknowledge"), permissions=["change"])
+    @admin.action(description=_("Acknowledge"), permissions=["change"])
     def acknowledge(self, request, queryset):
         count = acknowledge_issues(
             issue_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
-        self.message_user(request, _("已确认 acknowledged: %d") % count, messages.SUCCESS)
+        self.message_user(request, _("acknowledged: %d") % count, messages.SUCCESS)
 
-    @admin.action(
-        description=_("关闭所选问题(须填原因) Close with a reason"), permissions=["change"]
-    )
+    @admin.action(description=_("Close with a reason"), permissions=["change"])
     def close_with_reason(self, request, queryset):
         form = CloseIssuesForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -232,13 +228,13 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ServiceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, exc.localized, messages.ERROR)
                 return None
-            self.message_user(request, _("已关闭 closed: %d") % count, messages.SUCCESS)
+            self.message_user(request, _("closed: %d") % count, messages.SUCCESS)
             return None
         return self._action_page(request, queryset, form, "close_with_reason")
 
-    @admin.action(description=_("重新分派所选问题 Reassign"), permissions=["change"])
+    @admin.action(description=_("Reassign"), permissions=["change"])
     def reassign(self, request, queryset):
         form = ReassignIssuesForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -251,17 +247,17 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
                     reason=form.cleaned_data["reason"],
                 )
             except ServiceError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, exc.localized, messages.ERROR)
                 return None
-            self.message_user(request, _("已分派 reassigned: %d") % count, messages.SUCCESS)
+            self.message_user(request, _("reassigned: %d") % count, messages.SUCCESS)
             return None
         return self._action_page(request, queryset, form, "reassign")
 
-    @admin.action(description=_("导出所选问题 CSV Export selected (CSV)"))
+    @admin.action(description=_("Export selected (CSV)"))
     def export_csv(self, request, queryset):
         return _download([export.issue_sheet(queryset)], "csv", "quality-issues")
 
-    @admin.action(description=_("导出所选问题 XLSX Export selected (XLSX)"))
+    @admin.action(description=_("Export selected (XLSX)"))
     def export_xlsx(self, request, queryset):
         return _download([export.issue_sheet(queryset)], "xlsx", "quality-issues")
 
@@ -296,11 +292,11 @@ class QualitySnapshotAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("新开问题 opened"))
+    @admin.display(description=_("opened"))
     def opened(self, obj):
         return sum(v.get("opened", 0) for v in (obj.issue_changes or {}).values())
 
-    @admin.display(description=_("自动关闭 closed"))
+    @admin.display(description=_("auto-closed"))
     def closed(self, obj):
         return sum(v.get("closed", 0) for v in (obj.issue_changes or {}).values())
 
@@ -322,7 +318,7 @@ class QualitySnapshotAdmin(SimpleHistoryAdmin):
         context = {
             **self.admin_site.each_context(request),
             **dashboard_context(),
-            "title": _("数据质量看板 Data quality dashboard"),
+            "title": _("Data quality dashboard"),
             "opts": self.model._meta,
             "can_view_issues": request.user.has_perm("mdm.view_qualityissue"),
         }

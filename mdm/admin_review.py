@@ -58,31 +58,31 @@ from mdm.services.stewardship import MAX_REASON, decide_candidate, decide_candid
 
 #: Score bands of the queue filter: parameter value -> (label, lower bound, upper bound).
 BAND_LABELS = {
-    "90": _("≥ 0.9 高 high"),
-    "70": _("0.7 – 0.9 中 medium"),
-    "50": _("0.5 – 0.7 低 low"),
-    "0": _("< 0.5 很低 very low"),
+    "90": _("high"),
+    "70": _("medium"),
+    "50": _("low"),
+    "0": _("very low"),
 }
 SCORE_BANDS = {key: (BAND_LABELS[key], *bounds) for key, bounds in QUEUE_BANDS.items()}
 
 #: What a badge says beside the score when a hard rule went against the pair.
 HARD_RULE_LABELS = {
-    "veto": _("硬性规则否决 vetoed by a hard rule"),
-    "capped": _("硬性规则：仅人工审核 hard rule: review only"),
+    "veto": _("vetoed by a hard rule"),
+    "capped": _("hard rule: review only"),
 }
 
 #: Names of the matching features that are not dictionary elements.
 FEATURE_LABELS = {
-    "company_name": _("企业名称 company name"),
-    "region": _("名称中的地区 region in the name"),
-    "person_name": _("姓名 person name"),
-    "hard rule": _("硬性规则 hard rule"),
+    "company_name": _("company name"),
+    "region": _("region in the name"),
+    "person_name": _("person name"),
+    "hard rule": _("hard rule"),
 }
 
 #: The engine's generic notes, in Chinese too.
 NOTE_LABELS = {
-    "missing on one side": _("一方缺失 missing on one side"),
-    "flagged invalid: not used": _("值无效，未使用 flagged invalid: not used"),
+    "missing on one side": _("missing on one side"),
+    "flagged invalid: not used": _("flagged invalid: not used"),
 }
 
 
@@ -112,11 +112,11 @@ def golden_admin_url(golden) -> str:
 class CandidateStatusFilter(admin.SimpleListFilter):
     """Status, pending by default: the queue is what is still to decide."""
 
-    title = _("状态 status")
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [*MatchCandidateStatusChoices.choices, ("all", _("全部 all"))]
+        return [*MatchCandidateStatusChoices.choices, ("all", _("all"))]
 
     def value(self):
         return super().value() or MatchCandidateStatusChoices.PENDING
@@ -139,7 +139,7 @@ class CandidateStatusFilter(admin.SimpleListFilter):
 
 
 class ScoreBandFilter(admin.SimpleListFilter):
-    title = _("得分区间 score band")
+    title = _("score band")
     parameter_name = "band"
 
     def lookups(self, request, model_admin):
@@ -161,7 +161,7 @@ class ScoreBandFilter(admin.SimpleListFilter):
 class SourceSystemFilter(admin.SimpleListFilter):
     """Either side of the pair comes from this system."""
 
-    title = _("源系统（任一方） source system (either side)")
+    title = _("source system (either side)")
     parameter_name = "system"
 
     def lookups(self, request, model_admin):
@@ -183,14 +183,14 @@ class SourceSystemFilter(admin.SimpleListFilter):
 
 
 class AgeFilter(admin.SimpleListFilter):
-    title = _("等待时间 waiting since")
+    title = _("waiting since")
     parameter_name = "age"
 
     def lookups(self, request, model_admin):
         return [
-            ("today", _("今天 today")),
-            ("week", _("7 天内 last 7 days")),
-            ("older", _("超过 7 天 older than 7 days")),
+            ("today", _("today")),
+            ("week", _("last 7 days")),
+            ("older", _("older than 7 days")),
         ]
 
     def queryset(self, request, queryset):
@@ -216,34 +216,32 @@ class CandidateDecisionForm(forms.Form):
 
     decision = forms.ChoiceField(
         choices=[
-            ("accept", _("接受（合并） Accept (merge)")),
-            ("reject", _("拒绝 Reject")),
-            ("skip", _("跳过 Skip")),
+            ("accept", _("Accept (merge)")),
+            ("reject", _("Reject")),
+            ("skip", _("Skip")),
         ]
     )
     reason = forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=MAX_REASON,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_(
-            "接受或拒绝时必填，将记录在历史中 / Required to accept or reject; kept in the history"
-        ),
+        help_text=_("Required to accept or reject; kept in the history"),
     )
 
     def clean(self):
         data = super().clean()
         if data.get("decision") in ("accept", "reject") and not data.get("reason", "").strip():
-            self.add_error("reason", _("请填写理由 / A reason is required"))
+            self.add_error("reason", _("A reason is required"))
         return data
 
 
 class BulkDecisionForm(forms.Form):
     reason = forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        error_messages={"required": _("请填写理由 / A reason is required")},
+        error_messages={"required": _("A reason is required")},
     )
 
 
@@ -304,7 +302,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         "=left__golden_code",
         "=right__golden_code",
     )
-    search_help_text = _("输入本地编码或全局编码（精确） / a local code or golden code (exact)")
+    search_help_text = _("a local code or golden code (exact)")
     actions = ("accept_selected", "reject_selected")
     ordering = QUEUE_ORDERING
     compare_template = "admin/matching/matchcandidate/compare.html"
@@ -339,30 +337,26 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             url = reverse("admin:matching_matchcandidate_compare", args=[obj.pk])
             return add_preserved_filters({"preserved_filters": preserved, "opts": opts}, url)
 
-        @admin.display(description=_("匹配概率 probability"), ordering="score")
+        @admin.display(description=_("probability"), ordering="score")
         def score(obj):
             return _score_badge(obj, compare_url(obj))
 
-        @admin.display(description=_("左侧记录 left record"))
+        @admin.display(description=_("left record"))
         def left(obj):
             return _side(obj.left)
 
-        @admin.display(description=_("右侧记录 right record"))
+        @admin.display(description=_("right record"))
         def right(obj):
             return _side(obj.right)
 
-        @admin.display(description=_("对比 compare"))
+        @admin.display(description=_("compare"))
         def compare(obj):
-            label = (
-                _("审核 Review")
-                if obj.status == MatchCandidateStatusChoices.PENDING
-                else _("查看 View")
-            )
+            label = _("Review") if obj.status == MatchCandidateStatusChoices.PENDING else _("View")
             return format_html(
                 '<a class="button compare-link" href="{}">{}</a>', compare_url(obj), label
             )
 
-        @admin.display(description=_("决定 decision (who, when, why)"))
+        @admin.display(description=_("decision (who, when, why)"))
         def decision(obj):
             if obj.decided_at is None:
                 return "—"
@@ -373,14 +367,14 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 obj.reason,
             )
 
-        @admin.display(description=_("等待自 waiting since"), ordering="created_at")
+        @admin.display(description=_("waiting since"), ordering="created_at")
         def waiting(obj):
             created = timezone.localtime(obj.created_at)
             return format_html(
                 "{}<br><small>{}</small>", created.strftime("%Y-%m-%d"), created.strftime("%H:%M")
             )
 
-        @admin.display(description=_("状态 status"), ordering="status")
+        @admin.display(description=_("status"), ordering="status")
         def status(obj):
             return format_html(
                 "{}<br><small>{}</small>", obj.get_status_display(), obj.get_entity_display()
@@ -396,7 +390,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         return None
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": _("匹配候选审核队列 Match review queue")} | (extra_context or {})
+        extra_context = {"title": _("Match review queue")} | (extra_context or {})
         return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -457,7 +451,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             else None
         )
         if candidate is None:
-            raise Http404(_("候选对不存在 / Match candidate not found"))
+            raise Http404(_("Match candidate not found"))
         if not self.has_view_permission(request, candidate):
             raise PermissionDenied
         return candidate
@@ -530,7 +524,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         request.session[SESSION_KEY] = grants
         messages.warning(
             request,
-            _("个人信息仅本次显示，已记入审计日志 / Personal data shown this once; audited"),
+            _("Personal data shown this once; audited"),
         )
         return HttpResponseRedirect(compare_url)
 
@@ -539,7 +533,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         if decision == "skip":
             url = self._next_url(request, candidate)
             if url is None:
-                messages.info(request, _("没有其他待审核的候选对 / No other pending candidate"))
+                messages.info(request, _("No other pending candidate"))
                 return HttpResponseRedirect(self._changelist_url(request, keep_page=False))
             return HttpResponseRedirect(url)
         try:
@@ -550,15 +544,17 @@ class MatchCandidateAdmin(admin.ModelAdmin):
                 reason=reason,
             )
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.localized)
             return None
         if decided.siblings:
             count = len(decided.siblings)
             messages.info(
                 request,
-                f"同一对黄金记录之间的另外 {count} 个候选对已一并处理 / "
-                f"{count} other candidate(s) between the same two golden records were decided "
-                "with it",
+                _(
+                    "%(count)d other candidate(s) between the same two golden records were decided "
+                    "with it"
+                )
+                % {"count": count},
             )
         if decided.status == MatchCandidateStatusChoices.ACCEPTED:
             code = SourceRecord.objects.values_list("golden_code", flat=True).get(
@@ -568,16 +564,15 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             messages.success(
                 request,
                 format_html(
-                    '已接受并合并为 <a href="{}">{}</a> / Accepted: merged into {}',
-                    golden_admin_url(golden) if golden else "#",
-                    code,
-                    code,
+                    _('Accepted: merged into <a href="{url}">{code}</a>'),
+                    url=golden_admin_url(golden) if golden else "#",
+                    code=code,
                 ),
             )
         else:
             messages.success(
                 request,
-                _("已拒绝，此对记录不会再被推荐 / Rejected: this pair will not be proposed again"),
+                _("Rejected: this pair will not be proposed again"),
             )
         url = reverse("admin:matching_matchcandidate_compare", args=[candidate.pk])
         return HttpResponseRedirect(self._with_filters(request, url))
@@ -673,7 +668,7 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("候选对比 Compare candidate #%(pk)s") % {"pk": candidate.pk},
+            "title": _("Compare candidate #%(pk)s") % {"pk": candidate.pk},
             "subtitle": None,
             "candidate": candidate,
             "score_badge": _score_badge(candidate),
@@ -721,13 +716,11 @@ class MatchCandidateAdmin(admin.ModelAdmin):
 
     # ---- bulk actions
 
-    @admin.action(
-        description=_("接受所选候选对（合并） Accept selected (merge)"), permissions=["change"]
-    )
+    @admin.action(description=_("Accept selected (merge)"), permissions=["change"])
     def accept_selected(self, request, queryset):
         return self._bulk_decide(request, queryset, accept=True)
 
-    @admin.action(description=_("拒绝所选候选对 Reject selected"), permissions=["change"])
+    @admin.action(description=_("Reject selected"), permissions=["change"])
     def reject_selected(self, request, queryset):
         return self._bulk_decide(request, queryset, accept=False)
 
@@ -745,19 +738,17 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             )
             decided, skipped = counts["decided"], counts["skipped"]
             if accept:
-                text = f"已接受 {decided} 个候选对 / {decided} candidates accepted"
+                text = _("%(n)d candidates accepted") % {"n": decided}
             else:
-                text = f"已拒绝 {decided} 个候选对 / {decided} candidates rejected"
+                text = _("%(n)d candidates rejected") % {"n": decided}
             if skipped:
-                text += f"；跳过 {skipped} 个（已处理过） / {skipped} skipped (already decided)"
+                text += _("; %(n)d skipped (already decided)") % {"n": skipped}
             messages.success(request, text)
             return None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("接受所选候选对 Accept selected candidates")
-            if accept
-            else _("拒绝所选候选对 Reject selected candidates"),
+            "title": _("Accept selected candidates") if accept else _("Reject selected candidates"),
             "accept": accept,
             "action": "accept_selected" if accept else "reject_selected",
             "form": form,

@@ -29,15 +29,15 @@ from mdm.services.rule_rollout import (
 
 
 class RolloutActionForm(ActionForm):
-    reason = forms.CharField(label=_("理由 reason"), required=False, max_length=300)
+    reason = forms.CharField(label=_("reason"), required=False, max_length=300)
 
 
 class RolloutProposalForm(forms.ModelForm):
     """A new rollout: the candidate rule (JSON), the systems to try it on, the reason."""
 
     systems_text = forms.CharField(
-        label=_("试点系统 systems tried on"),
-        help_text=_("源系统代码，逗号分隔 codes, comma-separated"),
+        label=_("systems tried on"),
+        help_text=_("codes, comma-separated"),
     )
 
     class Meta:
@@ -51,25 +51,18 @@ class RolloutProposalForm(forms.ModelForm):
             and data.get("entity")
             and data.get("config", {}).get("entity") not in (None, data["entity"])
         ):
-            raise forms.ValidationError(
-                {"config": _("规则的实体不符 the rule is for another entity")}
-            )
+            raise forms.ValidationError({"config": _("the rule is for another entity")})
         codes = {c.strip().upper() for c in data.get("systems_text", "").split(",") if c.strip()}
         unknown = codes - set(
             SourceSystem.objects.filter(code__in=codes).values_list("code", flat=True)
         )
         if not codes or unknown:
             raise forms.ValidationError(
-                {
-                    "systems_text": _("未知的源系统 unknown source systems: %s")
-                    % ", ".join(sorted(unknown))
-                }
+                {"systems_text": _("Unknown source systems: %s") % ", ".join(sorted(unknown))}
             )
         entity = data.get("entity")
         if MatchRuleRollout.objects.filter(entity=entity, stage__in=OPEN_ROLLOUT_STAGES).exists():
-            raise forms.ValidationError(
-                _("该实体已有进行中的灰度发布 this entity already has an open rollout")
-            )
+            raise forms.ValidationError(_("this entity already has an open rollout"))
         config = data.get("config")
         if config is not None:
             try:
@@ -101,15 +94,15 @@ class MatchRuleRolloutAdmin(SimpleHistoryAdmin):
         "updated_at",
     )
 
-    @admin.display(description=_("试点系统 systems"))
+    @admin.display(description=_("systems"))
     def systems_shown(self, obj: MatchRuleRollout) -> str:
         return ", ".join(obj.systems)
 
-    @admin.display(description=_("决定不同的配对 pairs decided differently"))
+    @admin.display(description=_("pairs decided differently"))
     def changed(self, obj: MatchRuleRollout):
         return obj.report.get("changed", "-") if obj.report else "-"
 
-    @admin.display(description=_("对比报告 comparison report"))
+    @admin.display(description=_("comparison report"))
     def report_shown(self, obj: MatchRuleRollout):
         report = obj.report or {}
         if not report:
@@ -185,19 +178,19 @@ class MatchRuleRolloutAdmin(SimpleHistoryAdmin):
             else:
                 self.message_user(request, f"#{rollout.pk} {done}", messages.SUCCESS)
 
-    @admin.action(description=_("对比现行规则 compare with the live rule"), permissions=["compare"])
+    @admin.action(description=_("compare with the live rule"), permissions=["compare"])
     def compare_selected(self, request, queryset):
         self._step(request, queryset, compare_rollout, "compared")
 
-    @admin.action(description=_("在试点系统启用 enable for its systems"), permissions=["compare"])
+    @admin.action(description=_("enable for its systems"), permissions=["compare"])
     def enable_selected(self, request, queryset):
         self._step(request, queryset, enable_rollout, "enabled")
 
-    @admin.action(description=_("全部启用 promote to all systems"), permissions=["compare"])
+    @admin.action(description=_("promote to all systems"), permissions=["compare"])
     def promote_selected(self, request, queryset):
         self._step(request, queryset, promote_rollout, "promoted")
 
-    @admin.action(description=_("回滚 roll back"), permissions=["compare"])
+    @admin.action(description=_("roll back"), permissions=["compare"])
     def roll_back_selected(self, request, queryset):
         self._step(request, queryset, roll_back_rollout, "rolled back")
 

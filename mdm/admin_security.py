@@ -37,11 +37,11 @@ PERSON_NAME_MAX = 30
 
 class AccessReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("理由 Reason"),
+        label=_("Reason"),
         max_length=audit.MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text=_("必填，记入审计日志 / Required; written to the audit log"),
-        error_messages={"required": _("请填写理由 / A reason is required")},
+        help_text=_("Required; written to the audit log"),
+        error_messages={"required": _("A reason is required")},
     )
 
 
@@ -126,7 +126,7 @@ class PersonalDataAdminMixin:
     def unmask_view(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            raise Http404(_("记录不存在 / Record not found"))
+            raise Http404(_("Record not found"))
         if not (
             masking.can_view_personal_data(request.user) and self.has_view_permission(request, obj)
         ):
@@ -153,22 +153,21 @@ class PersonalDataAdminMixin:
             request.session[SESSION_KEY] = grants
             messages.warning(
                 request,
-                _("个人信息仅本次显示，已记入审计日志 / Personal data shown this once; audited"),
+                _("Personal data shown this once; audited"),
             )
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": obj,
-            "title": _("查看个人信息 Show personal data"),
+            "title": _("Show personal data"),
             "intro": _(
-                "未脱敏的个人信息仅在下一次打开本页时显示；查看人、理由与时间记入审计日志。 "
-                "Personal data is shown in clear on the next view of this page only; who, why "
-                "and when go to the audit log."
+                "Personal data is shown in clear on the next view of this page only; who, why and "
+                "when go to the audit log."
             ),
             "form": form,
             "danger": False,
-            "submit_label": _("显示 Show"),
+            "submit_label": _("Show"),
             "change_url": change_url,
         }
         return TemplateResponse(request, self.unmask_template, context)
@@ -185,7 +184,7 @@ class GoldenPersonalDataMixin(MaskedHistoryMixin, PersonalDataAdminMixin):
         attributes = obj.attributes()
         return obj.ENTITY, obj.code, masking.personal_fields(obj.ENTITY, attributes)
 
-    @admin.display(description=_("名称 name"), ordering="name")
+    @admin.display(description=_("name"), ordering="name")
     def display_name(self, obj) -> str:
         # A person's name is masked, declared a person or recognised as one.
         return privacy.shown_name(obj.ENTITY, obj.name, obj.attributes())
@@ -349,7 +348,7 @@ class AuditLogAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
-    @admin.display(description=_("字段 fields"))
+    @admin.display(description=_("fields"))
     def field_list(self, obj) -> str:
         return ", ".join(obj.fields or [])
 
@@ -362,7 +361,7 @@ class AuditLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("导出所选为 CSV / Export selected as CSV"), permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return audit_csv_response(queryset.order_by("at", "id"))
 
@@ -458,15 +457,15 @@ class HistoryAuditAdmin(admin.ModelAdmin):
     def get_search_fields(self, request):
         return ("history_change_reason", "history_user__username", *self.label_fields)
 
-    @admin.display(description=_("记录 record"))
+    @admin.display(description=_("record"))
     def record_label(self, obj) -> str:
         return " ".join(str(getattr(obj, f, "")) for f in self.label_fields)
 
-    @admin.display(description=_("变更字段 changed fields"))
+    @admin.display(description=_("changed fields"))
     def changed_fields(self, obj) -> str:
         previous = obj.prev_record
         if previous is None:
-            return _("（新建）(created)")
+            return _("(created)")
         return ", ".join(change.field for change in obj.diff_against(previous).changes)
 
     def has_add_permission(self, request) -> bool:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class MdmConfig(AppConfig):
     name = "mdm"
-    verbose_name = _("主数据 Master data")
+    verbose_name = _("Master data")
 
     def ready(self) -> None:
         from django.db.models import Field

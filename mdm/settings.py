@@ -75,7 +75,9 @@ WSGI_APPLICATION = "mdm.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The hub's admin/base_site.html must win over django.contrib.admin's own, which an app
+        # template directory listed after django.contrib.admin cannot.
+        "DIRS": [BASE_DIR / "mdm" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -129,7 +131,10 @@ LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 TIME_ZONE = env.get_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "mdm" / "locale"]
+# English msgids in the code, the Simplified Chinese catalogue in locale/ (compiled by the build:
+# `make messages`); Chinese unless the steward picks English in the admin header.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["mdm.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

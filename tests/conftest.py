@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
@@ -11,6 +15,22 @@ from mdm.documents.models import DocumentType
 from mdm.documents.starter import ensure_starter_document_types
 from mdm.services.accounts import create_api_user, create_source_system
 from mdm.services.roles import ensure_roles
+
+CATALOGUE = (
+    Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+)
+
+
+def pytest_configure(config) -> None:
+    """Compile the Chinese catalogue when it is newer than its .mo (``make messages`` does the
+    same): the suite asserts the Chinese pages a steward sees by default."""
+    compiled = CATALOGUE.with_suffix(".mo")
+    if compiled.exists() and compiled.stat().st_mtime >= CATALOGUE.stat().st_mtime:
+        return
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        raise pytest.UsageError("msgfmt is missing: `make messages` installs GNU gettext")
+    subprocess.run([msgfmt, "--check", "-o", str(compiled), str(CATALOGUE)], check=True)
 
 
 def restore_reference_data() -> None:

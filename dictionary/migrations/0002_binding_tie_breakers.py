@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='elementbinding',
             name='tie_breakers',
-            field=models.JSONField(blank=True, default=list, help_text='依次使用的后备规则，如 ["most_recent"] / rules applied in order on a tie', verbose_name='次级规则 tie-breakers'),
+            field=models.JSONField(blank=True, default=list, help_text='rules applied in order on a tie, e.g. ["most_recent"]', verbose_name="tie-breakers"),
         ),
         migrations.AddField(
             model_name='historicalelementbinding',
             name='tie_breakers',
-            field=models.JSONField(blank=True, default=list, help_text='依次使用的后备规则，如 ["most_recent"] / rules applied in order on a tie', verbose_name='次级规则 tie-breakers'),
+            field=models.JSONField(blank=True, default=list, help_text='rules applied in order on a tie, e.g. ["most_recent"]', verbose_name="tie-breakers"),
         ),
     ]

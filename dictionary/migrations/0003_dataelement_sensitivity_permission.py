@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
                 "permissions": [
                     (
                         "change_dataelement_sensitivity",
-                        "可修改数据元敏感级别 Can change the sensitivity of a data element",
+                        "Can change the sensitivity of a data element",
                     )
                 ],
-                "verbose_name": "数据元 data element",
-                "verbose_name_plural": "数据元 data elements",
+                "verbose_name": "data element",
+                "verbose_name_plural": "data elements",
             },
         ),
     ]

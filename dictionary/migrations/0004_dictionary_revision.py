@@ -62,8 +62,8 @@ class Migration(migrations.Migration):
                 ("number", models.BigIntegerField(default=0)),
             ],
             options={
-                "verbose_name": "数据字典版本 dictionary revision",
-                "verbose_name_plural": "数据字典版本 dictionary revisions",
+                "verbose_name": "dictionary revision",
+                "verbose_name_plural": "dictionary revisions",
             },
         ),
         migrations.RunPython(create_triggers, drop_triggers),

@@ -39,60 +39,60 @@ class Migration(migrations.Migration):
                     "entity",
                     models.CharField(
                         choices=[
-                            ("customers", "客户 Customer"),
-                            ("products", "产品 Product"),
-                            ("materials", "物料 Material"),
+                            ("customers", "Customer"),
+                            ("products", "Product"),
+                            ("materials", "Material"),
                         ],
                         max_length=20,
-                        verbose_name="实体 entity",
+                        verbose_name="entity",
                     ),
                 ),
-                ("config", models.JSONField(verbose_name="候选规则 candidate rule")),
+                ("config", models.JSONField(verbose_name="candidate rule")),
                 (
                     "previous",
                     models.JSONField(
-                        blank=True, default=dict, verbose_name="被替换的规则 replaced rule"
+                        blank=True, default=dict, verbose_name="replaced rule"
                     ),
                 ),
                 (
                     "systems",
-                    models.JSONField(default=list, verbose_name="试点系统 systems tried on"),
+                    models.JSONField(default=list, verbose_name="systems tried on"),
                 ),
                 (
                     "stage",
                     models.CharField(
                         choices=[
-                            ("shadow", "影子运行 shadow"),
-                            ("partial", "部分系统启用 enabled for some systems"),
-                            ("promoted", "全部启用 promoted to all"),
-                            ("rolled_back", "已回滚 rolled back"),
+                            ("shadow", "shadow"),
+                            ("partial", "enabled for some systems"),
+                            ("promoted", "promoted to all"),
+                            ("rolled_back", "rolled back"),
                         ],
                         default="shadow",
                         max_length=20,
-                        verbose_name="阶段 stage",
+                        verbose_name="stage",
                     ),
                 ),
                 (
                     "origin",
-                    models.CharField(default="steward", max_length=20, verbose_name="来源 origin"),
+                    models.CharField(default="steward", max_length=20, verbose_name="origin"),
                 ),
-                ("reason", models.CharField(max_length=300, verbose_name="理由 reason")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
                 (
                     "report",
                     models.JSONField(
-                        blank=True, default=dict, verbose_name="对比报告 comparison report"
+                        blank=True, default=dict, verbose_name="comparison report"
                     ),
                 ),
                 (
                     "created_at",
                     models.DateTimeField(
-                        blank=True, editable=False, verbose_name="创建时间 created"
+                        blank=True, editable=False, verbose_name="created"
                     ),
                 ),
                 (
                     "updated_at",
                     models.DateTimeField(
-                        blank=True, editable=False, verbose_name="更新时间 updated"
+                        blank=True, editable=False, verbose_name="updated"
                     ),
                 ),
                 ("history_id", models.AutoField(primary_key=True, serialize=False)),
@@ -126,8 +126,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "historical 匹配规则灰度发布 match rule rollout",
-                "verbose_name_plural": "historical 匹配规则灰度发布 match rule rollouts",
+                "verbose_name": "historical match rule rollout",
+                "verbose_name_plural": "historical match rule rollouts",
                 "ordering": ("-history_date", "-history_id"),
                 "get_latest_by": ("history_date", "history_id"),
             },
@@ -146,57 +146,57 @@ class Migration(migrations.Migration):
                     "entity",
                     models.CharField(
                         choices=[
-                            ("customers", "客户 Customer"),
-                            ("products", "产品 Product"),
-                            ("materials", "物料 Material"),
+                            ("customers", "Customer"),
+                            ("products", "Product"),
+                            ("materials", "Material"),
                         ],
                         max_length=20,
-                        verbose_name="实体 entity",
+                        verbose_name="entity",
                     ),
                 ),
-                ("config", models.JSONField(verbose_name="候选规则 candidate rule")),
+                ("config", models.JSONField(verbose_name="candidate rule")),
                 (
                     "previous",
                     models.JSONField(
-                        blank=True, default=dict, verbose_name="被替换的规则 replaced rule"
+                        blank=True, default=dict, verbose_name="replaced rule"
                     ),
                 ),
                 (
                     "systems",
-                    models.JSONField(default=list, verbose_name="试点系统 systems tried on"),
+                    models.JSONField(default=list, verbose_name="systems tried on"),
                 ),
                 (
                     "stage",
                     models.CharField(
                         choices=[
-                            ("shadow", "影子运行 shadow"),
-                            ("partial", "部分系统启用 enabled for some systems"),
-                            ("promoted", "全部启用 promoted to all"),
-                            ("rolled_back", "已回滚 rolled back"),
+                            ("shadow", "shadow"),
+                            ("partial", "enabled for some systems"),
+                            ("promoted", "promoted to all"),
+                            ("rolled_back", "rolled back"),
                         ],
                         default="shadow",
                         max_length=20,
-                        verbose_name="阶段 stage",
+                        verbose_name="stage",
                     ),
                 ),
                 (
                     "origin",
-                    models.CharField(default="steward", max_length=20, verbose_name="来源 origin"),
+                    models.CharField(default="steward", max_length=20, verbose_name="origin"),
                 ),
-                ("reason", models.CharField(max_length=300, verbose_name="理由 reason")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
                 (
                     "report",
                     models.JSONField(
-                        blank=True, default=dict, verbose_name="对比报告 comparison report"
+                        blank=True, default=dict, verbose_name="comparison report"
                     ),
                 ),
                 (
                     "created_at",
-                    models.DateTimeField(auto_now_add=True, verbose_name="创建时间 created"),
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
                 ),
                 (
                     "updated_at",
-                    models.DateTimeField(auto_now=True, verbose_name="更新时间 updated"),
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
                 ),
                 (
                     "created_by",
@@ -210,8 +210,8 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "匹配规则灰度发布 match rule rollout",
-                "verbose_name_plural": "匹配规则灰度发布 match rule rollouts",
+                "verbose_name": "match rule rollout",
+                "verbose_name_plural": "match rule rollouts",
                 "ordering": ["-created_at", "-pk"],
                 "constraints": [
                     models.UniqueConstraint(

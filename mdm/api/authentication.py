@@ -17,14 +17,14 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("令牌格式错误 / Malformed token header"))
+            raise exceptions.AuthenticationFailed(_("Malformed token header"))
         try:
             key = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed(_("令牌格式错误 / Malformed token")) from exc
+            raise exceptions.AuthenticationFailed(_("Malformed token")) from exc
         token = authenticate_token(key)
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("令牌无效或已过期 / Invalid or expired token"))
+            raise exceptions.AuthenticationFailed(_("Invalid or expired token"))
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -29,7 +29,7 @@ class DocumentRouteAdmin(admin.ModelAdmin):
     list_filter = ("type",)
     filter_horizontal = ("receivers",)
 
-    @admin.display(description=_("接收系统 receivers"))
+    @admin.display(description=_("receivers"))
     def receiver_codes(self, obj):
         return ", ".join(obj.receivers.order_by("code").values_list("code", flat=True))
 
@@ -72,14 +72,12 @@ class DocumentAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description=_("重新转换并投递暂挂的单据 Retry held deliveries"))
+    @admin.action(description=_("Retry held deliveries"))
     def release_held(self, request, queryset):
         released = 0
         for document in queryset.filter(state=HELD):
             released += services.release_held_documents(system=document.sender)
-        self.message_user(
-            request, _("已投递 %(n)d 份 Delivered %(n)d") % {"n": released}, messages.INFO
-        )
+        self.message_user(request, _("Delivered %(n)d") % {"n": released}, messages.INFO)
 
 
 @admin.register(DocumentDelivery)
@@ -107,6 +105,6 @@ class DocumentDeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("缺少的映射 missing"))
+    @admin.display(description=_("missing"))
     def missing_summary(self, obj):
         return "; ".join(m.get("reason", "") for m in obj.missing or [])

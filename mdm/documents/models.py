@@ -24,15 +24,15 @@ class DocumentType(models.Model):
     allowed. Adding a type is configuration (admin, fixtures), not code.
     """
 
-    code = models.SlugField(_("类型编码 code"), max_length=40, unique=True)
-    name = models.CharField(_("名称 name"), max_length=100)
-    references = models.JSONField(_("主数据引用 master-data references"), default=dict)
-    states = models.JSONField(_("状态顺序 states in order"), default=list)
-    is_active = models.BooleanField(_("启用 active"), default=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    references = models.JSONField(_("master-data references"), default=dict)
+    states = models.JSONField(_("states in order"), default=list)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("单据类型 document type")
-        verbose_name_plural = _("单据类型 document types")
+        verbose_name = _("document type")
+        verbose_name_plural = _("document types")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -46,21 +46,21 @@ class DocumentRoute(models.Model):
     """Which system may send a type, and which systems receive it."""
 
     type = models.ForeignKey(
-        DocumentType, on_delete=models.CASCADE, related_name="routes", verbose_name=_("类型 type")
+        DocumentType, on_delete=models.CASCADE, related_name="routes", verbose_name=_("type")
     )
     sender = models.ForeignKey(
         SourceSystem,
         on_delete=models.CASCADE,
         related_name="document_routes",
-        verbose_name=_("发送系统 sender"),
+        verbose_name=_("sender"),
     )
     receivers = models.ManyToManyField(
-        SourceSystem, related_name="received_routes", verbose_name=_("接收系统 receivers")
+        SourceSystem, related_name="received_routes", verbose_name=_("receivers")
     )
 
     class Meta:
-        verbose_name = _("单据路由 document route")
-        verbose_name_plural = _("单据路由 document routes")
+        verbose_name = _("document route")
+        verbose_name_plural = _("document routes")
         constraints = [
             models.UniqueConstraint(fields=["type", "sender"], name="documentroute_one_per_sender")
         ]
@@ -72,21 +72,21 @@ class DocumentRoute(models.Model):
 class Document(models.Model):
     """A sender's document as received (latest revision), with its overall state."""
 
-    type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name=_("类型 type"))
+    type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, verbose_name=_("type"))
     sender = models.ForeignKey(
-        SourceSystem, on_delete=models.PROTECT, related_name="+", verbose_name=_("发送系统 sender")
+        SourceSystem, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender")
     )
-    doc_id = models.CharField(_("单据号 document id"), max_length=100)
-    revision = models.PositiveIntegerField(_("版本 revision"), default=1)
+    doc_id = models.CharField(_("document id"), max_length=100)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
     fingerprint = models.CharField(max_length=64)
-    payload = models.JSONField(_("原始内容 as received"))
-    state = models.CharField(_("状态 state"), max_length=40, default=ACCEPTED)
-    received_at = models.DateTimeField(_("接收时间 received"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    payload = models.JSONField(_("as received"))
+    state = models.CharField(_("state"), max_length=40, default=ACCEPTED)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("业务单据 business document")
-        verbose_name_plural = _("业务单据 business documents")
+        verbose_name = _("business document")
+        verbose_name_plural = _("business documents")
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(
@@ -102,27 +102,25 @@ class DocumentDelivery(models.Model):
     """The document for one receiving system: its references translated, or what is missing."""
 
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("单据")
+        Document, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("document")
     )
     receiver = models.ForeignKey(
         SourceSystem,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("接收系统 receiver"),
+        verbose_name=_("receiver"),
     )
-    revision = models.PositiveIntegerField(_("版本 revision"), default=1)
-    translated = models.JSONField(_("转换后 translated"), null=True, blank=True)
-    missing = models.JSONField(_("缺少的映射 missing references"), default=list, blank=True)
-    state = models.CharField(_("状态 state"), max_length=40, default=HELD)
-    receiver_doc_id = models.CharField(
-        _("接收方单据号 receiver's number"), max_length=100, blank=True
-    )
-    delivered_at = models.DateTimeField(_("送达收件箱 delivered"), null=True, blank=True)
-    acknowledged_at = models.DateTimeField(_("确认时间 acknowledged"), null=True, blank=True)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    translated = models.JSONField(_("translated"), null=True, blank=True)
+    missing = models.JSONField(_("missing references"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=40, default=HELD)
+    receiver_doc_id = models.CharField(_("receiver's number"), max_length=100, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("单据投递 document delivery")
-        verbose_name_plural = _("单据投递 document deliveries")
+        verbose_name = _("document delivery")
+        verbose_name_plural = _("document deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["document", "receiver"], name="documentdelivery_one_per_receiver"
@@ -138,20 +136,20 @@ class InboxItem(models.Model):
     """What a system reads from its inbox, oldest first: a document or a status change, in its
     own codes. ``seq`` grows in commit order (the inbox lock), so ``after=seq`` never skips."""
 
-    KIND_CHOICES = [("document", _("单据 document")), ("status", _("状态 status"))]
+    KIND_CHOICES = [("document", _("document")), ("status", _("status"))]
 
     seq = models.BigAutoField(primary_key=True)
     system = models.ForeignKey(
-        SourceSystem, on_delete=models.CASCADE, related_name="+", verbose_name=_("系统 system")
+        SourceSystem, on_delete=models.CASCADE, related_name="+", verbose_name=_("system")
     )
-    kind = models.CharField(_("类型 kind"), max_length=20, choices=KIND_CHOICES)
+    kind = models.CharField(_("kind"), max_length=20, choices=KIND_CHOICES)
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
-    body = models.JSONField(_("内容 body"))
-    created_at = models.DateTimeField(_("时间 created"), auto_now_add=True)
+    body = models.JSONField(_("body"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("收件箱条目 inbox item")
-        verbose_name_plural = _("收件箱条目 inbox items")
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
         ordering = ["seq"]
         indexes = [models.Index(fields=["system", "seq"], name="inboxitem_system_seq_idx")]
 
@@ -163,23 +161,23 @@ class DocumentStatus(models.Model):
     """One step of a document's timeline: who set which state, with what detail."""
 
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("单据")
+        Document, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("document")
     )
-    state = models.CharField(_("状态 state"), max_length=40)
-    detail = models.CharField(_("说明 detail"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=40)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
     by = models.ForeignKey(
         SourceSystem,
         on_delete=models.PROTECT,
         related_name="+",
         null=True,
         blank=True,
-        verbose_name=_("由 by"),
+        verbose_name=_("reported by"),
     )
-    at = models.DateTimeField(_("时间 at"), auto_now_add=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("单据状态 document status")
-        verbose_name_plural = _("单据状态 document timeline")
+        verbose_name = _("document status")
+        verbose_name_plural = _("document timeline")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -194,8 +192,8 @@ class BusCursor(models.Model):
     seq = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("消息总线游标 bus cursor")
-        verbose_name_plural = _("消息总线游标 bus cursors")
+        verbose_name = _("bus cursor")
+        verbose_name_plural = _("bus cursors")
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seq}"

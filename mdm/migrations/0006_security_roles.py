@@ -76,11 +76,11 @@ def _text(name: str, label: str) -> migrations.AlterField:
 
 
 PERSONAL_COLUMNS = {
-    "address": "地址 address",
-    "contact_name": "联系人 contact",
-    "email": "电子邮箱 email",
-    "id_number": "身份证号 resident ID",
-    "phone": "电话 phone",
+    "address": "address",
+    "contact_name": "contact",
+    "email": "email",
+    "id_number": "resident ID",
+    "phone": "phone",
 }
 
 
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
                 field=models.JSONField(
                     blank=True,
                     default=mdm.models.sources.all_entities,
-                    verbose_name="授权实体 granted entities",
+                    verbose_name="granted entities",
                 ),
             )
             for model in ("sourcesystem", "historicalsourcesystem")
@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name=model,
                 name="blind_index",
-                field=models.JSONField(blank=True, default=dict, verbose_name="盲索引 blind index"),
+                field=models.JSONField(blank=True, default=dict, verbose_name="blind index"),
             )
             for model in ("sourcerecord", "historicalsourcerecord")
         ),
@@ -131,52 +131,52 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "at",
-                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间 at"),
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="at"),
                 ),
                 (
                     "actor_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="账号 account"),
+                    models.CharField(blank=True, max_length=150, verbose_name="account"),
                 ),
                 (
                     "action",
                     models.CharField(
                         choices=[
-                            ("unmask", "查看未脱敏数据 Unmask"),
-                            ("read", "读取个人信息 Read personal data"),
-                            ("export", "导出 Export"),
+                            ("unmask", "Unmask"),
+                            ("read", "Read personal data"),
+                            ("export", "Export"),
                         ],
                         max_length=10,
-                        verbose_name="动作 action",
+                        verbose_name="action",
                     ),
                 ),
                 (
                     "channel",
                     models.CharField(
                         choices=[
-                            ("api", "接口 API"),
-                            ("admin", "管理后台 Admin"),
-                            ("command", "命令 Command"),
+                            ("api", "API"),
+                            ("admin", "Admin"),
+                            ("command", "Command"),
                         ],
                         max_length=10,
-                        verbose_name="渠道 channel",
+                        verbose_name="channel",
                     ),
                 ),
-                ("entity", models.CharField(blank=True, max_length=20, verbose_name="实体 entity")),
+                ("entity", models.CharField(blank=True, max_length=20, verbose_name="entity")),
                 (
                     "record",
                     models.CharField(
-                        blank=True, db_index=True, max_length=200, verbose_name="记录 record"
+                        blank=True, db_index=True, max_length=200, verbose_name="record"
                     ),
                 ),
-                ("fields", models.JSONField(blank=True, default=list, verbose_name="字段 fields")),
+                ("fields", models.JSONField(blank=True, default=list, verbose_name="fields")),
                 (
                     "reason",
-                    models.CharField(blank=True, max_length=300, verbose_name="理由 reason"),
+                    models.CharField(blank=True, max_length=300, verbose_name="reason"),
                 ),
-                ("ip", models.CharField(blank=True, max_length=64, verbose_name="来源地址 IP")),
+                ("ip", models.CharField(blank=True, max_length=64, verbose_name="IP")),
                 (
                     "user_agent",
-                    models.CharField(blank=True, max_length=300, verbose_name="客户端 user agent"),
+                    models.CharField(blank=True, max_length=300, verbose_name="user agent"),
                 ),
                 (
                     "actor",
@@ -187,16 +187,16 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="操作人 actor",
+                        verbose_name="actor",
                     ),
                 ),
             ],
             options={
-                "verbose_name": "审计日志 audit log entry",
-                "verbose_name_plural": "审计日志 audit log",
+                "verbose_name": "audit log entry",
+                "verbose_name_plural": "audit log",
                 "ordering": ["-at", "-id"],
                 "permissions": [
-                    ("view_personal_data", "可查看未脱敏个人信息 Can view unmasked personal data")
+                    ("view_personal_data", "Can view unmasked personal data")
                 ],
             },
         ),
@@ -216,8 +216,8 @@ class Migration(migrations.Migration):
                 ("locked_until", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                "verbose_name": "登录失败 login failure",
-                "verbose_name_plural": "登录失败 login failures",
+                "verbose_name": "login failure",
+                "verbose_name_plural": "login failures",
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("username", "ip"), name="loginfailure_unique_user_ip"

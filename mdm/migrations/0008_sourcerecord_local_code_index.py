@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='sourcerecord',
             name='system',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='mdm.sourcesystem', verbose_name='源系统 system'),
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='mdm.sourcesystem', verbose_name="system"),
         ),
         migrations.AddConstraint(
             model_name='sourcerecord',

@@ -13,11 +13,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalsourcerecord',
             name='link_explanation',
-            field=models.JSONField(blank=True, null=True, verbose_name='匹配说明 match explanation'),
+            field=models.JSONField(blank=True, null=True, verbose_name="match explanation"),
         ),
         migrations.AddField(
             model_name='sourcerecord',
             name='link_explanation',
-            field=models.JSONField(blank=True, null=True, verbose_name='匹配说明 match explanation'),
+            field=models.JSONField(blank=True, null=True, verbose_name="match explanation"),
         ),
     ]

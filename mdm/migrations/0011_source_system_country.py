@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalsourcesystem',
             name='country',
-            field=models.CharField(default='CN', help_text='ISO 3166-1 二位代码；未写国际区号的电话号码按此国家解析 ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it', max_length=2, validators=[mdm.models.sources.validate_country], verbose_name='国家 country'),
+            field=models.CharField(default='CN', help_text="ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it", max_length=2, validators=[mdm.models.sources.validate_country], verbose_name="country"),
         ),
         migrations.AddField(
             model_name='sourcesystem',
             name='country',
-            field=models.CharField(default='CN', help_text='ISO 3166-1 二位代码；未写国际区号的电话号码按此国家解析 ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it', max_length=2, validators=[mdm.models.sources.validate_country], verbose_name='国家 country'),
+            field=models.CharField(default='CN', help_text="ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it", max_length=2, validators=[mdm.models.sources.validate_country], verbose_name="country"),
         ),
     ]

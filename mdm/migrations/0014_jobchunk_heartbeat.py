@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='jobchunk',
             name='heartbeat_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='心跳时间 heartbeat'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name="heartbeat"),
         ),
     ]

@@ -10,8 +10,8 @@ from dictionary.models import EntityChoices
 
 
 class GoldenAliasOriginChoices(models.TextChoices):
-    STEWARD = "steward", _("管理员添加 Added by a steward")
-    LEARNED = "learned", _("确认候选对时习得 Learned from an accepted pair")
+    STEWARD = "steward", _("Added by a steward")
+    LEARNED = "learned", _("Learned from an accepted pair")
 
 
 class GoldenAlias(models.Model):
@@ -25,24 +25,24 @@ class GoldenAlias(models.Model):
     code a later merge retired; it is followed to the survivor when read.
     """
 
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
-    golden_code = models.CharField(_("全局编码 golden code"), max_length=20)
-    name = models.CharField(_("名称 name"), max_length=200)
-    key = models.CharField(_("匹配键 matching key"), max_length=200)
-    origin = models.CharField(_("来源 origin"), max_length=10, choices=GoldenAliasOriginChoices)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
+    golden_code = models.CharField(_("golden code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    key = models.CharField(_("matching key"), max_length=200)
+    origin = models.CharField(_("origin"), max_length=10, choices=GoldenAliasOriginChoices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("添加人 added by"),
+        verbose_name=_("added by"),
     )
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("黄金记录别名 golden record alias")
-        verbose_name_plural = _("黄金记录别名 golden record aliases")
+        verbose_name = _("golden record alias")
+        verbose_name_plural = _("golden record aliases")
         ordering = ["entity", "golden_code", "key"]
         constraints = [
             models.UniqueConstraint(

@@ -8,15 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditLogActionChoices(models.TextChoices):
-    UNMASK = "unmask", _("查看未脱敏数据 Unmask")
-    READ = "read", _("读取个人信息 Read personal data")
-    EXPORT = "export", _("导出 Export")
+    UNMASK = "unmask", _("Unmask")
+    READ = "read", _("Read personal data")
+    EXPORT = "export", _("Export")
 
 
 class AuditLogChannelChoices(models.TextChoices):
-    API = "api", _("接口 API")
-    ADMIN = "admin", _("管理后台 Admin")
-    COMMAND = "command", _("命令 Command")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    COMMAND = "command", _("Command")
 
 
 class AppendOnlyError(Exception):
@@ -39,7 +39,7 @@ class AuditLog(models.Model):
     account's reads stay attributable.
     """
 
-    at = models.DateTimeField(_("时间 at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -47,26 +47,26 @@ class AuditLog(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("操作人 actor"),
+        verbose_name=_("actor"),
     )
-    actor_name = models.CharField(_("账号 account"), max_length=150, blank=True)
-    action = models.CharField(_("动作 action"), max_length=10, choices=AuditLogActionChoices)
-    channel = models.CharField(_("渠道 channel"), max_length=10, choices=AuditLogChannelChoices)
-    entity = models.CharField(_("实体 entity"), max_length=20, blank=True)
-    record = models.CharField(_("记录 record"), max_length=200, blank=True, db_index=True)
-    fields = models.JSONField(_("字段 fields"), default=list, blank=True)
-    reason = models.CharField(_("理由 reason"), max_length=300, blank=True)
-    ip = models.CharField(_("来源地址 IP"), max_length=64, blank=True)
-    user_agent = models.CharField(_("客户端 user agent"), max_length=300, blank=True)
+    actor_name = models.CharField(_("account"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=AuditLogActionChoices)
+    channel = models.CharField(_("channel"), max_length=10, choices=AuditLogChannelChoices)
+    entity = models.CharField(_("entity"), max_length=20, blank=True)
+    record = models.CharField(_("record"), max_length=200, blank=True, db_index=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    ip = models.CharField(_("IP"), max_length=64, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("审计日志 audit log entry")
-        verbose_name_plural = _("审计日志 audit log")
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
         permissions = [
-            ("view_personal_data", _("可查看未脱敏个人信息 Can view unmasked personal data")),
+            ("view_personal_data", _("Can view unmasked personal data")),
         ]
 
     def __str__(self) -> str:
@@ -91,8 +91,8 @@ class LoginFailure(models.Model):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("登录失败 login failure")
-        verbose_name_plural = _("登录失败 login failures")
+        verbose_name = _("login failure")
+        verbose_name_plural = _("login failures")
         constraints = [
             models.UniqueConstraint(fields=["username", "ip"], name="loginfailure_unique_user_ip")
         ]

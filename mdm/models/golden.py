@@ -12,9 +12,9 @@ from matching.normalize import is_person_customer
 
 
 class GoldenStatusChoices(models.TextChoices):
-    ACTIVE = "active", _("有效 Active")
-    MERGED = "merged", _("已合并 Merged")
-    RETIRED = "retired", _("已停用 Retired")
+    ACTIVE = "active", _("Active")
+    MERGED = "merged", _("Merged")
+    RETIRED = "retired", _("Retired")
 
 
 class GoldenRecordQuerySet(models.QuerySet):
@@ -36,9 +36,9 @@ class GoldenRecord(models.Model):
     #: Attributes stored in typed columns, in the dictionary's element codes.
     TYPED_ATTRIBUTES: tuple[str, ...] = ()
 
-    code = models.CharField(_("全局编码 global code"), max_length=20, unique=True)
+    code = models.CharField(_("global code"), max_length=20, unique=True)
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=10,
         choices=GoldenStatusChoices,
         default=GoldenStatusChoices.ACTIVE,
@@ -49,13 +49,13 @@ class GoldenRecord(models.Model):
         null=True,
         blank=True,
         related_name="merged_from",
-        verbose_name=_("合并至 merged into"),
+        verbose_name=_("merged into"),
     )
-    extra = models.JSONField(_("其他属性 other attributes"), default=dict, blank=True)
-    lineage = models.JSONField(_("数据血缘 lineage"), default=dict, blank=True)
-    locked = models.JSONField(_("锁定值 locked values"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True, db_index=True)
+    extra = models.JSONField(_("other attributes"), default=dict, blank=True)
+    lineage = models.JSONField(_("lineage"), default=dict, blank=True)
+    locked = models.JSONField(_("locked values"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = GoldenRecordQuerySet.as_manager()
 
@@ -86,8 +86,8 @@ HISTORY_UNINDEXED = ["updated_at", "merged_into"]
 
 
 class CustomerTypeChoices(models.TextChoices):
-    ORG = "org", _("组织 Organization")
-    PERSON = "person", _("个人 Person")
+    ORG = "org", _("Organization")
+    PERSON = "person", _("Person")
 
 
 class Customer(GoldenRecord):
@@ -108,21 +108,21 @@ class Customer(GoldenRecord):
         "contact_name",
     )
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
     customer_type = models.CharField(
-        _("客户类型 customer type"), max_length=10, choices=CustomerTypeChoices, blank=True
+        _("customer type"), max_length=10, choices=CustomerTypeChoices, blank=True
     )
-    credit_code = models.CharField(_("统一社会信用代码 credit code"), max_length=18, blank=True)
+    credit_code = models.CharField(_("credit code"), max_length=18, blank=True)
     # Personal columns are text: an element the dictionary marks sensitive_personal holds a
     # ciphertext (``enc:v1:…``), far longer than the value.
-    id_number = models.TextField(_("身份证号 resident ID"), blank=True)
-    phone = models.TextField(_("电话 phone"), blank=True)
-    email = models.TextField(_("电子邮箱 email"), blank=True)
-    address = models.TextField(_("地址 address"), blank=True)
-    region_code = models.CharField(_("行政区划代码 region code"), max_length=6, blank=True)
-    birth_date = models.DateField(_("出生日期 birth date"), null=True, blank=True)
-    postal_code = models.CharField(_("邮政编码 postal code"), max_length=6, blank=True)
-    contact_name = models.TextField(_("联系人 contact"), blank=True)
+    id_number = models.TextField(_("resident ID"), blank=True)
+    phone = models.TextField(_("phone"), blank=True)
+    email = models.TextField(_("email"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    region_code = models.CharField(_("region code"), max_length=6, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
+    contact_name = models.TextField(_("contact"), blank=True)
     history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
@@ -131,8 +131,8 @@ class Customer(GoldenRecord):
             models.Index(fields=["name"], name="customer_name_idx"),
             models.Index(fields=["credit_code"], name="customer_credit_code_idx"),
         ]
-        verbose_name = _("客户 customer")
-        verbose_name_plural = _("客户 customers")
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
         # A person's name is personal data: shown masked wherever the record is named, whether
@@ -153,12 +153,12 @@ class Product(GoldenRecord):
     ENTITY = EntityChoices.PRODUCTS
     TYPED_ATTRIBUTES = ("name", "model", "brand", "category", "uom", "gtin")
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True)
-    model = models.CharField(_("型号 model"), max_length=100, blank=True)
-    brand = models.CharField(_("品牌 brand"), max_length=100, blank=True)
-    category = models.CharField(_("品类 category"), max_length=100, blank=True)
-    uom = models.CharField(_("计量单位 unit"), max_length=10, blank=True)
-    gtin = models.CharField(_("商品条码 GTIN"), max_length=14, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    brand = models.CharField(_("brand"), max_length=100, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    uom = models.CharField(_("unit"), max_length=10, blank=True)
+    gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
     history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
@@ -167,8 +167,8 @@ class Product(GoldenRecord):
             models.Index(fields=["name"], name="product_name_idx"),
             models.Index(fields=["gtin"], name="product_gtin_idx"),
         ]
-        verbose_name = _("产品 product")
-        verbose_name_plural = _("产品 products")
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
 
 
 class Material(GoldenRecord):
@@ -177,11 +177,11 @@ class Material(GoldenRecord):
     ENTITY = EntityChoices.MATERIALS
     TYPED_ATTRIBUTES = ("name", "spec", "material_group", "base_uom", "material_type")
 
-    name = models.CharField(_("名称 name"), max_length=200, blank=True)
-    spec = models.CharField(_("规格 specification"), max_length=200, blank=True)
-    material_group = models.CharField(_("物料组 material group"), max_length=50, blank=True)
-    base_uom = models.CharField(_("基本单位 base unit"), max_length=10, blank=True)
-    material_type = models.CharField(_("物料类型 material type"), max_length=10, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    spec = models.CharField(_("specification"), max_length=200, blank=True)
+    material_group = models.CharField(_("material group"), max_length=50, blank=True)
+    base_uom = models.CharField(_("base unit"), max_length=10, blank=True)
+    material_type = models.CharField(_("material type"), max_length=10, blank=True)
     history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
@@ -189,8 +189,8 @@ class Material(GoldenRecord):
             *GoldenRecord.Meta.indexes,
             models.Index(fields=["name"], name="material_name_idx"),
         ]
-        verbose_name = _("物料 material")
-        verbose_name_plural = _("物料 materials")
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
 
 
 GOLDEN_MODELS: dict[str, type[GoldenRecord]] = {

@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class JobRunStatusChoices(models.TextChoices):
-    PLANNING = "planning", _("规划中 planning")
-    RUNNING = "running", _("运行中 running")
-    FINALIZING = "finalizing", _("收尾中 finalizing")
-    SUCCEEDED = "succeeded", _("成功 succeeded")
-    FAILED = "failed", _("失败 failed")
+    PLANNING = "planning", _("planning")
+    RUNNING = "running", _("running")
+    FINALIZING = "finalizing", _("finalizing")
+    SUCCEEDED = "succeeded", _("succeeded")
+    FAILED = "failed", _("failed")
 
 
 #: A run in one of these states is "unfinished": at most one per (kind, entity).
@@ -40,30 +40,30 @@ class JobRun(models.Model):
     ``counts`` and ``timings`` hold numbers only, added to atomically as chunks finish.
     """
 
-    kind = models.CharField(_("类型 kind"), max_length=40)
-    entity = models.CharField(_("实体 entity"), max_length=20, blank=True, default="")
+    kind = models.CharField(_("kind"), max_length=40)
+    entity = models.CharField(_("entity"), max_length=20, blank=True, default="")
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=12,
         choices=JobRunStatusChoices,
         default=JobRunStatusChoices.PLANNING,
     )
-    params = models.JSONField(_("参数 parameters"), default=dict, blank=True)
-    total_chunks = models.PositiveIntegerField(_("分块总数 total chunks"), default=0)
-    done_chunks = models.PositiveIntegerField(_("已完成分块 done chunks"), default=0)
-    failed_chunks = models.PositiveIntegerField(_("失败分块 failed chunks"), default=0)
-    counts = models.JSONField(_("计数 counts"), default=dict, blank=True)
-    timings = models.JSONField(_("耗时(秒) timings (s)"), default=dict, blank=True)
-    log = models.TextField(_("日志 log"), blank=True, default="")
-    error = models.TextField(_("错误 error"), blank=True, default="")
-    resumed = models.PositiveSmallIntegerField(_("恢复次数 times resumed"), default=0)
-    started_at = models.DateTimeField(_("开始时间 started"), default=timezone.now)
-    heartbeat_at = models.DateTimeField(_("心跳时间 heartbeat"), default=timezone.now)
-    finished_at = models.DateTimeField(_("结束时间 finished"), null=True, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    total_chunks = models.PositiveIntegerField(_("total chunks"), default=0)
+    done_chunks = models.PositiveIntegerField(_("done chunks"), default=0)
+    failed_chunks = models.PositiveIntegerField(_("failed chunks"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    timings = models.JSONField(_("timings (s)"), default=dict, blank=True)
+    log = models.TextField(_("log"), blank=True, default="")
+    error = models.TextField(_("error"), blank=True, default="")
+    resumed = models.PositiveSmallIntegerField(_("times resumed"), default=0)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("heartbeat"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("后台任务运行 job run")
-        verbose_name_plural = _("后台任务运行 job runs")
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
         ordering = ["-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -88,38 +88,38 @@ class JobRun(models.Model):
 
 
 class JobChunkStatusChoices(models.TextChoices):
-    PENDING = "pending", _("待处理 pending")
-    RUNNING = "running", _("处理中 running")
-    DONE = "done", _("完成 done")
-    FAILED = "failed", _("失败 failed")
+    PENDING = "pending", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
 
 
 class JobChunk(models.Model):
     """One unit of work of a run (a block range, a model...), identified by a key unique in the run."""
 
     job = models.ForeignKey(
-        JobRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("运行 run")
+        JobRun, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("run")
     )
-    key = models.CharField(_("分块 chunk"), max_length=200)
+    key = models.CharField(_("chunk"), max_length=200)
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=10,
         choices=JobChunkStatusChoices,
         default=JobChunkStatusChoices.PENDING,
     )
-    attempts = models.PositiveSmallIntegerField(_("尝试次数 attempts"), default=0)
-    counts = models.JSONField(_("计数 counts"), default=dict, blank=True)
-    seconds = models.FloatField(_("耗时(秒) seconds"), null=True, blank=True)
-    error = models.TextField(_("错误 error"), blank=True, default="")
-    started_at = models.DateTimeField(_("开始时间 started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("结束时间 finished"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     # Refreshed by the worker doing the chunk: a running chunk whose heartbeat is stale lost its
     # worker (killed, OOM) and is handed back to the queue by ``recover_stalled_jobs``.
-    heartbeat_at = models.DateTimeField(_("心跳时间 heartbeat"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("任务分块 job chunk")
-        verbose_name_plural = _("任务分块 job chunks")
+        verbose_name = _("job chunk")
+        verbose_name_plural = _("job chunks")
         ordering = ["job", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["job", "key"], name="jobchunk_unique_key_per_run")

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OperationsMinuteSeriesChoices(models.TextChoices):
-    HTTP = "http", _("接口请求 API requests")
-    SYNC = "sync", _("数据同步 data sync")
-    BACKLOG = "backlog", _("积压 backlog")
+    HTTP = "http", _("API requests")
+    SYNC = "sync", _("data sync")
+    BACKLOG = "backlog", _("backlog")
 
 
 class OperationsMinute(models.Model):
@@ -24,21 +24,21 @@ class OperationsMinute(models.Model):
     kept ``MDM_OPERATIONS_RETENTION_DAYS``.
     """
 
-    minute = models.DateTimeField(_("分钟 minute"))
+    minute = models.DateTimeField(_("minute"))
     series = models.CharField(
-        _("序列 series"), max_length=16, choices=OperationsMinuteSeriesChoices.choices
+        _("series"), max_length=16, choices=OperationsMinuteSeriesChoices.choices
     )
-    name = models.CharField(_("名称 name"), max_length=120)
-    detail = models.CharField(_("细分 detail"), max_length=40, blank=True, default="")
-    count = models.BigIntegerField(_("次数 count"), default=0)
-    failed = models.BigIntegerField(_("失败 failed"), default=0)
-    seconds = models.FloatField(_("耗时合计(秒) seconds"), default=0.0)
+    name = models.CharField(_("name"), max_length=120)
+    detail = models.CharField(_("detail"), max_length=40, blank=True, default="")
+    count = models.BigIntegerField(_("count"), default=0)
+    failed = models.BigIntegerField(_("failed"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0.0)
     #: Latency histogram: requests at or under each bound (``le_0_25``: 0.25 s), not cumulative.
-    buckets = models.JSONField(_("耗时分布 latency buckets"), default=dict, blank=True)
+    buckets = models.JSONField(_("latency buckets"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = _("运行监控 operations")
-        verbose_name_plural = _("运行监控 operations")
+        verbose_name = _("operations")
+        verbose_name_plural = _("operations")
         constraints = [
             models.UniqueConstraint(
                 fields=["minute", "series", "name", "detail"], name="opsminute_unique_key"

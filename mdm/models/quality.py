@@ -30,16 +30,16 @@ class QualitySnapshot(models.Model):
     opened and closed.
     """
 
-    taken_at = models.DateTimeField(_("时间 taken at"), db_index=True)
-    metrics = models.JSONField(_("指标 metrics"), default=dict)
-    summary = models.JSONField(_("记分卡 scorecard"), default=dict)
-    issue_changes = models.JSONField(_("问题变化 issue changes"), default=dict, blank=True)
-    duration_ms = models.PositiveIntegerField(_("耗时(毫秒) duration (ms)"), default=0)
+    taken_at = models.DateTimeField(_("taken at"), db_index=True)
+    metrics = models.JSONField(_("metrics"), default=dict)
+    summary = models.JSONField(_("scorecard"), default=dict)
+    issue_changes = models.JSONField(_("issue changes"), default=dict, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("数据质量快照 quality snapshot")
-        verbose_name_plural = _("数据质量快照 quality snapshots")
+        verbose_name = _("quality snapshot")
+        verbose_name_plural = _("quality snapshots")
         ordering = ["-taken_at"]
 
     def __str__(self) -> str:
@@ -47,25 +47,25 @@ class QualitySnapshot(models.Model):
 
 
 class QualityIssueKindChoices(models.TextChoices):
-    INVALID = "invalid", _("校验不通过 Invalid value")
-    CONTRADICTION = "contradiction", _("与标识符矛盾 Contradicts identifier")
-    MISSING_REQUIRED = "missing_required", _("必填缺失 Missing required value")
-    INCONSISTENT = "inconsistent", _("跨系统不一致 Inconsistent across systems")
+    INVALID = "invalid", _("Invalid value")
+    CONTRADICTION = "contradiction", _("Contradicts identifier")
+    MISSING_REQUIRED = "missing_required", _("Missing required value")
+    INCONSISTENT = "inconsistent", _("Inconsistent across systems")
     BRANCH_HQ_CODE = (
         "branch_hq_code",
-        _("分支机构使用总部信用代码 Branch holds its head office's code"),
+        _("Branch holds its head office's code"),
     )
 
 
 class QualityIssueStatusChoices(models.TextChoices):
-    OPEN = "open", _("待处理 Open")
-    ACKNOWLEDGED = "acknowledged", _("已确认 Acknowledged")
-    CLOSED = "closed", _("已关闭 Closed")
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CLOSED = "closed", _("Closed")
 
 
 class QualityIssueResolutionChoices(models.TextChoices):
-    FIXED = "fixed", _("数据已更正 Data fixed")
-    DISMISSED = "dismissed", _("人工关闭 Closed by steward")
+    FIXED = "fixed", _("Data fixed")
+    DISMISSED = "dismissed", _("Closed by steward")
 
 
 #: Statuses of an issue someone still has to act on.
@@ -88,20 +88,20 @@ class QualityIssue(models.Model):
     (``dictionary.derivations``), never a guess.
     """
 
-    key = models.CharField(_("问题键 key"), max_length=255)
-    entity = models.CharField(_("实体 entity"), max_length=20, choices=EntityChoices)
-    kind = models.CharField(_("类型 kind"), max_length=20, choices=QualityIssueKindChoices)
-    element = models.CharField(_("数据元 element"), max_length=50)
-    rule = models.CharField(_("规则 rule"), max_length=100, blank=True)
-    problem = models.CharField(_("问题代码 problem code"), max_length=50, blank=True)
-    message = models.TextField(_("说明 message"), blank=True)
+    key = models.CharField(_("key"), max_length=255)
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices)
+    kind = models.CharField(_("kind"), max_length=20, choices=QualityIssueKindChoices)
+    element = models.CharField(_("element"), max_length=50)
+    rule = models.CharField(_("rule"), max_length=100, blank=True)
+    problem = models.CharField(_("problem code"), max_length=50, blank=True)
+    message = models.TextField(_("message"), blank=True)
     source_record = models.ForeignKey(
         "mdm.SourceRecord",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="quality_issues",
-        verbose_name=_("源记录 source record"),
+        verbose_name=_("source record"),
         db_index=False,  # qualityissue_record_idx (source_record, status) serves the look-ups
     )
     system = models.ForeignKey(
@@ -110,50 +110,50 @@ class QualityIssue(models.Model):
         null=True,
         blank=True,
         related_name="quality_issues",
-        verbose_name=_("源系统 system"),
+        verbose_name=_("system"),
     )
-    golden_code = models.CharField(_("全局编码 golden code"), max_length=20, blank=True)
-    value = models.TextField(_("接收值 value as received"), blank=True)
-    suggested_fix = models.CharField(_("建议修正 suggested fix"), max_length=300, blank=True)
-    owner_department = models.CharField(_("责任部门 owner department"), max_length=100, blank=True)
+    golden_code = models.CharField(_("golden code"), max_length=20, blank=True)
+    value = models.TextField(_("value as received"), blank=True)
+    suggested_fix = models.CharField(_("suggested fix"), max_length=300, blank=True)
+    owner_department = models.CharField(_("owner department"), max_length=100, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("处理人 assignee"),
+        verbose_name=_("assignee"),
     )
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=12,
         choices=QualityIssueStatusChoices,
         default=QualityIssueStatusChoices.OPEN,
     )
     resolution = models.CharField(
-        _("关闭方式 resolution"), max_length=10, choices=QualityIssueResolutionChoices, blank=True
+        _("resolution"), max_length=10, choices=QualityIssueResolutionChoices, blank=True
     )
-    close_reason = models.CharField(_("关闭原因 close reason"), max_length=300, blank=True)
-    opened_at = models.DateTimeField(_("发现时间 opened"))
-    updated_at = models.DateTimeField(_("更新时间 updated"))
-    acknowledged_at = models.DateTimeField(_("确认时间 acknowledged"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=300, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    updated_at = models.DateTimeField(_("updated"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("确认人 acknowledged by"),
+        verbose_name=_("acknowledged by"),
         db_index=False,  # audit fields, never searched by
     )
-    closed_at = models.DateTimeField(_("关闭时间 closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("关闭人 closed by"),
+        verbose_name=_("closed by"),
         db_index=False,  # audit fields, never searched by
     )
     history = HistoricalRecords()
@@ -161,8 +161,8 @@ class QualityIssue(models.Model):
     objects = QualityIssueQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("数据质量问题 quality issue")
-        verbose_name_plural = _("数据质量问题 quality issues")
+        verbose_name = _("quality issue")
+        verbose_name_plural = _("quality issues")
         ordering = ["-opened_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

@@ -29,16 +29,16 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(_("前缀 prefix"), max_length=12)
+    prefix = models.CharField(_("prefix"), max_length=12)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(_("过期时间 expires"), null=True, blank=True)
-    is_active = models.BooleanField(_("有效 active"), default=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("接口令牌 API token")
-        verbose_name_plural = _("接口令牌 API tokens")
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -28,25 +28,21 @@ class WebhookSubscription(models.Model):
         SourceSystem,
         on_delete=models.PROTECT,
         related_name="webhooks",
-        verbose_name=_("源系统 system"),
+        verbose_name=_("system"),
     )
-    url = models.URLField(_("接收地址 URL"), max_length=500)
-    entities = models.JSONField(
-        _("实体 entities"), default=list, blank=True, help_text=_("留空表示全部 empty: all")
-    )
-    secret = models.CharField(_("签名密钥 signing secret"), max_length=200)
-    is_active = models.BooleanField(_("启用 active"), default=True)
-    cursor = models.BigIntegerField(
-        _("游标 cursor"), default=0, help_text=_("最后送达的事件序号 last delivered event seq")
-    )
-    last_delivered_at = models.DateTimeField(_("最后送达 last delivered"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    url = models.URLField(_("URL"), max_length=500)
+    entities = models.JSONField(_("entities"), default=list, blank=True, help_text=_("empty: all"))
+    secret = models.CharField(_("signing secret"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    cursor = models.BigIntegerField(_("cursor"), default=0, help_text=_("last delivered event seq"))
+    last_delivered_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["secret"])
 
     class Meta:
-        verbose_name = _("Webhook 订阅 webhook subscription")
-        verbose_name_plural = _("Webhook 订阅 webhook subscriptions")
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
         ordering = ["system__code", "pk"]
 
     def __str__(self) -> str:
@@ -59,10 +55,10 @@ class WebhookSubscription(models.Model):
 
 
 class WebhookDeliveryStatusChoices(models.TextChoices):
-    RETRYING = "retrying", _("重试中 retrying")
-    DELIVERED = "delivered", _("已送达 delivered")
-    DEAD = "dead", _("死信 dead letter")
-    SKIPPED = "skipped", _("已跳过 skipped")
+    RETRYING = "retrying", _("retrying")
+    DELIVERED = "delivered", _("delivered")
+    DEAD = "dead", _("dead letter")
+    SKIPPED = "skipped", _("skipped")
 
 
 class WebhookDelivery(models.Model):
@@ -77,31 +73,31 @@ class WebhookDelivery(models.Model):
         WebhookSubscription,
         on_delete=models.CASCADE,
         related_name="deliveries",
-        verbose_name=_("订阅 subscription"),
+        verbose_name=_("subscription"),
     )
     event = models.ForeignKey(
-        Event, on_delete=models.CASCADE, related_name="+", verbose_name=_("事件 event")
+        Event, on_delete=models.CASCADE, related_name="+", verbose_name=_("event")
     )
     status = models.CharField(
-        _("状态 status"),
+        _("status"),
         max_length=10,
         choices=WebhookDeliveryStatusChoices,
         default=WebhookDeliveryStatusChoices.RETRYING,
     )
-    attempts = models.PositiveSmallIntegerField(_("尝试次数 attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("下次尝试 next attempt"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(
-        _("最后响应码 last HTTP status"), null=True, blank=True
+        _("last HTTP status"), null=True, blank=True
     )
-    last_error = models.TextField(_("最后错误 last error"), blank=True, default="")
-    delivered_at = models.DateTimeField(_("送达时间 delivered"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间 updated"), auto_now=True)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("Webhook 投递 webhook delivery")
-        verbose_name_plural = _("Webhook 投递 webhook deliveries")
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-pk"]
         constraints = [
             models.UniqueConstraint(

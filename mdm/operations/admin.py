@@ -13,11 +13,11 @@ from mdm.operations.overview import WINDOWS, overview
 from mdm.operations.timeline import BACKLOGS
 
 BACKLOG_LABELS = {
-    "review_queue": _("待审核候选 pending review candidates"),
-    "open_issues": _("未解决质量问题 open quality issues"),
-    "outbox_lag": _("待推送事件 events not yet delivered"),
-    "dead_letters": _("死信 dead-letter deliveries"),
-    "running_jobs": _("运行中的任务 unfinished job runs"),
+    "review_queue": _("pending review candidates"),
+    "open_issues": _("open quality issues"),
+    "outbox_lag": _("events not yet delivered"),
+    "dead_letters": _("dead-letter deliveries"),
+    "running_jobs": _("unfinished job runs"),
 }
 
 
@@ -40,17 +40,17 @@ class OperationsMinuteAdmin(admin.ModelAdmin):
         view = overview(request.GET.get("window", ""))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("运行监控 Operations"),
+            "title": _("Operations"),
             "opts": self.model._meta,
             "view": view,
             "windows": list(WINDOWS),
-            "requests_chart": charts.line_chart(view.requests, label=str(_("请求数 requests"))),
+            "requests_chart": charts.line_chart(view.requests, label=str(_("requests"))),
             "p95_chart": charts.line_chart(view.p95_ms, label="p95", unit=" ms"),
             "errors_chart": charts.line_chart(
-                view.error_rate, label=str(_("错误率 error rate")), unit=" %"
+                view.error_rate, label=str(_("error rate")), unit=" %"
             ),
             "sync_chart": charts.line_chart(
-                view.sync_rate, label=str(_("同步成功率 sync success rate")), unit=" %"
+                view.sync_rate, label=str(_("sync success rate")), unit=" %"
             ),
             "backlogs": [
                 {

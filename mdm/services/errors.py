@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
+
 
 class ServiceError(Exception):
     """Base of the hub's expected failures (never a 500)."""
@@ -19,6 +21,12 @@ class ServiceError(Exception):
     @property
     def message(self) -> str:
         return f"{self.message_zh} / {self.message_en}"
+
+    @property
+    def localized(self) -> str:
+        """The message in the active language: the admin speaks one language at a time, while
+        API bodies keep both (``message_zh``, ``message_en``)."""
+        return self.message_zh if (get_language() or "zh").startswith("zh") else self.message_en
 
 
 class RecordRejected(ServiceError):

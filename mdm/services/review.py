@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import DataElement, ElementBinding
@@ -319,7 +320,10 @@ def element_labels(entity: str, codes: Iterable[str | None]) -> dict[str, str]:
         DataElement.objects.filter(code__in=wanted).values_list("code", "name_zh", "name_en"),
         key=lambda row: (positions.get(row[0], 10**9), row[0]),
     )
-    return {code: f"{zh} {en}" for code, zh, en in names}
+    # The steward's language: the Chinese name by default, the English one when it exists and the
+    # admin speaks English.
+    english = not (translation.get_language() or "zh").startswith("zh")
+    return {code: (en or zh) if english else zh for code, zh, en in names}
 
 
 #: Rows of a pair's explanation named in its reason: the strongest for and against a match.

@@ -47,7 +47,7 @@ def test_queue_hides_decided_pairs_unless_asked(steward_browser, steward_user, h
 
     assert "SD01-000123" not in pending
     assert "SD01-000123" in rejected and "SD01-000123" in everything
-    assert "决定 decision (who, when, why)" in rejected  # who decided, when and why
+    assert "决定" in rejected  # who decided, when and why
     assert "wang.fang" in rejected and "<small>no</small>" in rejected
 
 
@@ -109,7 +109,7 @@ def test_comparison_page_shows_both_records_the_differences_and_the_explanation(
     assert 'class="mdm-diff-same" data-attribute="customer_type"' in content
     assert "名称 name" in content or "名称" in content
     # explanation: the company-name evidence with its similarity, weight and note
-    assert "企业名称 company name" in content
+    assert "企业名称" in content
     assert "same core name" in content
     assert "19.52" in content
     assert 'id="decide-accept"' in content and 'id="decide-reject"' in content

@@ -108,10 +108,7 @@ def test_the_comparison_says_the_decision_covers_the_siblings_before_it_is_made(
 ):
     page = steward_browser.get(compare_url(twins[1])).content.decode()
 
-    assert (
-        "This decision also applies to 3 other pending candidates between the same two golden "
-        "records" in page
-    )
+    assert "此决定同时适用于同一对黄金记录之间的另外 3 个待审核候选对" in page
 
 
 def test_the_admin_says_how_many_siblings_were_decided_with_the_pair(steward_browser, twins):
@@ -120,7 +117,7 @@ def test_the_admin_says_how_many_siblings_were_decided_with_the_pair(steward_bro
     )
 
     content = page.content.decode()
-    assert "3 other candidate(s) between the same two golden records were decided" in content
+    assert "同一对黄金记录之间的另外 3 个候选对已一并处理" in content
 
 
 def test_a_sibling_decided_with_another_cannot_be_decided_again(steward, twins):

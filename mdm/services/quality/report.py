@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dictionary.models import EntityChoices
 from mdm.models import QualitySnapshot
@@ -77,7 +77,9 @@ def render_table(snapshot: QualitySnapshot) -> str:
     taken = timezone.localtime(snapshot.taken_at).strftime("%Y-%m-%d %H:%M:%S %Z")
     lines = [f"数据质量报告 Data quality report — {taken}"]
     for entity, scopes in snapshot.metrics.items():
-        label = EntityChoices(entity).label if entity in EntityChoices.values else entity
+        label = (
+            _bilingual(EntityChoices(entity).label) if entity in EntityChoices.values else entity
+        )
         lines += ["", f"{label} ({entity})"]
         summary = snapshot.summary.get(entity, {})
         rows = [
@@ -125,3 +127,13 @@ def csv_rows(metrics: dict[str, Any]) -> Iterator[tuple[str, str, str, str, str]
             for metric, values in figures.items():
                 for key, value in values.items():
                     yield entity, scope, metric, key, _text(value)
+
+
+def _bilingual(label) -> str:
+    """An entity's name in both languages: the printed report serves Chinese and English
+    readers alike, as its headings do."""
+    with translation.override("zh-hans"):
+        zh = str(label)
+    with translation.override("en"):
+        en = str(label)
+    return zh if zh == en else f"{zh} {en}"

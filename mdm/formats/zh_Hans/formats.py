@@ -1,0 +1,1 @@
+from mdm.formats.common import *  # noqa: F403
