@@ -137,7 +137,7 @@ MDM_BULK_MAX_ITEMS = 1000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mdm.api.authentication.HashedTokenAuthentication",
+        "mdm.access.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -182,7 +182,7 @@ LOGGING = {
 # --- jobs and webhooks ---
 # Background jobs (JobRun), the beat schedule and webhook delivery; see README "Workers and
 # scale-out". Times are HH:MM in TIME_ZONE, or "off".
-from mdm import schedule  # noqa: E402
+from mdm.jobs import schedule  # noqa: E402
 
 # Workers and producers agree on the queue; separate environments can share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -325,9 +325,9 @@ CACHES = {
 }
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["mdm.api.parsers.SafeJSONParser"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "mdm.api.throttling.TokenRateThrottle",
-    "mdm.api.throttling.UserRateThrottle",
-    "mdm.api.throttling.AnonRateThrottle",
+    "mdm.access.throttling.TokenRateThrottle",
+    "mdm.access.throttling.UserRateThrottle",
+    "mdm.access.throttling.AnonRateThrottle",
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "token": env.get_str("MDM_THROTTLE_TOKEN", "3000/min"),

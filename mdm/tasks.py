@@ -1,8 +1,8 @@
 """Celery tasks of the hub: each takes ids or plain values and calls one service.
 
 Job tasks (``run_job_task``, ``run_job_chunk_task``, ``finalize_job_task``) drive every job kind
-registered with ``mdm.services.job_runner``; the scheduled tasks are the beat's entries
-(``mdm.schedule``); the webhook tasks deliver the outbox.
+registered with ``mdm.jobs.runner``; the scheduled tasks are the beat's entries
+(``mdm.jobs.schedule``); the webhook tasks deliver the outbox.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from celery import Task
 from django.conf import settings
 
 from mdm.celery import app
+from mdm.feed import webhooks
+from mdm.jobs import history_cleanup
+from mdm.jobs import runner as job_runner
+from mdm.jobs.runs import JobAlreadyRunning, fail_job
+from mdm.operations import nightly_steps as nightly
 from mdm.operations.nightly import run_nightly_backup
-from mdm.services import history_cleanup, job_runner, nightly, webhooks
-from mdm.services.jobs import JobAlreadyRunning, fail_job
 
 logger = logging.getLogger(__name__)
 

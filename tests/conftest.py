@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
-from mdm.services.accounts import create_api_user, create_source_system
-from mdm.services.roles import ensure_roles
+from mdm.access.accounts import create_api_user, create_source_system
+from mdm.access.roles import ensure_roles
 
 
 def restore_reference_data() -> None:

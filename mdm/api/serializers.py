@@ -5,9 +5,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dictionary.services import personal_elements
+from mdm.intake.upsert import UpsertResult
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.services.masking import mask_attributes
-from mdm.services.upsert import UpsertResult
+from mdm.privacy.masking import mask_attributes
 
 
 class ProblemSerializer(serializers.Serializer):

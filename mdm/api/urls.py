@@ -1,6 +1,7 @@
 from django.urls import path
 
-from mdm.api import stewardship, views
+from mdm.api import views
+from mdm.stewardship import api as stewardship
 
 urlpatterns = [
     path(

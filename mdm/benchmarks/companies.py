@@ -7,11 +7,11 @@ from collections import defaultdict
 
 from matching.models import MatchRuleConfig
 from matching.synth import generate_customers
+from mdm.access.accounts import create_source_system
 from mdm.benchmarks.common import crosswalk, pair_metrics, pairs_of
+from mdm.intake.importing import import_rows
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.batch_match import run_batch_match
-from mdm.services.importing import import_rows
 
 ORDER = ("ERP", "CRM", "ECOM")
 

@@ -28,13 +28,13 @@ from matching.benchmarks.febrl import (
 )
 from matching.models import MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
+from mdm.access.accounts import create_source_system
 from mdm.benchmarks.common import PairMetrics, crosswalk, pair_metrics, pairs_of
 from mdm.benchmarks.scale import reset_entity
+from mdm.intake.importing import import_file
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
 from mdm.models import SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.batch_match import run_batch_match
-from mdm.services.importing import import_file
-from mdm.services.matching import PreparedRecords, fit_rule_from_records
 
 
 def _system(code: str) -> SourceSystem:

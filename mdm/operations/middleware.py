@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mdm.operations.instruments import record_request
+from mdm.instruments import record_request
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

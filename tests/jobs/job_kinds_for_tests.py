@@ -6,8 +6,8 @@ chunks fail: ``flaky`` chunks fail on their first attempt, ``broken`` chunks alw
 
 from __future__ import annotations
 
+from mdm.jobs.runner import JobKind, register_job_kind
 from mdm.models import JobChunk, JobRun
-from mdm.services.job_runner import JobKind, register_job_kind
 
 SQUARES = "test_squares"
 

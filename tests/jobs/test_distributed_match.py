@@ -10,11 +10,12 @@ from jobtest_support import wait_until
 from match_support import set_thresholds
 
 from matching.models import BatchMatchPair, BatchMatchPlan
+from mdm.jobs import runner as job_runner
+from mdm.jobs.runs import plan_chunks, start_job
+from mdm.linking.batch import job as batch_match_job
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.merge_reasons import explanation_rows
 from mdm.models import JobRun, SourceRecord
-from mdm.services import batch_match_job, job_runner
-from mdm.services.batch_match import run_batch_match
-from mdm.services.jobs import plan_chunks, start_job
-from mdm.services.merge_reasons import explanation_rows
 
 COMPANIES = [
     (
@@ -124,7 +125,7 @@ def test_match_in_several_processes_agrees_with_one_process(
 ):
     _store_unmatched({"ERP": erp, "CRM": crm, "ECOM": shop})
     # One cluster per merge batch: the batches are merged by the forked processes too.
-    monkeypatch.setattr("mdm.services.batch_merge.MERGE_BATCH", 1)
+    monkeypatch.setattr("mdm.linking.batch.merge.MERGE_BATCH", 1)
 
     report = run_batch_match(entity="customers", processes=processes)
 

@@ -9,9 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from mdm.models import JobChunk, JobRun
-from mdm.services import job_runner
-from mdm.services.jobs import (
+from mdm.jobs import runner as job_runner
+from mdm.jobs.runs import (
     JobAlreadyRunning,
     fail_job,
     finish_job,
@@ -21,6 +20,7 @@ from mdm.services.jobs import (
     record_chunk_failed,
     start_job,
 )
+from mdm.models import JobChunk, JobRun
 
 
 def _in_threads(targets) -> tuple[list, list[BaseException]]:

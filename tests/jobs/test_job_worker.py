@@ -8,6 +8,10 @@ from django.db import connection
 from django.utils import timezone
 from jobtest_support import wait_until
 
+from mdm.feed.webhooks import create_subscription
+from mdm.jobs import history_cleanup
+from mdm.jobs import runner as job_runner
+from mdm.jobs.runs import plan_chunks, record_chunk_done, start_job
 from mdm.models import (
     Customer,
     Event,
@@ -17,9 +21,6 @@ from mdm.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from mdm.services import history_cleanup, job_runner
-from mdm.services.jobs import plan_chunks, record_chunk_done, start_job
-from mdm.services.webhooks import create_subscription
 from mdm.tasks import clean_history_task, nightly_match_task
 
 JOB_TIMEOUT = 20

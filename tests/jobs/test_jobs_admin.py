@@ -9,10 +9,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 
+from mdm.feed.events import write_events
+from mdm.feed.webhooks import create_subscription, deliver_subscription
+from mdm.jobs.runs import finish_job, plan_chunks, record_chunk_done, start_job
 from mdm.models import Event, JobRun, WebhookDelivery, WebhookSubscription
-from mdm.services.events import write_events
-from mdm.services.jobs import finish_job, plan_chunks, record_chunk_done, start_job
-from mdm.services.webhooks import create_subscription, deliver_subscription
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from mdm import schedule, tasks
+from mdm import tasks
 from mdm.celery import app
+from mdm.jobs import history_cleanup, schedule
+from mdm.jobs.runs import start_job
 from mdm.models import Customer, JobRun, SourceSystem
-from mdm.services import history_cleanup, nightly
-from mdm.services.jobs import start_job
+from mdm.operations import nightly_steps as nightly
 
 
 def test_the_beat_schedule_has_every_nightly_step_and_the_webhook_dispatch():

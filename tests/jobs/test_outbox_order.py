@@ -10,9 +10,9 @@ import time
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from mdm.feed.events import write_events
+from mdm.feed.outbox import OUTBOX_LOCK, outbox_lock_is_enforced
 from mdm.models import Event
-from mdm.services.events import write_events
-from mdm.services.outbox import OUTBOX_LOCK, outbox_lock_is_enforced
 
 WRITERS = 6
 TRANSACTIONS_PER_WRITER = 15

@@ -10,9 +10,8 @@ from datetime import timedelta
 import pytest
 from kombu.exceptions import OperationalError
 
-from mdm.models import Event, WebhookDelivery, WebhookSubscription
-from mdm.services.events import write_events
-from mdm.services.webhooks import (
+from mdm.feed.events import write_events
+from mdm.feed.webhooks import (
     backoff,
     create_subscription,
     deliver_subscription,
@@ -22,6 +21,7 @@ from mdm.services.webhooks import (
     skip_dead,
     subscriptions_with_work,
 )
+from mdm.models import Event, WebhookDelivery, WebhookSubscription
 from mdm.tasks import dispatch_webhooks_task
 
 pytestmark = pytest.mark.django_db

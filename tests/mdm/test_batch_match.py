@@ -17,8 +17,8 @@ from matching.rules import (
     rule_to_dict,
     weight_to_probability,
 )
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import Customer, Event, SourceRecord
-from mdm.services.batch_match import run_batch_match
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_match_command_prints_counts_and_timings(unmatched):
 
 def test_a_weak_key_shared_by_too_many_records_is_skipped_and_counted(erp, monkeypatch):
     """Five different companies in five cities share only the pinyin/name keys of 华信科技."""
-    from mdm.services import batch_pairs
+    from mdm.linking.batch import pairs as batch_pairs
 
     set_thresholds(auto=0.999999999999, review=0.999999999)
     cities = ["北京", "上海", "广州", "深圳", "杭州"]
@@ -214,7 +214,7 @@ def test_a_weak_key_shared_by_too_many_records_is_skipped_and_counted(erp, monke
 
 def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, settings):
     """Records dropped from the bounded cache are prepared again, with the same answer."""
-    from mdm.services import batch_scoring
+    from mdm.linking.batch import scoring as batch_scoring
 
     settings.MDM_MATCH_FEATURE_CACHE = 1
     monkeypatch.setattr(batch_scoring, "WINDOW_PAIRS", 1)
@@ -229,7 +229,7 @@ def test_a_small_feature_cache_gives_the_same_result(unmatched, monkeypatch, set
 def test_a_record_leaves_the_cache_after_its_last_window(erp, crm, monkeypatch, settings):
     """Three companies stored twice each, one pair per window: each record is prepared once
     and dropped once its pair is scored, so the cache never holds more than one pair's."""
-    from mdm.services import batch_scoring
+    from mdm.linking.batch import scoring as batch_scoring
 
     set_thresholds(auto=0.999999999999, review=0.999999999)
     companies = [
@@ -256,7 +256,7 @@ def test_a_record_leaves_the_cache_after_its_last_window(erp, crm, monkeypatch, 
 def test_next_uses_tell_the_next_window_and_the_records_no_window_ahead_needs():
     import numpy as np
 
-    from mdm.services.batch_scoring import NextUses
+    from mdm.linking.batch.scoring import NextUses
 
     windows = [np.array([10, 11]), np.array([11, 12]), np.array([12, 20]), np.array([11])]
     uses = NextUses(10, 20, windows)
@@ -277,8 +277,8 @@ def test_past_the_limit_the_records_needed_furthest_ahead_go_first(erp, settings
     dropped (4 preparations), where the least recently used would be (6)."""
     import numpy as np
 
-    from mdm.services.batch_report import BatchMatchReport
-    from mdm.services.batch_scoring import FeatureCache, NextUses
+    from mdm.linking.batch.report import BatchMatchReport
+    from mdm.linking.batch.scoring import FeatureCache, NextUses
 
     for code, name in (
         ("A", "北京华信科技有限公司"),
@@ -305,7 +305,7 @@ def test_past_the_limit_the_records_needed_furthest_ahead_go_first(erp, settings
 
 def test_pairs_split_into_tiny_partitions_give_the_same_merge(unmatched, monkeypatch):
     """One record id per partition and a flush after every pair: the same cluster is merged."""
-    from mdm.services import batch_pairs
+    from mdm.linking.batch import pairs as batch_pairs
 
     monkeypatch.setattr(batch_pairs, "PARTITION_IDS", 1)
     monkeypatch.setattr(batch_pairs, "FLUSH_PAIRS", 1)
@@ -320,7 +320,7 @@ def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from mdm.services.batch_merge import _live_codes
+    from mdm.linking.batch.merge import _live_codes
 
     a, b, c, d = (Customer.objects.create(code=f"CU-H{i}", name=f"客户{i}") for i in range(4))
     Customer.objects.filter(pk=a.pk).update(status="merged", merged_into=b)
@@ -334,8 +334,8 @@ def test_codes_merged_in_a_chain_resolve_to_the_live_golden_record_in_one_query_
 
 
 def test_a_union_is_refused_when_it_would_put_a_branch_with_its_head_office(erp):
-    from mdm.services.batch_merge import _cluster_goldens
-    from mdm.services.batch_scoring import note_identity
+    from mdm.linking.batch.merge import _cluster_goldens
+    from mdm.linking.batch.scoring import note_identity
 
     codes = [
         erp.put("customers", f"G-{i}", {"name": f"第{i}号测试贸易有限公司"}).json()["golden_code"]
@@ -356,7 +356,7 @@ def test_a_union_is_refused_when_it_would_put_a_branch_with_its_head_office(erp)
 
 
 def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_job_rows():
-    from mdm.services.batch_scoring import note_identity, stored_tags
+    from mdm.linking.batch.scoring import note_identity, stored_tags
 
     identities: dict = {}
     note_identity(identities, "CU1", ("kind=organization",))
@@ -369,7 +369,7 @@ def test_identity_tags_of_a_golden_record_collect_every_member_and_read_older_jo
 
 def _spy_decisions(monkeypatch) -> list[bool]:
     """Whether each pair the batch decides came with its comparison levels already known."""
-    from mdm.services import batch_scoring
+    from mdm.linking.batch import scoring as batch_scoring
 
     with_levels: list[bool] = []
     decide = batch_scoring.decide_and_trace
@@ -383,7 +383,7 @@ def _spy_decisions(monkeypatch) -> list[bool]:
 
 
 def test_a_match_after_a_refit_reuses_what_the_fit_prepared(unmatched, monkeypatch):
-    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)
@@ -402,7 +402,7 @@ def test_a_match_after_a_refit_reuses_what_the_fit_prepared(unmatched, monkeypat
 def test_a_record_changed_after_the_refit_is_prepared_and_compared_again(
     unmatched, erp, monkeypatch
 ):
-    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)
@@ -423,7 +423,7 @@ def test_a_record_changed_after_the_refit_is_prepared_and_compared_again(
 
 
 def test_levels_from_a_rule_that_compares_differently_are_not_used(unmatched, monkeypatch):
-    from mdm.services.matching import PreparedRecords, fit_rule_from_records
+    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)
@@ -439,7 +439,7 @@ def test_levels_from_a_rule_that_compares_differently_are_not_used(unmatched, mo
 
 def _rows(local_code: str) -> list[dict]:
     """The record's link explanation as a steward reads it."""
-    from mdm.services.merge_reasons import explanation_rows
+    from mdm.linking.merge_reasons import explanation_rows
 
     record = SourceRecord.objects.get(local_code=local_code)
     return explanation_rows(record.entity, record.link_explanation)
@@ -621,7 +621,7 @@ def test_a_merge_by_a_shared_identifier_says_so(erp, crm):
 
 
 def test_a_steward_merge_clears_the_score_and_explanation_the_matcher_gave(unmatched):
-    from mdm.services.merge import merge_golden_records
+    from mdm.linking.merge import merge_golden_records
 
     run_batch_match(entity="customers")
     keep = SourceRecord.objects.get(local_code="SD01-2").golden_code

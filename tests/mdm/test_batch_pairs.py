@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from matching.models import BlockKey
-from mdm.services import batch_pairs
-from mdm.services.batch_pairs import CandidatePairs, candidate_pairs, too_common
-from mdm.services.batch_report import BatchMatchReport
+from mdm.linking.batch import pairs as batch_pairs
+from mdm.linking.batch.pairs import CandidatePairs, candidate_pairs, too_common
+from mdm.linking.batch.report import BatchMatchReport
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mdm.services.codes import allocate_golden_code, format_code, is_valid_code
+from mdm.records.codes import allocate_golden_code, format_code, is_valid_code
 
 pytestmark = pytest.mark.django_db
 

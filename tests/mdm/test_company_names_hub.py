@@ -10,11 +10,11 @@ import pytest
 from stdnum.cn import uscc
 
 from matching.models import BlockKey, MatchCandidate
+from mdm.errors import ServiceError
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import GoldenAlias, QualityIssue, SourceRecord
-from mdm.services.aliases import add_alias, alias_key, known_names
-from mdm.services.batch_match import run_batch_match
-from mdm.services.errors import ServiceError
-from mdm.services.quality.issues import reconcile_quality_issues
+from mdm.quality.issues import reconcile_quality_issues
+from mdm.records.aliases import add_alias, alias_key, known_names
 
 pytestmark = pytest.mark.django_db
 

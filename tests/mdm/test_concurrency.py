@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from stdnum.cn import uscc
 
+from mdm.access.accounts import create_source_system
+from mdm.intake.upsert import upsert_source_record
 from mdm.models import Customer, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.codes import allocate_golden_code
-from mdm.services.upsert import upsert_source_record
+from mdm.records.codes import allocate_golden_code
 
 
 def _run_in_threads(targets) -> list[BaseException]:

@@ -52,8 +52,8 @@ def test_the_same_material_from_two_plants_links_and_a_coated_twin_does_not(erp)
 
 def test_the_batch_never_clusters_conflicting_goods_through_a_record_that_says_less(erp):
     from matching.engine import prepare
-    from mdm.services.batch_merge import _cluster_goldens
-    from mdm.services.batch_scoring import identity_tags, note_identity
+    from mdm.linking.batch.merge import _cluster_goldens
+    from mdm.linking.batch.scoring import identity_tags, note_identity
 
     specs = {
         "zinc": "M12*30 8.8级 镀锌",

@@ -17,12 +17,12 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from stdnum.cn import uscc
 
+from mdm.access.accounts import create_source_system
 from mdm.benchmarks.scale import reset_entity
+from mdm.db.locks import lock_keys
+from mdm.intake.importing import assign_workers, import_file, import_rows
+from mdm.intake.upsert import upsert_source_records
 from mdm.models import Customer, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.importing import assign_workers, import_file, import_rows
-from mdm.services.locks import lock_keys
-from mdm.services.upsert import upsert_source_records
 
 CITIES = [
     ("北京", "110108", "010-6234"),
@@ -281,7 +281,7 @@ def test_a_concurrent_import_writes_its_deferred_rows_after_the_batch(erp_system
         {"local_code": "D-2", "name": "上海蓝海物流股份有限公司", "customer_type": "org"},
         {"local_code": "D-4", "name": "杭州星河食品有限公司", "customer_type": "org"},
     ]
-    from mdm.services.importing import _import_lines
+    from mdm.intake.importing import _import_lines
 
     report = _import_lines(
         system=erp_system,

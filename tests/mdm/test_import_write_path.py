@@ -12,10 +12,10 @@ from simple_history.utils import bulk_create_with_history
 from dictionary.models import CodeValue
 from dictionary.services import compiled_elements, dictionary_snapshot
 from matching.models import BlockKey
+from mdm.db.bulk_copy import COPY_MIN_ROWS, create_objects_with_history
+from mdm.intake.importing import import_rows
+from mdm.intake.upsert import upsert_source_records
 from mdm.models import Customer, SourceRecord
-from mdm.services.bulk_copy import COPY_MIN_ROWS, create_objects_with_history
-from mdm.services.importing import import_rows
-from mdm.services.upsert import upsert_source_records
 
 pytestmark = pytest.mark.django_db
 
@@ -193,8 +193,8 @@ def test_one_query_fetches_the_candidates_of_a_whole_batch(erp):
 
 
 def test_a_batch_of_events_goes_in_by_copy_in_order_with_personal_values_masked(erp):
+    from mdm.feed.events import write_events
     from mdm.models import Event
-    from mdm.services.events import write_events
 
     events = [
         Event(
@@ -216,7 +216,7 @@ def test_a_batch_of_events_goes_in_by_copy_in_order_with_personal_values_masked(
 
 
 def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
-    from mdm.services import matching
+    from mdm.linking import realtime as matching
 
     name = {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-58123456"}
     erp.put("customers", "SD01-000001", name)
@@ -235,7 +235,7 @@ def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
 
 def test_new_golden_records_are_built_from_the_batch_without_reading_members_back(erp):
     from mdm.models import Event
-    from mdm.services.golden import refresh_goldens
+    from mdm.records.golden import refresh_goldens
 
     rows = [
         {"local_code": "N-1", "name": "北京华信科技有限公司", "phone": "010-58123456"},

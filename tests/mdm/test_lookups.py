@@ -1,4 +1,4 @@
-"""``field__any``: membership as one array parameter (``mdm.lookups``), the answers of ``__in``."""
+"""``field__any``: membership as one array parameter (``mdm.db.lookups``), the answers of ``__in``."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from matching.rules import (
     probability_to_weight,
     weight_to_probability,
 )
+from mdm.linking import learning as match_learning
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.learning import recalibrate_thresholds, refit_if_stale
 from mdm.models import SourceRecord
-from mdm.services import match_learning
-from mdm.services.batch_match import run_batch_match
-from mdm.services.match_learning import recalibrate_thresholds, refit_if_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +282,7 @@ def test_a_manual_fit_counts_as_a_fit_for_the_batch_match(companies):
 
 
 def test_the_nightly_match_keeps_what_it_learned_in_the_job_log(decisions):
-    from mdm.services.nightly import run_match_command
+    from mdm.operations.nightly_steps import run_match_command
 
     run = run_match_command("customers")
 

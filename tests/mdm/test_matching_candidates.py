@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matching.models import BlockKey
+from mdm.linking import realtime as matching
 from mdm.models import SourceRecord
-from mdm.services import matching
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from stdnum.cn import uscc
 
 from matching.keys import contact_digest
 from matching.models import BlockKey, MatchCandidate
+from mdm.intake.upsert import upsert_source_records
 from mdm.models import Customer, SourceRecord
-from mdm.services.upsert import upsert_source_records
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_person_customers_match_on_name_birth_date_and_address(erp, crm):
 
 
 def test_a_key_found_too_common_is_not_looked_up_again_until_it_expires(erp, monkeypatch):
-    from mdm.services import matching
+    from mdm.linking import realtime as matching
 
     monkeypatch.setattr(matching, "REALTIME_BLOCK", 2)
     monkeypatch.setattr(matching, "_common_keys", {})
@@ -251,7 +251,7 @@ def test_a_review_and_a_new_record_are_stored_with_the_comparison_that_decided(h
 
 
 def test_a_record_moved_by_a_merge_no_longer_claims_its_real_time_explanation(huaxin, crm):
-    from mdm.services.merge import merge_golden_records
+    from mdm.linking.merge import merge_golden_records
 
     crm.put("customers", "BJ-B-9", {"name": "华信科技", "customer_type": "org"})
     assert _rows("BJ-B-9")

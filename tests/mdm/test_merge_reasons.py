@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matching.engine import PairTrace
-from mdm.services.merge_reasons import AutoPair, auto_pair, merge_reasons, pair_evidence
+from mdm.linking.merge_reasons import AutoPair, auto_pair, merge_reasons, pair_evidence
 
 TRACE = PairTrace(None, None, (0, 1, -1), (1.0, 0.93, None), False)
 

@@ -1,6 +1,6 @@
 """Merging many clusters in one call (the batch match's merge step): exact rows, history, events.
 
-The set-based writes of ``mdm.services.bulk_sql`` (PostgreSQL) and simple_history's
+The set-based writes of ``mdm.db.bulk_sql`` (PostgreSQL) and simple_history's
 ``bulk_update_with_history`` (SQLite, and any model it cannot plan) must write the same rows:
 every test that writes runs once per path.
 """
@@ -15,9 +15,9 @@ from django.db import connection
 
 from matching.models import MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
+from mdm.errors import Conflict, NotFound
+from mdm.linking.merge import merge_clusters
 from mdm.models import Customer, Event, SourceRecord
-from mdm.services.errors import Conflict, NotFound
-from mdm.services.merge import merge_clusters
 
 COMPANIES = {
     # local code: (system, payload); each one its own golden record (auto-linking is off).

@@ -1,4 +1,4 @@
-"""The set-based updates with history of ``mdm.services.bulk_sql``, against simple_history's."""
+"""The set-based updates with history of ``mdm.db.bulk_sql``, against simple_history's."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import DataError, connection, transaction
 
+from mdm.db import bulk_sql
 from mdm.models import Customer, SourceRecord
-from mdm.services import bulk_sql
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from matching.engine import score_pair
 from matching.keys import block_keys, contact_digest
 from matching.rules import DEFAULT_RULES
+from mdm.access.accounts import create_source_system
+from mdm.errors import ServiceError
 from mdm.models import SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.errors import ServiceError
 
 pytestmark = pytest.mark.django_db
 

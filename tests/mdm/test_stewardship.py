@@ -7,8 +7,8 @@ import pytest
 from dictionary.models import ElementBinding
 from matching.models import MatchCandidate, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import Customer, Event, SourceRecord
-from mdm.services.batch_match import run_batch_match
 
 pytestmark = pytest.mark.django_db
 

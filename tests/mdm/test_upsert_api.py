@@ -6,7 +6,7 @@ import pytest
 from stdnum.cn import uscc
 
 from mdm.models import Customer, Event, Product, SourceRecord
-from mdm.services.codes import is_valid_code
+from mdm.records.codes import is_valid_code
 
 pytestmark = pytest.mark.django_db
 

@@ -23,13 +23,13 @@ from django.db import connection
 from django.test import override_settings
 
 import mdm.tasks  # noqa: F401 - registers the tasks with the app
-from mdm import schedule
 from mdm.celery import app
+from mdm.jobs import schedule
 from mdm.models import Customer, Event, JobRun, SourceRecord
 from mdm.operations.backup import BackupError, Database, backup, restore, verify_backup
 from mdm.operations.keys import configured_fingerprints, data_key_problem, fingerprint
 from mdm.operations.nightly import run_nightly_backup
-from mdm.services import crypto
+from mdm.privacy import crypto
 
 ZHANG_ID = "11010519491231002X"
 PERSON = {"name": "张三", "customer_type": "person", "id_number": ZHANG_ID}
@@ -233,8 +233,8 @@ def test_sqlite_backup_restore_and_verify_through_the_commands(tmp_path):
     assert run("load_dictionary").returncode == 0
     write = (
         "import django; django.setup()\n"
-        "from mdm.services.accounts import create_source_system\n"
-        "from mdm.services.upsert import upsert_source_record\n"
+        "from mdm.access.accounts import create_source_system\n"
+        "from mdm.intake.upsert import upsert_source_record\n"
         "system, _ = create_source_system(code='ERP', name='ERP')\n"
         f"print(upsert_source_record(system=system, entity='customers', local_code='P-1', "
         f"payload={PERSON!r}).golden_code)\n"

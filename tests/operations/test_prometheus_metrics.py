@@ -17,9 +17,9 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from matching.models import MatchCandidate
+from mdm.feed.webhooks import create_subscription
 from mdm.models import Event, JobRun, QualityIssue, SourceRecord
 from mdm.operations import metrics
-from mdm.services.webhooks import create_subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def test_every_process_sharing_the_directory_is_counted(tmp_path, monkeypatch):
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     code = (
         "import django; django.setup();"
-        "from mdm.operations.instruments import record_request, record_webhook_attempt;"
+        "from mdm.instruments import record_request, record_webhook_attempt;"
         "record_request('golden-detail', 'GET', 200, 0.003); record_webhook_attempt(500)"
     )
     for _ in range(2):

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from mdm.models import QualityIssue
-from mdm.services.quality.issues import reconcile_quality_issues
-from mdm.services.quality.snapshot import take_quality_snapshot
+from mdm.quality.issues import reconcile_quality_issues
+from mdm.quality.snapshot import take_quality_snapshot
 
 pytestmark = pytest.mark.django_db
 ISSUES = "/admin/mdm/qualityissue/"
@@ -20,7 +20,7 @@ QUALITY_PERMISSIONS = ("view_qualityissue", "change_qualityissue", "view_quality
 def browser_for(username: str, *codenames: str) -> Client:
     user = get_user_model().objects.create_user(username, is_staff=True)
     user.groups.add(Group.objects.get(name="data_steward"))
-    # The quality permissions are granted here: mdm.services.roles does not list them yet.
+    # The quality permissions are granted here: mdm.access.roles does not list them yet.
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
     browser = Client()
     browser.force_login(user)

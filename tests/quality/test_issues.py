@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dictionary.models import ElementBinding
+from mdm.errors import ServiceError
 from mdm.models import QualityIssue, SourceRecord
-from mdm.services.errors import ServiceError
-from mdm.services.quality import issues as issues_service
-from mdm.services.quality.actions import acknowledge_issues, close_issues, reassign_issues
-from mdm.services.quality.issues import reconcile_quality_issues, sync_quality_issues
+from mdm.quality import issues as issues_service
+from mdm.quality.actions import acknowledge_issues, close_issues, reassign_issues
+from mdm.quality.issues import reconcile_quality_issues, sync_quality_issues
 
 from .known import HUAXIN_CC, ZHANG_ID, record
 

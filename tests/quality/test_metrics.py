@@ -9,7 +9,7 @@ import pytest
 from dictionary.services import compiled_elements
 from matching.models import MatchCandidate
 from mdm.models import SourceRecord
-from mdm.services.quality.metrics import compute_quality_metrics
+from mdm.quality.metrics import compute_quality_metrics
 
 from .known import T0, ZHANG_ID
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from mdm.services.accounts import issue_token
+from mdm.access.accounts import issue_token
 
 ZHANG_ID = "11010519491231002X"  # GB 11643-1999's example: region 110105, born 1949-12-31
 LI_ID = "110105194912310038"  # the same region and birth date, another person

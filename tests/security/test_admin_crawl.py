@@ -19,8 +19,8 @@ from django.contrib.admin import helpers
 
 from matching.models import MatchCandidate
 from mdm.models import Customer, QualityIssue, SourceRecord
-from mdm.services.quality.issues import reconcile_quality_issues
-from mdm.services.stewardship import lock_attribute
+from mdm.quality.issues import reconcile_quality_issues
+from mdm.stewardship.actions import lock_attribute
 from tests.security.conftest import browser_for, make_user
 
 FENG_ID = "110105198001010016"  # born 1980-01-01
@@ -276,6 +276,6 @@ def test_no_admin_page_shows_a_personal_value_or_a_ciphertext(hub, role):
 
 
 def test_every_registered_admin_refuses_undeclared_lookups():
-    from mdm.admin_security import DeclaredLookupsOnly
+    from mdm.privacy.admin import DeclaredLookupsOnly
 
     assert all(isinstance(ma, DeclaredLookupsOnly) for ma in admin.site._registry.values())

@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, transaction
 
 from mdm.models import AuditLog, SourceRecord
-from mdm.models.audit import AppendOnlyError
-from mdm.services import audit
-from mdm.services.masking import mask_source_raw
+from mdm.privacy import audit
+from mdm.privacy.masking import mask_source_raw
+from mdm.privacy.models import AppendOnlyError
 from tests.security.conftest import PERSON, browser_for, make_user, rows
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.test import override_settings
 from dictionary.models import ElementBinding
 from matching.models import BlockKey
 from mdm.models import Customer, SourceRecord
-from mdm.services import crypto
+from mdm.privacy import crypto
 from tests.security.conftest import LI_ID, PERSON, ZHANG_ID, rows, table_text
 
 pytestmark = pytest.mark.django_db

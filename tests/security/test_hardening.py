@@ -21,8 +21,8 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from mdm.access.accounts import issue_token
 from mdm.models import ApiToken, LoginFailure, SourceRecord
-from mdm.services.accounts import issue_token
 from tests.security.conftest import make_user
 
 pytestmark = pytest.mark.django_db

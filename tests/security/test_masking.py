@@ -12,8 +12,8 @@ from django.core.management import call_command
 
 from matching.models import MatchCandidate
 from mdm.models import AuditLog, Customer, Event, SourceRecord
-from mdm.services import crypto
-from mdm.services.masking import mask_source_raw
+from mdm.privacy import crypto
+from mdm.privacy.masking import mask_source_raw
 from tests.security.conftest import PERSON, ZHANG_ID, browser_for, make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from matching.models import MatchCandidate
 from mdm.models import Customer, SourceRecord
-from mdm.services import privacy
+from mdm.privacy import policy as privacy
 from tests.security.conftest import browser_for, make_user
 
 pytestmark = pytest.mark.django_db
@@ -201,8 +201,8 @@ def test_stored_explanations_hold_masked_values(erp, crm):
 
 
 def test_job_logs_and_errors_mask_personal_values(db):
+    from mdm.jobs.runs import append_log, start_job
     from mdm.models import JobRun
-    from mdm.services.jobs import append_log, start_job
 
     run = start_job("quality_report")
 

@@ -20,7 +20,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from mdm.services.accounts import issue_token
+from mdm.access.accounts import issue_token
 from tests.security.conftest import PERSON, make_user
 
 pytestmark = pytest.mark.django_db

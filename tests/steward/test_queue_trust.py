@@ -10,8 +10,8 @@ from django.core.management import call_command
 from stdnum.cn import uscc
 
 from matching.models import MatchCandidate
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import SourceRecord
-from mdm.services.batch_match import run_batch_match
 
 pytestmark = pytest.mark.django_db
 

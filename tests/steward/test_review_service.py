@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.models import MatchCandidate
-from mdm.services.review import (
+from mdm.linking.review import (
     AttributeRow,
     candidate_reason,
     diff_attributes,

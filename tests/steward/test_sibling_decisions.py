@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matching.models import MatchCandidate
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import SourceRecord
-from mdm.services.batch_match import run_batch_match
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def test_rejected_siblings_are_never_proposed_again_by_the_next_match(steward, t
 
 
 def test_bulk_reject_counts_siblings_as_decided(steward_user, twins):
-    from mdm.services.stewardship import decide_candidates
+    from mdm.stewardship.actions import decide_candidates
 
     counts = decide_candidates(
         candidate_ids=[c.pk for c in twins], accept=False, actor=steward_user, reason="twins"

@@ -19,8 +19,8 @@ from mdm.benchmarks.common import crosswalk
 from mdm.benchmarks.real.base import RealSet
 from mdm.benchmarks.real.hubpath import match, pending_queue
 from mdm.benchmarks.real.metrics import RunFigures, run_figures
-from mdm.services.errors import ServiceError
-from mdm.services.stewardship import decide_candidate
+from mdm.errors import ServiceError
+from mdm.stewardship.actions import decide_candidate
 
 ROUNDS = (0.10, 0.25, 0.50)
 REASON = "bench: truth replayed as a steward decision"

@@ -41,10 +41,10 @@ from django.db import DatabaseError, connection
 
 from dictionary.services import load_starter_dictionary
 from matching.synth import iter_customers_fast
+from mdm.access.accounts import create_source_system, issue_token
 from mdm.benchmarks import scale
 from mdm.models import Customer, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system, issue_token
-from mdm.services.masking import unmask_attributes
+from mdm.privacy.masking import unmask_attributes
 
 PORT = 8765
 FIELDS = [

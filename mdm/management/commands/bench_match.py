@@ -22,7 +22,7 @@ from dictionary.services import load_starter_dictionary
 from matching.models import MatchRuleConfig
 from mdm.benchmarks import companies, scale
 from mdm.benchmarks.common import fmt_table, peak_rss_mb
-from mdm.services.batch_match import run_batch_match
+from mdm.linking.batch.match import run_batch_match
 
 
 class Command(BaseCommand):

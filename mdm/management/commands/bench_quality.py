@@ -33,11 +33,11 @@ from dictionary.models import CodeValue
 from dictionary.regions import load_regions
 from dictionary.services import load_starter_dictionary
 from matching.models import BlockKey, MatchCandidate
+from mdm.access.accounts import create_source_system
 from mdm.models import QualityIssue, QualitySnapshot, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system
-from mdm.services.quality.issues import sync_quality_issues
-from mdm.services.quality.snapshot import take_quality_snapshot
-from mdm.services.quality.sql import table
+from mdm.quality.issues import sync_quality_issues
+from mdm.quality.snapshot import take_quality_snapshot
+from mdm.quality.sql import table
 
 TARGET_SECONDS = 60
 SYSTEMS = ("ERP", "CRM", "ECOM")

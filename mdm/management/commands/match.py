@@ -7,9 +7,9 @@ from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from matching.rules import rule_from_dict
-from mdm.services.batch_match import run_batch_match
-from mdm.services.errors import ServiceError
-from mdm.services.job_runner import describe_job, launch_job, wait_for_job
+from mdm.errors import ServiceError
+from mdm.jobs.runner import describe_job, launch_job, wait_for_job
+from mdm.linking.batch.match import run_batch_match
 
 
 class Command(BaseCommand):

@@ -13,9 +13,9 @@ from django.db.models import Count
 
 from dictionary.services import load_starter_dictionary
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.access.accounts import create_source_system, rotate_token
+from mdm.intake.importing import REJECTED, import_file, write_error_report
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem
-from mdm.services.accounts import create_source_system, rotate_token
-from mdm.services.importing import REJECTED, import_file, write_error_report
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 #: Where the demo imports' error reports go (git-ignored).
