@@ -58,7 +58,7 @@ demo-data: venv
 	$(PY) fixtures/generate_demo.py
 
 ## Benchmarks: separate commands, never timed tests (each on its own bench database)
-BENCH_ENV = SECRET_KEY=bench-$$RANDOM$$RANDOM
+BENCH_ENV = SECRET_KEY=bench-$$RANDOM$$RANDOM DJANGO_SETTINGS_MODULE=mdm.devtools.settings
 bench-db-%:
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$*'" | grep -q 1 \
 	  || createdb -h 127.0.0.1 -U postgres $*
@@ -69,8 +69,8 @@ bench-api: venv services bench-db-mdm_bench
 
 bench-match: venv services bench-db-mdm_bench_match
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) -m matching.benchmarks.febrl
-	$(PY) -m matching.benchmarks.companies
+	$(PY) -m mdm.devtools.engine_bench.febrl
+	$(PY) -m mdm.devtools.engine_bench.companies
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_match $(BENCH_ENV) $(PY) manage.py bench_match --febrl --companies 3000 --persons 300 --scale $${SCALE:-1000000}
 
 ## bench-real: real public data sets (RLdata, Febrl4, Fodors-Zagat, Chinese listed companies) and

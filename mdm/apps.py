@@ -22,7 +22,7 @@ class MdmConfig(AppConfig):
 
         Field.register_lookup(AnyOf)
 
-        # Django's autodiscovery looks for mdm/admin.py only: each domain's admin, from here.
+        # Django finds an admin module at the top of an app only: each domain's admin, from here.
         from importlib import import_module
 
         for module in ADMIN_MODULES:

@@ -1,7 +1,7 @@
 """The real-data bench's pure scoring: what it calls linked, reached, queued and mixed."""
 
-from mdm.benchmarks.real.companies_cn import clean_short_name
-from mdm.benchmarks.real.metrics import (
+from mdm.devtools.benchmarks.real.companies_cn import clean_short_name
+from mdm.devtools.benchmarks.real.metrics import (
     QueueEntry,
     by_system_pair,
     purity,

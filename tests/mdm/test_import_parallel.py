@@ -18,8 +18,8 @@ from django.db import connection, transaction
 from stdnum.cn import uscc
 
 from mdm.access.accounts import create_source_system
-from mdm.benchmarks.scale import reset_entity
 from mdm.db.locks import lock_keys
+from mdm.devtools.benchmarks.scale import reset_entity
 from mdm.intake.importing import assign_workers, import_file, import_rows
 from mdm.intake.upsert import upsert_source_records
 from mdm.models import Customer, SourceRecord, SourceSystem

@@ -1,7 +1,7 @@
 """`make bench-api`: upsert and crosswalk latency over HTTP and import throughput, on PostgreSQL.
 
 1. Loads the base of 100,000 golden customers with the scale benchmark's COPY loader
-   (``mdm.benchmarks.scale.load``: records standardized by the dictionary's entry point, stored
+   (``mdm.devtools.benchmarks.scale.load``: records standardized by the dictionary's entry point, stored
    sealed with one golden record each and their block keys) and keeps a snapshot of it; a later
    run restores the snapshot instead, so every run starts from the same base. The base is not
    what is measured, and the import path would take a quarter of an hour to build it.
@@ -40,9 +40,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from dictionary.services import load_starter_dictionary
-from matching.synth import iter_customers_fast
 from mdm.access.accounts import create_source_system, issue_token
-from mdm.benchmarks import scale
+from mdm.devtools.benchmarks import scale
+from mdm.devtools.synth import iter_customers_fast
 from mdm.models import Customer, SourceRecord, SourceSystem
 from mdm.privacy.masking import unmask_attributes
 

@@ -19,18 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from dictionary.models import DataElement, ElementBinding
-from matching.benchmarks.febrl import (
+from matching.models import MatchRuleConfig
+from matching.rules import DEFAULT_RULES, rule_to_dict
+from mdm.access.accounts import create_source_system
+from mdm.devtools.benchmarks.common import PairMetrics, crosswalk, pair_metrics, pairs_of
+from mdm.devtools.benchmarks.scale import reset_entity
+from mdm.devtools.engine_bench.febrl import (
     SPLINK_THRESHOLD,
     load,
     splink_dedupe,
     splink_link,
     to_records,
 )
-from matching.models import MatchRuleConfig
-from matching.rules import DEFAULT_RULES, rule_to_dict
-from mdm.access.accounts import create_source_system
-from mdm.benchmarks.common import PairMetrics, crosswalk, pair_metrics, pairs_of
-from mdm.benchmarks.scale import reset_entity
 from mdm.intake.importing import import_file
 from mdm.linking.batch.match import run_batch_match
 from mdm.linking.realtime import PreparedRecords, fit_rule_from_records

@@ -24,10 +24,10 @@ import io
 import random
 import re
 
-from mdm.benchmarks.real.base import RealSet
-from mdm.benchmarks.real.hubpath import SystemExport
-from mdm.benchmarks.real.metrics import Key
-from mdm.benchmarks.real.packages import package_file, read_member
+from mdm.devtools.benchmarks.real.base import RealSet
+from mdm.devtools.benchmarks.real.hubpath import SystemExport
+from mdm.devtools.benchmarks.real.metrics import Key
+from mdm.devtools.benchmarks.real.packages import package_file, read_member
 
 SEED = 28
 #: Status prefixes of a security's short name: special treatment (ST, *ST, S*ST, SST), share

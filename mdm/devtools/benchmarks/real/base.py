@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mdm.benchmarks.common import PairMetrics, pair_metrics, pairs_of
-from mdm.benchmarks.real.hubpath import SystemExport
-from mdm.benchmarks.real.metrics import Key, ordered, truth_pairs
+from mdm.devtools.benchmarks.common import PairMetrics, pair_metrics, pairs_of
+from mdm.devtools.benchmarks.real.hubpath import SystemExport
+from mdm.devtools.benchmarks.real.metrics import Key, ordered, truth_pairs
 
 SPLINK_THRESHOLD = 0.5
 

@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from dictionary.services import load_starter_dictionary
 from matching.models import MatchRuleConfig
-from mdm.benchmarks import companies, scale
-from mdm.benchmarks.common import fmt_table, peak_rss_mb
+from mdm.devtools.benchmarks import companies, scale
+from mdm.devtools.benchmarks.common import fmt_table, peak_rss_mb
 from mdm.linking.batch.match import run_batch_match
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             self._scale(scale)
 
     def _febrl(self) -> None:
-        from mdm.benchmarks import febrl
+        from mdm.devtools.benchmarks import febrl
 
         rows = febrl.run()
         table = [

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mdm.benchmarks.real import companies_cn, persons, restaurants
-from mdm.benchmarks.real.base import RealSet
-from mdm.benchmarks.real.packages import SetSkipped
+from mdm.devtools.benchmarks.real import companies_cn, persons, restaurants
+from mdm.devtools.benchmarks.real.base import RealSet
+from mdm.devtools.benchmarks.real.packages import SetSkipped
 
 
 def dblp_acm() -> RealSet:

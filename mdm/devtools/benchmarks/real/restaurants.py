@@ -14,10 +14,10 @@ import io
 import re
 from typing import Any
 
-from mdm.benchmarks.real.base import RealSet, SplinkResult, run_splink, uid
-from mdm.benchmarks.real.hubpath import SystemExport
-from mdm.benchmarks.real.metrics import Key, truth_from_pairs
-from mdm.benchmarks.real.packages import entitymatching_file
+from mdm.devtools.benchmarks.real.base import RealSet, SplinkResult, run_splink, uid
+from mdm.devtools.benchmarks.real.hubpath import SystemExport
+from mdm.devtools.benchmarks.real.metrics import Key, truth_from_pairs
+from mdm.devtools.benchmarks.real.packages import entitymatching_file
 
 FOLDER = "end-to-end/restaurants"
 SYSTEMS = (("FODORS", "fodors.csv"), ("ZAGAT", "zagats.csv"))

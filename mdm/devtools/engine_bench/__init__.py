@@ -1,4 +1,4 @@
-"""Benchmarks of the pure matching engine, each runnable as ``python -m matching.benchmarks.NAME``.
+"""Benchmarks of the pure matching engine, each runnable as ``python -m mdm.devtools.engine_bench.NAME``.
 
 They print their figures; ground truth is used for evaluation only, never for fitting.
 """

@@ -14,8 +14,8 @@ from django.db import connection
 
 from dictionary.services import compiled_elements, encrypted_codes, standardize_and_validate
 from matching.keys import block_keys
-from matching.synth import iter_customers_fast
 from mdm.access.accounts import create_source_system
+from mdm.devtools.synth import iter_customers_fast
 from mdm.models import SourceSystem
 from mdm.privacy import crypto
 from mdm.records.codes import allocate_golden_codes

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mdm.benchmarks.common import PairMetrics, pair_metrics, pairs_of
+from mdm.devtools.benchmarks.common import PairMetrics, pair_metrics, pairs_of
 
 Key = tuple[str, str]
 Pair = tuple[Key, Key]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mdm.benchmarks.real.demo import DemoResult
-from mdm.benchmarks.real.report import SetResult
+from mdm.devtools.benchmarks.real.demo import DemoResult
+from mdm.devtools.benchmarks.real.report import SetResult
 
 TARGET_HEADER = ("target", "measured", "met")
 

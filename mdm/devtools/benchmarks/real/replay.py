@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
-from mdm.benchmarks.common import crosswalk
-from mdm.benchmarks.real.base import RealSet
-from mdm.benchmarks.real.hubpath import match, pending_queue
-from mdm.benchmarks.real.metrics import RunFigures, run_figures
+from mdm.devtools.benchmarks.common import crosswalk
+from mdm.devtools.benchmarks.real.base import RealSet
+from mdm.devtools.benchmarks.real.hubpath import match, pending_queue
+from mdm.devtools.benchmarks.real.metrics import RunFigures, run_figures
 from mdm.errors import ServiceError
 from mdm.stewardship.actions import decide_candidate
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 
-from mdm.benchmarks.common import PairMetrics
-from mdm.benchmarks.real.hubpath import pending_queue, reset_hub
-from mdm.benchmarks.real.metrics import Key, Purity, purity, run_figures, top_precision
+from mdm.devtools.benchmarks.common import PairMetrics
+from mdm.devtools.benchmarks.real.hubpath import pending_queue, reset_hub
+from mdm.devtools.benchmarks.real.metrics import Key, Purity, purity, run_figures, top_precision
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 ENTITIES = ("customers", "products", "materials")
@@ -59,7 +59,7 @@ def _names(entity: str) -> dict[Key, str]:
 
 def run_demo() -> tuple[list[DemoResult], float]:
     """Empty hub, `setup_demo` (import + match as `make run` does), then score each entity."""
-    from mdm.benchmarks.common import crosswalk
+    from mdm.devtools.benchmarks.common import crosswalk
 
     reset_hub()
     started = time.perf_counter()

@@ -1,8 +1,8 @@
 """Chinese customers across ERP, CRM and web shop: pairwise quality of the pure engine.
 
-Run: ``.venv/bin/python -m matching.benchmarks.companies [--companies 3000] [--persons 0]``
+Run: ``.venv/bin/python -m mdm.devtools.engine_bench.companies [--companies 3000] [--persons 0]``
 
-Records come from ``matching.synth`` (seeded, with ground truth). They are standardized
+Records come from ``mdm.devtools.synth`` (seeded, with ground truth). They are standardized
 *minimally* here — width folding, white space, traditional -> simplified, codes upper-cased
 without separators, invalid credit codes / ID numbers flagged, phones to E.164 — so that the
 engine's own normalizers do the rest, as they will behind the dictionary. The truth ids are
@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from dictionary.standardizers import collapse_whitespace, fold_width, to_simplified
-from matching.benchmarks import cluster_pairs, metrics
 from matching.engine import Record, dedupe
 from matching.normalize import identifier
 from matching.rules import default_rule
+from mdm.devtools.engine_bench import cluster_pairs, metrics
 
 _CHINESE_TEXT = {"name", "contact_name", "address", "legal_representative"}
 _CODES = {"credit_code": "uscc", "id_number": "ric"}
@@ -65,7 +65,7 @@ def standardize(attributes: dict[str, str]) -> tuple[dict[str, str], frozenset[s
 
 
 def load(n_companies: int, n_persons: int, seed: int) -> tuple[list[Record], dict[str, str]]:
-    from matching.synth import generate_customers
+    from mdm.devtools.synth import generate_customers
 
     records: list[Record] = []
     truth: dict[str, str] = {}
@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         started = time.perf_counter()
         records, truth_ids = load(args.companies, args.persons, args.seed)
     except ImportError:
-        print("matching.synth is not available: nothing to benchmark")
+        print("mdm.devtools.synth is not available: nothing to benchmark")
         return
     truth = true_pairs(truth_ids)
     print(

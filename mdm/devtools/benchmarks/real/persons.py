@@ -4,7 +4,7 @@ RLdata is a dedupe set (German names, birth year/month/day, 10 % noisy duplicate
 are dealt by a seeded random draw to three systems, as if three systems held one population.
 Each record is a person customer: ``name`` = first + last name, ``birth_date`` = the three
 parts as ISO (an impossible date stays what the system exported). Febrl4 is a link set: file A
-in one system, file B in another, mapped as ``matching.benchmarks.febrl.to_records`` does.
+in one system, file B in another, mapped as ``mdm.devtools.engine_bench.febrl.to_records`` does.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from mdm.benchmarks.common import PairMetrics
-from mdm.benchmarks.real.base import RealSet, SplinkResult, run_splink, uid
-from mdm.benchmarks.real.hubpath import SystemExport
-from mdm.benchmarks.real.metrics import Key
+from mdm.devtools.benchmarks.common import PairMetrics
+from mdm.devtools.benchmarks.real.base import RealSet, SplinkResult, run_splink, uid
+from mdm.devtools.benchmarks.real.hubpath import SystemExport
+from mdm.devtools.benchmarks.real.metrics import Key
 
 RL_SYSTEMS = ("RL_ERP", "RL_CRM", "RL_SHOP")
 SEED = 28
@@ -114,8 +114,8 @@ def _splink_rldata(rows: list[dict], truth: dict[Key, object]) -> SplinkResult:
 
 def febrl4() -> RealSet:
     """Febrl4: 5,000 + 5,000 records, 5,000 true links (soc_sec_id left out, as in
-    matching.benchmarks.febrl); Splink is that module's standard model on the same frames."""
-    from matching.benchmarks.febrl import load, splink_link, to_records
+    mdm.devtools.engine_bench.febrl); Splink is that module's standard model on the same frames."""
+    from mdm.devtools.engine_bench.febrl import load, splink_link, to_records
 
     _, _, left, right, links = load()
     exports, truth = [], {}

@@ -18,13 +18,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from dictionary.services import load_starter_dictionary
-from mdm.benchmarks.common import fmt_table
-from mdm.benchmarks.real import SETS
-from mdm.benchmarks.real.demo import demo_rows, run_demo
-from mdm.benchmarks.real.packages import SetSkipped
-from mdm.benchmarks.real.replay import ROUNDS, replay_rows, replay_truth
-from mdm.benchmarks.real.report import HEADER, breakdown_rows, measure, row
-from mdm.benchmarks.real.targets import target_rows
+from mdm.devtools.benchmarks.common import fmt_table
+from mdm.devtools.benchmarks.real import SETS
+from mdm.devtools.benchmarks.real.demo import demo_rows, run_demo
+from mdm.devtools.benchmarks.real.packages import SetSkipped
+from mdm.devtools.benchmarks.real.replay import ROUNDS, replay_rows, replay_truth
+from mdm.devtools.benchmarks.real.report import HEADER, breakdown_rows, measure, row
+from mdm.devtools.benchmarks.real.targets import target_rows
 
 DEMO = "demo"
 

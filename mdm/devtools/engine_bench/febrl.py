@@ -1,6 +1,6 @@
 """Febrl 3 (dedupe) and Febrl 4 (link) with the hub's pure engine and with Splink 5, side by side.
 
-Run: ``.venv/bin/python -m matching.benchmarks.febrl``
+Run: ``.venv/bin/python -m mdm.devtools.engine_bench.febrl``
 
 Both tools get the same data (the Febrl columns without ``soc_sec_id``), start from pandas and
 end with predicted pairs; the time measured is that span, model estimation included. Both fit
@@ -33,9 +33,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from matching.benchmarks import Metrics, cluster_pairs, metrics
 from matching.engine import Record, dedupe, link
 from matching.rules import MatchRule, default_rule
+from mdm.devtools.engine_bench import Metrics, cluster_pairs, metrics
 
 COLUMNS = [
     "given_name",

@@ -6,9 +6,9 @@ import time
 from collections import defaultdict
 
 from matching.models import MatchRuleConfig
-from matching.synth import generate_customers
 from mdm.access.accounts import create_source_system
-from mdm.benchmarks.common import crosswalk, pair_metrics, pairs_of
+from mdm.devtools.benchmarks.common import crosswalk, pair_metrics, pairs_of
+from mdm.devtools.synth import generate_customers
 from mdm.intake.importing import import_rows
 from mdm.linking.batch.match import run_batch_match
 from mdm.models import SourceSystem

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mdm.benchmarks.real.base import RealSet, SplinkResult
-from mdm.benchmarks.real.hubpath import HubRun, run_hub
-from mdm.benchmarks.real.metrics import RunFigures, by_system_pair, run_figures
+from mdm.devtools.benchmarks.real.base import RealSet, SplinkResult
+from mdm.devtools.benchmarks.real.hubpath import HubRun, run_hub
+from mdm.devtools.benchmarks.real.metrics import RunFigures, by_system_pair, run_figures
 
 HEADER = (
     "set",

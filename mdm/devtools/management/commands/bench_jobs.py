@@ -26,9 +26,9 @@ from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
 from mdm.access.accounts import issue_token
-from mdm.benchmarks import scale
-from mdm.benchmarks.common import fmt_table
 from mdm.celery import app
+from mdm.devtools.benchmarks import scale
+from mdm.devtools.benchmarks.common import fmt_table
 from mdm.jobs.runner import describe_job, launch_job, wait_for_job
 from mdm.models import Event, JobRun, SourceSystem
 

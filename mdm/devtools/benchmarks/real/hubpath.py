@@ -33,8 +33,8 @@ from matching.models import (
     MatchRuleChange,
     MatchRuleConfig,
 )
-from mdm.benchmarks.common import crosswalk
-from mdm.benchmarks.real.metrics import Key, QueueEntry
+from mdm.devtools.benchmarks.common import crosswalk
+from mdm.devtools.benchmarks.real.metrics import Key, QueueEntry
 from mdm.models import GOLDEN_MODELS, Event, GoldenAlias, SourceRecord, SourceSystem
 
 Row = dict[str, str]
