@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework import permissions
 
 from mdm.errors import NotFound
-from mdm.intake.upsert import check_entity
 from mdm.models import SourceSystem
+from mdm.records.entities import check_entity
 
 
 def system_of(user) -> SourceSystem | None:

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dictionary.models import EntityChoices
 from dictionary.services import (
     StandardizedRecord,
     compiled_elements,
@@ -37,6 +36,7 @@ from mdm.linking.realtime import MatchingLinker
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import crypto
 from mdm.records.codes import allocate_golden_codes
+from mdm.records.entities import check_entity
 from mdm.records.golden import refresh_goldens
 
 MAX_LOCAL_CODE = 100
@@ -66,11 +66,6 @@ class UpsertResult:
     changed: bool
     warnings: list[dict[str, str]] = field(default_factory=list)
     score: float | None = None
-
-
-def check_entity(entity: str) -> None:
-    if entity not in EntityChoices.values:
-        raise NotFound("未知实体 " + entity, "Unknown entity " + entity, code="unknown_entity")
 
 
 def check_local_code(local_code: Any) -> str:

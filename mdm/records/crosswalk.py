@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db import connection
 
 from mdm.errors import NotFound
-from mdm.intake.upsert import check_entity
 from mdm.models import GoldenRecord, SourceRecord, SourceSystem, golden_model
+from mdm.records.entities import check_entity
 
 MAX_MERGE_HOPS = 50
 
