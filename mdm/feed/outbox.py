@@ -1,4 +1,4 @@
-"""The outbox's ordering guarantee, and waking the webhook deliverers after a change.
+"""The outbox's ordering guarantee (waking the webhook deliverers is ``mdm.feed.webhooks``).
 
 The problem. ``Event.seq`` comes from a sequence, handed out when a row is inserted, while a row
 becomes visible when its transaction commits. Two transactions can commit in the opposite order
@@ -35,14 +35,9 @@ writing transaction at a time, so there commit order is seq order already.
 
 from __future__ import annotations
 
-import logging
+from django.db import connection
 
-from django.conf import settings
-from django.db import connection, transaction
-
-from mdm.models import Event, WebhookSubscription
-
-logger = logging.getLogger(__name__)
+from mdm.models import Event
 
 #: The two-int advisory lock key of the outbox (the two-int key space never meets the bigint
 #: one used by ``mdm.db.locks``). 0x4D444D = "MDM", 1 = outbox. Kept in sync with the
@@ -66,24 +61,3 @@ def outbox_lock_is_enforced() -> bool:
             "AND tgname = 'mdm_event_serialize_inserts' AND tgenabled <> 'D'"
         )
         return cursor.fetchone() is not None
-
-
-def schedule_dispatch() -> None:
-    """After this transaction commits, wake the webhook deliverers (a tiny Celery message).
-
-    Never blocks or breaks the write: with no broker (the embedded default) nothing is enqueued,
-    and a broker that is down is logged, not raised (``robust``); the beat's periodic dispatch
-    catches up in both cases.
-    """
-    if not settings.MDM_WEBHOOK_DISPATCH_ON_COMMIT:
-        return
-    transaction.on_commit(_send_dispatch, robust=True)
-
-
-def _send_dispatch() -> None:
-    from mdm.tasks import dispatch_webhooks_task  # late: tasks import the services
-
-    if not WebhookSubscription.objects.filter(is_active=True).exists():
-        return  # nobody to tell: spare the broker and the workers a message per write
-    # No publish retries: a broker outage must not hold up the request that made the change.
-    dispatch_webhooks_task.apply_async(retry=False)

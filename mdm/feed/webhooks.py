@@ -15,7 +15,7 @@ Delivery of one subscription (``deliver_subscription``), one event at a time:
 
 At-least-once: a receiver that answered 2xx but whose answer was lost gets the event again with
 the same idempotency key. Nothing here runs in the write path: an upsert only enqueues a
-dispatch after commit (``mdm.feed.outbox.schedule_dispatch``), the beat dispatches too.
+dispatch after commit (``schedule_dispatch``), the beat dispatches too.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import EntityChoices
+from mdm.celery import app
 from mdm.errors import ServiceError
 from mdm.feed.outbox import last_seq
 from mdm.instruments import record_webhook_attempt
@@ -269,9 +270,6 @@ def backoff(attempts: int) -> timedelta:
 def schedule_delivery(subscription_id: int, *, countdown: float | None = None) -> None:
     """Enqueue a delivery run for the subscription after commit (workers only: in eager mode
     a retry would run at once and spend every attempt in a row; the beat dispatches there)."""
-    from mdm.celery import app
-    from mdm.tasks import deliver_webhooks_task  # late: tasks import the services
-
     if app.conf.task_always_eager:
         return
     transaction.on_commit(
@@ -386,3 +384,40 @@ def _save_attempt(
         delivery._change_reason = f"attempt {delivery.attempts} failed"
     delivery.save()
     return dead
+
+
+def schedule_dispatch() -> None:
+    """After this transaction commits, wake the webhook deliverers (a tiny Celery message).
+
+    Never blocks or breaks the write: with no broker (the embedded default) nothing is enqueued,
+    and a broker that is down is logged, not raised (``robust``); the beat's periodic dispatch
+    catches up in both cases.
+    """
+    if not settings.MDM_WEBHOOK_DISPATCH_ON_COMMIT:
+        return
+    transaction.on_commit(_send_dispatch, robust=True)
+
+
+def _send_dispatch() -> None:
+    if not WebhookSubscription.objects.filter(is_active=True).exists():
+        return  # nobody to tell: spare the broker and the workers a message per write
+    # No publish retries: a broker outage must not hold up the request that made the change.
+    dispatch_webhooks_task.apply_async(retry=False)
+
+
+# ---- the deliverers' own tasks (named as when they lived in mdm.tasks: queued messages survive)
+
+
+@app.task(name="mdm.tasks.dispatch_webhooks_task", ignore_result=True)
+def dispatch_webhooks_task() -> int:
+    """Wake a deliverer for every subscription with an event to send now (after each golden
+    change, and periodically from the beat, which is also how backed-off retries resume)."""
+    ready = subscriptions_with_work()
+    for subscription_id in ready:
+        deliver_webhooks_task.delay(subscription_id)
+    return len(ready)
+
+
+@app.task(name="mdm.tasks.deliver_webhooks_task", ignore_result=True)
+def deliver_webhooks_task(subscription_id: int) -> int:
+    return deliver_subscription(subscription_id)

@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
+from mdm.jobs.runner import launch_job
 from mdm.jobs.runs import append_log
 from mdm.models import JobRun
 
@@ -74,8 +75,6 @@ def launch_history_cleanup(days: int | None = None) -> JobRun | None:
 
     Raises JobAlreadyRunning when yesterday's run is still going.
     """
-    from mdm.jobs.runner import launch_job
-
     params = history_cleanup_params(days)
     if params["retention_days"] <= 0:
         return None

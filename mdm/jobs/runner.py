@@ -27,9 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
+from mdm.celery import app
 from mdm.errors import ServiceError
 from mdm.jobs import runs as jobs
 from mdm.models import JobRun, JobRunStatusChoices
@@ -86,7 +89,7 @@ def launch_job(kind: str, entity: str = "", *, params: Mapping[str, Any] | None 
     get_job_kind(kind)
     with transaction.atomic():
         run = jobs.start_job(kind, entity, params=params)
-        _enqueue("run_job_task", run.pk)
+        _enqueue(run_job_task, run.pk)
     return run
 
 
@@ -107,7 +110,7 @@ def run_job(job_id: int) -> None:
     if run.status == JobRunStatusChoices.RUNNING:
         pending = jobs.pending_chunks(run.pk)
         for key in pending:
-            _enqueue("run_job_chunk_task", run.pk, key)
+            _enqueue(run_job_chunk_task, run.pk, key)
         if not pending and jobs.claim_finalize(run.pk):
             _finalize(run.pk)
     elif run.status == JobRunStatusChoices.FINALIZING:
@@ -138,14 +141,14 @@ def run_chunk(job_id: int, chunk: str) -> jobs.ChunkProgress | None:
                 job_id, counts, chunk=chunk, seconds=time.monotonic() - started
             )
     if progress.last:
-        _enqueue("finalize_job_task", job_id)
+        _enqueue(finalize_job_task, job_id)
     return progress
 
 
 def chunk_failed(job_id: int, chunk: str, error: str) -> None:
     """A chunk's retries are spent: record it; the last chunk to finish still ends the run."""
     if jobs.record_chunk_failed(job_id, chunk, error).last:
-        _enqueue("finalize_job_task", job_id)
+        _enqueue(finalize_job_task, job_id)
 
 
 def finalize_job(job_id: int) -> bool:
@@ -231,9 +234,45 @@ def _fmt(value: jobs.Number) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
 
 
-def _enqueue(task_name: str, *args: Any) -> None:
-    # Late import: the tasks module imports this one. on_commit: a worker must find the rows.
-    from mdm import tasks
-
-    task = getattr(tasks, task_name)
+def _enqueue(task: Task, *args: Any) -> None:
+    # on_commit: a worker must find the rows this transaction writes.
     transaction.on_commit(lambda: task.delay(*args))
+
+
+# ---- the runner's own tasks (named as when they lived in mdm.tasks: queued messages survive)
+
+
+class JobStepTask(Task):
+    """A run-level step: a failure that escapes it fails the run (args[0] is the run id)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        jobs.fail_job(args[0], str(einfo))
+
+
+class JobChunkTask(Task):
+    """A chunk: called by Celery once its retries are spent (args are the run id and the key)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        chunk_failed(args[0], args[1], str(einfo))
+
+
+@app.task(name="mdm.tasks.run_job_task", base=JobStepTask, ignore_result=True)
+def run_job_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@app.task(
+    name="mdm.tasks.run_job_chunk_task",
+    base=JobChunkTask,
+    ignore_result=True,
+    autoretry_for=(Exception,),  # a chunk is idempotent: any failure is worth another try
+    max_retries=settings.MDM_JOB_CHUNK_MAX_RETRIES,
+    retry_backoff=settings.MDM_JOB_CHUNK_RETRY_SECONDS,
+)
+def run_job_chunk_task(job_id: int, chunk: str) -> None:
+    run_chunk(job_id, chunk)
+
+
+@app.task(name="mdm.tasks.finalize_job_task", base=JobStepTask, ignore_result=True)
+def finalize_job_task(job_id: int) -> None:
+    finalize_job(job_id)

@@ -15,7 +15,7 @@ from dictionary.services import compiled_elements
 from mdm.db.bulk_copy import create_objects_with_history
 from mdm.db.bulk_sql import ensure_statistics, update_objects_with_history
 from mdm.feed.events import golden_payload, write_events
-from mdm.feed.outbox import schedule_dispatch
+from mdm.feed.webhooks import schedule_dispatch
 from mdm.models import (
     Event,
     EventKindChoices,
