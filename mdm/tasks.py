@@ -33,24 +33,16 @@ __all__ = [
     "run_job_task",
 ]
 
-#: The matching app's own nightly task, when it provides one; otherwise ``manage.py match``.
-MATCH_TASK = "matching.tasks.nightly_match_task"
-
 
 @app.task(ignore_result=True)
 def nightly_match_task(entity: str) -> int | None:
-    """The nightly batch match of one entity: the matching app's task when it has one (it may
-    fan out over the workers), else ``manage.py match`` in this worker as a job run."""
-    delegate = app.tasks.get(MATCH_TASK)
-    if delegate is not None:
-        delegate.delay(entity=entity)
-        return None
+    """The nightly batch match of one entity in this worker, as a job run."""
     try:
-        run = nightly.run_match_command(entity)
+        run = nightly.run_match(entity)
     except JobAlreadyRunning:
         logger.warning("nightly match of %s skipped: the previous run is still going", entity)
         return None
-    return run.pk if run else None
+    return run.pk
 
 
 @app.task(ignore_result=True)
@@ -60,7 +52,7 @@ def quality_snapshot_task() -> int | None:
     except JobAlreadyRunning:
         logger.warning("quality snapshot skipped: the previous run is still going")
         return None
-    return run.pk if run else None
+    return run.pk
 
 
 @app.task(ignore_result=True)

@@ -1,52 +1,44 @@
-"""The nightly steps that other parts of the hub provide as commands, run as recorded jobs.
+"""The nightly steps of the beat that run in one worker, each as a recorded job run.
 
-The beat calls them through thin tasks. When the command is not installed (yet), the step is
-skipped with a warning instead of failing every night.
+The beat calls them through thin tasks (``mdm.tasks``). Each calls its service directly (never a
+management command) and keeps in the run's log what the command would print.
 """
 
 from __future__ import annotations
 
-import io
-import logging
-from collections.abc import Mapping
-from typing import Any
-
-from django.core.management import call_command, get_commands
+import os
 
 from mdm.jobs.runner import run_inline_job
 from mdm.jobs.runs import append_log
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.batch.report import summary_line
 from mdm.models import JobRun
+from mdm.quality.report import render_table
+from mdm.quality.snapshot import take_quality_snapshot
 
-logger = logging.getLogger(__name__)
+#: The most of a step's output a run keeps in its log.
+LOG_LIMIT = 100_000
 
 
-def run_command_job(
-    kind: str, command: str, *, entity: str = "", options: Mapping[str, Any] | None = None
-) -> JobRun | None:
-    """Run a management command as a single-flight job run, its output kept in the run's log.
+def run_match(entity: str) -> JobRun:
+    """The batch match of one entity in this worker (as ``manage.py match --entity E``).
 
-    Returns None (and logs a warning) when the command does not exist; raises
-    JobAlreadyRunning when a live run of the same kind and entity exists.
+    Raises JobAlreadyRunning when a live run of the same entity exists.
     """
-    if command not in get_commands():
-        logger.warning("nightly step %s skipped: no %r command installed", kind, command)
-        return None
 
     def work(run: JobRun) -> None:
-        out = io.StringIO()
-        try:
-            call_command(command, stdout=out, stderr=out, **dict(options or {}))
-        finally:
-            append_log(run.pk, out.getvalue()[-100_000:])
+        report = run_batch_match(entity=entity, processes=os.cpu_count() or 1)
+        lines = [*report.learning, summary_line(report)]
+        append_log(run.pk, ("\n".join(lines) + "\n")[-LOG_LIMIT:])
 
-    return run_inline_job(kind, entity, work)
+    return run_inline_job("match", entity, work)
 
 
-def run_match_command(entity: str) -> JobRun | None:
-    """The batch match of one entity in this worker (``manage.py match --entity E``)."""
-    return run_command_job("match", "match", entity=entity, options={"entity": entity})
+def run_quality_report() -> JobRun:
+    """The data-quality snapshot (as ``manage.py quality_report``), its table in the log."""
 
+    def work(run: JobRun) -> None:
+        snapshot = take_quality_snapshot(reason="quality_report")
+        append_log(run.pk, render_table(snapshot)[-LOG_LIMIT:])
 
-def run_quality_report() -> JobRun | None:
-    """The data-quality snapshot (``manage.py quality_report``)."""
-    return run_command_job("quality_report", "quality_report")
+    return run_inline_job("quality_report", "", work)

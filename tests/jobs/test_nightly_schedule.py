@@ -14,8 +14,7 @@ from mdm import tasks
 from mdm.celery import app
 from mdm.jobs import history_cleanup, schedule
 from mdm.jobs.runs import start_job
-from mdm.models import Customer, JobRun, SourceSystem
-from mdm.operations import nightly_steps as nightly
+from mdm.models import Customer, JobRun, QualitySnapshot, SourceSystem
 
 
 def test_the_beat_schedule_has_every_nightly_step_and_the_webhook_dispatch():
@@ -72,37 +71,21 @@ def test_a_non_positive_number_stops_the_start_up(monkeypatch):
         schedule.positive_int("MDM_WEBHOOK_MAX_ATTEMPTS", 8)
 
 
-def test_a_command_runs_as_a_recorded_job_with_its_output_in_the_log(db):
-    run = nightly.run_command_job(
-        "test_export", "export_crosswalk", entity="customers", options={"entity": "customers"}
-    )
+def test_the_quality_snapshot_runs_as_a_recorded_job_with_its_table_in_the_log(db):
+    run_id = tasks.quality_snapshot_task()
 
-    assert run.status == "succeeded"
-    assert (run.kind, run.entity) == ("test_export", "customers")
-    assert "system,local_code,golden_code" in run.log
-
-
-def test_a_missing_command_skips_the_step(db, monkeypatch):
-    monkeypatch.setattr(nightly, "get_commands", dict)
-
-    assert tasks.quality_snapshot_task() is None
-    assert tasks.nightly_match_task("customers") is None
-    assert JobRun.objects.count() == 0
+    run = JobRun.objects.get(pk=run_id)
+    assert (run.kind, run.entity, run.status) == ("quality_report", "", "succeeded")
+    assert QualitySnapshot.objects.count() == 1
+    assert "Data quality report" in run.log
 
 
-def test_the_nightly_match_hands_over_to_the_matching_task_when_there_is_one(db, monkeypatch):
-    calls = []
+def test_the_nightly_match_runs_as_a_recorded_job_with_its_counts_in_the_log(db):
+    run_id = tasks.nightly_match_task("products")
 
-    class MatchingTask:
-        def delay(self, **kwargs):
-            calls.append(kwargs)
-
-    monkeypatch.setitem(app.tasks, tasks.MATCH_TASK, MatchingTask())
-
-    tasks.nightly_match_task("products")
-
-    assert calls == [{"entity": "products"}]
-    assert JobRun.objects.count() == 0
+    run = JobRun.objects.get(pk=run_id)
+    assert (run.kind, run.entity, run.status) == ("match", "products", "succeeded")
+    assert "match products: records=0 " in run.log
 
 
 def test_a_nightly_step_still_running_is_not_started_twice(db):

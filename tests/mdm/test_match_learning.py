@@ -282,9 +282,9 @@ def test_a_manual_fit_counts_as_a_fit_for_the_batch_match(companies):
 
 
 def test_the_nightly_match_keeps_what_it_learned_in_the_job_log(decisions):
-    from mdm.operations.nightly_steps import run_match_command
+    from mdm.operations.nightly_steps import run_match
 
-    run = run_match_command("customers")
+    run = run_match("customers")
 
     assert run.status == "succeeded"
     assert "learning refit: not applied: never fitted; too few active records" in run.log

@@ -45,3 +45,22 @@ class BatchMatchReport:
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
+
+
+def summary_line(report: BatchMatchReport) -> str:
+    """The one line a run prints (``manage.py match``) and keeps in its job log (the nightly)."""
+    t = report.timings
+    return (
+        f"match {report.entity}: records={report.records} blocks={report.blocks} "
+        f"skipped_keys={report.skipped_keys} pairs={report.pairs_considered} "
+        f"scored={report.pairs_scored} auto_pairs={report.auto_pairs} "
+        f"review_candidates={report.review_candidates} vetoed={report.vetoed} "
+        f"conflicts={report.conflicts} clusters_merged={report.clusters_merged} "
+        f"golden_merged={report.golden_merged} closed={report.closed} "
+        f"rescored={report.rescored} "
+        f"records_prepared={report.records_prepared} "
+        f"cache_peak={report.cache_peak} peak_mb_per_process={report.peak_mb_per_process:.0f} "
+        f"(at fork {report.fork_mb_per_process:.0f}) | "
+        f"time pairs={t.get('pairs', 0):.2f}s score={t['score']:.2f}s merge={t['merge']:.2f}s "
+        f"total={t['total']:.2f}s"
+    )
