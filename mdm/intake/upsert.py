@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from dictionary.masking import mask_kind, mask_text
 from dictionary.services import (
     StandardizedRecord,
     compiled_elements,
@@ -451,8 +452,6 @@ def _scrub_warnings(p: _Pending) -> list[dict[str, str]]:
     """Warnings with encrypted values masked: a message may quote the value it is about."""
     if not p.sealed:
         return p.checked.warnings
-    from dictionary.masking import mask_kind, mask_text
-
     secrets = [
         (value, mask_kind(code))
         for code in p.sealed

@@ -24,6 +24,7 @@ from matching.engine import (
     unused_note,
 )
 from matching.rules import MatchRule
+from mdm.linking.realtime import load_rule
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
 
@@ -178,8 +179,6 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         if then and short_print(records[pk][2]) != then:
             rows.append(_row("changed", label, "", None, 0.0, CHANGED_NOTE))
     if rule is None:
-        from mdm.linking.realtime import load_rule
-
         rule = load_rule(entity)
     left, right = records[ids[0]][0], records[ids[1]][0]
     auto_field = stored.get("auto_field")

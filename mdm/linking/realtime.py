@@ -35,10 +35,13 @@ from matching.engine import (
     ATTRIBUTE_VETO,
     Compared,
     Features,
+    Record,
     comparison_signature,
     decide_compared,
     explain_compared,
+    fit_rule,
     prepare,
+    prepare_all,
 )
 from matching.models import (
     BlockKey,
@@ -50,6 +53,7 @@ from matching.models import (
 )
 from matching.normalize import company_name_parts
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
+from mdm.db.forking import can_fork
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.privacy.crypto import PREFIX, matching_view
 from mdm.privacy.masking import mask_explanation
@@ -900,9 +904,6 @@ def fit_rule_on_records(
     ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
     processes.
     """
-    from matching.engine import Record, fit_rule, prepare_all
-    from mdm.db.forking import can_fork
-
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
     # All records in id order when they fit in the sample (the same records give the same
     # rule), else a random sample of them.

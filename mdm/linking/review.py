@@ -21,6 +21,7 @@ from simple_history.utils import bulk_update_with_history
 from dictionary.models import DataElement, ElementBinding
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.models import SourceRecord, SourceRecordLinkChoices
+from mdm.privacy.masking import is_person, mask_explanation
 
 DiffKind = Literal["same", "different", "left_only", "right_only", "both_missing"]
 
@@ -313,8 +314,6 @@ def pending_queue(entity: str) -> QuerySet[MatchCandidate]:
 def export_queue_rows(entity: str) -> Iterable[list[str]]:
     """The pending queue as rows of ``left_system, left_local_code, right_system,
     right_local_code, score, reason`` (``export_candidates``), personal values masked."""
-    from mdm.privacy.masking import is_person, mask_explanation
-
     for candidate in pending_queue(entity).iterator(chunk_size=2000):
         left, right = candidate.left, candidate.right
         person = is_person(entity, left.attributes) or is_person(entity, right.attributes)

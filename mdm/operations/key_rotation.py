@@ -21,6 +21,7 @@ from django.db import transaction
 from dictionary.services import encrypted_elements
 from matching.engine import prepare
 from matching.models import BlockKey
+from mdm.intake.upsert import fingerprint
 from mdm.models import GOLDEN_MODELS, SourceRecord
 from mdm.privacy import crypto
 
@@ -64,8 +65,6 @@ def _protect_locked(locked: Any, codes: frozenset[str]) -> Any:
 
 def _source_row(record, codes: frozenset[str], *, is_history: bool) -> bool:
     """Protect one source record (or history row) in place; True when it changed."""
-    from mdm.intake.upsert import fingerprint
-
     plain = {
         k: v
         for k, v in (record.attributes or {}).items()

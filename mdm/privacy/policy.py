@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dictionary.masking import mask_name, mask_value
-from dictionary.services import personal_elements
+from dictionary.services import encrypted_elements, personal_elements, standardize_and_validate
+from mdm.models import SourceRecord, golden_model
 from mdm.privacy import audit, crypto, masking
 
 
@@ -302,9 +303,6 @@ def personal_search(entity: str, term: str, *, user) -> set[str] | None:
     A caller who may not see the result gets an empty answer whatever exists: the search must
     not confirm what the page masks.
     """
-    from dictionary.services import encrypted_elements, standardize_and_validate
-    from mdm.models import SourceRecord, golden_model
-
     element = personal_term_element(term)
     if element is None or element not in personal_elements(entity):
         return None
