@@ -6,8 +6,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from jobtest_support import wait_until
-from match_support import set_thresholds
 
 from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.jobs import runner as job_runner
@@ -16,6 +14,8 @@ from mdm.linking.batch import job as batch_match_job
 from mdm.linking.batch.match import run_batch_match
 from mdm.linking.merge_reasons import explanation_rows
 from mdm.models import JobRun, SourceRecord
+from tests.support.matching import set_thresholds
+from tests.support.waiting import wait_until
 
 COMPANIES = [
     (

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
-from jobtest_support import wait_until
 
 from mdm.feed.webhooks import create_subscription
 from mdm.jobs import history_cleanup
@@ -22,6 +21,7 @@ from mdm.models import (
     WebhookSubscription,
 )
 from mdm.tasks import clean_history_task, nightly_match_task
+from tests.support.waiting import wait_until
 
 JOB_TIMEOUT = 20
 

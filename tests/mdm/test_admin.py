@@ -194,9 +194,8 @@ def test_a_source_record_page_explains_its_link_with_personal_values_masked(
 
 
 def test_a_record_merged_by_the_batch_match_shows_why_on_its_page(steward_browser, erp, crm):
-    from match_support import set_thresholds
-
     from mdm.linking.batch.match import run_batch_match
+    from tests.support.matching import set_thresholds
 
     set_thresholds(0.999999999999, 0.999999999)  # stored apart: the batch match merges them
     erp.put(

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import Client
 
-from tests.security.conftest import browser_for, make_user
+from tests.support.personas import browser_for, make_user
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import io
 
 import pytest
 from django.core.management import call_command
-from match_support import set_thresholds
 from stdnum.cn import uscc
 
 from matching.models import MatchCandidate, MatchRuleConfig
@@ -19,6 +18,7 @@ from matching.rules import (
 )
 from mdm.linking.batch.match import run_batch_match
 from mdm.models import Customer, Event, SourceRecord
+from tests.support.matching import set_thresholds
 
 pytestmark = pytest.mark.django_db
 

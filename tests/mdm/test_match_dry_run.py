@@ -8,11 +8,11 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from match_support import set_thresholds
 
 from matching.models import MatchCandidate, MatchRuleChange, MatchRuleConfig
 from matching.rules import DEFAULT_RULES, rule_to_dict
 from mdm.models import Customer, Event, SourceRecord
+from tests.support.matching import set_thresholds
 
 pytestmark = pytest.mark.django_db
 

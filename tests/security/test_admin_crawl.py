@@ -21,7 +21,7 @@ from matching.models import MatchCandidate
 from mdm.models import Customer, QualityIssue, SourceRecord
 from mdm.quality.issues import reconcile_quality_issues
 from mdm.stewardship.actions import lock_attribute
-from tests.security.conftest import browser_for, make_user
+from tests.support.personas import browser_for, make_user
 
 FENG_ID = "110105198001010016"  # born 1980-01-01
 WEI_ID = "31011519920315002X"

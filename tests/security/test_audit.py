@@ -17,7 +17,8 @@ from mdm.models import AuditLog, SourceRecord
 from mdm.privacy import audit
 from mdm.privacy.masking import mask_source_raw
 from mdm.privacy.models import AppendOnlyError
-from tests.security.conftest import PERSON, browser_for, make_user, rows
+from tests.support.personas import PERSON, browser_for, make_user
+from tests.support.sql import rows
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from dictionary.models import ElementBinding
 from matching.models import BlockKey
 from mdm.models import Customer, SourceRecord
 from mdm.privacy import crypto
-from tests.security.conftest import LI_ID, PERSON, ZHANG_ID, rows, table_text
+from tests.support.personas import LI_ID, PERSON, ZHANG_ID
+from tests.support.sql import rows, table_text
 
 pytestmark = pytest.mark.django_db
 

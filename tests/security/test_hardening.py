@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from mdm.access.accounts import issue_token
 from mdm.models import ApiToken, LoginFailure, SourceRecord
-from tests.security.conftest import make_user
+from tests.support.personas import make_user
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(settings.BASE_DIR)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from mdm.models import Customer, Event, SourceRecord
-from tests.security.conftest import browser_for
+from tests.support.personas import browser_for
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from matching.models import MatchCandidate
 from mdm.models import AuditLog, Customer, Event, SourceRecord
 from mdm.privacy import crypto
 from mdm.privacy.masking import mask_source_raw
-from tests.security.conftest import PERSON, ZHANG_ID, browser_for, make_user
+from tests.support.personas import PERSON, ZHANG_ID, browser_for, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from matching.models import MatchCandidate
 from mdm.models import Customer, SourceRecord
 from mdm.privacy import policy as privacy
-from tests.security.conftest import browser_for, make_user
+from tests.support.personas import browser_for, make_user
 
 pytestmark = pytest.mark.django_db
 

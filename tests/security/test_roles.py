@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 
 from dictionary.models import DataElement
 from mdm.models import AuditLog, Customer, Event, SourceRecord
-from tests.security.conftest import PERSON, api_client, browser_for, make_user
+from tests.support.personas import PERSON, api_client, browser_for, make_user
 
 pytestmark = pytest.mark.django_db
 

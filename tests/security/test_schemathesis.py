@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from mdm.access.accounts import issue_token
-from tests.security.conftest import PERSON, make_user
+from tests.support.personas import PERSON, make_user
 
 pytestmark = pytest.mark.django_db
 

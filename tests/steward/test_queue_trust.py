@@ -175,7 +175,7 @@ def test_export_candidates_of_an_empty_queue_is_the_header_only(db):
 
 
 def test_a_pending_pair_the_batch_match_joins_leaves_the_queue(erp, crm):
-    from match_support import set_thresholds
+    from tests.support.matching import set_thresholds
 
     set_thresholds(auto=0.999999999999, review=0.5)  # linking off: the pair is queued
     company = {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-62345678"}
