@@ -35,6 +35,6 @@ def child_exit(server, worker):
 
 def worker_exit(server, worker):
     """Write the worker's last request counts for the operations page before it goes."""
-    from mdm.operations import timeline
+    from mdm.db import timeline
 
     timeline.flush()

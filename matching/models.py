@@ -47,7 +47,7 @@ class MatchRuleChange(models.Model):
     """One learning step of an entity's match rule, applied or refused, and why.
 
     The batch match re-fits the weights when the stored ones are stale and recalibrates the
-    thresholds from steward decisions (``mdm.services.match_learning``); each attempt is a row,
+    thresholds from steward decisions (``mdm.linking.learning``); each attempt is a row,
     whether it changed the rule or a safeguard refused the change. ``records`` and
     ``decisions`` are what the step saw (the next step compares with them to know whether the
     rule is stale), ``rule_version`` the shipped rule's and dictionary's version it ran under,
@@ -98,7 +98,7 @@ class MatchRuleRollout(models.Model):
     live rule's on those systems' records, nothing applied), ``partial`` (records arriving from
     those systems are linked with it), ``promoted`` (it became the entity's rule; ``previous``
     keeps the rule it replaced, so that a roll-back restores it), ``rolled_back``. ``report``
-    is the last comparison (``mdm.services.rule_rollout``). Every step is a history row with
+    is the last comparison (``mdm.linking.rule_rollout``). Every step is a history row with
     the steward and the reason.
     """
 
@@ -224,7 +224,7 @@ class BatchMatchPair(models.Model):
     ``job`` is the JobRun id; ``identities`` holds, per golden code, the identity values the
     end step's conflict check needs (valid identifiers, customer kind, branch); ``evidence``
     the two records and what comparing them found, for the merge's explanation
-    (``mdm.services.merge_reasons.pair_evidence``; empty for pairs of an older release).
+    (``mdm.linking.merge_reasons.pair_evidence``; empty for pairs of an older release).
     """
 
     job = models.BigIntegerField(db_index=True)

@@ -37,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from matching.compare import COMPARATORS
+
 __all__ = [
     "DEFAULT_RULES",
     "GOODS_ENTITIES",
@@ -167,8 +169,6 @@ def rule_to_dict(rule: MatchRule) -> dict[str, Any]:
 
 def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
     """Build and validate a rule from its dict form; raises ValueError on a malformed rule."""
-    from matching.compare import COMPARATORS
-
     fields: list[FieldRule] = []
     for raw in data.get("fields", []):
         levels = [

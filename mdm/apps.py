@@ -1,6 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+#: The admin modules of the hub's domains, registered when the app is ready.
+ADMIN_MODULES = (
+    "mdm.stewardship.admin",
+    "mdm.jobs.admin",
+    "mdm.quality.admin",
+    "mdm.linking.admin",
+    "mdm.linking.admin_rollout",
+    "mdm.records.admin_grants",
+    "mdm.operations.admin",
+    "mdm.documents.admin",
+)
+
 
 class MdmConfig(AppConfig):
     name = "mdm"
@@ -10,13 +22,19 @@ class MdmConfig(AppConfig):
         from django.db.models import Field
 
         from mdm import checks  # noqa: F401 - registers the deployment checks
-        from mdm.lookups import AnyOf
+        from mdm.db.lookups import AnyOf
 
         Field.register_lookup(AnyOf)
+
+        # Django finds an admin module at the top of an app only: each domain's admin, from here.
+        from importlib import import_module
+
+        for module in ADMIN_MODULES:
+            import_module(module)
 
         # Every admin page, Django's own included, answers only its declared filters.
         from django.contrib import admin
 
-        from mdm.admin_security import enforce_declared_lookups
+        from mdm.privacy.admin import enforce_declared_lookups
 
         enforce_declared_lookups(admin.site)

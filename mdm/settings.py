@@ -146,7 +146,7 @@ MDM_BULK_MAX_ITEMS = 1000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "mdm.api.authentication.HashedTokenAuthentication",
+        "mdm.access.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -173,11 +173,11 @@ SPECTACULAR_SETTINGS = {
     ],
     # One name per enum wherever it appears (a generated client gets one type).
     "ENUM_NAME_OVERRIDES": {
-        "LinkEnum": "mdm.models.sources.SourceRecordLinkChoices",
+        "LinkEnum": "mdm.records.models.sources.SourceRecordLinkChoices",
         "EntityEnum": "dictionary.models.EntityChoices",
-        "GoldenStatusEnum": "mdm.models.golden.GoldenStatusChoices",
+        "GoldenStatusEnum": "mdm.records.models.golden.GoldenStatusChoices",
         "CandidateStatusEnum": "matching.models.MatchCandidateStatusChoices",
-        "EventKindEnum": "mdm.models.events.EventKindChoices",
+        "EventKindEnum": "mdm.feed.models.events.EventKindChoices",
     },
 }
 
@@ -200,7 +200,7 @@ LOGGING = {
 # --- jobs and webhooks ---
 # Background jobs (JobRun), the beat schedule and webhook delivery; see README "Workers and
 # scale-out". Times are HH:MM in TIME_ZONE, or "off".
-from mdm import schedule  # noqa: E402
+from mdm.jobs import schedule  # noqa: E402
 
 # Workers and producers agree on the queue; separate environments can share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
@@ -246,7 +246,7 @@ MDM_WEBHOOK_DISPATCH_ON_COMMIT = env.get_bool(
 # (prepared again when their window comes). At a million records a process still needs about
 # 400,000 at its busiest: 300,000 prepares some 8% of the records twice (bench_match --scale).
 MDM_MATCH_FEATURE_CACHE = schedule.positive_int("MDM_MATCH_FEATURE_CACHE", 300_000)
-# The auto-link cut a re-fit chooses (mdm/services/match_learning.py, matching/engine/cut.py):
+# The auto-link cut a re-fit chooses (mdm/linking/learning.py, matching/engine/cut.py):
 # the lowest match probability at which the run's automatic links, by the fitted model's own
 # probabilities (less one standard deviation), are still MDM_AUTO_LINK_PRECISION precise; never
 # below MDM_AUTO_LINK_FLOOR, never above the rule's own auto threshold. 1 keeps the fixed one.
@@ -374,9 +374,9 @@ CACHES = {
 }
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["mdm.api.parsers.SafeJSONParser"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
-    "mdm.api.throttling.TokenRateThrottle",
-    "mdm.api.throttling.UserRateThrottle",
-    "mdm.api.throttling.AnonRateThrottle",
+    "mdm.access.throttling.TokenRateThrottle",
+    "mdm.access.throttling.UserRateThrottle",
+    "mdm.access.throttling.AnonRateThrottle",
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "token": env.get_str("MDM_THROTTLE_TOKEN", "3000/min"),

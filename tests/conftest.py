@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
+from mdm.access.accounts import create_api_user, create_source_system
+from mdm.access.roles import ensure_roles
 from mdm.documents.models import DocumentType
 from mdm.documents.starter import ensure_starter_document_types
-from mdm.services.accounts import create_api_user, create_source_system
-from mdm.services.roles import ensure_roles
 
 CATALOGUE = (
     Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"

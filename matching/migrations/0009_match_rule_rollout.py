@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from mdm.services.roles import ensure_roles
+from mdm.access.roles import ensure_roles
 
 
 def refresh_roles(apps, schema_editor):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from mdm.api import bilingual
-from mdm.services.errors import RecordRejected, ServiceError
+from mdm.errors import RecordRejected, ServiceError
 
 NON_FIELD = "non_field_errors"
 

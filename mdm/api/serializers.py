@@ -7,12 +7,12 @@ from rest_framework import serializers
 
 from dictionary.models import EntityChoices
 from dictionary.services import personal_elements
+from mdm.feed.models.events import EventKindChoices
+from mdm.intake.upsert import UpsertResult
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.models.events import EventKindChoices
-from mdm.models.golden import GoldenStatusChoices
-from mdm.models.sources import SourceRecordLinkChoices
-from mdm.services.masking import mask_attributes
-from mdm.services.upsert import UpsertResult
+from mdm.privacy.masking import mask_attributes
+from mdm.records.models.golden import GoldenStatusChoices
+from mdm.records.models.sources import SourceRecordLinkChoices
 
 ERROR_ITEM_REF = "#/components/schemas/ErrorItem"
 

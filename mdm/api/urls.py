@@ -1,7 +1,8 @@
 from django.urls import path
 
-from mdm.api import stewardship, views
+from mdm.api import views
 from mdm.documents import api as documents
+from mdm.stewardship import api as stewardship
 
 urlpatterns = [
     path(

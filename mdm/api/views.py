@@ -10,16 +10,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mdm.api import serializers as s
-from mdm.api.errors import NON_FIELD, error_item, normalize_errors
-from mdm.api.filtersets import GoldenFilterSet
-from mdm.api.pagination import CheckedCursorPagination
-from mdm.api.permissions import HubReadAccess, SourceRecordAccess, system_of
-from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
-from mdm.documents.services import release_held_documents
-from mdm.models import Event, SourceRecord, SourceSystem, golden_model
-from mdm.services import audit, masking
-from mdm.services.code_grants import (
+from mdm.access.code_grants import (
     check_readable,
     may_read,
     readable_systems,
@@ -27,14 +18,23 @@ from mdm.services.code_grants import (
     visible_members,
     visible_payload,
 )
-from mdm.services.crosswalk import members_of, resolve_golden, translate_code
-from mdm.services.errors import NotFound, RecordRejected, ServiceError
-from mdm.services.upsert import (
+from mdm.access.permissions import HubReadAccess, SourceRecordAccess, system_of
+from mdm.api import serializers as s
+from mdm.api.errors import NON_FIELD, error_item, normalize_errors
+from mdm.api.filtersets import GoldenFilterSet
+from mdm.api.pagination import CheckedCursorPagination
+from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
+from mdm.documents.services import release_held_documents
+from mdm.errors import NotFound, RecordRejected, ServiceError
+from mdm.intake.upsert import (
     check_entity,
     retire_source_record,
     upsert_source_record,
     upsert_source_records,
 )
+from mdm.models import Event, SourceRecord, SourceSystem, golden_model
+from mdm.privacy import audit, masking
+from mdm.records.crosswalk import members_of, resolve_golden, translate_code
 
 ENTITY_PARAM = ENTITY_PATH
 

@@ -9,11 +9,11 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mdm.api.permissions import system_of
+from mdm.access.permissions import system_of
 from mdm.documents import services
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
+from mdm.errors import NotFound, RecordRejected
 from mdm.models import SourceSystem
-from mdm.services.errors import NotFound, RecordRejected
 
 
 class IsSourceSystem(permissions.BasePermission):

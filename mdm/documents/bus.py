@@ -123,7 +123,7 @@ def _publish_events(producer, batch: int) -> int:
                 "entity": event.entity,
                 "golden_code": event.golden_code,
                 "kind": event.kind,
-                # Masked when written (mdm.services.events); without the members' local codes,
+                # Masked when written (mdm.feed.events); without the members' local codes,
                 # which a system sees only where it is granted (the crosswalk API applies that).
                 "payload": {k: v for k, v in event.payload.items() if k != "members"},
             }

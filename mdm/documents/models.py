@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mdm.models.sources import SourceSystem
+from mdm.records.models.sources import SourceSystem
 
 #: The state of a document with a reference that cannot be translated yet.
 HELD = "held"

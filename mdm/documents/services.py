@@ -15,7 +15,7 @@
 
 The inbox (``InboxItem``) is what a system reads, oldest first. Its ``seq`` grows in commit
 order: every insert first takes a transaction-level advisory lock (as the event outbox does,
-see ``mdm.services.outbox``), so a reader resuming ``after=seq`` never skips an item.
+see ``mdm.feed.outbox``), so a reader resuming ``after=seq`` never skips an item.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mdm.db.locks import lock_keys
 from mdm.documents.models import (
     ACCEPTED,
     ACKNOWLEDGED,
@@ -43,9 +44,8 @@ from mdm.documents.models import (
     DocumentType,
     InboxItem,
 )
+from mdm.errors import Conflict, NotFound, RecordRejected, ServiceError
 from mdm.models import SourceRecord, SourceSystem
-from mdm.services.errors import Conflict, NotFound, RecordRejected, ServiceError
-from mdm.services.locks import lock_keys
 
 #: Delivery states besides ``held``: in the receiver's inbox, confirmed by the receiver.
 DELIVERED = "delivered"

@@ -3,7 +3,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from mdm.services.roles import ensure_roles
+from mdm.access.roles import ensure_roles
 
 
 def create_roles(apps, schema_editor):

@@ -1,7 +1,7 @@
 """Job runs and their chunks, webhook subscriptions and deliveries, and the outbox ordering trigger.
 
 The trigger makes every INSERT into mdm_event take a transaction-level advisory lock before the
-rows get their sequence numbers, so events commit in sequence order (see mdm.services.outbox).
+rows get their sequence numbers, so events commit in sequence order (see mdm.feed.outbox).
 """
 
 import django.db.models.deletion
@@ -10,7 +10,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-# Two-int advisory key (0x4D444D "MDM", 1 = outbox): mdm.services.outbox.OUTBOX_LOCK.
+# Two-int advisory key (0x4D444D "MDM", 1 = outbox): mdm.feed.outbox.OUTBOX_LOCK.
 CREATE_TRIGGER = """
 CREATE OR REPLACE FUNCTION mdm_event_serialize_inserts() RETURNS trigger
 LANGUAGE plpgsql AS $$

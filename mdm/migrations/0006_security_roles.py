@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-import mdm.models.sources
-from mdm.services.roles import ensure_roles
+import mdm.records.models.sources
+from mdm.access.roles import ensure_roles
 
 APPEND_ONLY_PG = """
 CREATE OR REPLACE FUNCTION mdm_auditlog_append_only() RETURNS trigger
@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 name="granted_entities",
                 field=models.JSONField(
                     blank=True,
-                    default=mdm.models.sources.all_entities,
+                    default=mdm.records.models.sources.all_entities,
                     verbose_name="granted entities",
                 ),
             )

@@ -16,7 +16,7 @@ import re
 from django.db import migrations
 
 from dictionary.masking import mask_kind, mask_text, mask_value
-from mdm.services import crypto
+from mdm.privacy import crypto
 
 BATCH = 2000
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")

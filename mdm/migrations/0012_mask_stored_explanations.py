@@ -6,7 +6,7 @@ rows already masked are unchanged.
 
 from django.db import migrations
 
-from mdm.services.masking import is_person, mask_explanation
+from mdm.privacy.masking import is_person, mask_explanation
 
 BATCH = 2000
 

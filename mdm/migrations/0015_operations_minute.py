@@ -3,11 +3,11 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
 
-from mdm.services.roles import ensure_roles
+from mdm.access.roles import ensure_roles
 
 
 def refresh_roles(apps, schema_editor):
-    """The roles read the operations page like the rest of the hub (see mdm.services.roles)."""
+    """The roles read the operations page like the rest of the hub (see mdm.access.roles)."""
     for label in ("mdm", "dictionary", "matching", "auth", "admin"):
         app_config = apps.get_app_config(label)
         app_config.models_module = True

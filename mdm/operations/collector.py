@@ -27,7 +27,7 @@ from mdm.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from mdm.models.quality import UNRESOLVED_STATUSES
+from mdm.quality.models import UNRESOLVED_STATUSES
 
 logger = logging.getLogger(__name__)
 

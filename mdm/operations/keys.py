@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 
-from mdm.services import crypto
+from mdm.privacy import crypto
 
 #: Where the configured keys come from (named in every refusal).
 ENCRYPTION_SETTING = "MDM_ENCRYPTION_KEYS"

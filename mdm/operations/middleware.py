@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from mdm.operations import timeline
-from mdm.operations.instruments import record_request
+from mdm.db import timeline
+from mdm.instruments import record_request
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from mdm.jobs.runner import run_inline_job
+from mdm.jobs.runs import append_log
 from mdm.models import JobRun
 from mdm.operations.backup import BackupError, backup, default_output, verify_backup
-from mdm.services.job_runner import run_inline_job
-from mdm.services.jobs import append_log
 
 KIND = "backup"
 PATTERN = "mdm-backup-*.tar"

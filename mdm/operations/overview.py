@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from mdm.db.timeline import REQUEST_BUCKETS
 from mdm.documents.models import DocumentDelivery
 from mdm.models import JobRun, JobRunStatusChoices
 from mdm.operations import timeline
-from mdm.operations.instruments import REQUEST_BUCKETS
 
 #: window name -> (length, bucket size)
 WINDOWS = {

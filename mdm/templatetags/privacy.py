@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from mdm.services import privacy
+from mdm.privacy import policy as privacy
 
 register = template.Library()
 

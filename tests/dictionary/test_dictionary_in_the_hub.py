@@ -12,8 +12,8 @@ from stdnum.cn import ric, uscc
 
 from dictionary.models import CodeValue, DataElement, ValueDomain
 from mdm.models import Customer, Product, QualityIssue, SourceRecord
-from mdm.services import crypto
-from mdm.services.quality.issues import reconcile_quality_issues
+from mdm.privacy import crypto
+from mdm.quality.issues import reconcile_quality_issues
 
 pytestmark = pytest.mark.django_db
 

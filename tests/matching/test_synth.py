@@ -1,4 +1,4 @@
-"""matching.synth: seeded synthetic master data with ground truth. Pure, no database.
+"""mdm.devtools.synth: seeded synthetic master data with ground truth. Pure, no database.
 
 .venv/bin/pytest tests/matching/test_synth.py -p no:django -q --noconftest
 """
@@ -23,8 +23,8 @@ import pytest
 from stdnum import ean, numdb
 from stdnum.cn import ric, uscc
 
-from matching import synth
-from matching.synth import SynthRecord
+from mdm.devtools import synth
+from mdm.devtools.synth import SynthRecord
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

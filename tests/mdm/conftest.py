@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from mdm.services import bulk_sql
+from mdm.db import bulk_sql
 
 
 @pytest.fixture(params=["set_based", "orm"])

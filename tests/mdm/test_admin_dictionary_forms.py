@@ -9,8 +9,8 @@ from html import unescape
 import pytest
 
 from dictionary.models import CodeValue, DataElement, ElementBinding
-from tests.security.conftest import browser_for, make_user
-from tests.steward.forms import form_data
+from tests.mdm.privacy.conftest import browser_for, make_user
+from tests.mdm.stewardship.forms import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from stdnum.cn import uscc
 
+from mdm.access.code_grants import readable_systems
+from mdm.feed.webhooks import event_body
 from mdm.models import CrosswalkGrant, Event, SourceRecord
-from mdm.services.code_grants import readable_systems
-from mdm.services.webhooks import event_body
-from tests.steward.conftest import browser_for, make_user
+from tests.mdm.stewardship.conftest import browser_for, make_user
 
 #: ``closed`` before the personas: they are registered under the production default.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("closed")]

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connections
 
-from mdm.services.accounts import create_api_user, create_source_system
+from mdm.access.accounts import create_api_user, create_source_system
 from tests.conftest import restore_reference_data
 
 PACKAGE = "hub_client"

@@ -9,10 +9,10 @@ import pytest
 from stdnum.cn import uscc
 
 from matching.models import MatchCandidate
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import Customer, SourceRecord
-from mdm.services.batch_match import run_batch_match
-from mdm.services.masking import unmask_attributes
-from mdm.services.stewardship import merge_by_steward, unmerge_source_record
+from mdm.privacy.masking import unmask_attributes
+from mdm.stewardship.actions import merge_by_steward, unmerge_source_record
 
 pytestmark = pytest.mark.django_db
 

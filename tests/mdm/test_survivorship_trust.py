@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mdm.models import Customer
-from mdm.services.masking import unmask_attributes
-from mdm.services.survivorship import linked_by_identifier_alone
+from mdm.privacy.masking import unmask_attributes
+from mdm.records.survivorship import linked_by_identifier_alone
 from tests.conftest import System
 
 pytestmark = pytest.mark.django_db

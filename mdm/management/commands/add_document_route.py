@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from mdm.documents.services import add_document_route
-from mdm.services.errors import ServiceError
+from mdm.errors import ServiceError
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.services.accounts import ROLES, create_api_user
-from mdm.services.errors import ServiceError
+from mdm.access.accounts import ROLES, create_api_user
+from mdm.errors import ServiceError
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dictionary.phones import DEFAULT_COUNTRY
-from mdm.services.accounts import create_source_system
-from mdm.services.errors import ServiceError
+from mdm.access.accounts import create_source_system
+from mdm.errors import ServiceError
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from dictionary.models import EntityChoices
-from mdm.services.review import export_queue_rows
+from mdm.linking.review import export_queue_rows
 
 HEADER = ["left_system", "left_local_code", "right_system", "right_local_code", "score", "reason"]
 

@@ -3,8 +3,8 @@ import csv
 from django.core.management.base import BaseCommand, CommandError
 
 from dictionary.models import EntityChoices
-from mdm.services.crosswalk import export_rows
-from mdm.services.errors import ServiceError
+from mdm.errors import ServiceError
+from mdm.records.crosswalk import export_rows
 
 
 class Command(BaseCommand):

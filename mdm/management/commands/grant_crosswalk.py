@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.services.code_grants import grant_crosswalk, revoke_crosswalk
-from mdm.services.errors import ServiceError
+from mdm.access.code_grants import grant_crosswalk, revoke_crosswalk
+from mdm.errors import ServiceError
 
 
 class Command(BaseCommand):

@@ -6,15 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dictionary.models import EntityChoices
-from mdm.models import SourceSystem
-from mdm.services.errors import ServiceError
-from mdm.services.importing import (
+from mdm.errors import ServiceError
+from mdm.intake.importing import (
     IMPORT_BATCH,
     import_plan,
     open_table,
     plan_import,
     write_error_report,
 )
+from mdm.models import SourceSystem
 
 #: Exit statuses (operators script imports): every row stored; some rows rejected or a column
 #: not imported (see the error report); nothing imported (unreadable file, usage error).

@@ -7,9 +7,10 @@ from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from matching.rules import rule_from_dict
-from mdm.services.batch_match import run_batch_match
-from mdm.services.errors import ServiceError
-from mdm.services.job_runner import describe_job, launch_job, wait_for_job
+from mdm.errors import ServiceError
+from mdm.jobs.runner import describe_job, launch_job, wait_for_job
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.batch.report import summary_line
 
 
 class Command(BaseCommand):
@@ -75,21 +76,7 @@ class Command(BaseCommand):
         if report.dry_run:
             self._dry_run(report)
             return
-        t = report.timings
-        self.stdout.write(
-            f"match {entity}: records={report.records} blocks={report.blocks} "
-            f"skipped_keys={report.skipped_keys} pairs={report.pairs_considered} "
-            f"scored={report.pairs_scored} auto_pairs={report.auto_pairs} "
-            f"review_candidates={report.review_candidates} vetoed={report.vetoed} "
-            f"conflicts={report.conflicts} clusters_merged={report.clusters_merged} "
-            f"golden_merged={report.golden_merged} closed={report.closed} "
-            f"rescored={report.rescored} "
-            f"records_prepared={report.records_prepared} "
-            f"cache_peak={report.cache_peak} peak_mb_per_process={report.peak_mb_per_process:.0f} "
-            f"(at fork {report.fork_mb_per_process:.0f}) | "
-            f"time pairs={t.get('pairs', 0):.2f}s score={t['score']:.2f}s merge={t['merge']:.2f}s "
-            f"total={t['total']:.2f}s"
-        )
+        self.stdout.write(summary_line(report))
 
     @staticmethod
     def _rule(path: str, entity: str):

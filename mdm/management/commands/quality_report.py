@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.services.quality import export
-from mdm.services.quality.report import CSV_HEADER, csv_rows, render_table
-from mdm.services.quality.snapshot import take_quality_snapshot
+from mdm.quality import export
+from mdm.quality.report import CSV_HEADER, csv_rows, render_table
+from mdm.quality.snapshot import take_quality_snapshot
 
 
 def _export_path(value: str) -> Path:

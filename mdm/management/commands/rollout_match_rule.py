@@ -1,5 +1,5 @@
 """Grey release of a changed match rule: propose it for some systems, compare, enable, promote
-or roll back (``mdm.services.rule_rollout``)."""
+or roll back (``mdm.linking.rule_rollout``)."""
 
 import json
 
@@ -8,9 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from dictionary.models import EntityChoices
 from matching.models import MatchRuleRollout
 from matching.rules import rule_from_dict
-from mdm.services.errors import ServiceError
-from mdm.services.matching import fit_rule_on_records
-from mdm.services.rule_rollout import (
+from mdm.errors import ServiceError
+from mdm.linking.realtime import fit_rule_on_records
+from mdm.linking.rule_rollout import (
     compare_rollout,
     enable_rollout,
     promote_rollout,

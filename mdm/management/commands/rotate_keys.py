@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from mdm.services.key_rotation import rotate_keys
+from mdm.operations.key_rotation import rotate_keys
 
 
 class Command(BaseCommand):

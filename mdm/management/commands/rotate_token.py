@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.services.accounts import rotate_token
-from mdm.services.errors import ServiceError
+from mdm.access.accounts import rotate_token
+from mdm.errors import ServiceError
 
 
 class Command(BaseCommand):

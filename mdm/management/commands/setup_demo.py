@@ -12,12 +12,12 @@ from django.db.models import Count
 
 from dictionary.services import load_starter_dictionary
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.access.accounts import create_source_system, rotate_token
+from mdm.access.code_grants import grant_crosswalk
+from mdm.intake.importing import REJECTED, import_file, write_error_report
+from mdm.jobs.runner import describe_job
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem
-from mdm.services import nightly
-from mdm.services.accounts import create_source_system, rotate_token
-from mdm.services.code_grants import grant_crosswalk
-from mdm.services.importing import REJECTED, import_file, write_error_report
-from mdm.services.job_runner import describe_job
+from mdm.operations import nightly_steps as nightly
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 #: Where the demo imports' error reports go (git-ignored).

@@ -16,7 +16,7 @@ from typing import Any
 from dictionary.models import EntityChoices
 from mdm.models import GOLDEN_MODELS
 from mdm.operations.backup.target import POSTGRESQL, SQLITE
-from mdm.services.codes import sequence_name
+from mdm.records.codes import sequence_name
 
 FORMAT = 1
 _FETCH = 10_000

@@ -38,7 +38,7 @@ from dictionary.models import EntityChoices
 from mdm.operations.backup import manifest as manifests
 from mdm.operations.backup.target import POSTGRESQL, SQLITE, BackupError, Database
 from mdm.operations.keys import configured_fingerprints, data_key_problem, key_mismatch
-from mdm.services.codes import sequence_name
+from mdm.records.codes import sequence_name
 
 MANIFEST = "manifest.json"
 DATA = {POSTGRESQL: "database.dump", SQLITE: "database.sqlite3"}

@@ -1,0 +1,1 @@
+"""Access: accounts, API tokens, roles, login lock-out, API authentication and throttling."""

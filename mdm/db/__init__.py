@@ -1,0 +1,1 @@
+"""Database helpers: bulk writers with history, advisory locks, lookups, forked workers."""

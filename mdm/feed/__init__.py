@@ -1,0 +1,1 @@
+"""The change feed: events, the transactional outbox and webhook delivery."""

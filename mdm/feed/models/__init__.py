@@ -1,0 +1,1 @@
+"""The feed's models (app label ``mdm``): events, webhook subscriptions and deliveries."""

@@ -1,0 +1,1 @@
+"""Intake: the one write path for source records (upsert) and file imports."""

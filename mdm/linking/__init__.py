@@ -1,0 +1,1 @@
+"""Linking: real-time matching, the batch match, merges and their reasons, the review queue."""

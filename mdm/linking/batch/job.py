@@ -1,0 +1,149 @@
+"""The batch match as a distributed job: candidate pairs found once, scored on the workers in
+slices, clustered and merged at the end.
+
+``plan`` finds the candidate pairs (record ids only, identifier vetoes dropped: see
+``batch_match``) and stores each chunk's slice in ``BatchMatchPlan``; pairs are in lower-id
+order, so a slice is a range of records and every pair belongs to exactly one chunk. Each chunk
+scores its slice in one transaction with its "done" record and keeps its auto pairs in
+``BatchMatchPair``; ``finalize`` clusters all of them and merges, exactly as the one-process
+``run_batch_match`` does. A crashed chunk is rolled back and retried; a crash in the end step is
+resumed by running it again (codes are resolved to their live golden record first), so no merge
+or candidate is ever made twice. The result does not depend on how many workers ran the chunks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matching.models import BatchMatchPair, BatchMatchPlan
+from mdm.jobs.runs import append_log, json_add
+from mdm.linking.batch.match import close_joined_pending, found_pairs, rescore_pending
+from mdm.linking.batch.merge import merge_auto_pairs
+from mdm.linking.batch.report import BatchMatchReport
+from mdm.linking.batch.scoring import (
+    FeatureCache,
+    Identities,
+    note_identity,
+    pairs_to_score,
+    score_pairs,
+    stored_tags,
+)
+from mdm.linking.learning import recalibrate_thresholds, refit_if_stale
+from mdm.linking.merge_reasons import auto_pair, pair_evidence
+from mdm.linking.realtime import load_rule
+from mdm.models import JobRun, SourceRecord
+
+KIND = "match"
+DEFAULT_CHUNKS = 8
+
+
+def plan(run: JobRun) -> list[str]:
+    chunks = max(int(run.params.get("chunks", DEFAULT_CHUNKS)), 1)
+    report = BatchMatchReport(entity=run.entity)
+    BatchMatchPlan.objects.filter(job=run.pk).delete()
+    # Learning first, as the one-process match does: the chunks read the rule it stored.
+    rule, step = refit_if_stale(run.entity)
+    if step is not None:
+        append_log(run.pk, step.line())
+    refitted = step is not None and step.applied
+    rule, step = recalibrate_thresholds(run.entity, rule, refitted=refitted)
+    if step is not None:
+        append_log(run.pk, step.line())
+    with found_pairs(run.entity, rule, report) as (pairs, vetoes):
+        groups = pairs.groups(chunks) or [[]]
+        for i, group in enumerate(groups):  # one chunk's pairs in memory at a time
+            part = pairs_to_score(pairs, vetoes, group, report)
+            BatchMatchPlan.objects.create(job=run.pk, part=i, pairs=part.tobytes())
+    planned = {
+        "blocks": report.blocks,
+        "skipped_keys": report.skipped_keys,
+        "pairs_considered": report.pairs_considered,
+        "pairs_scored": report.pairs_scored,  # the identifier vetoes, decided on the index
+        "vetoed": report.vetoed,
+    }
+    # Set, not added: a run resumed while planning plans again (no chunk has run yet).
+    JobRun.objects.filter(pk=run.pk).update(
+        counts=json_add("counts", planned, replace=planned.keys())
+    )
+    return [str(i) for i in range(len(groups))]
+
+
+def _counts(report: BatchMatchReport) -> dict[str, int]:
+    return {
+        "pairs_scored": report.pairs_scored,
+        "auto_pairs": report.auto_pairs,
+        "review_candidates": report.review_candidates,
+        "vetoed": report.vetoed,
+        "records_prepared": report.records_prepared,
+    }
+
+
+#: This worker process's prepared records, kept from one chunk to the next of the same run
+#: (golden codes do not change before the end step). Bounded like any feature cache.
+_WORKER_CACHE: dict[tuple[int, str], FeatureCache] = {}
+
+
+def _cache_key(run: JobRun) -> tuple[int, str]:
+    return run.pk, run.started_at.isoformat()  # ids can be reused after a database reset
+
+
+def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
+    key = _cache_key(run)
+    if key not in _WORKER_CACHE:
+        _WORKER_CACHE.clear()
+        _WORKER_CACHE[key] = FeatureCache(run.entity, report)
+    return _WORKER_CACHE[key]
+
+
+def run_chunk(run: JobRun, key: str) -> dict[str, int]:
+    row = BatchMatchPlan.objects.get(job=run.pk, part=int(key))
+    pairs = np.frombuffer(bytes(row.pairs), dtype=np.int64)
+    report = BatchMatchReport(entity=run.entity)
+    auto, identities = score_pairs(
+        run.entity, load_rule(run.entity), pairs, report, cache=_cache_for(run, report)
+    )
+    BatchMatchPair.objects.filter(job=run.pk, chunk=key).delete()
+    BatchMatchPair.objects.bulk_create(
+        [
+            BatchMatchPair(
+                job=run.pk,
+                chunk=key,
+                golden_a=a,
+                golden_b=b,
+                score=pair.score,
+                identities={code: list(identities[code]) for code in (a, b)},
+                evidence=pair_evidence(pair),
+            )
+            for pair in auto
+            for a, b in [(pair.golden_a, pair.golden_b)]
+        ],
+        batch_size=2000,
+    )
+    return _counts(report)
+
+
+def finalize(run: JobRun) -> dict[str, int]:
+    report = BatchMatchReport(entity=run.entity)
+    auto = []
+    identities: Identities = {}
+    for pair in (
+        BatchMatchPair.objects.filter(job=run.pk).order_by("pk").iterator(chunk_size=10_000)
+    ):
+        auto.append(auto_pair(pair.golden_a, pair.golden_b, pair.score, pair.evidence))
+        for code, tags in pair.identities.items():
+            note_identity(identities, code, stored_tags(tags))
+    rule = load_rule(run.entity)
+    merge_auto_pairs(run.entity, auto, identities, report, rule=rule)
+    closed = close_joined_pending(run.entity)
+    rescored = rescore_pending(run.entity, rule)
+    BatchMatchPair.objects.filter(job=run.pk).delete()
+    BatchMatchPlan.objects.filter(job=run.pk).delete()
+    _WORKER_CACHE.pop(_cache_key(run), None)
+    return {
+        "records": SourceRecord.objects.filter(entity=run.entity, is_active=True).count(),
+        "conflicts": report.conflicts,
+        "clusters_merged": report.clusters_merged,
+        "golden_merged": report.golden_merged,
+        "closed": closed,
+        "rescored": rescored,
+    }

@@ -1,0 +1,159 @@
+"""The batch match's short-name rule: a short name (简称) that is the only company name in the
+hub it can stand for links to it automatically, as it does in real time
+(``MatchingLinker._stands_for_one``).
+
+A CRM holds 大族激光, the ERP 大族激光科技产业集团股份有限公司. The names alone score for review: a
+short name may stand for several companies (宁波富邦 for 宁波富邦精业 and a 宁波富邦电器). Whether
+it does is a question of the hub's other names: every name a short name can stand for carries
+the short core as a block key (``matching.keys``: ``nm:`` + each short form), so the records
+under ``nm:大族激光`` are all the companies it can name. In real time the records already linked
+tell; in a batch, where nothing is linked yet, the rule is: apart from records that hold the
+same short name themselves (another CRM's 大族激光), every record under that key is in the
+golden record of the long name. A block too common to be read whole is never unique.
+
+English names (``transliterates_one``): ``Haoyun Technologies`` transliterates the trade name
+of 广州市浩云安防科技股份有限公司. Homophones are many, so without a region the pair scores below
+review; the batch queues it when the Chinese names under the ``py:`` key of that word spell it
+one way only and are one company. Evidence for a steward, never for a link.
+"""
+
+from __future__ import annotations
+
+from matching.compare import compare_company_name
+from matching.engine import Features
+from matching.models import BlockKey
+from matching.normalize import (
+    CompanyName,
+    company_name_parts,
+    is_pinyin,
+    is_short_form,
+    pinyin_of,
+    short_name_block,
+    short_name_of,
+    transliterates_trade_name,
+)
+from mdm.linking.batch.pairs import WEAK_BLOCK
+from mdm.models import SourceRecord
+from mdm.privacy.crypto import matching_view
+
+__all__ = ["ShortNames"]
+
+#: The company-name similarity of a transliterated trade name (``matching.compare``): an
+#: English name whose trade name the comparator did not find, or found in another trade, is
+#: not proposed.
+TRANSLITERATED = 0.86
+
+
+class ShortNames:
+    """Answers, for review pairs of one batch run, whether one record's name is a short name
+    that can stand for the other's company only. The records under a short core's key are read
+    once per run (one query a key, only for pairs that reach review with a short name)."""
+
+    def __init__(self, entity: str):
+        self.entity = entity
+        # key -> (record id, golden code, parsed name) of its records; None: too common.
+        self._blocks: dict[str, list[tuple[int, str, CompanyName]] | None] = {}
+
+    def stands_for_one(
+        self, left: Features, left_golden: str, right: Features, right_golden: str
+    ) -> bool:
+        """True when one of the two names is a short name of the other (``short_name_of``) and
+        every record under its key that is not another holder of the same short name belongs
+        to the long name's golden record."""
+        if self.entity != "customers" or "person" in (left.kind, right.kind):
+            return False
+        a = company_name_parts(left.attrs.get("name", ""))
+        b = company_name_parts(right.attrs.get("name", ""))
+        short = short_name_of(a, b)
+        if short is None:
+            return False
+        long_golden, long_ = (right_golden, b) if short is a else (left_golden, a)
+        members = self._members(short_name_block(short, long_))
+        if members is None:
+            return False
+        others = {
+            golden
+            for _pk, golden, parts in members
+            if not (
+                parts.core == short.core
+                and parts.region_code == short.region_code
+                and parts.legal_form == short.legal_form
+            )
+        }
+        return others == {long_golden}
+
+    def transliterates_one(self, left: Features, right: Features) -> bool:
+        """True when one name is Latin, the other Chinese, and the Latin name's first word is
+        the transliterated trade name of the Chinese one (``Haoyun Technologies`` /
+        广州市浩云安防科技股份有限公司: ``normalize.transliterates_trade_name``) that no other
+        trade name in the hub is read as: among the Chinese names under the key ``py:`` +
+        that word, one string of characters has that sound (浩云, not also 豪运). Homophones
+        are many, so this is evidence for review, never for a link."""
+        if self.entity != "customers" or "person" in (left.kind, right.kind):
+            return False
+        a = company_name_parts(left.attrs.get("name", ""))
+        b = company_name_parts(right.attrs.get("name", ""))
+        if a.is_latin == b.is_latin:
+            return False
+        latin, chinese = (a, b) if a.is_latin else (b, a)
+        if not (transliterates_trade_name(latin, chinese) or is_short_form(latin, chinese)):
+            return False
+        similarity = compare_company_name(left.attrs.get("name"), right.attrs.get("name"))
+        if (similarity or 0.0) < TRANSLITERATED:
+            return False  # another trade (Pharmaceutical / 国际): see ``matching.compare``
+        word = latin.core.split()[0]
+        if len(word) < 4 or not is_pinyin(word):
+            return False
+        members = self._members("py:" + word)
+        if members is None:
+            return False
+        holders = {
+            parts.core[:n]: parts
+            for _pk, _golden, parts in members
+            if not parts.is_latin
+            for n in (2, 3, 4)
+            if n <= len(parts.core) and pinyin_of(parts.core[:n]) == word
+        }
+        if len(holders) != 1:
+            return False  # 浩云 and 豪运: the word says which of several
+        names = [
+            parts
+            for _pk, _golden, parts in members
+            if not parts.is_latin and any(parts.core.startswith(start) for start in holders)
+        ]
+        return _one_company(names)
+
+    def _members(self, key: str) -> list[tuple[int, str, CompanyName]] | None:
+        if key in self._blocks:
+            return self._blocks[key]
+        ids = list(
+            BlockKey.objects.filter(entity=self.entity, key=key)
+            .order_by("record_id")
+            .values_list("record_id", flat=True)[: WEAK_BLOCK + 1]
+        )
+        found: list[tuple[int, str, CompanyName]] | None = None
+        if len(ids) <= WEAK_BLOCK:
+            found = []
+            rows = SourceRecord.objects.filter(pk__in=ids, is_active=True).values_list(
+                "pk", "golden_code", "attributes", "blind_index"
+            )
+            for pk, golden, attributes, index in rows:
+                name = matching_view(attributes, index).get("name") or ""
+                found.append((pk, golden, company_name_parts(name)))
+        self._blocks[key] = found
+        return found
+
+
+def _one_company(names: list[CompanyName]) -> bool:
+    """Whether Chinese names that start with one trade name are plausibly one company: at most
+    one registered name (a legal form other than a stock name's 集团/股份) among them, every
+    other name its short name or its very core (北京华联综合超市 and 北京华联商厦 are two)."""
+    registered = {
+        (n.region_code, n.core) for n in names if n.legal_form not in ("", "集团", "股份")
+    }
+    if len(registered) > 1:
+        return False
+    if not registered:
+        return len({n.core for n in names}) == 1
+    long_ = next(n for n in names if (n.region_code, n.core) in registered)
+    return all((n.region_code, n.core) in registered or short_name_of(n, long_) is n for n in names)

@@ -1,0 +1,1 @@
+"""Privacy: the audit log, encryption, masking and the one policy of what a caller may see."""

@@ -1,0 +1,1 @@
+"""Records: source systems, source records, golden records, codes, aliases, survivorship, crosswalk."""

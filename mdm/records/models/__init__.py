@@ -1,0 +1,1 @@
+"""The records' models (app label ``mdm``): sources, golden records, codes, aliases."""

@@ -1,0 +1,1 @@
+"""Stewardship: stewards' actions (merge, unmerge, lock, retire, decide), their admin and API."""

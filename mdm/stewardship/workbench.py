@@ -1,0 +1,291 @@
+"""The steward's workbench: the work queues of the hub and their counts, and recent activity.
+
+The admin index shows these numbers, each linking to the list it counts; this module only
+counts and reads (no writes), one grouped query per queue, so the landing page costs a fixed
+number of queries whatever the size of the hub.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.utils import timezone, translation
+
+from dictionary.models import DataElement
+from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.linking.review import QUEUE_BANDS
+from mdm.models import (
+    GOLDEN_MODELS,
+    UNFINISHED_STATUSES,
+    JobRun,
+    JobRunStatusChoices,
+    QualityIssue,
+    WebhookDelivery,
+    WebhookDeliveryStatusChoices,
+)
+from mdm.privacy import policy as privacy
+
+#: How many lines of recent activity the landing page shows.
+RECENT_ROWS = 12
+#: How many job runs of each problem kind the landing page names (the count covers all).
+JOB_ROWS = 5
+#: How many (element, department) rows of open quality issues the landing page lists.
+ISSUE_ROWS = 15
+
+
+@dataclass(frozen=True)
+class CandidateQueue:
+    """Pending candidates of one entity, by score band (``QUEUE_BANDS`` keys) and in total."""
+
+    entity: str
+    total: int
+    by_band: dict[str, int]
+
+
+@dataclass(frozen=True)
+class IssueQueue:
+    """Unresolved quality issues of one element owned by one department."""
+
+    element: str
+    name_zh: str
+    name_en: str
+    department: str
+    count: int
+
+    @property
+    def element_label(self) -> str:
+        """The element's name in the page's language (its code when the dictionary has none)."""
+        zh = (translation.get_language() or "").startswith("zh")
+        return (self.name_zh if zh else self.name_en) or self.name_en or self.element
+
+
+@dataclass(frozen=True)
+class JobProblems:
+    """Job runs that need an operator: failed ones and unfinished ones whose heartbeat stopped."""
+
+    failed: int
+    stuck: int
+    runs: list[JobRun] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One line of recent activity: what happened to which record, by whom, why."""
+
+    when: datetime
+    kind: str  # "decision", "golden", "job", "issue"
+    action: str  # a status or history type code, shaped into words by the page
+    entity: str
+    subject: str  # codes only: never a name or another personal value
+    who: str
+    reason: str
+    object_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Workbench:
+    candidates: list[CandidateQueue] | None = None
+    issues: list[IssueQueue] | None = None
+    issue_total: int = 0
+    jobs: JobProblems | None = None
+    dead_letters: int | None = None
+    recent: list[Activity] = field(default_factory=list)
+
+
+def stuck_runs() -> QuerySet[JobRun]:
+    """Unfinished runs whose heartbeat is older than ``MDM_JOB_STALE_SECONDS``: their process
+    died (the next start of the same job resumes them)."""
+    stale = timezone.now() - timedelta(seconds=settings.MDM_JOB_STALE_SECONDS)
+    return JobRun.objects.filter(status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale)
+
+
+def failed_runs() -> QuerySet[JobRun]:
+    return JobRun.objects.filter(status=JobRunStatusChoices.FAILED)
+
+
+def candidate_queues() -> list[CandidateQueue]:
+    """Pending candidates per entity and score band, every entity listed (zeros included)."""
+    bands = [
+        When(
+            (Q(score__gte=low) if low is not None else Q())
+            & (Q(score__lt=high) if high is not None else Q()),
+            then=Value(key),
+        )
+        for key, (low, high) in QUEUE_BANDS.items()
+    ]
+    rows = (
+        MatchCandidate.objects.filter(status=MatchCandidateStatusChoices.PENDING)
+        .annotate(band=Case(*bands, output_field=CharField()))
+        .order_by()
+        .values_list("entity", "band")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[str, dict[str, int]] = {entity: {} for entity in GOLDEN_MODELS}
+    for entity, band, n in rows:
+        counts.setdefault(entity, {})[band] = n
+    return [
+        CandidateQueue(
+            entity=entity,
+            total=sum(by_band.values()),
+            by_band={key: by_band.get(key, 0) for key in QUEUE_BANDS},
+        )
+        for entity, by_band in counts.items()
+    ]
+
+
+def issue_queues(limit: int = ISSUE_ROWS) -> tuple[list[IssueQueue], int]:
+    """Unresolved quality issues by element and owner department, largest first, and the
+    total of all of them (the list is cut at ``limit`` rows)."""
+    rows = list(
+        QualityIssue.objects.unresolved()
+        .order_by()
+        .values_list("element", "owner_department")
+        .annotate(n=Count("pk"))
+    )
+    total = sum(n for _element, _department, n in rows)
+    rows.sort(key=lambda row: (-row[2], row[0], row[1]))
+    rows = rows[:limit]
+    names = {
+        code: (zh, en)
+        for code, zh, en in DataElement.objects.filter(
+            code__in={row[0] for row in rows}
+        ).values_list("code", "name_zh", "name_en")
+    }
+    return [
+        IssueQueue(
+            element=element,
+            name_zh=names.get(element, ("", ""))[0],
+            name_en=names.get(element, ("", ""))[1],
+            department=department,
+            count=n,
+        )
+        for element, department, n in rows
+    ], total
+
+
+def job_problems(limit: int = JOB_ROWS) -> JobProblems:
+    stuck = stuck_runs()
+    failed = failed_runs()
+    runs = sorted(
+        [*stuck.order_by("-pk")[:limit], *failed.order_by("-pk")[:limit]],
+        key=lambda run: run.pk,
+        reverse=True,
+    )
+    return JobProblems(failed=failed.count(), stuck=stuck.count(), runs=runs)
+
+
+def dead_letter_count() -> int:
+    return WebhookDelivery.objects.filter(status=WebhookDeliveryStatusChoices.DEAD).count()
+
+
+def _who(user: Any) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
+    """The latest steward decisions, steward changes of golden records, closed or acknowledged
+    quality issues and finished job runs, newest first. Subjects are codes, never names;
+    reasons are free text a steward typed, so they pass the privacy policy's text redaction."""
+    rows: list[Activity] = []
+    decided = (
+        MatchCandidate.objects.filter(decided_at__isnull=False)
+        .select_related("left__system", "right__system", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+    rows += [
+        Activity(
+            when=c.decided_at,
+            kind="decision",
+            action=c.status,
+            entity=c.entity,
+            subject=f"{c.left.system.code}:{c.left.local_code} ~ "
+            f"{c.right.system.code}:{c.right.local_code}",
+            who=_who(c.decided_by),
+            reason=privacy.redact_text(c.reason),
+            object_id=c.pk,
+        )
+        for c in decided
+    ]
+    for entity, model in GOLDEN_MODELS.items():
+        changes = (
+            model.history.filter(history_user__isnull=False)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        rows += [
+            Activity(
+                when=h.history_date,
+                kind="golden",
+                action=h.status if h.history_type == "~" else h.history_type,
+                entity=entity,
+                subject=h.code,
+                who=_who(h.history_user),
+                reason=privacy.redact_text(h.history_change_reason or ""),
+                object_id=h.id,
+            )
+            for h in changes
+        ]
+    handled = (
+        QualityIssue.objects.exclude(status="open")
+        .select_related("closed_by", "acknowledged_by")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+    rows += [
+        Activity(
+            when=issue.updated_at,
+            kind="issue",
+            action=issue.status,
+            entity=issue.entity,
+            subject=f"#{issue.pk} {issue.element}",
+            who=_who(issue.closed_by or issue.acknowledged_by),
+            reason=privacy.redact_text(issue.close_reason),
+            object_id=issue.pk,
+        )
+        for issue in handled
+    ]
+    finished = JobRun.objects.filter(finished_at__isnull=False).order_by("-finished_at", "-pk")
+    rows += [
+        Activity(
+            when=run.finished_at,
+            kind="job",
+            action=run.status,
+            entity=run.entity,
+            subject=f"#{run.pk} {run.kind}",
+            who="",
+            reason="",
+            object_id=run.pk,
+        )
+        for run in finished[:limit]
+    ]
+    rows.sort(key=lambda row: row.when, reverse=True)
+    return rows[:limit]
+
+
+def workbench(
+    *,
+    candidates: bool = False,
+    golden: bool = False,
+    issues: bool = False,
+    jobs: bool = False,
+    deliveries: bool = False,
+) -> Workbench:
+    """The queues a caller may see (each flag: the caller may view that list), and the recent
+    activity drawn from those same lists."""
+    issue_rows, issue_total = issue_queues() if issues else (None, 0)
+    recent = [
+        row
+        for row in recent_activity()
+        if {"decision": candidates, "golden": golden, "issue": issues, "job": jobs}[row.kind]
+    ]
+    return Workbench(
+        candidates=candidate_queues() if candidates else None,
+        issues=issue_rows,
+        issue_total=issue_total,
+        jobs=job_problems() if jobs else None,
+        dead_letters=dead_letter_count() if deliveries else None,
+        recent=recent,
+    )
