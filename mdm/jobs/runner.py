@@ -171,10 +171,10 @@ def recover_stalled_jobs() -> jobs.StalledWork:
     """
     work = jobs.reclaim_stalled_work()
     for job_id, chunk in work.chunks:
-        _enqueue("run_job_chunk_task", job_id, chunk)
+        _enqueue(run_job_chunk_task, job_id, chunk)
     for run in work.runs:
         if _is_registered(run.kind):
-            _enqueue("run_job_task", run.pk)
+            _enqueue(run_job_task, run.pk)
         else:
             jobs.fail_job(
                 run.pk,

@@ -123,7 +123,7 @@ def test_other_seed_gives_other_output() -> None:
 def test_output_does_not_depend_on_string_hash_randomisation() -> None:
     # Iterating a set of strings, or hash(str), would make output differ between processes.
     code = (
-        "import hashlib; from matching import synth\n"
+        "import hashlib; from mdm.devtools import synth\n"
         "recs = synth.generate_customers(60, 15, seed=5) + synth.generate_products(40, seed=5)"
         " + synth.generate_materials(40, seed=5) + list(synth.iter_customers_fast(1500, seed=5))\n"
         "print(hashlib.sha256(repr(recs).encode()).hexdigest())\n"

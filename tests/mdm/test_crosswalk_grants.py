@@ -203,7 +203,7 @@ def test_an_mdm_admin_grants_and_revokes_in_the_admin(erp, crm):
     assert (grant.reader.code, grant.owner.code) == ("CRM", "ERP")
     assert (row.history_user.username, row.history_change_reason) == (
         "admin.zhou",
-        "管理后台授权 granted in the admin",
+        "管理后台授权",
     )
     assert listed.status_code == 200 and "CRM" in listed.content.decode()
     assert deleted.status_code == 302

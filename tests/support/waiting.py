@@ -19,7 +19,8 @@ from django.db import connection
 
 from mdm.celery import app
 
-HERE = Path(__file__).resolve().parent
+#: The folder of the job tests: the worker imports their job kinds (``job_kinds_for_tests``).
+JOB_TESTS = Path(__file__).resolve().parent.parent / "mdm" / "jobs"
 WORKER_START_TIMEOUT = 30
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ def start_worker(
         "CELERY_RESULT_BACKEND": redis_url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "SECRET_KEY": settings.SECRET_KEY,
-        "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), str(HERE)]),
+        "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), str(JOB_TESTS)]),
         "LOG_LEVEL": "INFO",
         **(env or {}),
     }

@@ -81,7 +81,7 @@ class Command(BaseCommand):
         if "matching" in settings.INSTALLED_APPS and self._has_match_command():
             for entity in GOLDEN_MODELS:
                 # As the nightly job runs it: a recorded run the Jobs page lists.
-                self._report_run(nightly.run_match_command(entity))
+                self._report_run(nightly.run_match(entity))
         # The data-quality snapshot too, so the dashboard and the issue list are not empty.
         self._report_run(nightly.run_quality_report(), show_log=False)
         self._summary()

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
+from mdm import instruments
 from mdm.db import timeline
 from mdm.jobs.runs import finish_job, plan_chunks, start_job
 from mdm.models import OperationsMinute
@@ -140,6 +141,4 @@ def test_nobody_edits_the_figures_by_hand(db):
 
 
 def test_the_stored_histogram_has_the_prometheus_bounds():
-    from mdm import instruments
-
     assert timeline.REQUEST_BUCKETS == instruments.REQUEST_BUCKETS

@@ -111,7 +111,7 @@ def test_a_stewards_day_from_the_landing_page_to_a_fixed_issue(
 
     # its history says who merged it and why
     driver.find_element(By.CSS_SELECTOR, "a.historylink").click()
-    wait_for(driver, "#change-history")
+    wait_for(driver, "#readable-history")
     shoot(driver, "06-history")
 
     # the golden list: the name column is wide enough to read a company name on one line

@@ -14,7 +14,7 @@ from mdm.models import SourceRecord
 from mdm.stewardship.actions import lock_attribute
 from tests.mdm.stewardship.test_review_queue import compare_url
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CATALOGUE = Path(__file__).resolve().parents[3] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 
 def switch_to(browser: Client, language: str, next_url: str = "/admin/"):
@@ -59,16 +59,19 @@ def test_the_login_page_offers_the_switch_before_anyone_logs_in(db):
     assert "主数据管理中心" in page
 
 
-def test_drf_messages_follow_the_hub_language(db):
+def test_drf_messages_carry_both_languages_whatever_the_request_language(db):
     chinese = APIClient().get("/api/v1/golden/customers/")
     english = APIClient().get("/api/v1/golden/customers/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert chinese.status_code == english.status_code == 401
-    assert chinese.json()["errors"]["non_field_errors"][0]["message"] == "身份认证信息未提供。"
-    assert (
-        english.json()["errors"]["non_field_errors"][0]["message"]
-        == "Authentication credentials were not provided."
-    )
+    for reply in (chinese, english):
+        (item,) = reply.json()["errors"]["non_field_errors"]
+        assert item["message_zh"] == "身份认证信息未提供。"
+        assert item["message_en"] == "Authentication credentials were not provided."
+        assert (
+            item["message"]
+            == "身份认证信息未提供。 / Authentication credentials were not provided."
+        )
 
 
 def test_validation_errors_keep_both_languages_whatever_the_request_language(erp):
