@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from dictionary.models import CodeValue, DataElementDataTypeChoices, ElementBinding
-from dictionary.services import raw_max_length
+from dictionary.services import accepted_length
 
 #: Value domains larger than this are described, not enumerated (regions: thousands of codes).
 MAX_ENUM = 100
@@ -42,7 +42,7 @@ def entity_record_schema(entity: str) -> dict[str, Any]:
             prop["format"] = _FORMATS[e.validator]
         # The API refuses a value longer than this as sent; once standardized it must fit the
         # element's own length (a credit code sent with spaces is longer than its 18 characters).
-        limit = raw_max_length(e.max_length)
+        limit = accepted_length(e.max_length, e.on_invalid)
         if prop.get("type") == "string":
             prop["maxLength"] = limit
         for branch in prop.get("anyOf", []):

@@ -298,6 +298,17 @@ def raw_max_length(max_length: int | None) -> int:
     return max(2 * max_length, max_length + 16)
 
 
+def accepted_length(max_length: int | None, on_invalid: str) -> int:
+    """The longest text accepted as sent for an element. An element whose invalid values are
+    refused takes ``raw_max_length``; one whose invalid values are kept and flagged takes any
+    text up to ``MAX_TEXT``: a CRM's free text in a coded field (a cuisine, "Californian /
+    International", in the industry) flags the value and keeps the record, as every other
+    invalid value of such an element does. Beyond ``MAX_TEXT`` a value is refused everywhere."""
+    if on_invalid == DataElementOnInvalidChoices.FLAG:
+        return MAX_TEXT
+    return raw_max_length(max_length)
+
+
 def _as_text(element: CompiledElement, value: Any) -> str | Problem:
     """The value as text, or the problem when its JSON type or its length is not acceptable."""
     accepted = _JSON_TYPES.get(element.data_type, ())
@@ -313,7 +324,7 @@ def _as_text(element: CompiledElement, value: Any) -> str | Problem:
         text = repr(value)
     else:
         return validators.problem("invalid_type", expected=element.data_type)
-    limit = raw_max_length(element.max_length)
+    limit = accepted_length(element.max_length, element.on_invalid)
     if len(text) > limit:
         return validators.problem("too_long", max_length=limit)
     return text
@@ -426,8 +437,8 @@ def standardize_and_validate(
             continue
         raw = _as_text(element, raw_value)
         if isinstance(raw, Problem):
-            # Wrong JSON type or longer than any value of the element: refused, even for an
-            # element whose invalid values are otherwise kept and flagged.
+            # Wrong JSON type, or longer than the element accepts as sent (``accepted_length``):
+            # refused, even for an element whose invalid values are otherwise kept and flagged.
             result.add_error(key, raw)
             continue
         if not standardizers.collapse_whitespace(raw):

@@ -349,6 +349,21 @@ def test_an_over_long_flagged_value_is_a_400_naming_the_element(erp):
     assert not SourceRecord.objects.exists()
 
 
+def test_free_text_in_a_flagged_coded_field_keeps_the_record_and_flags_the_value(us_shop):
+    # A restaurant guide's cuisine in the industry (a one-letter GB/T 4754 section code).
+    response = us_shop.put(
+        "customers",
+        "FZ-1",
+        {"name": "Campanile", "customer_type": "org", "industry": "Californian/International"},
+    )
+
+    assert response.status_code == 201, response.content
+    warnings = response.json()["warnings"]
+    assert [(w["field"], w["code"]) for w in warnings] == [("industry", "not_in_domain")]
+    record = SourceRecord.objects.get(local_code="FZ-1")
+    assert record.is_active and "industry" in record.flagged
+
+
 def test_a_credit_code_sent_with_spaces_fits_the_schema_and_is_accepted(erp, client):
     schema = client.get("/api/schema/?format=json").json()
     limit = schema["components"]["schemas"]["CustomersRecord"]["properties"]["credit_code"]
