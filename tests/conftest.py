@@ -7,12 +7,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
 from mdm.access.accounts import create_api_user, create_source_system
 from mdm.access.roles import ensure_roles
+from mdm.db import timeline
 from mdm.documents.models import DocumentType
 from mdm.documents.starter import ensure_starter_document_types
 
@@ -50,10 +52,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def operations_figures_kept_in_memory():
     """The operations page's counts are written only by the tests about them (they set
     ``MDM_OPERATIONS_FLUSH_SECONDS`` to 0): elsewhere a flush would add a query to a random
-    request and break the tests that count queries."""
-    from django.conf import settings
-
+    request and break the tests that count queries. What they counted is dropped at the end,
+    before the process's exit flush could reach for a database that is gone."""
     settings.MDM_OPERATIONS_FLUSH_SECONDS = 10**9
+    yield
+    timeline._buffer.take()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ dropped.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -149,3 +150,8 @@ def _increment(minute, series, name, detail, cell: _Cell) -> None:
         except IntegrityError:
             # Another process created the minute's row first: add to it instead.
             OperationsMinute.objects.filter(**key).update(**changes)
+
+
+# A command (an import, setup_demo, the nightly match) or a worker that ends before the next
+# flush would take its last counts with it: write them as the process exits.
+atexit.register(flush)

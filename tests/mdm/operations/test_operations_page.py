@@ -3,12 +3,17 @@ backlogs over time, read from the hub's own tables."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -142,3 +147,26 @@ def test_nobody_edits_the_figures_by_hand(db):
 
 def test_the_stored_histogram_has_the_prometheus_bounds():
     assert timeline.REQUEST_BUCKETS == instruments.REQUEST_BUCKETS
+
+
+def test_a_process_that_ends_before_the_next_flush_writes_its_counts_as_it_exits(
+    restore_after_flush, transactional_db
+):
+    # A command (an import, setup_demo) often ends within the flush interval.
+    db = connection.settings_dict
+    url = f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
+    url += f"{db.get('PORT') or 5432}/{db['NAME']}"
+    code = (
+        "import django; django.setup()\n"
+        "from mdm.db import timeline\n"
+        "timeline.record_sync('ERP', 'import', succeeded=2, failed=1)\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "MDM_OPERATIONS_FLUSH_SECONDS": "3600"}
+    env["DJANGO_SETTINGS_MODULE"] = "mdm.settings"
+
+    subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, check=True, timeout=120
+    )
+
+    (row,) = OperationsMinute.objects.filter(series="sync", name="ERP", detail="import")
+    assert (row.count, row.failed) == (2, 1)
