@@ -111,7 +111,7 @@ class DocumentView(APIView):
             raise services.Forbidden(
                 "无权读取该单据", f"{caller.code} neither sent nor receives {document}"
             )
-        deliveries = services._deliveries(document)
+        deliveries = services.deliveries_of(document)
         if caller.pk != document.sender_id:
             deliveries = [d for d in deliveries if d.receiver_id == caller.pk]
         return Response(document_json(document, deliveries, full=caller.pk == document.sender_id))

@@ -147,22 +147,37 @@ def _set_path(payload: dict[str, Any], path: str, value: Any) -> None:
 # --- translation -----------------------------------------------------------------------------
 
 
-def translate(
-    sender: SourceSystem, receiver: SourceSystem, references: list[Reference]
-) -> Translation:
-    """The references in ``receiver``'s own local codes (two queries whatever their number)."""
-    result = Translation()
+def golden_codes_of(
+    sender: SourceSystem, references: list[Reference]
+) -> dict[tuple[str, str], str]:
+    """(entity, sender's code) -> golden code of every reference the hub knows (one query)."""
     if not references:
-        return result
+        return {}
     wanted = Q()
     for ref in references:
         wanted |= Q(entity=ref.entity, local_code=ref.code)
-    golden = {
+    return {
         (entity, code): golden_code
         for entity, code, golden_code in SourceRecord.objects.filter(
             wanted, system=sender, is_active=True
         ).values_list("entity", "local_code", "golden_code")
     }
+
+
+def translate(
+    sender: SourceSystem,
+    receiver: SourceSystem,
+    references: list[Reference],
+    golden: dict[tuple[str, str], str] | None = None,
+) -> Translation:
+    """The references in ``receiver``'s own local codes. ``golden``: the sender's codes already
+    resolved (``golden_codes_of``, once per document whatever the number of receivers); one
+    query more per receiver."""
+    result = Translation()
+    if not references:
+        return result
+    if golden is None:
+        golden = golden_codes_of(sender, references)
     codes: dict[tuple[str, str], str] = {}
     golden_codes = {g for g in golden.values() if g}
     for entity, golden_code, local_code in (
@@ -259,7 +274,7 @@ def receive_document(*, sender: SourceSystem, type_code: str, doc_id: str, paylo
             .first()
         )
         if document is not None and document.fingerprint == digest:
-            return Receipt(document, False, False, _deliveries(document))
+            return Receipt(document, False, False, deliveries_of(document))
         created = document is None
         if document is None:
             document = Document(sender=sender, type=doc_type, doc_id=doc_id, revision=1)
@@ -272,7 +287,10 @@ def receive_document(*, sender: SourceSystem, type_code: str, doc_id: str, paylo
         document.payload = payload
         document.fingerprint = digest
         document.save()
-        held = [_relay(document, receiver, references) for receiver in receivers].count(HELD)
+        golden = golden_codes_of(sender, references)
+        held = [_relay(document, receiver, references, golden) for receiver in receivers].count(
+            HELD
+        )
         if document.state in (ACCEPTED, HELD):
             document.state = HELD if held else ACCEPTED
             document.save(update_fields=["state", "updated_at"])
@@ -282,16 +300,21 @@ def receive_document(*, sender: SourceSystem, type_code: str, doc_id: str, paylo
         DocumentStatus.objects.create(
             document=document, state=HELD if held else ACCEPTED, detail=detail, by=sender
         )
-    return Receipt(document, created, True, _deliveries(document))
+    return Receipt(document, created, True, deliveries_of(document))
 
 
-def _deliveries(document: Document) -> list[DocumentDelivery]:
+def deliveries_of(document: Document) -> list[DocumentDelivery]:
     return list(document.deliveries.select_related("receiver").order_by("receiver__code"))
 
 
-def _relay(document: Document, receiver: SourceSystem, references: list[Reference]) -> str:
+def _relay(
+    document: Document,
+    receiver: SourceSystem,
+    references: list[Reference],
+    golden: dict[tuple[str, str], str] | None = None,
+) -> str:
     """Translate the document's current revision for one receiver; deliver it or hold it."""
-    translation = translate(document.sender, receiver, references)
+    translation = translate(document.sender, receiver, references, golden)
     delivery, _ = DocumentDelivery.objects.get_or_create(document=document, receiver=receiver)
     delivery.revision = document.revision
     delivery.missing = translation.missing
