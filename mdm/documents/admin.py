@@ -3,6 +3,8 @@ deliveries and timeline; held deliveries are the stewards' work items (what mapp
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,7 @@ from mdm.documents.models import (
     DocumentStatus,
     DocumentType,
 )
+from mdm.privacy.policy import redact_text
 
 
 @admin.register(DocumentType)
@@ -34,12 +37,25 @@ class DocumentRouteAdmin(admin.ModelAdmin):
         return ", ".join(obj.receivers.order_by("code").values_list("code", flat=True))
 
 
+def _shown(value) -> str:
+    """A document's JSON as a steward sees it: documents carry contacts and phones in free
+    fields the dictionary does not know, so every value shaped like personal data is masked
+    (the privacy policy's text rule, as in job logs); the receiver gets the document whole."""
+    if value in (None, "", [], {}):
+        return "—"
+    return redact_text(json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True))
+
+
 class DeliveryInline(admin.TabularInline):
     model = DocumentDelivery
     extra = 0
     can_delete = False
-    fields = ("receiver", "state", "revision", "missing", "receiver_doc_id", "delivered_at")
+    fields = ("receiver", "state", "revision", "missing_shown", "receiver_doc_id", "delivered_at")
     readonly_fields = fields
+
+    @admin.display(description=_("missing references"))
+    def missing_shown(self, obj):
+        return _shown(obj.missing)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -49,8 +65,12 @@ class TimelineInline(admin.TabularInline):
     model = DocumentStatus
     extra = 0
     can_delete = False
-    fields = ("at", "state", "by", "detail")
+    fields = ("at", "state", "by", "detail_shown")
     readonly_fields = fields
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj):
+        return redact_text(obj.detail)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -61,8 +81,13 @@ class DocumentAdmin(admin.ModelAdmin):
     list_display = ("doc_id", "type", "sender", "state", "revision", "updated_at")
     list_filter = ("state", "type", "sender")
     search_fields = ("doc_id",)
-    readonly_fields = ("type", "sender", "doc_id", "revision", "state", "payload", "received_at")
-    exclude = ("fingerprint",)
+    fields = ("type", "sender", "doc_id", "revision", "state", "payload_shown", "received_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("as received"))
+    def payload_shown(self, obj):
+        return _shown(obj.payload)
+
     inlines = [DeliveryInline, TimelineInline]
     actions = ["release_held"]
 
@@ -87,17 +112,26 @@ class DocumentDeliveryAdmin(admin.ModelAdmin):
 
     list_display = ("document", "receiver", "state", "missing_summary", "delivered_at")
     list_filter = ("state", "receiver")
-    readonly_fields = (
+    fields = (
         "document",
         "receiver",
         "revision",
         "state",
-        "translated",
-        "missing",
+        "translated_shown",
+        "missing_shown",
         "receiver_doc_id",
         "delivered_at",
         "acknowledged_at",
     )
+    readonly_fields = fields
+
+    @admin.display(description=_("translated"))
+    def translated_shown(self, obj):
+        return _shown(obj.translated)
+
+    @admin.display(description=_("missing references"))
+    def missing_shown(self, obj):
+        return _shown(obj.missing)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -107,4 +141,4 @@ class DocumentDeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("missing"))
     def missing_summary(self, obj):
-        return "; ".join(m.get("reason", "") for m in obj.missing or [])
+        return redact_text("; ".join(m.get("reason", "") for m in obj.missing or []))

@@ -210,3 +210,22 @@ def test_the_operations_page_shows_each_route_with_its_delivery_share(linked):
     assert (line.received, line.delivered, line.held, line.acknowledged) == (2, 1, 1, 1)
     assert line.rate_percent == 50.0
     assert line.p95_delivery_ms is not None and line.p95_delivery_ms >= 0
+
+
+def test_a_steward_sees_a_documents_personal_values_masked(linked, admin_client):
+    erp, crm = linked
+    ticket = {**ORDER, "contact": "王先生 13800138000", "email": "wang@example.com"}
+    assert _send(crm, "SO-PII", ticket).status_code == 201
+    document = Document.objects.get(doc_id="SO-PII")
+    delivery = DocumentDelivery.objects.get(document=document)
+
+    pages = [
+        admin_client.get(f"/admin/mdm/document/{document.pk}/change/"),
+        admin_client.get(f"/admin/mdm/documentdelivery/{delivery.pk}/change/"),
+    ]
+
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "13800138000" not in html and "wang@example.com" not in html
+        assert "100234" in html or "BJ-B-00175" in html  # the codes stay readable
