@@ -46,6 +46,7 @@ from matching.normalize.goods import (
     parse_goods,
     uom_key,
 )
+from matching.normalize.latin import FULL, latin_relation
 
 __all__ = [
     "COMPARATORS",
@@ -123,6 +124,11 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         # Across scripts only the pinyin can agree; equal pinyin is nearly as good as equal
         # characters (0.98), but not quite: homophones exist.
         if a.pinyin == b.pinyin:
+            return 0.98
+        latin, chinese = (a, b) if a.is_latin else (b, a)
+        if latin_relation(latin, chinese) == FULL:
+            # Every word read or translated, every character explained (``Lu Thai Textile`` /
+            # 鲁泰纺织, ``Orient Landscape`` / 东方园林): as good as the same pinyin.
             return 0.98
         if _other_trades(a, b):
             return 0.9 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0

@@ -33,6 +33,12 @@ Key families (prefix: value — why it exists):
     so each finds the other in the same one query; an English name transliterated word by
     word meets the pinyin of a four-character short form; a record under a company's former
     name meets the records that still use it, or name it as former name.
+``ab:`` (organizations) a short name's first two characters; a long name's region and core
+    initials: an abbreviation (江铜 / 江西铜业, 新赛 / 新疆赛里木) meets the names it may stand for.
+``tl:`` (organizations, last) folded sound keys of the start of the trade name
+    (``normalize.latin``): a Chinese name's first two to four characters in every usual
+    reading, an English name's first words read as pinyin or translated, so that ``Lu Thai``
+    (鲁泰), ``Sinyang`` (新阳) and ``Orient Landscape`` (东方园林) meet their Chinese names.
 ``pn:`` a person's name tokens, sorted
     the same name written surname-first or given-name-first.
 ``nk:`` one name token + the first three letters of the other, both ways round
@@ -75,6 +81,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from matching.normalize import (
+    abbreviation_key,
     address_key,
     address_words,
     company_name_parts,
@@ -92,12 +99,13 @@ from matching.normalize import (
     short_forms,
 )
 from matching.normalize.goods import parse_goods
+from matching.normalize.latin import chinese_keys, latin_keys
 
 __all__ = ["MAX_KEYS", "MAX_ORGANIZATION_KEYS", "block_keys", "contact_digest"]
 
 MAX_KEYS = 12
 #: Organizations have more names to block on (short forms, former and English names).
-MAX_ORGANIZATION_KEYS = 20
+MAX_ORGANIZATION_KEYS = 24
 _MAX_NGRAMS = 4
 _SPEC_NUMBERS_RE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -203,6 +211,8 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
             keys.extend("py:" + pinyin_of(parts.core[:n]) for n in (2, 3) if n < len(parts.core))
         if regional := regional_short_form(parts):
             keys.append("nm:" + regional)
+        if abbreviated := abbreviation_key(parts):
+            keys.append(abbreviated)  # 江铜 / 江西铜业: see ``normalize.abbreviates``
         # Pinyin of the four-character form only: two syllables are shared by many homophones.
         keys.extend("py:" + pinyin_of(form) for form in forms if len(form) >= 4)
     for field in ("name", "english_name"):
@@ -214,6 +224,21 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
                 keys.append("py:" + company_name_parts(" ".join(words[:2])).pinyin)
             if len(words) > 1 and len(words[0]) >= 4 and is_pinyin(words[0]):
                 keys.append("py:" + words[0])  # a transliterated trade name (Changbao …)
+    keys.extend("tl:" + key for key in _sound_keys(attrs, flagged))
+    return keys
+
+
+def _sound_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
+    """Folded sound keys of the trade name (``normalize.latin``): an English name written in
+    another romanization or with translated words (``Lu Thai Textile`` / 鲁泰纺织, ``Orient
+    Landscape`` / 东方园林) meets its Chinese name."""
+    keys: list[str] = []
+    for field in ("name", "former_name", "english_name"):
+        value = _valid(attrs, flagged, field)
+        if not value:
+            continue
+        parts = company_name_parts(value)
+        keys.extend(latin_keys(parts) if parts.is_latin else chinese_keys(parts))
     return keys
 
 

@@ -22,6 +22,8 @@ from matching.normalize.addresses import (
 )
 from matching.normalize.company import (
     CompanyName,
+    abbreviates,
+    abbreviation_key,
     branch_key,
     company_name_parts,
     is_abbreviation,
@@ -42,6 +44,8 @@ from matching.normalize.text import digits, has_cjk, identifier, normalize_text
 __all__ = [
     "CompanyName",
     "Region",
+    "abbreviates",
+    "abbreviation_key",
     "address_key",
     "address_words",
     "address_tokens",

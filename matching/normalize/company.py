@@ -417,6 +417,41 @@ def is_abbreviation(short: CompanyName, long: CompanyName) -> bool:
     return all(ch in remaining for ch in a[2:])
 
 
+def abbreviates(short: CompanyName, long: CompanyName) -> bool:
+    """True when a Chinese name of two to four characters, without region and without a legal
+    form of its own (but 股份/集团), can be a short name or a former short name of ``long`` the
+    way stock short names are cut: the start of its trade name (创元 / 创元科技, 宁沪 /
+    江苏宁沪高速公路), or the first character of its region and the start of its core
+    (江铜 / 江西铜业, 新赛 / 新疆赛里木现代农业, 深天地 / 深圳市天地(集团)). Many companies fit a
+    two-character name: weak evidence, for review when one company in the hub fits it
+    (``mdm.linking.batch.short_names``)."""
+    x = short.core
+    if short.is_latin or long.is_latin or short.region or short.branch or long.branch:
+        return False
+    if short.legal_form not in ("", "股份", "集团") or not 2 <= len(x) <= 4:
+        return False
+    if len(x) >= len(long.core) and not long.region or _is_industry_only(x[:2]):
+        return False
+    if (long.distinctive or long.core).startswith(x):
+        return True
+    if not long.region or len(long.full_core) <= len(long.core) or long.region[0] != x[0]:
+        return False
+    rest = iter(long.core[1:])
+    return x[1] == long.core[0] and all(ch in rest for ch in x[2:])
+
+
+def abbreviation_key(parts: CompanyName) -> str:
+    """The block key an abbreviated name and the names it may abbreviate share (``ab:`` + two
+    characters): a short name's first two, a long name's region initial and core initial."""
+    if parts.is_latin or parts.branch or len(parts.core) < 2:
+        return ""
+    if parts.region and len(parts.full_core) > len(parts.core):
+        return "ab:" + parts.region[0] + parts.core[0]
+    if not parts.region and len(parts.core) <= 4:
+        return "ab:" + parts.core[:2]
+    return ""
+
+
 def transliterates_trade_name(latin: CompanyName, chinese: CompanyName) -> bool:
     """True when a Latin name's first word (of several) is the pinyin of the start of the
     Chinese name's core as one word: the trade name transliterated, the rest translated

@@ -33,7 +33,7 @@ from mdm.linking.realtime import MAX_BLOCK
 from mdm.models import SourceRecord
 
 #: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
-WEAK_FAMILIES = ("nm:", "py:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
+WEAK_FAMILIES = ("nm:", "py:", "tl:", "ab:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
 WEAK_BLOCK = 24
 #: Record ids per partition (by the lower id of a pair).
 PARTITION_IDS = 50_000

@@ -376,8 +376,10 @@ def score_pairs(
             ):
                 # A short name that can stand for this one company only (see batch_short_names).
                 decision, trace = "auto", trace_prepared(rule, left.features, right.features)
-            elif decision == "new" and short_names.transliterates_one(
-                left.features, right.features
+            elif decision == "new" and (
+                short_names.transliterates_one(left.features, right.features)
+                or short_names.reads_as_one(left.features, right.features)
+                or short_names.abbreviates_one(left.features, right.features)
             ):
                 decision = "review"  # an English name's one Chinese trade name (batch_short_names)
             if decision == "auto":

@@ -24,6 +24,8 @@ from matching.engine import Features
 from matching.models import BlockKey
 from matching.normalize import (
     CompanyName,
+    abbreviates,
+    abbreviation_key,
     company_name_parts,
     is_pinyin,
     is_short_form,
@@ -32,6 +34,7 @@ from matching.normalize import (
     short_name_of,
     transliterates_trade_name,
 )
+from matching.normalize.latin import FULL, latin_keys, latin_relation
 from mdm.linking.batch.pairs import WEAK_BLOCK
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
@@ -122,6 +125,53 @@ class ShortNames:
             if not parts.is_latin and any(parts.core.startswith(start) for start in holders)
         ]
         return _one_company(names)
+
+    def abbreviates_one(self, left: Features, right: Features) -> bool:
+        """True when one Chinese name abbreviates the other as stock short names and former
+        short names do (``normalize.abbreviates``: 创元 / 创元科技股份有限公司, 江铜 / 江西铜业)
+        and, among the names under its keys, the names it abbreviates are one company. Two
+        characters fit many companies: evidence for review, never for a link."""
+        if self.entity != "customers" or "person" in (left.kind, right.kind):
+            return False
+        a = company_name_parts(left.attrs.get("name", ""))
+        b = company_name_parts(right.attrs.get("name", ""))
+        if a.is_latin or b.is_latin:
+            return False
+        if abbreviates(a, b):
+            short = a
+        elif abbreviates(b, a):
+            short = b  # 江铜 / 江西铜业: the cores (江铜, 铜业) are equally long
+        else:
+            return False
+        names: dict[int, CompanyName] = {}
+        for key in ("nm:" + short.core[:2], abbreviation_key(short)):
+            for pk, _golden, parts in self._members(key) or ():
+                if parts.core != short.core and abbreviates(short, parts):
+                    names[pk] = parts
+        return bool(names) and _one_company(list(names.values()))
+
+    def reads_as_one(self, left: Features, right: Features) -> bool:
+        """True when one name is Latin, the other Chinese, the Latin name explains the Chinese
+        one word for character (``normalize.latin``: ``Lu Thai Textile`` / 鲁泰纺织股份有限公司,
+        ``Beijing Orient Landscape`` / 北京东方园林), and the Chinese names it explains that
+        way under its sound keys are one company (its legal name and its short names). Evidence
+        for review, not for a link: measured on listed companies, linking these cost more
+        auto-link precision than it gained in reach (docs/benchmarks.md)."""
+        if self.entity != "customers" or "person" in (left.kind, right.kind):
+            return False
+        a = company_name_parts(left.attrs.get("name", ""))
+        b = company_name_parts(right.attrs.get("name", ""))
+        if a.is_latin == b.is_latin:
+            return False
+        latin, chinese = (a, b) if a.is_latin else (b, a)
+        if latin_relation(latin, chinese) != FULL:
+            return False
+        names: dict[int, CompanyName] = {}
+        for key in latin_keys(latin):
+            for pk, _golden, parts in self._members("tl:" + key) or ():
+                if not parts.is_latin and latin_relation(latin, parts) == FULL:
+                    names[pk] = parts
+        return bool(names) and _one_company(list(names.values()))
 
     def _members(self, key: str) -> list[tuple[int, str, CompanyName]] | None:
         if key in self._blocks:

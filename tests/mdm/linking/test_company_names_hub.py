@@ -222,15 +222,53 @@ def test_the_batch_match_queues_an_english_name_for_its_one_trade_name(erp, shop
     stored(erp, "E2", "北京华联综合超市股份有限公司")
     stored(erp, "E3", "北京华联商厦股份有限公司")
     stored(shop, "S1", "Haoyun Technologies Co.,Ltd.")
-    # 华联 names two companies of one city: the English name does not say which.
+    # 华联 names two companies of one city; the transliteration alone does not say which,
+    # its translated words do (Department Store is 商厦, not 综合超市).
     stored(shop, "S2", "Hualian Department Store Co., Ltd")
+    stored(shop, "S3", "Hualian Co., Ltd")
 
     set_thresholds(auto=0.99, review=0.5)
     run_batch_match(entity="customers")
 
     pending = pending_pairs()
     assert ("E1", "S1") in pending and golden_of("S1") != golden_of("E1")
-    assert not {pair for pair in pending if "S2" in pair}
+    assert {pair for pair in pending if "S2" in pair} == {("E3", "S2")}
+    assert not {pair for pair in pending if "S3" in pair}
+
+
+def test_the_batch_match_queues_an_english_name_that_explains_one_company(erp, shop, no_linking):
+    stored(erp, "E1", "鲁泰纺织股份有限公司")
+    stored(erp, "E2", "上海新阳半导体材料股份有限公司")
+    stored(shop, "S1", "Lu Thai Textile Co., Ltd.")  # another romanization: 鲁泰 is lutai
+    stored(shop, "S2", "Sinyang Semiconductor Materials Co., Ltd.")
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    pending = pending_pairs()
+    assert pending == {("E1", "S1"), ("E2", "S2")}
+    # Evidence for a steward, not a merge: the English names stay in their own golden records.
+    assert golden_of("S1") != golden_of("E1") and golden_of("S2") != golden_of("E2")
+
+
+def test_the_batch_match_queues_a_former_short_name_that_abbreviates_one_company(
+    erp, crm, no_linking
+):
+    stored(erp, "E1", "江西铜业股份有限公司")
+    stored(erp, "E2", "创元科技股份有限公司")
+    stored(erp, "E3", "北京华联综合超市股份有限公司")
+    stored(erp, "E4", "北京华联商厦股份有限公司")
+    stored(crm, "C1", "江铜")  # region initial + core initial, the old stock short name
+    stored(crm, "C2", "创元")
+    stored(crm, "C3", "华联")  # two companies start so: not proposed
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    pending = pending_pairs()
+    assert {("C1", "E1"), ("C2", "E2")} <= pending
+    assert not {pair for pair in pending if "C3" in pair}
+    assert golden_of("C1") != golden_of("E1")
 
 
 # --------------------------------------------------------------------------- former names

@@ -1,0 +1,330 @@
+"""An English company name read against a Chinese one: which words transliterate or translate
+which characters.
+
+``Shanghai Pudong Development Bank`` / 上海浦东发展银行: ``Shanghai`` and ``Pudong`` are the
+pinyin of 上海 and 浦东, ``Development Bank`` translates 发展银行. Listed companies' English names
+are made that way, and so are the names a shop or an export department types. Three things make
+the plain pinyin comparison miss them:
+
+* romanizations other than Hanyu pinyin and spacing: ``Lu Thai`` (鲁泰 lutai), ``Sinyang``
+  (新阳 xinyang), ``Yonyou`` (用友 yongyou), ``Soling`` (索菱 suoling), ``Leejun`` (利君 lijun),
+  ``Chimin`` (济民 jimin): :func:`fold` maps both sides to a coarser sound key in which the
+  usual variants meet (retroflex and palatal initials, -ng, uo/o, ee/i, aspirates written with h);
+* characters with several readings (天晟: sheng or cheng): every reading is tried;
+* translated words (``Orient Landscape`` 东方园林, ``Black Sesame`` 黑芝麻, ``Port`` 港): the
+  table of :mod:`matching.normalize.translations`;
+* initials (``XJ Electric`` / 许继电气).
+
+:func:`align` finds the alignment that explains the most characters and words, in order;
+:func:`latin_relation` grades it. Regions are not judged here (the region comparator does).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matching.normalize.company import CompanyName
+from matching.normalize.company_words import _EN_INDUSTRIES, _EN_LEGAL, _NATIONAL
+from matching.normalize.pinyin import _toneless, pinyin_of
+from matching.normalize.regions import _region_tables
+from matching.normalize.text import has_cjk
+from matching.normalize.translations import LONGEST_PHRASE, TRANSLATIONS
+
+__all__ = [
+    "FULL",
+    "TRADE",
+    "Alignment",
+    "align",
+    "chinese_keys",
+    "fold",
+    "latin_keys",
+    "latin_relation",
+]
+
+#: Grades of :func:`latin_relation`.
+FULL = "full"  # every character of the core and every word of the English name explained
+TRADE = "trade"  # the trade name (the core without its industry words) explained, in order
+
+# Romanization variants that meet once folded, applied in this order. Retroflex, palatal and
+# dental affricates and sibilants fold together (Wade-Giles ch/hs/ts, Hong Kong and Taiwan
+# spellings); -ng ends fold into -n; uo/o, ee/i, ü/v/yu, and aspiration written with h.
+_FOLDS = (
+    ("zh", "c"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("hs", "s"),
+    ("ts", "c"),
+    ("tz", "c"),
+    ("j", "c"),
+    ("q", "c"),
+    ("z", "c"),
+    ("x", "s"),
+    ("th", "t"),
+    ("ph", "p"),
+    ("kh", "k"),
+    ("ng", "n"),
+    ("uo", "o"),
+    ("ee", "i"),
+    ("yu", "u"),
+    ("v", "u"),
+    ("ü", "u"),
+)
+_NOT_LETTER_RE = re.compile(r"[^a-z]+")
+_VOWELS = frozenset("aeiouv")
+
+
+@lru_cache(maxsize=65_536)
+def fold(text: str) -> str:
+    """Coarse sound key of Latin text (pinyin or another romanization): ``xinyang`` and
+    ``sinyang`` -> ``sinian``; ``yongyou`` and ``yonyou`` -> ``yonyou``."""
+    text = _NOT_LETTER_RE.sub("", text.lower())
+    for old, new in _FOLDS:
+        text = text.replace(old, new)
+    return text
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, frozenset[str]]:
+    """Character -> the folded keys of every reading pypinyin knows for it."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table: dict[str, frozenset[str]] = {}
+    for code, value in pinyin_dict.items():
+        # The two most usual readings: rare ones (食 yì) would make too many words fit.
+        keys = {fold(_toneless(reading)) for reading in value.split(",")[:2]}
+        keys.discard("")
+        if keys:
+            table[chr(code)] = frozenset(keys)
+    return table
+
+
+@lru_cache(maxsize=1)
+def _plain_readings() -> dict[str, frozenset[str]]:
+    """Character -> its usual reading as Hanyu pinyin, unfolded (for :func:`align`'s strict
+    mode)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table: dict[str, frozenset[str]] = {}
+    for code, value in pinyin_dict.items():
+        reading = _NOT_LETTER_RE.sub("", _toneless(value.split(",")[0]).lower())
+        if reading:
+            table[chr(code)] = frozenset({reading})
+    return table
+
+
+def _readings_of(ch: str, strict: bool = False) -> frozenset[str]:
+    return (_plain_readings() if strict else _readings()).get(ch, frozenset())
+
+
+def _spells(word: str, chars: str, strict: bool = False) -> bool:
+    """True when ``word`` is the readings of ``chars``, one after the other (folded, or in
+    strict mode the usual Hanyu pinyin reading as written)."""
+    if not chars:
+        return not word
+    for reading in _readings_of(chars[0], strict):
+        if word.startswith(reading) and _spells(word[len(reading) :], chars[1:], strict):
+            return True
+    return False
+
+
+def _initials(word: str, chars: str) -> bool:
+    """``xj`` / 许继: a word of consonants only, one per character, each a reading's first."""
+    if len(word) != len(chars):
+        return False
+    return all(
+        any(reading.startswith(letter) for reading in _readings_of(ch, strict=True))
+        for letter, ch in zip(word, chars, strict=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """What an alignment explains: the characters covered (a bit per position of the Chinese
+    text) and the English words explained, of how many."""
+
+    covered: int
+    explained: int
+    words: int
+    said: int = 0  # a bit per English word explained
+
+    def covers(self, start: int, end: int) -> bool:
+        mask = ((1 << (end - start)) - 1) << start
+        return self.covered & mask == mask
+
+
+def _word_steps(
+    words: tuple[str, ...], j: int, text: str, i: int, strict: bool
+) -> list[tuple[int, int]]:
+    """Ways word ``j`` (or a phrase from it) explains characters from ``i``: (chars, words)."""
+    steps: list[tuple[int, int]] = []
+    word = words[j]
+    rest = text[i:]
+    if has_cjk(word):  # a phrase the parser already translated (新材料)
+        if rest.startswith(word):
+            steps.append((len(word), 1))
+        return steps
+    folded = _NOT_LETTER_RE.sub("", word) if strict else fold(word)
+    if folded:
+        for n in range(1, min(4, len(rest)) + 1):
+            if _spells(folded, rest[:n], strict):
+                steps.append((n, 1))
+        if (
+            not strict
+            and not _VOWELS & set(word)
+            and 2 <= len(word) <= 4
+            and _initials(word, rest[: len(word)])
+        ):
+            steps.append((len(word), 1))
+    for span in range(1, LONGEST_PHRASE + 1):
+        if j + span > len(words):
+            break
+        phrase = " ".join(words[j : j + span])
+        options = TRANSLATIONS.get(phrase, ())
+        industry = _EN_INDUSTRIES.get(phrase)
+        if industry:
+            options = (*options, industry)
+        for chinese in options:
+            if rest.startswith(chinese):
+                steps.append((len(chinese), span))
+    return steps
+
+
+@lru_cache(maxsize=65_536)
+def align(words: tuple[str, ...], text: str, strict: bool = False) -> Alignment:
+    """The in-order alignment of English ``words`` with the Chinese ``text`` that covers the
+    most characters, then explains the most words (dynamic programming over both positions).
+    ``strict``: words read as Hanyu pinyin in the usual reading only (no other romanization,
+    no rarer reading, no initials); translations count either way."""
+    n, m = len(text), len(words)
+    # best[(i, j)] = (covered chars, explained words, char mask, word mask) for the first i
+    # chars and j words.
+    best: dict[tuple[int, int], tuple[int, int, int, int]] = {(0, 0): (0, 0, 0, 0)}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            state = best.get((i, j))
+            if state is None:
+                continue
+            chars, said, mask, word_mask = state
+            moves = [(i + 1, j, state), (i, j + 1, state)]
+            if i < n and j < m:
+                for step_chars, step_words in _word_steps(words, j, text, i, strict):
+                    moves.append(
+                        (
+                            i + step_chars,
+                            j + step_words,
+                            (
+                                chars + step_chars,
+                                said + step_words,
+                                mask | (((1 << step_chars) - 1) << i),
+                                word_mask | (((1 << step_words) - 1) << j),
+                            ),
+                        )
+                    )
+            for ni, nj, found in moves:
+                if ni > n or nj > m:
+                    continue
+                current = best.get((ni, nj))
+                if current is None or found[:2] > current[:2]:
+                    best[(ni, nj)] = found
+    chars, said, mask, word_mask = best[(n, m)]
+    return Alignment(mask, said, m, word_mask)
+
+
+#: Words of English legal forms that ``company_name_parts`` keeps in the core.
+_MORE_LEGAL = frozenset({"stock", "joint", "share", "shares", "jointstock", "ind", "enterprise"})
+
+
+def _english_words(latin: CompanyName) -> tuple[str, ...]:
+    """The words of an English name that name the company: its full core (regions included)
+    without legal and national words."""
+    words = [
+        w
+        for w in latin.full_core.split()
+        if w not in _EN_LEGAL and w not in _NATIONAL and w not in _MORE_LEGAL
+    ]
+    return tuple(words)
+
+
+def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
+    a, b = latin.region_code, chinese.region_code
+    return bool(a and b) and not (a.startswith(b) or b.startswith(a))
+
+
+def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = False) -> str | None:
+    """How an English name explains a Chinese one: :data:`FULL`, :data:`TRADE` or None.
+
+    The Chinese side is its region words and core (北京东方园林生态); the English side its words
+    without legal form (``Beijing Orient Landscape Environment``). ``TRADE`` needs every
+    character of the trade name (the core without its industry words, 东方园林) explained and
+    the English words that are left to be industry words only; ``FULL`` needs everything
+    explained on both sides. A name with a branch is compared only with a name of the same branch.
+    ``strict``: see :func:`align`.
+    """
+    if not latin.is_latin or chinese.is_latin or not chinese.core or not latin.core:
+        return None
+    if bool(latin.branch) != bool(chinese.branch) or _regions_differ(latin, chinese):
+        return None
+    words = _english_words(latin)
+    if not words:
+        return None
+    text = chinese.full_core
+    found = align(words, text, strict)
+    start = len(text) - len(chinese.core)
+    trade = chinese.distinctive or chinese.core
+    if len(trade) < 2 or not found.covers(start, start + len(trade)):
+        return None
+    regions = _region_tables()[2]
+    all_said = all(found.said >> k & 1 or word in regions for k, word in enumerate(words))
+    all_read = found.covers(start, len(text))
+    if all_said and all_read:
+        return FULL
+    # One side says more than the other (``Kunlun Tech`` / 昆仑万维科技 would not do: 万维 is
+    # trade name; ``Hongfa Technology`` / 宏发科技电子 does), never both: ``Wanda Film`` /
+    # 万达信息 names two trades.
+    if all_said or all_read:
+        return TRADE
+    return None
+
+
+def _images(word: str) -> list[str]:
+    """Folded sound keys a word may stand for: itself read as pinyin, and the pinyin of the
+    Chinese words it translates."""
+    images = [fold(word)] if not has_cjk(word) else [fold(pinyin_of(word))]
+    for chinese in TRANSLATIONS.get(word, ())[:2]:
+        images.append(fold(pinyin_of(chinese)))
+    return [image for image in dict.fromkeys(images) if image]
+
+
+def latin_keys(latin: CompanyName) -> list[str]:
+    """Sound keys of the start of an English name: its first one, two and three words read as
+    pinyin or translated (folded), from the trade name on, from the region on (a Chinese name
+    whose core is only a trade word keeps its region: 浙江医药 / ``Zhejiang Medicine``), and
+    from the second word on (a county the English parser did not read as one: ``Shandong
+    Yanggu Huatai`` / 山东阳谷华泰)."""
+    full = list(_english_words(latin))
+    core = [w for w in latin.core.split() if w in full]
+    keys: list[str] = []
+    for words in (core, full, full[1:] if len(full) > 2 else []):
+        prefixes = [""]
+        for word in words[:3]:
+            prefixes = [p + image for p in prefixes for image in _images(word)][:4]
+            keys.extend(p for p in prefixes if len(p) >= 4)
+    return list(dict.fromkeys(keys))[:10]
+
+
+def chinese_keys(chinese: CompanyName) -> list[str]:
+    """Sound keys of a Chinese name's trade name (``tl:`` + folded): its first two, three and
+    four characters and the whole trade name in their usual reading, and the first two
+    characters in their other readings (天晟: tiansheng, tiancheng)."""
+    core = chinese.core
+    if chinese.is_latin or len(core) < 2:
+        return []
+    starts = [core[:n] for n in (2, 3, 4) if n <= len(core)]
+    if chinese.distinctive:
+        starts.append(chinese.distinctive)
+    keys = [fold(pinyin_of(start)) for start in starts]
+    first, second = (sorted(_readings_of(ch)) for ch in core[:2])
+    keys.extend(a + b for a in first[:2] for b in second[:2])
+    return list(dict.fromkeys(k for k in keys if len(k) >= 4))

@@ -1,0 +1,145 @@
+"""English company names read against Chinese ones (``matching.normalize.latin``) and
+abbreviated short names (``normalize.abbreviates``).
+
+Every pair is a real listed company under its registered name and the English name it uses
+itself, or its stock short name and former short names.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.compare import compare_company_name
+from matching.keys import block_keys
+from matching.normalize import abbreviates, abbreviation_key, company_name_parts
+from matching.normalize.latin import FULL, TRADE, chinese_keys, fold, latin_keys, latin_relation
+
+ORG = {"customer_type": "organization"}
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("xinyang", "Sinyang"),  # 新阳: s for x
+        ("yongyou", "Yonyou"),  # 用友: -ng dropped
+        ("suoling", "Soling"),  # 索菱: o for uo
+        ("lijun", "Leejun"),  # 利君: ee for i
+        ("jimin", "Chimin"),  # 济民: Wade-Giles ch for j
+        ("lutai", "Lu Thai"),  # 鲁泰: aspiration written th, a space
+    ],
+)
+def test_romanizations_of_one_name_fold_alike(one, other):
+    assert fold(one) == fold(other)
+
+
+def test_different_syllables_do_not_fold_alike():
+    assert fold("tianma") != fold("dianma")  # 天马 / 电马: t and d stay apart
+    assert fold("huaxin") != fold("huaxia")
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # transliterated in another romanization, the trade word translated
+        ("Lu Thai Textile Co., Ltd.", "鲁泰纺织股份有限公司"),
+        ("Shanghai Sinyang Semiconductor Materials Co., Ltd.", "上海新阳半导体材料股份有限公司"),
+        ("Yonyou Network Technology Co.,Ltd.", "用友网络科技股份有限公司"),
+        # a character read another way (晟: sheng or cheng)
+        ("Changzhou Tiansheng New Materials Co., Ltd.", "常州天晟新材料股份有限公司"),
+        # translated words of the name itself
+        ("Nanfang Black Sesame Group Co., Ltd.", "南方黑芝麻集团股份有限公司"),
+        # a name that is region and trade word only keeps its region
+        ("Zhejiang Medicine Co., Ltd.", "浙江医药股份有限公司"),
+        ("Nanjing Port Co., Ltd.", "南京港股份有限公司"),
+    ],
+)
+def test_an_english_name_explains_its_chinese_name_fully(english, chinese):
+    latin, han = company_name_parts(english), company_name_parts(chinese)
+
+    assert latin_relation(latin, han) == FULL
+    # They meet under a sound key, and compare as well as the same pinyin does.
+    assert set(latin_keys(latin)) & set(chinese_keys(han))
+    assert {k for k in block_keys("customers", ORG | {"name": english}) if k[:3] == "tl:"} & {
+        k for k in block_keys("customers", ORG | {"name": chinese}) if k[:3] == "tl:"
+    }
+    assert compare_company_name(english, chinese) == 0.98
+
+
+def test_initials_explain_the_characters_they_start():
+    # 许继 (xu ji): no sound key is made of two letters, the comparison still reads them.
+    latin = company_name_parts("XJ Electric Co., Ltd.")
+    assert latin_relation(latin, company_name_parts("许继电气股份有限公司")) == FULL
+    # ... and any other characters with those initials: weak evidence on its own.
+    assert latin_relation(latin, company_name_parts("徐记电气股份有限公司")) == FULL
+    assert latin_relation(latin, company_name_parts("许昌电气股份有限公司")) is None  # xu chang
+
+
+def test_an_english_name_that_leaves_the_chinese_trade_word_out_explains_the_trade_name():
+    # Every English word explained, the trade name read; the rest (集团) not said.
+    english = company_name_parts("Shanghai Kinetic Medical Co., Ltd")
+    assert latin_relation(english, company_name_parts("上海医药集团股份有限公司")) == TRADE
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # another region: 佛山 is not 湘潭
+        ("Foshan Electrical and Lighting Co.,Ltd", "湘潭电机股份有限公司"),
+        # each side names a trade the other does not: film and 信息
+        ("Wanda Film Holding Co., Ltd.", "万达信息股份有限公司"),
+        # 万维 is trade name, and no English word says it
+        ("Kunlun Tech Co., Ltd.", "北京昆仑万维科技股份有限公司"),
+        # a brand says nothing of the characters
+        ("Glodon Company Limited", "广联达软件股份有限公司"),
+    ],
+)
+def test_an_english_name_that_does_not_explain_the_chinese_one(english, chinese):
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) is None
+
+
+def test_strict_reading_refuses_other_romanizations():
+    latin, han = (
+        company_name_parts("Lu Thai Textile Co., Ltd."),
+        company_name_parts("鲁泰纺织股份有限公司"),
+    )
+    assert latin_relation(latin, han, strict=True) is None
+    assert (
+        latin_relation(
+            company_name_parts("Jinzhou Port Co., Ltd."),
+            company_name_parts("锦州港股份有限公司"),
+            strict=True,
+        )
+        == FULL
+    )
+
+
+@pytest.mark.parametrize(
+    ("short", "legal"),
+    [
+        ("创元", "创元科技股份有限公司"),  # the trade name
+        ("宁沪", "江苏宁沪高速公路股份有限公司"),  # the start of the trade name
+        ("江铜", "江西铜业股份有限公司"),  # region initial + core initial
+        ("新赛", "新疆赛里木现代农业股份有限公司"),
+        ("深天地", "深圳市天地(集团)股份有限公司"),
+    ],
+)
+def test_a_stock_short_name_abbreviates_its_legal_name(short, legal):
+    a, b = company_name_parts(short), company_name_parts(legal)
+
+    assert abbreviates(a, b)
+    assert abbreviation_key(a) == abbreviation_key(b) or (
+        "nm:" + a.core[:2] in block_keys("customers", ORG | {"name": legal})
+    )
+
+
+@pytest.mark.parametrize(
+    ("short", "legal"),
+    [
+        ("国际", "中国大连国际合作(集团)股份有限公司"),  # a trade word, not a name
+        ("科技", "创元科技股份有限公司"),
+        ("北京华联", "北京华联综合超市股份有限公司"),  # a region: a regional short form instead
+        ("华信科技有限公司", "北京华信科技有限公司"),  # a legal form of its own: a company
+    ],
+)
+def test_what_is_not_an_abbreviation(short, legal):
+    assert not abbreviates(company_name_parts(short), company_name_parts(legal))
