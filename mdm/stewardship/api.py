@@ -25,6 +25,7 @@ from mdm.linking.review import QUEUE_ORDERING
 from mdm.privacy import masking
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.stewardship import actions as stewardship
+from mdm.stewardship.preconditions import golden_etag, golden_precondition
 
 
 class StewardAccess(permissions.BasePermission):
@@ -99,6 +100,25 @@ class CandidateSideSerializer(serializers.Serializer):
     attributes = serializers.DictField(child=serializers.CharField())
 
 
+#: ``If-Match`` on the steward writes of a golden record (``mdm.stewardship.preconditions``).
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of the golden record as read (GET golden/{entity}/{code}); a record "
+    "changed since answers 412. Required (428 without it) when the hub sets "
+    "MDM_API_REQUIRE_IF_MATCH.",
+)
+
+
+def _versioned(golden) -> Response:
+    """The record after the write, with its new ETag for the next conditional write."""
+    response = Response(_golden_body(golden))
+    response["ETag"] = golden_etag(golden)
+    return response
+
+
 class _Action(APIView):
     permission_classes = [StewardAccess]
     serializer_class = ReasonSerializer
@@ -112,18 +132,21 @@ class _Action(APIView):
 class MergeView(_Action):
     serializer_class = MergeSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=MergeSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=MergeSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.merge_by_steward(
-            entity=entity,
-            survivor_code=code,
-            other_code=data["other"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.merge_by_steward(
+                entity=entity,
+                survivor_code=code,
+                other_code=data["other"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class UnmergeView(_Action):
@@ -144,47 +167,56 @@ class UnmergeView(_Action):
 class LockView(_Action):
     serializer_class = LockSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=LockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=LockSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.lock_attribute(
-            entity=entity,
-            code=code,
-            attribute=data["attribute"],
-            value=data["value"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.lock_attribute(
+                entity=entity,
+                code=code,
+                attribute=data["attribute"],
+                value=data["value"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class UnlockView(_Action):
     serializer_class = UnlockSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=UnlockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=UnlockSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.unlock_attribute(
-            entity=entity,
-            code=code,
-            attribute=data["attribute"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.unlock_attribute(
+                entity=entity,
+                code=code,
+                attribute=data["attribute"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class RetireView(_Action):
-    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=ReasonSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.retire_golden(
-            entity=entity, code=code, actor=request.user, reason=data["reason"]
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.retire_golden(
+                entity=entity, code=code, actor=request.user, reason=data["reason"]
+            )
+        return _versioned(golden)
 
 
 @extend_schema_field(
