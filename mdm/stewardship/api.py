@@ -5,6 +5,9 @@ Same permissions as in admin: stewards and admins (model change rights), never s
 
 from __future__ import annotations
 
+import math
+
+from django.db.models import Q
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -329,7 +332,8 @@ class CandidateListView(generics.ListAPIView):
         queryset = MatchCandidate.objects.select_related(
             "left__system", "right__system", "decided_by"
         )
-        wanted = params.get("status") or MatchCandidateStatusChoices.PENDING
+        # A parameter that is present is checked, even empty: "?entity=" is no entity.
+        wanted = params.get("status", MatchCandidateStatusChoices.PENDING)
         if wanted != "all":
             if wanted not in MatchCandidateStatusChoices.values:
                 choices = ", ".join([*MatchCandidateStatusChoices.values, "all"])
@@ -342,25 +346,28 @@ class CandidateListView(generics.ListAPIView):
                     }
                 )
             queryset = queryset.filter(status=wanted)
-        if params.get("entity"):
+        if "entity" in params:
             check_entity(params["entity"])
             queryset = queryset.filter(entity=params["entity"])
-        try:
-            if params.get("min_score"):
-                queryset = queryset.filter(score__gte=float(params["min_score"]))
-            if params.get("max_score"):
-                queryset = queryset.filter(score__lt=float(params["max_score"]))
-        except ValueError as exc:
-            raise serializers.ValidationError(
-                {"min_score": ["必须是数字 / Must be a number"]}
-            ) from exc
+        if "min_score" in params:
+            queryset = queryset.filter(score__gte=_score(params, "min_score"))
+        if "max_score" in params:
+            queryset = queryset.filter(score__lt=_score(params, "max_score"))
         if params.get("system"):
-            from django.db.models import Q
-
             queryset = queryset.filter(
                 Q(left__system__code=params["system"]) | Q(right__system__code=params["system"])
             )
         return queryset
+
+
+def _score(params, name: str) -> float:
+    try:
+        value = float(params[name])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise serializers.ValidationError({name: ["必须是数字 / Must be a number"]})
+    return value
 
 
 class CandidateDecisionView(_Action):
