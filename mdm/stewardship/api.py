@@ -55,9 +55,19 @@ class MergeSerializer(ReasonSerializer):
     other = serializers.CharField(max_length=20)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}],
+        "description": "the value as a source would send it; checked against its element",
+    }
+)
+class LockValueField(serializers.JSONField):
+    """A value as sources send it: text, or a number for a numeric element."""
+
+
 class LockSerializer(ReasonSerializer):
     attribute = serializers.CharField(max_length=50)
-    value = serializers.JSONField()
+    value = LockValueField()
 
 
 class UnlockSerializer(ReasonSerializer):
