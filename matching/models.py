@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dictionary.models import EntityChoices
@@ -25,7 +26,7 @@ class MatchRuleConfig(models.Model):
     auto_threshold = models.FloatField(_("auto-link threshold"))
     review_threshold = models.FloatField(_("review threshold"))
     config = models.JSONField(_("rule configuration"))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

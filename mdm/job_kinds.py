@@ -9,6 +9,7 @@ from __future__ import annotations
 from mdm.jobs import history_cleanup
 from mdm.jobs.runner import JobKind, register_job_kind
 from mdm.linking.batch import job as batch_match_job
+from mdm.quality import snapshot_job
 
 register_job_kind(
     JobKind(
@@ -27,5 +28,15 @@ register_job_kind(
         plan=batch_match_job.plan,
         run_chunk=batch_match_job.run_chunk,
         finalize=batch_match_job.finalize,
+    )
+)
+
+
+register_job_kind(
+    JobKind(
+        name=snapshot_job.KIND,
+        plan=snapshot_job.plan,
+        run_chunk=snapshot_job.run_chunk,
+        finalize=snapshot_job.finalize,
     )
 )

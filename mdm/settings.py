@@ -394,6 +394,9 @@ MDM_LOGIN_MAX_ADDRESS_FAILURES = env.get_int("MDM_LOGIN_MAX_ADDRESS_FAILURES", 2
 #: system reads only the systems it is granted (admin, ``grant_crosswalk``,
 #: ``create_source_system --reads/--read-by``). Existing systems kept their reads (migration).
 MDM_CROSSWALK_OPEN = env.get_bool("MDM_CROSSWALK_OPEN", False)
+#: Steward writes of a golden record through the API must name the version they read
+#: (If-Match, the ETag of GET golden/{entity}/{code}); without it they answer 428.
+MDM_API_REQUIRE_IF_MATCH = env.get_bool("MDM_API_REQUIRE_IF_MATCH", False)
 # A rotated API token keeps working this long, so systems can switch without downtime.
 MDM_TOKEN_ROTATION_GRACE_HOURS = env.get_int("MDM_TOKEN_ROTATION_GRACE_HOURS", 24)
 # Encryption-key rotation works in primary-key batches of this size, one transaction each.

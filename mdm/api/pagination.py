@@ -17,7 +17,20 @@ from rest_framework.pagination import CursorPagination
 INVALID_CURSOR = "无效的分页游标 / Invalid pagination cursor"
 
 
+INVALID_PAGE_SIZE = "每页条数须为正整数 / The page size must be a positive whole number"
+
+
 class CheckedCursorPagination(CursorPagination):
+    def get_page_size(self, request):
+        """The page size asked for must be a positive whole number (over the maximum: the
+        maximum); anything else is a field error, not silently the default."""
+        name = self.page_size_query_param
+        if name and name in request.query_params:
+            raw = request.query_params[name]
+            if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+                raise ValidationError({name: [INVALID_PAGE_SIZE]})
+        return super().get_page_size(request)
+
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)

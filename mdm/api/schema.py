@@ -101,8 +101,31 @@ ERRORS: dict[str, tuple[str, Any]] = {
     ),
     "413": ("Request body over the limit 请求体过大", lambda method, op: "requestBody" in op),
     "415": ("Body is not JSON 不支持的媒体类型", lambda method, op: "requestBody" in op),
+    "412": (
+        "The record changed since it was read (If-Match) 记录已被修改",
+        lambda method, op: _has_header(op, "If-Match"),
+    ),
+    "428": (
+        "If-Match required by this hub 需要 If-Match",
+        lambda method, op: _has_header(op, "If-Match"),
+    ),
     "429": ("Too many requests 请求过多", lambda method, op: True),
 }
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The golden record's version: send it as If-Match on a steward write.",
+        "schema": {"type": "string"},
+        "required": True,
+    }
+}
+#: The operations whose success answer carries the golden record's ETag.
+ETAG_PATHS = ("/api/v1/golden/{entity}/{code}",)
+
+
+def _has_header(operation: dict, name: str) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name") == name for p in operation.get("parameters", ())
+    )
 
 
 def add_error_responses(result, generator, request, public):
@@ -121,4 +144,7 @@ def add_error_responses(result, generator, request, public):
             for status, (description, applies) in ERRORS.items():
                 if status not in responses and applies(method, operation):
                     responses[status] = {"description": description, "content": body}
+            conditional = _has_header(operation, "If-Match")
+            if "200" in responses and (conditional or (path in ETAG_PATHS and method == "get")):
+                responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
     return result

@@ -182,12 +182,52 @@ class GoldenDetailSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class EventPayloadSerializer(serializers.Serializer):
+    """What an event says of its golden record; which other parts appear depends on the kind.
+
+    Members of systems the reader may not read are left out (crosswalk grants). Only the
+    schema: the feed answers the payload as stored."""
+
+    golden_code = serializers.CharField(
+        required=False, help_text="the golden record the event is about (always written)"
+    )
+    status = serializers.ChoiceField(
+        choices=GoldenStatusChoices.choices, required=False, help_text="always written"
+    )
+    attributes = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="golden values after the change, masked (always written)",
+    )
+    members = MemberSerializer(
+        many=True, required=False, help_text="created/updated/crosswalk: the members now"
+    )
+    merged_into = serializers.CharField(
+        required=False, help_text="merged: the code that survived (old codes resolve to it)"
+    )
+    unmerged_from = serializers.CharField(
+        required=False, help_text="unmerged: the golden record the member left"
+    )
+    member = MemberSerializer(required=False, help_text="unmerged: the member taken out")
+    moved = MemberSerializer(
+        many=True, required=False, help_text="unmerged: every member that moved with it"
+    )
+    reactivated = MemberSerializer(
+        many=True, required=False, help_text="members sent again after their system deleted them"
+    )
+
+
+@extend_schema_field(EventPayloadSerializer)
+class EventPayloadField(serializers.DictField):
+    """The payload as stored (masked, filtered by grants), described by EventPayloadSerializer."""
+
+
 class EventSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
     entity = serializers.ChoiceField(choices=EntityChoices.choices)
     golden_code = serializers.CharField()
     kind = serializers.ChoiceField(choices=EventKindChoices.choices)
-    payload = serializers.DictField()
+    payload = EventPayloadField()
     created_at = serializers.DateTimeField()
 
 

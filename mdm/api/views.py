@@ -35,6 +35,7 @@ from mdm.intake.upsert import (
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import audit, masking
 from mdm.records.crosswalk import members_of, resolve_golden, translate_code
+from mdm.stewardship.preconditions import golden_etag
 
 ENTITY_PARAM = ENTITY_PATH
 
@@ -366,7 +367,10 @@ class GoldenDetailView(APIView):
                 "updated_at": survivor.updated_at,
             }
         )
-        return Response(detail.data)
+        response = Response(detail.data)
+        # The version a steward's conditional write names in If-Match (the survivor's).
+        response["ETag"] = golden_etag(survivor)
+        return response
 
 
 class EventFeedView(APIView):

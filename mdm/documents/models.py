@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mdm.records.models.sources import SourceSystem
 
@@ -28,7 +29,7 @@ class DocumentType(models.Model):
     name = models.CharField(_("name"), max_length=100)
     references = models.JSONField(_("master-data references"), default=dict)
     states = models.JSONField(_("states in order"), default=list)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
 
     class Meta:
         verbose_name = _("document type")
@@ -115,7 +116,7 @@ class DocumentDelivery(models.Model):
     missing = models.JSONField(_("missing references"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=40, default=HELD)
     receiver_doc_id = models.CharField(_("receiver's number"), max_length=100, blank=True)
-    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    delivered_at = models.DateTimeField(pgettext_lazy("time", "delivered"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
     class Meta:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OperationsMinuteSeriesChoices(models.TextChoices):
@@ -29,7 +30,9 @@ class OperationsMinute(models.Model):
         _("series"), max_length=16, choices=OperationsMinuteSeriesChoices.choices
     )
     name = models.CharField(_("name"), max_length=120)
-    detail = models.CharField(_("detail"), max_length=40, blank=True, default="")
+    detail = models.CharField(
+        pgettext_lazy("breakdown", "detail"), max_length=40, blank=True, default=""
+    )
     count = models.BigIntegerField(_("count"), default=0)
     failed = models.BigIntegerField(_("failed"), default=0)
     seconds = models.FloatField(_("seconds"), default=0.0)

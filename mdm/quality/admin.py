@@ -12,7 +12,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,7 +28,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from mdm.errors import ServiceError
+from mdm.jobs.runs import JobAlreadyRunning
 from mdm.models import (
+    JobRunStatusChoices,
     QualityIssue,
     QualityIssueStatusChoices,
     QualitySnapshot,
@@ -34,7 +42,11 @@ from mdm.quality.actions import acknowledge_issues, close_issues, reassign_issue
 from mdm.quality.dashboard import dashboard_context
 from mdm.quality.models import UNRESOLVED_STATUSES
 from mdm.quality.snapshot import latest_snapshot
+from mdm.quality.snapshot_job import request_quality_snapshot, snapshot_in_progress
 
+#: Who may take a snapshot from the dashboard: whoever works the quality issues (a snapshot
+#: opens and closes them), i.e. stewards and mdm_admin, not viewers or auditors.
+TAKE_SNAPSHOT_PERMISSION = "mdm.change_qualityissue"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -305,6 +317,11 @@ class QualitySnapshotAdmin(SimpleHistoryAdmin):
         return [
             path("dashboard/", view(self.dashboard_view), name="mdm_quality_dashboard"),
             path(
+                "dashboard/snapshot/",
+                view(self.take_snapshot_view),
+                name="mdm_quality_take_snapshot",
+            ),
+            path(
                 "export/<str:what>.<str:fmt>",
                 view(self.export_view),
                 name="mdm_quality_export",
@@ -321,8 +338,38 @@ class QualitySnapshotAdmin(SimpleHistoryAdmin):
             "title": _("Data quality dashboard"),
             "opts": self.model._meta,
             "can_view_issues": request.user.has_perm("mdm.view_qualityissue"),
+            "can_take_snapshot": request.user.has_perm(TAKE_SNAPSHOT_PERMISSION),
+            "snapshot_run": snapshot_in_progress(),
         }
         return TemplateResponse(request, "admin/mdm/quality/dashboard.html", context)
+
+    def take_snapshot_view(self, request):
+        """The dashboard's "take a snapshot now": a job run on the workers, then back."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(TAKE_SNAPSHOT_PERMISSION):
+            raise PermissionDenied
+        try:
+            run = request_quality_snapshot(user=request.user)
+        except JobAlreadyRunning:
+            self.message_user(
+                request,
+                _("A snapshot is being taken already; this page shows it when it is done."),
+                messages.WARNING,
+            )
+        else:
+            run.refresh_from_db()
+            if run.status == JobRunStatusChoices.SUCCEEDED:
+                text = _("Snapshot taken (job run #%(run)s).")
+            elif run.status == JobRunStatusChoices.FAILED:
+                text = _("The snapshot failed (job run #%(run)s); its log says why.")
+            else:
+                text = _(
+                    "Snapshot started as job run #%(run)s; reload this page in a minute to see it."
+                )
+            level = messages.ERROR if run.status == JobRunStatusChoices.FAILED else messages.SUCCESS
+            self.message_user(request, text % {"run": run.pk}, level)
+        return HttpResponseRedirect(reverse("admin:mdm_quality_dashboard"))
 
     def export_view(self, request, what: str, fmt: str):
         if fmt not in export.FORMATS or what not in ("scorecard", "issues"):

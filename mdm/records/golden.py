@@ -29,7 +29,6 @@ from mdm.models import (
 from mdm.records.survivorship import (
     apply_golden_values,
     linked_by_identifier_alone,
-    rank_of,
     survive_values,
 )
 
@@ -63,14 +62,12 @@ def identifier_only_members(
     members: Mapping[str, list[SourceRecord]], elements: Collection[str]
 ) -> set[int]:
     """Ids of the auto-linked members that an identifier alone linked, among golden records
-    whose members come from systems of different trust (only there can it matter); their
-    link explanations are read for those few records only (one query)."""
+    with more than one member (only there can it matter: between systems of equal trust too,
+    where it must not win on recency); their link explanations are read for the auto-linked
+    members of those records only (one query)."""
     ids = []
     for records in members.values():
         if len(records) < 2:
-            continue
-        ranks = {(r.system_id, attr): rank_of(r, attr) for r in records for attr in elements}
-        if len(set(ranks.values())) < 2:
             continue
         ids += [r.pk for r in records if r.link_kind == SourceRecordLinkChoices.AUTO and r.pk]
     if not ids:

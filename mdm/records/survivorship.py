@@ -13,9 +13,10 @@ never become golden values: they stay in the source record as received.
 
 Trust decides what a system may change: a member linked by an identifier alone (an equal
 resident ID, credit code or GTIN, and nothing else agreeing: ``linked_by_identifier_alone``)
-never overwrites a value that a member of a more trusted system gave (its rank for the
-attribute, ``SourceSystem.trust`` else ``priority``), whatever the rule; it may still fill
-an attribute nobody else gave. A system that knows someone's identifier must not be able to
+never overwrites a value that a member of an equally or more trusted system gave (its rank
+for the attribute, ``SourceSystem.trust`` else ``priority``), whatever the rule, recency
+included; only a strictly more trusted system's record may, and it may always fill an
+attribute nobody else gave. A system that knows someone's identifier must not be able to
 take the record over with invented values.
 """
 
@@ -78,12 +79,21 @@ def rank_of(member: SourceRecord, attr: str) -> int:
 def _trusted_pool(
     attr: str, pool: Sequence[SourceRecord], weak: Collection[int]
 ) -> list[SourceRecord]:
-    """``pool`` without the members linked by an identifier alone that a more trusted system's
-    member outranks for ``attr``."""
+    """``pool`` without the members linked by an identifier alone that do not outrank, for
+    ``attr``, every member whose link something else corroborated.
+
+    Between systems of equal trust the corroborated member's value stays: a record that only
+    shares an identifier is not evidence that its newer values describe the same person or
+    company, so recency must not let it take over. It still takes part when its system is
+    strictly more trusted, and when no corroborated member gave a value.
+    """
     if not weak:
         return list(pool)
-    best = min(rank_of(m, attr) for m in pool)
-    return [m for m in pool if m.pk not in weak or rank_of(m, attr) <= best]
+    corroborated = [rank_of(m, attr) for m in pool if m.pk not in weak]
+    if not corroborated:
+        return list(pool)
+    best = min(corroborated)
+    return [m for m in pool if m.pk not in weak or rank_of(m, attr) < best]
 
 
 def _pick(chain: Sequence[str], attr: str, members: Sequence[SourceRecord]) -> SourceRecord:

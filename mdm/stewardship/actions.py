@@ -477,6 +477,9 @@ def lock_attribute(
                 "at": timezone.localtime().isoformat(),
             }
         }
+        # The lock's own history row names the steward and the reason (the workbench reads it).
+        golden._history_user = actor if getattr(actor, "pk", None) else None
+        golden._change_reason = reason
         golden.save(update_fields=["locked"])
         return refresh_goldens(entity, existing=[golden], actor=actor, reason=reason)[code]
 
@@ -488,6 +491,8 @@ def unlock_attribute(*, entity: str, code: str, attribute: str, actor, reason: s
         if attribute not in golden.locked:
             raise ServiceError("该属性未锁定", "The attribute is not locked", code="not_locked")
         golden.locked = {k: v for k, v in golden.locked.items() if k != attribute}
+        golden._history_user = actor if getattr(actor, "pk", None) else None
+        golden._change_reason = reason
         golden.save(update_fields=["locked"])
         return refresh_goldens(entity, existing=[golden], actor=actor, reason=reason)[code]
 

@@ -148,6 +148,8 @@ def _may_view(site: admin.AdminSite, request, model) -> bool:
 
 
 def _activity_url(row: workbench.Activity) -> str | None:
+    if row.kind == "unmerge":
+        return _changelist(GOLDEN_MODELS[row.entity], q=row.code)
     if row.object_id is None:
         return None
     if row.kind == "decision":

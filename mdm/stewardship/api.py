@@ -5,6 +5,9 @@ Same permissions as in admin: stewards and admins (model change rights), never s
 
 from __future__ import annotations
 
+import math
+
+from django.db.models import Q
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -25,6 +28,7 @@ from mdm.linking.review import QUEUE_ORDERING
 from mdm.privacy import masking
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.stewardship import actions as stewardship
+from mdm.stewardship.preconditions import golden_etag, golden_precondition
 
 
 class StewardAccess(permissions.BasePermission):
@@ -51,9 +55,19 @@ class MergeSerializer(ReasonSerializer):
     other = serializers.CharField(max_length=20)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}],
+        "description": "the value as a source would send it; checked against its element",
+    }
+)
+class LockValueField(serializers.JSONField):
+    """A value as sources send it: text, or a number for a numeric element."""
+
+
 class LockSerializer(ReasonSerializer):
     attribute = serializers.CharField(max_length=50)
-    value = serializers.JSONField()
+    value = LockValueField()
 
 
 class UnlockSerializer(ReasonSerializer):
@@ -99,6 +113,25 @@ class CandidateSideSerializer(serializers.Serializer):
     attributes = serializers.DictField(child=serializers.CharField())
 
 
+#: ``If-Match`` on the steward writes of a golden record (``mdm.stewardship.preconditions``).
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of the golden record as read (GET golden/{entity}/{code}); a record "
+    "changed since answers 412. Required (428 without it) when the hub sets "
+    "MDM_API_REQUIRE_IF_MATCH.",
+)
+
+
+def _versioned(golden) -> Response:
+    """The record after the write, with its new ETag for the next conditional write."""
+    response = Response(_golden_body(golden))
+    response["ETag"] = golden_etag(golden)
+    return response
+
+
 class _Action(APIView):
     permission_classes = [StewardAccess]
     serializer_class = ReasonSerializer
@@ -112,18 +145,21 @@ class _Action(APIView):
 class MergeView(_Action):
     serializer_class = MergeSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=MergeSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=MergeSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.merge_by_steward(
-            entity=entity,
-            survivor_code=code,
-            other_code=data["other"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.merge_by_steward(
+                entity=entity,
+                survivor_code=code,
+                other_code=data["other"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class UnmergeView(_Action):
@@ -144,47 +180,56 @@ class UnmergeView(_Action):
 class LockView(_Action):
     serializer_class = LockSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=LockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=LockSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.lock_attribute(
-            entity=entity,
-            code=code,
-            attribute=data["attribute"],
-            value=data["value"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.lock_attribute(
+                entity=entity,
+                code=code,
+                attribute=data["attribute"],
+                value=data["value"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class UnlockView(_Action):
     serializer_class = UnlockSerializer
 
-    @extend_schema(parameters=[ENTITY_PATH], request=UnlockSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=UnlockSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.unlock_attribute(
-            entity=entity,
-            code=code,
-            attribute=data["attribute"],
-            actor=request.user,
-            reason=data["reason"],
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.unlock_attribute(
+                entity=entity,
+                code=code,
+                attribute=data["attribute"],
+                actor=request.user,
+                reason=data["reason"],
+            )
+        return _versioned(golden)
 
 
 class RetireView(_Action):
-    @extend_schema(parameters=[ENTITY_PATH], request=ReasonSerializer, responses=GOLDEN_RESPONSE)
+    @extend_schema(
+        parameters=[ENTITY_PATH, IF_MATCH], request=ReasonSerializer, responses=GOLDEN_RESPONSE
+    )
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.retire_golden(
-            entity=entity, code=code, actor=request.user, reason=data["reason"]
-        )
-        return Response(_golden_body(golden))
+        with golden_precondition(entity, code, request.headers.get("If-Match")):
+            golden = stewardship.retire_golden(
+                entity=entity, code=code, actor=request.user, reason=data["reason"]
+            )
+        return _versioned(golden)
 
 
 @extend_schema_field(
@@ -297,7 +342,8 @@ class CandidateListView(generics.ListAPIView):
         queryset = MatchCandidate.objects.select_related(
             "left__system", "right__system", "decided_by"
         )
-        wanted = params.get("status") or MatchCandidateStatusChoices.PENDING
+        # A parameter that is present is checked, even empty: "?entity=" is no entity.
+        wanted = params.get("status", MatchCandidateStatusChoices.PENDING)
         if wanted != "all":
             if wanted not in MatchCandidateStatusChoices.values:
                 choices = ", ".join([*MatchCandidateStatusChoices.values, "all"])
@@ -310,25 +356,28 @@ class CandidateListView(generics.ListAPIView):
                     }
                 )
             queryset = queryset.filter(status=wanted)
-        if params.get("entity"):
+        if "entity" in params:
             check_entity(params["entity"])
             queryset = queryset.filter(entity=params["entity"])
-        try:
-            if params.get("min_score"):
-                queryset = queryset.filter(score__gte=float(params["min_score"]))
-            if params.get("max_score"):
-                queryset = queryset.filter(score__lt=float(params["max_score"]))
-        except ValueError as exc:
-            raise serializers.ValidationError(
-                {"min_score": ["必须是数字 / Must be a number"]}
-            ) from exc
+        if "min_score" in params:
+            queryset = queryset.filter(score__gte=_score(params, "min_score"))
+        if "max_score" in params:
+            queryset = queryset.filter(score__lt=_score(params, "max_score"))
         if params.get("system"):
-            from django.db.models import Q
-
             queryset = queryset.filter(
                 Q(left__system__code=params["system"]) | Q(right__system__code=params["system"])
             )
         return queryset
+
+
+def _score(params, name: str) -> float:
+    try:
+        value = float(params[name])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise serializers.ValidationError({name: ["必须是数字 / Must be a number"]})
+    return value
 
 
 class CandidateDecisionView(_Action):

@@ -14,7 +14,7 @@ from typing import Any
 
 from dictionary.models import ElementBinding
 from dictionary.services import dictionary_snapshot
-from mdm.models import GoldenRecord, SourceRecord
+from mdm.models import GOLDEN_MODELS, Event, EventKindChoices, GoldenRecord, SourceRecord
 from mdm.privacy import policy as privacy
 
 #: How many rows of each history table a page reads (newest first).
@@ -59,6 +59,8 @@ class HistoryEntry:
     link_kind: str = ""
     old_status: str = ""
     new_status: str = ""
+    #: For ``joined`` and ``left``: ``merge`` or ``unmerge`` when one of them moved the member.
+    via: str = ""
     changes: list[FieldChange] = field(default_factory=list)
     lineage: list[LineageChange] = field(default_factory=list)
 
@@ -206,7 +208,54 @@ def _member_entries(entity: str, code: str, limit: int) -> list[HistoryEntry]:
         ):
             entries.append(HistoryEntry(kind="member_retired", **base))
     entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
+    entries = entries[:limit]
+    _name_the_moves(entity, code, entries)
+    return entries
+
+
+def _name_the_moves(entity: str, code: str, entries: list[HistoryEntry]) -> None:
+    """Tell which member moves a merge or an unmerge made (two queries, only when moves exist).
+
+    A move from A to B was a merge when A's first history row from then on marks A merged into
+    B (a merge moves the members, then marks the merged record); it was an unmerge when an
+    ``unmerged`` event from A to B that lists the member was written from then on.
+    """
+    moves = [e for e in entries if e.kind in ("joined", "left") and e.other_code]
+    if not moves:
+        return
+    model = GOLDEN_MODELS[entity]
+    ends = {(code, e.other_code) if e.kind == "left" else (e.other_code, code) for e in moves}
+    codes = {c for pair in ends for c in pair}
+    rows = sorted(
+        model.history.filter(code__in=codes).values_list(
+            "code", "history_date", "history_id", "status", "merged_into__code"
+        ),
+        key=lambda row: (row[1], row[2]),
+    )
+    unmerges = sorted(
+        Event.objects.filter(
+            entity=entity, kind=EventKindChoices.UNMERGED, golden_code__in=codes
+        ).values_list("created_at", "golden_code", "payload"),
+        key=lambda row: row[0],
+    )
+    for entry in moves:
+        source, target = (
+            (code, entry.other_code) if entry.kind == "left" else (entry.other_code, code)
+        )
+        after = next((r for r in rows if r[0] == source and r[1] >= entry.when), None)
+        if after is not None and after[3] == "merged" and after[4] == target:
+            entry.via = "merge"
+            continue
+        for when, golden_code, payload in unmerges:
+            moved = {f"{m.get('system')}:{m.get('local_code')}" for m in payload.get("moved", [])}
+            if (
+                when >= entry.when
+                and golden_code == target
+                and payload.get("unmerged_from") == source
+                and entry.member in moved
+            ):
+                entry.via = "unmerge"
+                break
 
 
 def golden_history(

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone, translation
 
 from dictionary.models import DataElement
@@ -21,9 +21,13 @@ from mdm.linking.review import QUEUE_BANDS
 from mdm.models import (
     GOLDEN_MODELS,
     UNFINISHED_STATUSES,
+    Event,
+    EventKindChoices,
+    GoldenStatusChoices,
     JobRun,
     JobRunStatusChoices,
     QualityIssue,
+    SourceRecord,
     WebhookDelivery,
     WebhookDeliveryStatusChoices,
 )
@@ -31,6 +35,8 @@ from mdm.privacy import policy as privacy
 
 #: How many lines of recent activity the landing page shows.
 RECENT_ROWS = 12
+#: The golden records' history rows an unmerge writes fall within this many seconds of its event.
+UNMERGE_SECONDS = 5
 #: How many job runs of each problem kind the landing page names (the count covers all).
 JOB_ROWS = 5
 #: How many (element, department) rows of open quality issues the landing page lists.
@@ -77,13 +83,17 @@ class Activity:
     """One line of recent activity: what happened to which record, by whom, why."""
 
     when: datetime
-    kind: str  # "decision", "golden", "job", "issue"
+    kind: str  # "decision", "golden", "unmerge", "job", "issue"
     action: str  # a status or history type code, shaped into words by the page
     entity: str
     subject: str  # codes only: never a name or another personal value
     who: str
     reason: str
     object_id: int | None = None
+    #: Element codes a lock or unlock concerned; for an unmerge, the code it left.
+    detail: str = ""
+    #: The golden code the line is about, when ``object_id`` is not that record's.
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,24 +221,36 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
         for c in decided
     ]
     for entity, model in GOLDEN_MODELS.items():
+        # The row before each one (history ids grow), to tell a lock or a restore from an edit.
+        before = model.history.filter(
+            id=OuterRef("id"), history_id__lt=OuterRef("history_id")
+        ).order_by("-history_id")
         changes = (
             model.history.filter(history_user__isnull=False)
+            .annotate(
+                locked_before=Subquery(before.values("locked")[:1]),
+                status_before=Subquery(before.values("status")[:1]),
+            )
             .select_related("history_user")
             .order_by("-history_date", "-history_id")[:limit]
         )
-        rows += [
-            Activity(
-                when=h.history_date,
-                kind="golden",
-                action=h.status if h.history_type == "~" else h.history_type,
-                entity=entity,
-                subject=h.code,
-                who=_who(h.history_user),
-                reason=privacy.redact_text(h.history_change_reason or ""),
-                object_id=h.id,
+        for h in changes:
+            action, detail, reason = _golden_action(h)
+            rows.append(
+                Activity(
+                    when=h.history_date,
+                    kind="golden",
+                    action=action,
+                    entity=entity,
+                    subject=h.code,
+                    who=_who(h.history_user),
+                    reason=privacy.redact_text(reason),
+                    object_id=h.id,
+                    detail=detail,
+                )
             )
-            for h in changes
-        ]
+    unmerges = _unmerges(limit)
+    rows = [row for row in rows if not _part_of(row, unmerges)] + unmerges
     handled = (
         QualityIssue.objects.exclude(status="open")
         .select_related("closed_by", "acknowledged_by")
@@ -265,6 +287,89 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
     return rows[:limit]
 
 
+def _golden_action(h: Any) -> tuple[str, str, str]:
+    """(action, element codes, reason) of one steward row of a golden record's history.
+
+    ``+`` created; ``merged``/``retired``; ``restored`` (active again after a merge: an
+    unmerge); ``locked``/``unlocked`` (the steward overrides changed; a lock's reason is kept
+    with the lock); else the status, read as "changed".
+    """
+    reason = h.history_change_reason or ""
+    if h.history_type != "~":
+        return h.history_type, "", reason
+    if h.status_before == GoldenStatusChoices.MERGED and h.status == GoldenStatusChoices.ACTIVE:
+        return "restored", "", reason
+    if h.status != GoldenStatusChoices.ACTIVE:
+        return h.status, "", reason
+    now, then = h.locked or {}, h.locked_before or {}
+    locked = sorted(a for a in now if now[a] != then.get(a))
+    if locked:
+        lock = now[locked[0]] if isinstance(now[locked[0]], dict) else {}
+        return "locked", ", ".join(locked), reason or str(lock.get("reason", ""))
+    unlocked = sorted(set(then) - set(now))
+    if unlocked:
+        return "unlocked", ", ".join(unlocked), reason
+    return h.status, "", reason
+
+
+def _part_of(row: Activity, unmerges: list[Activity]) -> bool:
+    """Whether ``row`` is a golden record's own history row written by one of ``unmerges``
+    (the record it left, the one restored or created): the unmerge's line says it all."""
+    if row.kind != "golden" or row.action in ("locked", "unlocked", "merged", "retired"):
+        return False
+    return any(
+        row.entity == u.entity
+        and row.subject in (u.code, u.detail)
+        and row.who == u.who
+        and abs((row.when - u.when).total_seconds()) < UNMERGE_SECONDS
+        for u in unmerges
+    )
+
+
+def _unmerges(limit: int) -> list[Activity]:
+    """The latest unmerges (their ``unmerged`` events), with the steward and the reason the
+    moved record's history row keeps (one more query, only when there are unmerges)."""
+    events = list(Event.objects.filter(kind=EventKindChoices.UNMERGED).order_by("-seq")[:limit])
+    if not events:
+        return []
+    members = {ev.seq: ((ev.payload or {}).get("member") or {}) for ev in events}
+    wanted = Q(pk__in=[])
+    for ev in events:
+        member = members[ev.seq]
+        wanted |= Q(
+            entity=ev.entity,
+            golden_code=ev.golden_code,
+            system__code=member.get("system", ""),
+            local_code=member.get("local_code", ""),
+        )
+    moves: dict[tuple[str, str, str], Any] = {}
+    for row in (
+        SourceRecord.history.filter(wanted, history_user__isnull=False)
+        .select_related("history_user", "system")
+        .order_by("history_date", "history_id")
+    ):
+        # The last steward row of the record in that golden record: the unmerge's (or later).
+        moves[(row.golden_code, row.system.code, row.local_code)] = row
+    found = []
+    for ev in events:
+        member = members[ev.seq]
+        row = moves.get((ev.golden_code, member.get("system", ""), member.get("local_code", "")))
+        found.append(
+            Activity(
+                when=ev.created_at,
+                kind="unmerge",
+                action="unmerged",
+                entity=ev.entity,
+                subject=f"{member.get('system', '')}:{member.get('local_code', '')}",
+                who=_who(row.history_user) if row is not None else "",
+                reason=privacy.redact_text(row.history_change_reason or "") if row else "",
+                detail=str((ev.payload or {}).get("unmerged_from", "")),
+                code=ev.golden_code,
+            )
+        )
+    return found
+
+
 def workbench(
     *,
     candidates: bool = False,
@@ -279,7 +384,13 @@ def workbench(
     recent = [
         row
         for row in recent_activity()
-        if {"decision": candidates, "golden": golden, "issue": issues, "job": jobs}[row.kind]
+        if {
+            "decision": candidates,
+            "golden": golden,
+            "unmerge": golden,
+            "issue": issues,
+            "job": jobs,
+        }[row.kind]
     ]
     return Workbench(
         candidates=candidate_queues() if candidates else None,

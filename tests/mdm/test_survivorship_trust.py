@@ -71,15 +71,51 @@ def test_a_corroborated_record_of_a_less_trusted_system_still_updates_recent_val
     assert golden.lineage["phone"]["system"] == "CRM"  # most_recent: the name agreed
 
 
-def test_an_identifier_alone_of_an_equally_trusted_system_keeps_the_usual_rules(erp):
+def test_an_identifier_alone_of_an_equally_trusted_system_does_not_win_on_recency(erp):
     peer = System("ERP2", "a second ERP", priority=10)
     erp.put("customers", "P1", PERSON)
 
     response = peer.put(
-        "customers", "Q1", {"name": "李四", "id_number": RESIDENT_ID, "phone": "13999999999"}
+        "customers",
+        "Q1",
+        {
+            "name": "李四",
+            "id_number": RESIDENT_ID,
+            "phone": "13999999999",
+            "email": "li.si@example.com",
+        },
     )
 
     golden = golden_of(response)
+    values = unmask_attributes(golden.attributes())
+    assert response.json()["link"] == "auto"  # newer, same trust, linked on the ID alone…
+    assert (values["name"], values["phone"]) == ("张三", "+8613812345678")  # …the ERP's stay
+    assert {golden.lineage[a]["system"] for a in ("name", "phone", "address")} == {"ERP"}
+    assert values["email"] == "li.si@example.com"  # what nobody else gave, it fills
+    assert golden.lineage["email"]["system"] == "ERP2"
+
+
+def test_an_identifier_alone_of_a_more_trusted_system_keeps_the_usual_rules(erp):
+    master = System("HR", "the HR master", priority=5)
+    erp.put("customers", "P1", PERSON)
+
+    response = master.put(
+        "customers", "H1", {"name": "李四", "id_number": RESIDENT_ID, "phone": "13999999999"}
+    )
+
+    golden = golden_of(response)
+    assert unmask_attributes(golden.attributes())["phone"] == "+8613999999999"
+    assert golden.lineage["phone"]["system"] == "HR"
+
+
+def test_a_corroborated_record_of_the_same_trust_still_wins_on_recency(erp):
+    peer = System("ERP2", "a second ERP", priority=10)
+    erp.put("customers", "P1", PERSON)
+
+    response = peer.put("customers", "Q1", PERSON | {"phone": "13999999999"})
+
+    golden = golden_of(response)
+    assert response.json()["link"] == "auto"
     assert golden.lineage["phone"]["system"] == "ERP2"
 
 

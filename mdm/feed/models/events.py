@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dictionary.models import EntityChoices
 
 
 class EventKindChoices(models.TextChoices):
-    CREATED = "created", _("created")
-    UPDATED = "updated", _("updated")
+    CREATED = "created", pgettext_lazy("event kind", "created")
+    UPDATED = "updated", pgettext_lazy("event kind", "updated")
     MERGED = "merged", _("merged")
     UNMERGED = "unmerged", _("unmerged")
     RETIRED = "retired", _("retired")

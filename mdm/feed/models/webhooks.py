@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from mdm.feed.models.events import Event
@@ -33,7 +34,7 @@ class WebhookSubscription(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     entities = models.JSONField(_("entities"), default=list, blank=True, help_text=_("empty: all"))
     secret = models.CharField(_("signing secret"), max_length=200)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     cursor = models.BigIntegerField(_("cursor"), default=0, help_text=_("last delivered event seq"))
     last_delivered_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dictionary.masking import mask_name
@@ -12,7 +13,7 @@ from matching.normalize import is_person_customer
 
 
 class GoldenStatusChoices(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("golden status", "Active")
     MERGED = "merged", _("Merged")
     RETIRED = "retired", _("Retired")
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from dictionary.models import EntityChoices
@@ -65,7 +66,7 @@ class SourceSystem(models.Model):
             "ISO 3166-1 alpha-2; phone numbers without an international prefix are read in it"
         ),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     #: Entities the system may read and write, e.g. ["customers"]; the others answer 403.
     granted_entities = models.JSONField(_("granted entities"), default=all_entities, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,7 +135,7 @@ class CrosswalkGrant(models.Model):
 
 class SourceRecordLinkChoices(models.TextChoices):
     AUTO = "auto", _("Auto")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", pgettext_lazy("link kind", "Review")
     NEW = "new", _("New")
     STEWARD = "steward", _("Steward")
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from mdm.jobs import runner as job_runner
 from mdm.jobs.runs import claim_chunk, plan_chunks, record_chunk_done, start_job
-from mdm.models import JobChunk, JobRun
+from mdm.models import JobChunk, JobRun, QualitySnapshot
 from mdm.tasks import recover_stalled_jobs_task
 from tests.support.waiting import publishing_to, start_worker, stop_worker, wait_until
 
@@ -81,7 +81,7 @@ def test_a_run_whose_planner_died_is_resumed_on_a_worker(db, django_capture_on_c
 def test_a_one_piece_run_whose_process_died_is_failed_and_frees_the_next_start(
     db, django_capture_on_commit_callbacks
 ):
-    run = start_job("quality_report", "")  # run_inline_job's kind: a command, not a job kind
+    run = start_job("backup", "")  # run_inline_job's kind: a command, not a job kind
     plan_chunks(run.pk, [])
     _age(run)
 
@@ -90,8 +90,24 @@ def test_a_one_piece_run_whose_process_died_is_failed_and_frees_the_next_start(
 
     run.refresh_from_db()
     assert run.status == "failed"
-    assert "The process running quality_report stopped responding" in run.error
-    assert start_job("quality_report", "").pk != run.pk  # no wait for a stale timeout
+    assert "The process running backup stopped responding" in run.error
+    assert start_job("backup", "").pk != run.pk  # no wait for a stale timeout
+
+
+def test_a_quality_snapshot_whose_process_died_is_taken_again_on_a_worker(
+    db, django_capture_on_commit_callbacks
+):
+    # The snapshot is also a job kind (the dashboard's button): its end step is the snapshot.
+    run = start_job("quality_report", "")
+    plan_chunks(run.pk, [])
+    _age(run)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job_runner.recover_stalled_jobs()
+
+    run.refresh_from_db()
+    assert run.status == "succeeded" and run.resumed == 1
+    assert QualitySnapshot.objects.count() == 1
 
 
 def test_a_run_waiting_for_busy_workers_is_not_taken_over(db, django_capture_on_commit_callbacks):

@@ -7,13 +7,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from mdm.models import QualityIssue
+from mdm.jobs.runs import start_job
+from mdm.models import JobRun, QualityIssue, QualitySnapshot
 from mdm.quality.issues import reconcile_quality_issues
 from mdm.quality.snapshot import take_quality_snapshot
 
 pytestmark = pytest.mark.django_db
 ISSUES = "/admin/mdm/qualityissue/"
 DASHBOARD = "/admin/mdm/qualitysnapshot/dashboard/"
+TAKE_SNAPSHOT = "/admin/mdm/qualitysnapshot/dashboard/snapshot/"
 QUALITY_PERMISSIONS = ("view_qualityissue", "change_qualityissue", "view_qualitysnapshot")
 
 
@@ -139,10 +141,62 @@ def test_dashboard_shows_scorecards_charts_and_worst_elements(steward_browser, c
     assert "email" in worst and "0.0%" in worst
 
 
-def test_dashboard_before_any_snapshot_says_how_to_take_one(steward_browser):
+def test_dashboard_before_any_snapshot_offers_a_button_not_a_shell_command(steward_browser):
     content = steward_browser.get(DASHBOARD).content.decode()
 
-    assert "python manage.py quality_report" in content
+    assert "manage.py" not in content
+    assert "尚无快照" in content
+    assert f'action="{TAKE_SNAPSHOT}"' in content and "立即生成快照" in content
+
+
+def test_the_button_takes_the_snapshot_as_a_job_run(
+    steward_browser, customers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = steward_browser.post(TAKE_SNAPSHOT)
+
+    run = JobRun.objects.get(kind="quality_report")
+    assert answer.status_code == 302 and answer["Location"] == DASHBOARD
+    assert run.status == "succeeded"
+    assert run.params == {"requested_by": steward_browser.user.pk}
+    assert run.counts["issues_opened"] == QualityIssue.objects.count() > 0
+    assert "customers" in run.log
+    snapshot = QualitySnapshot.objects.get()
+    assert snapshot.history.get().history_user == steward_browser.user
+    page = steward_browser.get(DASHBOARD).content.decode()
+    # The test's transaction holds the worker back until the view has answered: "started".
+    assert f"快照已作为任务运行 #{run.pk} 开始" in page
+    assert "board-customers" in page and "尚无快照" not in page
+
+
+def test_a_snapshot_being_taken_is_shown_and_not_started_twice(steward_browser, customers):
+    running = start_job("quality_report")
+
+    page = steward_browser.get(DASHBOARD).content.decode()
+    answer = steward_browser.post(TAKE_SNAPSHOT, follow=True)
+
+    assert f"正在生成快照（任务运行 #{running.pk}" in page
+    assert f'action="{TAKE_SNAPSHOT}"' not in page
+    assert "已有快照正在生成" in answer.content.decode()
+    assert list(JobRun.objects.values_list("pk", flat=True)) == [running.pk]
+    assert not QualitySnapshot.objects.exists()
+
+
+def test_only_those_who_work_the_issues_may_take_a_snapshot(customers):
+    viewer = get_user_model().objects.create_user("li.na", is_staff=True)
+    viewer.groups.add(Group.objects.get(name="data_viewer"))
+    browser = Client()
+    browser.force_login(viewer)
+    steward = browser_for("wang.fang", *QUALITY_PERMISSIONS)
+
+    page = browser.get(DASHBOARD).content.decode()
+    refused = browser.post(TAKE_SNAPSHOT)
+    not_a_get = steward.get(TAKE_SNAPSHOT)
+
+    assert f'action="{TAKE_SNAPSHOT}"' not in page and "数据管理员可以在本页立即生成快照" in page
+    assert refused.status_code == 403
+    assert not_a_get.status_code == 405
+    assert not JobRun.objects.exists() and not QualitySnapshot.objects.exists()
 
 
 def test_scorecard_and_issues_download_as_csv_and_xlsx(steward_browser, customers):

@@ -84,16 +84,27 @@ def test_merge_and_unmerge_lines_name_the_member_the_codes_and_the_reason(
     survivor_lines = lines(history(english, survivor))
     other_lines = lines(history(english, other))
 
+    # Merge and unmerge read differently, on both records' pages.
     assert any(
-        f"Member CRM:BJ-B-00042 joined from {other.code}" in line
+        f"Member CRM:BJ-B-00042 joined when {other.code} was merged into this record" in line
         and "same company" in line
         and "wang.fang" in line
         for line in survivor_lines
     ), survivor_lines
     assert any(
-        f"Member CRM:BJ-B-00042 left for {other.code}" in line and "not the same after all" in line
+        f"Member CRM:BJ-B-00042 was unmerged to {other.code}" in line
+        and "not the same after all" in line
         for line in survivor_lines
     ), survivor_lines
+    assert any(
+        f"Member CRM:BJ-B-00042 left when this record was merged into {survivor.code}" in line
+        for line in other_lines
+    ), other_lines
+    assert any(
+        f"Member CRM:BJ-B-00042 came back from {survivor.code} by an unmerge" in line
+        for line in other_lines
+    ), other_lines
+    assert not any(" joined from " in line or " left for " in line for line in survivor_lines)
     assert any(
         f"Merged into {survivor.code}" in line and "same company" in line for line in other_lines
     ), other_lines
@@ -140,8 +151,9 @@ def test_the_golden_page_shows_the_same_lines(english, huaxin_pair, steward_user
     page = unescape(english.get(f"/admin/mdm/customer/{survivor.pk}/change/").content.decode())
 
     recent = page[page.index('id="recent-history"') :]
-    assert f"Member CRM:BJ-B-00042 joined from {other.code}" in " ".join(
-        re.sub(r"<[^>]+>", " ", recent).split()
+    assert (
+        f"Member CRM:BJ-B-00042 joined when {other.code} was merged into this record"
+        in " ".join(re.sub(r"<[^>]+>", " ", recent).split())
     )
 
 

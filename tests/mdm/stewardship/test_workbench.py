@@ -14,10 +14,17 @@ from mdm.models import (
     Event,
     JobRun,
     QualityIssue,
+    SourceRecord,
     WebhookDelivery,
     WebhookSubscription,
 )
-from mdm.stewardship.actions import decide_candidate
+from mdm.stewardship.actions import (
+    decide_candidate,
+    lock_attribute,
+    merge_by_steward,
+    unlock_attribute,
+    unmerge_source_record,
+)
 from tests.mdm.stewardship.conftest import browser_for, bulk_queue, make_user
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +215,68 @@ def test_the_workbench_costs_a_fixed_number_of_queries(steward, queues, erp, crm
         browser.get("/admin/")
 
     assert len(after) == len(before)
+
+
+def _activity_lines(page: str) -> list[str]:
+    activity = page[page.index('id="recent-activity"') :]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", activity, flags=re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", unescape(item)).split()) for item in items]
+
+
+def test_recent_activity_has_a_line_for_an_unmerge_and_for_a_lock(steward, huaxin_pair):
+    survivor = SourceRecord.objects.get(local_code="SD01-000123").golden_code
+    other = SourceRecord.objects.get(local_code="BJ-B-00042").golden_code
+    merge_by_steward(
+        entity="customers",
+        survivor_code=survivor,
+        other_code=other,
+        actor=steward,
+        reason="same company",
+    )
+    unmerge_source_record(
+        entity="customers",
+        system_code="CRM",
+        local_code="BJ-B-00042",
+        actor=steward,
+        reason="not the same after all",
+    )
+    lock_attribute(
+        entity="customers",
+        code=survivor,
+        attribute="email",
+        value="sales@huaxin.example.com",
+        actor=steward,
+        reason="confirmed by phone",
+    )
+
+    found = _activity_lines(english(steward).get("/admin/").content.decode())
+
+    unmerges = [line for line in found if "unmerged from" in line]
+    assert len(unmerges) == 1, found
+    assert f"CRM:BJ-B-00042 · unmerged from {survivor} to {other}" in unmerges[0]
+    assert "bench.steward" in unmerges[0] and "not the same after all" in unmerges[0]
+    locks = [line for line in found if "value locked" in line]
+    assert len(locks) == 1 and "value locked: email" in locks[0], found
+    assert "confirmed by phone" in locks[0]
+    assert any(f"{other} · merged into another record" in line for line in found), found
+    # The unmerge's own golden rows are not repeated as "changed" or "restored" lines.
+    assert not any("restored by an unmerge" in line for line in found), found
+
+
+def test_an_unlock_is_its_own_line(steward, huaxin_pair):
+    code = SourceRecord.objects.get(local_code="SD01-000123").golden_code
+    lock_attribute(
+        entity="customers",
+        code=code,
+        attribute="email",
+        value="sales@huaxin.example.com",
+        actor=steward,
+        reason="confirmed",
+    )
+    unlock_attribute(
+        entity="customers", code=code, attribute="email", actor=steward, reason="wrong"
+    )
+
+    found = _activity_lines(english(steward).get("/admin/").content.decode())
+
+    assert any(f"{code} · lock removed: email" in line for line in found), found
