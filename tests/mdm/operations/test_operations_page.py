@@ -23,6 +23,7 @@ from mdm.jobs.runs import finish_job, plan_chunks, start_job
 from mdm.models import OperationsMinute
 from mdm.operations import timeline as backlog
 from mdm.operations.overview import overview, percentile
+from tests.support.waiting import wait_until
 
 PAGE = "/admin/mdm/operationsminute/"
 GOOD = {"name": "北京华信科技有限公司", "customer_type": "org"}
@@ -170,3 +171,23 @@ def test_a_process_that_ends_before_the_next_flush_writes_its_counts_as_it_exits
 
     (row,) = OperationsMinute.objects.filter(series="sync", name="ERP", detail="import")
     assert (row.count, row.failed) == (2, 1)
+
+
+def test_counts_of_a_process_that_goes_quiet_are_written_within_the_interval(
+    restore_after_flush, transactional_db, settings
+):
+    """The last requests before a quiet hour (or a worker's last deliveries) reach the page
+    without a later count or the process's exit to carry them."""
+    settings.MDM_OPERATIONS_FLUSH_SECONDS = 1
+    timeline._buffer.take()
+
+    timeline.record_sync("CRM", "webhook", succeeded=3, failed=1)
+
+    wait_until(
+        lambda: OperationsMinute.objects.filter(name="CRM", detail="webhook").exists(),
+        timeout=15,
+        what="the quiet process's counts",
+    )
+    (row,) = OperationsMinute.objects.filter(series="sync", name="CRM", detail="webhook")
+    assert (row.count, row.failed) == (3, 1)
+    assert timeline._buffer.cells == {}
