@@ -139,6 +139,70 @@ class MatchRuleRollout(models.Model):
         return f"{self.entity} #{self.pk} {self.stage} ({', '.join(self.systems)})"
 
 
+class MatchRuleShadowDecision(models.Model):
+    """One decision of an open rule rollout, recorded during real matching beside the live
+    rule's (``mdm.linking.rule_rollout_shadow``); nothing of it is applied by itself.
+
+    ``origin`` ``realtime``: a record of one of the rollout's systems decided by the write
+    path (API, import, admin), one row per decision, whether the two rules agree or not;
+    ``record`` is the record, the golden codes are where each rule links it (empty: a new golden
+    record). ``batch``: a candidate pair of the batch match touching those systems' records on
+    which the two rules disagree (the pairs they agree on are counted in
+    ``MatchRuleShadowPass``); ``record`` and ``other`` are the pair, ``same_golden`` tells
+    that they already share a golden record. ``applied`` is the rule whose decision the hub
+    applied: ``live`` in shadow (and in the batch), ``rollout`` when it is enabled for the
+    record's system.
+    """
+
+    rollout = models.ForeignKey(
+        MatchRuleRollout, on_delete=models.CASCADE, related_name="decisions"
+    )
+    origin = models.CharField(_("origin"), max_length=10)
+    record = models.ForeignKey(
+        "mdm.SourceRecord", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    other = models.ForeignKey(
+        "mdm.SourceRecord",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_constraint=False,
+    )
+    same_golden = models.BooleanField(default=False)
+    live_decision = models.CharField(_("live rule"), max_length=10)
+    live_golden = models.CharField(max_length=40, blank=True)
+    live_score = models.FloatField(null=True, blank=True)
+    rollout_decision = models.CharField(_("rollout rule"), max_length=10)
+    rollout_golden = models.CharField(max_length=40, blank=True)
+    rollout_score = models.FloatField(null=True, blank=True)
+    applied = models.CharField(_("applied"), max_length=10)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shadow decision")
+        verbose_name_plural = _("shadow decisions")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["rollout", "origin"], name="shadowdecision_rollout_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.rollout_id} {self.live_decision}->{self.rollout_decision}"
+
+
+class MatchRuleShadowPass(models.Model):
+    """One scoring pass of the batch match (a run, a chunk or a forked slice of one) under an
+    open rule rollout: how many candidate pairs touching its systems were decided under both
+    rules, and on how many they disagreed (those are ``MatchRuleShadowDecision`` rows)."""
+
+    rollout = models.ForeignKey(MatchRuleRollout, on_delete=models.CASCADE, related_name="passes")
+    pairs = models.PositiveIntegerField(default=0)
+    differing = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"#{self.rollout_id} {self.differing}/{self.pairs}"
+
+
 class BlockKey(models.Model):
     """One blocking key of one active source record: the candidate index."""
 

@@ -1,5 +1,6 @@
 """The operations page's counters: requests and sync outcomes, added up in memory per process
-and written every ``MDM_OPERATIONS_FLUSH_SECONDS`` (and when a gunicorn worker exits) as
+and written at most ``MDM_OPERATIONS_FLUSH_SECONDS`` after they were counted (by the next
+count, or by a timer when the process goes quiet; and when a process exits) as
 increments of one row per minute, series, name and detail (``OperationsMinute``), so the write
 costs one statement per key and flush, not one per request. A process killed hard loses at most
 that many seconds of counts: these figures are for watching trends; the source records and
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -111,6 +113,43 @@ def record_sync(system: str, channel: str, *, succeeded: int, failed: int) -> No
 def _add(key: tuple[str, str, str], count: int, failed: int, seconds: float | None) -> None:
     if _buffer.add((this_minute(), *key), count=count, failed=failed, seconds=seconds):
         flush()
+    else:
+        _flush_later()
+
+
+#: The pending flush of counts that no later count will carry out (an idle process), with the
+#: process it belongs to: a timer thread does not survive a fork (gunicorn, Celery children).
+_later: tuple[int, threading.Timer, float] | None = None
+_later_lock = threading.Lock()
+
+
+def _flush_later() -> None:
+    """Write the counts at most the interval after they were made, even when nothing else is
+    counted in the meantime: without it, the last requests before a quiet hour (or a worker's
+    last deliveries) stayed in memory until the next one, and the operations page missed
+    them. One daemon timer per process at a time."""
+    global _later
+    interval = settings.MDM_OPERATIONS_FLUSH_SECONDS
+    if interval <= 0:
+        return
+    due = time.monotonic() + interval
+    with _later_lock:
+        if _later is not None and _later[0] == os.getpid() and _later[1].is_alive():
+            if _later[2] <= due:
+                return
+            _later[1].cancel()  # the interval was shortened since: the sooner one holds
+        timer = threading.Timer(interval, _flush_from_timer)
+        timer.daemon = True
+        _later = (os.getpid(), timer, due)
+        timer.start()
+
+
+def _flush_from_timer() -> None:
+    try:
+        flush()
+    finally:
+        # The timer's thread opened its own connection: close it, nobody else will.
+        connections.close_all()
 
 
 def flush() -> int:

@@ -25,6 +25,7 @@ from mdm.linking.rule_rollout import (
     propose_rollout,
     roll_back_rollout,
 )
+from mdm.linking.rule_rollout_shadow import KINDS, shadow_report
 from mdm.models import SourceSystem
 
 
@@ -86,6 +87,7 @@ class MatchRuleRolloutAdmin(SimpleHistoryAdmin):
         "systems",
         "origin",
         "reason",
+        "recorded_shown",
         "report_shown",
         "config",
         "previous",
@@ -117,6 +119,20 @@ class MatchRuleRolloutAdmin(SimpleHistoryAdmin):
             (f"{kind}: {line}",)
             for kind, found in report.get("examples", {}).items()
             for line in found
+        ]
+        return format_html_join("", "<div>{}</div>", lines)
+
+    @admin.display(description=_("decisions recorded during matching"))
+    def recorded_shown(self, obj: MatchRuleRollout):
+        """Read from the recorded decisions each time the page is opened."""
+        report = shadow_report(obj.pk)
+        lines = [
+            (_("%(origin)s: %(differing)s of %(decisions)s differ") % {"origin": origin, **found},)
+            for origin, found in report["origins"].items()
+        ]
+        lines += [(f"{kind}: {report[kind]}",) for kind in KINDS]
+        lines += [
+            (f"{kind}: {line}",) for kind, found in report["examples"].items() for line in found
         ]
         return format_html_join("", "<div>{}</div>", lines)
 

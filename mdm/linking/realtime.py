@@ -56,6 +56,13 @@ from matching.models import (
 from matching.normalize import company_name_parts, short_name_block, short_name_of
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
 from mdm.db.forking import can_fork
+from mdm.linking.rule_rollout_shadow import (
+    LIVE,
+    ROLLOUT,
+    RealtimeShadow,
+    is_enabled,
+    open_rollout_for,
+)
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.privacy.crypto import PREFIX, matching_view
 from mdm.privacy.masking import mask_explanation
@@ -435,6 +442,17 @@ class MatchingLinker:
         """Read when a record is first decided: a batch of updates keeping their links needs none."""
         return load_rule_for(self.entity, self.system)
 
+    @cached_property
+    def shadow(self) -> RealtimeShadow | None:
+        """An open rule rollout for the records' system: each decision is made under both
+        rules and recorded (``mdm.linking.rule_rollout_shadow``); None without one."""
+        rollout = open_rollout_for(self.entity, self.system) if self.system else None
+        if rollout is None:
+            return None
+        if is_enabled(rollout):
+            return RealtimeShadow(rollout, load_rule(self.entity), ROLLOUT)
+        return RealtimeShadow(rollout, rollout.rule, LIVE)
+
     def prepare_batch(self, items: Iterable[tuple[str, dict, list]]) -> None:
         """Features of the batch's records, keyed by local code: ``(local_code, attrs, flagged)``."""
         for local_code, attrs, flagged in items:
@@ -493,6 +511,22 @@ class MatchingLinker:
         return pair in self.rejected
 
     def decide(self, record: SourceRecord) -> LinkDecision:
+        """The record's link under the rule that applies; under an open rule rollout for the
+        record's system, also under the other rule, with the same candidates, noted for the
+        shadow (nothing of it applied)."""
+        decision = self._decide(record)
+        shadow = self.shadow
+        if shadow is not None:
+            applied = self.rule
+            self.__dict__["rule"] = shadow.other_rule  # the cached property, for one decision
+            try:
+                other = self._decide(record)
+            finally:
+                self.__dict__["rule"] = applied
+            shadow.note(record, decision, other)
+        return decision
+
+    def _decide(self, record: SourceRecord) -> LinkDecision:
         features = self.features_of(record)
         shared: dict[int, list] = {}  # id(candidate) -> [keys shared, smallest block, id, it]
         for key in features.keys:
@@ -733,6 +767,8 @@ class MatchingLinker:
             code = codes.get(candidate.golden_code)
             if code is not None:
                 candidate.golden_code = code
+        if self.__dict__.get("shadow") is not None:
+            self.shadow.resolve(codes)
 
     def after_save(self, records: Sequence[SourceRecord], *, new_ids: Collection[int] = ()) -> None:
         """Replace the block keys of the stored records (``new_ids``: just created, none yet);
@@ -760,6 +796,8 @@ class MatchingLinker:
             ],
             origin="realtime",
         )
+        if self.__dict__.get("shadow") is not None:
+            self.shadow.write()
 
 
 def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:

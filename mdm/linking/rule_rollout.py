@@ -4,14 +4,19 @@ A changed rule â€” a steward's edit, or the weights the learning would re-fit â€
 the entity's rule at once. It becomes a ``MatchRuleRollout`` for chosen source systems and goes
 through stages, each a recorded step with the steward and a reason:
 
-1. ``propose_rollout``: stage ``shadow``. Nothing is applied; ``compare_rollout`` scores the
-   candidate pairs that touch those systems' records under the live rule and under the
-   candidate, and stores what the candidate would do differently: pairs it would link that the
-   live rule does not (merge), pairs of one golden record it would no longer link (split),
-   pairs it would queue for review or take out of the queue, with examples.
+1. ``propose_rollout``: stage ``shadow``. Nothing is applied. From then on the real matching
+   records the candidate's decisions beside the live rule's, for the records of those systems
+   the write path decides and the batch match's pairs touching them
+   (``mdm.linking.rule_rollout_shadow``). ``compare_rollout`` reports what the candidate would
+   do differently: from those recorded decisions (``recorded``), and from the stored candidate
+   pairs touching those systems' records scored now under both rules (the replay, available
+   before anything was recorded): pairs it would link that the live rule does not (merge),
+   pairs of one golden record it would no longer link (split), pairs it would queue for review
+   or take out of the queue, with examples.
 2. ``enable_rollout``: stage ``partial``. Records arriving from those systems (API and imports)
-   are linked with the candidate (``mdm.linking.realtime.load_rule_for``); the nightly batch
-   match keeps the live rule for all records until promotion.
+   are linked with the candidate (``mdm.linking.realtime.load_rule_for``), the live rule's
+   decisions recorded beside them; the nightly batch match keeps the live rule for all
+   records until promotion, the candidate's decisions recorded.
 3. ``promote_rollout``: stage ``promoted``. The candidate becomes the entity's rule for all
    systems; the rule it replaced is kept on the rollout.
 4. ``roll_back_rollout``: stage ``rolled_back``. An open rollout is closed; a promoted one (the
@@ -40,6 +45,7 @@ from matching.models import (
 from matching.rules import MatchRule, rule_from_dict, rule_to_dict
 from mdm.errors import Conflict, NotFound, ServiceError
 from mdm.linking.realtime import load_rule, store_rule
+from mdm.linking.rule_rollout_shadow import shadow_report
 from mdm.models import SourceRecord, SourceSystem
 from mdm.privacy.crypto import matching_view
 
@@ -148,7 +154,8 @@ def _label(record: tuple[int, str, str]) -> str:
 
 def compare_rollout(*, rollout_id: int, actor=None) -> dict:
     """Score the candidate pairs that touch the rollout's systems under the live rule and the
-    candidate; store and return what the candidate would do differently.
+    candidate; store and return what the candidate would do differently, with what the
+    decisions recorded during real matching say (``recorded``: ``shadow_report``).
 
     Steps: (1) the active records of the entity from the rollout's systems; (2) the records
     that share a blocking key with one of them (keys held by more than ``MAX_BLOCK`` records
@@ -251,6 +258,7 @@ def compare_rollout(*, rollout_id: int, actor=None) -> dict:
         **{kind: changes.get(kind, 0) for kind in _KINDS},
         "transitions": {k: v for k, v in sorted(changes.items()) if "->" in k},
         "examples": examples,
+        "recorded": shadow_report(rollout.pk),
     }
     with transaction.atomic():
         locked = _locked(rollout_id)

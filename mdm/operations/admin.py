@@ -52,6 +52,19 @@ class OperationsMinuteAdmin(admin.ModelAdmin):
             "sync_chart": charts.line_chart(
                 view.sync_rate, label=str(_("sync success rate")), unit=" %"
             ),
+            "sync_charts": [
+                (
+                    line,
+                    charts.line_chart(
+                        line.points, label=f"{line.system} {line.channel}", unit=" %"
+                    ),
+                )
+                for line in view.syncs
+            ],
+            "job_charts": [
+                (line, charts.line_chart(line.points, label=line.kind, unit=" s"))
+                for line in view.jobs
+            ],
             "backlogs": [
                 {
                     "name": BACKLOG_LABELS[name],

@@ -30,14 +30,19 @@ class _Scrape:
             yield from source.collect()
 
 
-def render() -> bytes:
-    """The metrics in the Prometheus text format."""
+def render(*, database: bool = True) -> bytes:
+    """The metrics in the Prometheus text format. ``database``: with the figures read from
+    the database (the web's ``/metrics``); without them, only the counters of the processes
+    of this host (``serve_metrics`` on a host without a web process: the database figures are
+    the same from every host, and the web scrape already has them)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Several processes: read every process's files, not this process's memory.
         instruments = CollectorRegistry()
         MultiProcessCollector(instruments)
     else:
         instruments = REGISTRY
+    if not database:
+        return generate_latest(instruments)
     return generate_latest(_Scrape(instruments, DatabaseCollector()))
 
 

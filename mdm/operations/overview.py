@@ -59,10 +59,13 @@ class RouteLine:
 
 @dataclass
 class SyncLine:
+    """One source system and channel in the window: totals, and the success rate over time."""
+
     system: str
     channel: str
     succeeded: int
     failed: int
+    points: list[Point] = field(default_factory=list)
 
     @property
     def rate(self) -> float | None:
@@ -77,11 +80,15 @@ class SyncLine:
 
 @dataclass
 class JobLine:
+    """One job kind in the window: totals, and over time the longest run finished in each
+    time bucket (a slow night shows as a peak)."""
+
     kind: str
     runs: int
     failed: int
     mean_s: float | None
     max_s: float | None
+    points: list[Point] = field(default_factory=list)
 
 
 @dataclass
@@ -143,7 +150,7 @@ def overview(window: str = DEFAULT_WINDOW) -> Overview:
     view = Overview(window=window, since=since)
     _requests(view, since, step, slots)
     _syncs(view, since, step, slots)
-    _jobs(view, since)
+    _jobs(view, since, step, slots)
     _backlog(view, since, step, slots)
     _documents(view, since)
     return view
@@ -191,6 +198,10 @@ def _syncs(view: Overview, since, step, slots) -> None:
     ok: dict[datetime, int] = defaultdict(int)
     bad: dict[datetime, int] = defaultdict(int)
     lines: dict[tuple[str, str], SyncLine] = {}
+    # (system, channel) -> slot -> [succeeded, failed]
+    per_line: dict[tuple[str, str], dict[datetime, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
     for row in timeline.rows(timeline.SYNC, since):
         slot = _slot_of(row.minute, since, step)
         ok[slot] += row.count
@@ -198,17 +209,33 @@ def _syncs(view: Overview, since, step, slots) -> None:
         line = lines.setdefault((row.name, row.detail), SyncLine(row.name, row.detail, 0, 0))
         line.succeeded += row.count
         line.failed += row.failed
+        counts = per_line[(row.name, row.detail)][slot]
+        counts[0] += row.count
+        counts[1] += row.failed
     for slot in slots:
-        total = ok[slot] + bad[slot]
-        view.sync_rate.append(Point(slot, ok[slot] / total * 100 if total else None))
+        view.sync_rate.append(Point(slot, _rate(ok[slot], bad[slot])))
+    for key, line in lines.items():
+        found = per_line[key]
+        line.points = [
+            Point(slot, _rate(*found[slot]) if slot in found else None) for slot in slots
+        ]
     view.syncs = sorted(lines.values(), key=lambda line: (line.system, line.channel))
 
 
-def _jobs(view: Overview, since) -> None:
+def _rate(succeeded: int, failed: int) -> float | None:
+    total = succeeded + failed
+    return succeeded / total * 100 if total else None
+
+
+def _jobs(view: Overview, since, step, slots) -> None:
     finished = JobRun.objects.filter(finished_at__gte=since)
     durations: dict[str, list[float]] = defaultdict(list)
+    longest: dict[str, dict[datetime, float]] = defaultdict(dict)
     for kind, started, ended in finished.values_list("kind", "started_at", "finished_at"):
-        durations[kind].append((ended - started).total_seconds())
+        seconds = (ended - started).total_seconds()
+        durations[kind].append(seconds)
+        slot = _slot_of(ended, since, step)
+        longest[kind][slot] = max(longest[kind].get(slot, 0.0), seconds)
     failures = dict(
         finished.values("kind")
         .annotate(n=Count("pk", filter=Q(status=JobRunStatusChoices.FAILED)))
@@ -223,6 +250,7 @@ def _jobs(view: Overview, since) -> None:
                 failed=failures.get(kind, 0),
                 mean_s=sum(values) / len(values),
                 max_s=max(values),
+                points=[Point(slot, longest[kind].get(slot)) for slot in slots],
             )
         )
     view.recent_runs = list(JobRun.objects.order_by("-started_at")[:15])

@@ -40,6 +40,7 @@ from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.short_names import ShortNames
 from mdm.linking.merge_reasons import AutoPair
 from mdm.linking.realtime import PreparedRecords, explain, load_rule, write_candidates
+from mdm.linking.rule_rollout_shadow import batch_shadow
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
 
@@ -350,6 +351,9 @@ def score_pairs(
         note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
     short_names = ShortNames(entity)
+    # An open rule rollout: the pairs touching its systems are decided under its rule too and
+    # recorded (mdm.linking.rule_rollout_shadow); a dry run records nothing.
+    shadow = None if dry_run else batch_shadow(entity, rule, short_names)
 
     for window, needed in windows_of(pairs):
         lows, highs = window >> 32, window & 0xFFFFFFFF
@@ -357,9 +361,12 @@ def score_pairs(
         reviews = []
         for code, a, b in zip(window.tolist(), lows.tolist(), highs.tolist(), strict=True):
             left, right = cache.get(a), cache.get(b)
-            if left is None or right is None or left.golden_code == right.golden_code:
+            if left is None or right is None or code in rejected:
                 continue
-            if code in rejected:
+            watched = shadow is not None and shadow.covers(a, b)
+            if left.golden_code == right.golden_code:
+                if watched:
+                    shadow.same_golden(a, b, left, right)
                 continue
             report.pairs_scored += 1
             known = levels.get(code) if levels else None
@@ -370,6 +377,8 @@ def score_pairs(
             )
             if veto is not None:
                 report.vetoed += 1
+                if watched:
+                    shadow.scored(a, b, left, right, "new", score)
                 continue
             if decision != "auto" and short_names.stands_for_one(
                 left.features, left.golden_code, right.features, right.golden_code
@@ -382,6 +391,8 @@ def score_pairs(
                 or short_names.abbreviates_one(left.features, right.features)
             ):
                 decision = "review"  # an English name's one Chinese trade name (batch_short_names)
+            if watched:
+                shadow.scored(a, b, left, right, decision, score)
             if decision == "auto":
                 # With what the comparison found: the merge explains itself with it.
                 auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))
@@ -396,9 +407,13 @@ def score_pairs(
         report.review_candidates += write_candidates(
             entity, reviews, origin="batch", dry_run=dry_run
         )
+        if shadow is not None:
+            shadow.flush()
         cache.scored(needed)
         if progress:
             progress(len(window))
+    if shadow is not None:
+        shadow.close()
     report.auto_pairs += len(auto)
     report.cache_peak = max(report.cache_peak, cache.peak)
     report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started

@@ -104,6 +104,20 @@ class Command(BaseCommand):
         for kind, lines in report["examples"].items():
             for line in lines:
                 self.stdout.write(f"  {kind}: {line}")
+        recorded = report.get("recorded")
+        if recorded:
+            self.stdout.write(
+                "recorded during matching: "
+                + "; ".join(
+                    f"{origin} {found['differing']} of {found['decisions']} differ"
+                    for origin, found in recorded["origins"].items()
+                )
+                + f"; would_merge={recorded['would_merge']} would_split={recorded['would_split']} "
+                f"would_queue={recorded['would_queue']} would_unqueue={recorded['would_unqueue']}"
+            )
+            for kind, lines in recorded["examples"].items():
+                for line in lines:
+                    self.stdout.write(f"  recorded {kind}: {line}")
 
     def _list(self, entity: str | None) -> None:
         rollouts = MatchRuleRollout.objects.all()

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.core.management import get_commands
 from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -125,3 +126,17 @@ def test_gunicorn_workers_are_counted_together(tmp_path):
 
     assert statuses == [200] * 30
     assert after - before == 30
+
+
+def test_every_command_the_units_run_exists():
+    """A unit naming a command that is not there fails only on the day it is started."""
+    named = {
+        part.split()[0]
+        for unit in (ROOT / "deploy" / "systemd").glob("*.service")
+        for line in unit.read_text().splitlines()
+        if line.startswith("ExecStart")
+        for part in line.split("manage.py ")[1:]
+    }
+
+    assert named == {"check", "check_health", "serve_metrics"}
+    assert named <= set(get_commands())

@@ -23,6 +23,7 @@ from mdm.jobs.runs import finish_job, plan_chunks, start_job
 from mdm.models import OperationsMinute
 from mdm.operations import timeline as backlog
 from mdm.operations.overview import overview, percentile
+from tests.support.waiting import wait_until
 
 PAGE = "/admin/mdm/operationsminute/"
 GOOD = {"name": "北京华信科技有限公司", "customer_type": "org"}
@@ -70,7 +71,8 @@ def test_requests_and_syncs_show_on_the_operations_page(written_at_once, erp, cr
     assert routes["healthz"].count == 3 and routes["healthz"].failed == 0
     html = page.content.decode()
     assert "66.7 %" in html and "100.0 %" in html  # ERP's and CRM's success rates
-    assert html.count('<svg class="ops-chart"') == 4 + len(backlog.BACKLOGS)
+    # API (3), sync (1, and 1 per system and channel: 2), backlogs.
+    assert html.count('<svg class="ops-chart"') == 4 + 2 + len(backlog.BACKLOGS)
     stored = OperationsMinute.objects.filter(series="http", name="healthz", detail="GET")
     assert sum(stored.values_list("count", flat=True)) == 3
 
@@ -170,3 +172,65 @@ def test_a_process_that_ends_before_the_next_flush_writes_its_counts_as_it_exits
 
     (row,) = OperationsMinute.objects.filter(series="sync", name="ERP", detail="import")
     assert (row.count, row.failed) == (2, 1)
+
+
+def test_counts_of_a_process_that_goes_quiet_are_written_within_the_interval(
+    restore_after_flush, transactional_db, settings
+):
+    """The last requests before a quiet hour (or a worker's last deliveries) reach the page
+    without a later count or the process's exit to carry them."""
+    settings.MDM_OPERATIONS_FLUSH_SECONDS = 1
+    timeline._buffer.take()
+
+    timeline.record_sync("CRM", "webhook", succeeded=3, failed=1)
+
+    wait_until(
+        lambda: OperationsMinute.objects.filter(name="CRM", detail="webhook").exists(),
+        timeout=15,
+        what="the quiet process's counts",
+    )
+    (row,) = OperationsMinute.objects.filter(series="sync", name="CRM", detail="webhook")
+    assert (row.count, row.failed) == (3, 1)
+    assert timeline._buffer.cells == {}
+
+
+def test_the_sync_success_rate_is_drawn_over_time_per_system_and_channel(db):
+    now = timezone.now().replace(second=0, microsecond=0)
+    early, late = now - timedelta(minutes=30), now - timedelta(minutes=5)
+    for minute, name, detail, count, failed in [
+        (early, "ERP", "api", 3, 1),
+        (late, "ERP", "api", 1, 1),
+        (late, "CRM", "webhook", 0, 2),
+    ]:
+        OperationsMinute.objects.create(
+            minute=minute, series="sync", name=name, detail=detail, count=count, failed=failed
+        )
+
+    page = _login("data_steward").get(PAGE + "?window=1h")
+
+    lines = {(line.system, line.channel): line for line in page.context["view"].syncs}
+    erp = {point.at: point.value for point in lines[("ERP", "api")].points}
+    assert (erp[early], erp[late]) == (75.0, 50.0)
+    assert [p.value for p in lines[("ERP", "api")].points if p.value is not None] == [75.0, 50.0]
+    assert [p.value for p in lines[("CRM", "webhook")].points if p.value is not None] == [0.0]
+    html = page.content.decode()
+    assert "ERP · api" in html and "CRM · webhook" in html
+    assert 'aria-label="CRM webhook"' in html
+
+
+def test_job_durations_are_drawn_over_time_per_kind(db):
+    now = timezone.now()
+    for ended, seconds in [(now - timedelta(days=2), 100), (now - timedelta(hours=1), 10)]:
+        run = start_job("test_ops", "")
+        plan_chunks(run.pk, [])
+        finish_job(run.pk)
+        type(run).objects.filter(pk=run.pk).update(
+            started_at=ended - timedelta(seconds=seconds), finished_at=ended
+        )
+
+    page = _login("mdm_admin").get(PAGE + "?window=7d")
+
+    (line,) = [j for j in page.context["view"].jobs if j.kind == "test_ops"]
+    assert (line.runs, line.max_s) == (2, 100.0)
+    assert [p.value for p in line.points if p.value is not None] == [100.0, 10.0]
+    assert 'aria-label="test_ops"' in page.content.decode()
