@@ -13,6 +13,7 @@ from mdm.documents.models import (
     HELD,
     Document,
     DocumentDelivery,
+    DocumentGrant,
     DocumentRoute,
     DocumentStatus,
     DocumentType,
@@ -35,6 +36,15 @@ class DocumentRouteAdmin(admin.ModelAdmin):
     @admin.display(description=_("receivers"))
     def receiver_codes(self, obj):
         return ", ".join(obj.receivers.order_by("code").values_list("code", flat=True))
+
+
+@admin.register(DocumentGrant)
+class DocumentGrantAdmin(admin.ModelAdmin):
+    """What a receiving system sees of a type; without a row, every field with personal
+    fields masked (``mdm.documents.filters``)."""
+
+    list_display = ("receiver", "type", "fields", "personal")
+    list_filter = ("type", "personal")
 
 
 def _shown(value) -> str:

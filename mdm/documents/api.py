@@ -9,6 +9,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mdm.access.code_grants import Readable, readable_systems
 from mdm.access.permissions import system_of
 from mdm.documents import services
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
@@ -38,24 +39,30 @@ def _sender(code: str) -> SourceSystem:
     return system
 
 
-def delivery_json(delivery: DocumentDelivery) -> dict:
+def delivery_json(delivery: DocumentDelivery, readable: Readable = None) -> dict:
     return {
         "state": delivery.state,
         "revision": delivery.revision,
-        "document": delivery.translated,
+        "document": services.translated_as_seen(delivery, readable),
         "missing": delivery.missing,
         "receiver_doc_id": delivery.receiver_doc_id,
     }
 
 
-def document_json(document: Document, deliveries: list[DocumentDelivery], *, full: bool) -> dict:
+def document_json(
+    document: Document,
+    deliveries: list[DocumentDelivery],
+    *,
+    full: bool,
+    readable: Readable = None,
+) -> dict:
     body = {
         "type": document.type.code,
         "sender": document.sender.code,
         "doc_id": document.doc_id,
         "state": document.state,
         "revision": document.revision,
-        "receivers": {d.receiver.code: delivery_json(d) for d in deliveries},
+        "receivers": {d.receiver.code: delivery_json(d, readable) for d in deliveries},
     }
     if full:
         body["document"] = document.payload
@@ -72,9 +79,7 @@ def document_json(document: Document, deliveries: list[DocumentDelivery], *, ful
 
 
 def inbox_json(item: InboxItem) -> dict:
-    return {"seq": item.seq, "kind": item.kind, "created_at": item.created_at.isoformat()} | (
-        item.body
-    )
+    return item.as_body()
 
 
 class DocumentView(APIView):
@@ -99,7 +104,12 @@ class DocumentView(APIView):
             sender=caller, type_code=type, doc_id=doc_id, payload=request.data
         )
         return Response(
-            document_json(receipt.document, receipt.deliveries, full=False),
+            document_json(
+                receipt.document,
+                receipt.deliveries,
+                full=False,
+                readable=readable_systems(caller),
+            ),
             status=status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK,
         )
 
@@ -114,7 +124,14 @@ class DocumentView(APIView):
         deliveries = services.deliveries_of(document)
         if caller.pk != document.sender_id:
             deliveries = [d for d in deliveries if d.receiver_id == caller.pk]
-        return Response(document_json(document, deliveries, full=caller.pk == document.sender_id))
+        return Response(
+            document_json(
+                document,
+                deliveries,
+                full=caller.pk == document.sender_id,
+                readable=readable_systems(caller),
+            )
+        )
 
 
 class DocumentAckView(APIView):

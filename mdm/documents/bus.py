@@ -97,7 +97,7 @@ def _publish_inbox(producer, batch: int) -> int:
             .order_by("seq")[:batch]
         )
         for item in items:
-            body = {"seq": item.seq, "kind": item.kind, **item.body}
+            body = item.as_body()
             producer.publish(
                 json.dumps(body, ensure_ascii=False),
                 routing_key=routing_key(item),

@@ -31,7 +31,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mdm.access.code_grants import may_read
 from mdm.db.locks import lock_keys
+from mdm.documents import filters, push
 from mdm.documents.models import (
     ACCEPTED,
     ACKNOWLEDGED,
@@ -39,6 +41,7 @@ from mdm.documents.models import (
     HELD,
     Document,
     DocumentDelivery,
+    DocumentGrant,
     DocumentRoute,
     DocumentStatus,
     DocumentType,
@@ -314,7 +317,9 @@ def _relay(
     golden: dict[tuple[str, str], str] | None = None,
 ) -> str:
     """Translate the document's current revision for one receiver; deliver it or hold it."""
-    translation = translate(document.sender, receiver, references, golden)
+    granted = [r for r in references if receiver.is_granted(r.entity)]
+    ungranted = [r.path for r in references if not receiver.is_granted(r.entity)]
+    translation = translate(document.sender, receiver, granted, golden)
     delivery, _ = DocumentDelivery.objects.get_or_create(document=document, receiver=receiver)
     delivery.revision = document.revision
     delivery.missing = translation.missing
@@ -323,7 +328,13 @@ def _relay(
         delivery.state = HELD
         delivery.save()
         return HELD
-    delivery.translated = _translated_payload(document.payload, translation)
+    delivery.translated = filters.for_receiver(
+        receiver,
+        document.type,
+        _translated_payload(document.payload, translation),
+        ungranted,
+        filters.grant_of(receiver, document.type),
+    )
     if delivery.state == HELD:
         delivery.state = DELIVERED
     delivery.delivered_at = timezone.now()
@@ -343,11 +354,30 @@ def _relay(
     return DELIVERED
 
 
+def translated_as_seen(
+    delivery: DocumentDelivery, readable: frozenset[str] | None
+) -> dict[str, Any] | None:
+    """A delivery's translated document as a caller sees it: the receiver's local codes only
+    for a caller granted to read them (``CrosswalkGrant``, as the crosswalk API); otherwise each
+    reference keeps its golden code alone. A route is no grant to read the receiver's codes."""
+    translated = delivery.translated
+    if translated is None or may_read(readable, delivery.receiver.code):
+        return translated
+    shown = copy.deepcopy(translated)
+    for spec in delivery.document.type.references:
+        for path, value in list(_walk(shown, spec.split("."))):
+            if isinstance(value, dict) and "code" in value:
+                _set_path(shown, path, {"golden_code": value.get("golden_code", "")})
+    return shown
+
+
 def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(INBOX_LOCK))
-    return InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
+    item = InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
+    push.schedule_pushes_for(system.pk)
+    return item
 
 
 def release_held_documents(*, system: SourceSystem | None = None) -> int:
@@ -562,3 +592,33 @@ def add_document_route(
         route, _ = DocumentRoute.objects.get_or_create(type=doc_type, sender=systems[sender_code])
         route.receivers.add(*(systems[c] for c in receiver_codes))
     return route
+
+
+def grant_document(
+    *, receiver_code: str, type_code: str, fields: list[str], personal: str = DocumentGrant.MASK
+) -> DocumentGrant:
+    """What ``receiver`` sees of ``type`` from now on (``mdm.documents.filters``): only
+    ``fields`` (empty: every field), personal fields masked or left out. Documents already
+    delivered keep what they were delivered with."""
+    doc_type = document_type(type_code)
+    receiver = SourceSystem.objects.filter(code=receiver_code).first()
+    if receiver is None:
+        raise NotFound(
+            f"未知源系统 {receiver_code}",
+            f"Unknown source system {receiver_code}",
+            code="unknown_system",
+        )
+    if personal not in (DocumentGrant.MASK, DocumentGrant.OMIT):
+        raise RecordRejected(
+            {"personal": [{"code": "invalid", "message": "personal is mask or omit"}]}
+        )
+    paths = [str(f).strip() for f in fields if str(f).strip()]
+    bad = [p for p in paths if not all(part.removesuffix("[]") for part in p.split("."))]
+    if bad:
+        raise RecordRejected(
+            {"fields": [{"code": "invalid", "message": f"not a field path: {', '.join(bad)}"}]}
+        )
+    grant, _ = DocumentGrant.objects.update_or_create(
+        receiver=receiver, type=doc_type, defaults={"fields": paths, "personal": personal}
+    )
+    return grant
