@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from mdm.celery import app
-from mdm.documents import bus
+from mdm.documents.bus import publish_bus_task
 from mdm.documents.push import dispatch_document_pushes_task, push_documents_task
 from mdm.documents.services import release_held_documents
 from mdm.feed.webhooks import deliver_webhooks_task, dispatch_webhooks_task
@@ -112,9 +112,3 @@ def release_held_documents_task() -> int:
     after each upsert; this covers imports and stewards' edits)."""
     return release_held_documents()
 
-
-@app.task(ignore_result=True)
-def publish_bus_task() -> int:
-    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
-    done = bus.publish_pending()
-    return done.inbox + done.events

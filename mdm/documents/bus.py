@@ -25,6 +25,7 @@ from django.db import transaction
 from kombu import Connection, Exchange, Queue, binding
 from kombu.exceptions import KombuError
 
+from mdm.celery import app
 from mdm.documents.models import BusCursor, InboxItem
 from mdm.models import Event, SourceSystem
 
@@ -140,3 +141,18 @@ def _publish_events(producer, batch: int) -> int:
             cursor.seq = events[-1].seq
             cursor.save(update_fields=["seq"])
     return len(events)
+
+
+def schedule_publish() -> None:
+    """After this transaction commits, wake a publisher (workers only; the beat publishes every
+    ``MDM_BUS_PUBLISH_SECONDS`` too, which is how a broker outage is caught up)."""
+    if not settings.MDM_AMQP_URL or app.conf.task_always_eager:
+        return
+    transaction.on_commit(lambda: publish_bus_task.apply_async(retry=False), robust=True)
+
+
+@app.task(name="mdm.tasks.publish_bus_task", ignore_result=True)
+def publish_bus_task() -> int:
+    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
+    done = publish_pending()
+    return done.inbox + done.events

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from mdm.access.code_grants import may_read
 from mdm.db.locks import lock_keys
-from mdm.documents import filters, push
+from mdm.documents import bus, filters, push
 from mdm.documents.models import (
     ACCEPTED,
     ACKNOWLEDGED,
@@ -377,6 +377,7 @@ def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(INBOX_LOCK))
     item = InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
     push.schedule_pushes_for(system.pk)
+    bus.schedule_publish()
     return item
 
 
