@@ -111,4 +111,3 @@ def release_held_documents_task() -> int:
     """Business documents held for a missing mapping go once it exists (the API also releases
     after each upsert; this covers imports and stewards' edits)."""
     return release_held_documents()
-

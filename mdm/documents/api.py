@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from mdm.access.code_grants import Readable, readable_systems
 from mdm.access.permissions import system_of
 from mdm.documents import services
+from mdm.documents import status as status_back
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
 from mdm.errors import NotFound, RecordRejected
 from mdm.models import SourceSystem
@@ -145,7 +146,7 @@ class DocumentAckView(APIView):
     def post(self, request, system: str, type: str, doc_id: str):
         document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
         data = request.data if isinstance(request.data, dict) else {}
-        delivery = services.acknowledge_document(
+        delivery = status_back.acknowledge_document(
             caller=_caller(request),
             document=document,
             receiver_doc_id=str(data.get("doc_id") or data.get("receiver_doc_id") or ""),
@@ -167,7 +168,7 @@ class DocumentStatusView(APIView):
         state = data.get("state")
         if not isinstance(state, str) or not state:
             raise RecordRejected({"state": [{"code": "required", "message": "state is required"}]})
-        document, _ = services.post_document_status(
+        document, _ = status_back.post_document_status(
             caller=_caller(request),
             document=document,
             state=state,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from kombu import Connection, Exchange, Queue, binding
 from kombu.exceptions import KombuError
 
@@ -111,6 +112,9 @@ def _publish_inbox(producer, batch: int) -> int:
         if items:
             cursor.seq = items[-1].seq
             cursor.save(update_fields=["seq"])
+            InboxItem.objects.filter(seq__in=[i.seq for i in items]).update(
+                published_at=timezone.now()
+            )
     return len(items)
 
 

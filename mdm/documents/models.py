@@ -146,6 +146,9 @@ class InboxItem(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
     body = models.JSONField(_("body"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    #: When the item first reached a webhook (2xx) and the bus (confirmed): sync monitoring.
+    pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox item")

@@ -162,6 +162,7 @@ def _push_next(subscription_id: int) -> Step:
         if ok:
             cursor.seq = item.seq
             cursor.save(update_fields=["seq"])
+            InboxItem.objects.filter(pk=item.pk, pushed_at__isnull=True).update(pushed_at=now)
             if push is not None:
                 push.status, push.delivered_at, push.next_attempt_at = DELIVERED, now, None
                 push.save()

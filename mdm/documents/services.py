@@ -9,9 +9,9 @@
 2. ``release_held_documents``: a held delivery whose references now all translate (the
    customer was created in the ERP and upserted to the hub) goes to its receiver's inbox. The
    API calls it after each upsert of the receiving system; the beat every few seconds.
-3. ``acknowledge_document`` and ``post_document_status``: a receiver confirms (with its own
-   number) and reports progress; the hub relays each change to the other side, in its terms,
-   and keeps the document's timeline.
+3. The way back (``mdm.documents.status``): a receiver confirms (with its own number) and
+   reports progress; the hub relays each change to the other side, in its terms, and keeps
+   the document's timeline.
 
 The inbox (``InboxItem``) is what a system reads, oldest first. Its ``seq`` grows in commit
 order: every insert first takes a transaction-level advisory lock (as the event outbox does,
@@ -36,12 +36,10 @@ from mdm.db.locks import lock_keys
 from mdm.documents import bus, filters, push
 from mdm.documents.models import (
     ACCEPTED,
-    ACKNOWLEDGED,
     CANCELLED,
     HELD,
     Document,
     DocumentDelivery,
-    DocumentGrant,
     DocumentRoute,
     DocumentStatus,
     DocumentType,
@@ -339,7 +337,7 @@ def _relay(
         delivery.state = DELIVERED
     delivery.delivered_at = timezone.now()
     delivery.save()
-    _to_inbox(
+    to_inbox(
         receiver,
         document,
         "document",
@@ -371,7 +369,7 @@ def translated_as_seen(
     return shown
 
 
-def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
+def to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(INBOX_LOCK))
@@ -381,14 +379,19 @@ def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -
     return item
 
 
-def release_held_documents(*, system: SourceSystem | None = None) -> int:
+def release_held_documents(
+    *, system: SourceSystem | None = None, document: Document | None = None
+) -> int:
     """Deliver the held documents whose references now translate; returns how many went.
 
-    ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted.
+    ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted;
+    ``document``: only that document's.
     """
     held = DocumentDelivery.objects.filter(state=HELD)
     if system is not None:
         held = held.filter(Q(receiver=system) | Q(document__sender=system))
+    if document is not None:
+        held = held.filter(document=document)
     released = 0
     for pk in held.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -440,186 +443,9 @@ def can_read(system: SourceSystem, document: Document) -> bool:
     return document.sender_id == system.pk or document.deliveries.filter(receiver=system).exists()
 
 
-def acknowledge_document(
-    *, caller: SourceSystem, document: Document, receiver_doc_id: str = ""
-) -> DocumentDelivery:
-    """A receiver confirms the document (with its own number); the sender hears of it."""
-    if caller.pk == document.sender_id:
-        _refuse_not_receiver(caller, document)
-    _, delivery = post_document_status(
-        caller=caller, document=document, state=ACKNOWLEDGED, receiver_doc_id=receiver_doc_id
-    )
-    assert delivery is not None  # post_document_status refuses a caller that is neither side
-    return delivery
-
-
-def _refuse_not_receiver(caller: SourceSystem, document: Document) -> None:
-    raise Forbidden(
-        f"{caller.code} 不是该单据的接收方",
-        f"{caller.code} does not receive {document}",
-        code="not_a_receiver",
-    )
-
-
-def post_document_status(
-    *,
-    caller: SourceSystem,
-    document: Document,
-    state: str,
-    detail: str = "",
-    receiver_doc_id: str = "",
-) -> tuple[Document, DocumentDelivery | None]:
-    """A state change from the sender or a receiver, relayed to the other side in its terms.
-
-    States move forward in the type's order (``cancelled`` from any state before the last);
-    a move backwards or to an unknown state is refused.
-    """
-    if not document.type.allows(state):
-        raise RecordRejected(
-            {
-                "state": [
-                    {
-                        "code": "invalid_state",
-                        "message": f"{document.type.code} has no state {state}",
-                    }
-                ]
-            }
-        )
-    with transaction.atomic():
-        document = (
-            Document.objects.select_for_update()
-            .select_related("type", "sender")
-            .get(pk=document.pk)
-        )
-        delivery = (
-            DocumentDelivery.objects.select_for_update()
-            .filter(document=document, receiver=caller)
-            .first()
-        )
-        if caller.pk != document.sender_id and delivery is None:
-            _refuse_not_receiver(caller, document)
-        if delivery is not None and delivery.state == HELD:
-            raise Conflict(
-                "单据尚未送达该系统",
-                f"{document} is held for {caller.code}: it has not been delivered",
-                code="document_held",
-            )
-        order = [ACCEPTED, ACKNOWLEDGED, *document.type.states]
-        if (
-            state != CANCELLED
-            and document.state in order
-            and state in order
-            and order.index(state) < order.index(document.state)
-        ):
-            raise Conflict(
-                "状态不能回退",
-                f"{document} is {document.state}; it cannot go back to {state}",
-                code="state_backwards",
-            )
-        if document.state == CANCELLED:
-            raise Conflict("单据已取消", f"{document} is cancelled", code="document_cancelled")
-        if delivery is not None:
-            if receiver_doc_id:
-                delivery.receiver_doc_id = str(receiver_doc_id)[:100]
-            if state == ACKNOWLEDGED:
-                delivery.state = ACKNOWLEDGED
-                delivery.acknowledged_at = timezone.now()
-            delivery.save()
-        if state != ACKNOWLEDGED or _all_acknowledged(document):
-            document.state = state
-            document.save(update_fields=["state", "updated_at"])
-        DocumentStatus.objects.create(
-            document=document, state=state, detail=str(detail)[:500], by=caller
-        )
-        body = {
-            "type": document.type.code,
-            "sender": document.sender.code,
-            "doc_id": document.doc_id,
-            "state": state,
-            "detail": str(detail)[:500],
-            "by": caller.code,
-        }
-        if caller.pk == document.sender_id:
-            for other in document.deliveries.exclude(state=HELD).select_related("receiver"):
-                _to_inbox(
-                    other.receiver,
-                    document,
-                    "status",
-                    body | {"receiver_doc_id": other.receiver_doc_id},
-                )
-        else:
-            assert delivery is not None
-            _to_inbox(
-                document.sender,
-                document,
-                "status",
-                body | {"receiver_doc_id": delivery.receiver_doc_id},
-            )
-    return document, delivery
-
-
-def _all_acknowledged(document: Document) -> bool:
-    return not document.deliveries.exclude(state=ACKNOWLEDGED).exists()
-
-
 def inbox(system: SourceSystem, *, after: int = 0, type_code: str = "", limit: int = 100):
     """The system's inbox items after ``after``, oldest first."""
     items = InboxItem.objects.filter(system=system, seq__gt=after)
     if type_code:
         items = items.filter(body__type=type_code)
     return list(items.order_by("seq")[: max(1, min(limit, 1000))])
-
-
-def add_document_route(
-    *, type_code: str, sender_code: str, receiver_codes: list[str]
-) -> DocumentRoute:
-    """Let ``sender`` send ``type`` documents to the receivers (added to any it had)."""
-    doc_type = document_type(type_code)
-    systems = {
-        s.code: s for s in SourceSystem.objects.filter(code__in=[sender_code, *receiver_codes])
-    }
-    unknown = [c for c in [sender_code, *receiver_codes] if c not in systems]
-    if unknown:
-        raise NotFound(
-            f"未知源系统 {', '.join(unknown)}",
-            f"Unknown source system {', '.join(unknown)}",
-            code="unknown_system",
-        )
-    if sender_code in receiver_codes:
-        raise RecordRejected(
-            {"to": [{"code": "invalid", "message": "A system does not send documents to itself"}]}
-        )
-    with transaction.atomic():
-        route, _ = DocumentRoute.objects.get_or_create(type=doc_type, sender=systems[sender_code])
-        route.receivers.add(*(systems[c] for c in receiver_codes))
-    return route
-
-
-def grant_document(
-    *, receiver_code: str, type_code: str, fields: list[str], personal: str = DocumentGrant.MASK
-) -> DocumentGrant:
-    """What ``receiver`` sees of ``type`` from now on (``mdm.documents.filters``): only
-    ``fields`` (empty: every field), personal fields masked or left out. Documents already
-    delivered keep what they were delivered with."""
-    doc_type = document_type(type_code)
-    receiver = SourceSystem.objects.filter(code=receiver_code).first()
-    if receiver is None:
-        raise NotFound(
-            f"未知源系统 {receiver_code}",
-            f"Unknown source system {receiver_code}",
-            code="unknown_system",
-        )
-    if personal not in (DocumentGrant.MASK, DocumentGrant.OMIT):
-        raise RecordRejected(
-            {"personal": [{"code": "invalid", "message": "personal is mask or omit"}]}
-        )
-    paths = [str(f).strip() for f in fields if str(f).strip()]
-    bad = [p for p in paths if not all(part.removesuffix("[]") for part in p.split("."))]
-    if bad:
-        raise RecordRejected(
-            {"fields": [{"code": "invalid", "message": f"not a field path: {', '.join(bad)}"}]}
-        )
-    grant, _ = DocumentGrant.objects.update_or_create(
-        receiver=receiver, type=doc_type, defaults={"fields": paths, "personal": personal}
-    )
-    return grant

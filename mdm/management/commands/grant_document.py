@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.documents.services import grant_document
+from mdm.documents.configuration import grant_document
 from mdm.errors import ServiceError
 
 

@@ -13,8 +13,9 @@ from django.db import transaction
 from kombu import Connection
 
 from mdm.documents import bus
+from mdm.documents.configuration import add_document_route
 from mdm.documents.models import BusCursor
-from mdm.documents.services import add_document_route, receive_document
+from mdm.documents.services import receive_document
 
 AMQP_URL = os.environ.get("MDM_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}

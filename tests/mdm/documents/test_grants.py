@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from mdm.documents.services import add_document_route, grant_document
+from mdm.documents.configuration import add_document_route, grant_document
 from mdm.errors import ServiceError
 from mdm.models import SourceSystem
 

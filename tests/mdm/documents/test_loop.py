@@ -18,8 +18,8 @@ import redis
 from kombu import Connection
 
 from mdm.documents.bus import publish_bus_task
+from mdm.documents.configuration import add_document_route, grant_document
 from mdm.documents.models import BusCursor, InboxItem
-from mdm.documents.services import add_document_route, grant_document
 from mdm.feed.webhooks import create_subscription
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.waiting import (

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from mdm.documents.configuration import add_document_route
 from mdm.documents.models import DocumentPush, InboxItem
 from mdm.documents.push import cancel_push, push_subscription, resend_push
-from mdm.documents.services import add_document_route
 from mdm.errors import ServiceError
 from mdm.feed.webhooks import create_subscription
 from tests.support.webhooks import serve_receiver
