@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from mdm.access.code_grants import Readable, readable_systems
 from mdm.access.permissions import system_of
-from mdm.documents import services
+from mdm.api.errors import NON_FIELD, error_item, normalize_errors
+from mdm.documents import batch, services
 from mdm.documents import status as status_back
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
 from mdm.errors import NotFound, RecordRejected
@@ -133,6 +134,50 @@ class DocumentView(APIView):
                 readable=readable_systems(caller),
             )
         )
+
+
+class DocumentBulkView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
+        description='Up to 1,000 documents [{"doc_id": …, "document": {…}}] in one go; a result '
+        "per item (state and revision, or its errors); invalid items reported, the others "
+        "stored and relayed as by PUT.",
+    )
+    def post(self, request, system: str, type: str):
+        caller = _caller(request)
+        _sender(system)
+        if caller.code != system:
+            raise services.Forbidden(
+                "只能发送本系统的单据",
+                f"{caller.code} may only send its own documents",
+                code="not_your_document",
+            )
+        outcomes = batch.receive_documents(sender=caller, type_code=type, items=request.data)
+        results = []
+        for outcome in outcomes:
+            if outcome.error is not None:
+                exc = outcome.error
+                errors = (
+                    normalize_errors(exc.errors)
+                    if isinstance(exc, RecordRejected)
+                    else {NON_FIELD: [error_item(exc.code, exc.message_zh, exc.message_en)]}
+                )
+                results.append({"doc_id": outcome.doc_id, "errors": errors})
+                continue
+            assert outcome.document is not None
+            results.append(
+                {
+                    "doc_id": outcome.doc_id,
+                    "state": outcome.document.state,
+                    "revision": outcome.document.revision,
+                    "created": outcome.created,
+                    "changed": outcome.changed,
+                }
+            )
+        return Response({"results": results})
 
 
 class DocumentAckView(APIView):

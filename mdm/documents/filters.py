@@ -101,17 +101,38 @@ def _drop_paths(payload: Any, paths: list[str]) -> None:
             node.pop(parts[-1], None)
 
 
+def _set_path(payload: Any, path: str, value: Any) -> None:
+    node: Any = payload
+    parts = path.split(".")
+    for part in parts[:-1]:
+        if part.endswith("]"):
+            name, index = part[:-1].split("[")
+            node = node[name][int(index)]
+        else:
+            node = node[part]
+    node[parts[-1]] = value
+
+
 def for_receiver(
     receiver: SourceSystem,
     doc_type: DocumentType,
     payload: dict[str, Any],
+    references: dict[str, Any],
     ungranted_paths: list[str],
     grant: DocumentGrant | None = None,
+    kinds: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """The translated ``payload`` as ``receiver`` may see it (module doc). ``payload`` is the
-    receiver's own copy: it is changed in place where that is cheaper."""
-    _drop_paths(payload, ungranted_paths)
-    if grant is not None and grant.fields:
-        payload = _keep(payload, field_tree(grant.fields))
+    """The sender's ``payload`` translated (``references``: path -> the receiver's code and
+    the golden code) as ``receiver`` may see it (module doc); ``payload`` is left as it is.
+    ``kinds``: the policy's answers so far (field name -> mask kind), shared over a batch.
+
+    Personal fields are decided on the sender's fields, before the references are put in: a
+    receiver's code is never mistaken for a phone number."""
     omit = grant is not None and grant.personal == DocumentGrant.OMIT
-    return _personal(payload, omit=omit, kinds={})
+    shown = _personal(payload, omit=omit, kinds={} if kinds is None else kinds)  # a new tree
+    for path, value in references.items():
+        _set_path(shown, path, value)
+    _drop_paths(shown, ungranted_paths)
+    if grant is not None and grant.fields:
+        shown = _keep(shown, field_tree(grant.fields))
+    return shown

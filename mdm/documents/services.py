@@ -149,20 +149,45 @@ def _set_path(payload: dict[str, Any], path: str, value: Any) -> None:
 
 
 def golden_codes_of(
-    sender: SourceSystem, references: list[Reference]
+    sender: SourceSystem, references: Iterable[Reference]
 ) -> dict[tuple[str, str], str]:
-    """(entity, sender's code) -> golden code of every reference the hub knows (one query)."""
-    if not references:
-        return {}
-    wanted = Q()
+    """(entity, sender's code) -> golden code of every reference the hub knows (a query per
+    entity referenced, whatever the number of documents)."""
+    by_entity: dict[str, set[str]] = {}
     for ref in references:
-        wanted |= Q(entity=ref.entity, local_code=ref.code)
-    return {
-        (entity, code): golden_code
-        for entity, code, golden_code in SourceRecord.objects.filter(
-            wanted, system=sender, is_active=True
-        ).values_list("entity", "local_code", "golden_code")
-    }
+        by_entity.setdefault(ref.entity, set()).add(ref.code)
+    golden: dict[tuple[str, str], str] = {}
+    table = SourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        for entity, codes in by_entity.items():
+            # = ANY(array): one parameter for a thousand codes (IN would bind each one).
+            cursor.execute(
+                f"SELECT local_code, golden_code FROM {table} WHERE system_id = %s "
+                "AND entity = %s AND is_active AND local_code = ANY(%s)",
+                [sender.pk, entity, sorted(codes)],
+            )
+            for code, golden_code in cursor.fetchall():
+                golden[(entity, code)] = golden_code
+    return golden
+
+
+def receiver_codes(
+    receiver: SourceSystem, golden: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """(entity, golden code) -> the receiver's local code (the first, if it holds several)."""
+    codes: dict[tuple[str, str], str] = {}
+    golden_codes = {g for g in golden.values() if g}
+    if not golden_codes:
+        return codes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT entity, golden_code, local_code FROM {SourceRecord._meta.db_table} "
+            "WHERE system_id = %s AND is_active AND golden_code = ANY(%s) ORDER BY local_code",
+            [receiver.pk, sorted(golden_codes)],
+        )
+        for entity, golden_code, local_code in cursor.fetchall():
+            codes.setdefault((entity, golden_code), local_code)
+    return codes
 
 
 def translate(
@@ -170,23 +195,18 @@ def translate(
     receiver: SourceSystem,
     references: list[Reference],
     golden: dict[tuple[str, str], str] | None = None,
+    codes: dict[tuple[str, str], str] | None = None,
 ) -> Translation:
     """The references in ``receiver``'s own local codes. ``golden``: the sender's codes already
-    resolved (``golden_codes_of``, once per document whatever the number of receivers); one
-    query more per receiver."""
+    resolved (``golden_codes_of``, once per document whatever the number of receivers);
+    ``codes``: the receiver's (``receiver_codes``), else one query more."""
     result = Translation()
     if not references:
         return result
     if golden is None:
         golden = golden_codes_of(sender, references)
-    codes: dict[tuple[str, str], str] = {}
-    golden_codes = {g for g in golden.values() if g}
-    for entity, golden_code, local_code in (
-        SourceRecord.objects.filter(system=receiver, is_active=True, golden_code__in=golden_codes)
-        .order_by("local_code")
-        .values_list("entity", "golden_code", "local_code")
-    ):
-        codes.setdefault((entity, golden_code), local_code)  # the first code, if it holds several
+    if codes is None:
+        codes = receiver_codes(receiver, golden)
     for ref in references:
         golden_code = golden.get((ref.entity, ref.code), "")
         local = codes.get((ref.entity, golden_code)) if golden_code else None
@@ -210,13 +230,6 @@ def translate(
                 }
             )
     return result
-
-
-def _translated_payload(payload: dict[str, Any], translation: Translation) -> dict[str, Any]:
-    translated = copy.deepcopy(payload)
-    for path, value in translation.references.items():
-        _set_path(translated, path, value)
-    return translated
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -329,7 +342,8 @@ def _relay(
     delivery.translated = filters.for_receiver(
         receiver,
         document.type,
-        _translated_payload(document.payload, translation),
+        document.payload,
+        translation.references,
         ungranted,
         filters.grant_of(receiver, document.type),
     )
@@ -376,6 +390,7 @@ def to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) ->
     item = InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
     push.schedule_pushes_for(system.pk)
     bus.schedule_publish()
+    bus.notify_publisher()
     return item
 
 

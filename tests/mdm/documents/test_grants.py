@@ -119,3 +119,15 @@ def test_a_bad_grant_is_refused(linked):
         grant_document(receiver_code="NOPE", type_code="sales_order", fields=[])
     with pytest.raises(CommandError):
         call_command("grant_document", "sales_order", "--to", "ERP", "--fields", "lines[].")
+
+
+def test_a_receivers_code_shaped_like_a_phone_number_is_not_masked(erp, crm):
+    assert crm.put("customers", "BJ-1", HUAXIN).status_code == 201
+    assert erp.put("customers", "13912345678", HUAXIN).status_code == 201
+    add_document_route(type_code="sales_order", sender_code="CRM", receiver_codes=["ERP"])
+    _send(crm, body={"customer": "BJ-1", "memo": "13800001111"})
+
+    got = _received(erp)
+
+    assert got["customer"]["code"] == "13912345678"  # a code, not personal data
+    assert got["memo"] != "13800001111"  # free text shaped like a phone still is
