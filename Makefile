@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-jobs bench-quality demo-data
+.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-jobs bench-quality bench-relay demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -92,6 +92,11 @@ bench-real: venv services bench-db-mdm_bench_real
 
 bench-jobs: venv services bench-db-mdm_bench_jobs
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_jobs $(BENCH_ENV) $(PY) manage.py bench_jobs --records $${RECORDS:-1000000}
+
+## bench-relay: documents of 10 lines translated per second (one by one and in batches) and the
+## latency accepted -> published over RabbitMQ, with 100,000 customers and 10,000 products.
+bench-relay: venv services bench-db-mdm_bench_relay
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_relay $(BENCH_ENV) $(PY) manage.py bench_relay
 
 bench-quality: venv services bench-db-mdm_quality_bench
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_quality_bench $(BENCH_ENV) $(PY) manage.py bench_quality --records $${RECORDS:-1000000}

@@ -273,6 +273,13 @@ if MDM_AMQP_URL:
         "schedule": float(MDM_BUS_PUBLISH_SECONDS),
         "options": {"expires": float(MDM_BUS_PUBLISH_SECONDS)},
     }
+# Documents and status changes go to the receivers' webhooks too (mdm.documents.push): the
+# beat wakes the pushers as often as the webhook deliverers (commits wake them at once).
+CELERY_BEAT_SCHEDULE["document-push"] = {
+    "task": "mdm.tasks.dispatch_document_pushes_task",
+    "schedule": float(MDM_WEBHOOK_POLL_SECONDS),
+    "options": {"expires": float(MDM_WEBHOOK_POLL_SECONDS)},
+}
 # Business documents held for a mapping that now exists are released this often (the API
 # releases at once after an upsert; this covers imports and stewards' edits).
 MDM_DOCUMENT_RELEASE_SECONDS = schedule.positive_int("MDM_DOCUMENT_RELEASE_SECONDS", 30)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 from mdm.celery import app
-from mdm.documents import bus
+from mdm.documents.bus import publish_bus_task
+from mdm.documents.push import dispatch_document_pushes_task, push_documents_task
 from mdm.documents.services import release_held_documents
 from mdm.feed.webhooks import deliver_webhooks_task, dispatch_webhooks_task
 from mdm.jobs import history_cleanup
@@ -33,11 +34,13 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "clean_history_task",
     "deliver_webhooks_task",
+    "dispatch_document_pushes_task",
     "dispatch_webhooks_task",
     "finalize_job_task",
     "nightly_backup_task",
     "nightly_match_task",
     "publish_bus_task",
+    "push_documents_task",
     "quality_snapshot_task",
     "recover_stalled_jobs_task",
     "release_held_documents_task",
@@ -108,10 +111,3 @@ def release_held_documents_task() -> int:
     """Business documents held for a missing mapping go once it exists (the API also releases
     after each upsert; this covers imports and stewards' edits)."""
     return release_held_documents()
-
-
-@app.task(ignore_result=True)
-def publish_bus_task() -> int:
-    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
-    done = bus.publish_pending()
-    return done.inbox + done.events

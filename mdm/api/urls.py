@@ -57,6 +57,11 @@ urlpatterns = [
         name="document-status",
     ),
     path(
+        "documents/<str:system>/<str:type>/bulk",
+        documents.DocumentBulkView.as_view(),
+        name="document-bulk",
+    ),
+    path(
         "documents/<str:system>/<str:type>/<str:doc_id>",
         documents.DocumentView.as_view(),
         name="document",

@@ -9,8 +9,11 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mdm.access.code_grants import Readable, readable_systems
 from mdm.access.permissions import system_of
-from mdm.documents import services
+from mdm.api.errors import NON_FIELD, error_item, normalize_errors
+from mdm.documents import batch, services
+from mdm.documents import status as status_back
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
 from mdm.errors import NotFound, RecordRejected
 from mdm.models import SourceSystem
@@ -38,24 +41,30 @@ def _sender(code: str) -> SourceSystem:
     return system
 
 
-def delivery_json(delivery: DocumentDelivery) -> dict:
+def delivery_json(delivery: DocumentDelivery, readable: Readable = None) -> dict:
     return {
         "state": delivery.state,
         "revision": delivery.revision,
-        "document": delivery.translated,
+        "document": services.translated_as_seen(delivery, readable),
         "missing": delivery.missing,
         "receiver_doc_id": delivery.receiver_doc_id,
     }
 
 
-def document_json(document: Document, deliveries: list[DocumentDelivery], *, full: bool) -> dict:
+def document_json(
+    document: Document,
+    deliveries: list[DocumentDelivery],
+    *,
+    full: bool,
+    readable: Readable = None,
+) -> dict:
     body = {
         "type": document.type.code,
         "sender": document.sender.code,
         "doc_id": document.doc_id,
         "state": document.state,
         "revision": document.revision,
-        "receivers": {d.receiver.code: delivery_json(d) for d in deliveries},
+        "receivers": {d.receiver.code: delivery_json(d, readable) for d in deliveries},
     }
     if full:
         body["document"] = document.payload
@@ -72,9 +81,7 @@ def document_json(document: Document, deliveries: list[DocumentDelivery], *, ful
 
 
 def inbox_json(item: InboxItem) -> dict:
-    return {"seq": item.seq, "kind": item.kind, "created_at": item.created_at.isoformat()} | (
-        item.body
-    )
+    return item.as_body()
 
 
 class DocumentView(APIView):
@@ -99,7 +106,12 @@ class DocumentView(APIView):
             sender=caller, type_code=type, doc_id=doc_id, payload=request.data
         )
         return Response(
-            document_json(receipt.document, receipt.deliveries, full=False),
+            document_json(
+                receipt.document,
+                receipt.deliveries,
+                full=False,
+                readable=readable_systems(caller),
+            ),
             status=status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK,
         )
 
@@ -114,7 +126,58 @@ class DocumentView(APIView):
         deliveries = services.deliveries_of(document)
         if caller.pk != document.sender_id:
             deliveries = [d for d in deliveries if d.receiver_id == caller.pk]
-        return Response(document_json(document, deliveries, full=caller.pk == document.sender_id))
+        return Response(
+            document_json(
+                document,
+                deliveries,
+                full=caller.pk == document.sender_id,
+                readable=readable_systems(caller),
+            )
+        )
+
+
+class DocumentBulkView(APIView):
+    permission_classes = [IsSourceSystem]
+
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
+        description='Up to 1,000 documents [{"doc_id": …, "document": {…}}] in one go; a result '
+        "per item (state and revision, or its errors); invalid items reported, the others "
+        "stored and relayed as by PUT.",
+    )
+    def post(self, request, system: str, type: str):
+        caller = _caller(request)
+        _sender(system)
+        if caller.code != system:
+            raise services.Forbidden(
+                "只能发送本系统的单据",
+                f"{caller.code} may only send its own documents",
+                code="not_your_document",
+            )
+        outcomes = batch.receive_documents(sender=caller, type_code=type, items=request.data)
+        results = []
+        for outcome in outcomes:
+            if outcome.error is not None:
+                exc = outcome.error
+                errors = (
+                    normalize_errors(exc.errors)
+                    if isinstance(exc, RecordRejected)
+                    else {NON_FIELD: [error_item(exc.code, exc.message_zh, exc.message_en)]}
+                )
+                results.append({"doc_id": outcome.doc_id, "errors": errors})
+                continue
+            assert outcome.document is not None
+            results.append(
+                {
+                    "doc_id": outcome.doc_id,
+                    "state": outcome.document.state,
+                    "revision": outcome.document.revision,
+                    "created": outcome.created,
+                    "changed": outcome.changed,
+                }
+            )
+        return Response({"results": results})
 
 
 class DocumentAckView(APIView):
@@ -128,7 +191,7 @@ class DocumentAckView(APIView):
     def post(self, request, system: str, type: str, doc_id: str):
         document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
         data = request.data if isinstance(request.data, dict) else {}
-        delivery = services.acknowledge_document(
+        delivery = status_back.acknowledge_document(
             caller=_caller(request),
             document=document,
             receiver_doc_id=str(data.get("doc_id") or data.get("receiver_doc_id") or ""),
@@ -150,7 +213,7 @@ class DocumentStatusView(APIView):
         state = data.get("state")
         if not isinstance(state, str) or not state:
             raise RecordRejected({"state": [{"code": "required", "message": "state is required"}]})
-        document, _ = services.post_document_status(
+        document, _ = status_back.post_document_status(
             caller=_caller(request),
             document=document,
             state=state,

@@ -16,15 +16,18 @@ after a crash between the confirm and the cursor update; the idempotency key tel
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from kombu import Connection, Exchange, Queue, binding
 from kombu.exceptions import KombuError
 
+from mdm.celery import app
 from mdm.documents.models import BusCursor, InboxItem
 from mdm.models import Event, SourceSystem
 
@@ -63,29 +66,64 @@ def routing_key(item: InboxItem) -> str:
 
 
 def publish_pending(*, batch: int = 500) -> Published:
-    """Publish the inbox items and events beyond the bus cursors (see the module doc)."""
-    done = Published()
-    if not settings.MDM_AMQP_URL:
-        return done
-    try:
-        with Connection(
-            settings.MDM_AMQP_URL,
-            connect_timeout=settings.MDM_AMQP_TIMEOUT,
-            transport_options={"confirm_publish": True},
-        ) as conn:
+    """Publish the inbox items and events beyond the bus cursors (see the module doc), on a
+    connection of its own (what the Celery task and the beat do)."""
+    with Publisher() as publisher:
+        return publisher.publish_pending(batch=batch)
+
+
+class Publisher:
+    """A publisher that keeps its broker connection between rounds (``publish_bus --forever``,
+    a dedicated process: no connection set-up per round); reconnects after a broker error."""
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+        self.producer = None
+        self.queues: set[int] = set()
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            with contextlib.suppress(BROKER_ERRORS):
+                self.conn.release()
+        self.conn, self.producer, self.queues = None, None, set()
+
+    def _connect(self):
+        if self.conn is None:
+            conn = Connection(
+                settings.MDM_AMQP_URL,
+                connect_timeout=settings.MDM_AMQP_TIMEOUT,
+                transport_options={"confirm_publish": True},
+            )
             conn.ensure_connection(max_retries=1)
             channel = conn.channel()
             ex = exchange()
             ex(channel).declare()
-            for system in SourceSystem.objects.filter(is_active=True):
-                queue_for(system)(channel).declare()
-            producer = conn.Producer(channel, exchange=ex)
+            self.conn, self.producer = conn, conn.Producer(channel, exchange=ex)
+        systems = SourceSystem.objects.filter(is_active=True).exclude(pk__in=self.queues)
+        for system in systems:  # a system registered since: its queue, before its messages
+            queue_for(system)(self.producer.channel).declare()
+            self.queues.add(system.pk)
+        return self.producer
+
+    def publish_pending(self, *, batch: int = 500) -> Published:
+        done = Published()
+        if not settings.MDM_AMQP_URL:
+            return done
+        try:
+            producer = self._connect()
             done.inbox = _publish_inbox(producer, batch)
             done.events = _publish_events(producer, batch)
-    except BROKER_ERRORS as exc:
-        done.error = f"{type(exc).__name__}: {exc}"
-        logger.warning("bus: publishing paused, the broker is unreachable (%s)", done.error)
-    return done
+        except BROKER_ERRORS as exc:
+            self.close()
+            done.error = f"{type(exc).__name__}: {exc}"
+            logger.warning("bus: publishing paused, the broker is unreachable (%s)", done.error)
+        return done
 
 
 def _publish_inbox(producer, batch: int) -> int:
@@ -97,7 +135,7 @@ def _publish_inbox(producer, batch: int) -> int:
             .order_by("seq")[:batch]
         )
         for item in items:
-            body = {"seq": item.seq, "kind": item.kind, **item.body}
+            body = item.as_body()
             producer.publish(
                 json.dumps(body, ensure_ascii=False),
                 routing_key=routing_key(item),
@@ -110,6 +148,9 @@ def _publish_inbox(producer, batch: int) -> int:
         if items:
             cursor.seq = items[-1].seq
             cursor.save(update_fields=["seq"])
+            InboxItem.objects.filter(seq__in=[i.seq for i in items]).update(
+                published_at=timezone.now()
+            )
     return len(items)
 
 
@@ -140,3 +181,30 @@ def _publish_events(producer, batch: int) -> int:
             cursor.seq = events[-1].seq
             cursor.save(update_fields=["seq"])
     return len(events)
+
+
+#: The PostgreSQL channel a dedicated publisher (``publish_bus --forever``) listens on.
+NOTIFY_CHANNEL = "mdm_bus"
+
+
+def notify_publisher() -> None:
+    """Wake a dedicated publisher when this transaction commits (PostgreSQL ``NOTIFY``, sent
+    at commit and not at all on rollback; notifications of one transaction are folded)."""
+    if connection.vendor == "postgresql" and settings.MDM_AMQP_URL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+
+
+def schedule_publish() -> None:
+    """After this transaction commits, wake a publisher (workers only; the beat publishes every
+    ``MDM_BUS_PUBLISH_SECONDS`` too, which is how a broker outage is caught up)."""
+    if not settings.MDM_AMQP_URL or app.conf.task_always_eager:
+        return
+    transaction.on_commit(lambda: publish_bus_task.apply_async(retry=False), robust=True)
+
+
+@app.task(name="mdm.tasks.publish_bus_task", ignore_result=True)
+def publish_bus_task() -> int:
+    """Inbox items and master-data events to the message bus (``MDM_AMQP_URL``)."""
+    done = publish_pending()
+    return done.inbox + done.events

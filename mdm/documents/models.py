@@ -147,6 +147,9 @@ class InboxItem(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
     body = models.JSONField(_("body"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    #: When the item first reached a webhook (2xx) and the bus (confirmed): sync monitoring.
+    pushed_at = models.DateTimeField(_("pushed"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox item")
@@ -156,6 +159,14 @@ class InboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.kind} → {self.system_id}"
+
+    def as_body(self) -> dict:
+        """The item as every channel carries it (pull, webhook, bus): the same object."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+        } | self.body
 
 
 class DocumentStatus(models.Model):
@@ -198,3 +209,87 @@ class BusCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seq}"
+
+
+class DocumentGrant(models.Model):
+    """What one receiving system sees of one document type.
+
+    Without a grant, a system a route names as receiver gets the whole document with its
+    personal fields masked (the default). A grant narrows ``fields`` to the listed paths
+    (``"customer"``, ``"lines[].product"``; empty: every field) and says whether personal
+    fields are masked or left out; which fields are personal is the privacy policy's call.
+    References to an entity the receiver is not granted (``SourceSystem.granted_entities``)
+    are always left out.
+    """
+
+    MASK = "mask"
+    OMIT = "omit"
+    PERSONAL_CHOICES = [(MASK, _("masked")), (OMIT, _("left out"))]
+
+    receiver = models.ForeignKey(
+        SourceSystem,
+        on_delete=models.CASCADE,
+        related_name="document_grants",
+        verbose_name=_("receiver"),
+    )
+    type = models.ForeignKey(
+        DocumentType, on_delete=models.CASCADE, related_name="grants", verbose_name=_("type")
+    )
+    fields = models.JSONField(
+        _("fields"), default=list, blank=True, help_text=_("field paths it sees; empty: all")
+    )
+    personal = models.CharField(
+        _("personal fields"), max_length=10, choices=PERSONAL_CHOICES, default=MASK
+    )
+
+    class Meta:
+        verbose_name = _("document grant")
+        verbose_name_plural = _("document grants")
+        constraints = [
+            models.UniqueConstraint(fields=["receiver", "type"], name="documentgrant_one_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receiver.code}: {self.type.code}"
+
+
+class DocumentPush(models.Model):
+    """The webhook delivery of one inbox item to one subscription, once an attempt failed
+    (a first-time success only moves the subscription's push cursor, as for events).
+
+    ``dead`` stops the subscription's documents at that item (later ones wait: a status must
+    not overtake its document) until an operator resends or cancels it.
+    """
+
+    subscription = models.ForeignKey(
+        "mdm.WebhookSubscription",
+        on_delete=models.CASCADE,
+        related_name="document_pushes",
+        verbose_name=_("subscription"),
+    )
+    item = models.ForeignKey(
+        InboxItem, on_delete=models.CASCADE, related_name="+", verbose_name=_("inbox item")
+    )
+    status = models.CharField(_("status"), max_length=10, default="retrying")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last HTTP status"), null=True, blank=True
+    )
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("document push")
+        verbose_name_plural = _("document pushes")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "item"], name="documentpush_one_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}:{self.item_id} ({self.status})"

@@ -9,9 +9,9 @@
 2. ``release_held_documents``: a held delivery whose references now all translate (the
    customer was created in the ERP and upserted to the hub) goes to its receiver's inbox. The
    API calls it after each upsert of the receiving system; the beat every few seconds.
-3. ``acknowledge_document`` and ``post_document_status``: a receiver confirms (with its own
-   number) and reports progress; the hub relays each change to the other side, in its terms,
-   and keeps the document's timeline.
+3. The way back (``mdm.documents.status``): a receiver confirms (with its own number) and
+   reports progress; the hub relays each change to the other side, in its terms, and keeps
+   the document's timeline.
 
 The inbox (``InboxItem``) is what a system reads, oldest first. Its ``seq`` grows in commit
 order: every insert first takes a transaction-level advisory lock (as the event outbox does,
@@ -31,10 +31,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mdm.access.code_grants import may_read
 from mdm.db.locks import lock_keys
+from mdm.documents import bus, filters, push
 from mdm.documents.models import (
     ACCEPTED,
-    ACKNOWLEDGED,
     CANCELLED,
     HELD,
     Document,
@@ -148,20 +149,45 @@ def _set_path(payload: dict[str, Any], path: str, value: Any) -> None:
 
 
 def golden_codes_of(
-    sender: SourceSystem, references: list[Reference]
+    sender: SourceSystem, references: Iterable[Reference]
 ) -> dict[tuple[str, str], str]:
-    """(entity, sender's code) -> golden code of every reference the hub knows (one query)."""
-    if not references:
-        return {}
-    wanted = Q()
+    """(entity, sender's code) -> golden code of every reference the hub knows (a query per
+    entity referenced, whatever the number of documents)."""
+    by_entity: dict[str, set[str]] = {}
     for ref in references:
-        wanted |= Q(entity=ref.entity, local_code=ref.code)
-    return {
-        (entity, code): golden_code
-        for entity, code, golden_code in SourceRecord.objects.filter(
-            wanted, system=sender, is_active=True
-        ).values_list("entity", "local_code", "golden_code")
-    }
+        by_entity.setdefault(ref.entity, set()).add(ref.code)
+    golden: dict[tuple[str, str], str] = {}
+    table = SourceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        for entity, codes in by_entity.items():
+            # = ANY(array): one parameter for a thousand codes (IN would bind each one).
+            cursor.execute(
+                f"SELECT local_code, golden_code FROM {table} WHERE system_id = %s "
+                "AND entity = %s AND is_active AND local_code = ANY(%s)",
+                [sender.pk, entity, sorted(codes)],
+            )
+            for code, golden_code in cursor.fetchall():
+                golden[(entity, code)] = golden_code
+    return golden
+
+
+def receiver_codes(
+    receiver: SourceSystem, golden: dict[tuple[str, str], str]
+) -> dict[tuple[str, str], str]:
+    """(entity, golden code) -> the receiver's local code (the first, if it holds several)."""
+    codes: dict[tuple[str, str], str] = {}
+    golden_codes = {g for g in golden.values() if g}
+    if not golden_codes:
+        return codes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT entity, golden_code, local_code FROM {SourceRecord._meta.db_table} "
+            "WHERE system_id = %s AND is_active AND golden_code = ANY(%s) ORDER BY local_code",
+            [receiver.pk, sorted(golden_codes)],
+        )
+        for entity, golden_code, local_code in cursor.fetchall():
+            codes.setdefault((entity, golden_code), local_code)
+    return codes
 
 
 def translate(
@@ -169,23 +195,18 @@ def translate(
     receiver: SourceSystem,
     references: list[Reference],
     golden: dict[tuple[str, str], str] | None = None,
+    codes: dict[tuple[str, str], str] | None = None,
 ) -> Translation:
     """The references in ``receiver``'s own local codes. ``golden``: the sender's codes already
-    resolved (``golden_codes_of``, once per document whatever the number of receivers); one
-    query more per receiver."""
+    resolved (``golden_codes_of``, once per document whatever the number of receivers);
+    ``codes``: the receiver's (``receiver_codes``), else one query more."""
     result = Translation()
     if not references:
         return result
     if golden is None:
         golden = golden_codes_of(sender, references)
-    codes: dict[tuple[str, str], str] = {}
-    golden_codes = {g for g in golden.values() if g}
-    for entity, golden_code, local_code in (
-        SourceRecord.objects.filter(system=receiver, is_active=True, golden_code__in=golden_codes)
-        .order_by("local_code")
-        .values_list("entity", "golden_code", "local_code")
-    ):
-        codes.setdefault((entity, golden_code), local_code)  # the first code, if it holds several
+    if codes is None:
+        codes = receiver_codes(receiver, golden)
     for ref in references:
         golden_code = golden.get((ref.entity, ref.code), "")
         local = codes.get((ref.entity, golden_code)) if golden_code else None
@@ -209,13 +230,6 @@ def translate(
                 }
             )
     return result
-
-
-def _translated_payload(payload: dict[str, Any], translation: Translation) -> dict[str, Any]:
-    translated = copy.deepcopy(payload)
-    for path, value in translation.references.items():
-        _set_path(translated, path, value)
-    return translated
 
 
 # --- receiving -------------------------------------------------------------------------------
@@ -314,7 +328,9 @@ def _relay(
     golden: dict[tuple[str, str], str] | None = None,
 ) -> str:
     """Translate the document's current revision for one receiver; deliver it or hold it."""
-    translation = translate(document.sender, receiver, references, golden)
+    granted = [r for r in references if receiver.is_granted(r.entity)]
+    ungranted = [r.path for r in references if not receiver.is_granted(r.entity)]
+    translation = translate(document.sender, receiver, granted, golden)
     delivery, _ = DocumentDelivery.objects.get_or_create(document=document, receiver=receiver)
     delivery.revision = document.revision
     delivery.missing = translation.missing
@@ -323,12 +339,19 @@ def _relay(
         delivery.state = HELD
         delivery.save()
         return HELD
-    delivery.translated = _translated_payload(document.payload, translation)
+    delivery.translated = filters.for_receiver(
+        receiver,
+        document.type,
+        document.payload,
+        translation.references,
+        ungranted,
+        filters.grant_of(receiver, document.type),
+    )
     if delivery.state == HELD:
         delivery.state = DELIVERED
     delivery.delivered_at = timezone.now()
     delivery.save()
-    _to_inbox(
+    to_inbox(
         receiver,
         document,
         "document",
@@ -343,21 +366,47 @@ def _relay(
     return DELIVERED
 
 
-def _to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
+def translated_as_seen(
+    delivery: DocumentDelivery, readable: frozenset[str] | None
+) -> dict[str, Any] | None:
+    """A delivery's translated document as a caller sees it: the receiver's local codes only
+    for a caller granted to read them (``CrosswalkGrant``, as the crosswalk API); otherwise each
+    reference keeps its golden code alone. A route is no grant to read the receiver's codes."""
+    translated = delivery.translated
+    if translated is None or may_read(readable, delivery.receiver.code):
+        return translated
+    shown = copy.deepcopy(translated)
+    for spec in delivery.document.type.references:
+        for path, value in list(_walk(shown, spec.split("."))):
+            if isinstance(value, dict) and "code" in value:
+                _set_path(shown, path, {"golden_code": value.get("golden_code", "")})
+    return shown
+
+
+def to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) -> InboxItem:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(INBOX_LOCK))
-    return InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
+    item = InboxItem.objects.create(system=system, document=document, kind=kind, body=body)
+    push.schedule_pushes_for(system.pk)
+    bus.schedule_publish()
+    bus.notify_publisher()
+    return item
 
 
-def release_held_documents(*, system: SourceSystem | None = None) -> int:
+def release_held_documents(
+    *, system: SourceSystem | None = None, document: Document | None = None
+) -> int:
     """Deliver the held documents whose references now translate; returns how many went.
 
-    ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted.
+    ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted;
+    ``document``: only that document's.
     """
     held = DocumentDelivery.objects.filter(state=HELD)
     if system is not None:
         held = held.filter(Q(receiver=system) | Q(document__sender=system))
+    if document is not None:
+        held = held.filter(document=document)
     released = 0
     for pk in held.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -409,156 +458,9 @@ def can_read(system: SourceSystem, document: Document) -> bool:
     return document.sender_id == system.pk or document.deliveries.filter(receiver=system).exists()
 
 
-def acknowledge_document(
-    *, caller: SourceSystem, document: Document, receiver_doc_id: str = ""
-) -> DocumentDelivery:
-    """A receiver confirms the document (with its own number); the sender hears of it."""
-    if caller.pk == document.sender_id:
-        _refuse_not_receiver(caller, document)
-    _, delivery = post_document_status(
-        caller=caller, document=document, state=ACKNOWLEDGED, receiver_doc_id=receiver_doc_id
-    )
-    assert delivery is not None  # post_document_status refuses a caller that is neither side
-    return delivery
-
-
-def _refuse_not_receiver(caller: SourceSystem, document: Document) -> None:
-    raise Forbidden(
-        f"{caller.code} 不是该单据的接收方",
-        f"{caller.code} does not receive {document}",
-        code="not_a_receiver",
-    )
-
-
-def post_document_status(
-    *,
-    caller: SourceSystem,
-    document: Document,
-    state: str,
-    detail: str = "",
-    receiver_doc_id: str = "",
-) -> tuple[Document, DocumentDelivery | None]:
-    """A state change from the sender or a receiver, relayed to the other side in its terms.
-
-    States move forward in the type's order (``cancelled`` from any state before the last);
-    a move backwards or to an unknown state is refused.
-    """
-    if not document.type.allows(state):
-        raise RecordRejected(
-            {
-                "state": [
-                    {
-                        "code": "invalid_state",
-                        "message": f"{document.type.code} has no state {state}",
-                    }
-                ]
-            }
-        )
-    with transaction.atomic():
-        document = (
-            Document.objects.select_for_update()
-            .select_related("type", "sender")
-            .get(pk=document.pk)
-        )
-        delivery = (
-            DocumentDelivery.objects.select_for_update()
-            .filter(document=document, receiver=caller)
-            .first()
-        )
-        if caller.pk != document.sender_id and delivery is None:
-            _refuse_not_receiver(caller, document)
-        if delivery is not None and delivery.state == HELD:
-            raise Conflict(
-                "单据尚未送达该系统",
-                f"{document} is held for {caller.code}: it has not been delivered",
-                code="document_held",
-            )
-        order = [ACCEPTED, ACKNOWLEDGED, *document.type.states]
-        if (
-            state != CANCELLED
-            and document.state in order
-            and state in order
-            and order.index(state) < order.index(document.state)
-        ):
-            raise Conflict(
-                "状态不能回退",
-                f"{document} is {document.state}; it cannot go back to {state}",
-                code="state_backwards",
-            )
-        if document.state == CANCELLED:
-            raise Conflict("单据已取消", f"{document} is cancelled", code="document_cancelled")
-        if delivery is not None:
-            if receiver_doc_id:
-                delivery.receiver_doc_id = str(receiver_doc_id)[:100]
-            if state == ACKNOWLEDGED:
-                delivery.state = ACKNOWLEDGED
-                delivery.acknowledged_at = timezone.now()
-            delivery.save()
-        if state != ACKNOWLEDGED or _all_acknowledged(document):
-            document.state = state
-            document.save(update_fields=["state", "updated_at"])
-        DocumentStatus.objects.create(
-            document=document, state=state, detail=str(detail)[:500], by=caller
-        )
-        body = {
-            "type": document.type.code,
-            "sender": document.sender.code,
-            "doc_id": document.doc_id,
-            "state": state,
-            "detail": str(detail)[:500],
-            "by": caller.code,
-        }
-        if caller.pk == document.sender_id:
-            for other in document.deliveries.exclude(state=HELD).select_related("receiver"):
-                _to_inbox(
-                    other.receiver,
-                    document,
-                    "status",
-                    body | {"receiver_doc_id": other.receiver_doc_id},
-                )
-        else:
-            assert delivery is not None
-            _to_inbox(
-                document.sender,
-                document,
-                "status",
-                body | {"receiver_doc_id": delivery.receiver_doc_id},
-            )
-    return document, delivery
-
-
-def _all_acknowledged(document: Document) -> bool:
-    return not document.deliveries.exclude(state=ACKNOWLEDGED).exists()
-
-
 def inbox(system: SourceSystem, *, after: int = 0, type_code: str = "", limit: int = 100):
     """The system's inbox items after ``after``, oldest first."""
     items = InboxItem.objects.filter(system=system, seq__gt=after)
     if type_code:
         items = items.filter(body__type=type_code)
     return list(items.order_by("seq")[: max(1, min(limit, 1000))])
-
-
-def add_document_route(
-    *, type_code: str, sender_code: str, receiver_codes: list[str]
-) -> DocumentRoute:
-    """Let ``sender`` send ``type`` documents to the receivers (added to any it had)."""
-    doc_type = document_type(type_code)
-    systems = {
-        s.code: s for s in SourceSystem.objects.filter(code__in=[sender_code, *receiver_codes])
-    }
-    unknown = [c for c in [sender_code, *receiver_codes] if c not in systems]
-    if unknown:
-        raise NotFound(
-            f"未知源系统 {', '.join(unknown)}",
-            f"Unknown source system {', '.join(unknown)}",
-            code="unknown_system",
-        )
-    if sender_code in receiver_codes:
-        raise RecordRejected(
-            {"to": [{"code": "invalid", "message": "A system does not send documents to itself"}]}
-        )
-    with transaction.atomic():
-        route, _ = DocumentRoute.objects.get_or_create(type=doc_type, sender=systems[sender_code])
-        route.receivers.add(*(systems[c] for c in receiver_codes))
-    return route

@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
+from mdm.documents.monitoring import metric_families as document_families
 from mdm.models import (
     UNFINISHED_STATUSES,
     Event,
@@ -46,7 +47,7 @@ class DatabaseCollector(Collector):
                     with connection.cursor() as cursor:
                         timeout = int(settings.MDM_METRICS_QUERY_TIMEOUT_MS)
                         cursor.execute(f"SET LOCAL statement_timeout = {timeout}")
-                for part in (_queue, _quality, _jobs, _webhooks, _connections):
+                for part in (_queue, _quality, _jobs, _webhooks, document_families, _connections):
                     families.extend(part())
             up = 1.0
         except DatabaseError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mdm.documents.services import add_document_route
+from mdm.documents.configuration import add_document_route
 from mdm.errors import ServiceError
 
 

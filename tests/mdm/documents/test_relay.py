@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from stdnum.cn import uscc
 
+from mdm.documents.configuration import add_document_route
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
-from mdm.documents.services import add_document_route
 from mdm.operations.overview import overview
 
 CC = "91110108MA01ABCD2" + uscc.calc_check_digit("91110108MA01ABCD2")

@@ -9,11 +9,13 @@ import os
 import uuid
 
 import pytest
+from django.db import transaction
 from kombu import Connection
 
 from mdm.documents import bus
+from mdm.documents.configuration import add_document_route
 from mdm.documents.models import BusCursor
-from mdm.documents.services import add_document_route
+from mdm.documents.services import receive_document
 
 AMQP_URL = os.environ.get("MDM_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 HUAXIN = {"name": "北京华信科技有限公司", "customer_type": "org"}
@@ -106,3 +108,21 @@ def test_an_unreachable_broker_loses_nothing(broker, settings, erp, crm):
     assert [m[0]["doc_id"] for m in _drain(f"{broker}.ERP") if m[2].startswith("document.")] == [
         "SO-9"
     ]
+
+
+def test_nothing_is_published_for_a_transaction_that_rolled_back(broker, erp, crm):
+    assert crm.put("customers", "BJ-1", HUAXIN).status_code == 201
+    assert erp.put("customers", "100234", HUAXIN).status_code == 201
+    add_document_route(type_code="sales_order", sender_code="CRM", receiver_codes=["ERP"])
+    bus.publish_pending()
+    _drain(f"{broker}.ERP")
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        receive_document(
+            sender=crm.system, type_code="sales_order", doc_id="SO-X", payload={"customer": "BJ-1"}
+        )
+        raise RuntimeError("the caller's transaction fails after the relay")
+
+    done = bus.publish_pending()
+    assert done.error == "" and done.inbox == 0
+    assert _drain(f"{broker}.ERP") == []
