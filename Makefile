@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-jobs bench-quality bench-relay demo-data
+.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-scale bench-jobs bench-quality bench-relay demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ bench-match: venv services bench-db-mdm_bench_match
 bench-real: venv services bench-db-mdm_bench_real
 	$(PY) -m pip install -q -e ".[dev,bench]"
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_real $(BENCH_ENV) $(PY) manage.py bench_real $${SETS:+--sets $$SETS}
+
+## bench-scale: the hub's batch match and Splink 5 on the same synthetic customers at each size
+## (wall time, peak memory of each process tree, pairwise F1, ratios). SIZES=100000 for one size.
+bench-scale: venv services bench-db-mdm_bench_scale
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_scale $(BENCH_ENV) $(PY) manage.py bench_scale --sizes $${SIZES:-100000,300000,1000000}
 
 bench-jobs: venv services bench-db-mdm_bench_jobs
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_jobs $(BENCH_ENV) $(PY) manage.py bench_jobs --records $${RECORDS:-1000000}

@@ -8,10 +8,12 @@ anything is written, and a batch is one transaction.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,7 @@ from mdm.db.bulk_sql import update_objects_with_history
 from mdm.db.locks import lock_keys, try_lock_keys
 from mdm.errors import NotFound, RecordRejected, ServiceError
 from mdm.instruments import record_upserts
+from mdm.linking.batch.bulk import BulkLinker
 from mdm.linking.realtime import MatchingLinker
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import crypto
@@ -68,6 +71,22 @@ class UpsertResult:
     changed: bool
     warnings: list[dict[str, str]] = field(default_factory=list)
     score: float | None = None
+
+
+#: Set while a bulk load writes (``bulk_linking``): new records are not matched in real time,
+#: each gets a golden record of its own, and the batch match that follows links them.
+_BULK_LOAD: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_load", default=False)
+
+
+@contextmanager
+def bulk_linking() -> Iterator[None]:
+    """Write path calls inside the block link as a bulk load does (``mdm.linking.batch.bulk``);
+    the workers a parallel import forks inside it inherit the setting."""
+    token = _BULK_LOAD.set(True)
+    try:
+        yield
+    finally:
+        _BULK_LOAD.reset(token)
 
 
 def check_local_code(local_code: Any) -> str:
@@ -221,7 +240,7 @@ def _write_run(
     if not run:
         return []
     model = golden_model(entity)
-    linker = MatchingLinker(entity, system.code)
+    linker = (BulkLinker if _BULK_LOAD.get() else MatchingLinker)(entity, system.code)
     linker.prepare_batch([(p.local_code, p.matching_attributes, p.checked.flagged) for p in run])
     with transaction.atomic():
         everything = run

@@ -74,8 +74,11 @@ def drop_snapshot() -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {copy}")
 
 
-def load(n: int, *, seed: int = 11, progress=None) -> float:
-    """Store n synthetic customer records; returns seconds spent."""
+def load(n: int, *, seed: int = 11, progress=None, export=None) -> float:
+    """Store n synthetic customer records; returns seconds spent.
+
+    ``export(record, attributes)`` is called for every record stored, with its standardized
+    attributes in clear (before sensitive values are sealed): what another tool is given."""
     started = time.perf_counter()
     systems = {}
     for code in ("ERP", "CRM", "ECOM"):
@@ -87,12 +90,12 @@ def load(n: int, *, seed: int = 11, progress=None) -> float:
     for record in iter_customers_fast(n, seed=seed):
         batch.append(record)
         if len(batch) == CHUNK:
-            _store(batch, systems)
+            _store(batch, systems, export)
             if progress:
                 progress(len(batch))
             batch = []
     if batch:
-        _store(batch, systems)
+        _store(batch, systems, export)
         if progress:
             progress(len(batch))
     settle()
@@ -111,7 +114,7 @@ def settle() -> None:
             cursor.execute(f"{command} {table}")
 
 
-def _store(batch, systems) -> None:
+def _store(batch, systems, export=None) -> None:
     elements = compiled_elements("customers")
     sealed_codes = encrypted_codes(elements)
     checked = []
@@ -119,6 +122,8 @@ def _store(batch, systems) -> None:
         payload = {k: v for k, v in record.attributes.items() if v}
         result = standardize_and_validate("customers", payload, elements=elements)
         if not result.errors:
+            if export is not None:
+                export(record, dict(result.attributes))
             # As the write path stores them: sensitive values encrypted, their blind indexes apart.
             index = crypto.blind_indexes(sealed_codes, result.attributes)
             result.attributes = crypto.seal(sealed_codes, result.attributes, index)

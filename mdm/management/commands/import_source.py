@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from mdm.errors import ServiceError
+from mdm.intake.bulk import bulk_load
 from mdm.intake.importing import (
     IMPORT_BATCH,
     import_plan,
@@ -14,6 +15,7 @@ from mdm.intake.importing import (
     plan_import,
     write_error_report,
 )
+from mdm.linking.batch.report import summary_line
 from mdm.models import SourceSystem
 
 #: Exit statuses (operators script imports): every row stored; some rows rejected or a column
@@ -31,7 +33,9 @@ class Command(BaseCommand):
         "row that has it. The last line gives the counts. Exit status: 0 every row stored, "
         "1 some rows rejected or a column not imported (see the report), 2 nothing imported "
         "(the file cannot be read, or a usage error). --workers N imports with N processes on "
-        "PostgreSQL."
+        "PostgreSQL. --bulk loads a whole export without real-time matching, then runs one "
+        "batch match of the entity (an initial load; --no-match to match later, once, after "
+        "loading several systems)."
     )
 
     def add_arguments(self, parser):
@@ -62,6 +66,16 @@ class Command(BaseCommand):
             default=IMPORT_BATCH,
             help=f"rows per transaction (default {IMPORT_BATCH})",
         )
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="initial load: write every row without real-time matching, then one batch match",
+        )
+        parser.add_argument(
+            "--no-match",
+            action="store_true",
+            help="with --bulk: skip the batch match (run `match --entity E` after the last system)",
+        )
 
     def handle(
         self,
@@ -75,12 +89,18 @@ class Command(BaseCommand):
         user=None,
         workers=1,
         batch_size=IMPORT_BATCH,
+        bulk=False,
+        no_match=False,
         **options,
     ):
         if workers < 1 or batch_size < 1:
             raise CommandError(
                 "--workers 与 --batch-size 须为正整数 must be positive integers",
                 returncode=EXIT_UNREADABLE,
+            )
+        if no_match and not bulk:
+            raise CommandError(
+                "--no-match 仅用于 --bulk only goes with --bulk", returncode=EXIT_UNREADABLE
             )
         try:
             table = open_table(file, encoding)
@@ -108,20 +128,40 @@ class Command(BaseCommand):
             file=sys.stderr,
             disable=no_progress,
         )
+        loaded = None
         try:
-            report = import_plan(
-                plan=plan,
-                system=source,
-                on_rows=bar.update,
-                actor=actor,
-                workers=workers,
-                batch_size=batch_size,
-                reason=f"import {file.name}"[:100],
-            )
+            if bulk:
+                loaded = bulk_load(
+                    plan=plan,
+                    system=source,
+                    on_rows=bar.update,
+                    actor=actor,
+                    workers=workers,
+                    batch_size=batch_size,
+                    reason=f"bulk load {file.name}"[:100],
+                    match=not no_match,
+                )
+                report = loaded.imported
+            else:
+                report = import_plan(
+                    plan=plan,
+                    system=source,
+                    on_rows=bar.update,
+                    actor=actor,
+                    workers=workers,
+                    batch_size=batch_size,
+                    reason=f"import {file.name}"[:100],
+                )
         except ServiceError as exc:
             raise CommandError(exc.message, returncode=EXIT_UNREADABLE) from None
         finally:
             bar.close()
+        if loaded is not None:
+            if loaded.matched is not None:
+                for line in loaded.matched.learning:
+                    self.stdout.write(line)
+                self.stdout.write(summary_line(loaded.matched))
+            self.stdout.write(loaded.summary())
         error_path = errors or file.with_name(file.name + ".errors.csv")
         if report.errors:
             write_error_report(error_path, report)

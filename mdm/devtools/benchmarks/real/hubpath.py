@@ -100,8 +100,11 @@ def _columns(rows: list[Row]) -> list[str]:
 _REJECTED = re.compile(r"rejected=(\d+)")
 
 
-def import_exports(entity: str, exports: Sequence[SystemExport]) -> int:
-    """Write each export as CSV and load it with `import_source`; the rows rejected in total."""
+def import_exports(entity: str, exports: Sequence[SystemExport], *, bulk: bool = False) -> int:
+    """Write each export as CSV and load it with `import_source`; the rows rejected in total.
+
+    ``bulk``: `import_source --bulk --no-match` (an initial load: no real-time matching; the
+    `match` that follows links everything once)."""
     rejected = 0
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-real-") as folder:
@@ -122,6 +125,7 @@ def import_exports(entity: str, exports: Sequence[SystemExport]) -> int:
                     no_progress=True,
                     workers=workers,
                     stdout=out,
+                    **({"bulk": True, "no_match": True} if bulk else {}),
                 )
             except CommandError as error:
                 if error.returncode != 1:  # 1: some rows rejected, counted below
@@ -151,11 +155,12 @@ def pending_queue(entity: str) -> list[QueueEntry]:
     return [QueueEntry((a, b), (c, d), score) for a, b, c, d, score in rows.iterator()]
 
 
-def run_hub(entity: str, exports: Sequence[SystemExport]) -> HubRun:
-    """Empty hub -> import every export -> match -> crosswalk and queue, with the seconds."""
+def run_hub(entity: str, exports: Sequence[SystemExport], *, bulk: bool = False) -> HubRun:
+    """Empty hub -> import every export -> match -> crosswalk and queue, with the seconds.
+    ``bulk``: the exports are loaded with `import_source --bulk --no-match`."""
     reset_hub()
     started = time.perf_counter()
-    rejected = import_exports(entity, exports)
+    rejected = import_exports(entity, exports, bulk=bulk)
     imported = time.perf_counter()
     match(entity)
     matched = time.perf_counter()

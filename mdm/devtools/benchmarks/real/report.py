@@ -38,8 +38,8 @@ class SetResult:
     splink_error: str = ""
 
 
-def measure(real: RealSet, *, with_splink: bool = True) -> SetResult:
-    hub = run_hub(real.entity, real.exports)
+def measure(real: RealSet, *, with_splink: bool = True, bulk: bool = False) -> SetResult:
+    hub = run_hub(real.entity, real.exports, bulk=bulk)
     figures = run_figures(real.truth, hub.links, hub.queue)
     splink, error = None, real.splink_note
     if with_splink and real.splink is not None:

@@ -45,8 +45,14 @@ class Command(BaseCommand):
             help="sets whose queue is replayed as steward decisions ('none': no replay)",
         )
         parser.add_argument("--no-splink", action="store_true")
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="load each export with `import_source --bulk --no-match` (initial load: no "
+            "real-time matching), then `match` as always",
+        )
 
-    def handle(self, *args, sets: str, replay: str, no_splink: bool, **options):
+    def handle(self, *args, sets: str, replay: str, no_splink: bool, bulk: bool, **options):
         name = connection.settings_dict["NAME"]
         if connection.vendor != "postgresql" or "bench" not in str(name):
             raise CommandError("run on a PostgreSQL database whose name contains 'bench'")
@@ -79,7 +85,7 @@ class Command(BaseCommand):
                 self.stdout.write(notes[-1])
                 continue
             self.stdout.write(f"{real.name}: {real.records} records ...")
-            result = measure(real, with_splink=not no_splink)
+            result = measure(real, with_splink=not no_splink, bulk=bulk)
             measured[key] = result
             table.append(row(result))
             self.stdout.write(fmt_table([HEADER, table[-1]]))
