@@ -46,7 +46,7 @@ from matching.engine import cluster, warm_up
 from matching.forked import frozen_heap
 from mdm.errors import RecordRejected, ServiceError
 from mdm.intake.upsert import check_entity, upsert_source_records
-from mdm.linking.realtime import load_rule
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceSystem
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from matching.models import OPEN_ROLLOUT_STAGES, MatchRuleRollout
 from matching.rules import rule_from_dict, rule_to_dict
 from mdm.errors import ServiceError
-from mdm.linking.realtime import load_rule
 from mdm.linking.rule_rollout import (
     compare_rollout,
     enable_rollout,
@@ -26,6 +25,7 @@ from mdm.linking.rule_rollout import (
     roll_back_rollout,
 )
 from mdm.linking.rule_rollout_shadow import KINDS, shadow_report
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceSystem
 
 

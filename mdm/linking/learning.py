@@ -72,7 +72,7 @@ from matching.rules import (
     probability_to_weight,
     weight_to_probability,
 )
-from mdm.linking.realtime import (
+from mdm.linking.rule_store import (
     PreparedRecords,
     fit_rule_on_records,
     load_rule,

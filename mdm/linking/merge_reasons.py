@@ -24,7 +24,7 @@ from matching.engine import (
     unused_note,
 )
 from matching.rules import MatchRule
-from mdm.linking.realtime import load_rule
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
 

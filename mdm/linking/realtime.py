@@ -19,43 +19,37 @@ For a batch of upserts the linker
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db import connection, connections
 from django.db.models import Q
 
-from dictionary.models import DataElement, ElementBinding
 from matching.engine import (
     ATTRIBUTE_VETO,
     Compared,
     Features,
-    Record,
-    comparison_signature,
     decide_compared,
     explain_compared,
-    fit_rule,
     prepare,
-    prepare_all,
 )
 from matching.models import (
     BlockKey,
     MatchCandidate,
     MatchCandidateStatusChoices,
-    MatchRuleChange,
-    MatchRuleChangeKindChoices,
-    MatchRuleConfig,
-    MatchRuleRollout,
-    MatchRuleRolloutStageChoices,
 )
 from matching.normalize import company_name_parts, short_name_block, short_name_of
-from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
-from mdm.db.forking import can_fork
+from matching.rules import MatchRule
+from mdm.linking.block_index import (
+    FEW_KEYS_CANDIDATES,
+    MAX_CANDIDATES,
+    StoredRecord,
+    fetch_candidates,
+    insert_block_keys,
+    replace_block_keys,
+    write_candidates,
+)
 from mdm.linking.rule_rollout_shadow import (
     LIVE,
     ROLLOUT,
@@ -63,26 +57,12 @@ from mdm.linking.rule_rollout_shadow import (
     is_enabled,
     open_rollout_for,
 )
-from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
-from mdm.privacy.crypto import PREFIX, matching_view
+from mdm.linking.rule_store import load_rule, load_rule_for
+from mdm.models import SourceRecord, SourceRecordLinkChoices
+from mdm.privacy.crypto import matching_view
 from mdm.privacy.masking import mask_explanation
 from mdm.records.aliases import alias_key, alias_names, goldens_of_keys
 
-#: A key shared by more records than this is too common to block on (e.g. a frequent surname).
-MAX_BLOCK = 200
-#: The real-time path is stricter: a key shared by more records than this is left to the batch.
-REALTIME_BLOCK = 50
-#: A record is scored against at most MAX_CANDIDATES candidates, ranked by the number of keys
-#: they share with it, then by the size of the smallest block they share (rarer is better); of
-#: those sharing only one or two keys (a trigram of a name, a postal code…), only the first
-#: FEW_KEYS_CANDIDATES[n]. In an import of 3,000 records against 120,000 without the caps,
-#: 41,560 of the 61,000 pairs scored shared one key and 18,775 two, and 12 of the 928 auto links
-#: came from such a pair: a duplicate shares its name, phone, address keys and more. Another
-#: such import, rolled back and repeated with and without the caps, made the same 891 auto
-#: links both ways; the other pairs of a block are what the batch match, which scores them
-#: all, is for.
-MAX_CANDIDATES = 30
-FEW_KEYS_CANDIDATES = {1: 3, 2: 4}
 #: The warning of a branch record holding its head office's credit code (quality issue kind
 #: ``branch_hq_code``).
 _BRANCH_HQ_ZH = "分支机构使用了总部的统一社会信用代码，匹配时不作为标识"
@@ -99,81 +79,9 @@ LOCK_FAMILIES = ("cc:", "id:", "gt:", "py:", "pn:", "pm:", "mn:")
 MAX_LOCK_KEYS = 4
 
 
-def load_rule(entity: str) -> MatchRule:
-    """The entity's active rule from the database, else the shipped default."""
-    row = MatchRuleConfig.objects.filter(entity=entity, is_active=True).first()
-    if row is None:
-        return DEFAULT_RULES[entity]
-    rule = rule_from_dict(row.config)
-    rule.auto_threshold, rule.review_threshold = row.auto_threshold, row.review_threshold
-    return rule
-
-
-def load_rule_for(entity: str, system: str | None) -> MatchRule:
-    """The rule that links records arriving from ``system``: the candidate of a rule rollout
-    enabled for that system (stage ``partial``: ``mdm.linking.rule_rollout``), else the
-    entity's rule."""
-    if system:
-        rollout = (
-            MatchRuleRollout.objects.filter(
-                entity=entity, stage=MatchRuleRolloutStageChoices.PARTIAL
-            )
-            .only("config", "systems")
-            .first()
-        )
-        if rollout is not None and system in rollout.systems:
-            return rule_from_dict(rollout.config)
-    return load_rule(entity)
-
-
 def lock_keys_of(features: Features) -> list[str]:
     strong = [k for k in features.keys if k.startswith(LOCK_FAMILIES)]
     return [f"{features.entity}:{k}" for k in strong[:MAX_LOCK_KEYS]]
-
-
-#: Prepared features of stored candidates, kept across the batches of this process (a stored
-#: record is a candidate of many later records: in an import against 100,000 records, 4 of 10
-#: preparations were of a record an earlier batch had prepared). An entry is used only while the
-#: row it was prepared from is unchanged, text for text; the oldest quarter goes when full
-#: (about 5 KB an entry: 200 MB per process when full).
-PREPARED_CACHE_SIZE = 40_000
-_prepared: dict[int, tuple[tuple, Features]] = {}
-
-
-def _cached_features(entity: str, record_id: int, row: tuple) -> Features:
-    hit = _prepared.get(record_id)
-    if hit is not None and hit[0] == row:
-        return hit[1]
-    attributes, flagged, index = row
-    if isinstance(attributes, str) and PREFIX not in attributes:
-        # No encrypted value in the text: the view is the attributes and the indexes.
-        view = _json(attributes) | (_json(index) or {})
-    else:
-        view = matching_view(_json(attributes), _json(index))
-    features = prepare(entity, view, _json(flagged))
-    if all(isinstance(part, str) for part in row):
-        if len(_prepared) >= PREPARED_CACHE_SIZE:
-            for old in list(_prepared)[: PREPARED_CACHE_SIZE // 4]:
-                _prepared.pop(old, None)  # another thread may have dropped it already
-        _prepared[record_id] = (row, features)
-    return features
-
-
-class StoredRecord:
-    """A stored candidate as the index returned it; its features are prepared on first use."""
-
-    __slots__ = ("id", "golden_code", "_features", "_row")
-
-    def __init__(self, record_id: int, golden_code: str, row: tuple):
-        self.id, self.golden_code = record_id, golden_code
-        self._features: Features | None = None
-        self._row: tuple | None = row  # (attributes, flagged, blind index), JSON or decoded
-
-    def features(self, entity: str) -> Features:
-        if self._features is None:
-            self._features = _cached_features(entity, self.id, self._row)
-            self._row = None
-        return self._features
 
 
 class Candidate:
@@ -254,169 +162,6 @@ def _rank(item: tuple[int, int, int, object]) -> tuple[int, int, int]:
     return -item[0], item[1], item[2]
 
 
-#: One round trip. Rows with a key: per key, the ids of at most REALTIME_BLOCK + 1 records
-#: indexed under it. Rows without: once each, the records some record of the batch picks
-#: among the ids of its keys that are not too common (as :func:`pick_candidates` does), if
-#: active and of an active golden record. ``wanted`` pairs each key with the batch position of
-#: the record that has it and that record's own id (0 when new), which is no candidate of itself.
-_CANDIDATES_SQL = """
-WITH wanted AS MATERIALIZED (
-    SELECT * FROM unnest(%s::int[], %s::bigint[], %s::text[]) AS w(position, self_id, key)
-),
-hits AS MATERIALIZED (
-    SELECT k.key, ARRAY(
-        SELECT b.record_id FROM matching_blockkey b
-        WHERE b.entity = %s AND b.key = k.key LIMIT %s
-    ) AS ids
-    FROM (SELECT DISTINCT key FROM wanted) AS k
-),
-shared AS (
-    SELECT w.position, c.id, count(*) AS keys, min(cardinality(h.ids)) AS block
-    FROM wanted w
-    JOIN hits h ON h.key = w.key AND cardinality(h.ids) <= %s
-    CROSS JOIN LATERAL unnest(h.ids) AS c(id)
-    WHERE c.id <> w.self_id
-    GROUP BY w.position, c.id
-),
-ranked AS (
-    SELECT id, keys,
-        row_number() OVER (PARTITION BY position ORDER BY keys DESC, block, id) AS place,
-        row_number() OVER (PARTITION BY position, keys ORDER BY block, id) AS place_among_equals
-    FROM shared
-)
-SELECT key, ids, NULL, NULL, NULL, NULL, NULL FROM hits
-UNION ALL
-SELECT NULL, NULL, r.id, r.golden_code, r.attributes, r.flagged, r.blind_index
-FROM mdm_sourcerecord r
-JOIN {golden} g ON g.code = r.golden_code
-WHERE r.id = ANY(ARRAY(
-    SELECT DISTINCT id FROM ranked
-    WHERE place <= %s AND place_among_equals <= COALESCE((%s::jsonb ->> keys::text)::int, %s)
-)) AND r.is_active AND g.status = 'active'
-"""
-
-
-#: JSON texts of the empty values most candidates have (no flagged element, no blind index).
-_EMPTY_JSON = {"[]": [], "{}": {}}
-
-
-def _json(value):
-    if not isinstance(value, str):
-        return value
-    empty = _EMPTY_JSON.get(value)
-    if empty is not None:
-        return type(empty)()
-    return json.loads(value)
-
-
-@dataclass
-class StoredCandidates:
-    """What the index holds for a set of keys: the stored records under each usable key, the
-    active ones of those records (of active golden records), and the keys too common to use."""
-
-    hits: dict[str, list[int]] = field(default_factory=dict)
-    records: dict[int, StoredRecord] = field(default_factory=dict)
-    common: set[str] = field(default_factory=set)
-
-
-def _fetch_candidates(
-    entity: str, wanted: Sequence[tuple[int | None, Collection[str]]]
-) -> StoredCandidates:
-    """The stored candidates of a batch whose records are ``(own id or None, keys)``, in one
-    query. PostgreSQL reads at most REALTIME_BLOCK + 1 index rows per key, and sends each
-    picked candidate once, however many records pick it. Features are prepared when first
-    needed, from the attributes as matching sees them (blind indexes in place of encrypted
-    values)."""
-    found = StoredCandidates()
-    keys = {k for _, record_keys in wanted for k in record_keys}
-    if not keys:
-        return found
-    model = golden_model(entity)
-    if connection.vendor != "postgresql":
-        return _fetch_candidates_orm(entity, keys)
-    now = time.monotonic()
-    found.common = {
-        k for k in keys if now - _common_keys.get((entity, k), -COMMON_KEY_TTL) < COMMON_KEY_TTL
-    }
-    positions: list[int] = []
-    self_ids: list[int] = []
-    pairs: list[str] = []
-    for position, (own_id, record_keys) in enumerate(wanted):
-        for key in record_keys:
-            if key not in found.common:
-                positions.append(position)
-                self_ids.append(own_id or 0)
-                pairs.append(key)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CANDIDATES_SQL.format(golden=model._meta.db_table),
-            [
-                positions,
-                self_ids,
-                pairs,
-                entity,
-                REALTIME_BLOCK + 1,
-                REALTIME_BLOCK,
-                MAX_CANDIDATES,
-                json.dumps(FEW_KEYS_CANDIDATES),
-                MAX_CANDIDATES,
-            ],
-        )
-        for key, ids, record_id, code, attributes, flagged, index in cursor.fetchall():
-            if key is None:
-                # Django's psycopg setup hands jsonb back as text (its JSONField decodes it).
-                row = (attributes, flagged, index)
-                found.records[record_id] = StoredRecord(record_id, code, row)
-            elif len(ids) > REALTIME_BLOCK:
-                found.common.add(key)
-                _remember_common(entity, key, now)
-            elif ids:
-                found.hits[key] = ids
-    return found
-
-
-#: Keys found too common, with when (``time.monotonic()``): not looked up again for
-#: ``COMMON_KEY_TTL`` seconds. A common surname or name n-gram comes back in every batch of an
-#: import, and reading its REALTIME_BLOCK + 1 index rows only to learn that it is too common
-#: was most of what the candidate query read (a batch of 500 records against over 100,000: 553 of
-#: its 3,281 keys too common, 28,000 of the 39,000 index rows read). A key rarely stops being
-#: common; when it does, it is looked up again within minutes.
-COMMON_KEY_TTL = 600.0
-COMMON_KEYS_MAX = 200_000
-_common_keys: dict[tuple[str, str], float] = {}
-
-
-def _remember_common(entity: str, key: str, now: float) -> None:
-    if len(_common_keys) >= COMMON_KEYS_MAX:
-        for old in list(_common_keys)[: COMMON_KEYS_MAX // 4]:
-            _common_keys.pop(old, None)
-    _common_keys[(entity, key)] = now
-
-
-def _fetch_candidates_orm(entity: str, keys: Collection[str]) -> StoredCandidates:
-    """The embedded SQLite demo: the same answer through the ORM."""
-    model = golden_model(entity)
-    found = StoredCandidates()
-    hits: dict[str, list[int]] = defaultdict(list)
-    for key, record_id in BlockKey.objects.filter(entity=entity, key__in=keys).values_list(
-        "key", "record_id"
-    ):
-        hits[key].append(record_id)
-    for key, ids in hits.items():
-        if len(ids) > REALTIME_BLOCK:
-            found.common.add(key)
-        else:
-            found.hits[key] = ids
-    rows = SourceRecord.objects.filter(
-        pk__in={i for ids in found.hits.values() for i in ids},
-        is_active=True,
-        golden_code__in=model.objects.active().values("code"),
-    ).values_list("pk", "golden_code", "attributes", "flagged", "blind_index")
-    for record_id, code, attributes, flagged, index in rows:
-        found.records[record_id] = StoredRecord(record_id, code, (attributes, flagged, index))
-    return found
-
-
 class MatchingLinker:
     """Links the records of one batch (see the module docstring)."""
 
@@ -480,7 +225,7 @@ class MatchingLinker:
 
     def prefetch(self, records: Sequence[SourceRecord]) -> None:
         """The stored candidates of all records (one query), and their rejected pairs."""
-        found = _fetch_candidates(self.entity, [(r.pk, self.features_of(r).keys) for r in records])
+        found = fetch_candidates(self.entity, [(r.pk, self.features_of(r).keys) for r in records])
         self.skipped_keys |= found.common
         for key, ids in found.hits.items():
             self.block_sizes[key] = len(ids)
@@ -798,235 +543,3 @@ class MatchingLinker:
         )
         if self.__dict__.get("shadow") is not None:
             self.shadow.write()
-
-
-def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:
-    """Add ``(entity, key, record id)`` rows to the index: one COPY on PostgreSQL (a batch of
-    imports adds tens of thousands of keys), ``bulk_create`` elsewhere."""
-    if connection.vendor != "postgresql":
-        BlockKey.objects.bulk_create(
-            [BlockKey(entity=e, key=k, record_id=r) for e, k, r in rows], batch_size=2000
-        )
-        return
-    opts = BlockKey._meta
-    columns = ", ".join(opts.get_field(name).column for name in ("entity", "key", "record"))
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {opts.db_table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-
-
-_REPLACE_KEYS_SQL = """
-WITH wanted AS (
-    SELECT * FROM unnest(%s::bigint[], %s::text[]) AS w(record_id, key)
-), gone AS (
-    DELETE FROM matching_blockkey b
-    WHERE b.record_id = ANY(%s)
-      AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.record_id = b.record_id AND w.key = b.key)
-)
-INSERT INTO matching_blockkey (entity, key, record_id)
-SELECT %s, w.key, w.record_id FROM wanted w
-WHERE NOT EXISTS (
-    SELECT 1 FROM matching_blockkey b WHERE b.record_id = w.record_id AND b.key = w.key
-)
-"""
-
-
-def replace_block_keys(entity: str, keys_of: dict[int, Sequence[str]]) -> None:
-    """Make the index hold exactly ``keys_of[record id]`` for these records.
-
-    On PostgreSQL one statement deletes the keys a record lost and adds the ones it gained:
-    an update that changes no key (a new contact name) writes nothing to the index.
-    """
-    if not keys_of:
-        return
-    if connection.vendor != "postgresql":
-        BlockKey.objects.filter(record_id__in=list(keys_of)).delete()
-        insert_block_keys((entity, k, pk) for pk, keys in keys_of.items() for k in keys)
-        return
-    pairs = [(pk, key) for pk, keys in keys_of.items() for key in keys]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _REPLACE_KEYS_SQL,
-            [[pk for pk, _ in pairs], [key for _, key in pairs], list(keys_of), entity],
-        )
-
-
-def write_candidates(
-    entity: str,
-    pairs: Iterable[tuple[int, int, float, list[dict]]],
-    *,
-    origin: str,
-    dry_run: bool = False,
-) -> int:
-    """Queue review pairs; returns how many new ones were (``dry_run``: would be) queued.
-
-    A pair already known (pending, accepted or rejected) is left alone: a rejected pair is never
-    proposed again; the batch match brings the scores of pending ones up to date
-    (``mdm.linking.batch.match.rescore_pending``). ``dry_run``: nothing is written.
-
-    ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
-    id on the left, so its explanation is turned around with it.
-    """
-    rows = {}
-    for a, b, score, explanation in pairs:
-        left, right = min(a, b), max(a, b)
-        if a > b:
-            explanation = [
-                e | {"left": e.get("right"), "right": e.get("left")} for e in explanation
-            ]
-        rows.setdefault(
-            (left, right),
-            MatchCandidate(
-                entity=entity,
-                left_id=left,
-                right_id=right,
-                score=score,
-                explanation=explanation,
-                origin=origin,
-            ),
-        )
-    if not rows:
-        return 0
-    existing = set(
-        MatchCandidate.objects.filter(
-            left_id__in={k[0] for k in rows}, right_id__in={k[1] for k in rows}
-        ).values_list("left_id", "right_id")
-    )
-    new = [c for k, c in rows.items() if k not in existing]
-    if not dry_run:
-        MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
-@dataclass
-class PreparedRecords:
-    """What a re-fit prepared, for the batch match that follows it in the same process:
-    the records' features by id, and the comparison levels of the pairs it compared, by pair
-    code (``low id << 32 | high id``), valid under rules of comparison ``signature``."""
-
-    features: dict[int, Features] = field(default_factory=dict)
-    levels: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    signature: tuple = ()
-
-
-def fit_rule_on_records(
-    entity: str,
-    *,
-    base: MatchRule | None = None,
-    sample: int = 50_000,
-    seed: int = 0,
-    prepared: PreparedRecords | None = None,
-    processes: int = 1,
-) -> MatchRule:
-    """Re-estimate the entity's rule (``base``, else the stored one) on its own stored records,
-    without labels, and return it without storing it.
-
-    u comes from random pairs, m and the prior from EM on the candidate pairs
-    (``matching.engine.fit_rule``); the thresholds are kept. ``prepared``: filled with the
-    records prepared for the fit, by id, and the comparison levels of the pairs it compared,
-    for a batch match that follows (``run_batch_match(prepared=…)`` scores them without
-    preparing them again) or for checking the fit (``mdm.linking.learning``).
-    ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
-    processes.
-    """
-    active = SourceRecord.objects.filter(entity=entity, is_active=True)
-    # All records when they fit in the sample, in the order of their systems' codes and local
-    # codes: the same records give the same rule, whatever order a parallel import stored them
-    # in (ids follow it); else a random sample of them.
-    if sample and active.count() > sample:
-        ordered = active.order_by("?")
-    else:
-        ordered = active.order_by("system__code", "local_code", "pk")
-    rows = ordered.values_list("pk", "attributes", "flagged", "blind_index")[:sample]
-    records = [
-        Record(pk, matching_view(attributes, index), frozenset(flagged))
-        for pk, attributes, flagged, index in rows
-    ]
-    current = base or load_rule(entity)
-    features = prepare_all(current, records)
-    if processes > 1:
-        if can_fork():
-            connections.close_all()  # a forked child must not inherit the open connection
-        else:
-            processes = 1
-    compared: dict[tuple[int, int], tuple[int, ...]] | None = None
-    if prepared is not None:
-        compared = {}
-    fitted = fit_rule(
-        current, records, seed=seed, features=features, processes=processes, compared=compared
-    )
-    if prepared is not None:
-        prepared.features = dict(zip((r.id for r in records), features, strict=True))
-        # Keyed as the batch match scores a pair, low id first (the comparators are symmetric:
-        # the levels of a pair do not depend on which record is on the left).
-        prepared.levels = {
-            (min(a, b) << 32) | max(a, b): levels for (a, b), levels in compared.items()
-        }
-        prepared.signature = comparison_signature(current)
-    return fitted
-
-
-def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
-    """Make ``rule`` (weights and thresholds) the entity's active rule, with a history row that
-    says why."""
-    config = MatchRuleConfig.objects.filter(entity=entity).first() or MatchRuleConfig(entity=entity)
-    config.config = rule_to_dict(rule)
-    config.auto_threshold, config.review_threshold = rule.auto_threshold, rule.review_threshold
-    config.is_active = True
-    config._change_reason = reason[:100]
-    config.save()
-    return config
-
-
-def rule_version(entity: str) -> str:
-    """A digest of what the stored weights were fitted for: the shipped rule's comparisons,
-    hard rules and version, and the versions of the entity's data elements."""
-    default = DEFAULT_RULES[entity]
-    elements = sorted(
-        DataElement.objects.filter(
-            code__in=ElementBinding.objects.filter(entity=entity).values("element__code")
-        ).values_list("code", "version")
-    )
-    text = json.dumps(
-        [
-            [list(map(str, part)) for part in comparison_signature(default)],
-            rule_to_dict(default)["hard"],
-            default.version,
-            elements,
-        ],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def fit_rule_from_records(
-    entity: str,
-    *,
-    sample: int = 50_000,
-    seed: int = 0,
-    prepared: PreparedRecords | None = None,
-    processes: int = 1,
-) -> MatchRuleConfig:
-    """Re-estimate the entity's rule on its own stored records (``fit_rule_on_records``) and
-    store it, as it comes out (the manual ``fit_match_rule``; the batch match re-fits with
-    safeguards: ``mdm.linking.learning``), recorded as a ``MatchRuleChange``. The
-    thresholds a steward set are kept."""
-    fitted = fit_rule_on_records(
-        entity, sample=sample, seed=seed, prepared=prepared, processes=processes
-    )
-    config = store_rule(entity, fitted, reason="fit_match_rule")
-    # A fit all the same: the batch match's staleness counts from it.
-    records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
-    MatchRuleChange.objects.create(
-        entity=entity,
-        kind=MatchRuleChangeKindChoices.REFIT,
-        applied=True,
-        records=records,
-        rule_version=rule_version(entity),
-        message=f"fitted by fit_match_rule on {records} records, without safeguards",
-    )
-    return config

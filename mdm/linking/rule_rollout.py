@@ -14,7 +14,7 @@ through stages, each a recorded step with the steward and a reason:
    pairs of one golden record it would no longer link (split), pairs it would queue for review
    or take out of the queue, with examples.
 2. ``enable_rollout``: stage ``partial``. Records arriving from those systems (API and imports)
-   are linked with the candidate (``mdm.linking.realtime.load_rule_for``), the live rule's
+   are linked with the candidate (``mdm.linking.rule_store.load_rule_for``), the live rule's
    decisions recorded beside them; the nightly batch match keeps the live rule for all
    records until promotion, the candidate's decisions recorded.
 3. ``promote_rollout``: stage ``promoted``. The candidate becomes the entity's rule for all
@@ -44,8 +44,8 @@ from matching.models import (
 )
 from matching.rules import MatchRule, rule_from_dict, rule_to_dict
 from mdm.errors import Conflict, NotFound, ServiceError
-from mdm.linking.realtime import load_rule, store_rule
 from mdm.linking.rule_rollout_shadow import shadow_report
+from mdm.linking.rule_store import load_rule, store_rule
 from mdm.models import SourceRecord, SourceSystem
 from mdm.privacy.crypto import matching_view
 

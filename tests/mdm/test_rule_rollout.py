@@ -13,7 +13,6 @@ from django.test import Client
 from matching.models import MatchRuleConfig, MatchRuleRollout
 from matching.rules import default_rule, rule_to_dict
 from mdm.errors import Conflict, ServiceError
-from mdm.linking.realtime import load_rule, load_rule_for
 from mdm.linking.rule_rollout import (
     compare_rollout,
     enable_rollout,
@@ -21,6 +20,7 @@ from mdm.linking.rule_rollout import (
     propose_rollout,
     roll_back_rollout,
 )
+from mdm.linking.rule_store import load_rule, load_rule_for
 from mdm.models import SourceRecord
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_promotion_makes_it_every_systems_rule_and_a_roll_back_restores_the_old_
 
 
 def test_a_roll_back_restores_a_stored_rule_with_its_thresholds(erp, shop):
-    from mdm.linking.realtime import store_rule
+    from mdm.linking.rule_store import store_rule
 
     stored = default_rule("products")
     stored.review_threshold = 0.6

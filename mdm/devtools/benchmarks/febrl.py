@@ -33,7 +33,7 @@ from mdm.devtools.engine_bench.febrl import (
 )
 from mdm.intake.importing import import_file
 from mdm.linking.batch.match import run_batch_match
-from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
+from mdm.linking.rule_store import PreparedRecords, fit_rule_from_records
 from mdm.models import SourceSystem
 
 

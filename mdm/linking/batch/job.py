@@ -30,7 +30,7 @@ from mdm.linking.batch.scoring import (
 )
 from mdm.linking.learning import recalibrate_thresholds, refit_if_stale
 from mdm.linking.merge_reasons import auto_pair, pair_evidence
-from mdm.linking.realtime import load_rule
+from mdm.linking.rule_store import load_rule
 from mdm.models import JobRun, SourceRecord
 
 KIND = "match"

@@ -51,8 +51,9 @@ from mdm.linking.batch.pairs import IdentifierVetoes, candidate_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import score_in_processes, score_partitions
 from mdm.linking.learning import JOINED_REASON, recalibrate_thresholds, refit_if_stale
-from mdm.linking.realtime import PreparedRecords, explain, load_rule
+from mdm.linking.realtime import explain
 from mdm.linking.review import settle_review_links
+from mdm.linking.rule_store import PreparedRecords, load_rule
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 from mdm.privacy.crypto import matching_view
 

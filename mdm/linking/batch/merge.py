@@ -15,7 +15,7 @@ from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import GOODS_TAG, Identities, note_identity
 from mdm.linking.merge import merge_clusters
 from mdm.linking.merge_reasons import AutoPair, merge_reasons
-from mdm.linking.realtime import load_rule
+from mdm.linking.rule_store import load_rule
 from mdm.models import GoldenStatusChoices, golden_model
 
 MERGE_BATCH = 1000

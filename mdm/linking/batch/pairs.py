@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 
 from matching.models import BlockKey
-from mdm.linking.realtime import MAX_BLOCK
+from mdm.linking.block_index import MAX_BLOCK
 from mdm.models import SourceRecord
 
 #: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.

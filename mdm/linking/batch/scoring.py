@@ -38,9 +38,11 @@ from mdm.db.forking import fork_pool, release_free_memory
 from mdm.linking.batch.pairs import PARTITION_IDS, CandidatePairs, IdentifierVetoes
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.short_names import ShortNames
+from mdm.linking.block_index import write_candidates
 from mdm.linking.merge_reasons import AutoPair
-from mdm.linking.realtime import PreparedRecords, explain, load_rule, write_candidates
+from mdm.linking.realtime import explain
 from mdm.linking.rule_rollout_shadow import batch_shadow
+from mdm.linking.rule_store import PreparedRecords, load_rule
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
 

@@ -3,7 +3,7 @@ import os
 from django.core.management.base import BaseCommand
 
 from dictionary.models import EntityChoices
-from mdm.linking.realtime import fit_rule_from_records
+from mdm.linking.rule_store import fit_rule_from_records
 
 
 class Command(BaseCommand):

@@ -9,7 +9,6 @@ from dictionary.models import EntityChoices
 from matching.models import MatchRuleRollout
 from matching.rules import rule_from_dict
 from mdm.errors import ServiceError
-from mdm.linking.realtime import fit_rule_on_records
 from mdm.linking.rule_rollout import (
     compare_rollout,
     enable_rollout,
@@ -17,6 +16,7 @@ from mdm.linking.rule_rollout import (
     propose_rollout,
     roll_back_rollout,
 )
+from mdm.linking.rule_store import fit_rule_on_records
 
 STEPS = {"enable": enable_rollout, "promote": promote_rollout, "rollback": roll_back_rollout}
 

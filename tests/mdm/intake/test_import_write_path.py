@@ -216,7 +216,7 @@ def test_a_batch_of_events_goes_in_by_copy_in_order_with_personal_values_masked(
 
 
 def test_a_cached_candidate_is_prepared_again_once_its_record_changes(erp, crm):
-    from mdm.linking import realtime as matching
+    from mdm.linking import block_index as matching
 
     name = {"name": "北京华信科技有限公司", "customer_type": "org", "phone": "010-58123456"}
     erp.put("customers", "SD01-000001", name)

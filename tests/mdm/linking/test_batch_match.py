@@ -383,7 +383,7 @@ def _spy_decisions(monkeypatch) -> list[bool]:
 
 
 def test_a_match_after_a_refit_reuses_what_the_fit_prepared(unmatched, monkeypatch):
-    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
+    from mdm.linking.rule_store import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)
@@ -402,7 +402,7 @@ def test_a_match_after_a_refit_reuses_what_the_fit_prepared(unmatched, monkeypat
 def test_a_record_changed_after_the_refit_is_prepared_and_compared_again(
     unmatched, erp, monkeypatch
 ):
-    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
+    from mdm.linking.rule_store import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)
@@ -423,7 +423,7 @@ def test_a_record_changed_after_the_refit_is_prepared_and_compared_again(
 
 
 def test_levels_from_a_rule_that_compares_differently_are_not_used(unmatched, monkeypatch):
-    from mdm.linking.realtime import PreparedRecords, fit_rule_from_records
+    from mdm.linking.rule_store import PreparedRecords, fit_rule_from_records
 
     prepared = PreparedRecords()
     fit_rule_from_records("customers", prepared=prepared)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.models import BlockKey
+from mdm.linking import block_index
 from mdm.linking import realtime as matching
 from mdm.models import SourceRecord
 
@@ -24,7 +25,7 @@ def test_candidates_sharing_more_keys_come_first_then_the_rarest_block():
 
     picked = matching.pick_candidates(ranked)
 
-    assert matching.FEW_KEYS_CANDIDATES == {1: 3, 2: 4}
+    assert block_index.FEW_KEYS_CANDIDATES == {1: 3, 2: 4}
     assert picked == [
         "three keys",
         "two keys",
@@ -55,7 +56,7 @@ def test_the_candidate_query_sends_only_the_records_the_batch_picks(erp):
     rows += [("zz:common", record_id) for record_id in common]
     BlockKey.objects.bulk_create(BlockKey(entity="customers", key=k, record_id=r) for k, r in rows)
 
-    found = matching._fetch_candidates(
+    found = block_index.fetch_candidates(
         "customers", [(None, ["zz:a", "zz:b", "zz:rare", "zz:common"])]
     )
 
@@ -71,7 +72,7 @@ def test_a_record_being_updated_is_not_its_own_candidate(erp):
         BlockKey(entity="customers", key="zz:x", record_id=r) for r in (own, other)
     )
 
-    found = matching._fetch_candidates("customers", [(own, ["zz:x"])])
+    found = block_index.fetch_candidates("customers", [(own, ["zz:x"])])
 
     assert set(found.records) == {other}
 
@@ -96,7 +97,7 @@ def test_a_key_left_by_a_record_that_is_gone_finds_nothing(erp, crm):
         [BlockKey(entity="customers", key=key, record_id=10**9) for key in keys]
     )
 
-    found = matching._fetch_candidates("customers", [(None, keys)])
+    found = block_index.fetch_candidates("customers", [(None, keys)])
     response = crm.put("customers", "A-1", {"name": "华信科技有限公司", "phone": "13812345678"})
 
     assert set(found.records) == {erp_record.pk}

@@ -192,7 +192,7 @@ def test_person_customers_match_on_name_birth_date_and_address(erp, crm):
 
 
 def test_a_key_found_too_common_is_not_looked_up_again_until_it_expires(erp, monkeypatch):
-    from mdm.linking import realtime as matching
+    from mdm.linking import block_index as matching
 
     monkeypatch.setattr(matching, "REALTIME_BLOCK", 2)
     monkeypatch.setattr(matching, "_common_keys", {})
@@ -202,11 +202,11 @@ def test_a_key_found_too_common_is_not_looked_up_again_until_it_expires(erp, mon
     assert phone_keys.count() == 3  # the three records share their phone's key
     phone_key = phone_keys.values_list("key", flat=True)[0]
 
-    first = matching._fetch_candidates("customers", [(None, [phone_key])])
+    first = matching.fetch_candidates("customers", [(None, [phone_key])])
     BlockKey.objects.filter(key=phone_key, record__local_code="P-0").delete()
-    remembered = matching._fetch_candidates("customers", [(None, [phone_key])])
+    remembered = matching.fetch_candidates("customers", [(None, [phone_key])])
     matching._common_keys[("customers", phone_key)] -= matching.COMMON_KEY_TTL
-    expired = matching._fetch_candidates("customers", [(None, [phone_key])])
+    expired = matching.fetch_candidates("customers", [(None, [phone_key])])
 
     assert phone_key in first.common and phone_key in remembered.common
     assert phone_key not in expired.common and len(expired.hits[phone_key]) == 2

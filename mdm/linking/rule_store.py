@@ -1,0 +1,190 @@
+"""The match rule in the database: the active rule of an entity (or of a rollout enabled for a
+system), storing a rule with its change record, and fitting one on stored records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from dictionary.models import DataElement, ElementBinding
+from matching.engine import (
+    Features,
+    Record,
+    comparison_signature,
+    fit_rule,
+    prepare_all,
+)
+from matching.models import (
+    MatchRuleChange,
+    MatchRuleChangeKindChoices,
+    MatchRuleConfig,
+    MatchRuleRollout,
+    MatchRuleRolloutStageChoices,
+)
+from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
+from mdm.db.forking import can_fork
+from mdm.models import SourceRecord
+from mdm.privacy.crypto import matching_view
+
+#: A key shared by more records than this is too common to block on (e.g. a frequent surname).
+
+
+def load_rule(entity: str) -> MatchRule:
+    """The entity's active rule from the database, else the shipped default."""
+    row = MatchRuleConfig.objects.filter(entity=entity, is_active=True).first()
+    if row is None:
+        return DEFAULT_RULES[entity]
+    rule = rule_from_dict(row.config)
+    rule.auto_threshold, rule.review_threshold = row.auto_threshold, row.review_threshold
+    return rule
+
+
+def load_rule_for(entity: str, system: str | None) -> MatchRule:
+    """The rule that links records arriving from ``system``: the candidate of a rule rollout
+    enabled for that system (stage ``partial``: ``mdm.linking.rule_rollout``), else the
+    entity's rule."""
+    if system:
+        rollout = (
+            MatchRuleRollout.objects.filter(
+                entity=entity, stage=MatchRuleRolloutStageChoices.PARTIAL
+            )
+            .only("config", "systems")
+            .first()
+        )
+        if rollout is not None and system in rollout.systems:
+            return rule_from_dict(rollout.config)
+    return load_rule(entity)
+
+
+@dataclass
+class PreparedRecords:
+    """What a re-fit prepared, for the batch match that follows it in the same process:
+    the records' features by id, and the comparison levels of the pairs it compared, by pair
+    code (``low id << 32 | high id``), valid under rules of comparison ``signature``."""
+
+    features: dict[int, Features] = field(default_factory=dict)
+    levels: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    signature: tuple = ()
+
+
+def fit_rule_on_records(
+    entity: str,
+    *,
+    base: MatchRule | None = None,
+    sample: int = 50_000,
+    seed: int = 0,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> MatchRule:
+    """Re-estimate the entity's rule (``base``, else the stored one) on its own stored records,
+    without labels, and return it without storing it.
+
+    u comes from random pairs, m and the prior from EM on the candidate pairs
+    (``matching.engine.fit_rule``); the thresholds are kept. ``prepared``: filled with the
+    records prepared for the fit, by id, and the comparison levels of the pairs it compared,
+    for a batch match that follows (``run_batch_match(prepared=…)`` scores them without
+    preparing them again) or for checking the fit (``mdm.linking.learning``).
+    ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
+    processes.
+    """
+    active = SourceRecord.objects.filter(entity=entity, is_active=True)
+    # All records when they fit in the sample, in the order of their systems' codes and local
+    # codes: the same records give the same rule, whatever order a parallel import stored them
+    # in (ids follow it); else a random sample of them.
+    if sample and active.count() > sample:
+        ordered = active.order_by("?")
+    else:
+        ordered = active.order_by("system__code", "local_code", "pk")
+    rows = ordered.values_list("pk", "attributes", "flagged", "blind_index")[:sample]
+    records = [
+        Record(pk, matching_view(attributes, index), frozenset(flagged))
+        for pk, attributes, flagged, index in rows
+    ]
+    current = base or load_rule(entity)
+    features = prepare_all(current, records)
+    if processes > 1:
+        if can_fork():
+            connections.close_all()  # a forked child must not inherit the open connection
+        else:
+            processes = 1
+    compared: dict[tuple[int, int], tuple[int, ...]] | None = None
+    if prepared is not None:
+        compared = {}
+    fitted = fit_rule(
+        current, records, seed=seed, features=features, processes=processes, compared=compared
+    )
+    if prepared is not None:
+        prepared.features = dict(zip((r.id for r in records), features, strict=True))
+        # Keyed as the batch match scores a pair, low id first (the comparators are symmetric:
+        # the levels of a pair do not depend on which record is on the left).
+        prepared.levels = {
+            (min(a, b) << 32) | max(a, b): levels for (a, b), levels in compared.items()
+        }
+        prepared.signature = comparison_signature(current)
+    return fitted
+
+
+def store_rule(entity: str, rule: MatchRule, *, reason: str) -> MatchRuleConfig:
+    """Make ``rule`` (weights and thresholds) the entity's active rule, with a history row that
+    says why."""
+    config = MatchRuleConfig.objects.filter(entity=entity).first() or MatchRuleConfig(entity=entity)
+    config.config = rule_to_dict(rule)
+    config.auto_threshold, config.review_threshold = rule.auto_threshold, rule.review_threshold
+    config.is_active = True
+    config._change_reason = reason[:100]
+    config.save()
+    return config
+
+
+def rule_version(entity: str) -> str:
+    """A digest of what the stored weights were fitted for: the shipped rule's comparisons,
+    hard rules and version, and the versions of the entity's data elements."""
+    default = DEFAULT_RULES[entity]
+    elements = sorted(
+        DataElement.objects.filter(
+            code__in=ElementBinding.objects.filter(entity=entity).values("element__code")
+        ).values_list("code", "version")
+    )
+    text = json.dumps(
+        [
+            [list(map(str, part)) for part in comparison_signature(default)],
+            rule_to_dict(default)["hard"],
+            default.version,
+            elements,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def fit_rule_from_records(
+    entity: str,
+    *,
+    sample: int = 50_000,
+    seed: int = 0,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> MatchRuleConfig:
+    """Re-estimate the entity's rule on its own stored records (``fit_rule_on_records``) and
+    store it, as it comes out (the manual ``fit_match_rule``; the batch match re-fits with
+    safeguards: ``mdm.linking.learning``), recorded as a ``MatchRuleChange``. The
+    thresholds a steward set are kept."""
+    fitted = fit_rule_on_records(
+        entity, sample=sample, seed=seed, prepared=prepared, processes=processes
+    )
+    config = store_rule(entity, fitted, reason="fit_match_rule")
+    # A fit all the same: the batch match's staleness counts from it.
+    records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    MatchRuleChange.objects.create(
+        entity=entity,
+        kind=MatchRuleChangeKindChoices.REFIT,
+        applied=True,
+        records=records,
+        rule_version=rule_version(entity),
+        message=f"fitted by fit_match_rule on {records} records, without safeguards",
+    )
+    return config
