@@ -172,8 +172,8 @@ class DocumentAdmin(admin.ModelAdmin):
         charts = [
             (
                 channel,
-                line_chart(points["delivered"], label=_("Delivered")),
-                line_chart(points["p95_ms"], label=_("p95 received → delivered"), unit=" ms"),
+                line_chart(points["delivered"], label=str(_("Delivered"))),
+                line_chart(points["p95_ms"], label=str(_("p95 received → delivered")), unit=" ms"),
             )
             for channel, points in monitoring.series(since=since, step=step).items()
         ]

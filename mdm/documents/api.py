@@ -3,6 +3,8 @@ shape. The caller is a source system (its token); stewards read documents in the
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -156,7 +158,7 @@ class DocumentBulkView(APIView):
                 code="not_your_document",
             )
         outcomes = batch.receive_documents(sender=caller, type_code=type, items=request.data)
-        results = []
+        results: list[dict[str, Any]] = []
         for outcome in outcomes:
             if outcome.error is not None:
                 exc = outcome.error

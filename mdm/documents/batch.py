@@ -192,7 +192,7 @@ def receive_documents(*, sender: SourceSystem, type_code: str, items: list[Any])
         to_create, to_update = [], []
         for receiver in receivers:
             for _outcome, document, _refs in work:
-                shown, missing = results[(document.doc_id, receiver.pk)]
+                translated, missing = results[(document.doc_id, receiver.pk)]
                 delivery = existing_deliveries.get((document.pk, receiver.pk))
                 if delivery is None:
                     delivery = DocumentDelivery(
@@ -204,9 +204,9 @@ def receive_documents(*, sender: SourceSystem, type_code: str, items: list[Any])
                 delivery.revision, delivery.missing, delivery.translated = (
                     document.revision,
                     missing,
-                    shown,
+                    translated,
                 )
-                if shown is None:
+                if translated is None:
                     delivery.state = HELD
                     continue
                 if delivery.state == HELD:
@@ -222,7 +222,7 @@ def receive_documents(*, sender: SourceSystem, type_code: str, items: list[Any])
                             "sender": sender.code,
                             "doc_id": document.doc_id,
                             "revision": document.revision,
-                            "document": shown,
+                            "document": translated,
                         },
                     )
                 )

@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -78,7 +79,7 @@ class Publisher:
 
     def __init__(self) -> None:
         self.conn: Connection | None = None
-        self.producer = None
+        self.producer: Any = None
         self.queues: set[int] = set()
 
     def __enter__(self) -> Publisher:
@@ -89,7 +90,7 @@ class Publisher:
 
     def close(self) -> None:
         if self.conn is not None:
-            with contextlib.suppress(BROKER_ERRORS):
+            with contextlib.suppress(*BROKER_ERRORS):
                 self.conn.release()
         self.conn, self.producer, self.queues = None, None, set()
 

@@ -141,18 +141,18 @@ def sync_figures(*, since: datetime | None = None) -> Sync:
     for doc, rid, created, pushed, published in items.values_list(
         "document_id", "system_id", "created_at", "pushed_at", "published_at"
     ):
-        key = keys.get((doc, rid))
-        if key is None:
+        found = keys.get((doc, rid))
+        if found is None:
             continue
-        done = routes[key]["done"]
+        done = routes[found]["done"]
         for channel, at in (("pull", created), ("webhook", pushed), ("bus", published)):
             if at is not None and doc not in done[channel]:
                 done[channel][doc] = at  # the first revision delivered on the channel
     dead = DocumentPush.objects.filter(status="dead", item__document__received_at__gte=since)
     for doc, rid in dead.values_list("item__document_id", "item__system_id"):
-        key = keys.get((doc, rid))
-        if key is not None:
-            routes[key]["failed"][doc] = 1
+        found = keys.get((doc, rid))
+        if found is not None:
+            routes[found]["failed"][doc] = 1
     for key, route in sorted(routes.items()):
         for channel in channels_of(subscribed, route["receiver_id"]):
             done = route["done"][channel]

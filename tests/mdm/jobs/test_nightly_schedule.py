@@ -30,7 +30,9 @@ def test_the_beat_schedule_has_every_nightly_step_and_the_webhook_dispatch():
         "job-watchdog",
         "operations-backlog",
         "document-release",
+        "document-push",
     }
+    assert entries["document-push"]["task"] == "mdm.tasks.dispatch_document_pushes_task"
     assert entries["nightly-match-products"]["kwargs"] == {"entity": "products"}
     assert entries["nightly-match-customers"]["schedule"] == crontab(hour=1, minute=30)
     assert entries["webhook-dispatch"]["schedule"] == settings.MDM_WEBHOOK_POLL_SECONDS
