@@ -25,6 +25,7 @@ from stdnum.cn import ric, uscc
 
 from mdm.devtools import synth
 from mdm.devtools.synth import SynthRecord
+from mdm.devtools.synth.customers import _persons
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -389,7 +390,7 @@ def test_namesakes_and_twins_are_different_persons(no_name_noise: None) -> None:
         assert len(set().union(*numbers)) == len(numbers)
     # Twins share birth date and address; the records cannot show that reliably (addresses
     # vary per copy), so look at the generated persons themselves.
-    people = synth._persons(400, random.Random(1))
+    people = _persons(400, random.Random(1))
     for p in people:
         by_birth_and_address[(p.birth.isoformat(), repr(p.address))].add(p.truth_id)
     twins = [t for t in by_birth_and_address.values() if len(t) > 1]
