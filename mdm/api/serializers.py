@@ -8,7 +8,7 @@ from rest_framework import serializers
 from dictionary.models import EntityChoices
 from dictionary.services import personal_elements
 from mdm.feed.models.events import EventKindChoices
-from mdm.intake.upsert import UpsertResult
+from mdm.intake.steps import UpsertResult
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.privacy.masking import mask_attributes
 from mdm.records.models.golden import GoldenStatusChoices

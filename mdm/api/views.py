@@ -26,15 +26,11 @@ from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.documents.services import release_held_documents
 from mdm.errors import NotFound, RecordRejected, ServiceError
-from mdm.intake.upsert import (
-    check_entity,
-    retire_source_record,
-    upsert_source_record,
-    upsert_source_records,
-)
+from mdm.intake.upsert import retire_source_record, upsert_source_record, upsert_source_records
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import audit, masking
 from mdm.records.crosswalk import members_of, resolve_golden, translate_code
+from mdm.records.entities import check_entity
 
 ENTITY_PARAM = ENTITY_PATH
 

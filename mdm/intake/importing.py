@@ -45,9 +45,10 @@ from dictionary.warm_up import warm_up_dictionary
 from matching.engine import cluster, warm_up
 from matching.forked import frozen_heap
 from mdm.errors import RecordRejected, ServiceError
-from mdm.intake.upsert import check_entity, upsert_source_records
+from mdm.intake.upsert import upsert_source_records
 from mdm.linking.realtime import load_rule
 from mdm.models import SourceSystem
+from mdm.records.entities import check_entity
 
 logger = logging.getLogger(__name__)
 

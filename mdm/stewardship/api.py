@@ -20,9 +20,9 @@ from mdm.access.permissions import system_of
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.api.serializers import LineageSerializer, LockedValueSerializer
-from mdm.intake.upsert import check_entity
 from mdm.linking.review import QUEUE_ORDERING
 from mdm.privacy import masking
+from mdm.records.entities import check_entity
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.stewardship import actions as stewardship
 
