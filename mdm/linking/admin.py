@@ -48,12 +48,6 @@ from mdm.linking.review import (
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import policy as privacy
 from mdm.privacy.admin import SESSION_KEY, AccessReasonForm
-from mdm.privacy.masking import (
-    is_person,
-    mask_explanation,
-    personal_fields,
-    unmask_attributes,
-)
 from mdm.stewardship.actions import MAX_REASON, decide_candidate, decide_candidates
 
 #: Score bands of the queue filter: parameter value -> (label, lower bound, upper bound).
@@ -251,7 +245,7 @@ class BulkDecisionForm(forms.Form):
 def _side(record: SourceRecord):
     # A person's name is personal data; mask it without a dictionary look-up per row.
     name = record.attributes.get("name", "")
-    if is_person(record.entity, record.attributes):
+    if privacy.is_person(record.entity, record.attributes):
         name = mask_name(name)
     return format_html(
         '<span class="mdm-system">{}</span> <code>{}</code><br><span class="mdm-name">{}</span>',
@@ -507,9 +501,9 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             return TemplateResponse(request, self.compare_template, context)
         records = {}
         for record in (candidate.left, candidate.right):
-            plain = unmask_attributes(record.attributes)
-            person = is_person(candidate.entity, plain)
-            records[f"{record.system.code}:{record.local_code}"] = personal_fields(
+            plain = privacy.plain_attributes(record.attributes)
+            person = privacy.is_person(candidate.entity, plain)
+            records[f"{record.system.code}:{record.local_code}"] = privacy.personal_fields(
                 candidate.entity, plain, person=person
             )
         privacy.reveal_records(
@@ -596,9 +590,11 @@ class MatchCandidateAdmin(admin.ModelAdmin):
         }
         # Compare in clear, show masked: the queue never displays personal data (issue 9);
         # unmasking is an explicit, audited action on the records' own pages.
-        left_plain = unmask_attributes(left.attributes)
-        right_plain = unmask_attributes(right.attributes)
-        person = is_person(candidate.entity, left_plain) or is_person(candidate.entity, right_plain)
+        left_plain = privacy.plain_attributes(left.attributes)
+        right_plain = privacy.plain_attributes(right.attributes)
+        person = privacy.is_person(candidate.entity, left_plain) or privacy.is_person(
+            candidate.entity, right_plain
+        )
         # Clear only right after an audited unmask of both sides (``compare_unmask_view``).
         seen = privacy.Visibility.CLEAR if unmasked else privacy.Visibility.MASKED
         left_shown = privacy.shown_attributes(
@@ -608,12 +604,13 @@ class MatchCandidateAdmin(admin.ModelAdmin):
             candidate.entity, right_plain, person=person, seen=seen
         )
         has_personal = bool(
-            personal_fields(candidate.entity, left_plain, person=person)
-            or personal_fields(candidate.entity, right_plain, person=person)
+            privacy.personal_fields(candidate.entity, left_plain, person=person)
+            or privacy.personal_fields(candidate.entity, right_plain, person=person)
         )
         # Explanations are stored masked: orient them on the masked values as well.
-        explanation = mask_explanation(
+        explanation = privacy.shown_field(
             candidate.entity,
+            "explanation",
             orient_explanation(
                 candidate.explanation,
                 {**left_plain, **{f"~{k}": v for k, v in left_shown.items()}},

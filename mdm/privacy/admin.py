@@ -101,11 +101,12 @@ class PersonalDataAdminMixin:
             granted = grants.pop(key, None)
             if granted is not None:
                 request.session[SESSION_KEY] = grants
-            taken[key] = granted is not None and masking.can_view_personal_data(request.user)
+            seen = privacy.visibility(request.user, granted=granted is not None)
+            taken[key] = seen is privacy.Visibility.CLEAR
         return taken[key]
 
     def unmask_url(self, request, obj) -> str | None:
-        if obj is None or not masking.can_view_personal_data(request.user):
+        if obj is None or not privacy.may_unmask(request.user):
             return None
         meta = self.model._meta
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_unmask", args=[obj.pk])
@@ -129,9 +130,7 @@ class PersonalDataAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404(_("Record not found"))
-        if not (
-            masking.can_view_personal_data(request.user) and self.has_view_permission(request, obj)
-        ):
+        if not (privacy.may_unmask(request.user) and self.has_view_permission(request, obj)):
             raise PermissionDenied
         form = AccessReasonForm(request.POST or None)
         change_url = reverse(
@@ -140,15 +139,14 @@ class PersonalDataAdminMixin:
         )
         if request.method == "POST" and form.is_valid():
             entity, label, fields = self.record_fields(obj)
-            audit.log_personal_data_access(
-                actor=request.user,
-                action=audit.UNMASK,
-                channel=audit.ADMIN,
+            privacy.reveal(
+                user=request.user,
                 entity=entity,
                 record=label,
                 fields=fields,
                 reason=form.cleaned_data["reason"],
                 request=request,
+                channel=audit.ADMIN,
             )
             grants = request.session.get(SESSION_KEY, {})
             grants[self._unmask_key(obj)] = True

@@ -40,7 +40,6 @@ from mdm.models import (
     SourceRecord,
     SourceSystem,
 )
-from mdm.privacy import masking
 from mdm.privacy import policy as privacy
 from mdm.privacy.admin import GoldenPersonalDataMixin, SourcePersonalDataMixin
 from mdm.records.survivorship import LOCKED_RULE
@@ -373,8 +372,12 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
                 checked = standardize_and_validate(
                     entity, {data["attribute"]: data["value"]}, partial=True
                 )
-                shown = masking.mask_warnings(
-                    entity, checked.warnings, {data["attribute"]: data["value"]}
+                shown = privacy.shown_field(
+                    entity,
+                    "warnings",
+                    checked.warnings,
+                    person=False,
+                    record_values=[{data["attribute"]: data["value"]}],
                 )
                 for warning in shown:
                     messages.warning(request, f"{warning['field']}: {warning['message']}")
@@ -395,7 +398,7 @@ class GoldenRecordAdmin(SimpleHistoryAdmin):
         obj = self._acting_on(request, object_id)
         labels = element_labels(self.model.ENTITY, obj.locked)
         person = privacy.is_person(self.model.ENTITY, obj.attributes())
-        shown = masking.mask_locked(self.model.ENTITY, obj.locked, person=person)
+        shown = privacy.shown_field(self.model.ENTITY, "locked", obj.locked, person=person)
         choices = [
             (attr, f"{labels.get(attr, attr)} = {privacy.scrub(shown[attr].get('value'))}")
             for attr in sorted(obj.locked)
@@ -622,11 +625,8 @@ class SourceRecordForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # Personal values masked; one left masked on save keeps the stored value.
-            self.fields["payload"].initial = (
-                masking.unmask_attributes(self.instance.raw)
-                if self.show_clear
-                else masking.mask_source_raw(self.instance)
-            )
+            seen = privacy.Visibility.CLEAR if self.show_clear else privacy.Visibility.MASKED
+            self.fields["payload"].initial = privacy.shown_source_raw(self.instance, seen)
             self.instance._show_clear = self.show_clear
             for name in ("system", "entity", "local_code"):
                 if name in self.fields:  # a view-only user's form has none of them
@@ -639,7 +639,7 @@ class SourceRecordForm(forms.ModelForm):
             raise ValidationError(_("Attributes must be a JSON object"))
         entity = self.instance.entity if self.instance.pk else data.get("entity")
         if self.instance.pk:
-            data["payload"] = masking.restore_masked(self.instance, data["payload"])
+            data["payload"] = privacy.restore_masked(self.instance, data["payload"])
         if entity:
             system = self.instance.system if self.instance.pk else data.get("system")
             country = system.country if system else DEFAULT_COUNTRY
@@ -692,9 +692,9 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         masked): this record on the left, the candidate it was compared with on the right."""
         if not obj.link_explanation:
             return _("(none: no candidate, or linked by a merge or a steward)")
-        person = masking.is_person(obj.entity, masking.unmask_attributes(obj.attributes))
+        person = privacy.is_person(obj.entity, obj.attributes)
         stored = explanation_rows(obj.entity, obj.link_explanation)
-        rows = masking.mask_explanation(obj.entity, stored, person=person)
+        rows = privacy.shown_field(obj.entity, "explanation", stored, person=person)
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("field"),
@@ -723,16 +723,20 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
 
     @admin.display(description=_("standardized attributes"))
     def attributes_json(self, obj):
-        shown = (
-            masking.unmask_attributes(obj.attributes)
-            if getattr(obj, "_show_clear", False)
-            else masking.mask_attributes(obj.entity, obj.attributes)
-        )
+        clear = getattr(obj, "_show_clear", False)
+        seen = privacy.Visibility.CLEAR if clear else privacy.Visibility.MASKED
+        shown = privacy.shown_attributes(obj.entity, obj.attributes, seen=seen)
         return format_html("<pre>{}</pre>", json.dumps(shown, ensure_ascii=False, indent=2))
 
     @admin.display(description=_("warnings"))
     def warnings_json(self, obj):
-        warnings = masking.mask_warnings(obj.entity, obj.warnings, obj.raw, obj.attributes)
+        warnings = privacy.shown_field(
+            obj.entity,
+            "warnings",
+            obj.warnings or [],
+            person=False,
+            record_values=[obj.raw, obj.attributes],
+        )
         return format_html("<pre>{}</pre>", json.dumps(warnings, ensure_ascii=False, indent=2))
 
     def save_model(self, request, obj, form, change):
