@@ -50,11 +50,11 @@ from mdm.stewardship.actions import (
     pending_between,
     retire_golden,
     unlock_attribute,
-    unmerge_source_record,
 )
 from mdm.stewardship.admin_site import HistoryRouteForAuditors, hub_app_list, hub_index
 from mdm.stewardship.merge_preview import merge_preview
 from mdm.stewardship.record_history import golden_history, source_history
+from mdm.stewardship.unmerge import unmerge_source_record
 
 admin.site.site_header = _("MDM hub")
 admin.site.site_title = _("MDM hub")

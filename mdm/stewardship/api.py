@@ -25,6 +25,7 @@ from mdm.privacy import policy as privacy
 from mdm.records.entities import check_entity
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.stewardship import actions as stewardship
+from mdm.stewardship.unmerge import unmerge_source_record
 
 
 class StewardAccess(permissions.BasePermission):
@@ -131,7 +132,7 @@ class UnmergeView(_Action):
     def post(self, request, system: str, entity: str, local_code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.unmerge_source_record(
+        golden = unmerge_source_record(
             entity=entity,
             system_code=system,
             local_code=local_code,
