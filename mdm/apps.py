@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 ADMIN_MODULES = (
     "mdm.privacy.admin_audit",
     "mdm.stewardship.admin",
+    "mdm.stewardship.admin_sources",
     "mdm.jobs.admin",
     "mdm.quality.admin",
     "mdm.linking.admin",
