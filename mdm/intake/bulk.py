@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from mdm.intake.importing import IMPORT_BATCH, ImportPlan, ImportReport, import_plan
-from mdm.intake.upsert import bulk_linking
+from mdm.intake.steps import bulk_linking
 from mdm.linking.batch.match import run_batch_match
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.models import SourceSystem
