@@ -23,8 +23,8 @@ from mdm.stewardship.actions import (
     lock_attribute,
     merge_by_steward,
     unlock_attribute,
-    unmerge_source_record,
 )
+from mdm.stewardship.unmerge import unmerge_source_record
 from tests.mdm.stewardship.conftest import browser_for, bulk_queue, make_user
 
 pytestmark = pytest.mark.django_db
