@@ -59,6 +59,7 @@ from mdm.db.forking import can_fork
 from mdm.linking.rule_rollout_shadow import (
     LIVE,
     ROLLOUT,
+    OpenRollout,
     RealtimeShadow,
     is_enabled,
     open_rollout_for,
@@ -439,14 +440,23 @@ class MatchingLinker:
 
     @cached_property
     def rule(self) -> MatchRule:
-        """Read when a record is first decided: a batch of updates keeping their links needs none."""
-        return load_rule_for(self.entity, self.system)
+        """Read when a record is first decided: a batch of updates keeping their links needs none.
+        The candidate of a rule rollout enabled for the records' system, else the entity's rule
+        (as ``load_rule_for``, with the rollout read once for the shadow too)."""
+        rollout = self._rollout
+        if rollout is not None and is_enabled(rollout):
+            return rollout.rule
+        return load_rule(self.entity)
+
+    @cached_property
+    def _rollout(self) -> OpenRollout | None:
+        return open_rollout_for(self.entity, self.system) if self.system else None
 
     @cached_property
     def shadow(self) -> RealtimeShadow | None:
         """An open rule rollout for the records' system: each decision is made under both
         rules and recorded (``mdm.linking.rule_rollout_shadow``); None without one."""
-        rollout = open_rollout_for(self.entity, self.system) if self.system else None
+        rollout = self._rollout
         if rollout is None:
             return None
         if is_enabled(rollout):
