@@ -257,48 +257,53 @@ def difference_kinds(row: MatchRuleShadowDecision) -> list[str]:
 def shadow_report(rollout_id: int) -> dict:
     """What the recorded decisions of a rollout say, per origin and together: decisions
     (realtime: records decided; batch: pairs compared), how many differ, each kind of
-    difference, the transitions (``live->rollout``) and a few examples per kind."""
-    names: dict[int, str] = {}
-    rows = list(
-        MatchRuleShadowDecision.objects.filter(rollout_id=rollout_id).order_by("pk").iterator()
+    difference, the transitions (``live->rollout``) and a few examples per kind. The rows are
+    read once, in batches; only the examples' records are looked up by name."""
+    counts: dict[str, Counter[str]] = {"realtime": Counter(), "batch": Counter()}
+    shown: dict[str, list[MatchRuleShadowDecision]] = {}
+    transitions: Counter[str] = Counter()
+    rows = (
+        MatchRuleShadowDecision.objects.filter(rollout_id=rollout_id)
+        .order_by("pk")
+        .iterator(chunk_size=5000)
     )
-    wanted = {pk for r in rows[:2000] for pk in (r.record_id, r.other_id) if pk}
-    for pk, system, code in SourceRecord.objects.filter(pk__in=wanted).values_list(
-        "pk", "system__code", "local_code"
-    ):
-        names[pk] = f"{system}:{code}"
-    compared = sum(
+    for row in rows:
+        found = counts.setdefault(row.origin, Counter())
+        if row.origin == "realtime":
+            found["decisions"] += 1
+        kinds = difference_kinds(row)
+        if not kinds and row.live_decision == row.rollout_decision:
+            continue
+        found["differing"] += 1
+        transitions[f"{row.live_decision}->{row.rollout_decision}"] += 1
+        for kind in kinds:
+            found[kind] += 1
+            if len(shown.setdefault(kind, [])) < EXAMPLES:
+                shown[kind].append(row)
+    counts["batch"]["decisions"] = sum(
         MatchRuleShadowPass.objects.filter(rollout_id=rollout_id).values_list("pairs", flat=True)
     )
+    wanted = {pk for found in shown.values() for r in found for pk in (r.record_id, r.other_id)}
+    names = {
+        pk: f"{system}:{code}"
+        for pk, system, code in SourceRecord.objects.filter(pk__in=wanted - {None}).values_list(
+            "pk", "system__code", "local_code"
+        )
+    }
     report: dict = {"origins": {}}
     totals: Counter[str] = Counter()
-    examples: dict[str, list[str]] = {}
-    transitions: Counter[str] = Counter()
-    for origin in ("realtime", "batch"):
-        counts: Counter[str] = Counter()
-        for row in (r for r in rows if r.origin == origin):
-            if origin == "realtime":
-                counts["decisions"] += 1
-            if not difference_kinds(row) and row.live_decision == row.rollout_decision:
-                continue
-            counts["differing"] += 1
-            transitions[f"{row.live_decision}->{row.rollout_decision}"] += 1
-            for kind in difference_kinds(row):
-                counts[kind] += 1
-                shown = examples.setdefault(kind, [])
-                if len(shown) < EXAMPLES:
-                    shown.append(_example(row, names))
-        if origin == "batch":
-            counts["decisions"] = compared
+    for origin, found in counts.items():
         report["origins"][origin] = {
-            "decisions": counts["decisions"],
-            "differing": counts["differing"],
-            **{kind: counts[kind] for kind in KINDS},
+            "decisions": found["decisions"],
+            "differing": found["differing"],
+            **{kind: found[kind] for kind in KINDS},
         }
         totals.update(report["origins"][origin])
     report.update({key: totals[key] for key in ("decisions", "differing", *KINDS)})
     report["transitions"] = dict(sorted(transitions.items()))
-    report["examples"] = examples
+    report["examples"] = {
+        kind: [_example(row, names) for row in found] for kind, found in shown.items()
+    }
     return report
 
 
