@@ -777,8 +777,9 @@ class MatchingLinker:
             code = codes.get(candidate.golden_code)
             if code is not None:
                 candidate.golden_code = code
-        if self.__dict__.get("shadow") is not None:
-            self.shadow.resolve(codes)
+        shadow = self.__dict__.get("shadow")  # only when a decision was made
+        if shadow is not None:
+            shadow.resolve(codes)
 
     def after_save(self, records: Sequence[SourceRecord], *, new_ids: Collection[int] = ()) -> None:
         """Replace the block keys of the stored records (``new_ids``: just created, none yet);
@@ -806,8 +807,9 @@ class MatchingLinker:
             ],
             origin="realtime",
         )
-        if self.__dict__.get("shadow") is not None:
-            self.shadow.write()
+        shadow = self.__dict__.get("shadow")
+        if shadow is not None:
+            shadow.write()
 
 
 def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:

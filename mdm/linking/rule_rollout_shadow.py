@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from matching.engine import decide_prepared
 from matching.models import (
@@ -83,6 +84,15 @@ def is_enabled(rollout: OpenRollout) -> bool:
     return rollout.stage == MatchRuleRolloutStageChoices.PARTIAL
 
 
+class LinkDecision(Protocol):
+    """What a shadow reads of ``mdm.linking.realtime.LinkDecision`` (a module that imports
+    this one)."""
+
+    golden_code: str | None
+    kind: str
+    score: float | None
+
+
 @dataclass
 class RealtimeShadow:
     """The decisions of one batch of upserts under both rules, until the records are stored.
@@ -93,16 +103,16 @@ class RealtimeShadow:
     rollout: OpenRollout
     other_rule: MatchRule
     applied: str
-    noted: list[tuple[SourceRecord, object, object]] = field(default_factory=list)
+    noted: list[tuple[SourceRecord, LinkDecision, LinkDecision]] = field(default_factory=list)
 
-    def note(self, record: SourceRecord, applied, other) -> None:
+    def note(self, record: SourceRecord, applied: LinkDecision, other: LinkDecision) -> None:
         """``applied`` and ``other`` are the two ``LinkDecision``s of ``record``."""
         self.noted.append((record, applied, other))
 
     def resolve(self, codes: Mapping[str, str]) -> None:
         """Placeholder golden codes of the batch's new golden records became real ones."""
-        for _record, *decisions in self.noted:
-            for decision in decisions:
+        for _record, applied, other in self.noted:
+            for decision in (applied, other):
                 code = codes.get(decision.golden_code or "")
                 if code is not None:
                     decision.golden_code = code
@@ -283,10 +293,12 @@ def shadow_report(rollout_id: int) -> dict:
     counts["batch"]["decisions"] = sum(
         MatchRuleShadowPass.objects.filter(rollout_id=rollout_id).values_list("pairs", flat=True)
     )
-    wanted = {pk for found in shown.values() for r in found for pk in (r.record_id, r.other_id)}
+    wanted = {
+        pk for found in shown.values() for r in found for pk in (r.record_id, r.other_id) if pk
+    }
     names = {
         pk: f"{system}:{code}"
-        for pk, system, code in SourceRecord.objects.filter(pk__in=wanted - {None}).values_list(
+        for pk, system, code in SourceRecord.objects.filter(pk__in=wanted).values_list(
             "pk", "system__code", "local_code"
         )
     }
