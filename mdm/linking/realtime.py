@@ -53,11 +53,12 @@ from mdm.linking.block_index import (
 from mdm.linking.rule_rollout_shadow import (
     LIVE,
     ROLLOUT,
+    OpenRollout,
     RealtimeShadow,
     is_enabled,
     open_rollout_for,
 )
-from mdm.linking.rule_store import load_rule, load_rule_for
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 from mdm.privacy.crypto import matching_view
 from mdm.privacy.masking import mask_explanation
@@ -184,14 +185,23 @@ class MatchingLinker:
 
     @cached_property
     def rule(self) -> MatchRule:
-        """Read when a record is first decided: a batch of updates keeping their links needs none."""
-        return load_rule_for(self.entity, self.system)
+        """Read when a record is first decided: a batch of updates keeping their links needs none.
+        The candidate of a rule rollout enabled for the records' system, else the entity's rule
+        (as ``load_rule_for``, with the rollout read once for the shadow too)."""
+        rollout = self._rollout
+        if rollout is not None and is_enabled(rollout):
+            return rollout.rule
+        return load_rule(self.entity)
+
+    @cached_property
+    def _rollout(self) -> OpenRollout | None:
+        return open_rollout_for(self.entity, self.system) if self.system else None
 
     @cached_property
     def shadow(self) -> RealtimeShadow | None:
         """An open rule rollout for the records' system: each decision is made under both
         rules and recorded (``mdm.linking.rule_rollout_shadow``); None without one."""
-        rollout = open_rollout_for(self.entity, self.system) if self.system else None
+        rollout = self._rollout
         if rollout is None:
             return None
         if is_enabled(rollout):
@@ -512,8 +522,9 @@ class MatchingLinker:
             code = codes.get(candidate.golden_code)
             if code is not None:
                 candidate.golden_code = code
-        if self.__dict__.get("shadow") is not None:
-            self.shadow.resolve(codes)
+        shadow = self.__dict__.get("shadow")  # only when a decision was made
+        if shadow is not None:
+            shadow.resolve(codes)
 
     def after_save(self, records: Sequence[SourceRecord], *, new_ids: Collection[int] = ()) -> None:
         """Replace the block keys of the stored records (``new_ids``: just created, none yet);
@@ -541,5 +552,6 @@ class MatchingLinker:
             ],
             origin="realtime",
         )
-        if self.__dict__.get("shadow") is not None:
-            self.shadow.write()
+        shadow = self.__dict__.get("shadow")
+        if shadow is not None:
+            shadow.write()

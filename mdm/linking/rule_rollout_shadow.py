@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from matching.engine import decide_prepared
 from matching.models import (
@@ -83,6 +84,15 @@ def is_enabled(rollout: OpenRollout) -> bool:
     return rollout.stage == MatchRuleRolloutStageChoices.PARTIAL
 
 
+class LinkDecision(Protocol):
+    """What a shadow reads of ``mdm.linking.realtime.LinkDecision`` (a module that imports
+    this one)."""
+
+    golden_code: str | None
+    kind: str
+    score: float | None
+
+
 @dataclass
 class RealtimeShadow:
     """The decisions of one batch of upserts under both rules, until the records are stored.
@@ -93,16 +103,16 @@ class RealtimeShadow:
     rollout: OpenRollout
     other_rule: MatchRule
     applied: str
-    noted: list[tuple[SourceRecord, object, object]] = field(default_factory=list)
+    noted: list[tuple[SourceRecord, LinkDecision, LinkDecision]] = field(default_factory=list)
 
-    def note(self, record: SourceRecord, applied, other) -> None:
+    def note(self, record: SourceRecord, applied: LinkDecision, other: LinkDecision) -> None:
         """``applied`` and ``other`` are the two ``LinkDecision``s of ``record``."""
         self.noted.append((record, applied, other))
 
     def resolve(self, codes: Mapping[str, str]) -> None:
         """Placeholder golden codes of the batch's new golden records became real ones."""
-        for _record, *decisions in self.noted:
-            for decision in decisions:
+        for _record, applied, other in self.noted:
+            for decision in (applied, other):
                 code = codes.get(decision.golden_code or "")
                 if code is not None:
                     decision.golden_code = code
@@ -257,48 +267,55 @@ def difference_kinds(row: MatchRuleShadowDecision) -> list[str]:
 def shadow_report(rollout_id: int) -> dict:
     """What the recorded decisions of a rollout say, per origin and together: decisions
     (realtime: records decided; batch: pairs compared), how many differ, each kind of
-    difference, the transitions (``live->rollout``) and a few examples per kind."""
-    names: dict[int, str] = {}
-    rows = list(
-        MatchRuleShadowDecision.objects.filter(rollout_id=rollout_id).order_by("pk").iterator()
+    difference, the transitions (``live->rollout``) and a few examples per kind. The rows are
+    read once, in batches; only the examples' records are looked up by name."""
+    counts: dict[str, Counter[str]] = {"realtime": Counter(), "batch": Counter()}
+    shown: dict[str, list[MatchRuleShadowDecision]] = {}
+    transitions: Counter[str] = Counter()
+    rows = (
+        MatchRuleShadowDecision.objects.filter(rollout_id=rollout_id)
+        .order_by("pk")
+        .iterator(chunk_size=5000)
     )
-    wanted = {pk for r in rows[:2000] for pk in (r.record_id, r.other_id) if pk}
-    for pk, system, code in SourceRecord.objects.filter(pk__in=wanted).values_list(
-        "pk", "system__code", "local_code"
-    ):
-        names[pk] = f"{system}:{code}"
-    compared = sum(
+    for row in rows:
+        found = counts.setdefault(row.origin, Counter())
+        if row.origin == "realtime":
+            found["decisions"] += 1
+        kinds = difference_kinds(row)
+        if not kinds and row.live_decision == row.rollout_decision:
+            continue
+        found["differing"] += 1
+        transitions[f"{row.live_decision}->{row.rollout_decision}"] += 1
+        for kind in kinds:
+            found[kind] += 1
+            if len(shown.setdefault(kind, [])) < EXAMPLES:
+                shown[kind].append(row)
+    counts["batch"]["decisions"] = sum(
         MatchRuleShadowPass.objects.filter(rollout_id=rollout_id).values_list("pairs", flat=True)
     )
+    wanted = {
+        pk for found in shown.values() for r in found for pk in (r.record_id, r.other_id) if pk
+    }
+    names = {
+        pk: f"{system}:{code}"
+        for pk, system, code in SourceRecord.objects.filter(pk__in=wanted).values_list(
+            "pk", "system__code", "local_code"
+        )
+    }
     report: dict = {"origins": {}}
     totals: Counter[str] = Counter()
-    examples: dict[str, list[str]] = {}
-    transitions: Counter[str] = Counter()
-    for origin in ("realtime", "batch"):
-        counts: Counter[str] = Counter()
-        for row in (r for r in rows if r.origin == origin):
-            if origin == "realtime":
-                counts["decisions"] += 1
-            if not difference_kinds(row) and row.live_decision == row.rollout_decision:
-                continue
-            counts["differing"] += 1
-            transitions[f"{row.live_decision}->{row.rollout_decision}"] += 1
-            for kind in difference_kinds(row):
-                counts[kind] += 1
-                shown = examples.setdefault(kind, [])
-                if len(shown) < EXAMPLES:
-                    shown.append(_example(row, names))
-        if origin == "batch":
-            counts["decisions"] = compared
+    for origin, found in counts.items():
         report["origins"][origin] = {
-            "decisions": counts["decisions"],
-            "differing": counts["differing"],
-            **{kind: counts[kind] for kind in KINDS},
+            "decisions": found["decisions"],
+            "differing": found["differing"],
+            **{kind: found[kind] for kind in KINDS},
         }
         totals.update(report["origins"][origin])
     report.update({key: totals[key] for key in ("decisions", "differing", *KINDS)})
     report["transitions"] = dict(sorted(transitions.items()))
-    report["examples"] = examples
+    report["examples"] = {
+        kind: [_example(row, names) for row in found] for kind, found in shown.items()
+    }
     return report
 
 

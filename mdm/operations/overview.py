@@ -232,6 +232,8 @@ def _jobs(view: Overview, since, step, slots) -> None:
     durations: dict[str, list[float]] = defaultdict(list)
     longest: dict[str, dict[datetime, float]] = defaultdict(dict)
     for kind, started, ended in finished.values_list("kind", "started_at", "finished_at"):
+        if ended is None or started is None:
+            continue
         seconds = (ended - started).total_seconds()
         durations[kind].append(seconds)
         slot = _slot_of(ended, since, step)

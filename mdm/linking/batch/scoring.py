@@ -365,10 +365,10 @@ def score_pairs(
             left, right = cache.get(a), cache.get(b)
             if left is None or right is None or code in rejected:
                 continue
-            watched = shadow is not None and shadow.covers(a, b)
+            watched = shadow if shadow is not None and shadow.covers(a, b) else None
             if left.golden_code == right.golden_code:
-                if watched:
-                    shadow.same_golden(a, b, left, right)
+                if watched is not None:
+                    watched.same_golden(a, b, left, right)
                 continue
             report.pairs_scored += 1
             known = levels.get(code) if levels else None
@@ -379,8 +379,8 @@ def score_pairs(
             )
             if veto is not None:
                 report.vetoed += 1
-                if watched:
-                    shadow.scored(a, b, left, right, "new", score)
+                if watched is not None:
+                    watched.scored(a, b, left, right, "new", score)
                 continue
             if decision != "auto" and short_names.stands_for_one(
                 left.features, left.golden_code, right.features, right.golden_code
@@ -393,8 +393,8 @@ def score_pairs(
                 or short_names.abbreviates_one(left.features, right.features)
             ):
                 decision = "review"  # an English name's one Chinese trade name (batch_short_names)
-            if watched:
-                shadow.scored(a, b, left, right, decision, score)
+            if watched is not None:
+                watched.scored(a, b, left, right, decision, score)
             if decision == "auto":
                 # With what the comparison found: the merge explains itself with it.
                 auto.append(AutoPair(left.golden_code, right.golden_code, score, a, b, trace))

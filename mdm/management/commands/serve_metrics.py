@@ -26,7 +26,8 @@ class Command(BaseCommand):
             server = metrics_server(bind)
         except (ServiceError, OSError) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from exc
-        host, port = server.server_address[:2]
+        host = bind.rpartition(":")[0] or "127.0.0.1"
+        port = server.server_address[1]
         self.stdout.write(f"serving this host's metrics at http://{host}:{port}/metrics")
         self.stdout.flush()
         try:
