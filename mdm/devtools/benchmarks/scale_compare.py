@@ -36,7 +36,7 @@ ENTITY = "customers"
 class Contestant:
     wall_s: float
     peak_mb: float
-    metrics: PairMetrics | None
+    metrics: PairMetrics
     detail: str = ""
 
 
@@ -71,7 +71,7 @@ def load_and_export(size: int, folder: Path, *, seed: int, progress=None):
 
     reset_hub()
     columns: dict[str, list] = {key: [] for key in ("unique_id", *CUSTOMER_KEYS)}
-    truth: dict[str, str] = {}
+    truth: dict[object, object] = {}
 
     def export(record, attributes) -> None:
         unique_id = f"{record.system}|{record.local_code}"
@@ -87,7 +87,7 @@ def load_and_export(size: int, folder: Path, *, seed: int, progress=None):
     return path, truth, load_s
 
 
-def hub_links() -> dict[str, str]:
+def hub_links() -> dict[object, object]:
     rows = SourceRecord.objects.filter(entity=ENTITY, is_active=True).values_list(
         "system__code", "local_code", "golden_code"
     )
@@ -140,5 +140,5 @@ def _splink_metrics(path: Path, true_pairs: set[tuple]) -> PairMetrics:
     import pandas as pd
 
     frame = pd.read_parquet(path)
-    clusters = dict(zip(frame["unique_id"], frame["cluster_id"], strict=True))
+    clusters: dict[object, object] = dict(zip(frame["unique_id"], frame["cluster_id"], strict=True))
     return pair_metrics(true_pairs, pairs_of(clusters))

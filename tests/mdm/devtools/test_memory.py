@@ -21,6 +21,7 @@ HOLDER = (
 
 def test_the_peak_counts_the_memory_of_a_child_process():
     parent = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
     try:
         assert parent.stdout.readline().strip() == "ready"
         alone = sum(1 for _ in _children().get(parent.pid, []))

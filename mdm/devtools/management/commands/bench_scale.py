@@ -42,7 +42,7 @@ HEADER = (
 
 def _row(result: SizeResult) -> tuple:
     hub, splink, m = result.hub, result.splink, result.hub.metrics
-    if splink is None or splink.metrics is None:
+    if splink is None:
         other = ("–",) * 7
     else:
         s = splink.metrics
