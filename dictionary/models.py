@@ -52,7 +52,7 @@ class ElementBindingSurvivorshipChoices(models.TextChoices):
     LONGEST = "longest", _("Longest")
 
 
-class EntityTypeManager(models.Manager):
+class EntityTypeManager(models.Manager["EntityType"]):
     def get_by_natural_key(self, code: str) -> EntityType:
         return self.get(code=code)
 
@@ -87,7 +87,7 @@ class EntityType(models.Model):
         return (self.code,)
 
 
-class ValueDomainManager(models.Manager):
+class ValueDomainManager(models.Manager["ValueDomain"]):
     def get_by_natural_key(self, code: str) -> ValueDomain:
         return self.get(code=code)
 
@@ -117,7 +117,7 @@ class ValueDomain(models.Model):
         return (self.code,)
 
 
-class CodeValueManager(models.Manager):
+class CodeValueManager(models.Manager["CodeValue"]):
     def get_by_natural_key(self, domain_code: str, code: str) -> CodeValue:
         return self.get(domain__code=domain_code, code=code)
 
@@ -154,7 +154,7 @@ class CodeValue(models.Model):
         return (self.domain.code, self.code)
 
 
-class DataElementManager(models.Manager):
+class DataElementManager(models.Manager["DataElement"]):
     def get_by_natural_key(self, code: str) -> DataElement:
         return self.get(code=code)
 
@@ -226,7 +226,7 @@ class DataElement(models.Model):
         return (self.code,)
 
 
-class ElementBindingManager(models.Manager):
+class ElementBindingManager(models.Manager["ElementBinding"]):
     def get_by_natural_key(self, entity: str, element_code: str) -> ElementBinding:
         return self.get(entity=entity, element__code=element_code)
 
