@@ -198,6 +198,10 @@ class MatchCandidate(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     history = HistoricalRecords()
+    #: Not stored: the other pending pairs decided with this one (set by ``decide_candidate``),
+    #: and the same ids as the API reports them.
+    siblings: list[int]
+    siblings_decided: list[int]
 
     class Meta:
         verbose_name = _("match candidate")

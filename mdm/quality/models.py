@@ -36,6 +36,8 @@ class QualitySnapshot(models.Model):
     issue_changes = models.JSONField(_("issue changes"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     history = HistoricalRecords()
+    #: Not stored: the milliseconds of each phase, set on the snapshot a run returns.
+    phase_ms: dict[str, int]
 
     class Meta:
         verbose_name = _("quality snapshot")
