@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -138,6 +140,7 @@ class SourceRecordView(APIView):
         data = s.SourceRecordSerializer(record).data
         own = system_of(request.user)
         person = masking.is_person(entity, record.attributes)
+        reason: str | None
         if own is not None and own.pk == record.system_id:
             # A system reads back what it sent, in clear (still an audited read).
             action, reason = audit.READ, "source system reads its own record"
@@ -204,7 +207,7 @@ class BulkUpsertView(APIView):
                 f"At most {settings.MDM_BULK_MAX_ITEMS} records per request",
                 code="too_many_items",
             )
-        results: list[dict | None] = [None] * len(items)
+        results: list[dict[str, Any]] = [{}] * len(items)
         batch: list[tuple[int, str, dict]] = []
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("local_code"), str | int):
