@@ -208,6 +208,7 @@ def _jobs(view: Overview, since) -> None:
     finished = JobRun.objects.filter(finished_at__gte=since)
     durations: dict[str, list[float]] = defaultdict(list)
     for kind, started, ended in finished.values_list("kind", "started_at", "finished_at"):
+        assert ended is not None  # filtered on finished_at
         durations[kind].append((ended - started).total_seconds())
     failures = dict(
         finished.values("kind")

@@ -100,8 +100,9 @@ def take_quality_snapshot(
         issue_changes=changes.as_dict(),
     )
     snapshot.duration_ms = _ms_since(started)
-    snapshot._history_user = actor
-    snapshot._change_reason = reason
+    # simple_history (untyped) reads these two attributes when the row is saved.
+    snapshot._history_user = actor  # type: ignore[attr-defined]
+    snapshot._change_reason = reason  # type: ignore[attr-defined]
     snapshot.save()
     phase_ms["store"] = _ms_since(mark)
     snapshot.phase_ms = phase_ms
@@ -118,7 +119,5 @@ def latest_snapshot() -> QualitySnapshot | None:
 
 def trend(limit: int = 30) -> list[dict[str, Any]]:
     """The last ``limit`` snapshots' time and scorecard, oldest first (for the charts)."""
-    rows = list(
-        QualitySnapshot.objects.order_by("-taken_at", "-pk").values("taken_at", "summary")[:limit]
-    )
-    return rows[::-1]
+    rows = QualitySnapshot.objects.order_by("-taken_at", "-pk").values("taken_at", "summary")
+    return [dict(row) for row in rows[:limit]][::-1]

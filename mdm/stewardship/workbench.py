@@ -209,6 +209,7 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
             object_id=c.pk,
         )
         for c in decided
+        if c.decided_at is not None  # as filtered
     ]
     for entity, model in GOLDEN_MODELS.items():
         changes = (
@@ -260,6 +261,7 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
             object_id=run.pk,
         )
         for run in finished[:limit]
+        if run.finished_at is not None  # as filtered
     ]
     rows.sort(key=lambda row: row.when, reverse=True)
     return rows[:limit]
