@@ -44,9 +44,8 @@ def deprecate_elements(*, codes: Iterable[str], actor, reason: str) -> int:
         for element in elements:
             element.status = DataElementStatusChoices.DEPRECATED
             element.version += 1
-            # simple_history (untyped) reads these two attributes when the row is saved.
-            element._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
-            element._change_reason = reason[:100]  # type: ignore[attr-defined]
+            element._history_user = actor if getattr(actor, "pk", None) else None
+            element._change_reason = reason[:100]
             element.save()
             changed += 1
     return changed

@@ -6,6 +6,8 @@ validator, standardizer chain, sensitivity and policy, and which entity uses it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -205,6 +207,9 @@ class DataElement(models.Model):
     example = models.CharField(_("example"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     objects = DataElementManager()
 

@@ -139,9 +139,8 @@ def revoke_crosswalk(
             reader__in=[a for a, _ in pairs], owner__in=[b for _, b in pairs]
         ).order_by("pk"):
             if (grant.reader_id, grant.owner_id) in pairs:
-                # simple_history (untyped) reads these two attributes when the row is deleted.
-                grant._history_user = actor if getattr(actor, "pk", None) else None  # type: ignore[attr-defined]
-                grant._change_reason = (reason or "revoke")[:100]  # type: ignore[attr-defined]
+                grant._history_user = actor if getattr(actor, "pk", None) else None
+                grant._change_reason = (reason or "revoke")[:100]
                 grant.delete()
                 removed += 1
     return removed

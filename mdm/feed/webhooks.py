@@ -136,10 +136,8 @@ def create_subscription(
         cursor=last_seq() if start_after is None else max(start_after, 0),
         is_active=is_active,
     )
-    # simple_history (untyped) reads _history_user and _change_reason when a row is saved; the
-    # ignores below are for these two attributes.
-    subscription._history_user = actor  # type: ignore[attr-defined]
-    subscription._change_reason = reason or "created"  # type: ignore[attr-defined]
+    subscription._history_user = actor
+    subscription._change_reason = reason or "created"
     subscription.save()
     return subscription, subscription.secret
 
@@ -149,8 +147,8 @@ def rotate_secret(*, subscription_id: int, actor=None) -> str:
     with transaction.atomic():
         subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
         subscription.secret = generate_secret()
-        subscription._history_user = actor  # type: ignore[attr-defined]
-        subscription._change_reason = "secret rotated"  # type: ignore[attr-defined]
+        subscription._history_user = actor
+        subscription._change_reason = "secret rotated"
         subscription.save()
     return subscription.secret
 
@@ -203,8 +201,8 @@ def redeliver_from(*, subscription_id: int, seq: int, actor=None) -> None:
         subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
         previous = subscription.cursor
         subscription.cursor = seq - 1
-        subscription._history_user = actor  # type: ignore[attr-defined]
-        subscription._change_reason = f"redeliver from seq {seq} (cursor {previous} -> {seq - 1})"  # type: ignore[attr-defined]
+        subscription._history_user = actor
+        subscription._change_reason = f"redeliver from seq {seq} (cursor {previous} -> {seq - 1})"
         subscription.save(update_fields=["cursor", "updated_at"])
         again = list(
             WebhookDelivery.objects.filter(subscription=subscription, event_id__gte=seq).exclude(
@@ -254,13 +252,13 @@ def skip_dead(*, delivery_ids: Iterable[int], actor=None) -> int:
                 pk=delivery.subscription_id
             )
             delivery.status = WebhookDeliveryStatusChoices.SKIPPED
-            delivery._history_user = actor  # type: ignore[attr-defined]
-            delivery._change_reason = "skipped by operator"  # type: ignore[attr-defined]
+            delivery._history_user = actor
+            delivery._change_reason = "skipped by operator"
             delivery.save()
             if subscription.cursor < delivery.event_id:
                 subscription.cursor = delivery.event_id
-                subscription._history_user = actor  # type: ignore[attr-defined]
-                subscription._change_reason = f"skipped dead event {delivery.event_id}"  # type: ignore[attr-defined]
+                subscription._history_user = actor
+                subscription._change_reason = f"skipped dead event {delivery.event_id}"
                 subscription.save(update_fields=["cursor", "updated_at"])
             schedule_delivery(subscription.pk)
             skipped += 1
@@ -382,16 +380,16 @@ def _save_attempt(
         delivery.status = WebhookDeliveryStatusChoices.DELIVERED
         delivery.delivered_at = now
         delivery.next_attempt_at = None
-        delivery._change_reason = "delivered"  # type: ignore[attr-defined]
+        delivery._change_reason = "delivered"
     elif delivery.attempts >= settings.MDM_WEBHOOK_MAX_ATTEMPTS:
         dead = True
         delivery.status = WebhookDeliveryStatusChoices.DEAD
         delivery.next_attempt_at = None
-        delivery._change_reason = f"dead after {delivery.attempts} attempts"  # type: ignore[attr-defined]
+        delivery._change_reason = f"dead after {delivery.attempts} attempts"
     else:
         delivery.status = WebhookDeliveryStatusChoices.RETRYING
         delivery.next_attempt_at = now + backoff(delivery.attempts)
-        delivery._change_reason = f"attempt {delivery.attempts} failed"  # type: ignore[attr-defined]
+        delivery._change_reason = f"attempt {delivery.attempts} failed"
     delivery.save()
     return dead
 

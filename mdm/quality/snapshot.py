@@ -100,9 +100,8 @@ def take_quality_snapshot(
         issue_changes=changes.as_dict(),
     )
     snapshot.duration_ms = _ms_since(started)
-    # simple_history (untyped) reads these two attributes when the row is saved.
-    snapshot._history_user = actor  # type: ignore[attr-defined]
-    snapshot._change_reason = reason  # type: ignore[attr-defined]
+    snapshot._history_user = actor
+    snapshot._change_reason = reason
     snapshot.save()
     phase_ms["store"] = _ms_since(mark)
     snapshot.phase_ms = phase_ms

@@ -67,6 +67,9 @@ class GoldenRecord(models.Model):
     merged_into_id: int | None
     name: str
     history: ClassVar[Any]
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         abstract = True
