@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 #: The admin modules of the hub's domains, registered when the app is ready.
 ADMIN_MODULES = (
+    "mdm.privacy.admin_audit",
     "mdm.stewardship.admin",
+    "mdm.stewardship.admin_sources",
     "mdm.jobs.admin",
     "mdm.quality.admin",
     "mdm.linking.admin",

@@ -8,9 +8,9 @@ from rest_framework import serializers
 from dictionary.models import EntityChoices
 from dictionary.services import personal_elements
 from mdm.feed.models.events import EventKindChoices
-from mdm.intake.upsert import UpsertResult
+from mdm.intake.steps import UpsertResult
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.privacy.masking import mask_attributes
+from mdm.privacy import policy as privacy
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.records.models.sources import SourceRecordLinkChoices
 
@@ -139,7 +139,7 @@ class GoldenSummarySerializer(serializers.Serializer):
             personal = self.context.setdefault("personal", {})  # type: ignore[attr-defined]
             if obj.ENTITY not in personal:
                 personal[obj.ENTITY] = personal_elements(obj.ENTITY)
-            cache[obj.pk] = mask_attributes(
+            cache[obj.pk] = privacy.shown_attributes(
                 obj.ENTITY, obj.attributes(), personal=personal[obj.ENTITY]
             )
         return cache[obj.pk]

@@ -28,15 +28,12 @@ from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.documents.services import release_held_documents
 from mdm.errors import NotFound, RecordRejected, ServiceError
-from mdm.intake.upsert import (
-    check_entity,
-    retire_source_record,
-    upsert_source_record,
-    upsert_source_records,
-)
+from mdm.intake.upsert import retire_source_record, upsert_source_record, upsert_source_records
 from mdm.models import Event, SourceRecord, SourceSystem, golden_model
-from mdm.privacy import audit, masking
+from mdm.privacy import audit
+from mdm.privacy import policy as privacy
 from mdm.records.crosswalk import members_of, resolve_golden, translate_code
+from mdm.records.entities import check_entity
 
 ENTITY_PARAM = ENTITY_PATH
 
@@ -74,12 +71,12 @@ UNMASK_PARAMS = [
 
 
 def unmask_reason(request) -> str | None:
-    """The reason of an explicit ``?unmask=true``, or None; refuses callers without the right."""
-    if str(request.query_params.get("unmask", "")).strip().lower() not in ("1", "true", "yes"):
-        return None
-    if not masking.can_view_personal_data(request.user):
-        raise PermissionDenied("无权查看未脱敏个人信息 / Not allowed to see unmasked personal data")
-    return audit.access_reason(request)
+    """The reason of an explicit ``?unmask=true``, or None; the policy refuses callers without
+    the right."""
+    asked = str(request.query_params.get("unmask", "")).strip().lower() in ("1", "true", "yes")
+    return privacy.requested_reason(
+        request.user, asked=asked, reason=lambda: audit.access_reason(request)
+    )
 
 
 class SourceRecordView(APIView):
@@ -139,36 +136,23 @@ class SourceRecordView(APIView):
             raise NotFound("源记录不存在", "Source record not found")
         data = s.SourceRecordSerializer(record).data
         own = system_of(request.user)
-        person = masking.is_person(entity, record.attributes)
-        reason: str | None
-        if own is not None and own.pk == record.system_id:
-            # A system reads back what it sent, in clear (still an audited read).
-            action, reason = audit.READ, "source system reads its own record"
-        else:
-            action, reason = audit.UNMASK, unmask_reason(request)
-        if reason is None:
-            data["raw"] = masking.mask_attributes(entity, record.raw, person=person)
-            data["attributes"] = masking.mask_attributes(entity, record.attributes, person=person)
-            data["warnings"] = masking.mask_warnings(
-                entity, record.warnings, record.raw, record.attributes
-            )
-            return Response(data)
-        data["raw"] = masking.unmask_attributes(record.raw)
-        data["attributes"] = masking.unmask_attributes(record.attributes)
-        fields = set(masking.personal_fields(entity, record.attributes, person=person))
-        if isinstance(record.raw, dict):
-            fields |= set(masking.personal_fields(entity, record.raw, person=person))
-        if fields:
-            audit.log_personal_data_access(
-                actor=request.user,
-                action=action,
-                channel=audit.API,
-                entity=entity,
-                record=f"{record.system.code}:{record.local_code}",
-                fields=fields,
-                reason=reason,
-                request=request,
-            )
+        # A system reads back what it sent, in clear (still an audited read).
+        own_record = own is not None and own.pk == record.system_id
+        shown = privacy.disclose(
+            user=request.user,
+            entity=entity,
+            record=f"{record.system.code}:{record.local_code}",
+            values={
+                "raw": record.raw,
+                "attributes": record.attributes,
+                "warnings": data["warnings"],
+            },
+            own_record=own_record,
+            reason=None if own_record else unmask_reason(request),
+            channel=audit.API,
+            request=request,
+        )
+        data.update(shown.values)
         return Response(data)
 
     @extend_schema(parameters=[ENTITY_PARAM], responses={204: None})
@@ -337,23 +321,15 @@ class GoldenDetailView(APIView):
         record, survivor = resolve_golden(entity, code)
         readable = readable_systems(system_of(request.user))
         attributes = survivor.attributes()
-        reason = unmask_reason(request)
-        if reason is None:
-            attributes = masking.mask_attributes(entity, attributes)
-        else:
-            fields = masking.personal_fields(entity, attributes)
-            attributes = masking.unmask_attributes(attributes)
-            if fields:
-                audit.log_personal_data_access(
-                    actor=request.user,
-                    action=audit.UNMASK,
-                    channel=audit.API,
-                    entity=entity,
-                    record=survivor.code,
-                    fields=fields,
-                    reason=reason,
-                    request=request,
-                )
+        attributes = privacy.disclose(
+            user=request.user,
+            entity=entity,
+            record=survivor.code,
+            values={"attributes": attributes},
+            reason=unmask_reason(request),
+            channel=audit.API,
+            request=request,
+        )["attributes"]
         # Through the serializer: its date-times in the hub's time zone, like every reply.
         detail = s.GoldenDetailSerializer(
             {
@@ -410,7 +386,7 @@ class EventFeedView(APIView):
         for event in page:
             # Stored masked; masking again is a no-op that guards rows written before that.
             event.payload = visible_payload(
-                masking.mask_event_payload(event.entity, event.payload), readable
+                privacy.shown_event_payload(event.entity, event.payload), readable
             )
         return Response(
             {

@@ -22,7 +22,7 @@ from django.db import transaction
 from dictionary.services import encrypted_elements
 from matching.engine import prepare
 from matching.models import BlockKey
-from mdm.intake.upsert import fingerprint
+from mdm.intake.prepare import fingerprint
 from mdm.models import GOLDEN_MODELS, SourceRecord
 from mdm.privacy import crypto
 

@@ -1,34 +1,29 @@
-"""Admin for security: masking and audited unmasking on record pages, the audit log (read-only,
-CSV export) and the change history as auditors read it, and the login lock-out.
+"""Admin for personal data on record pages: masking, audited unmasking and masked history.
 
 * ``PersonalDataAdminMixin`` masks personal values on a golden or source record page; a user
   with ``mdm.view_personal_data`` may press "show personal data", give a reason, and see them in
-  clear on the next rendering of that page only — each time an audit row.
-* ``AuditLogAdmin`` has no add, change or delete for anyone (superusers included).
-* The historical models are listed read-only for auditors (``view_historical…``): who changed
-  which record, when and why, and which fields — never the values.
+  clear on the next rendering of that page only — each time an audit row (``policy.reveal``).
+* ``MaskedHistoryMixin`` shows a record's history diffs masked.
+* ``enforce_declared_lookups`` limits every changelist to its declared filters.
+
+The audit log, the auditors' history pages and the login lock-out are in ``admin_audit``.
 """
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.db.models.functions import Length
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from dictionary.services import personal_elements
-from mdm.access import lockout
-from mdm.models import AuditLog
 from mdm.privacy import audit, masking
 from mdm.privacy import policy as privacy
 
@@ -101,11 +96,12 @@ class PersonalDataAdminMixin:
             granted = grants.pop(key, None)
             if granted is not None:
                 request.session[SESSION_KEY] = grants
-            taken[key] = granted is not None and masking.can_view_personal_data(request.user)
+            seen = privacy.visibility(request.user, granted=granted is not None)
+            taken[key] = seen is privacy.Visibility.CLEAR
         return taken[key]
 
     def unmask_url(self, request, obj) -> str | None:
-        if obj is None or not masking.can_view_personal_data(request.user):
+        if obj is None or not privacy.may_unmask(request.user):
             return None
         meta = self.model._meta
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_unmask", args=[obj.pk])
@@ -129,9 +125,7 @@ class PersonalDataAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404(_("Record not found"))
-        if not (
-            masking.can_view_personal_data(request.user) and self.has_view_permission(request, obj)
-        ):
+        if not (privacy.may_unmask(request.user) and self.has_view_permission(request, obj)):
             raise PermissionDenied
         form = AccessReasonForm(request.POST or None)
         change_url = reverse(
@@ -140,15 +134,14 @@ class PersonalDataAdminMixin:
         )
         if request.method == "POST" and form.is_valid():
             entity, label, fields = self.record_fields(obj)
-            audit.log_personal_data_access(
-                actor=request.user,
-                action=audit.UNMASK,
-                channel=audit.ADMIN,
+            privacy.reveal(
+                user=request.user,
                 entity=entity,
                 record=label,
                 fields=fields,
                 reason=form.cleaned_data["reason"],
                 request=request,
+                channel=audit.ADMIN,
             )
             grants = request.session.get(SESSION_KEY, {})
             grants[self._unmask_key(obj)] = True
@@ -324,209 +317,3 @@ def enforce_declared_lookups(site) -> None:
         cls = type(model_admin)
         if not issubclass(cls, DeclaredLookupsOnly):
             model_admin.__class__ = type(cls.__name__, (DeclaredLookupsOnly, cls), {})
-
-
-# ---- the audit log: read-only for everyone, exportable
-
-
-@admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    list_display = (
-        "at",
-        "actor_name",
-        "action",
-        "channel",
-        "entity",
-        "record",
-        "field_list",
-        "reason",
-        "ip",
-    )
-    list_filter = ("action", "channel", "entity")
-    search_fields = ("actor_name", "record", "reason", "ip")
-    date_hierarchy = "at"
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
-    actions = ["export_csv"]
-    list_per_page = 100
-    show_full_result_count = False
-
-    @admin.display(description=_("fields"))
-    def field_list(self, obj) -> str:
-        return ", ".join(obj.fields or [])
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
-    def export_csv(self, request, queryset):
-        return audit_csv_response(queryset.order_by("at", "id"))
-
-    def get_urls(self):
-        return [
-            path(
-                "export.csv",
-                self.admin_site.admin_view(self.export_view),
-                name="mdm_auditlog_export",
-            ),
-            *super().get_urls(),
-        ]
-
-    def export_view(self, request):
-        """The whole log as filtered on the list page (same query string), as CSV."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        return audit_csv_response(changelist.get_queryset(request).order_by("at", "id"))
-
-
-CSV_COLUMNS = (
-    "at",
-    "actor_name",
-    "action",
-    "channel",
-    "entity",
-    "record",
-    "fields",
-    "reason",
-    "ip",
-    "user_agent",
-)
-
-
-def audit_csv_response(queryset) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for row in queryset.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                row.at.isoformat(),
-                row.actor_name,
-                row.action,
-                row.channel,
-                row.entity,
-                row.record,
-                " ".join(row.fields or []),
-                row.reason,
-                row.ip,
-                row.user_agent,
-            ]
-        )
-    return response
-
-
-# ---- change history for auditors: who, when, why and which fields; never the values
-
-
-class HistoryAuditAdmin(admin.ModelAdmin):
-    """A historical model, read-only: the change's metadata and the names of changed fields."""
-
-    label_fields: tuple[str, ...] = ("id",)
-    list_display = (
-        "history_date",
-        "history_type",
-        "record_label",
-        "history_user",
-        "history_change_reason",
-    )
-    list_filter = ("history_type",)
-    list_select_related = ("history_user",)
-    date_hierarchy = "history_date"
-    list_per_page = 100
-    show_full_result_count = False
-
-    def get_fields(self, request, obj=None):
-        return [
-            "history_date",
-            "history_type",
-            "history_user",
-            "history_change_reason",
-            "record_label",
-            "changed_fields",
-        ]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
-
-    def get_search_fields(self, request):
-        return ("history_change_reason", "history_user__username", *self.label_fields)
-
-    @admin.display(description=_("record"))
-    def record_label(self, obj) -> str:
-        return " ".join(str(getattr(obj, f, "")) for f in self.label_fields)
-
-    @admin.display(description=_("changed fields"))
-    def changed_fields(self, obj) -> str:
-        previous = obj.prev_record
-        if previous is None:
-            return _("(created)")
-        return ", ".join(change.field for change in obj.diff_against(previous).changes)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-def _register_history() -> None:
-    from dictionary.models import CodeValue, DataElement, ElementBinding, ValueDomain
-    from mdm.models import Customer, Material, Product, SourceRecord, SourceSystem
-
-    labels = {
-        Customer: ("code",),
-        Product: ("code",),
-        Material: ("code",),
-        SourceRecord: ("entity", "local_code", "golden_code"),
-        SourceSystem: ("code",),
-        DataElement: ("code",),
-        ElementBinding: ("entity",),
-        ValueDomain: ("code",),
-        CodeValue: ("code",),
-    }
-    for model, fields in labels.items():
-        historical = model.history.model
-        if admin.site.is_registered(historical):
-            continue
-        admin.site.register(
-            historical,
-            type(f"{model.__name__}HistoryAdmin", (HistoryAuditAdmin,), {"label_fields": fields}),
-        )
-
-
-_register_history()
-
-
-# ---- login lock-out
-
-
-class LockoutAuthenticationForm(AdminAuthenticationForm):
-    """The admin login, locked for a while after repeated failures of a username from an address."""
-
-    def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip()
-        ip = audit.client_ip(self.request)
-        if username and lockout.is_locked(username=username, ip=ip):
-            raise ValidationError(lockout.locked_message(), code="locked")
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            if username:
-                lockout.record_failure(username=username, ip=ip)
-            raise
-        lockout.record_success(username=username, ip=ip)
-        return cleaned
-
-
-admin.site.login_form = LockoutAuthenticationForm

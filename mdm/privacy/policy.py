@@ -1,7 +1,8 @@
 """The one privacy policy: what a caller may see of a personal value, and what may be asked.
 
 Every page, export, list, search, history view, explanation and quality issue that shows a
-value of a record asks here. A value is shown
+value of a record asks here; :func:`disclose` is the one decision of a read (what the caller
+sees, and the audit row of a clear view). A value is shown
 
 * ``CLEAR`` only to a user holding ``mdm.view_personal_data`` who has just given a reason for
   this record (:func:`reveal` writes the audit row and returns the grant);
@@ -20,13 +21,20 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from dictionary.masking import mask_name, mask_value
-from dictionary.services import encrypted_elements, personal_elements, standardize_and_validate
+from dictionary.services import (
+    PersonalElement,
+    encrypted_elements,
+    personal_elements,
+    standardize_and_validate,
+)
+from mdm.errors import Forbidden
 from mdm.models import SourceRecord, golden_model
 from mdm.privacy import audit, crypto, masking
 
@@ -111,6 +119,106 @@ def reveal_records(
     return True
 
 
+# --- the one decision of a read -----------------------------------------------------------------
+
+#: The audit reason of a source system reading back a record it sent.
+OWN_RECORD_REASON = "source system reads its own record"
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What :func:`disclose` decided: how the values are seen, and each value as shown."""
+
+    seen: Visibility
+    values: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+
+def requested_reason(user, *, asked: bool, reason: Callable[[], str]) -> str | None:
+    """The reason of a clear view a caller asked for (``?unmask=true``), or None when none was
+    asked. A caller who may not unmask is refused (``Forbidden``) before any reason is read;
+    ``reason()`` reads it (and refuses a missing one)."""
+    if not asked:
+        return None
+    if not may_unmask(user):
+        raise _refused()
+    return reason()
+
+
+def _refused() -> Forbidden:
+    return Forbidden(
+        "无权查看未脱敏个人信息",
+        "Not allowed to see unmasked personal data",
+        code="permission_denied",
+    )
+
+
+def disclose(
+    *,
+    user,
+    entity: str,
+    record: str,
+    values: Mapping[str, Any],
+    person: bool | None = None,
+    reason: str | None = None,
+    own_record: bool = False,
+    channel: str = audit.API,
+    request=None,
+) -> Disclosure:
+    """Decide what ``user`` sees of ``record``'s ``values`` and write the audit row of a clear
+    view: the one function every read of a record's values goes through.
+
+    ``values`` names what is shown, as :func:`shown_field` knows them: payloads (``raw``,
+    ``attributes``), ``warnings``, ``locked``, an explanation, or a typed element. They are
+
+    * ``CLEAR`` for a source system reading back its own record (``own_record``; an audited
+      read) and for a user who may unmask and gives a ``reason`` (an audited unmask); a reason
+      from anyone else is refused (``Forbidden``);
+    * ``MASKED`` otherwise.
+
+    A clear view that shows any personal field writes one audit row naming those fields.
+    ``person`` (whether a person's name is personal data) is read from ``attributes`` unless
+    given.
+    """
+    if person is None:
+        attributes = values.get("attributes")
+        person = is_person(entity, attributes) if isinstance(attributes, Mapping) else False
+    payloads = [v for k, v in values.items() if k in PAYLOAD_FIELDS and isinstance(v, Mapping)]
+    if own_record:
+        action, reason = audit.READ, OWN_RECORD_REASON
+    elif reason is not None and may_unmask(user) and reason.strip():
+        action = audit.UNMASK
+    elif reason is not None and not may_unmask(user):
+        raise _refused()
+    else:
+        shown = {
+            name: shown_field(entity, name, value, person=person, record_values=payloads)
+            for name, value in values.items()
+        }
+        return Disclosure(Visibility.MASKED, shown)
+    fields: set[str] = set()
+    for payload in payloads:
+        fields |= set(masking.personal_fields(entity, payload, person=person))
+    if fields:
+        audit.log_personal_data_access(
+            actor=user,
+            action=action,
+            channel=channel,
+            entity=entity,
+            record=record,
+            fields=fields,
+            reason=reason or "",
+            request=request,
+        )
+    shown = {
+        name: masking.unmask_attributes(value) if name in PAYLOAD_FIELDS else plain(value)
+        for name, value in values.items()
+    }
+    return Disclosure(Visibility.CLEAR, shown)
+
+
 # --- values -------------------------------------------------------------------------------------
 
 
@@ -120,6 +228,17 @@ def plain(value: Any) -> Any:
         return crypto.decrypt(value)
     except crypto.DecryptionError:
         return ABSENT_TEXT
+
+
+def plain_attributes(attributes: Any) -> Any:
+    """A payload in clear, in memory only: to compare or classify values, never to show them
+    (showing is :func:`disclose`'s or :func:`shown_attributes`'s decision)."""
+    return masking.unmask_attributes(attributes)
+
+
+def personal_fields(entity: str, attributes: Mapping[str, Any], *, person: bool | None = None):
+    """The personal fields present in a payload: what a clear view of it shows (and audits)."""
+    return masking.personal_fields(entity, attributes, person=person)
 
 
 def is_person(entity: str, attributes: Mapping[str, Any]) -> bool:
@@ -167,15 +286,17 @@ def shown_attributes(
     *,
     person: bool | None = None,
     seen: Visibility = Visibility.MASKED,
+    personal: Mapping[str, PersonalElement] | None = None,
 ) -> Any:
-    """A payload of element values as the caller may see it."""
+    """A payload of element values as the caller may see it (``personal``: the entity's
+    personal elements, when the caller has them at hand for many records)."""
     if not isinstance(attributes, Mapping):
         return scrub(attributes)
     if seen is Visibility.CLEAR:
         return masking.unmask_attributes(attributes)
     if person is None:
         person = is_person(entity, attributes)
-    return scrub(masking.mask_attributes(entity, attributes, person=person))
+    return scrub(masking.mask_attributes(entity, attributes, person=person, personal=personal))
 
 
 def shown_name(entity: str, name: str, attributes: Mapping[str, Any]) -> str:
@@ -224,6 +345,25 @@ def shown_field(
     if field == "warnings" and isinstance(value, list):
         return scrub(masking.mask_warnings(entity, value, *record_values))
     return shown_value(entity, field, value, person=person)
+
+
+def shown_event_payload(entity: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """An outbox payload as every reader sees it: its golden attributes masked (events are
+    stored this way; masking again guards rows written before that)."""
+    return masking.mask_event_payload(entity, payload)
+
+
+def shown_source_raw(record, seen: Visibility = Visibility.MASKED) -> Any:
+    """A source record's payload as received, for its edit form: masked, or in clear for a
+    view :func:`visibility` cleared."""
+    if seen is Visibility.CLEAR:
+        return masking.unmask_attributes(record.raw)
+    return masking.mask_source_raw(record)
+
+
+def restore_masked(record, submitted: Any) -> Any:
+    """A payload edited in a masked form, each value left masked replaced by the stored one."""
+    return masking.restore_masked(record, submitted)
 
 
 # --- free text (logs, errors) -------------------------------------------------------------------

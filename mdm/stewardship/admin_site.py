@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dictionary.models import EntityChoices
 from matching.models import MatchCandidate
 from mdm.access.roles import reads_change_history
-from mdm.linking.admin import BAND_LABELS
+from mdm.linking.admin_filters import BAND_LABELS
 from mdm.linking.review import QUEUE_BANDS
 from mdm.models import GOLDEN_MODELS, JobRun, QualityIssue, QualitySnapshot, WebhookDelivery
 from mdm.stewardship import workbench

@@ -20,11 +20,12 @@ from mdm.access.permissions import system_of
 from mdm.api.pagination import CheckedCursorPagination
 from mdm.api.schema import ENTITY_PATH, ENTITY_SCHEMA
 from mdm.api.serializers import LineageSerializer, LockedValueSerializer
-from mdm.intake.upsert import check_entity
 from mdm.linking.review import QUEUE_ORDERING
-from mdm.privacy import masking
+from mdm.privacy import policy as privacy
+from mdm.records.entities import check_entity
 from mdm.records.models.golden import GoldenStatusChoices
 from mdm.stewardship import actions as stewardship
+from mdm.stewardship.unmerge import unmerge_source_record
 
 
 class StewardAccess(permissions.BasePermission):
@@ -68,13 +69,13 @@ def _golden_body(golden) -> dict:
     """A golden record as a steward's tool sees it: personal values masked."""
     entity = golden.ENTITY
     attributes = golden.attributes()
-    person = masking.is_person(entity, attributes)
+    person = privacy.is_person(entity, attributes)
     return {
         "golden_code": golden.code,
         "status": golden.status,
-        "attributes": masking.mask_attributes(entity, attributes, person=person),
+        "attributes": privacy.shown_attributes(entity, attributes, person=person),
         "lineage": golden.lineage,
-        "locked": masking.mask_locked(entity, golden.locked, person=person),
+        "locked": privacy.shown_field(entity, "locked", golden.locked, person=person),
     }
 
 
@@ -131,7 +132,7 @@ class UnmergeView(_Action):
     def post(self, request, system: str, entity: str, local_code: str):
         check_entity(entity)
         data = self.payload(request)
-        golden = stewardship.unmerge_source_record(
+        golden = unmerge_source_record(
             entity=entity,
             system_code=system,
             local_code=local_code,
@@ -231,13 +232,15 @@ class CandidateSerializer(serializers.ModelSerializer):
             "system": record.system.code,
             "local_code": record.local_code,
             "golden_code": record.golden_code,
-            "attributes": masking.mask_attributes(record.entity, record.attributes),
+            "attributes": privacy.shown_attributes(record.entity, record.attributes),
         }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         # Scores explain themselves with the compared values: personal ones are masked.
-        data["explanation"] = masking.mask_explanation(instance.entity, data["explanation"])
+        data["explanation"] = privacy.shown_field(
+            instance.entity, "explanation", data["explanation"] or [], person=True
+        )
         return data
 
     @extend_schema_field(CandidateSideSerializer)

@@ -34,7 +34,8 @@ EDGE = len(LAYERS)
 #: Modules any layer may import: Django's registry of models, the Celery app, settings helpers.
 ANYWHERE = ("mdm.models", "mdm.celery", "mdm.env")
 #: Edge modules by their last name: they parse, call one service and shape (DRF's permission
-#: classes included: they read the request).
+#: classes included: they read the request). A module named ``admin_<topic>`` is a part of its
+#: package's admin.
 EDGE_NAMES = {"admin", "admin_site", "api", "permissions", "tasks", "views", "urls"}
 #: The project plumbing at the top of mdm/, above every domain.
 PLUMBING = {"mdm.apps", "mdm.checks", "mdm.job_kinds", "mdm.middleware", "mdm.settings"}
@@ -84,7 +85,8 @@ def layer_of(name: str) -> int | None:
         return None
     if name in PLUMBING or _within(name, "mdm.api") or _within(name, "mdm.management"):
         return EDGE
-    if _within(name, "mdm.templatetags") or name.split(".")[-1] in EDGE_NAMES:
+    last = name.split(".")[-1]
+    if _within(name, "mdm.templatetags") or last in EDGE_NAMES or last.startswith("admin_"):
         return EDGE
     for level, packages in enumerate(LAYERS):
         if any(_within(name, p) for p in packages):
@@ -176,7 +178,6 @@ LATE_IMPORTS = {
     "mdm.apps": "ready() runs once the app registry is loaded",
     "mdm.wsgi": "the warm-up runs after Django is set up",
     "mdm.middleware": "not a cycle: kept as found, to move to the top in a later step",
-    "mdm.privacy.admin": "not a cycle: kept as found, to move to the top in a later step",
     "mdm.privacy.crypto": "importable before the app registry (key checks); models are not",
     "dictionary.validators": "the region table loads with the first resident ID it checks",
 }

@@ -12,7 +12,8 @@ from matching.models import MatchCandidate
 from mdm.linking.batch.match import run_batch_match
 from mdm.models import Customer, SourceRecord
 from mdm.privacy.masking import unmask_attributes
-from mdm.stewardship.actions import merge_by_steward, unmerge_source_record
+from mdm.stewardship.actions import merge_by_steward
+from mdm.stewardship.unmerge import unmerge_source_record
 
 pytestmark = pytest.mark.django_db
 

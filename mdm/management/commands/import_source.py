@@ -8,13 +8,10 @@ from tqdm import tqdm
 
 from dictionary.models import EntityChoices
 from mdm.errors import ServiceError
-from mdm.intake.importing import (
-    IMPORT_BATCH,
-    import_plan,
-    open_table,
-    plan_import,
-    write_error_report,
-)
+from mdm.intake.import_plan import plan_import
+from mdm.intake.import_report import write_error_report
+from mdm.intake.importing import IMPORT_BATCH, import_plan
+from mdm.intake.tables import open_table
 from mdm.models import SourceSystem
 
 #: Exit statuses (operators script imports): every row stored; some rows rejected or a column

@@ -14,7 +14,8 @@ from dictionary.services import load_starter_dictionary
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.access.accounts import create_source_system, rotate_token
 from mdm.access.code_grants import grant_crosswalk
-from mdm.intake.importing import REJECTED, import_file, write_error_report
+from mdm.intake.import_report import REJECTED, write_error_report
+from mdm.intake.importing import import_file
 from mdm.jobs.runner import describe_job
 from mdm.models import GOLDEN_MODELS, SourceRecord, SourceSystem
 from mdm.operations import nightly_steps as nightly

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from dictionary.models import DataElement
 from mdm.models import Customer, SourceRecord
-from mdm.stewardship.actions import merge_by_steward, unmerge_source_record
+from mdm.stewardship.actions import merge_by_steward
+from mdm.stewardship.unmerge import unmerge_source_record
 
 pytestmark = pytest.mark.django_db
 
