@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.db import connection, connections
 from django.db.models import Q
@@ -36,6 +37,7 @@ from matching.engine import (
     Compared,
     Features,
     Record,
+    RecordId,
     comparison_signature,
     decide_compared,
     explain_compared,
@@ -55,6 +57,7 @@ from matching.models import (
 )
 from matching.normalize import company_name_parts, short_name_block, short_name_of
 from matching.rules import DEFAULT_RULES, MatchRule, rule_from_dict, rule_to_dict
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.db.forking import can_fork
 from mdm.models import SourceRecord, SourceRecordLinkChoices, golden_model
 from mdm.privacy.crypto import PREFIX, matching_view
@@ -164,6 +167,7 @@ class StoredRecord:
 
     def features(self, entity: str) -> Features:
         if self._features is None:
+            assert self._row is not None  # kept until the features are prepared
             self._features = _cached_features(entity, self.id, self._row)
             self._row = None
         return self._features
@@ -190,6 +194,7 @@ class Candidate:
     @property
     def features(self) -> Features:
         if self._features is None:
+            assert self.stored is not None  # a candidate from this batch has its features
             self._features = self.stored.features(self.entity)
         return self._features
 
@@ -227,10 +232,10 @@ def explain(score, *, entity: str, person: bool) -> list[dict]:
     return mask_explanation(entity, rows, person=person)
 
 
-def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[object]:
+def pick_candidates(ranked: Iterable[Sequence[Any]]) -> list[Any]:
     """The candidates a record is scored against, from ``(shared keys, smallest block shared,
     id, candidate)``: see MAX_CANDIDATES. The candidate query picks the same way in SQL."""
-    picked: list[object] = []
+    picked: list[Any] = []
     taken = dict.fromkeys(FEW_KEYS_CANDIDATES, 0)
     for position, (shared, _block, _id, candidate) in enumerate(sorted(ranked, key=_rank)):
         if position >= MAX_CANDIDATES:
@@ -243,7 +248,7 @@ def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[obje
     return picked
 
 
-def _rank(item: tuple[int, int, int, object]) -> tuple[int, int, int]:
+def _rank(item: Sequence[Any]) -> tuple[int, int, int]:
     return -item[0], item[1], item[2]
 
 
@@ -290,7 +295,7 @@ WHERE r.id = ANY(ARRAY(
 
 
 #: JSON texts of the empty values most candidates have (no flagged element, no blind index).
-_EMPTY_JSON = {"[]": [], "{}": {}}
+_EMPTY_JSON: dict[str, Any] = {"[]": [], "{}": {}}
 
 
 def _json(value):
@@ -484,7 +489,7 @@ class MatchingLinker:
                 Q(left_id__in=ids) | Q(right_id__in=ids),
                 status=MatchCandidateStatusChoices.REJECTED,
             ).values_list("left_id", "right_id")
-            self.rejected = {tuple(pair) for pair in rejected}
+            self.rejected = {(left, right) for left, right in rejected}
 
     def _is_rejected(self, record: SourceRecord, candidate: Candidate) -> bool:
         if not record.pk or candidate.id is None:
@@ -771,7 +776,9 @@ def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:
         )
         return
     opts = BlockKey._meta
-    columns = ", ".join(opts.get_field(name).column for name in ("entity", "key", "record"))
+    columns = ", ".join(
+        column_of(concrete_field(BlockKey, name)) for name in ("entity", "key", "record")
+    )
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {opts.db_table} ({columns}) FROM STDIN") as copy,
@@ -832,7 +839,7 @@ def write_candidates(
     ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
     id on the left, so its explanation is turned around with it.
     """
-    rows = {}
+    rows: dict[tuple[int, int], MatchCandidate] = {}
     for a, b, score, explanation in pairs:
         left, right = min(a, b), max(a, b)
         if a > b:
@@ -914,18 +921,22 @@ def fit_rule_on_records(
             connections.close_all()  # a forked child must not inherit the open connection
         else:
             processes = 1
-    compared: dict[tuple[int, int], tuple[int, ...]] | None = None
+    compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] | None = None
     if prepared is not None:
         compared = {}
     fitted = fit_rule(
         current, records, seed=seed, features=features, processes=processes, compared=compared
     )
     if prepared is not None:
-        prepared.features = dict(zip((r.id for r in records), features, strict=True))
+        # The hub's record ids are integers (Record allows text ids too).
+        prepared.features = dict(zip((int(r.id) for r in records), features, strict=True))
         # Keyed as the batch match scores a pair, low id first (the comparators are symmetric:
         # the levels of a pair do not depend on which record is on the left).
+        assert compared is not None  # filled by fit_rule
         prepared.levels = {
-            (min(a, b) << 32) | max(a, b): levels for (a, b), levels in compared.items()
+            (min(a, b) << 32) | max(a, b): levels
+            for (a, b), levels in compared.items()
+            if isinstance(a, int) and isinstance(b, int)  # the hub's record ids are
         }
         prepared.signature = comparison_signature(current)
     return fitted
