@@ -48,19 +48,20 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && fc-list :lang=zh | grep -q . \
 	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei)
 
-## make test: check, migrations check, lint and the whole suite against PostgreSQL
+## make test: check, migrations check, lint, the type checker and the whole suite against PostgreSQL
 test: venv services browser messages
 	export DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))"); \
 	$(PY) manage.py check && \
 	$(PY) manage.py makemigrations --check --dry-run && \
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && \
+	$(VENV)/bin/mypy && \
 	$(VENV)/bin/pytest --create-db -q
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-## typecheck: mypy with django-stubs (config in pyproject.toml; strict for matching, mdm.db, mdm.privacy).
-## Not yet part of `make test`: it still reports errors (see docs/architecture.md, "Types").
+## typecheck: mypy with django-stubs (config in pyproject.toml; strict for matching, mdm.db, mdm.privacy),
+## on its own; `make test` runs it too, before the suite (see docs/architecture.md, "Types").
 typecheck: venv
 	SECRET_KEY=typecheck $(VENV)/bin/mypy
 

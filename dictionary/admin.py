@@ -26,7 +26,8 @@ class ListFieldsMixin:
         make = self.list_fields.get(db_field.name)
         if make is not None:
             return make(label=db_field.verbose_name, required=not db_field.blank)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A mixin for ModelAdmin and inlines alike: the method is the admin class's.
+        return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
 
 
 def in_use_sentence(usage: dict[str, list[str]]) -> str:
@@ -186,4 +187,5 @@ class EntityTypeAdmin(SimpleHistoryAdmin):
         return False
 
 
-admin.site.empty_value_display = _("—")
+# Django renders a lazy string here; the stub declares str.
+admin.site.empty_value_display = _("—")  # type: ignore[assignment]

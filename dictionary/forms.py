@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -186,8 +186,9 @@ class DataElementForm(forms.ModelForm):
             "example",
         )
 
-    def clean(self) -> Mapping[str, Any]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         validator = data.get("validator")
         params = data.get("validator_params") or {}
         if validator and isinstance(params, dict):

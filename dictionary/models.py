@@ -6,6 +6,8 @@ validator, standardizer chain, sensitivity and policy, and which entity uses it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -52,7 +54,7 @@ class ElementBindingSurvivorshipChoices(models.TextChoices):
     LONGEST = "longest", _("Longest")
 
 
-class EntityTypeManager(models.Manager):
+class EntityTypeManager(models.Manager["EntityType"]):
     def get_by_natural_key(self, code: str) -> EntityType:
         return self.get(code=code)
 
@@ -87,7 +89,7 @@ class EntityType(models.Model):
         return (self.code,)
 
 
-class ValueDomainManager(models.Manager):
+class ValueDomainManager(models.Manager["ValueDomain"]):
     def get_by_natural_key(self, code: str) -> ValueDomain:
         return self.get(code=code)
 
@@ -117,7 +119,7 @@ class ValueDomain(models.Model):
         return (self.code,)
 
 
-class CodeValueManager(models.Manager):
+class CodeValueManager(models.Manager["CodeValue"]):
     def get_by_natural_key(self, domain_code: str, code: str) -> CodeValue:
         return self.get(domain__code=domain_code, code=code)
 
@@ -154,7 +156,7 @@ class CodeValue(models.Model):
         return (self.domain.code, self.code)
 
 
-class DataElementManager(models.Manager):
+class DataElementManager(models.Manager["DataElement"]):
     def get_by_natural_key(self, code: str) -> DataElement:
         return self.get(code=code)
 
@@ -205,6 +207,9 @@ class DataElement(models.Model):
     example = models.CharField(_("example"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     objects = DataElementManager()
 
@@ -226,7 +231,7 @@ class DataElement(models.Model):
         return (self.code,)
 
 
-class ElementBindingManager(models.Manager):
+class ElementBindingManager(models.Manager["ElementBinding"]):
     def get_by_natural_key(self, entity: str, element_code: str) -> ElementBinding:
         return self.get(entity=entity, element__code=element_code)
 

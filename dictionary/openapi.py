@@ -12,7 +12,7 @@ from dictionary.services import accepted_length
 MAX_ENUM = 100
 
 # Source systems send numbers and booleans as JSON values or as text; both are accepted.
-_TYPES = {
+_TYPES: dict[str, dict[str, Any]] = {
     DataElementDataTypeChoices.INTEGER: {"anyOf": [{"type": "integer"}, {"type": "string"}]},
     DataElementDataTypeChoices.DECIMAL: {"anyOf": [{"type": "number"}, {"type": "string"}]},
     DataElementDataTypeChoices.DATE: {"type": "string", "format": "date"},
@@ -51,8 +51,8 @@ def entity_record_schema(entity: str) -> dict[str, Any]:
         description = f"{e.name_zh} {e.name_en}: {e.definition_zh} / {e.definition_en}"
         if e.max_length:
             description += f" At most {e.max_length} characters once standardized."
-        if e.value_domain_id:
-            values = codes.get(e.value_domain_id, [])
+        if e.value_domain is not None:
+            values = codes.get(e.value_domain.pk, [])
             if len(values) <= MAX_ENUM:
                 description += f" Codes (synonyms accepted): {', '.join(values)}."
             else:

@@ -142,7 +142,7 @@ def _compile_entity(entity: str) -> dict[str, CompiledElement]:
         .order_by("position", "element__code")
     )
     domain_ids = {b.element.value_domain_id for b in bindings if b.element.value_domain_id}
-    lookups: dict[int, dict[str, str]] = {d: {} for d in domain_ids}
+    lookups: dict[int | None, dict[str, str]] = {d: {} for d in domain_ids}
     for domain_id, code, synonyms in CodeValue.objects.filter(
         domain_id__in=domain_ids, is_active=True
     ).values_list("domain_id", "code", "synonyms"):
@@ -363,9 +363,9 @@ def _standardize_value(
         value = code
     problem = _check_type(element, value)
     if problem is None and element.validator:
-        regional = validators.REGIONAL_VALIDATORS.get(element.validator)
-        if regional is not None:
-            problem = regional(value, element.validator_params, country)
+        regional_check = validators.REGIONAL_VALIDATORS.get(element.validator)
+        if regional_check is not None:
+            problem = regional_check(value, element.validator_params, country)
         else:
             problem = validators.VALIDATORS[element.validator](value, element.validator_params)
     return value, problem

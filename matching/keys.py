@@ -81,6 +81,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from matching.normalize import (
+    CompanyName,
     abbreviation_key,
     address_key,
     address_words,
@@ -192,6 +193,7 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
     """Short forms of the name, the former name, and the transliterated start of an English
     name (see the module docstring); these come after the other keys of a record."""
     keys: list[str] = []
+    parts: CompanyName | None
     for field in ("name", "former_name"):
         name = _valid(attrs, flagged, field)
         if not name:

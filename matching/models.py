@@ -6,6 +6,8 @@ decided, so that every decision is explainable and a rejected pair is never prop
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,9 @@ class MatchRuleConfig(models.Model):
     is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         verbose_name = _("match rule")
@@ -122,6 +127,9 @@ class MatchRuleRollout(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         verbose_name = _("match rule rollout")
@@ -263,6 +271,10 @@ class MatchCandidate(models.Model):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     history = HistoricalRecords()
+    #: Not stored: the other pending pairs decided with this one (set by ``decide_candidate``),
+    #: and the same ids as the API reports them.
+    siblings: list[int]
+    siblings_decided: list[int]
 
     class Meta:
         verbose_name = _("match candidate")

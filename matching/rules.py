@@ -155,7 +155,7 @@ def weight_to_probability(weight: float) -> float:
         return 1.0
     if weight < -60:
         return 0.0
-    odds = 2.0**weight
+    odds: float = 2.0**weight
     return odds / (1.0 + odds)
 
 
@@ -338,7 +338,9 @@ def estimate_m_u(
     # No level is impossible for a true match: data entry finds a way. Without a floor, a level
     # that this sample's matches never showed would veto every future pair that shows it.
     m = [np.maximum(x, min_m) / np.maximum(x, min_m).sum() for x in m]
-    fitted = with_probabilities(rule, m=m, u=None if fix_u else u, prior=prior)
+    fitted = with_probabilities(
+        rule, m=[x.tolist() for x in m], u=None if fix_u else [x.tolist() for x in u], prior=prior
+    )
     return monotone(fitted, unseen_m=min_m)
 
 

@@ -6,6 +6,7 @@ They fail loudly on a malformed value instead of silently falling back to a defa
 from __future__ import annotations
 
 import os
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -13,6 +14,10 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def get_str(name: str, default: str) -> str: ...
+@overload
+def get_str(name: str, default: None = None) -> str | None: ...
 def get_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None else value

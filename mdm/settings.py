@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -108,7 +109,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
+            "NAME": str(BASE_DIR / "db.sqlite3"),
             # The embedded demo serves the admin while imports run: wait for the write lock.
             "OPTIONS": {"timeout": 20},
         }
@@ -144,7 +145,7 @@ MDM_MAX_BODY_BYTES = env.get_int("MDM_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MDM_MAX_BODY_BYTES
 MDM_BULK_MAX_ITEMS = 1000
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "mdm.access.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -418,7 +418,7 @@ def fit_rule(
     return fitted
 
 
-def comparison_signature(rule: MatchRule) -> tuple:
+def comparison_signature(rule: MatchRule) -> tuple[Any, ...]:
     """What the comparison levels of a pair depend on: the fields, their comparators and level
     thresholds. Two rules with the same signature give every pair the same levels."""
     return tuple(

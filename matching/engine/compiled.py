@@ -49,7 +49,10 @@ class _Compiled:
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
-        str, tuple[tuple[int, Any, Callable, tuple[float, ...], tuple[float, ...], _Field], ...]
+        str,
+        tuple[
+            tuple[int, Any, Callable[..., Any], tuple[float, ...], tuple[float, ...], _Field], ...
+        ],
     ]
 
 

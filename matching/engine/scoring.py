@@ -191,7 +191,8 @@ def _place_words(features: Features) -> frozenset[str]:
     if key not in features.cache:
         address = features.attrs.get("address")
         features.cache[key] = frozenset(address_tokens(address)) if address else frozenset()
-    return features.cache[key]
+    words: frozenset[str] = features.cache[key]
+    return words
 
 
 def _alternatives(prepared: Any) -> tuple[CompanyName, ...]:
@@ -351,6 +352,7 @@ def decide_and_trace(
         return decision, score, veto, None
     if similarities is None:
         return decision, score, veto, trace_prepared(rule, a, b)
+    assert levels is not None  # compared here, so the levels are known
     return decision, score, veto, PairTrace(None, None, tuple(levels), tuple(similarities), False)
 
 
@@ -367,6 +369,7 @@ def decide_compared(
     decision, score, veto, levels, similarities = _decide_prepared(rule, a, b, None)
     if similarities is None:
         return decision, score, veto, None
+    assert isinstance(levels, list)  # compared here (no levels were given), as a list
     return decision, score, veto, (levels, similarities)
 
 

@@ -177,6 +177,7 @@ def _parse_chinese(text: str) -> CompanyName:
     full_core = head
 
     found: list[Region] = [r for r in (region_lookup(name) for name in bracket_regions) if r]
+    region: Region | None
     # Leading regions, possibly nested (广东省深圳市…, 北京海淀…). A short name without suffix is
     # only taken when a distinctive core of two characters or more remains (金华信科技 stays).
     while True:

@@ -403,18 +403,22 @@ _BARE_NUMBER_RE = re.compile(r"(?<![\d.a-z])(\d{2,}(?:\.\d+)?)(?![\d.a-z])")
 _CJK = r"\u3400-\u9fff"
 
 
+#: A trie node: the next character -> its node ("" marks the end of a word).
+_TrieNode = dict[str, "_TrieNode"]
+
+
 def _trie(words: Iterable[str]) -> str:
     """One regular expression for a set of words, as a trie: the engine decides on the first
     character instead of trying some 250 alternatives at every position, and the longest word
     wins (镀锌 before 锌, 热镀锌 before 镀锌 where it starts)."""
-    tree: dict[str, dict] = {}
+    tree: _TrieNode = {}
     for word in words:
         node = tree
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def pattern(node: dict[str, dict]) -> str:
+    def pattern(node: _TrieNode) -> str:
         branches = [
             re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char
         ]

@@ -149,7 +149,8 @@ def pinyin_initials(text: str) -> str:
     else:
         from pypinyin import Style, lazy_pinyin
 
-        pieces = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: s.split())
+        # The stub types the handler as returning str; pypinyin documents (and accepts) a list.
+        pieces = lazy_pinyin(text, style=Style.NORMAL, errors=lambda s: s.split())  # type: ignore[arg-type,return-value]
     initials: list[str] = []
     for piece in pieces:
         piece = _NON_ALNUM_RE.sub("", piece).lower()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dictionary.phones import DEFAULT_COUNTRY, is_country
 from mdm.access.roles import ROLES
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.errors import Conflict, NotFound, ServiceError
 from mdm.models import ApiToken, CrosswalkGrant, SourceSystem, hash_token
 
@@ -94,6 +95,7 @@ def authenticate_token(key: str) -> ApiToken | None:
         else None
         for model, fields, start, end in plan.parts
     )
+    assert token is not None  # the row found is the token's
     token.user = user
     plan.system_rel.set_cached_value(user, system)
     return token
@@ -114,15 +116,16 @@ def _token_plan() -> _TokenPlan:
     for alias, model in (("t", ApiToken), ("u", user_model), ("s", SourceSystem)):
         fields = tuple(model._meta.concrete_fields)
         parts.append((model, fields, start, start + len(fields)))
-        columns += [f"{alias}.{qn(f.column)}" for f in fields]
+        columns += [f"{alias}.{qn(column_of(f))}" for f in fields]
         start += len(fields)
-    service_user = SourceSystem._meta.get_field("service_user")
+    service_user = concrete_field(SourceSystem, "service_user")
+    token_user = concrete_field(ApiToken, "user")
     sql = (
         f"SELECT {', '.join(columns)} FROM {qn(ApiToken._meta.db_table)} t "
         f"JOIN {qn(user_model._meta.db_table)} u "
-        f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(ApiToken._meta.get_field('user').column)} "
+        f"ON u.{qn(column_of(user_model._meta.pk))} = t.{qn(column_of(token_user))} "
         f"LEFT JOIN {qn(SourceSystem._meta.db_table)} s "
-        f"ON s.{qn(service_user.column)} = u.{qn(user_model._meta.pk.column)} "
+        f"ON s.{qn(column_of(service_user))} = u.{qn(column_of(user_model._meta.pk))} "
         # ApiToken.objects.usable(): active and not expired.
         "WHERE t.key_hash = %s AND t.is_active AND (t.expires_at IS NULL OR t.expires_at > %s)"
     )

@@ -11,7 +11,7 @@ here. ``grant_crosswalk`` / ``revoke_crosswalk`` are the one write path (admin a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, overload
 
 from django.db import transaction
 
@@ -22,6 +22,10 @@ from mdm.models import CrosswalkGrant, SourceSystem
 Readable = frozenset[str] | None
 
 
+@overload
+def readable_systems(system: SourceSystem) -> frozenset[str]: ...
+@overload
+def readable_systems(system: None) -> None: ...
 def readable_systems(system: SourceSystem | None) -> Readable:
     """The systems whose local codes ``system`` may read: itself and those it is granted
     (one query); None (every system) for a caller that is no source system."""

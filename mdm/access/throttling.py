@@ -20,11 +20,16 @@ from rest_framework.settings import api_settings
 from mdm.models import ApiToken
 
 
-class _LiveRates:
+class _LiveRates(throttling.SimpleRateThrottle):
     """Reads the rate from the current settings (DRF keeps the ones of import time), and keeps
     the log packed (see the module docstring); the answers are DRF's."""
 
     scope: str
+    # The log is packed doubles, not DRF's list (see the module docstring).
+    history: array[float]  # type: ignore[assignment]
+    # Set by SimpleRateThrottle.__init__ from the rate; DRF's stub does not declare them.
+    num_requests: int
+    duration: int
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -64,7 +64,8 @@ def _index() -> tuple[dict[str, tuple[str, str]], list[tuple[re.Pattern[str], st
     """Exact texts and templates of the Chinese catalogue, each to its (msgstr, msgid) pair."""
     exact: dict[str, tuple[str, str]] = {}
     ranked: list[tuple[int, re.Pattern[str], str, str]] = []
-    catalogue = trans_real.translation(CHINESE)._catalog
+    # gettext's parsed catalogue; typeshed does not declare this attribute of GNUTranslations.
+    catalogue = trans_real.translation(CHINESE)._catalog  # type: ignore[attr-defined]
     for msgid, msgstr in catalogue.items():
         if not isinstance(msgid, str) or not msgid or not msgstr or msgstr == msgid:
             continue  # plural forms are keyed (msgid, n); an untranslated text says nothing

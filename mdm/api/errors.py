@@ -78,7 +78,8 @@ def _flatten(detail, default_code: str) -> dict:
 
 
 def _throttled(exc: exceptions.Throttled) -> dict:
-    wait = int(exc.wait) if exc.wait is not None else None
+    # DRF sets ``wait`` in Throttled.__init__; its stub does not declare it.
+    wait = int(exc.wait) if exc.wait is not None else None  # type: ignore[attr-defined]
     if wait is None:
         return error_body("throttled", "请求过于频繁 / Request was throttled")
     item = error_item(

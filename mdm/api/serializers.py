@@ -71,7 +71,8 @@ class BulkItemResultSerializer(serializers.Serializer):
     created = serializers.BooleanField(required=False)
     score = serializers.FloatField(allow_null=True, required=False)
     warnings = ProblemSerializer(many=True, required=False)
-    errors = FieldErrorsField(required=False)
+    # DRF's metaclass moves declared fields out of the class: the errors property stays.
+    errors = FieldErrorsField(required=False)  # type: ignore[assignment]
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -132,9 +133,10 @@ class GoldenSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
     def _masked(self, obj: GoldenRecord) -> dict:
-        cache = self.context.setdefault("masked", {})
+        # The context is the dict the view passed in; DRF's stub declares a read-only Mapping.
+        cache = self.context.setdefault("masked", {})  # type: ignore[attr-defined]
         if obj.pk not in cache:
-            personal = self.context.setdefault("personal", {})
+            personal = self.context.setdefault("personal", {})  # type: ignore[attr-defined]
             if obj.ENTITY not in personal:
                 personal[obj.ENTITY] = personal_elements(obj.ENTITY)
             cache[obj.pk] = privacy.shown_attributes(

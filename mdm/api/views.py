@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -190,7 +192,7 @@ class BulkUpsertView(APIView):
                 f"At most {settings.MDM_BULK_MAX_ITEMS} records per request",
                 code="too_many_items",
             )
-        results: list[dict | None] = [None] * len(items)
+        results: list[dict[str, Any]] = [{}] * len(items)
         batch: list[tuple[int, str, dict]] = []
         for index, item in enumerate(items):
             if not isinstance(item, dict) or not isinstance(item.get("local_code"), str | int):

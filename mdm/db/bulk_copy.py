@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields.related import RelatedField
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
-from mdm.db.bulk_sql import history_plan
+from mdm.db.bulk_sql import column_of, history_plan
 
 #: Fewer objects than this go in by one ``INSERT … RETURNING`` with their history (one round
 #: trip, values sent as parameters); more by ``COPY`` (three round trips, values streamed).
@@ -34,9 +37,9 @@ def create_objects_with_history(
     objs: Sequence[models.Model],
     model: type[models.Model],
     *,
-    user=None,
+    user: Any = None,
     reason: str = "",
-    date=None,
+    date: datetime | None = None,
 ) -> None:
     """``bulk_create_with_history(objs, model, default_user=user, …)``, set-based.
 
@@ -74,7 +77,7 @@ def create_objects_with_history(
             cursor.execute(
                 _history_insert(model, "t")
                 + " FROM unnest(%s::bigint[]) WITH ORDINALITY AS k(pk, ord) "
-                f"JOIN {qn(opts.db_table)} t ON t.{qn(opts.pk.column)} = k.pk "
+                f"JOIN {qn(opts.db_table)} t ON t.{qn(column_of(opts.pk))} = k.pk "
                 + _META_JOIN
                 + " ORDER BY k.ord",
                 [pks, *meta],
@@ -105,7 +108,7 @@ def create_objects(objs: Sequence[models.Model], model: type[models.Model]) -> N
     qn = connection.ops.quote_name
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     plan = [(f, _converter(f)) for f in fields]
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(column_of(f)) for f in fields)
     sql = f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
@@ -117,7 +120,9 @@ def _history_insert(model: type[models.Model], alias: str) -> str:
     m.user_id`` (the FROM clause is the caller's); columns as ``bulk_sql.history_plan`` maps
     them."""
     qn = connection.ops.quote_name
-    pairs, extra = history_plan(model)
+    plan = history_plan(model)
+    assert plan is not None  # the callers checked _copyable
+    pairs, extra = plan
     columns = [h for h, _ in pairs] + [extra[k] for k in ("date", "reason", "type", "user")]
     return (
         f"INSERT INTO {qn(extra['table'])} ("
@@ -128,18 +133,23 @@ def _history_insert(model: type[models.Model], alias: str) -> str:
     )
 
 
-def _insert_rows(cursor, model, objs: Sequence[models.Model], meta: list) -> None:
+def _insert_rows(
+    cursor: CursorWrapper,
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    meta: list[list[Any]],
+) -> None:
     """A handful of rows (an API upsert) and their history in one statement: the rows by
     ``INSERT … RETURNING``, whose ids (drawn in the order of the rows) order their history."""
     opts = model._meta
     qn = connection.ops.quote_name
-    pk = qn(opts.pk.column)
+    pk = qn(column_of(opts.pk))
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     plan = [(f, _converter(f)) for f in fields]
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     cursor.execute(
         f"WITH r AS (INSERT INTO {qn(opts.db_table)} ("
-        + ", ".join(qn(f.column) for f in fields)
+        + ", ".join(qn(column_of(f)) for f in fields)
         + ") VALUES "
         + ", ".join([row] * len(objs))
         + " RETURNING *), h AS ("
@@ -154,7 +164,9 @@ def _insert_rows(cursor, model, objs: Sequence[models.Model], meta: list) -> Non
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def _copy_rows(cursor, model: type[models.Model], objs: Sequence[models.Model]) -> list[int]:
+def _copy_rows(
+    cursor: CursorWrapper, model: type[models.Model], objs: Sequence[models.Model]
+) -> list[int]:
     """Primary keys from the table's sequence, then the rows with them in one ``COPY``."""
     opts = model._meta
     qn = connection.ops.quote_name
@@ -164,7 +176,7 @@ def _copy_rows(cursor, model: type[models.Model], objs: Sequence[models.Model]) 
     )
     pks = sorted(row[0] for row in cursor.fetchall())
     fields = opts.concrete_fields
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(column_of(f)) for f in fields)
     plan = [(f, _converter(f)) for f in fields]
     with cursor.cursor.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy:
         for obj, pk in zip(objs, pks, strict=True):
@@ -202,7 +214,7 @@ PLAIN_TYPES = frozenset(
 )
 
 
-def _converter(field: models.Field) -> Callable[[Any], Any]:
+def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
     """How a value goes into COPY: JSON as its text, plain types as they are, the rest as the
     field prepares it for the database."""
     if isinstance(field, models.JSONField):
@@ -210,7 +222,7 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
         # call that passes options).
         encode = (field.encoder or json.JSONEncoder)(ensure_ascii=False).encode
         return lambda v: None if v is None else encode(v)
-    target = field.target_field if field.is_relation else field
+    target = field.target_field if isinstance(field, RelatedField) else field
     if target.get_internal_type() in PLAIN_TYPES:
         return lambda v: v
     return lambda v: field.get_db_prep_save(v, connection)

@@ -61,7 +61,7 @@ def update_objects_with_history(
     model: type[models.Model],
     fields: Sequence[str],
     *,
-    user=None,
+    user: Any = None,
     reason: str = "",
 ) -> int:
     """``bulk_update_with_history(objs, model, fields, default_user=user, …)``, set-based.
@@ -72,10 +72,11 @@ def update_objects_with_history(
     if not objs:
         return 0
     if not fields or not _set_based(model):
-        return bulk_update_with_history(
+        updated: int = bulk_update_with_history(
             objs, model, list(fields), default_user=user, default_change_reason=reason
         )
-    concrete = [model._meta.get_field(name) for name in fields]
+        return updated
+    concrete = [concrete_field(model, name) for name in fields]
     columns = {f.name: [getattr(obj, f.attname) for obj in objs] for f in concrete}
     default_user = _default_user(model, user)
     now = timezone.now()
@@ -92,7 +93,7 @@ def update_rows_with_history(
     pks: Sequence[int],
     columns: Mapping[str, Sequence[Any]],
     *,
-    user=None,
+    user: Any = None,
     reason: str = "",
 ) -> int:
     """Set ``columns[field][i]`` on the row ``pks[i]``, with one history row each (in order).
@@ -106,12 +107,13 @@ def update_rows_with_history(
         by_pk = model._default_manager.in_bulk(list(pks))
         objs = [by_pk[pk] for pk in pks]
         for name, values in columns.items():
-            attname = model._meta.get_field(name).attname
+            attname = concrete_field(model, name).attname
             for obj, value in zip(objs, values, strict=True):
                 setattr(obj, attname, value)
-        return bulk_update_with_history(
+        updated: int = bulk_update_with_history(
             objs, model, list(columns), default_user=user, default_change_reason=reason
         )
+        return updated
     n = len(pks)
     default_user = _user_id(_default_user(model, user))
     meta = ([default_user] * n, [reason] * n, [timezone.now()] * n)
@@ -122,16 +124,31 @@ def _set_based(model: type[models.Model]) -> bool:
     return connection.vendor == "postgresql" and history_plan(model) is not None
 
 
-def _default_user(model: type[models.Model], user):
+def _default_user(model: type[models.Model], user: Any) -> Any:
     # As simple_history: the given user, else the one of the current request (middleware).
     return user or get_history_model_for_model(model).get_default_history_user(model())
 
 
-def _user_id(user) -> Any:
+def _user_id(user: Any) -> Any:
     return getattr(user, "pk", None) if user is not None else None
 
 
-def _prepared(field: models.Field, values: Sequence[Any]) -> list[Any]:
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field ``name`` of ``model``, which must have a column (not a reverse relation)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} has no column")
+    return field
+
+
+def column_of(field: models.Field[Any, Any] | None) -> str:
+    """The column of a concrete field (the stubs allow None: fields without one)."""
+    if field is None or field.column is None:
+        raise TypeError(f"{field!r} has no column")
+    return field.column
+
+
+def _prepared(field: models.Field[Any, Any], values: Sequence[Any]) -> list[Any]:
     """The values as ``bulk_update`` would send them (``get_db_prep_save``); a string for a
     plain text column is sent as it is, which is all that method would do with it."""
     prep = field.get_db_prep_save
@@ -140,14 +157,19 @@ def _prepared(field: models.Field, values: Sequence[Any]) -> list[Any]:
     return [prep(v, connection) for v in values]
 
 
-def _array_type(field: models.Field) -> str:
+def _array_type(field: models.Field[Any, Any]) -> str:
     """The column's type without its length, so a too-long value fails as it would in
     ``bulk_update`` (an explicit cast to ``varchar(n)`` would silently cut it)."""
-    return re.sub(r"\(.*?\)", "", field.db_type(connection)) + "[]"
+    db_type = field.db_type(connection)
+    if db_type is None:
+        raise TypeError(f"{field!r} has no column type")
+    return re.sub(r"\(.*?\)", "", db_type) + "[]"
 
 
 @cache
-def history_plan(model: type[models.Model]) -> tuple[list[tuple[str, str]], dict] | None:
+def history_plan(
+    model: type[models.Model],
+) -> tuple[list[tuple[str, str]], dict[str, str]] | None:
     """(history column, source column) pairs and the extra columns of ``model``'s history
     table; ``None`` when its historical model has fields this module does not know how to fill
     (then the ORM path is taken)."""
@@ -175,7 +197,7 @@ def _update(
     model: type[models.Model],
     pks: Sequence[int],
     columns: Mapping[str, Sequence[Any]],
-    meta: tuple[list, list, list],
+    meta: tuple[list[Any], list[Any], list[Any]],
 ) -> int:
     """One statement: ``UPDATE … FROM unnest(…)`` sets every column from arrays, and the rows
     it returns (their new values) go into the history table in the order of ``pks``.
@@ -188,8 +210,8 @@ def _update(
     """
     qn = connection.ops.quote_name
     opts = model._meta
-    table, pk = qn(opts.db_table), qn(opts.pk.column)
-    fields = [opts.get_field(name) for name in columns]
+    table, pk = qn(opts.db_table), qn(column_of(opts.pk))
+    fields = [concrete_field(model, name) for name in columns]
     order = sorted(range(len(pks)), key=pks.__getitem__)
 
     def arranged(values: Sequence[Any]) -> list[Any]:
@@ -201,7 +223,9 @@ def _update(
         params.append(arranged(_prepared(field, columns[field.name])))
         arrays.append(f"%b::{_array_type(field)}")
     values = [f"_v{i}" for i in range(len(fields))]
-    assignments = ", ".join(f"{qn(f.column)} = v.{a}" for f, a in zip(fields, values, strict=True))
+    assignments = ", ".join(
+        f"{qn(column_of(f))} = v.{a}" for f, a in zip(fields, values, strict=True)
+    )
     with connection.cursor() as cursor:
         if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
             cursor.execute(
@@ -209,8 +233,11 @@ def _update(
                 f"AS v(_pk, {', '.join(values)}) WHERE t.{pk} = v._pk",
                 params,
             )
-            return cursor.rowcount
-        pairs, extra = history_plan(model)
+            updated: int = cursor.rowcount
+            return updated
+        plan = history_plan(model)
+        assert plan is not None  # _set_based checked it
+        pairs, extra = plan
         users, reasons, dates = meta
         params += [arranged(dates), arranged(reasons), arranged(users), order]
         arrays += [
@@ -237,4 +264,5 @@ def _update(
             f"{insert} FROM r ORDER BY r._ord",
             params,
         )
-        return cursor.rowcount
+        written: int = cursor.rowcount
+        return written

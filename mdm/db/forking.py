@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def can_fork() -> bool:
@@ -11,7 +16,7 @@ def can_fork() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def fork_pool(processes: int):
+def fork_pool(processes: int) -> ProcessPoolExecutor:
     """A pool of ``processes`` forked workers (they inherit what the parent prepared)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context

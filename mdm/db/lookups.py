@@ -12,13 +12,20 @@ every time (so PostgreSQL prepares it once), no limit of 65,535 parameters. Othe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.lookups import In
+from django.db.models.sql.compiler import SQLCompiler
 
 
 class AnyOf(In):
     lookup_name = "any"
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, Sequence[Any]]:
         from django.db.models.sql.query import Query
 
         if isinstance(self.rhs, Query):  # a subquery: as __in does

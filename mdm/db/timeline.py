@@ -23,7 +23,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, transaction
-from django.db.models import F
+from django.db.models import Expression, F
 from django.utils import timezone
 
 from mdm.db.json_sql import json_add
@@ -62,7 +62,7 @@ class _Cell:
     count: int = 0
     failed: int = 0
     seconds: float = 0.0
-    buckets: Counter = field(default_factory=Counter)
+    buckets: Counter[str] = field(default_factory=Counter)
 
 
 class _Buffer:
@@ -73,7 +73,9 @@ class _Buffer:
         self.cells: dict[tuple[datetime, str, str, str], _Cell] = {}
         self.flushed_at = time.monotonic()
 
-    def add(self, key, *, count: int, failed: int, seconds: float | None) -> bool:
+    def add(
+        self, key: tuple[datetime, str, str, str], *, count: int, failed: int, seconds: float | None
+    ) -> bool:
         """Add to a cell; True when it is time to flush."""
         with self.lock:
             cell = self.cells.setdefault(key, _Cell())
@@ -165,9 +167,9 @@ def flush() -> int:
     return written
 
 
-def _increment(minute, series, name, detail, cell: _Cell) -> None:
+def _increment(minute: datetime, series: str, name: str, detail: str, cell: _Cell) -> None:
     key = {"minute": minute, "series": series, "name": name, "detail": detail}
-    changes = {
+    changes: dict[str, Expression] = {
         "count": F("count") + cell.count,
         "failed": F("failed") + cell.failed,
         "seconds": F("seconds") + cell.seconds,

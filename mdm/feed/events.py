@@ -23,7 +23,9 @@ def golden_payload(
         "attributes": golden.attributes(),
     }
     if golden.merged_into_id:
-        payload["merged_into"] = golden.merged_into.code
+        survivor = golden.merged_into
+        assert survivor is not None  # its id is set
+        payload["merged_into"] = survivor.code
     if members is not None:
         payload["members"] = members
     return payload

@@ -291,7 +291,7 @@ def import_plan(
         for process in processes:
             process.start()
     reports: dict[int, ImportReport] = {}
-    failures: dict[int, str] = {}
+    failures: dict[int, tuple[str, str]] = {}
     try:
         while pending := [k for k in range(workers) if k not in reports and k not in failures]:
             try:

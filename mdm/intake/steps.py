@@ -122,7 +122,8 @@ def run(
         stored = load(system, entity, kept)
         results, changes = diff(system, entity, kept, stored)
         if changes:
-            live = {r.golden_code for r in stored.values() if r.golden_is_live}
+            # golden_is_live is annotated by load()'s query.
+            live = {r.golden_code for r in stored.values() if r.golden_is_live}  # type: ignore[attr-defined]
             new_codes = link(entity, linker, changes, live)
             change_reason = reason or "upsert"
             write(changes, linker, actor, change_reason)

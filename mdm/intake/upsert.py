@@ -99,6 +99,7 @@ def upsert_source_record(
     )
     if isinstance(result, ServiceError):
         raise result
+    assert result is not None  # only a contended batch defers a record
     return result
 
 

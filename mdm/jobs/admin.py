@@ -244,7 +244,7 @@ class WebhookSubscriptionAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("entities"))
     def entities_display(self, obj: WebhookSubscription) -> str:
-        return ", ".join(obj.entities) if obj.entities else _("all")
+        return ", ".join(obj.entities) if obj.entities else str(_("all"))
 
     @admin.display(description=_("dead letters"))
     def dead_letters(self, obj: WebhookSubscription) -> int:

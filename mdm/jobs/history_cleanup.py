@@ -8,6 +8,7 @@ transaction holds millions of rows, and as a job run with one chunk per historic
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -49,7 +50,7 @@ def delete_old_history(
             deleted += model._default_manager.filter(**{f"{pk}__in": ids}).delete()[0]
 
 
-def history_cleanup_params(days: int | None = None) -> dict[str, object]:
+def history_cleanup_params(days: int | None = None) -> dict[str, Any]:
     """The run's parameters: the cut-off is fixed at launch, so a resumed run keeps it."""
     days = settings.MDM_HISTORY_RETENTION_DAYS if days is None else days
     return {"retention_days": days, "cutoff": retention_cutoff(days).isoformat()}

@@ -3,6 +3,7 @@ reject or skip, and both sides shown in clear once after an audited unmask."""
 
 import copy
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -82,7 +83,8 @@ class CandidateDecisionForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("decision") in ("accept", "reject") and not data.get("reason", "").strip():
             self.add_error("reason", _("A reason is required"))
         return data
@@ -107,8 +109,20 @@ def score_badge(candidate: MatchCandidate, url: str | None = None):
     )
 
 
-class CandidateCompareMixin:
+if TYPE_CHECKING:
+    # A mixin for MatchCandidateAdmin: the type checker reads it as that ModelAdmin (generic to
+    # the type checker only: subscripting it at run time fails).
+    from django.contrib import admin
+
+    _CandidateAdminBase = admin.ModelAdmin[MatchCandidate]
+else:
+    _CandidateAdminBase = object
+
+
+class CandidateCompareMixin(_CandidateAdminBase):
     """The comparison page of ``MatchCandidateAdmin`` and its unmask step."""
+
+    compare_template: str  # MatchCandidateAdmin's
 
     # ---- the comparison page
 
@@ -124,7 +138,7 @@ class CandidateCompareMixin:
         params.pop(PAGE_VAR, None)  # the page may not exist any more once pairs are decided
         filtered = copy.copy(request)
         filtered.method = "GET"
-        filtered.GET = params
+        filtered.GET = params  # type: ignore[assignment]  # a mutable copy stands in for GET
         try:
             return self.get_changelist_instance(filtered).queryset
         except (IncorrectLookupParameters, DisallowedModelAdminLookup):
@@ -261,7 +275,7 @@ class CandidateCompareMixin:
             messages.success(
                 request,
                 format_html(
-                    _('Accepted: merged into <a href="{url}">{code}</a>'),
+                    str(_('Accepted: merged into <a href="{url}">{code}</a>')),
                     url=golden_admin_url(golden) if golden else "#",
                     code=code,
                 ),

@@ -66,9 +66,10 @@ class ScoreBandFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        if self.value() not in SCORE_BANDS:
-            raise IncorrectLookupParameters(self.value())
-        _label, low, high = SCORE_BANDS[self.value()]
+        band = self.value()
+        if band not in SCORE_BANDS:
+            raise IncorrectLookupParameters(band)
+        _label, low, high = SCORE_BANDS[band]
         if low is not None:
             queryset = queryset.filter(score__gte=low)
         if high is not None:
@@ -91,10 +92,11 @@ class SourceSystemFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() is None:
+        value = self.value()
+        if value is None:
             return queryset
         try:
-            system_id = int(self.value())
+            system_id = int(value)
         except ValueError as exc:
             raise IncorrectLookupParameters(self.value()) from exc
         return queryset.filter(Q(left__system_id=system_id) | Q(right__system_id=system_id))

@@ -46,7 +46,8 @@ class RolloutProposalForm(forms.ModelForm):
         fields = ("entity", "config", "reason")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("config") is not None
             and data.get("entity")

@@ -10,6 +10,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 
@@ -21,6 +22,7 @@ from matching.models import (
     BlockKey,
     MatchCandidate,
 )
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.models import SourceRecord, golden_model
 from mdm.privacy.crypto import PREFIX, matching_view
 
@@ -88,6 +90,7 @@ class StoredRecord:
 
     def features(self, entity: str) -> Features:
         if self._features is None:
+            assert self._row is not None  # kept until the features are prepared
             self._features = _cached_features(entity, self.id, self._row)
             self._row = None
         return self._features
@@ -136,7 +139,7 @@ WHERE r.id = ANY(ARRAY(
 
 
 #: JSON texts of the empty values most candidates have (no flagged element, no blind index).
-_EMPTY_JSON = {"[]": [], "{}": {}}
+_EMPTY_JSON: dict[str, Any] = {"[]": [], "{}": {}}
 
 
 def _json(value):
@@ -269,7 +272,9 @@ def insert_block_keys(rows: Iterable[tuple[str, str, int]]) -> None:
         )
         return
     opts = BlockKey._meta
-    columns = ", ".join(opts.get_field(name).column for name in ("entity", "key", "record"))
+    columns = ", ".join(
+        column_of(concrete_field(BlockKey, name)) for name in ("entity", "key", "record")
+    )
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {opts.db_table} ({columns}) FROM STDIN") as copy,
@@ -330,7 +335,7 @@ def write_candidates(
     ``explanation`` describes ``a`` as left and ``b`` as right; a pair is stored with the lower
     id on the left, so its explanation is turned around with it.
     """
-    rows = {}
+    rows: dict[tuple[int, int], MatchCandidate] = {}
     for a, b, score, explanation in pairs:
         left, right = min(a, b), max(a, b)
         if a > b:

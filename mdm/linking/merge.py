@@ -6,6 +6,7 @@ Used by the batch match (many clusters at once) and by stewards (one pair at a t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -87,7 +88,7 @@ def merge_clusters(
             .values_list("pk", "golden_code", "link_kind", "is_active", "link_score")
         )
         if members:
-            columns = {
+            columns: dict[str, list[Any]] = {
                 "golden_code": [survivor_of[code] for _, code, *_ in members],
                 "link_kind": [
                     link_kind if link_kind and is_active else kind
@@ -140,7 +141,7 @@ def merge_clusters(
                     entity=entity,
                     golden_code=other.code,
                     kind=EventKindChoices.MERGED,
-                    payload=golden_payload(other) | {"merged_into": other.merged_into.code},
+                    payload=golden_payload(other) | {"merged_into": survivor_of[other.code]},
                 )
                 for other in merged
             ],

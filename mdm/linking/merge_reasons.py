@@ -58,6 +58,7 @@ def merge_reasons(
     order the clustering saw them; on equal scores the first one is the reason, as there."""
     cluster_of: dict[str, int] = {}
     survivors: set[str] = set()
+    number: int | None
     for number, codes in enumerate(clusters):
         survivors.add(codes[0])
         for code in codes:

@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Q
 
@@ -106,6 +107,7 @@ class Candidate:
     @property
     def features(self) -> Features:
         if self._features is None:
+            assert self.stored is not None  # a candidate from this batch has its features
             self._features = self.stored.features(self.entity)
         return self._features
 
@@ -143,10 +145,10 @@ def explain(score, *, entity: str, person: bool) -> list[dict]:
     return mask_explanation(entity, rows, person=person)
 
 
-def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[object]:
+def pick_candidates(ranked: Iterable[Sequence[Any]]) -> list[Any]:
     """The candidates a record is scored against, from ``(shared keys, smallest block shared,
     id, candidate)``: see MAX_CANDIDATES. The candidate query picks the same way in SQL."""
-    picked: list[object] = []
+    picked: list[Any] = []
     taken = dict.fromkeys(FEW_KEYS_CANDIDATES, 0)
     for position, (shared, _block, _id, candidate) in enumerate(sorted(ranked, key=_rank)):
         if position >= MAX_CANDIDATES:
@@ -159,7 +161,7 @@ def pick_candidates(ranked: Iterable[tuple[int, int, int, object]]) -> list[obje
     return picked
 
 
-def _rank(item: tuple[int, int, int, object]) -> tuple[int, int, int]:
+def _rank(item: Sequence[Any]) -> tuple[int, int, int]:
     return -item[0], item[1], item[2]
 
 
@@ -257,7 +259,7 @@ class MatchingLinker:
                 Q(left_id__in=ids) | Q(right_id__in=ids),
                 status=MatchCandidateStatusChoices.REJECTED,
             ).values_list("left_id", "right_id")
-            self.rejected = {tuple(pair) for pair in rejected}
+            self.rejected = {(left, right) for left, right in rejected}
 
     def _is_rejected(self, record: SourceRecord, candidate: Candidate) -> bool:
         if not record.pk or candidate.id is None:

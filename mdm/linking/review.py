@@ -280,7 +280,7 @@ def settle_review_links(entity: str, golden_codes: Iterable[str], actor, reason:
     if not records:
         return 0
     ids = [r.pk for r in records]
-    waiting = set()
+    waiting: set[int] = set()
     for left, right in MatchCandidate.objects.filter(_pending_between(entity, ids)).values_list(
         "left_id", "right_id"
     ):

@@ -68,8 +68,8 @@ Stage = MatchRuleRolloutStageChoices
 
 
 def _save(rollout: MatchRuleRollout, actor, reason: str) -> None:
-    rollout._history_user = actor  # type: ignore[attr-defined]
-    rollout._change_reason = reason[:100]  # type: ignore[attr-defined]
+    rollout._history_user = actor
+    rollout._change_reason = reason[:100]
     rollout.save()
 
 
@@ -350,5 +350,5 @@ def _restore(rollout: MatchRuleRollout, reason: str) -> None:
     elif config is not None:
         # No stored rule before the promotion: the shipped default is the entity's rule again.
         config.is_active = False
-        config._change_reason = why[:100]  # type: ignore[attr-defined]
+        config._change_reason = why[:100]
         config.save()

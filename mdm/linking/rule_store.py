@@ -13,6 +13,7 @@ from dictionary.models import DataElement, ElementBinding
 from matching.engine import (
     Features,
     Record,
+    RecordId,
     comparison_signature,
     fit_rule,
     prepare_all,
@@ -110,18 +111,22 @@ def fit_rule_on_records(
             connections.close_all()  # a forked child must not inherit the open connection
         else:
             processes = 1
-    compared: dict[tuple[int, int], tuple[int, ...]] | None = None
+    compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] | None = None
     if prepared is not None:
         compared = {}
     fitted = fit_rule(
         current, records, seed=seed, features=features, processes=processes, compared=compared
     )
     if prepared is not None:
-        prepared.features = dict(zip((r.id for r in records), features, strict=True))
+        # The hub's record ids are integers (Record allows text ids too).
+        prepared.features = dict(zip((int(r.id) for r in records), features, strict=True))
         # Keyed as the batch match scores a pair, low id first (the comparators are symmetric:
         # the levels of a pair do not depend on which record is on the left).
+        assert compared is not None  # filled by fit_rule
         prepared.levels = {
-            (min(a, b) << 32) | max(a, b): levels for (a, b), levels in compared.items()
+            (min(a, b) << 32) | max(a, b): levels
+            for (a, b), levels in compared.items()
+            if isinstance(a, int) and isinstance(b, int)  # the hub's record ids are
         }
         prepared.signature = comparison_signature(current)
     return fitted

@@ -14,8 +14,10 @@ WIDTH, HEIGHT, PAD = 560, 140, 28
 
 
 class _Point(Protocol):
-    at: object
-    value: float | None
+    @property
+    def at(self) -> object: ...
+    @property
+    def value(self) -> float | None: ...
 
 
 def line_chart(points: Sequence[_Point], *, label: str, unit: str = "") -> SafeString:

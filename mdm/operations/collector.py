@@ -140,8 +140,8 @@ def _jobs() -> list[GaugeMetricFamily]:
         .values("kind")
         .annotate(oldest=Min("started_at"))
     )
-    for row in rows:
-        running.add_metric([row["kind"]], (now - row["oldest"]).total_seconds())
+    for unfinished in rows:
+        running.add_metric([unfinished["kind"]], (now - unfinished["oldest"]).total_seconds())
     return [runs, last_seconds, last_counts, last_finished, running]
 
 

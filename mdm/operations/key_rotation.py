@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -155,7 +156,7 @@ def rotate_keys(*, batch: int | None = None) -> RotationReport:
                 *_batches(
                     model,
                     batch,
-                    lambda row, e=entity, t=typed: _golden_row(row, codes[e], t),
+                    partial(_golden_row, codes=codes[entity], typed=typed),
                     fields,
                 ),
             )

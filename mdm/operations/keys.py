@@ -44,7 +44,7 @@ def configured_fingerprints() -> KeyFingerprints:
     )
 
 
-def key_mismatch(expected: dict[str, object]) -> str | None:
+def key_mismatch(expected: dict[str, Any]) -> str | None:
     """Why the configured keys cannot read data written under ``expected`` (a manifest's
     fingerprints); None when they can. Every key the data's hub had must still be configured
     (an unfinished rotation leaves values under older keys), and the blind-index key must be

@@ -5,24 +5,34 @@ and the login lock-out."""
 from __future__ import annotations
 
 import csv
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.urls import path
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import get_history_model_for_model
 
 from dictionary.models import CodeValue, DataElement, ElementBinding, ValueDomain
 from mdm.access import lockout
 from mdm.models import AuditLog, Customer, Material, Product, SourceRecord, SourceSystem
 from mdm.privacy import audit
 
+if TYPE_CHECKING:
+    # ModelAdmin is generic to the type checker only (subscripting it at run time fails).
+    _AnyModelAdmin = admin.ModelAdmin[Any]
+    _AuditLogModelAdmin = admin.ModelAdmin[AuditLog]
+else:
+    _AnyModelAdmin = _AuditLogModelAdmin = admin.ModelAdmin
+
 # ---- the audit log: read-only for everyone, exportable
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(_AuditLogModelAdmin):
     list_display = (
         "at",
         "actor_name",
@@ -43,23 +53,23 @@ class AuditLogAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     @admin.display(description=_("fields"))
-    def field_list(self, obj) -> str:
+    def field_list(self, obj: AuditLog) -> str:
         return ", ".join(obj.fields or [])
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
         return False
 
     @admin.action(description=_("Export selected as CSV"), permissions=["view"])
-    def export_csv(self, request, queryset):
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditLog]) -> HttpResponse:
         return audit_csv_response(queryset.order_by("at", "id"))
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "export.csv",
@@ -69,7 +79,7 @@ class AuditLogAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def export_view(self, request):
+    def export_view(self, request: HttpRequest) -> HttpResponse:
         """The whole log as filtered on the list page (same query string), as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -91,7 +101,7 @@ CSV_COLUMNS = (
 )
 
 
-def audit_csv_response(queryset) -> HttpResponse:
+def audit_csv_response(queryset: QuerySet[AuditLog]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
@@ -118,7 +128,7 @@ def audit_csv_response(queryset) -> HttpResponse:
 # ---- change history for auditors: who, when, why and which fields; never the values
 
 
-class HistoryAuditAdmin(admin.ModelAdmin):
+class HistoryAuditAdmin(_AnyModelAdmin):
     """A historical model, read-only: the change's metadata and the names of changed fields."""
 
     label_fields: tuple[str, ...] = ("id",)
@@ -135,7 +145,8 @@ class HistoryAuditAdmin(admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
-    def get_fields(self, request, obj=None):
+    # The stub's field groups are a union of invariant lists, which a list of names is not.
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
         return [
             "history_date",
             "history_type",
@@ -145,30 +156,30 @@ class HistoryAuditAdmin(admin.ModelAdmin):
             "changed_fields",
         ]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return self.get_fields(request, obj)
 
-    def get_search_fields(self, request):
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         return ("history_change_reason", "history_user__username", *self.label_fields)
 
     @admin.display(description=_("record"))
-    def record_label(self, obj) -> str:
+    def record_label(self, obj: Any) -> str:
         return " ".join(str(getattr(obj, f, "")) for f in self.label_fields)
 
     @admin.display(description=_("changed fields"))
-    def changed_fields(self, obj) -> str:
+    def changed_fields(self, obj: Any) -> str:
         previous = obj.prev_record
         if previous is None:
-            return _("(created)")
+            return str(_("(created)"))
         return ", ".join(change.field for change in obj.diff_against(previous).changes)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -185,7 +196,7 @@ def _register_history() -> None:
         CodeValue: ("code",),
     }
     for model, fields in labels.items():
-        historical = model.history.model
+        historical = get_history_model_for_model(model)
         if admin.site.is_registered(historical):
             continue
         admin.site.register(
@@ -203,7 +214,7 @@ _register_history()
 class LockoutAuthenticationForm(AdminAuthenticationForm):
     """The admin login, locked for a while after repeated failures of a username from an address."""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = (self.cleaned_data.get("username") or "").strip()
         ip = audit.client_ip(self.request)
         if username and lockout.is_locked(username=username, ip=ip):

@@ -7,8 +7,11 @@ request; a read that cannot be logged is not served (the caller's transaction fa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 from mdm.errors import ServiceError
 from mdm.models import AuditLog, AuditLogActionChoices, AuditLogChannelChoices
@@ -17,7 +20,7 @@ MAX_REASON = 300
 REASON_HEADER = "X-Access-Reason"
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest | Request | None) -> str:
     """The client's address: ``MDM_CLIENT_IP_HEADER`` when a trusted proxy sets it."""
     if request is None:
         return ""
@@ -26,7 +29,7 @@ def client_ip(request) -> str:
     return value.split(",")[0].strip()[:64]
 
 
-def access_reason(request) -> str:
+def access_reason(request: HttpRequest | Request) -> str:
     """The reason given for an unmask (``X-Access-Reason``); required."""
     reason = str(request.headers.get(REASON_HEADER, "") or "").strip()
     if not reason:
@@ -40,14 +43,14 @@ def access_reason(request) -> str:
 
 def log_personal_data_access(
     *,
-    actor,
+    actor: Any,
     action: str,
     channel: str,
     entity: str,
     record: str,
     fields: Iterable[str],
     reason: str,
-    request=None,
+    request: HttpRequest | Request | None = None,
 ) -> AuditLog:
     """Append one audit row: who read which fields of which record, why and from where."""
     user = actor if getattr(actor, "pk", None) else None

@@ -130,7 +130,7 @@ def seal(
     return sealed
 
 
-def matching_view(attributes: Mapping[str, Any], index: Mapping[str, str] | None) -> dict:
+def matching_view(attributes: Mapping[str, Any], index: Mapping[str, str] | None) -> dict[str, Any]:
     """What matching sees of a stored record: its attributes with blind indexes in place of
     ciphertexts (equal values compare equal; a ciphertext never reaches a block key)."""
     view = dict(attributes)

@@ -16,19 +16,22 @@ such a caller; the plaintext never goes anywhere else.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dictionary.masking import mask_name, mask_text, mask_value
 from dictionary.services import PersonalElement, personal_elements
 from matching.normalize import is_person_customer
 from mdm.privacy import crypto
 
+if TYPE_CHECKING:
+    from mdm.models import SourceRecord
+
 VIEW_PERSONAL_DATA = "mdm.view_personal_data"
 #: Match-explanation fields that carry a person's name.
 PERSON_NAME_FIELDS = frozenset({"person_name"})
 
 
-def can_view_personal_data(user) -> bool:
+def can_view_personal_data(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.has_perm(VIEW_PERSONAL_DATA))
 
 
@@ -161,13 +164,13 @@ def mask_event_payload(entity: str, payload: Mapping[str, Any]) -> dict[str, Any
     return payload
 
 
-def mask_source_raw(record) -> Any:
+def mask_source_raw(record: SourceRecord) -> Any:
     """A source record's payload as received, personal values masked."""
     person = is_person(record.entity, record.attributes)
     return mask_attributes(record.entity, record.raw, person=person)
 
 
-def restore_masked(record, submitted: Any) -> Any:
+def restore_masked(record: SourceRecord, submitted: Any) -> Any:
     """A steward's edited payload where each personal value left masked is the stored value.
 
     The edit form shows the payload masked; saving it must not store the masks.

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 from dictionary.masking import mask_name, mask_value
 from dictionary.services import (
@@ -50,24 +52,24 @@ ABSENT_TEXT = "***"
 PAYLOAD_FIELDS = frozenset({"raw", "attributes", "extra"})
 
 
-def may_unmask(user) -> bool:
+def may_unmask(user: Any) -> bool:
     """Whether ``user`` may ask to see personal values in clear (each time with a reason)."""
     return masking.can_view_personal_data(user)
 
 
-def visibility(user, *, granted: bool = False) -> Visibility:
+def visibility(user: Any, *, granted: bool = False) -> Visibility:
     """Clear only for a user who may unmask *and* holds an audited grant for this view."""
     return Visibility.CLEAR if granted and may_unmask(user) else Visibility.MASKED
 
 
 def reveal(
     *,
-    user,
+    user: Any,
     entity: str,
     record: str,
     fields: Iterable[str],
     reason: str,
-    request=None,
+    request: HttpRequest | Request | None = None,
     channel: str = audit.ADMIN,
 ) -> bool:
     """Grant a clear view of ``record``'s personal ``fields`` to ``user``: the audit row first.
@@ -91,11 +93,11 @@ def reveal(
 
 def reveal_records(
     *,
-    user,
+    user: Any,
     entity: str,
     records: Mapping[str, Iterable[str]],
     reason: str,
-    request=None,
+    request: HttpRequest | Request | None = None,
     channel: str = audit.ADMIN,
 ) -> bool:
     """Grant a clear view of several records at once (both sides of a match candidate):
@@ -136,7 +138,7 @@ class Disclosure:
         return self.values[name]
 
 
-def requested_reason(user, *, asked: bool, reason: Callable[[], str]) -> str | None:
+def requested_reason(user: Any, *, asked: bool, reason: Callable[[], str]) -> str | None:
     """The reason of a clear view a caller asked for (``?unmask=true``), or None when none was
     asked. A caller who may not unmask is refused (``Forbidden``) before any reason is read;
     ``reason()`` reads it (and refuses a missing one)."""
@@ -157,7 +159,7 @@ def _refused() -> Forbidden:
 
 def disclose(
     *,
-    user,
+    user: Any,
     entity: str,
     record: str,
     values: Mapping[str, Any],
@@ -165,7 +167,7 @@ def disclose(
     reason: str | None = None,
     own_record: bool = False,
     channel: str = audit.API,
-    request=None,
+    request: HttpRequest | Request | None = None,
 ) -> Disclosure:
     """Decide what ``user`` sees of ``record``'s ``values`` and write the audit row of a clear
     view: the one function every read of a record's values goes through.
@@ -236,7 +238,9 @@ def plain_attributes(attributes: Any) -> Any:
     return masking.unmask_attributes(attributes)
 
 
-def personal_fields(entity: str, attributes: Mapping[str, Any], *, person: bool | None = None):
+def personal_fields(
+    entity: str, attributes: Mapping[str, Any], *, person: bool | None = None
+) -> list[str]:
     """The personal fields present in a payload: what a clear view of it shows (and audits)."""
     return masking.personal_fields(entity, attributes, person=person)
 
@@ -353,7 +357,7 @@ def shown_event_payload(entity: str, payload: Mapping[str, Any]) -> dict[str, An
     return masking.mask_event_payload(entity, payload)
 
 
-def shown_source_raw(record, seen: Visibility = Visibility.MASKED) -> Any:
+def shown_source_raw(record: SourceRecord, seen: Visibility = Visibility.MASKED) -> Any:
     """A source record's payload as received, for its edit form: masked, or in clear for a
     view :func:`visibility` cleared."""
     if seen is Visibility.CLEAR:
@@ -361,7 +365,7 @@ def shown_source_raw(record, seen: Visibility = Visibility.MASKED) -> Any:
     return masking.mask_source_raw(record)
 
 
-def restore_masked(record, submitted: Any) -> Any:
+def restore_masked(record: SourceRecord, submitted: Any) -> Any:
     """A payload edited in a masked form, each value left masked replaced by the stored one."""
     return masking.restore_masked(record, submitted)
 
@@ -403,7 +407,8 @@ def masked_issue_value(entity: str, element: str, value: str) -> str:
     An ``inconsistent`` issue lists ``SYSTEM: value | SYSTEM: value``: each value is masked.
     """
     if not value or element_kind(entity, element) is None:
-        return scrub(value)
+        scrubbed: str = scrub(value)
+        return scrubbed
     kind = element_kind(entity, element) or "generic"
     parts = []
     for part in value.split(" | "):
@@ -430,7 +435,8 @@ def declared_filter_paths(list_filter: Iterable[Any], date_hierarchy: str | None
     paths = {date_hierarchy} if date_hierarchy else set()
     for item in list_filter:
         if isinstance(item, type) and issubclass(item, SimpleListFilter):
-            paths.add(item.parameter_name)
+            if item.parameter_name:  # Django requires one of every SimpleListFilter
+                paths.add(item.parameter_name)
         elif isinstance(item, list | tuple):
             paths.add(item[0])
         elif isinstance(item, str):
@@ -467,7 +473,7 @@ def personal_term_element(term: str) -> str | None:
     return None
 
 
-def personal_search(entity: str, term: str, *, user) -> set[str] | None:
+def personal_search(entity: str, term: str, *, user: Any) -> set[str] | None:
     """Golden codes found by a personal value, or None when ``term`` is not one.
 
     The term is standardized as the dictionary stores the element, then matched *exactly*:

@@ -10,6 +10,7 @@ import io
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import (
@@ -19,6 +20,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -54,7 +56,7 @@ def _download(sheets: list[export.Sheet], fmt: str, stem: str):
     """A CSV (first sheet, streamed) or XLSX (all sheets) attachment."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        response = StreamingHttpResponse(
+        response: HttpResponseBase = StreamingHttpResponse(
             export.csv_lines(sheets[0]), content_type="text/csv; charset=utf-8"
         )
     else:
@@ -115,7 +117,8 @@ class ReassignIssuesForm(forms.Form):
     reason = forms.CharField(label=_("note"), max_length=100, required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("owner_department") and not data.get("assignee"):
             raise forms.ValidationError(_("Give an owner department or an assignee"))
         return data
@@ -283,7 +286,7 @@ class QualityIssueAdmin(MaskedHistoryMixin, SimpleHistoryAdmin):
             "count": queryset.count(),
             "action": action,
             "selected": queryset.values_list("pk", flat=True),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/mdm/quality/issue_action.html", context)
 

@@ -46,11 +46,13 @@ def desired_issues_sql(
     records, systems = sql.table(SourceRecord), sql.table(SourceSystem)
     el_sql, el_params = elements_cte(elements)
     if comparison is not None and comparison.is_built:
-        pair_sql, pair_params, compared = "", [], comparison.table
+        pair_params: list[Any] = []
+        pair_sql, compared = "", comparison.table
     else:
         pair_sql, pair_params = consistency_ctes({e.code for e in elements}, golden_codes)
         pair_sql, compared = f"{pair_sql},", "compared"
-    scope, scope_params = "", []
+    scope_params: list[Any] = []
+    scope = ""
     if record_ids is not None:
         condition, scope_params = sql.in_list("sr.id", record_ids)
         scope = f" AND {condition}"

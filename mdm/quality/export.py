@@ -22,7 +22,12 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from mdm.models import QualityIssue, QualitySnapshot
+from mdm.models import (
+    QualityIssue,
+    QualityIssueKindChoices,
+    QualityIssueStatusChoices,
+    QualitySnapshot,
+)
 from mdm.privacy import policy as privacy
 from mdm.quality.metrics import ALL
 
@@ -125,8 +130,9 @@ def scorecard_sheets(snapshot: QualitySnapshot) -> list[Sheet]:
 
 def issue_rows(issues: QuerySet[QualityIssue]) -> Iterator[list[Any]]:
     """Rows of ``ISSUE_COLUMNS`` for the issues, personal values masked; streamed in chunks."""
-    kinds = dict(QualityIssue._meta.get_field("kind").choices)
-    statuses = dict(QualityIssue._meta.get_field("status").choices)
+    # The fields' choices, as the admin shows them.
+    kinds = dict(QualityIssueKindChoices.choices)
+    statuses = dict(QualityIssueStatusChoices.choices)
     rows = issues.order_by("pk").values_list(
         "pk",
         "entity",
@@ -145,8 +151,8 @@ def issue_rows(issues: QuerySet[QualityIssue]) -> Iterator[list[Any]]:
         "status",
         "opened_at",
     )
-    for row in rows.iterator(chunk_size=5000):
-        row = list(row)
+    for values in rows.iterator(chunk_size=5000):
+        row: list[Any] = list(values)
         row[9] = privacy.masked_issue_value(row[1], row[3], row[9] or "")
         row[10] = privacy.masked_issue_value(row[1], row[3], row[10] or "")
         row[11] = privacy.scrub(row[11])

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import connection, models
+from simple_history.utils import get_history_model_for_model
 
 from mdm.quality.sql import adapt_datetime, in_list, is_postgresql, table
 
@@ -34,7 +35,7 @@ def insert_history_rows(
     """
     if not ids:
         return 0
-    historical = model.history.model
+    historical = get_history_model_for_model(model)
     base_columns = {f.column for f in model._meta.concrete_fields}
     specials = {
         "history_date": adapt_datetime(history_date),

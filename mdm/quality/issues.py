@@ -45,6 +45,7 @@ from django.utils import timezone
 from dictionary import derivations
 from dictionary.masking import mask_text, mask_value
 from dictionary.models import EntityChoices
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.models import (
     QualityIssue,
     QualityIssueKindChoices,
@@ -142,7 +143,7 @@ def _issue_scope(
 
 
 def _column(name: str) -> str:
-    return connection.ops.quote_name(QualityIssue._meta.get_field(name).column)
+    return connection.ops.quote_name(column_of(concrete_field(QualityIssue, name)))
 
 
 def _not_changed(alias: str) -> str:
@@ -286,6 +287,7 @@ def suggest_fixes(issue_ids: Sequence[int]) -> int:
         pk__in=issue_ids, source_record__isnull=False
     ).select_related("source_record"):
         record = issue.source_record
+        assert record is not None  # filtered above
         fact = derived_facts(record.attributes, record.flagged).get(issue.element)
         if fact and fact != record.attributes.get(issue.element):
             issue.suggested_fix = fact

@@ -140,7 +140,9 @@ def consistency_ctes(
     records = sql.table(SourceRecord)
     compared = compared_value("sr", "j.key", "j.value")
     keys, key_params = sql.in_list("j.key", sorted(element_codes))
-    scope, params, member_scope, member_params = "", [], "", []
+    params: list[Any] = []
+    member_params: list[Any] = []
+    scope, member_scope = "", ""
     if golden_codes is not None:
         condition, params = sql.in_list("golden_code", golden_codes)
         scope = f" AND {condition}"
@@ -285,10 +287,10 @@ def measure(
         total.age_seconds += one.age_seconds
         if one.last_update and (total.last_update is None or one.last_update > total.last_update):
             total.last_update = one.last_update
-    for row in active.values("entity").annotate(
+    for counted in active.values("entity").annotate(
         golden=Count(NullIf("golden_code", Value("")), distinct=True)
     ):
-        figures[row["entity"]][ALL].golden_records = row["golden"]
+        figures[counted["entity"]][ALL].golden_records = counted["golden"]
 
     bound = {(e.entity, e.code) for e in elements}
     records = sql.table(SourceRecord)
@@ -313,7 +315,8 @@ def measure(
                 figures[entity][scope].invalid[key] += int(invalid or 0)
 
         if comparison is not None and comparison.is_built:
-            prefix, source, compared_params = "", comparison.table, []
+            compared_params: list[Any] = []
+            prefix, source = "", comparison.table
         else:
             compared_sql, compared_params = consistency_ctes({e.code for e in elements})
             prefix, source = f"WITH {compared_sql}", "compared"

@@ -10,6 +10,8 @@ itself (``mdm.quality.issues``); stewards acknowledge, reassign or close them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,11 @@ class QualitySnapshot(models.Model):
     issue_changes = models.JSONField(_("issue changes"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
+    #: Not stored: the milliseconds of each phase, set on the snapshot a run returns.
+    phase_ms: dict[str, int]
 
     class Meta:
         verbose_name = _("quality snapshot")

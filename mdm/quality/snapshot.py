@@ -118,7 +118,5 @@ def latest_snapshot() -> QualitySnapshot | None:
 
 def trend(limit: int = 30) -> list[dict[str, Any]]:
     """The last ``limit`` snapshots' time and scorecard, oldest first (for the charts)."""
-    rows = list(
-        QualitySnapshot.objects.order_by("-taken_at", "-pk").values("taken_at", "summary")[:limit]
-    )
-    return rows[::-1]
+    rows = QualitySnapshot.objects.order_by("-taken_at", "-pk").values("taken_at", "summary")
+    return [dict(row) for row in rows[:limit]][::-1]

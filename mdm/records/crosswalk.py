@@ -54,7 +54,11 @@ def translate_code(
         )
     return CrosswalkEntry(
         golden_code,
-        [{"system": system, "local_code": code} for _, system, code in rows if system is not None],
+        [
+            {"system": system, "local_code": code}
+            for _, system, code in rows
+            if system is not None and code is not None
+        ],
     )
 
 

@@ -43,7 +43,7 @@ def checked_reason(reason: str) -> str:
 
 
 def live_golden(entity: str, code: str, *, lock: bool = True) -> GoldenRecord:
-    queryset = golden_model(entity).objects
+    queryset = golden_model(entity).objects.all()
     if lock:
         queryset = queryset.select_for_update()
     golden = queryset.filter(code=code).first()

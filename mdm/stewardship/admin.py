@@ -41,10 +41,12 @@ admin.site.site_header = _("MDM hub")
 admin.site.site_title = _("MDM hub")
 admin.site.index_title = _("Data stewardship")
 # "View site" leads to the steward's workbench, the admin index (the hub has no public site).
-admin.site.site_url = reverse_lazy("admin:index")
-admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)
+# Django takes a lazy URL here (the stub says str); the default site's app list and index are
+# replaced on the instance (the hub's own), which the stub's methods do not allow.
+admin.site.site_url = reverse_lazy("admin:index")  # type: ignore[assignment]
+admin.site.get_app_list = types.MethodType(hub_app_list, admin.site)  # type: ignore[method-assign]
 # The index is the steward's workbench: the work queues and their counts above the app list.
-admin.site.index = types.MethodType(hub_index, admin.site)
+admin.site.index = types.MethodType(hub_index, admin.site)  # type: ignore[method-assign]
 admin.site.index_template = "admin/mdm/workbench_index.html"
 
 
@@ -55,9 +57,9 @@ class GoldenRecordAdmin(GoldenActionsMixin, SimpleHistoryAdmin):
     through the small forms of the object actions, each calling a stewardship service.
     """
 
-    list_display = ("code", "name", "status", "updated_at")
-    list_filter = ("status",)
-    search_fields = ("code", "name")
+    list_display: tuple[str, ...] = ("code", "name", "status", "updated_at")
+    list_filter: tuple[str, ...] = ("status",)
+    search_fields: tuple[str, ...] = ("code", "name")
     fields = ("code", "status", "merged_into", "created_at", "updated_at")
     readonly_fields = fields
     list_per_page = 50
@@ -144,9 +146,10 @@ class GoldenRecordAdmin(GoldenActionsMixin, SimpleHistoryAdmin):
         for candidate in candidates:
             # One side is a member of this record, the other a possible duplicate elsewhere.
             left_is_member = candidate.left_id in active
-            candidate.member = candidate.left if left_is_member else candidate.right
-            candidate.other = candidate.right if left_is_member else candidate.left
-            candidate.compare_url = reverse(
+            # Display attributes for the panel's template, not fields of the model.
+            candidate.member = candidate.left if left_is_member else candidate.right  # type: ignore[attr-defined]
+            candidate.other = candidate.right if left_is_member else candidate.left  # type: ignore[attr-defined]
+            candidate.compare_url = reverse(  # type: ignore[attr-defined]
                 "admin:matching_matchcandidate_compare", args=[candidate.pk]
             )
         can_act = obj.status == GoldenStatusChoices.ACTIVE and self.has_change_permission(
@@ -154,7 +157,7 @@ class GoldenRecordAdmin(GoldenActionsMixin, SimpleHistoryAdmin):
         )
         for member in members:
             # The only member cannot leave: there would be nothing to unmerge from.
-            member.unmerge_url = (
+            member.unmerge_url = (  # type: ignore[attr-defined]  # for the panel's template
                 reverse(f"admin:{self._url_name('unmerge')}", args=[obj.pk, member.pk])
                 if can_act and member.pk in active and len(active) > 1
                 else None

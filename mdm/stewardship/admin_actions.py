@@ -3,6 +3,7 @@ calling one stewardship service (lock, unlock, merge, retire, unmerge)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django import forms
@@ -53,7 +54,8 @@ class GoldenLockForm(forms.Form):
 
     def __init__(self, *args, attributes: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attribute"].choices = attributes
+        # A ChoiceField (declared above); the form's fields are typed as plain fields.
+        self.fields["attribute"].choices = attributes  # type: ignore[attr-defined]
 
 
 class GoldenUnlockForm(forms.Form):
@@ -62,7 +64,8 @@ class GoldenUnlockForm(forms.Form):
 
     def __init__(self, *args, attributes: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attribute"].choices = attributes
+        # A ChoiceField (declared above); the form's fields are typed as plain fields.
+        self.fields["attribute"].choices = attributes  # type: ignore[attr-defined]
 
 
 class GoldenMergeForm(forms.Form):
@@ -79,7 +82,14 @@ class GoldenReasonForm(forms.Form):
     reason = _reason_field()
 
 
-class GoldenActionsMixin:
+if TYPE_CHECKING:
+    # A mixin for the golden records' admin, a SimpleHistoryAdmin: the type checker reads it so.
+    from simple_history.admin import SimpleHistoryAdmin as _GoldenAdminBase
+else:
+    _GoldenAdminBase = object
+
+
+class GoldenActionsMixin(_GoldenAdminBase):
     """The action views of ``GoldenRecordAdmin`` and their URLs."""
 
     # ---- object actions: small forms asking for a reason, each calling one service
@@ -372,7 +382,7 @@ class GoldenActionsMixin:
                 messages.success(
                     request,
                     format_html(
-                        _('Unmerged {member} into <a href="{url}">{code}</a>'),
+                        str(_('Unmerged {member} into <a href="{url}">{code}</a>')),
                         member=member,
                         url=self._change_url(golden),
                         code=golden.code,

@@ -6,6 +6,8 @@ registered and reachable by its URL.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -79,7 +81,7 @@ def hub_app_list(site: admin.AdminSite, request, app_label: str | None = None) -
                 models.append(entry)
         if not models:
             continue
-        models.sort(key=lambda entry, label=app["app_label"]: _model_rank(label, entry))
+        models.sort(key=partial(_model_rank, app["app_label"]))
         apps.append({**app, "models": models})
     apps.sort(key=_app_rank)
     if history:
@@ -98,7 +100,14 @@ def hub_app_list(site: admin.AdminSite, request, app_label: str | None = None) -
     return apps
 
 
-class HistoryRouteForAuditors:
+if TYPE_CHECKING:
+    # A mixin for the history admins (SimpleHistoryAdmin): the type checker reads it as one.
+    from simple_history.admin import SimpleHistoryAdmin as _HistoryAdminBase
+else:
+    _HistoryAdminBase = object
+
+
+class HistoryRouteForAuditors(_HistoryAdminBase):
     """A record's page, opened by someone who reads only the change history (an auditor),
     leads to that record's rows in the history table instead of a bare 403.
 

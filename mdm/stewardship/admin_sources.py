@@ -60,7 +60,8 @@ class SourceRecordForm(forms.ModelForm):
 
     def clean(self):
         """Show the dictionary's field-level errors on the form before anything is written."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not isinstance(data.get("payload"), dict):
             raise ValidationError(_("Attributes must be a JSON object"))
         entity = self.instance.entity if self.instance.pk else data.get("entity")

@@ -183,7 +183,7 @@ def _member_entries(entity: str, code: str, limit: int) -> list[HistoryEntry]:
         .order_by("id", "history_date", "history_id")
     )
     entries = []
-    previous = None
+    previous: Any = None
     for row in rows:
         before = previous if previous is not None and previous.id == row.id else None
         previous = row

@@ -219,6 +219,7 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
             object_id=c.pk,
         )
         for c in decided
+        if c.decided_at is not None  # as filtered
     ]
     for entity, model in GOLDEN_MODELS.items():
         # The row before each one (history ids grow), to tell a lock or a restore from an edit.
@@ -282,6 +283,7 @@ def recent_activity(limit: int = RECENT_ROWS) -> list[Activity]:
             object_id=run.pk,
         )
         for run in finished[:limit]
+        if run.finished_at is not None  # as filtered
     ]
     rows.sort(key=lambda row: row.when, reverse=True)
     return rows[:limit]

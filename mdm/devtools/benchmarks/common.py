@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 from django.core.management import call_command
 
@@ -22,7 +23,7 @@ class PairMetrics:
     predicted_pairs: int
 
 
-def pairs_of(assignment: Mapping[object, object]) -> set[tuple]:
+def pairs_of(assignment: Mapping[Any, object]) -> set[tuple[Any, ...]]:
     """All unordered pairs of keys that share a cluster value."""
     groups: dict[object, list] = defaultdict(list)
     for key, cluster in assignment.items():

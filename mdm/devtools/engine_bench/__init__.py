@@ -5,7 +5,14 @@ They print their figures; ground truth is used for evaluation only, never for fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
+#: A record id (the benchmarks' are text; the engine's may be numbers too).
+_Id = TypeVar("_Id", bound="SupportsRichComparison")
 
 __all__ = ["Metrics", "cluster_pairs", "metrics"]
 
@@ -28,7 +35,7 @@ class Metrics(tuple[float, float, float, int, int, int]):
         return self[2]
 
 
-def metrics(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> Metrics:
+def metrics(predicted: Set[tuple[object, object]], truth: Set[tuple[object, object]]) -> Metrics:
     """Pairwise precision / recall / F1 of predicted pairs against true pairs (same orientation)."""
     tp = len(predicted & truth)
     fp = len(predicted) - tp
@@ -39,9 +46,9 @@ def metrics(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> Met
     return Metrics((precision, recall, f1, tp, fp, fn))
 
 
-def cluster_pairs(clusters: Iterable[Iterable[str]]) -> set[tuple[str, str]]:
+def cluster_pairs(clusters: Iterable[Iterable[_Id]]) -> set[tuple[_Id, _Id]]:
     """All within-cluster pairs, each as (smaller id, larger id)."""
-    pairs: set[tuple[str, str]] = set()
+    pairs: set[tuple[_Id, _Id]] = set()
     for cluster in clusters:
         members = sorted(cluster)
         for i, left in enumerate(members):

@@ -31,7 +31,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from matching.engine import Record, dedupe, link
 from matching.rules import MatchRule, default_rule
@@ -143,7 +143,11 @@ def hub_link(
 # --------------------------------------------------------------------------- Splink
 
 
-def _splink_settings(link_type: str) -> Any:
+#: Splink's kinds of linkage.
+LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
+
+
+def _splink_settings(link_type: LinkType) -> Any:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -174,7 +178,7 @@ def _splink_settings(link_type: str) -> Any:
     )
 
 
-def _splink_linker(frames: Sequence[Any], link_type: str) -> Any:
+def _splink_linker(frames: Sequence[Any], link_type: LinkType) -> Any:
     from splink import DuckDBAPI, Linker, block_on
 
     db_api = DuckDBAPI()

@@ -9,6 +9,8 @@ table holds the deliveries worth looking at, not a copy of the event log.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -40,6 +42,9 @@ class WebhookSubscription(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["secret"])
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         verbose_name = _("webhook subscription")
@@ -95,6 +100,9 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -46,8 +46,8 @@ def _live_codes(entity: str, codes: set[str]) -> dict[str, str]:
     live = {}
     for code in codes:
         current, hops = code, 0
-        while rows.get(current) and hops < MAX_HOPS:
-            current, hops = rows[current], hops + 1
+        while (following := rows.get(current)) and hops < MAX_HOPS:
+            current, hops = following, hops + 1
         live[code] = current
     return live
 

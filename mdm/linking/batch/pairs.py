@@ -145,7 +145,8 @@ def _block_members(entity: str):
                 )
             # A server-side cursor: blocks stream, they are never all in memory here.
             with connection.chunked_cursor() as cursor:
-                cursor.itersize = 20_000
+                # The psycopg server cursor's fetch size: Django's wrapper does not pass it on.
+                cursor.cursor.itersize = 20_000
                 cursor.execute(_BLOCKS_SQL, [weak, WEAK_BLOCK, MAX_BLOCK, entity])
                 yield from cursor
         return

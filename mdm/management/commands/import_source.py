@@ -1,5 +1,6 @@
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -109,7 +110,7 @@ class Command(BaseCommand):
                 f"未知源系统 unknown source system: {system} (create_source_system)",
                 returncode=EXIT_UNREADABLE,
             )
-        actor = source.service_user
+        actor: Any = source.service_user
         if user:
             actor = get_user_model().objects.filter(username=user, is_active=True).first()
             if actor is None:

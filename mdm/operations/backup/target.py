@@ -39,7 +39,7 @@ class Database:
 
     @classmethod
     def from_settings(cls, alias: str = "default") -> Database:
-        config: dict[str, Any] = settings.DATABASES[alias]
+        config = settings.DATABASES[alias]
         engine = config["ENGINE"]
         if engine.endswith("postgresql"):
             return cls(
@@ -83,7 +83,7 @@ class Database:
             with closing(sqlite3.connect(self.name)) as conn:
                 yield conn
             return
-        params = {
+        params: dict[str, Any] = {
             "dbname": self.name,
             "host": self.host or None,
             "port": self.port or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -59,6 +61,16 @@ class GoldenRecord(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = GoldenRecordQuerySet.as_manager()
+
+    # Declarations for the type checker, not fields: the stubs give an abstract model's relation
+    # to "self" no id attribute, every concrete golden model has a name, and simple_history adds
+    # its manager to each of them.
+    merged_into_id: int | None
+    name: str
+    history: ClassVar[Any]
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     class Meta:
         abstract = True

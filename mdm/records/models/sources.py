@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -115,6 +117,9 @@ class CrosswalkGrant(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     objects = CrosswalkGrantQuerySet.as_manager()
 
@@ -189,6 +194,9 @@ class SourceRecord(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The history is read by record and by date; the system is a column of it, not an index.
     history = HistoricalRecords(no_db_index=["system"])
+    # Set before a save or delete for simple_history to read (who and why); not fields.
+    _history_user: Any
+    _change_reason: str
 
     objects = SourceRecordQuerySet.as_manager()
 

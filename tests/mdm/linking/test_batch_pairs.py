@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.db import connections
 
 from matching.models import BlockKey
 from mdm.linking.batch import pairs as batch_pairs
@@ -67,6 +68,31 @@ def test_partitions_read_in_order_are_the_sorted_unique_pairs_of_the_blocks(erp,
     assert len(expected) > 10
     assert report.blocks > 0
     assert not Path(directory).exists()
+
+
+def test_blocks_stream_from_the_server_cursor_20000_a_round_trip(erp, monkeypatch):
+    """The fetch size reaches psycopg's server cursor (set on Django's cursor wrapper it was
+    ignored, and the blocks came 100 a round trip)."""
+    for code, name, phone in COMPANIES:
+        response = erp.put(
+            "customers", code, {"name": name, "customer_type": "org", "phone": phone}
+        )
+        assert response.status_code in (200, 201), response.content
+    database = connections["default"]
+    opened = []
+    chunked_cursor = database.chunked_cursor
+
+    def recording_chunked_cursor():
+        cursor = chunked_cursor()
+        opened.append(cursor)
+        return cursor
+
+    monkeypatch.setattr(database, "chunked_cursor", recording_chunked_cursor)
+
+    blocks = list(batch_pairs._block_members("customers"))
+
+    assert len(blocks) > 1
+    assert [cursor.cursor.itersize for cursor in opened] == [20_000]
 
 
 def test_reading_a_partition_nobody_wrote_gives_no_pairs(tmp_path):

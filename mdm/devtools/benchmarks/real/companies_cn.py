@@ -89,10 +89,10 @@ def cn_companies() -> RealSet:
     for system, field in systems.items():
         holders = [c for c in companies if c[field]]
         draw.shuffle(holders)
-        rows = []
+        rows: list[dict[str, str]] = []
         for number, company in enumerate(holders, start=1):
             code = f"{system}-{number:05d}"
-            rows.append({"local_code": code, "customer_type": "org", "name": company[field]})
+            rows.append({"local_code": code, "customer_type": "org", "name": str(company[field])})
             truth[(system, code)] = company["stock"]
         exports.append(SystemExport(system, rows))
     truth_typed: dict[Key, object] = dict(truth)

@@ -25,6 +25,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Model
 
 from matching.models import (
     BlockKey,
@@ -67,7 +68,13 @@ def reset_hub() -> None:
     Each data set starts from an empty hub, as a new installation would (a rule learned on the
     previous set must not score the next one).
     """
-    models = [SourceRecord, *GOLDEN_MODELS.values(), MatchCandidate, BlockKey, Event]
+    models: list[type[Model]] = [
+        SourceRecord,
+        *GOLDEN_MODELS.values(),
+        MatchCandidate,
+        BlockKey,
+        Event,
+    ]
     # The learning log too: its record counts decide whether the next set's rule is stale.
     models += [MatchRuleConfig, MatchRuleChange, MatchRuleRollout, GoldenAlias]
     tables = []
@@ -143,7 +150,7 @@ def pending_queue(entity: str) -> list[QueueEntry]:
     """The pending candidates in the admin's order (the model's ``ordering``)."""
     rows = (
         MatchCandidate.objects.filter(entity=entity, status=MatchCandidateStatusChoices.PENDING)
-        .order_by(*MatchCandidate._meta.ordering)
+        .order_by(*(MatchCandidate._meta.ordering or ()))
         .values_list(
             "left__system__code",
             "left__local_code",

@@ -118,7 +118,8 @@ def febrl4() -> RealSet:
     from mdm.devtools.engine_bench.febrl import load, splink_link, to_records
 
     _, _, left, right, links = load()
-    exports, truth = [], {}
+    exports: list[SystemExport] = []
+    truth: dict[Key, object] = {}
     for system, frame in (("FEBRL_A", left), ("FEBRL_B", right)):
         rows = [{"local_code": str(r.id), **r.attrs} for r in to_records(frame)]
         # Febrl is Australian: its systems read phones and postcodes as Australia's.

@@ -54,7 +54,7 @@ def replay_truth(real: RealSet, first: RunFigures) -> list[ReplayRound]:
                 MatchCandidate.objects.filter(
                     entity=real.entity, status=MatchCandidateStatusChoices.PENDING
                 )
-                .order_by(*MatchCandidate._meta.ordering)
+                .order_by(*(MatchCandidate._meta.ordering or ()))
                 .values_list(
                     "pk",
                     "left__system__code",

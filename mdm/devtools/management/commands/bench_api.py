@@ -349,7 +349,8 @@ class Command(BaseCommand):
     def _measure(request, warm_up: int, n: int) -> dict:
         """``warm_up`` requests, then ``n`` timed ones: their percentiles and rate."""
         warm = [request(i)[0] for i in range(warm_up)]
-        latencies, statuses = [], {}
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
         started = time.perf_counter()
         for i in range(warm_up, warm_up + max(n, 0)):
             ms, status = request(i)

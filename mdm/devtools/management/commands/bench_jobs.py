@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -98,7 +99,9 @@ class Command(BaseCommand):
                 )
             )
         base = float(rows[0][1])
-        table = [("workers", "wall s", "records/s", "peak MB per worker", "merged", "speed-up")]
+        table: list[tuple[Any, ...]] = [
+            ("workers", "wall s", "records/s", "peak MB per worker", "merged", "speed-up")
+        ]
         table += [(*r, f"{base / float(r[1]):.2f}") for r in rows]
         self.stdout.write(
             f"\nDistributed `match` of {records:,} customer records (PostgreSQL, Redis)"
@@ -178,6 +181,7 @@ class Command(BaseCommand):
 
     def _feed(self) -> None:
         system = SourceSystem.objects.order_by("pk").first()
+        assert system is not None  # the records were loaded above
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(system.service_user).key}")
         total, after, started = 0, 0, time.perf_counter()

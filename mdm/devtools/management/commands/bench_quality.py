@@ -69,8 +69,8 @@ class Synthesizer:
         self.regions = [
             r.code for r in load_regions() if r.is_current and not r.code.endswith("00")
         ]
-        domain = dict.fromkeys(("unit_of_measure", "material_group", "material_type"))
-        for key in domain:
+        domain: dict[str, list[str]] = {}
+        for key in ("unit_of_measure", "material_group", "material_type"):
             domain[key] = list(
                 CodeValue.objects.filter(domain__code=key, is_active=True).values_list(
                     "code", flat=True
