@@ -17,7 +17,8 @@ from dictionary.export import dictionary_document
 
 class DictionaryBindingSerializer(serializers.Serializer):
     entity = serializers.CharField()
-    required = serializers.BooleanField()
+    # A declared field named like Field.required, which the stubs type as the base attribute.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     is_identifier = serializers.BooleanField()
     survivorship = serializers.CharField()
     position = serializers.IntegerField()
