@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from dictionary.history import TranslatedHistory
 
 
 class EntityChoices(models.TextChoices):
@@ -73,7 +74,7 @@ class EntityType(models.Model):
     definition_en = models.TextField(_("English definition"), blank=True)
     code_prefix = models.CharField(_("code prefix"), max_length=4, unique=True)
     code_width = models.PositiveSmallIntegerField(_("sequence digits"), default=10)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = EntityTypeManager()
 
@@ -103,7 +104,7 @@ class ValueDomain(models.Model):
     description_zh = models.TextField(_("Chinese description"), blank=True)
     description_en = models.TextField(_("English description"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = ValueDomainManager()
 
@@ -137,7 +138,7 @@ class CodeValue(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = CodeValueManager()
 
@@ -206,7 +207,7 @@ class DataElement(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     example = models.CharField(_("example"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -262,7 +263,7 @@ class ElementBinding(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = ElementBindingManager()
 

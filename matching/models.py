@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
+from dictionary.history import TranslatedHistory
 from dictionary.models import EntityChoices
 
 
@@ -30,7 +30,7 @@ class MatchRuleConfig(models.Model):
     config = models.JSONField(_("rule configuration"))
     is_active = models.BooleanField(pgettext_lazy("switched on", "active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -126,7 +126,7 @@ class MatchRuleRollout(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -270,7 +270,7 @@ class MatchCandidate(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     #: Not stored: the other pending pairs decided with this one (set by ``decide_candidate``),
     #: and the same ids as the API reports them.
     siblings: list[int]

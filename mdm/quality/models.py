@@ -15,8 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from dictionary.history import TranslatedHistory
 from dictionary.models import EntityChoices
 
 
@@ -37,7 +37,7 @@ class QualitySnapshot(models.Model):
     summary = models.JSONField(_("scorecard"), default=dict)
     issue_changes = models.JSONField(_("issue changes"), default=dict, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -163,7 +163,7 @@ class QualityIssue(models.Model):
         verbose_name=_("closed by"),
         db_index=False,  # audit fields, never searched by
     )
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = QualityIssueQuerySet.as_manager()
 

@@ -14,8 +14,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
+from dictionary.history import TranslatedHistory
 from mdm.feed.models.events import Event
 from mdm.records.models.sources import SourceSystem
 
@@ -41,7 +41,7 @@ class WebhookSubscription(models.Model):
     last_delivered_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["secret"])
+    history = TranslatedHistory(excluded_fields=["secret"])
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -99,7 +99,7 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str

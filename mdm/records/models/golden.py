@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
+from dictionary.history import TranslatedHistory
 from dictionary.masking import mask_name
 from dictionary.models import EntityChoices
 from matching.normalize import is_person_customer
@@ -136,7 +136,7 @@ class Customer(GoldenRecord):
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=6, blank=True)
     contact_name = models.TextField(_("contact"), blank=True)
-    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
+    history = TranslatedHistory(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
         indexes = [
@@ -172,7 +172,7 @@ class Product(GoldenRecord):
     category = models.CharField(_("category"), max_length=100, blank=True)
     uom = models.CharField(_("unit"), max_length=10, blank=True)
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True)
-    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
+    history = TranslatedHistory(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
         indexes = [
@@ -195,7 +195,7 @@ class Material(GoldenRecord):
     material_group = models.CharField(_("material group"), max_length=50, blank=True)
     base_uom = models.CharField(_("base unit"), max_length=10, blank=True)
     material_type = models.CharField(_("material type"), max_length=10, blank=True)
-    history = HistoricalRecords(no_db_index=HISTORY_UNINDEXED)
+    history = TranslatedHistory(no_db_index=HISTORY_UNINDEXED)
 
     class Meta(GoldenRecord.Meta):
         indexes = [

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
+from dictionary.history import TranslatedHistory
 from dictionary.models import EntityChoices
 from dictionary.phones import DEFAULT_COUNTRY, is_country
 
@@ -72,7 +72,7 @@ class SourceSystem(models.Model):
     #: Entities the system may read and write, e.g. ["customers"]; the others answer 403.
     granted_entities = models.JSONField(_("granted entities"), default=all_entities, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
 
     objects = SourceSystemQuerySet.as_manager()
 
@@ -116,7 +116,7 @@ class CrosswalkGrant(models.Model):
         verbose_name=_("owner of the codes"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = TranslatedHistory()
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
@@ -193,7 +193,7 @@ class SourceRecord(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The history is read by record and by date; the system is a column of it, not an index.
-    history = HistoricalRecords(no_db_index=["system"])
+    history = TranslatedHistory(no_db_index=["system"])
     # Set before a save or delete for simple_history to read (who and why); not fields.
     _history_user: Any
     _change_reason: str
