@@ -17,6 +17,16 @@ from mdm.api.errors import NON_FIELD, error_item, normalize_errors
 from mdm.documents import batch, services
 from mdm.documents import status as status_back
 from mdm.documents.models import Document, DocumentDelivery, InboxItem
+from mdm.documents.schema import (
+    AcknowledgementSerializer,
+    BulkDocumentsRequestSerializer,
+    BulkDocumentsResultSerializer,
+    DeliverySerializer,
+    DocumentReplySerializer,
+    DocumentStateSerializer,
+    InboxPageSerializer,
+    StatusChangeSerializer,
+)
 from mdm.errors import NotFound, RecordRejected
 from mdm.models import SourceSystem
 
@@ -91,7 +101,7 @@ class DocumentView(APIView):
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+        responses={200: DocumentReplySerializer, 201: DocumentReplySerializer},
         description="The sender's document in its own codes; relayed to each receiver in its "
         "codes, or held with the missing reference named.",
     )
@@ -117,7 +127,7 @@ class DocumentView(APIView):
             status=status.HTTP_201_CREATED if receipt.created else status.HTTP_200_OK,
         )
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: DocumentReplySerializer})
     def get(self, request, system: str, type: str, doc_id: str):
         caller = _caller(request)
         document = services.find_document(sender_code=system, type_code=type, doc_id=doc_id)
@@ -142,8 +152,8 @@ class DocumentBulkView(APIView):
     permission_classes = [IsSourceSystem]
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT},
+        request=BulkDocumentsRequestSerializer,
+        responses={200: BulkDocumentsResultSerializer},
         description='Up to 1,000 documents [{"doc_id": …, "document": {…}}] in one go; a result '
         "per item (state and revision, or its errors); invalid items reported, the others "
         "stored and relayed as by PUT.",
@@ -186,8 +196,8 @@ class DocumentAckView(APIView):
     permission_classes = [IsSourceSystem]
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT},
+        request=AcknowledgementSerializer,
+        responses={200: DeliverySerializer},
         description="A receiver confirms the document, optionally with its own number (doc_id).",
     )
     def post(self, request, system: str, type: str, doc_id: str):
@@ -205,8 +215,8 @@ class DocumentStatusView(APIView):
     permission_classes = [IsSourceSystem]
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT},
+        request=StatusChangeSerializer,
+        responses={200: DocumentStateSerializer},
         description='A state change {"state": …, "detail": …}, relayed to the other side.',
     )
     def post(self, request, system: str, type: str, doc_id: str):
@@ -234,7 +244,7 @@ class InboxView(APIView):
             OpenApiParameter("type", str, description="only this document type"),
             OpenApiParameter("limit", int, description="at most this many items (100)"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: InboxPageSerializer},
     )
     def get(self, request):
         try:
