@@ -38,14 +38,8 @@ from matching.normalize import (
     pinyin_of,
     transliterates_trade_name,
 )
-from matching.normalize.goods import (
-    GoodsAttributes,
-    brand_names,
-    goods_name_core,
-    is_contained_name,
-    parse_goods,
-    uom_key,
-)
+from matching.normalize.goods import GoodsAttributes, parse_goods
+from matching.normalize.goods_names import brand_names, goods_name_core, is_contained_name, uom_key
 from matching.normalize.latin import FULL, latin_relation
 
 __all__ = [
