@@ -15,14 +15,8 @@ from matching.normalize import (
     normalize_text,
     pinyin_of,
 )
-from matching.normalize.goods import (
-    GoodsAttributes,
-    brand_names,
-    goods_name_core,
-    is_contained_name,
-    parse_goods,
-    uom_key,
-)
+from matching.normalize.goods import GoodsAttributes, parse_goods
+from matching.normalize.goods_names import brand_names, goods_name_core, is_contained_name, uom_key
 
 
 class PreparedGoodsName(NamedTuple):

@@ -20,12 +20,10 @@ from matching.normalize.addresses import (
     address_words,
     normalize_address,
 )
-from matching.normalize.company import (
-    CompanyName,
+from matching.normalize.company import CompanyName, branch_key, company_name_parts
+from matching.normalize.company_relations import (
     abbreviates,
     abbreviation_key,
-    branch_key,
-    company_name_parts,
     is_abbreviation,
     is_short_form,
     names_another_business,

@@ -20,12 +20,8 @@ from simple_history.utils import bulk_update_with_history
 
 from dictionary.models import DataElement, ElementBinding
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
-from matching.normalize.goods import (
-    DIMENSION_NAMES,
-    GoodsAttributes,
-    goods_conflicts,
-    parse_goods,
-)
+from matching.normalize.goods import GoodsAttributes, goods_conflicts, parse_goods
+from matching.normalize.goods_words import DIMENSION_NAMES
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 from mdm.privacy.masking import is_person, mask_explanation
 

@@ -15,8 +15,8 @@ from matching.normalize.goods import (
     goods_from_text,
     goods_to_text,
     parse_goods,
-    uom_key,
 )
+from matching.normalize.goods_names import uom_key
 from matching.rules import DEFAULT_RULES, default_rule, rule_from_dict, rule_to_dict
 
 
