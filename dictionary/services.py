@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dictionary import derivations, masking, phones, standardizers, validators
+from dictionary import derivations, masking, phones, problems, standardizers, validators
 from dictionary.models import (
     CodeValue,
     DataElement,
@@ -33,8 +33,8 @@ from dictionary.models import (
     EntityType,
     ValueDomain,
 )
+from dictionary.problems import Problem
 from dictionary.regions import load_regions
-from dictionary.validators import Problem
 
 STARTER_DICTIONARY = Path(settings.BASE_DIR) / "fixtures" / "dictionary.json"
 REGION_DOMAIN = "region"
@@ -316,23 +316,23 @@ def _as_text(element: CompiledElement, value: Any) -> str | Problem:
         text = value
     elif isinstance(value, bool):
         if bool not in accepted:
-            return validators.problem("invalid_type", expected=element.data_type)
+            return problems.problem("invalid_type", expected=element.data_type)
         text = "true" if value else "false"
     elif isinstance(value, int) and int in accepted:
         text = str(value)
     elif isinstance(value, float) and float in accepted:
         text = repr(value)
     else:
-        return validators.problem("invalid_type", expected=element.data_type)
+        return problems.problem("invalid_type", expected=element.data_type)
     limit = accepted_length(element.max_length, element.on_invalid)
     if len(text) > limit:
-        return validators.problem("too_long", max_length=limit)
+        return problems.problem("too_long", max_length=limit)
     return text
 
 
 def _check_type(element: CompiledElement, value: str) -> Problem | None:
     if element.max_length and len(value) > element.max_length:
-        return validators.problem("too_long", max_length=element.max_length)
+        return problems.problem("too_long", max_length=element.max_length)
     if element.data_type == DataElementDataTypeChoices.INTEGER:
         return validators.VALIDATORS["integer"](value, {})
     if element.data_type == DataElementDataTypeChoices.DECIMAL:
@@ -341,7 +341,7 @@ def _check_type(element: CompiledElement, value: str) -> Problem | None:
     if element.data_type == DataElementDataTypeChoices.DATE and element.validator != "date":
         return validators.VALIDATORS["date"](value, {})
     if element.data_type == DataElementDataTypeChoices.BOOLEAN and value not in ("true", "false"):
-        return validators.problem("invalid_type", expected="boolean")
+        return problems.problem("invalid_type", expected="boolean")
     return None
 
 
@@ -359,7 +359,7 @@ def _standardize_value(
     if element.domain_code:
         code = element.domain_lookup.get(_fold(value))
         if code is None:
-            return value, validators.problem("not_in_domain", value=raw, domain=element.domain_code)
+            return value, problems.problem("not_in_domain", value=raw, domain=element.domain_code)
         value = code
     problem = _check_type(element, value)
     if problem is None and element.validator:
@@ -396,7 +396,7 @@ def _apply_derivations(
             # A region that differs is no contradiction: a credit code keeps the region of
             # registration and an ID the region of issue, while companies and people move.
             result.add_warning(
-                code, validators.problem("derived_mismatch", value=current, derived=fact)
+                code, problems.problem("derived_mismatch", value=current, derived=fact)
             )
 
 
@@ -424,14 +424,14 @@ def standardize_and_validate(
     """
     result = StandardizedRecord()
     if not isinstance(payload, Mapping):
-        result.add_error("non_field_errors", validators.problem("invalid_json"))
+        result.add_error("non_field_errors", problems.problem("invalid_json"))
         return result
     if elements is None:
         elements = compiled_elements(entity)
     for key, raw_value in payload.items():
         element = elements.get(key)
         if element is None:
-            result.add_error(str(key), validators.problem("unknown_element", field=key))
+            result.add_error(str(key), problems.problem("unknown_element", field=key))
             continue
         if raw_value is None:
             continue
@@ -444,7 +444,7 @@ def standardize_and_validate(
         if not standardizers.collapse_whitespace(raw):
             continue
         if element.status == DataElementStatusChoices.DEPRECATED:
-            result.add_warning(key, validators.problem("deprecated_element", field=key))
+            result.add_warning(key, problems.problem("deprecated_element", field=key))
         value, problem = _standardize_value(element, raw, country)
         if problem is None:
             result.attributes[key] = value
@@ -459,7 +459,7 @@ def standardize_and_validate(
     _apply_derivations(elements, result)
     for code, element in elements.items():
         if element.required and not partial and not result.attributes.get(code):
-            result.add_error(code, validators.problem("required"))
+            result.add_error(code, problems.problem("required"))
     return result
 
 
