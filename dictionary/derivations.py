@@ -17,9 +17,9 @@ fields (e.g. a recorded birth date) can.
 
 from __future__ import annotations
 
+from dictionary.identifiers import cn_resident_id, uscc_is_valid
 from dictionary.regions import get_region
 from dictionary.standardizers import strip_separators
-from dictionary.validators import cn_resident_id, uscc_is_valid
 
 #: The elements each identifier proves (what the derivations below may return): an agreement on
 #: one of them says no more than the identifier's own agreement.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dictionary.validators import problem
+from dictionary.problems import problem
 from mdm.models import SourceRecord, SourceSystem
 from mdm.privacy import crypto
 from mdm.quality import sql

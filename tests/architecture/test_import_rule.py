@@ -179,7 +179,7 @@ LATE_IMPORTS = {
     "mdm.wsgi": "the warm-up runs after Django is set up",
     "mdm.middleware": "not a cycle: kept as found, to move to the top in a later step",
     "mdm.privacy.crypto": "importable before the app registry (key checks); models are not",
-    "dictionary.validators": "the region table loads with the first resident ID it checks",
+    "dictionary.identifiers": "the region table loads with the first resident ID it checks",
 }
 
 

@@ -123,14 +123,14 @@ def test_the_warm_up_builds_the_tables_the_first_record_would_build():
 def test_a_credit_code_is_checked_once_for_its_validator_and_its_region():
     from stdnum.cn import uscc
 
-    from dictionary import validators
+    from dictionary import identifiers, validators
     from dictionary.derivations import derive_from_uscc
 
     code = "91110108MA01ABCD2" + uscc.calc_check_digit("91110108MA01ABCD2")
-    validators._uscc_error.cache_clear()
+    identifiers._uscc_error.cache_clear()
 
     assert validators.VALIDATORS["uscc"](code, {}) is None
     assert derive_from_uscc(code) == {"region_code": "110108"}
     # Separators and lower case are compacted first, as stdnum does.
     assert derive_from_uscc(code[:8].lower() + " " + code[8:].lower()) == {"region_code": "110108"}
-    assert validators._uscc_error.cache_info().misses == 1
+    assert identifiers._uscc_error.cache_info().misses == 1

@@ -11,7 +11,9 @@ import pytest
 from stdnum.cn import ric, uscc
 
 from dictionary import validators
-from dictionary.validators import MESSAGES, VALIDATORS, Problem, message_fields, problem
+from dictionary.identifiers import org_code_check_char
+from dictionary.problems import MESSAGES, Problem, china_today, message_fields, problem
+from dictionary.validators import VALIDATORS
 
 
 def check(name: str, value: str, params: dict | None = None) -> str | None:
@@ -188,7 +190,7 @@ def test_resident_id_messages_do_not_echo_the_number() -> None:
 
 
 def test_resident_id_born_today_is_valid() -> None:
-    today = validators.china_today().strftime("%Y%m%d")
+    today = china_today().strftime("%Y%m%d")
     assert check("cn_resident_id", with_ric_check("110105" + today + "001")) is None
 
 
@@ -207,7 +209,7 @@ def test_resident_id_born_today_is_valid() -> None:
     ],
 )
 def test_org_code_check_char(body: str, check_char: str) -> None:
-    assert validators.org_code_check_char(body) == check_char
+    assert org_code_check_char(body) == check_char
 
 
 @pytest.mark.parametrize(
@@ -486,7 +488,7 @@ def test_date(value: str, params: dict, code: str | None) -> None:
 
 
 def test_date_not_in_future_uses_china_today() -> None:
-    today = validators.china_today()
+    today = china_today()
     assert check("date", today.isoformat(), {"not_in_future": True}) is None
     tomorrow = (today + datetime.timedelta(days=1)).isoformat()
     found = VALIDATORS["date"](tomorrow, {"not_in_future": True})
@@ -519,7 +521,10 @@ def test_check_params() -> None:
     assert set(validators._PARAMS) == set(VALIDATORS)
 
 
-@pytest.mark.parametrize("module", ["validators", "standardizers", "derivations", "regions"])
+@pytest.mark.parametrize(
+    "module",
+    ["validators", "problems", "identifiers", "contact", "standardizers", "derivations", "regions"],
+)
 def test_pure_modules_do_not_import_django(module: str) -> None:
     path = Path(validators.__file__).with_name(f"{module}.py")
     imported = set()
