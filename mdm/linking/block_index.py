@@ -364,3 +364,23 @@ def write_candidates(
     if not dry_run:
         MatchCandidate.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def pick_candidates(ranked: Iterable[Sequence[Any]]) -> list[Any]:
+    """The candidates a record is scored against, from ``(shared keys, smallest block shared,
+    id, candidate)``: see MAX_CANDIDATES. The candidate query picks the same way in SQL."""
+    picked: list[Any] = []
+    taken = dict.fromkeys(FEW_KEYS_CANDIDATES, 0)
+    for position, (shared, _block, _id, candidate) in enumerate(sorted(ranked, key=_rank)):
+        if position >= MAX_CANDIDATES:
+            break
+        if shared in taken:
+            taken[shared] += 1
+            if taken[shared] > FEW_KEYS_CANDIDATES[shared]:
+                continue
+        picked.append(candidate)
+    return picked
+
+
+def _rank(item: Sequence[Any]) -> tuple[int, int, int]:
+    return -item[0], item[1], item[2]

@@ -23,7 +23,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 from django.db.models import Q
 
@@ -43,11 +42,11 @@ from matching.models import (
 from matching.normalize import company_name_parts, short_name_block, short_name_of
 from matching.rules import MatchRule
 from mdm.linking.block_index import (
-    FEW_KEYS_CANDIDATES,
     MAX_CANDIDATES,
     StoredRecord,
     fetch_candidates,
     insert_block_keys,
+    pick_candidates,
     replace_block_keys,
     write_candidates,
 )
@@ -143,26 +142,6 @@ def explain(score, *, entity: str, person: bool) -> list[dict]:
         for e in score.explanation
     ]
     return mask_explanation(entity, rows, person=person)
-
-
-def pick_candidates(ranked: Iterable[Sequence[Any]]) -> list[Any]:
-    """The candidates a record is scored against, from ``(shared keys, smallest block shared,
-    id, candidate)``: see MAX_CANDIDATES. The candidate query picks the same way in SQL."""
-    picked: list[Any] = []
-    taken = dict.fromkeys(FEW_KEYS_CANDIDATES, 0)
-    for position, (shared, _block, _id, candidate) in enumerate(sorted(ranked, key=_rank)):
-        if position >= MAX_CANDIDATES:
-            break
-        if shared in taken:
-            taken[shared] += 1
-            if taken[shared] > FEW_KEYS_CANDIDATES[shared]:
-                continue
-        picked.append(candidate)
-    return picked
-
-
-def _rank(item: Sequence[Any]) -> tuple[int, int, int]:
-    return -item[0], item[1], item[2]
 
 
 class MatchingLinker:

@@ -6,7 +6,6 @@ import pytest
 
 from matching.models import BlockKey
 from mdm.linking import block_index
-from mdm.linking import realtime as matching
 from mdm.models import SourceRecord
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +22,7 @@ def test_candidates_sharing_more_keys_come_first_then_the_rarest_block():
         *[(2, 31, i, f"two keys, id {i}") for i in (10, 11, 12, 13)],
     ]
 
-    picked = matching.pick_candidates(ranked)
+    picked = block_index.pick_candidates(ranked)
 
     assert block_index.FEW_KEYS_CANDIDATES == {1: 3, 2: 4}
     assert picked == [
@@ -39,10 +38,10 @@ def test_candidates_sharing_more_keys_come_first_then_the_rarest_block():
 
 
 def test_no_more_than_max_candidates_are_picked(monkeypatch):
-    monkeypatch.setattr(matching, "MAX_CANDIDATES", 4)
+    monkeypatch.setattr(block_index, "MAX_CANDIDATES", 4)
     ranked = [(5, 1, i, i) for i in range(10)]
 
-    assert matching.pick_candidates(ranked) == [0, 1, 2, 3]
+    assert block_index.pick_candidates(ranked) == [0, 1, 2, 3]
 
 
 def test_the_candidate_query_sends_only_the_records_the_batch_picks(erp):
