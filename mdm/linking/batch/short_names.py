@@ -56,6 +56,8 @@ class ShortNames:
         self.entity = entity
         # key -> (record id, golden code, parsed name) of its records; None: too common.
         self._blocks: dict[str, list[tuple[int, str, CompanyName]] | None] = {}
+        # English name -> whether the Chinese names it explains are one company (per run).
+        self._explains_one: dict[CompanyName, bool] = {}
 
     def stands_for_one(
         self, left: Features, left_golden: str, right: Features, right_golden: str
@@ -166,6 +168,14 @@ class ShortNames:
         latin, chinese = (a, b) if a.is_latin else (b, a)
         if latin_relation(latin, chinese) != FULL:
             return False
+        found = self._explains_one.get(latin)
+        if found is None:
+            found = self._explains_one[latin] = self._explained_are_one(latin)
+        return found
+
+    def _explained_are_one(self, latin: CompanyName) -> bool:
+        """Whether the Chinese names an English name explains fully, under its sound keys, are
+        one company: the same for every pair of that name, so read once a run."""
         names: dict[int, CompanyName] = {}
         for key in latin_keys(latin):
             for pk, _golden, parts in self._members("tl:" + key) or ():
