@@ -18,9 +18,11 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.http import parse_etags
 
-from mdm.errors import NotFound, ServiceError
-from mdm.records.models.golden import GoldenRecord, golden_model
+from mdm.errors import ServiceError
+from mdm.records.models.golden import GoldenRecord
+from mdm.stewardship.actions import live_golden
 
 
 class PreconditionFailed(ServiceError):
@@ -43,16 +45,12 @@ def golden_etag(golden: GoldenRecord) -> str:
     return f'"{golden.code}.{latest or 0}"'
 
 
-def _tags(header: str) -> list[str]:
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
-
-
 @contextmanager
 def golden_precondition(entity: str, code: str, if_match: str | None) -> Iterator[None]:
     """Run the body (the write) only if ``if_match`` names the record's current version.
 
     ``if_match`` ``*`` matches any existing record. Raises PreconditionFailed (412),
-    PreconditionRequired (428) or NotFound; nothing is written then.
+    PreconditionRequired (428), NotFound or Conflict (409, not active); nothing is written then.
     """
     if if_match is None or not if_match.strip():
         if settings.MDM_API_REQUIRE_IF_MATCH:
@@ -63,10 +61,10 @@ def golden_precondition(entity: str, code: str, if_match: str | None) -> Iterato
         yield
         return
     with transaction.atomic():
-        golden = golden_model(entity).objects.select_for_update().filter(code=code).first()
-        if golden is None:
-            raise NotFound("黄金记录不存在", "Golden record not found")
-        tags = _tags(if_match)
+        # A merged or retired record answers 409 as without If-Match (live_golden), not a 412
+        # that reading again could never clear.
+        golden = live_golden(entity, code)
+        tags = parse_etags(if_match)  # strong comparison: a weak tag never matches
         if "*" not in tags and golden_etag(golden) not in tags:
             raise PreconditionFailed(
                 "该记录在您读取后已被修改，请重新读取后再操作",

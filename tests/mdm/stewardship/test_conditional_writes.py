@@ -96,6 +96,31 @@ def test_an_unknown_code_with_if_match_is_404(steward, code):
     assert answer.status_code == 404
 
 
+def test_a_weak_tag_never_matches(steward, code):
+    etag = read_etag(steward, code)
+
+    assert lock(steward, code, HTTP_IF_MATCH=f"W/{etag}").status_code == 412
+
+
+def test_a_merged_code_answers_409_with_if_match_as_without(steward, erp, code):
+    other = erp.put(
+        "customers", "SD01-2", {"name": "上海浦江物流有限公司", "customer_type": "org"}
+    ).json()
+    merged = steward.post(
+        f"/api/v1/golden/customers/{code}/merge",
+        {"other": other["golden_code"], "reason": "same company"},
+        format="json",
+    )
+    assert merged.status_code == 200, merged.json()
+    gone = other["golden_code"] if Customer.objects.get(code=code).status == "active" else code
+    etag = read_etag(steward, gone)  # the read follows the merge to the survivor
+
+    answer = lock(steward, gone, HTTP_IF_MATCH=etag)
+
+    assert answer.status_code == 409  # not a 412 that reading again could never clear
+    assert answer.json()["errors"]["non_field_errors"][0]["code"] == "not_active"
+
+
 def test_the_schema_declares_the_etag_the_header_and_412_428_where_they_apply(steward):
     schema = steward.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
