@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mdm.documents import monitoring, operators, push
+from mdm.documents.filters import masked_document
 from mdm.documents.models import (
     HELD,
     Document,
@@ -63,11 +64,13 @@ class DocumentGrantAdmin(admin.ModelAdmin):
 
 def _shown(value) -> str:
     """A document's JSON as a steward sees it: documents carry contacts and phones in free
-    fields the dictionary does not know, so every value shaped like personal data is masked
-    (the privacy policy's text rule, as in job logs); the receiver gets the document whole."""
+    fields the dictionary does not know, so fields named like a personal element are masked by
+    its kind and every other value shaped like personal data by the privacy policy's text rule
+    (``filters.masked_document``); the receiver gets what its grant allows."""
     if value in (None, "", [], {}):
         return "—"
-    return redact_text(json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True))
+    shown = masked_document(value)
+    return redact_text(json.dumps(shown, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 class DeliveryInline(admin.TabularInline):

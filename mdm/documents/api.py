@@ -29,6 +29,7 @@ from mdm.documents.schema import (
 )
 from mdm.errors import NotFound, RecordRejected
 from mdm.models import SourceSystem
+from mdm.privacy.policy import redact_text
 
 
 class IsSourceSystem(permissions.BasePermission):
@@ -83,7 +84,7 @@ def document_json(
         body["timeline"] = [
             {
                 "state": step.state,
-                "detail": step.detail,
+                "detail": redact_text(step.detail),
                 "by": step.by.code if step.by else None,
                 "at": step.at.isoformat(),
             }

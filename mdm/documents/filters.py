@@ -86,6 +86,13 @@ def _personal(node: Any, *, omit: bool, kinds: dict[str, str | None]) -> Any:
     return shown
 
 
+def masked_document(payload: Any) -> Any:
+    """A document as a steward sees it: every field of a personal element masked by its kind
+    (a contact's name, an address), and any other value shaped like personal data masked by
+    the policy's text rule (a phone written in a note)."""
+    return _personal(payload, omit=False, kinds={})
+
+
 def _drop_paths(payload: Any, paths: list[str]) -> None:
     """Remove the references at ``paths`` (``lines[1].product``) from the payload."""
     for path in paths:

@@ -9,6 +9,7 @@ from django.db import transaction
 from mdm.documents.models import CANCELLED, HELD, Document, DocumentDelivery, DocumentStatus
 from mdm.documents.services import release_held_documents, to_inbox
 from mdm.errors import Conflict, ServiceError
+from mdm.privacy.policy import redact_text
 
 
 def _reason(reason: str) -> str:
@@ -58,7 +59,9 @@ def cancel_document(*, document: Document, reason: str, actor: str = "") -> Docu
             "sender": document.sender.code,
             "doc_id": document.doc_id,
             "state": CANCELLED,
-            "detail": detail,
+            # The partners hear why, not which of the hub's users did it (a username may be
+            # an e-mail address); the timeline keeps who.
+            "detail": redact_text(f"cancelled by the hub's operator: {reason}")[:500],
             "by": "hub",
         }
         deliveries = list(document.deliveries.select_related("receiver"))

@@ -19,6 +19,7 @@ from mdm.documents.models import (
 from mdm.documents.services import Forbidden, to_inbox
 from mdm.errors import Conflict, RecordRejected
 from mdm.models import SourceSystem
+from mdm.privacy.policy import redact_text
 
 
 def acknowledge_document(
@@ -117,7 +118,8 @@ def post_document_status(
             "sender": document.sender.code,
             "doc_id": document.doc_id,
             "state": state,
-            "detail": str(detail)[:500],
+            # Free text from one partner to another: shaped-like-personal values masked.
+            "detail": redact_text(str(detail)[:500]),
             "by": caller.code,
         }
         if caller.pk == document.sender_id:

@@ -5,6 +5,7 @@ on the timeline."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -122,6 +123,11 @@ def test_operators_release_or_cancel_held_and_dead_documents_with_a_reason(traff
     assert timeline[-1]["state"] == "cancelled" and "duplicate order" in timeline[-1]["detail"]
     inbox = erp.client.get("/api/v1/inbox/").json()["results"]
     assert inbox[-1]["kind"] == "status" and inbox[-1]["state"] == "cancelled"
+    # The partner hears why, not which of the hub's users cancelled it.
+    assert "duplicate order" in inbox[-1]["detail"]
+    assert admin_client.session.get("_auth_user_id")
+    username = get_user_model().objects.get(pk=admin_client.session["_auth_user_id"]).username
+    assert username not in inbox[-1]["detail"]
 
     dead = DocumentPush.objects.get(status="dead")
     admin_client.post(
