@@ -166,18 +166,12 @@ class BatchShadow:
         return a in self.scoped or b in self.scoped
 
     def _decide(self, left, right) -> tuple[str, float]:
-        """The rollout's decision of a pair, with the batch's short-name rules applied as the
-        live decision has them (``score_pairs``)."""
+        """The rollout's decision of a pair, with the batch's name rules applied as the live
+        decision has them (``ShortNames.decide``, as ``score_pairs`` does)."""
         decision, score, veto = decide_prepared(self.rollout.rule, left.features, right.features)
         if veto is not None:
             return "new", score
-        if decision != "auto" and self.short_names.stands_for_one(
-            left.features, left.golden_code, right.features, right.golden_code
-        ):
-            return "auto", score
-        if decision == "new" and self.short_names.transliterates_one(left.features, right.features):
-            return "review", score
-        return decision, score
+        return self.short_names.decide(decision, left, right), score
 
     def scored(self, a: int, b: int, left, right, decision: str, score: float) -> None:
         """A pair the batch decided (``decision``: ``new`` for a vetoed one)."""
@@ -191,7 +185,7 @@ class BatchShadow:
         would not) is a difference."""
         self.pairs += 1
         live, live_score, veto = decide_prepared(self.live, left.features, right.features)
-        if live != "auto" or veto is not None:
+        if veto is not None or self.short_names.decide(live, left, right) != "auto":
             return
         theirs, their_score = self._decide(left, right)
         if theirs != "auto":

@@ -382,17 +382,10 @@ def score_pairs(
                 if watched is not None:
                     watched.scored(a, b, left, right, "new", score)
                 continue
-            if decision != "auto" and short_names.stands_for_one(
-                left.features, left.golden_code, right.features, right.golden_code
-            ):
-                # A short name that can stand for this one company only (see batch_short_names).
-                decision, trace = "auto", trace_prepared(rule, left.features, right.features)
-            elif decision == "new" and (
-                short_names.transliterates_one(left.features, right.features)
-                or short_names.reads_as_one(left.features, right.features)
-                or short_names.abbreviates_one(left.features, right.features)
-            ):
-                decision = "review"  # an English name's one Chinese trade name (batch_short_names)
+            named = short_names.decide(decision, left, right)  # see batch_short_names
+            if named == "auto" and decision != "auto":
+                trace = trace_prepared(rule, left.features, right.features)
+            decision = named
             if watched is not None:
                 watched.scored(a, b, left, right, decision, score)
             if decision == "auto":

@@ -20,7 +20,7 @@ one way only and are one company. Evidence for a steward, never for a link.
 from __future__ import annotations
 
 from matching.compare import compare_company_name
-from matching.engine import Features
+from matching.engine import Decision, Features
 from matching.models import BlockKey
 from matching.normalize import (
     CompanyName,
@@ -58,6 +58,24 @@ class ShortNames:
         self._blocks: dict[str, list[tuple[int, str, CompanyName]] | None] = {}
         # English name -> whether the Chinese names it explains are one company (per run).
         self._explains_one: dict[CompanyName, bool] = {}
+
+    def decide(self, decision: Decision, left, right) -> Decision:
+        """A pair's decision after the batch's name rules (``left``/``right``: the scorer's
+        records, with ``features`` and ``golden_code``): a short name that can stand for one
+        company only links; an English name or an abbreviation that fits one company only, or
+        a transliterated trade name, is queued. The batch match and a rule rollout's batch
+        shadow both decide through here, so they cannot drift apart."""
+        if decision != "auto" and self.stands_for_one(
+            left.features, left.golden_code, right.features, right.golden_code
+        ):
+            return "auto"
+        if decision == "new" and (
+            self.transliterates_one(left.features, right.features)
+            or self.reads_as_one(left.features, right.features)
+            or self.abbreviates_one(left.features, right.features)
+        ):
+            return "review"
+        return decision
 
     def stands_for_one(
         self, left: Features, left_golden: str, right: Features, right_golden: str

@@ -24,6 +24,7 @@ from mdm.linking.rule_rollout import (
     roll_back_rollout,
 )
 from mdm.linking.rule_rollout_shadow import shadow_report
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceRecord
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,27 @@ def test_the_batch_match_records_the_pairs_the_rollout_would_decide_differently(
         line.startswith("ERP:PD03-000670 ~ ECOM:WEB01406042 review->auto")
         for line in report["examples"]["would_merge"]
     )
+
+
+def test_a_rollout_of_the_live_rule_finds_no_difference_in_the_batch(erp, shop, crm):
+    # Pairs the batch decides by its name rules, not by the weights alone: an English name
+    # that explains one company, an abbreviated short name (ShortNames.decide).
+    erp.put("customers", "E1", {"name": "鲁泰纺织股份有限公司", "customer_type": "org"})
+    erp.put("customers", "E2", {"name": "江西铜业股份有限公司", "customer_type": "org"})
+    shop.put("customers", "S1", {"name": "Lu Thai Textile Co., Ltd.", "customer_type": "org"})
+    crm.put("customers", "C1", {"name": "江铜", "customer_type": "org"})
+    propose("customers", load_rule("customers"), systems=("ECOM", "CRM"))
+
+    run_batch_match(entity="customers", learn=False)
+
+    compared = MatchRuleShadowPass.objects.get()
+    assert compared.pairs >= 2
+    assert compared.differing == 0 and recorded() == []
+    queued = {
+        frozenset((c.left.local_code, c.right.local_code))
+        for c in MatchCandidate.objects.select_related("left", "right")
+    }
+    assert {frozenset(("E1", "S1")), frozenset(("E2", "C1"))} <= queued
 
 
 def test_the_batch_match_records_a_golden_record_the_rollout_would_split(erp, shop):
