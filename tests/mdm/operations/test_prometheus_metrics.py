@@ -218,3 +218,23 @@ def test_every_process_sharing_the_directory_is_counted(tmp_path, monkeypatch):
     assert value(samples, "mdm_http_requests_total", **labels) == 2
     assert value(samples, "mdm_webhook_attempts_total", outcome="failed") == 2
     assert value(samples, "mdm_metrics_database_up") == 1
+
+
+@override_settings(MDM_METRICS_QUERY_TIMEOUT_MS=200)
+def test_slow_document_figures_do_not_cost_the_other_database_figures(monkeypatch):
+    from django.db import connection
+
+    from mdm.operations import collector
+
+    def slow_documents():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")  # PostgreSQL cancels it at the timeout
+        return []
+
+    monkeypatch.setattr(collector, "document_families", slow_documents)
+
+    samples = scrape()
+
+    assert value(samples, "mdm_metrics_database_up") == 1.0
+    # The figures read before the documents, in the same scrape, are there.
+    assert any(metric.startswith("mdm_db_connections") for metric, _labels in samples)
