@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from mdm.db.timeline import REQUEST_BUCKETS
 from mdm.documents.models import DocumentDelivery
+from mdm.documents.monitoring import quantile
 from mdm.models import JobRun, JobRunStatusChoices
 from mdm.operations import timeline
 
@@ -122,7 +123,6 @@ class Overview:
     sync_rate: list[Point] = field(default_factory=list)
     syncs: list[SyncLine] = field(default_factory=list)
     jobs: list[JobLine] = field(default_factory=list)
-    recent_runs: list[JobRun] = field(default_factory=list)
     backlog: dict[str, list[Point]] = field(default_factory=dict)
     backlog_now: dict[str, int] = field(default_factory=dict)
     documents: list[DocumentLine] = field(default_factory=list)
@@ -255,7 +255,6 @@ def _jobs(view: Overview, since, step, slots) -> None:
                 points=[Point(slot, longest[kind].get(slot)) for slot in slots],
             )
         )
-    view.recent_runs = list(JobRun.objects.order_by("-started_at")[:15])
 
 
 def _backlog(view: Overview, since, step, slots) -> None:
@@ -266,13 +265,6 @@ def _backlog(view: Overview, since, step, slots) -> None:
     for name in timeline.BACKLOGS:
         view.backlog[name] = [Point(slot, latest[name].get(slot)) for slot in slots]
     view.backlog_now = timeline.backlog_now()
-
-
-def _quantile(values: list[float], share: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def _documents(view: Overview, since) -> None:
@@ -312,8 +304,8 @@ def _documents(view: Overview, since) -> None:
                 delivered=line["delivered"],
                 held=line["held"],
                 acknowledged=line["acked"],
-                p50_delivery_ms=_quantile(line["lag"], 0.5),
-                p95_delivery_ms=_quantile(line["lag"], 0.95),
-                p95_ack_s=_quantile(line["ack"], 0.95),
+                p50_delivery_ms=quantile(line["lag"], 0.5),
+                p95_delivery_ms=quantile(line["lag"], 0.95),
+                p95_ack_s=quantile(line["ack"], 0.95),
             )
         )
