@@ -31,7 +31,7 @@ def test_the_dictionarys_values_flag_still_works(erp):
 def test_an_empty_updated_after_is_no_date_time(erp):
     answer = erp.client.get("/api/v1/golden/customers/", {"updated_after": ""})
 
-    assert field_error(answer, "updated_after")["code"]
+    assert field_error(answer, "updated_after")["code"] == "invalid"
 
 
 @pytest.mark.parametrize("size", ["false", "0", "-3", "1.5", ""])
@@ -39,10 +39,6 @@ def test_a_page_size_is_a_positive_whole_number(steward, size):
     answer = steward.get("/api/v1/candidates/", {"page_size": size})
 
     assert "positive whole number" in field_error(answer, "page_size")["message_en"]
-
-
-def test_a_page_size_over_the_maximum_is_the_maximum(steward):
-    assert steward.get("/api/v1/candidates/", {"page_size": "100000"}).status_code == 200
 
 
 @pytest.mark.parametrize(
