@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from matching.normalize.company import CompanyName
-from matching.normalize.company_words import _EN_INDUSTRIES, _EN_LEGAL, _NATIONAL
+from matching.normalize.company_words import _EN_LEGAL, _NATIONAL
 from matching.normalize.pinyin import _toneless, pinyin_of
 from matching.normalize.regions import _region_tables
 from matching.normalize.text import has_cjk
@@ -181,11 +181,7 @@ def _word_steps(
         if j + span > len(words):
             break
         phrase = " ".join(words[j : j + span])
-        options = TRANSLATIONS.get(phrase, ())
-        industry = _EN_INDUSTRIES.get(phrase)
-        if industry:
-            options = (*options, industry)
-        for chinese in options:
+        for chinese in TRANSLATIONS.get(phrase, ()):
             if rest.startswith(chinese):
                 steps.append((len(chinese), span))
     return steps

@@ -11,6 +11,7 @@ through pinyin; nothing here is about one company.
 
 from __future__ import annotations
 
+from matching.normalize.company_words import _EN_INDUSTRIES
 from matching.normalize.text import _words
 
 
@@ -282,7 +283,6 @@ sesame = 芝麻
 )
 
 #: The longest English phrase of the table, in words.
-LONGEST_PHRASE = max(len(key.split()) for key in TRANSLATIONS)
 
 TRANSLATIONS.update(
     _table(
@@ -350,4 +350,10 @@ photo = 影像
 """
     )
 )
+# The company parser's industry words (``company_words._EN_INDUSTRIES``) are translations too:
+# one table for the alignment, each Chinese word once.
+for _english, _chinese in _EN_INDUSTRIES.items():
+    _known = TRANSLATIONS.get(_english, ())
+    if _chinese not in _known:
+        TRANSLATIONS[_english] = (*_known, _chinese)
 LONGEST_PHRASE = max(len(key.split()) for key in TRANSLATIONS)
