@@ -58,6 +58,8 @@ class ShortNames:
         self._blocks: dict[str, list[tuple[int, str, CompanyName]] | None] = {}
         # English name -> whether the Chinese names it explains are one company (per run).
         self._explains_one: dict[CompanyName, bool] = {}
+        # Short name -> whether the names it abbreviates are one company (per run).
+        self._abbreviates_one: dict[CompanyName, bool] = {}
 
     def decide(self, decision: Decision, left, right) -> Decision:
         """A pair's decision after the batch's name rules (``left``/``right``: the scorer's
@@ -163,6 +165,14 @@ class ShortNames:
             short = b  # 江铜 / 江西铜业: the cores (江铜, 铜业) are equally long
         else:
             return False
+        found = self._abbreviates_one.get(short)
+        if found is None:
+            found = self._abbreviates_one[short] = self._abbreviated_are_one(short)
+        return found
+
+    def _abbreviated_are_one(self, short: CompanyName) -> bool:
+        """Whether the names a short name abbreviates, under its keys, are one company: the
+        same for every pair of that short name, so read once a run."""
         names: dict[int, CompanyName] = {}
         for key in ("nm:" + short.core[:2], abbreviation_key(short)):
             for pk, _golden, parts in self._members(key) or ():
