@@ -226,15 +226,19 @@ def _name_the_moves(entity: str, code: str, entries: list[HistoryEntry]) -> None
     model = GOLDEN_MODELS[entity]
     ends = {(code, e.other_code) if e.kind == "left" else (e.other_code, code) for e in moves}
     codes = {c for pair in ends for c in pair}
+    since = min(e.when for e in moves)  # only rows and events from the first move on count
     rows = sorted(
-        model.history.filter(code__in=codes).values_list(
+        model.history.filter(code__in=codes, history_date__gte=since).values_list(
             "code", "history_date", "history_id", "status", "merged_into__code"
         ),
         key=lambda row: (row[1], row[2]),
     )
     unmerges = sorted(
         Event.objects.filter(
-            entity=entity, kind=EventKindChoices.UNMERGED, golden_code__in=codes
+            entity=entity,
+            kind=EventKindChoices.UNMERGED,
+            golden_code__in=codes,
+            created_at__gte=since,
         ).values_list("created_at", "golden_code", "payload"),
         key=lambda row: row[0],
     )

@@ -346,7 +346,13 @@ def _unmerges(limit: int) -> list[Activity]:
         )
     moves: dict[tuple[str, str, str], Any] = {}
     for row in (
-        SourceRecord.history.filter(wanted, history_user__isnull=False)
+        SourceRecord.history.filter(
+            wanted,
+            history_user__isnull=False,
+            # The unmerge's own rows and later: not each member's whole steward history.
+            history_date__gte=min(ev.created_at for ev in events)
+            - timedelta(seconds=UNMERGE_SECONDS),
+        )
         .select_related("history_user", "system")
         .order_by("history_date", "history_id")
     ):
