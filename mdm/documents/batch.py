@@ -34,6 +34,7 @@ from mdm.documents.services import (
     DELIVERED,
     INBOX_LOCK,
     Reference,
+    document_body,
     document_type,
     fingerprint,
     golden_codes_of,
@@ -217,13 +218,7 @@ def receive_documents(*, sender: SourceSystem, type_code: str, items: list[Any])
                         system_id=receiver.pk,
                         document_id=document.pk,
                         kind="document",
-                        body={
-                            "type": doc_type.code,
-                            "sender": sender.code,
-                            "doc_id": document.doc_id,
-                            "revision": document.revision,
-                            "document": translated,
-                        },
+                        body=document_body(doc_type.code, sender.code, document, translated),
                     )
                 )
         create_objects(to_create, DocumentDelivery)

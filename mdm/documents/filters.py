@@ -108,7 +108,8 @@ def _drop_paths(payload: Any, paths: list[str]) -> None:
             node.pop(parts[-1], None)
 
 
-def _set_path(payload: Any, path: str, value: Any) -> None:
+def set_path(payload: Any, path: str, value: Any) -> None:
+    """Set the value at ``path`` (``lines[1].product``) in a document."""
     node: Any = payload
     parts = path.split(".")
     for part in parts[:-1]:
@@ -138,7 +139,7 @@ def for_receiver(
     omit = grant is not None and grant.personal == DocumentGrant.OMIT
     shown = _personal(payload, omit=omit, kinds={} if kinds is None else kinds)  # a new tree
     for path, value in references.items():
-        _set_path(shown, path, value)
+        set_path(shown, path, value)
     _drop_paths(shown, ungranted_paths)
     if grant is not None and grant.fields:
         shown = _keep(shown, field_tree(grant.fields))

@@ -133,18 +133,6 @@ def _walk(node: Any, parts: list[str], prefix: str = "") -> Iterable[tuple[str, 
             yield path, node[head]
 
 
-def _set_path(payload: dict[str, Any], path: str, value: Any) -> None:
-    node: Any = payload
-    parts = path.split(".")
-    for part in parts[:-1]:
-        if part.endswith("]"):
-            name, index = part[:-1].split("[")
-            node = node[name][int(index)]
-        else:
-            node = node[part]
-    node[parts[-1]] = value
-
-
 # --- translation -----------------------------------------------------------------------------
 
 
@@ -351,19 +339,24 @@ def _relay(
         delivery.state = DELIVERED
     delivery.delivered_at = timezone.now()
     delivery.save()
-    to_inbox(
-        receiver,
-        document,
-        "document",
-        {
-            "type": document.type.code,
-            "sender": document.sender.code,
-            "doc_id": document.doc_id,
-            "revision": document.revision,
-            "document": delivery.translated,
-        },
-    )
+    body = document_body(document.type.code, document.sender.code, document, delivery.translated)
+    to_inbox(receiver, document, "document", body)
     return DELIVERED
+
+
+def document_body(
+    type_code: str, sender_code: str, document: Document, translated: Any
+) -> dict[str, Any]:
+    """The inbox body of a document for one receiver (its copy in the receiver's codes), the
+    same on every channel and whether it came alone or in a batch (``mdm.documents.batch``,
+    which has the type and sender codes at hand)."""
+    return {
+        "type": type_code,
+        "sender": sender_code,
+        "doc_id": document.doc_id,
+        "revision": document.revision,
+        "document": translated,
+    }
 
 
 def translated_as_seen(
@@ -379,7 +372,7 @@ def translated_as_seen(
     for spec in delivery.document.type.references:
         for path, value in list(_walk(shown, spec.split("."))):
             if isinstance(value, dict) and "code" in value:
-                _set_path(shown, path, {"golden_code": value.get("golden_code", "")})
+                filters.set_path(shown, path, {"golden_code": value.get("golden_code", "")})
     return shown
 
 
