@@ -61,7 +61,7 @@ def no_name_noise(monkeypatch: pytest.MonkeyPatch) -> None:
         "english_in_shop": 0.0,
         "pinyin_name": 0.0,
     }
-    monkeypatch.setattr(synth, "NOISE", dataclasses.replace(synth.NOISE, **quiet))
+    monkeypatch.setattr(synth.params, "NOISE", dataclasses.replace(synth.NOISE, **quiet))
 
 
 def normalized_credit_code(value: str) -> str:
@@ -174,7 +174,9 @@ def test_customer_types_are_written_the_way_each_system_writes_them(
 def test_credit_codes_are_valid_with_consistent_region(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(synth, "NOISE", dataclasses.replace(synth.NOISE, credit_code_typo=0.0))
+    monkeypatch.setattr(
+        synth.params, "NOISE", dataclasses.replace(synth.NOISE, credit_code_typo=0.0)
+    )
     records = synth.generate_customers(300, 0, seed=21)
     codes = [(r, normalized_credit_code(r.attributes["credit_code"])) for r in records]
     codes = [(r, c) for r, c in codes if c]

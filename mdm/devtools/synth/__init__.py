@@ -30,17 +30,12 @@ What is where, each module importing only the ones above it:
 Names with a leading underscore are private to this package: its modules (and its tests)
 share them; other code imports what this module exports.
 
-Replace ``NOISE`` here (``synth.NOISE = dataclasses.replace(synth.NOISE, ...)``) to switch
-single variations off: the package passes it on to ``params``, where it is read.
+Replace ``params.NOISE`` (``synth.params.NOISE = dataclasses.replace(synth.NOISE, ...)``)
+to switch single variations off: the generators read it there when they run.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import Any
-
-from mdm.devtools.synth import params
 from mdm.devtools.synth.customers import generate_customers
 from mdm.devtools.synth.materials import generate_materials
 from mdm.devtools.synth.params import (
@@ -70,15 +65,3 @@ __all__ = [
     "generate_products",
     "iter_customers_fast",
 ]
-
-
-class _Package(types.ModuleType):
-    """This package's module type: replacing ``NOISE`` on it replaces ``params.NOISE`` too."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "NOISE":
-            params.NOISE = value
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
