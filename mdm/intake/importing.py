@@ -47,6 +47,7 @@ from mdm.intake.tables import LOCAL_CODE, open_table
 from mdm.intake.upsert import upsert_source_records
 from mdm.linking.rule_store import load_rule
 from mdm.models import SourceSystem
+from mdm.privacy.policy import redact_text
 from mdm.records.entities import check_entity
 
 logger = logging.getLogger(__name__)
@@ -414,9 +415,14 @@ def _import_share(
         )
         messages.put(("done", share, report))
     except BaseException as exc:  # reported to the parent, which fails the import
-        first_line = (str(exc).strip().splitlines() or [""])[0]
+        # An exception's text may quote a row's values: masked, as job logs are.
+        first_line = redact_text((str(exc).strip().splitlines() or [""])[0])
         messages.put(
-            ("error", share, (f"{type(exc).__name__}: {first_line}", traceback.format_exc()))
+            (
+                "error",
+                share,
+                (f"{type(exc).__name__}: {first_line}", redact_text(traceback.format_exc())),
+            )
         )
     finally:
         connections.close_all()

@@ -20,6 +20,7 @@ from stdnum.cn import uscc
 from mdm.access.accounts import create_source_system
 from mdm.db.locks import lock_keys
 from mdm.devtools.benchmarks.scale import reset_entity
+from mdm.errors import ServiceError
 from mdm.intake.importing import assign_workers, import_file, import_rows
 from mdm.intake.upsert import upsert_source_records
 from mdm.models import Customer, SourceRecord, SourceSystem
@@ -368,3 +369,25 @@ def test_fit_match_rule_in_two_processes_stores_the_rule_one_process_fits(
 
     assert two == one
     assert SourceRecord.objects.count() == 44  # the connection closed before forking reopens
+
+
+def test_a_failing_worker_reports_without_a_personal_value(
+    erp_system, tmp_path, monkeypatch, caplog
+):
+    """A worker's exception may quote a row's value (here a phone): the error the operator gets
+    and the log carry it masked, as job logs do."""
+    from mdm.intake import importing
+
+    def broken(**kwargs):
+        raise ValueError("cannot write the row with phone 13800138000")
+
+    monkeypatch.setattr(importing, "_import_lines", broken)  # the forked workers inherit it
+    path = tmp_path / "erp.csv"
+    write_csv(path, company_rows())
+
+    with pytest.raises(ServiceError) as failed:
+        import_file(path=path, system=erp_system, entity="customers", workers=2)
+
+    assert "Parallel import failed" in str(failed.value)
+    assert "13800138000" not in str(failed.value)
+    assert "import worker" in caplog.text and "13800138000" not in caplog.text
