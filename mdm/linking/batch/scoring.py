@@ -41,7 +41,7 @@ from mdm.linking.batch.short_names import ShortNames
 from mdm.linking.block_index import write_candidates
 from mdm.linking.merge_reasons import AutoPair
 from mdm.linking.realtime import explain
-from mdm.linking.rule_rollout_shadow import batch_shadow
+from mdm.linking.rule_rollout_shadow import BatchShadow, batch_shadow
 from mdm.linking.rule_store import PreparedRecords, load_rule
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
@@ -271,6 +271,7 @@ def score_partitions(
         prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
     )
     rejected = rejected_pairs(entity)  # once for all partitions
+    names = name_rules(entity, rule, dry_run)  # one pass: one shadow, blocks read once
     report.timings.setdefault("score", 0.0)
     auto: list[AutoPair] = []
     identities: Identities = {}
@@ -288,6 +289,7 @@ def score_partitions(
             rejected=rejected,
             levels=levels,
             dry_run=dry_run,
+            names=names,
         )
         if sink is not None:
             sink(found_auto, found_ids)
@@ -295,7 +297,17 @@ def score_partitions(
         auto.extend(found_auto)
         for code, tags in found_ids.items():
             note_identity(identities, code, tags)
+    if names[1] is not None:
+        names[1].close()
     return auto, identities
+
+
+def name_rules(entity: str, rule, dry_run: bool) -> tuple[ShortNames, BatchShadow | None]:
+    """The batch's name rules (``ShortNames``, its blocks read once a pass) and, under an open
+    rule rollout, the shadow that decides the pairs touching its systems under its rule too
+    (``mdm.linking.rule_rollout_shadow``); a dry run records nothing."""
+    short_names = ShortNames(entity)
+    return short_names, None if dry_run else batch_shadow(entity, rule, short_names)
 
 
 def next_uses(pairs: CandidatePairs, vetoes: IdentifierVetoes, parts: list[int]) -> NextUses:
@@ -333,13 +345,16 @@ def score_pairs(
     rejected: set[int] | None = None,
     levels: Mapping[int, tuple[int, ...]] | None = None,
     dry_run: bool = False,
+    names: tuple[ShortNames, BatchShadow | None] | None = None,
 ) -> tuple[list[AutoPair], Identities]:
     """Steps 2-3 for the given pairs: auto pairs and the identities of their golden records;
     review pairs are written as candidates. ``cache``: prepared records kept from an earlier
     slice of the same run (a worker doing several chunks of one job); ``rejected``: the
     rejected pairs when the caller already read them; ``levels``: comparison levels by pair
     code, of pairs a re-fit compared (used for pairs of records it prepared, unchanged);
-    ``dry_run``: nothing is written (the report counts what would be)."""
+    ``dry_run``: nothing is written (the report counts what would be); ``names``: the name
+    rules and the rollout shadow of a caller scoring several partitions of one pass (it
+    closes the shadow), else this call's own."""
     started = time.perf_counter()
     if rejected is None:
         rejected = rejected_pairs(entity)
@@ -352,10 +367,7 @@ def score_pairs(
     def remember(item: _Loaded) -> None:
         note_identity(identities, item.golden_code, identity_tags(entity, item.features))
 
-    short_names = ShortNames(entity)
-    # An open rule rollout: the pairs touching its systems are decided under its rule too and
-    # recorded (mdm.linking.rule_rollout_shadow); a dry run records nothing.
-    shadow = None if dry_run else batch_shadow(entity, rule, short_names)
+    short_names, shadow = names if names is not None else name_rules(entity, rule, dry_run)
 
     for window, needed in windows_of(pairs):
         lows, highs = window >> 32, window & 0xFFFFFFFF
@@ -407,7 +419,7 @@ def score_pairs(
         cache.scored(needed)
         if progress:
             progress(len(window))
-    if shadow is not None:
+    if shadow is not None and names is None:
         shadow.close()
     report.auto_pairs += len(auto)
     report.cache_peak = max(report.cache_peak, cache.peak)
