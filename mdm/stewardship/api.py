@@ -6,12 +6,14 @@ Same permissions as in admin: stewards and admins (model change rights), never s
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from django.db.models import Q
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import generics, permissions, serializers, status
@@ -143,24 +145,43 @@ class _Action(APIView):
         return serializer.validated_data
 
 
-class MergeView(_Action):
-    serializer_class = MergeSerializer
-
-    @extend_schema(
-        parameters=[ENTITY_PATH, IF_MATCH], request=MergeSerializer, responses=GOLDEN_RESPONSE
-    )
+# A steward's write on one golden record: the entity checked, the body validated, the write
+# run under the record's If-Match precondition, the record answered with its new ETag.
+# Subclasses say what the write is (``write``) and declare its schema. (Comments, not
+# docstrings: a view's docstring becomes its operation's description in the schema.)
+class _GoldenWrite(_Action):
     def post(self, request, entity: str, code: str):
         check_entity(entity)
         data = self.payload(request)
         with golden_precondition(entity, code, request.headers.get("If-Match")):
-            golden = stewardship.merge_by_steward(
-                entity=entity,
-                survivor_code=code,
-                other_code=data["other"],
-                actor=request.user,
-                reason=data["reason"],
-            )
+            golden = self.write(entity, code, data, request.user)
         return _versioned(golden)
+
+    def write(self, entity: str, code: str, data: dict, actor):
+        raise NotImplementedError
+
+
+def _golden_write_schema(request) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            parameters=[ENTITY_PATH, IF_MATCH], request=request, responses=GOLDEN_RESPONSE
+        )
+    )
+
+
+@_golden_write_schema(MergeSerializer)
+class MergeView(_GoldenWrite):
+    # If-Match names the survivor's version; the other record is read under its own lock.
+    serializer_class = MergeSerializer
+
+    def write(self, entity, code, data, actor):
+        return stewardship.merge_by_steward(
+            entity=entity,
+            survivor_code=code,
+            other_code=data["other"],
+            actor=actor,
+            reason=data["reason"],
+        )
 
 
 class UnmergeView(_Action):
@@ -178,59 +199,41 @@ class UnmergeView(_Action):
         return Response(_golden_body(golden))
 
 
-class LockView(_Action):
+@_golden_write_schema(LockSerializer)
+class LockView(_GoldenWrite):
     serializer_class = LockSerializer
 
-    @extend_schema(
-        parameters=[ENTITY_PATH, IF_MATCH], request=LockSerializer, responses=GOLDEN_RESPONSE
-    )
-    def post(self, request, entity: str, code: str):
-        check_entity(entity)
-        data = self.payload(request)
-        with golden_precondition(entity, code, request.headers.get("If-Match")):
-            golden = stewardship.lock_attribute(
-                entity=entity,
-                code=code,
-                attribute=data["attribute"],
-                value=data["value"],
-                actor=request.user,
-                reason=data["reason"],
-            )
-        return _versioned(golden)
+    def write(self, entity, code, data, actor):
+        return stewardship.lock_attribute(
+            entity=entity,
+            code=code,
+            attribute=data["attribute"],
+            value=data["value"],
+            actor=actor,
+            reason=data["reason"],
+        )
 
 
-class UnlockView(_Action):
+@_golden_write_schema(UnlockSerializer)
+class UnlockView(_GoldenWrite):
     serializer_class = UnlockSerializer
 
-    @extend_schema(
-        parameters=[ENTITY_PATH, IF_MATCH], request=UnlockSerializer, responses=GOLDEN_RESPONSE
-    )
-    def post(self, request, entity: str, code: str):
-        check_entity(entity)
-        data = self.payload(request)
-        with golden_precondition(entity, code, request.headers.get("If-Match")):
-            golden = stewardship.unlock_attribute(
-                entity=entity,
-                code=code,
-                attribute=data["attribute"],
-                actor=request.user,
-                reason=data["reason"],
-            )
-        return _versioned(golden)
+    def write(self, entity, code, data, actor):
+        return stewardship.unlock_attribute(
+            entity=entity,
+            code=code,
+            attribute=data["attribute"],
+            actor=actor,
+            reason=data["reason"],
+        )
 
 
-class RetireView(_Action):
-    @extend_schema(
-        parameters=[ENTITY_PATH, IF_MATCH], request=ReasonSerializer, responses=GOLDEN_RESPONSE
-    )
-    def post(self, request, entity: str, code: str):
-        check_entity(entity)
-        data = self.payload(request)
-        with golden_precondition(entity, code, request.headers.get("If-Match")):
-            golden = stewardship.retire_golden(
-                entity=entity, code=code, actor=request.user, reason=data["reason"]
-            )
-        return _versioned(golden)
+@_golden_write_schema(ReasonSerializer)
+class RetireView(_GoldenWrite):
+    def write(self, entity, code, data, actor):
+        return stewardship.retire_golden(
+            entity=entity, code=code, actor=actor, reason=data["reason"]
+        )
 
 
 @extend_schema_field(
