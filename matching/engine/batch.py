@@ -74,6 +74,7 @@ def _refit(
     samples: int,
     seed: int,
     estimated: tuple[MatchRule, list[bool]] | None = None,
+    total_pairs: int | None = None,
 ) -> tuple[MatchRule, _Compiled]:
     """u from random pairs, then m and the prior by EM on the candidates; re-weight the pairs.
 
@@ -370,6 +371,9 @@ def fit_rule(
     features: Sequence[Features] | None = None,
     processes: int = 1,
     compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    u_features: Sequence[Features] | None = None,
+    total_pairs: int | None = None,
 ) -> MatchRule:
     """Re-estimate a rule on ``records`` without labels: u from random pairs, then m and the
     prior by EM on the candidate pairs (what ``dedupe(fit=True)`` does, returned for storage).
@@ -381,11 +385,23 @@ def fit_rule(
     comes out; see ``matching.forked`` for what the caller must not hold open). ``compared``:
     filled with the comparison levels of each candidate pair, ``(id, id) -> levels``, valid for
     any rule of the same ``comparison_signature`` (a re-fit changes weights, not levels).
+    ``pairs``: the candidate pairs to fit on, as positions in ``records`` (default: the pairs
+    sharing a blocking key of ``features``, blocks past ``max_block_size`` skipped).
+    ``u_features``: the records whose random pairs and value frequencies give u (default
+    ``features``: a caller fitting on a sample of pairs passes a random sample of all records).
+    ``total_pairs``: the number of pairs the prior is a share of (default: all pairs of
+    ``records``; a caller fitting on a sample of the candidate pairs scales it by that share).
     """
     if features is None:
-        features = prepare_all(rule, records)
+        features = (
+            prepare_all(rule, records)
+            if pairs is None
+            else [prepare(rule.entity, r.attrs, r.flagged) for r in records]
+        )
     c = _compile(rule)
-    pairs = list(candidate_pairs(features, rule.entity, max_block_size))
+    if pairs is None:
+        pairs = list(candidate_pairs(features, rule.entity, max_block_size))
+    u_left = features if u_features is None else u_features
     if processes > 1 and len(pairs) >= PARALLEL_FIT_PAIRS:
         size = -(-len(pairs) // processes)
         chunks = [pairs[start : start + size] for start in range(0, len(pairs), size)]
@@ -393,14 +409,15 @@ def fit_rule(
             lambda chunk: _score_all(c, features, features, chunk),
             chunks,
             processes,
-            lambda: _estimate_u(rule, features, features, same=True, samples=u_samples, seed=seed),
+            lambda: _estimate_u(rule, u_left, u_left, same=True, samples=u_samples, seed=seed),
         )
         scored = _Scored([], [], [], [], [])
         for part in parts:
             for name in ("pairs", "levels", "weights", "vetoes", "autos"):
                 getattr(scored, name).extend(getattr(part, name))
     else:
-        scored, estimated = _score_all(c, features, features, pairs), None
+        scored = _score_all(c, features, features, pairs)
+        estimated = _estimate_u(rule, u_left, u_left, same=True, samples=u_samples, seed=seed)
     if compared is not None:
         ids = [r.id for r in records]
         for (i, j), levels in zip(scored.pairs, scored.levels, strict=True):
@@ -414,6 +431,7 @@ def fit_rule(
         samples=u_samples,
         seed=seed,
         estimated=estimated,
+        total_pairs=total_pairs,
     )
     return fitted
 

@@ -430,6 +430,55 @@ def pair_probability(
     return weight_to_probability(weight)
 
 
+@dataclass(frozen=True, slots=True)
+class PairOutcome:
+    """What a compared pair's decision depends on besides the rule's weights: whether a hard
+    rule vetoed it or an identifier both share decided it, its kind, its comparison levels and
+    whether the names-differ cap applies. Two rules of the same hard rules and
+    ``comparison_signature`` (a re-fit and the rule it started from) give a pair the same
+    outcome, so a re-fit's checks decide each distinct outcome once, not each pair."""
+
+    vetoed: bool
+    identified: bool
+    kind: str
+    levels: tuple[int, ...]
+    names_differ: bool
+
+
+def pair_outcome(rule: MatchRule, a: Features, b: Features, levels: Sequence[int]) -> PairOutcome:
+    """The :class:`PairOutcome` of two prepared records whose comparison ``levels`` are known."""
+    c = _compile(rule)
+    veto, auto_field = _hard(c, a, b)
+    if veto is not None or auto_field is not None:
+        return PairOutcome(veto is not None, auto_field is not None, "", (), False)
+    return PairOutcome(False, False, pair_kind(a, b), tuple(levels), _names_differ(c, a, b))
+
+
+def decide_outcome(rule: MatchRule, outcome: PairOutcome) -> Decision:
+    """The decision :func:`decide_prepared` takes for a pair of this outcome under ``rule``."""
+    if outcome.vetoed:
+        return "new"
+    if outcome.identified:
+        return "auto"
+    c = _compile(rule)
+    weight = _weight_of_levels(c, outcome.kind, outcome.levels)
+    capped = weight >= c.review_weight and outcome.names_differ
+    return _decide(c, weight, None, None, capped)[1]
+
+
+def outcome_probability(rule: MatchRule, outcome: PairOutcome) -> float | None:
+    """:func:`pair_probability` of a pair of this outcome under ``rule``."""
+    if outcome.vetoed:
+        return None
+    if outcome.identified:
+        return 1.0
+    c = _compile(rule)
+    weight = _weight_of_levels(c, outcome.kind, outcome.levels)
+    if weight >= c.review_weight and outcome.names_differ:
+        return None
+    return weight_to_probability(weight)
+
+
 #: Records that touch every lazily built table: pinyin (with and without phrases), regions,
 #: legal forms, branches, English names, person names, phones and addresses.
 _WARM_UP_RECORDS = (

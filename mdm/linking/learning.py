@@ -9,7 +9,7 @@ Re-fit (``refit_if_stale``). The stored weights are *stale* when
   - the number of active records moved by more than ``REFIT_CHANGE`` (25 %) since the last
     attempt, applied or refused.
 A stale rule is re-estimated without labels (``fit_rule_on_records``: u from random pairs, m
-and the prior by EM) and applied only when every safeguard passes:
+and the prior by EM on the batch match's own candidate pairs when it passes them) and applied only when every safeguard passes:
   1. enough data: at least ``REFIT_MIN_RECORDS`` active records (EM on a few hundred records
      follows noise: on the demo's 189 materials it found a prior of 5 %);
   2. not degenerate: finite probabilities in [0, 1], a prior in (0, 0.5), at most
@@ -47,6 +47,7 @@ Pairs decided by a hard rule (a veto, an equal identifier) are left out: no thre
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -55,9 +56,12 @@ from django.conf import settings
 from matching.engine import (
     AutoCut,
     Features,
+    PairOutcome,
     choose_auto_cut,
+    decide_outcome,
     decide_prepared,
-    pair_probability,
+    outcome_probability,
+    pair_outcome,
     prepare,
     score_prepared,
 )
@@ -73,6 +77,7 @@ from matching.rules import (
     weight_to_probability,
 )
 from mdm.linking.rule_store import (
+    FitPairs,
     PreparedRecords,
     fit_rule_on_records,
     load_rule,
@@ -203,6 +208,21 @@ def misclassified(rule: MatchRule, pairs: Sequence[tuple[bool, Features, Feature
 # --------------------------------------------------------------------------- re-fit
 
 
+def outcomes(rule: MatchRule, prepared: PreparedRecords) -> Counter[PairOutcome]:
+    """The pairs the fit compared, counted by outcome (``matching.engine.PairOutcome``: what
+    their decision depends on besides the weights), computed once per ``prepared`` and kept
+    on it: the safeguards and the auto-link cut then decide each outcome once, not each pair."""
+    if prepared.outcomes is None:
+        features = prepared.features
+        found: Counter[PairOutcome] = Counter()
+        for code, levels in prepared.levels.items():
+            a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
+            if a is not None and b is not None:
+                found[pair_outcome(rule, a, b, levels)] += 1
+        prepared.outcomes = found
+    return prepared.outcomes
+
+
 def fit_problems(
     current: MatchRule,
     fitted: MatchRule,
@@ -232,15 +252,10 @@ def fit_problems(
         top = f.levels[0]
         if top.m <= top.u:
             problems.append(f"degenerate: agreement on {f.name} is not evidence of a match")
-    features = prepared.features
     counts = {"current": 0, "fitted": 0}
-    for code, levels in prepared.levels.items():
-        a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
-        if a is None or b is None:
-            continue
+    for outcome, pairs in outcomes(current, prepared).items():
         for name, rule in (("current", current), ("fitted", fitted)):
-            decision, _score, _veto = decide_prepared(rule, a, b, levels)
-            counts[name] += decision != "new"
+            counts[name] += pairs * (decide_outcome(rule, outcome) != "new")
     detail["linked_or_queued"] = counts
     if counts["fitted"] > MAX_GROWTH * counts["current"] + GROWTH_SLACK:
         problems.append(
@@ -270,13 +285,16 @@ def refit_if_stale(
     processes: int = 1,
     min_records: int | None = None,
     fit: Callable[..., MatchRule] = fit_rule_on_records,
+    pairs: Callable[[], FitPairs] | None = None,
 ) -> tuple[MatchRule, LearningStep | None]:
     """The rule the batch match should score with, re-fitted when stale and safe (module doc).
 
     Returns the rule and the step taken (None: not stale). ``dry_run``: the fit is computed
     and checked, but neither stored nor recorded. ``prepared``: filled by the fit, for the
     match that follows (emptied again when the fit is refused). ``fit``: the estimator
-    (``fit_rule_on_records``; tests give one that returns a chosen rule).
+    (``fit_rule_on_records``; tests give one that returns a chosen rule). ``pairs``: gives the
+    candidate pairs to fit on (the batch match's own: ``fit_rule_on_records(pairs=…)``), asked
+    only when a fit is attempted.
     """
     current = load_rule(entity)
     records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
@@ -296,12 +314,14 @@ def refit_if_stale(
         )
         return current, _record(entity, step, records, version, dry_run)
     scratch = prepared if prepared is not None else PreparedRecords()
-    fitted = fit(entity, base=current, prepared=scratch, processes=processes)
+    given = {"pairs": pairs()} if pairs is not None else {}
+    fitted = fit(entity, base=current, prepared=scratch, processes=processes, **given)
     decided = decided_pairs(entity, scratch.features)
     problems, detail = fit_problems(current, fitted, records, scratch, decided)
     detail |= {"stale": why, "records": records}
     if problems:
         scratch.features, scratch.levels, scratch.signature = {}, {}, ()
+        scratch.outcomes = None
         step = LearningStep(
             MatchRuleChangeKindChoices.REFIT,
             False,
@@ -361,15 +381,11 @@ def auto_cut(
     if rejected:
         floor = max(floor, weight_to_probability(max(rejected) + MARGIN))
     floor = min(floor, ceiling)
-    features = prepared.features
     probabilities = []
-    for code, levels in prepared.levels.items():
-        a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
-        if a is None or b is None:
-            continue
-        probability = pair_probability(rule, a, b, levels)
+    for outcome, pairs in outcomes(rule, prepared).items():
+        probability = outcome_probability(rule, outcome)
         if probability is not None and probability >= floor:
-            probabilities.append(probability)
+            probabilities.extend([probability] * pairs)
     cut = choose_auto_cut(
         probabilities, target=settings.MDM_AUTO_LINK_PRECISION, floor=floor, ceiling=ceiling
     )

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connections
 
 from dictionary.models import DataElement, ElementBinding
 from matching.engine import (
     Features,
+    PairOutcome,
     Record,
     RecordId,
     comparison_signature,
     fit_rule,
+    prepare,
     prepare_all,
 )
 from matching.models import (
@@ -61,6 +65,17 @@ def load_rule_for(entity: str, system: str | None) -> MatchRule:
 
 
 @dataclass
+class FitPairs:
+    """The candidate pairs a re-fit estimates m and the prior on: the batch match's own pairs
+    (``mdm.linking.batch.pairs``, the identifier vetoes dropped), all of them or a uniform
+    sample. ``codes`` are sorted pair codes (``low id << 32 | high id``); ``total`` is the
+    number of candidate pairs they were drawn from."""
+
+    codes: np.ndarray
+    total: int
+
+
+@dataclass
 class PreparedRecords:
     """What a re-fit prepared, for the batch match that follows it in the same process:
     the records' features by id, and the comparison levels of the pairs it compared, by pair
@@ -69,6 +84,8 @@ class PreparedRecords:
     features: dict[int, Features] = field(default_factory=dict)
     levels: dict[int, tuple[int, ...]] = field(default_factory=dict)
     signature: tuple = ()
+    #: The compared pairs counted by outcome (``mdm.linking.learning.outcomes``), once asked.
+    outcomes: Counter[PairOutcome] | None = None
 
 
 def fit_rule_on_records(
@@ -79,6 +96,7 @@ def fit_rule_on_records(
     seed: int = 0,
     prepared: PreparedRecords | None = None,
     processes: int = 1,
+    pairs: FitPairs | None = None,
 ) -> MatchRule:
     """Re-estimate the entity's rule (``base``, else the stored one) on its own stored records,
     without labels, and return it without storing it.
@@ -90,7 +108,22 @@ def fit_rule_on_records(
     preparing them again) or for checking the fit (``mdm.linking.learning``).
     ``processes`` > 1 (outside a transaction): the pairs are compared in that many forked
     processes.
+    ``pairs``: fit on these candidate pairs (the batch match's, so that the pairs it compares
+    are the pairs the match scores next, and no blocking key is computed again); u then comes
+    from the records when they fit in ``sample``, else from a random ``sample`` of them, and
+    the prior is scaled by the share of the candidate pairs given. Without ``pairs``, the
+    records (all, or a random ``sample``) are blocked in memory.
     """
+    if pairs is not None:
+        return _fit_on_pairs(
+            entity,
+            pairs,
+            base=base,
+            sample=sample,
+            seed=seed,
+            prepared=prepared,
+            processes=processes,
+        )
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
     # All records when they fit in the sample, in the order of their systems' codes and local
     # codes: the same records give the same rule, whatever order a parallel import stored them
@@ -129,6 +162,79 @@ def fit_rule_on_records(
             if isinstance(a, int) and isinstance(b, int)  # the hub's record ids are
         }
         prepared.signature = comparison_signature(current)
+        prepared.outcomes = None
+    return fitted
+
+
+def _records(rows) -> list[Record]:
+    return [
+        Record(pk, matching_view(attributes, index), frozenset(flagged))
+        for pk, attributes, flagged, index in rows
+    ]
+
+
+_ROW = ("pk", "attributes", "flagged", "blind_index")
+
+
+def _fit_on_pairs(
+    entity: str,
+    pairs: FitPairs,
+    *,
+    base: MatchRule | None,
+    sample: int,
+    seed: int,
+    prepared: PreparedRecords | None,
+    processes: int,
+) -> MatchRule:
+    """``fit_rule_on_records`` on given candidate pairs (see there)."""
+    active = SourceRecord.objects.filter(entity=entity, is_active=True)
+    count = active.count()
+    codes = pairs.codes
+    touched = np.unique(np.concatenate([codes >> 32, codes & 0xFFFFFFFF])).tolist()
+    if count <= sample:
+        # In the order of the systems' codes and local codes: the same records give the same
+        # rule, whatever order a parallel import stored them in.
+        records = _records(active.order_by("system__code", "local_code", "pk").values_list(*_ROW))
+        u_records = None
+    else:
+        records = []
+        for start in range(0, len(touched), 20_000):
+            chunk = active.filter(pk__in=touched[start : start + 20_000])
+            records.extend(_records(chunk.order_by("pk").values_list(*_ROW)))
+        u_records = _records(active.order_by("?").values_list(*_ROW)[:sample])
+    current = base or load_rule(entity)
+    features = [prepare(entity, r.attrs, r.flagged) for r in records]
+    position = {int(r.id): i for i, r in enumerate(records)}
+    positions = [
+        (position[low], position[high])
+        for low, high in zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
+        if low in position and high in position  # a record deactivated meanwhile
+    ]
+    if processes > 1:
+        if can_fork():
+            connections.close_all()  # a forked child must not inherit the open connection
+        else:
+            processes = 1
+    share = len(codes) / pairs.total if pairs.total else 1.0
+    compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] = {}
+    fitted = fit_rule(
+        current,
+        records,
+        seed=seed,
+        features=features,
+        processes=processes,
+        compared=compared,
+        pairs=positions,
+        u_features=(
+            None if u_records is None else [prepare(entity, r.attrs, r.flagged) for r in u_records]
+        ),
+        total_pairs=max(1, round(count * (count - 1) // 2 * share)),
+    )
+    if prepared is not None:
+        prepared.features = dict(zip((int(r.id) for r in records), features, strict=True))
+        prepared.levels = {(int(a) << 32) | int(b): levels for (a, b), levels in compared.items()}
+        prepared.signature = comparison_signature(current)
+        prepared.outcomes = None
     return fitted
 
 

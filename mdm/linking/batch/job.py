@@ -17,7 +17,12 @@ import numpy as np
 
 from matching.models import BatchMatchPair, BatchMatchPlan
 from mdm.jobs.runs import append_log, json_add
-from mdm.linking.batch.match import close_joined_pending, found_pairs, rescore_pending
+from mdm.linking.batch.match import (
+    close_joined_pending,
+    found_pairs,
+    learn_on_pairs,
+    rescore_pending,
+)
 from mdm.linking.batch.merge import merge_auto_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import (
@@ -28,7 +33,6 @@ from mdm.linking.batch.scoring import (
     score_pairs,
     stored_tags,
 )
-from mdm.linking.learning import recalibrate_thresholds, refit_if_stale
 from mdm.linking.merge_reasons import auto_pair, pair_evidence
 from mdm.linking.rule_store import load_rule
 from mdm.models import JobRun, SourceRecord
@@ -41,15 +45,14 @@ def plan(run: JobRun) -> list[str]:
     chunks = max(int(run.params.get("chunks", DEFAULT_CHUNKS)), 1)
     report = BatchMatchReport(entity=run.entity)
     BatchMatchPlan.objects.filter(job=run.pk).delete()
-    # Learning first, as the one-process match does: the chunks read the rule it stored.
-    rule, step = refit_if_stale(run.entity)
-    if step is not None:
-        append_log(run.pk, step.line())
-    refitted = step is not None and step.applied
-    rule, step = recalibrate_thresholds(run.entity, rule, refitted=refitted)
-    if step is not None:
-        append_log(run.pk, step.line())
+    rule = load_rule(run.entity)
+    records = SourceRecord.objects.filter(entity=run.entity, is_active=True).count()
     with found_pairs(run.entity, rule, report) as (pairs, vetoes):
+        # Learning first, on the run's pairs, as the one-process match does: the chunks read
+        # the rule it stored.
+        rule, lines = learn_on_pairs(run.entity, (pairs, vetoes), records)
+        for line in lines:
+            append_log(run.pk, line)
         groups = pairs.groups(chunks) or [[]]
         for i, group in enumerate(groups):  # one chunk's pairs in memory at a time
             part = pairs_to_score(pairs, vetoes, group, report)

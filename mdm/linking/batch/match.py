@@ -47,15 +47,22 @@ from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import GOODS_ENTITIES, MatchRule
 from mdm.db.forking import can_fork
 from mdm.linking.batch.merge import merge_auto_pairs
-from mdm.linking.batch.pairs import IdentifierVetoes, candidate_pairs
+from mdm.linking.batch.pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import score_in_processes, score_partitions
 from mdm.linking.learning import JOINED_REASON, recalibrate_thresholds, refit_if_stale
 from mdm.linking.realtime import explain
 from mdm.linking.review import settle_review_links
-from mdm.linking.rule_store import PreparedRecords, load_rule
+from mdm.linking.rule_store import FitPairs, PreparedRecords, load_rule
 from mdm.models import SourceRecord, SourceRecordLinkChoices
 from mdm.privacy.crypto import matching_view
+
+#: The most candidate pairs a re-fit estimates on, past it a uniform sample of them: when
+#: every record is prepared for it (no more than ``FIT_SAMPLE``), and when only the records of
+#: the sampled pairs are (and ``FIT_SAMPLE`` random ones for u).
+FIT_PAIRS = 200_000
+FIT_PAIRS_SAMPLED = 25_000
+FIT_SAMPLE = 50_000
 
 __all__ = ["JOINED_REASON", "BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
 
@@ -69,6 +76,37 @@ def found_pairs(entity: str, rule, report: BatchMatchReport):
         vetoes = IdentifierVetoes(entity, rule)
         report.timings["pairs"] = report.timings.get("pairs", 0.0) + time.perf_counter() - started
         yield pairs, vetoes
+
+
+def learn_on_pairs(
+    entity: str,
+    found: tuple[CandidatePairs, IdentifierVetoes],
+    records: int,
+    *,
+    dry_run: bool = False,
+    prepared: PreparedRecords | None = None,
+    processes: int = 1,
+) -> tuple[MatchRule, list[str]]:
+    """The learning step of a run (``mdm.linking.learning``): re-fit stale weights on the
+    run's candidate pairs ``found`` (all, or a sample: ``FIT_PAIRS``), then recalibrate the
+    thresholds. Returns the rule to score with and the lines saying what was done."""
+
+    def fit_pairs() -> FitPairs:
+        limit = FIT_PAIRS if records <= FIT_SAMPLE else FIT_PAIRS_SAMPLED
+        codes, total = found[0].sample(found[1], limit)
+        return FitPairs(codes, total)
+
+    lines = []
+    rule, step = refit_if_stale(
+        entity, dry_run=dry_run, prepared=prepared, processes=processes, pairs=fit_pairs
+    )
+    if step is not None:
+        lines.append(step.line())
+    refitted = step is not None and step.applied
+    rule, step = recalibrate_thresholds(entity, rule, dry_run=dry_run, refitted=refitted)
+    if step is not None:
+        lines.append(step.line())
+    return rule, lines
 
 
 def run_batch_match(
@@ -104,22 +142,25 @@ def run_batch_match(
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
     if dry_run:
         processes = 1  # forked scorers would read the stored rule, not the one tried here
-    if rule is None:
-        rule = load_rule(entity)
-        if learn:
+    given = rule is not None
+    rule = rule if rule is not None else load_rule(entity)
+    # The pairs first: a re-fit estimates on the very pairs the run scores next (their
+    # comparisons are kept for it). The identifier-veto fields are the rule's hard rules,
+    # which a re-fit does not change.
+    with found_pairs(entity, rule, report) as found:
+        if learn and not given:
             mark = time.perf_counter()
             prepared = prepared if prepared is not None else PreparedRecords()
-            rule, step = refit_if_stale(
-                entity, dry_run=dry_run, prepared=prepared, processes=processes
+            rule, lines = learn_on_pairs(
+                entity,
+                found,
+                report.records,
+                dry_run=dry_run,
+                prepared=prepared,
+                processes=processes,
             )
-            if step is not None:
-                report.learning.append(step.line())
-            refitted = step is not None and step.applied
-            rule, step = recalibrate_thresholds(entity, rule, dry_run=dry_run, refitted=refitted)
-            if step is not None:
-                report.learning.append(step.line())
+            report.learning.extend(lines)
             report.timings["learn"] = time.perf_counter() - mark
-    with found_pairs(entity, rule, report) as found:
         if processes > 1 and can_fork():
             auto, identities = score_in_processes(
                 entity, found, report, processes, progress, prepared

@@ -87,6 +87,18 @@ class CandidatePairs:
             done += self.sizes[part]
         return groups
 
+    def sample(self, vetoes: IdentifierVetoes, limit: int, seed: int = 0) -> tuple[np.ndarray, int]:
+        """(the pairs a re-fit estimates on, the number of pairs they were drawn from): every
+        pair the identifier vetoes leave, or a uniform sample of ``limit`` of them (sorted;
+        the same ``seed`` draws the same sample)."""
+        kept = [vetoes.drop(self.read(part))[0] for part in self.parts()]
+        codes = np.concatenate(kept) if kept else np.empty(0, dtype=np.int64)
+        total = len(codes)
+        if total > limit:
+            chosen = np.random.default_rng(seed).choice(total, size=limit, replace=False)
+            codes = codes[np.sort(chosen)]
+        return codes, total
+
     def _path(self, part: int) -> Path:
         return self.directory / f"{part:06d}.pairs"
 

@@ -1,0 +1,139 @@
+"""The batch match's re-fit estimates on the match's own candidate pairs: all of them, or a
+uniform sample, the identifier vetoes dropped, the prior scaled by the sample's share."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from matching.rules import DEFAULT_RULES
+from mdm.linking import learning as match_learning
+from mdm.linking import rule_store
+from mdm.linking.batch.match import run_batch_match
+from mdm.linking.batch.pairs import IdentifierVetoes, candidate_pairs
+from mdm.linking.batch.report import BatchMatchReport
+from mdm.linking.rule_store import FitPairs, PreparedRecords, fit_rule_on_records
+from mdm.models import SourceRecord
+from tests.support.matching import set_thresholds
+
+pytestmark = pytest.mark.django_db
+
+RULE = DEFAULT_RULES["customers"]
+PHONE = "010-62345678"
+
+
+def code(*local_codes: str) -> int:
+    low, high = sorted(
+        SourceRecord.objects.filter(local_code__in=local_codes).values_list("pk", flat=True)
+    )
+    return (low << 32) | high
+
+
+@pytest.fixture
+def one_switchboard(erp, crm):
+    """Four versions of one company on one switchboard, two of them with different valid
+    credit codes (a pair the identifier veto drops), stored with auto-linking off."""
+    set_thresholds(auto=0.999999999999, review=0.999999999)
+    erp.put("customers", "A", {"name": "北京华信科技有限公司", "phone": PHONE})
+    erp.put(
+        "customers",
+        "B",
+        {"name": "北京华信科技有限公司", "phone": PHONE, "credit_code": "91110108551385082Q"},
+    )
+    crm.put("customers", "C", {"name": "华信科技", "phone": PHONE})
+    crm.put(
+        "customers",
+        "D",
+        {"name": "华信科技有限公司", "phone": PHONE, "credit_code": "91110000100003495Y"},
+    )
+
+
+def sample(limit: int, seed: int = 0) -> tuple[list[int], int]:
+    with candidate_pairs("customers", BatchMatchReport(entity="customers")) as found:
+        codes, total = found.sample(IdentifierVetoes("customers", RULE), limit, seed)
+    return codes.tolist(), total
+
+
+def test_the_pairs_to_fit_on_leave_out_two_different_credit_codes(one_switchboard):
+    codes, total = sample(100)
+
+    assert total == 5  # six pairs of four records, less B-D
+    assert code("B", "D") not in codes
+    assert sorted(codes) == codes and len(set(codes)) == 5
+
+
+def test_past_the_limit_a_sample_of_the_pairs_the_same_for_the_same_seed(one_switchboard):
+    codes, total = sample(2, seed=7)
+
+    assert total == 5 and len(codes) == 2
+    assert sample(2, seed=7)[0] == codes
+    assert set(codes) <= set(sample(100)[0])
+
+
+def test_a_fit_on_given_pairs_compares_those_pairs_and_scales_the_prior(
+    one_switchboard, monkeypatch
+):
+    codes, _total = sample(100)
+    some = np.array(codes[:3], dtype=np.int64)
+    prepared = PreparedRecords()
+    totals: list[int] = []
+    fit_rule = rule_store.fit_rule
+
+    def spy(rule, records, **options):
+        totals.append(options["total_pairs"])
+        return fit_rule(rule, records, **options)
+
+    monkeypatch.setattr(rule_store, "fit_rule", spy)
+
+    fit_rule_on_records("customers", pairs=FitPairs(some, 3), prepared=prepared)
+    fit_rule_on_records("customers", pairs=FitPairs(some, 12))
+
+    assert set(prepared.levels) == set(codes[:3])
+    assert len(prepared.features) == 4
+    # EM's prior is a share of all pairs of the four records (6); three pairs said to be a
+    # quarter of the candidates stand for a quarter of them.
+    assert totals == [6, 2]
+
+
+def test_the_batch_match_fits_on_the_pairs_it_scores(one_switchboard, monkeypatch):
+    monkeypatch.setattr(match_learning, "REFIT_MIN_RECORDS", 2)
+    given: list[FitPairs] = []
+    fit_on_pairs = rule_store._fit_on_pairs
+
+    def spy(entity, pairs, **options):
+        given.append(pairs)
+        # EM on four records: keep the shipped weights, the point is which pairs it saw.
+        fit_on_pairs(entity, pairs, **options)
+        return dataclasses.replace(RULE)
+
+    monkeypatch.setattr(rule_store, "_fit_on_pairs", spy)
+
+    report = run_batch_match(entity="customers")
+
+    assert [p.codes.tolist() for p in given] == [sample(100)[0]]
+    assert given[0].total == 5
+    assert report.learning[0].startswith("learning refit: ")
+    assert report.records_prepared == 0  # every record was prepared by the fit
+
+
+def test_the_distributed_job_fits_on_the_pairs_it_plans(one_switchboard, monkeypatch):
+    from mdm.jobs.runs import start_job
+    from mdm.linking.batch import job as batch_match_job
+
+    monkeypatch.setattr(match_learning, "REFIT_MIN_RECORDS", 2)
+    given: list[FitPairs] = []
+
+    def spy(entity, pairs, **options):
+        given.append(pairs)
+        return dataclasses.replace(RULE)
+
+    monkeypatch.setattr(rule_store, "_fit_on_pairs", spy)
+    run = start_job("match", "customers", params={"chunks": 2})
+
+    batch_match_job.plan(run)
+
+    assert [p.codes.tolist() for p in given] == [sample(100)[0]]
+    run.refresh_from_db()
+    assert "learning refit: " in run.log
