@@ -479,6 +479,25 @@ def outcome_probability(rule: MatchRule, outcome: PairOutcome) -> float | None:
     return weight_to_probability(weight)
 
 
+def decide_by_weights(
+    rule: MatchRule, a: Features, b: Features, levels: Sequence[int], leave_out: Collection[str]
+) -> Decision:
+    """The decision the weights alone give two prepared records whose comparison ``levels``
+    are known, the fields ``leave_out`` (by ``field``) not counted and no hard rule but the
+    names-differ cap applied: how a rule would decide a pair without its identifiers. A
+    re-fit is checked with it on pairs whose identifiers say what they are (same or different
+    valid credit code)."""
+    c = _compile(rule)
+    kind = pair_kind(a, b)
+    weight = c.prior_weight
+    for position, _key, _compare, _thresholds, weights, spec in c.hot[kind]:
+        level = levels[position]
+        if level >= 0 and spec.field not in leave_out:
+            weight += weights[level]
+    capped = weight >= c.review_weight and _names_differ(c, a, b)
+    return _decide(c, weight, None, None, capped)[1]
+
+
 #: Records that touch every lazily built table: pinyin (with and without phrases), regions,
 #: legal forms, branches, English names, person names, phones and addresses.
 _WARM_UP_RECORDS = (

@@ -19,7 +19,14 @@ and the prior by EM on the batch match's own candidate pairs when it passes them
      ``MAX_GROWTH`` times as many pairs as the current rule, plus ``GROWTH_SLACK``;
   4. not worse on what stewards decided: with at least ``MIN_DECIDED`` decided pairs, the
      fitted rule must not misclassify more of them than the current rule (a rejected pair
-     linked automatically, an accepted pair left out of the queue).
+     linked automatically, an accepted pair left out of the queue);
+  5. not worse on what identifiers say (``identifier_problems``, when the batch match gives
+     its candidate pairs): among them, pairs whose two records hold two different valid credit
+     codes or resident IDs are different entities. Decided by the weights alone, their
+     identifiers left out, the fitted rule with its auto-link cut must not link more of them
+     than the current rule, beyond a noise allowance. EM on blocked pairs can take "same
+     district" for "same company": postal code, division and address agree together among
+     the candidates, and it then links neighbours whose identifiers would have told them apart.
 Otherwise the current rule stays. Either way a row says what was tried and why.
 
 Auto-link cut (``auto_cut``), when a fit is applied: its probabilities are calibrated on the
@@ -58,12 +65,14 @@ from matching.engine import (
     Features,
     PairOutcome,
     choose_auto_cut,
+    decide_by_weights,
     decide_outcome,
     decide_prepared,
     outcome_probability,
     pair_outcome,
     prepare,
     score_prepared,
+    trace_prepared,
 )
 from matching.models import (
     MatchCandidate,
@@ -100,6 +109,10 @@ MIN_DECIDED = 20
 MIN_SIDE = 5
 MARGIN = 1.0
 MAX_STEP = 4.0
+#: A fit may link wrongly one more of the pairs whose identifiers differ than the current rule,
+#: or this share more of what the current rule links wrongly, or this share of the pairs.
+IDENTIFIER_SLACK = 0.1
+IDENTIFIER_RATE = 0.001
 #: Thresholds stay inside these probabilities whatever the decisions say.
 THRESHOLD_RANGE = (0.05, 1 - 1e-9)
 
@@ -277,6 +290,56 @@ def fit_problems(
     return problems, detail
 
 
+def labelled_pairs(
+    given: FitPairs, prepared: PreparedRecords
+) -> list[tuple[bool, Features, Features]]:
+    """The fit's pairs whose identifiers answer for them: ``(same identifier, left, right)``."""
+    features = prepared.features
+    found = []
+    for code, same in zip(given.labelled.tolist(), given.same.tolist(), strict=True):
+        a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
+        if a is not None and b is not None:
+            found.append((bool(same), a, b))
+    return found
+
+
+def identifier_problems(
+    current: MatchRule,
+    fitted: MatchRule,
+    labelled: Sequence[tuple[bool, Features, Features]],
+    detail: dict,
+) -> list[str]:
+    """Safeguard 5 of the module doc: decided by their weights alone (their identifiers left
+    out, no hard rule but the names cap), the pairs whose identifiers answer for them must not
+    be linked wrongly more often under the fitted rule (its auto-link cut chosen) than under
+    the current one, beyond a noise allowance (``IDENTIFIER_SLACK``, ``IDENTIFIER_RATE``)."""
+    leave_out = set(current.hard.veto_on_different) | set(current.hard.auto_on_same)
+    wrong = {"current": 0, "fitted": 0}
+    missed = {"current": 0, "fitted": 0}
+    for same, a, b in labelled:
+        levels = trace_prepared(current, a, b).levels
+        for name, rule in (("current", current), ("fitted", fitted)):
+            decision = decide_by_weights(rule, a, b, levels, leave_out)
+            wrong[name] += not same and decision == "auto"
+            missed[name] += same and decision == "new"
+    detail["identifier_pairs"] = {
+        "same": sum(1 for same, _a, _b in labelled if same),
+        "different": sum(1 for same, _a, _b in labelled if not same),
+        "linked_though_different": wrong,
+        "left_out_though_same": missed,
+    }
+    different = detail["identifier_pairs"]["different"]
+    allowed = wrong["current"] + max(
+        1, IDENTIFIER_SLACK * wrong["current"], IDENTIFIER_RATE * different
+    )
+    if wrong["fitted"] > allowed:
+        return [
+            f"without their identifiers it would link {wrong['fitted']} pairs of different "
+            f"credit codes or IDs against {wrong['current']} now"
+        ]
+    return []
+
+
 def refit_if_stale(
     entity: str,
     *,
@@ -314,11 +377,22 @@ def refit_if_stale(
         )
         return current, _record(entity, step, records, version, dry_run)
     scratch = prepared if prepared is not None else PreparedRecords()
-    given = {"pairs": pairs()} if pairs is not None else {}
-    fitted = fit(entity, base=current, prepared=scratch, processes=processes, **given)
+    given = pairs() if pairs is not None else None
+    fitted = fit(
+        entity,
+        base=current,
+        prepared=scratch,
+        processes=processes,
+        **({"pairs": given} if given is not None else {}),
+    )
     decided = decided_pairs(entity, scratch.features)
     problems, detail = fit_problems(current, fitted, records, scratch, decided)
     detail |= {"stale": why, "records": records}
+    if not problems:
+        fitted, cut = auto_cut(entity, current, fitted, scratch, decided)
+        detail["auto_cut"] = cut.as_dict()
+        if given is not None:
+            problems = identifier_problems(current, fitted, labelled_pairs(given, scratch), detail)
     if problems:
         scratch.features, scratch.levels, scratch.signature = {}, {}, ()
         scratch.outcomes = None
@@ -329,8 +403,6 @@ def refit_if_stale(
             detail,
         )
         return current, _record(entity, step, records, version, dry_run)
-    fitted, cut = auto_cut(entity, current, fitted, scratch, decided)
-    detail["auto_cut"] = cut.as_dict()
     message = (
         f"{why}; weights re-fitted on {records} records "
         f"(prior {current.prior:.3g} -> {fitted.prior:.3g})"

@@ -73,6 +73,11 @@ class FitPairs:
 
     codes: np.ndarray
     total: int
+    #: Candidate pairs whose identifiers answer for them (same or different valid credit code),
+    #: to check the fit on, and the answers (True: the same identifier). Their records are
+    #: prepared with the others.
+    labelled: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    same: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
 
 
 @dataclass
@@ -190,7 +195,8 @@ def _fit_on_pairs(
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
     count = active.count()
     codes = pairs.codes
-    touched = np.unique(np.concatenate([codes >> 32, codes & 0xFFFFFFFF])).tolist()
+    ends = [codes >> 32, codes & 0xFFFFFFFF, pairs.labelled >> 32, pairs.labelled & 0xFFFFFFFF]
+    touched = np.unique(np.concatenate(ends)).tolist()
     if count <= sample:
         # In the order of the systems' codes and local codes: the same records give the same
         # rule, whatever order a parallel import stored them in.

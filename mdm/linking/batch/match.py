@@ -63,6 +63,8 @@ from mdm.privacy.crypto import matching_view
 FIT_PAIRS = 200_000
 FIT_PAIRS_SAMPLED = 25_000
 FIT_SAMPLE = 50_000
+#: Pairs of each answer among those whose identifiers answer for them, to check a fit on.
+FIT_LABELLED = 2_000
 
 __all__ = ["JOINED_REASON", "BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
 
@@ -93,8 +95,8 @@ def learn_on_pairs(
 
     def fit_pairs() -> FitPairs:
         limit = FIT_PAIRS if records <= FIT_SAMPLE else FIT_PAIRS_SAMPLED
-        codes, total = found[0].sample(found[1], limit)
-        return FitPairs(codes, total)
+        drawn = found[0].sample(found[1], limit, labelled=FIT_LABELLED)
+        return FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same)
 
     lines = []
     rule, step = refit_if_stale(

@@ -55,6 +55,40 @@ HAVING COUNT(*) >= 2
 
 
 @dataclass
+class PairSample:
+    """A sample of a run's candidate pairs (``CandidatePairs.sample``): ``codes`` (sorted) drawn
+    uniformly from ``total`` pairs left by the identifier vetoes; ``labelled`` pairs whose
+    identifiers answer for them, with ``same`` True where the two records share a valid
+    identifier and False where they hold two different ones."""
+
+    codes: np.ndarray
+    total: int
+    labelled: np.ndarray
+    same: np.ndarray
+
+
+class _BottomK:
+    """A uniform sample without replacement of at most ``size`` of the codes added, whatever
+    their number: each code gets a random key and the ``size`` smallest keys are kept."""
+
+    def __init__(self, size: int):
+        self.size, self.seen = size, 0
+        self.codes = np.empty(0, dtype=np.int64)
+        self._keys = np.empty(0, dtype=np.float64)
+
+    def add(self, codes: np.ndarray, rng: np.random.Generator) -> None:
+        self.seen += len(codes)
+        if not self.size or not len(codes):
+            return
+        keys = np.concatenate([self._keys, rng.random(len(codes))])
+        codes = np.concatenate([self.codes, codes])
+        if len(codes) > self.size:
+            chosen = np.argpartition(keys, self.size - 1)[: self.size]
+            keys, codes = keys[chosen], codes[chosen]
+        self._keys, self.codes = keys, codes
+
+
+@dataclass
 class CandidatePairs:
     """The partition files of one run; ``sizes`` are the pairs written to each (duplicates
     included, so a guide to a partition's share of the work, not its exact count)."""
@@ -87,17 +121,31 @@ class CandidatePairs:
             done += self.sizes[part]
         return groups
 
-    def sample(self, vetoes: IdentifierVetoes, limit: int, seed: int = 0) -> tuple[np.ndarray, int]:
-        """(the pairs a re-fit estimates on, the number of pairs they were drawn from): every
-        pair the identifier vetoes leave, or a uniform sample of ``limit`` of them (sorted;
-        the same ``seed`` draws the same sample)."""
-        kept = [vetoes.drop(self.read(part))[0] for part in self.parts()]
-        codes = np.concatenate(kept) if kept else np.empty(0, dtype=np.int64)
-        total = len(codes)
-        if total > limit:
-            chosen = np.random.default_rng(seed).choice(total, size=limit, replace=False)
-            codes = codes[np.sort(chosen)]
-        return codes, total
+    def sample(
+        self, vetoes: IdentifierVetoes, limit: int, seed: int = 0, labelled: int = 0
+    ) -> PairSample:
+        """What a re-fit estimates and is checked on (see ``PairSample``): a uniform sample of
+        ``limit`` of the pairs the identifier vetoes leave (all of them when fewer), and up to
+        ``labelled`` pairs of each answer among the pairs whose two records both hold a valid
+        identifier of a veto field. The same ``seed`` draws the same sample; memory is the
+        samples and one partition, whatever the number of pairs."""
+        rng = np.random.default_rng(seed)
+        kept = _BottomK(limit)
+        same, different = _BottomK(labelled), _BottomK(labelled)
+        for part in self.parts():
+            pairs = self.read(part)
+            if labelled:
+                known, equal = vetoes.labels(pairs)
+                same.add(pairs[known & equal], rng)
+                different.add(pairs[known & ~equal], rng)
+            left, _dropped = vetoes.drop(pairs)
+            kept.add(left, rng)
+        codes = np.sort(kept.codes)
+        both = np.concatenate([same.codes, different.codes])
+        answers = np.concatenate(
+            [np.ones(len(same.codes), bool), np.zeros(len(different.codes), bool)]
+        )
+        return PairSample(codes, kept.seen, both, answers)
 
     def _path(self, part: int) -> Path:
         return self.directory / f"{part:06d}.pairs"
@@ -190,6 +238,25 @@ class IdentifierVetoes:
                 ids, values = _identifier_column(entity, prefix)
                 if len(ids):
                     self.columns.append((ids, values))
+
+    def labels(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(known, same) per pair: whether both records hold a valid identifier of a veto
+        field (the first such field decides), and whether the two are the same."""
+        known = np.zeros(len(pairs), dtype=bool)
+        same = np.zeros(len(pairs), dtype=bool)
+        if not self.columns or not len(pairs):
+            return known, same
+        lows, highs = pairs >> 32, pairs & 0xFFFFFFFF
+        for ids, values in self.columns:
+            sides = []
+            for side in (lows, highs):
+                at = np.minimum(np.searchsorted(ids, side), len(ids) - 1)
+                sides.append((ids[at] == side, values[at]))
+            (left_has, left), (right_has, right) = sides
+            new = left_has & right_has & ~known
+            same |= new & (left == right)
+            known |= new
+        return known, same
 
     def drop(self, pairs: np.ndarray) -> tuple[np.ndarray, int]:
         """The pairs without two different valid identifiers of a veto field, and how many

@@ -12,7 +12,7 @@ from matching.rules import DEFAULT_RULES
 from mdm.linking import learning as match_learning
 from mdm.linking import rule_store
 from mdm.linking.batch.match import run_batch_match
-from mdm.linking.batch.pairs import IdentifierVetoes, candidate_pairs
+from mdm.linking.batch.pairs import IdentifierVetoes, PairSample, candidate_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.rule_store import FitPairs, PreparedRecords, fit_rule_on_records
 from mdm.models import SourceRecord
@@ -50,10 +50,14 @@ def one_switchboard(erp, crm):
     )
 
 
-def sample(limit: int, seed: int = 0) -> tuple[list[int], int]:
+def draw(limit: int, seed: int = 0, labelled: int = 0) -> PairSample:
     with candidate_pairs("customers", BatchMatchReport(entity="customers")) as found:
-        codes, total = found.sample(IdentifierVetoes("customers", RULE), limit, seed)
-    return codes.tolist(), total
+        return found.sample(IdentifierVetoes("customers", RULE), limit, seed, labelled)
+
+
+def sample(limit: int, seed: int = 0) -> tuple[list[int], int]:
+    drawn = draw(limit, seed)
+    return drawn.codes.tolist(), drawn.total
 
 
 def test_the_pairs_to_fit_on_leave_out_two_different_credit_codes(one_switchboard):
@@ -70,6 +74,22 @@ def test_past_the_limit_a_sample_of_the_pairs_the_same_for_the_same_seed(one_swi
     assert total == 5 and len(codes) == 2
     assert sample(2, seed=7)[0] == codes
     assert set(codes) <= set(sample(100)[0])
+
+
+def test_pairs_whose_identifiers_answer_for_them_are_drawn_with_the_answer(one_switchboard, erp):
+    erp.put(
+        "customers",
+        "E",
+        {"name": "北京华信科技有限公司", "phone": PHONE, "credit_code": "91110108551385082Q"},
+    )
+
+    drawn = draw(100, labelled=10)
+
+    answers = dict(zip(drawn.labelled.tolist(), drawn.same.tolist(), strict=True))
+    assert answers == {code("B", "D"): False, code("B", "E"): True, code("D", "E"): False}
+    assert code("B", "E") in drawn.codes.tolist()  # the same credit code: kept to fit on
+    assert code("B", "D") not in drawn.codes.tolist()
+    assert len(draw(100, labelled=1).labelled) == 2  # one of each answer at most
 
 
 def test_a_fit_on_given_pairs_compares_those_pairs_and_scales_the_prior(
@@ -137,3 +157,58 @@ def test_the_distributed_job_fits_on_the_pairs_it_plans(one_switchboard, monkeyp
     assert [p.codes.tolist() for p in given] == [sample(100)[0]]
     run.refresh_from_db()
     assert "learning refit: " in run.log
+
+
+def test_a_fit_that_links_different_credit_codes_by_its_weights_is_refused(
+    one_switchboard, erp, monkeypatch
+):
+    # Two more companies of the switchboard, each with a credit code of its own.
+    erp.put(
+        "customers",
+        "E",
+        {"name": "北京华信科技有限公司", "phone": PHONE, "credit_code": "91310000607206953D"},
+    )
+    erp.put(
+        "customers", "F", {"name": "华信科技", "phone": PHONE, "credit_code": "91110000100003495Y"}
+    )
+    monkeypatch.setattr(match_learning, "GROWTH_SLACK", 10**6)  # the flood check: not this test
+    drawn = draw(100, labelled=100)
+    given = FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same)
+
+    def fit(entity, *, base, prepared, processes, pairs):
+        fit_rule_on_records(entity, base=base, prepared=prepared, pairs=pairs)
+        # What EM finds when "same switchboard" passes for "same company".
+        return dataclasses.replace(base, prior=0.3)
+
+    rule, step = match_learning.refit_if_stale(
+        "customers", min_records=2, fit=fit, pairs=lambda: given
+    )
+
+    figures = step.detail["identifier_pairs"]
+    assert figures["different"] >= 3 and figures["linked_though_different"]["current"] == 0
+    assert figures["linked_though_different"]["fitted"] >= 2
+    assert step.applied is False
+    assert "without their identifiers it would link" in step.message
+    assert rule.prior == RULE.prior
+
+
+def test_one_more_pair_of_different_credit_codes_is_within_the_allowance(
+    one_switchboard, monkeypatch
+):
+    drawn = draw(100, labelled=100)
+    given = FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same)
+
+    def fit(entity, *, base, prepared, processes, pairs):
+        fit_rule_on_records(entity, base=base, prepared=prepared, pairs=pairs)
+        return dataclasses.replace(base, prior=base.prior * 2)
+
+    _rule, step = match_learning.refit_if_stale(
+        "customers", min_records=2, fit=fit, pairs=lambda: given
+    )
+
+    # B and D (北京华信科技有限公司 / 华信科技有限公司, one switchboard) under the fitted cut.
+    assert step.detail["identifier_pairs"]["linked_though_different"] == {
+        "current": 0,
+        "fitted": 1,
+    }
+    assert step.applied is True
