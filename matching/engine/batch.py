@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from matching.engine.candidates import _cross_pairs, candidate_pairs
 from matching.engine.clustering import _conflict_checker, cluster
-from matching.engine.compiled import _compile, _Compiled, _feature, _Field
+from matching.engine.compiled import _compile, _Compiled, _feature, _Field, pair_kind
 from matching.engine.features import Features, Record, RecordId, prepare
-from matching.engine.scoring import _compare_fields, _decide, _hard, _names_differ
+from matching.engine.scoring import PairOutcome, _compare_fields, _decide, _hard, _names_differ
 from matching.forked import map_forked
 from matching.rules import (
     MatchRule,
@@ -43,6 +44,8 @@ class _Scored:
     weights: list[float]
     vetoes: list[str | None]
     autos: list[str | None]
+    #: Filled when asked (``outcomes=True``): each pair's ``PairOutcome``.
+    outcomes: list[PairOutcome] = field(default_factory=list)
 
 
 def _score_all(
@@ -50,6 +53,7 @@ def _score_all(
     left: Sequence[Features],
     right: Sequence[Features],
     pairs: Iterable[tuple[int, int]],
+    outcomes: bool = False,
 ) -> _Scored:
     scored = _Scored([], [], [], [], [])
     for i, j in pairs:
@@ -61,6 +65,17 @@ def _score_all(
         scored.weights.append(weight)
         scored.vetoes.append(veto)
         scored.autos.append(auto_field)
+        if outcomes:
+            hard = veto is not None or auto_field is not None
+            scored.outcomes.append(
+                PairOutcome(
+                    veto is not None,
+                    auto_field is not None,
+                    "" if hard else pair_kind(a, b),
+                    () if hard else tuple(levels),
+                    not hard and _names_differ(c, a, b),
+                )
+            )
     return scored
 
 
@@ -124,27 +139,71 @@ def _estimate_u(
     pseudo_count: float = 1.0,
 ) -> tuple[MatchRule, list[bool]]:
     """u per level from random pairs; also which fields' exact level was counted exactly."""
+    c = _compile(rule)
+    pairs = _random_pairs(len(left), len(right), same=same, samples=samples, seed=seed)
+    counts = _level_counts(c, left, right, pairs)
+    exacts = _exact_agreements(c, left, right, same=same)
+    return _u_from_counts(rule, c, counts, exacts, pseudo_count=pseudo_count)
+
+
+def _random_pairs(
+    n_left: int, n_right: int, *, same: bool, samples: int, seed: int
+) -> list[tuple[int, int]]:
+    """``samples`` random pairs of positions drawn with ``seed`` (a record with itself left out)."""
     import random
 
-    c = _compile(rule)
     rng = random.Random(seed)
-    counts = [[0.0] * len(spec.thresholds) for spec in c.fields]
-    if len(left) > 1 and len(right) > 0:
+    pairs = []
+    if n_left > 1 and n_right > 0:
         for _ in range(samples):
-            i, j = rng.randrange(len(left)), rng.randrange(len(right))
-            if same and i == j:
-                continue
-            levels, _weight, _ = _compare_fields(c, left[i], right[j])
-            for position, level in enumerate(levels):
-                if level >= 0:
-                    counts[position][level] += 1.0
+            i, j = rng.randrange(n_left), rng.randrange(n_right)
+            if not (same and i == j):
+                pairs.append((i, j))
+    return pairs
+
+
+def _level_counts(
+    c: _Compiled,
+    left: Sequence[Features],
+    right: Sequence[Features],
+    pairs: Iterable[tuple[int, int]],
+) -> list[list[float]]:
+    """How many of ``pairs`` fell in each level of each field."""
+    counts = [[0.0] * len(spec.thresholds) for spec in c.fields]
+    for i, j in pairs:
+        levels, _weight, _ = _compare_fields(c, left[i], right[j])
+        for position, level in enumerate(levels):
+            if level >= 0:
+                counts[position][level] += 1.0
+    return counts
+
+
+def _exact_agreements(
+    c: _Compiled, left: Sequence[Features], right: Sequence[Features], *, same: bool
+) -> list[float | None]:
+    """Per field, P(two random records agree exactly) from value frequencies (None: no exact
+    key, or too few values)."""
+    return [
+        _exact_agreement(spec, left, right, same=same) if spec.exact_key else None
+        for spec in c.fields
+    ]
+
+
+def _u_from_counts(
+    rule: MatchRule,
+    c: _Compiled,
+    counts: Sequence[Sequence[float]],
+    exacts: Sequence[float | None],
+    pseudo_count: float = 1.0,
+) -> tuple[MatchRule, list[bool]]:
+    """u per level from the random pairs' level counts and, for exact levels, the exact
+    agreement of ``_exact_agreements``."""
     u: list[list[float]] = []
     counted: list[bool] = []
-    for spec, field_counts in zip(c.fields, counts, strict=True):
+    for spec, field_counts, exact in zip(c.fields, counts, exacts, strict=True):
         # Add-one smoothing: a level the sample never hit is "rarer than 1 in ``samples``", not
         # impossible — a fuzzy level with an unmeasurably small u would outweigh real evidence.
         smoothed = [n + pseudo_count for n in field_counts]
-        exact = _exact_agreement(spec, left, right, same=same) if spec.exact_key else None
         counted.append(exact is not None and spec.thresholds[0] >= 1.0)
         if not counted[-1]:
             total = sum(smoothed)
@@ -374,6 +433,7 @@ def fit_rule(
     pairs: Sequence[tuple[int, int]] | None = None,
     u_features: Sequence[Features] | None = None,
     total_pairs: int | None = None,
+    outcomes: Counter[PairOutcome] | None = None,
 ) -> MatchRule:
     """Re-estimate a rule on ``records`` without labels: u from random pairs, then m and the
     prior by EM on the candidate pairs (what ``dedupe(fit=True)`` does, returned for storage).
@@ -391,6 +451,8 @@ def fit_rule(
     ``features``: a caller fitting on a sample of pairs passes a random sample of all records).
     ``total_pairs``: the number of pairs the prior is a share of (default: all pairs of
     ``records``; a caller fitting on a sample of the candidate pairs scales it by that share).
+    ``outcomes``: filled with the candidate pairs counted by ``PairOutcome`` (for checking
+    the fit: ``mdm.linking.learning``).
     """
     if features is None:
         features = (
@@ -402,22 +464,42 @@ def fit_rule(
     if pairs is None:
         pairs = list(candidate_pairs(features, rule.entity, max_block_size))
     u_left = features if u_features is None else u_features
-    if processes > 1 and len(pairs) >= PARALLEL_FIT_PAIRS:
-        size = -(-len(pairs) // processes)
-        chunks = [pairs[start : start + size] for start in range(0, len(pairs), size)]
-        parts, estimated = map_forked(
-            lambda chunk: _score_all(c, features, features, chunk),
-            chunks,
-            processes,
-            lambda: _estimate_u(rule, u_left, u_left, same=True, samples=u_samples, seed=seed),
+    random_pairs = _random_pairs(len(u_left), len(u_left), same=True, samples=u_samples, seed=seed)
+    with_outcomes = outcomes is not None
+    if processes > 1 and len(pairs) + len(random_pairs) >= PARALLEL_FIT_PAIRS:
+        # The candidate pairs and the random pairs, each split between the children; the
+        # value frequencies of the exact levels are counted here meanwhile.
+        chunks: list[tuple[bool, Sequence[tuple[int, int]]]] = [
+            (random, part)
+            for random, some in ((False, pairs), (True, random_pairs))
+            for part in _slices(some, processes)
+        ]
+
+        def work(chunk: tuple[bool, Sequence[tuple[int, int]]]) -> Any:
+            random, part = chunk
+            if random:
+                return _level_counts(c, u_left, u_left, part)
+            return _score_all(c, features, features, part, with_outcomes)
+
+        parts, exacts = map_forked(
+            work, chunks, processes, lambda: _exact_agreements(c, u_left, u_left, same=True)
         )
         scored = _Scored([], [], [], [], [])
-        for part in parts:
-            for name in ("pairs", "levels", "weights", "vetoes", "autos"):
-                getattr(scored, name).extend(getattr(part, name))
+        counts = [[0.0] * len(spec.thresholds) for spec in c.fields]
+        for (random, _part), part_result in zip(chunks, parts, strict=True):
+            if random:
+                for total, found in zip(counts, part_result, strict=True):
+                    total[:] = [x + y for x, y in zip(total, found, strict=True)]
+                continue
+            for name in ("pairs", "levels", "weights", "vetoes", "autos", "outcomes"):
+                getattr(scored, name).extend(getattr(part_result, name))
     else:
-        scored = _score_all(c, features, features, pairs)
-        estimated = _estimate_u(rule, u_left, u_left, same=True, samples=u_samples, seed=seed)
+        scored = _score_all(c, features, features, pairs, with_outcomes)
+        counts = _level_counts(c, u_left, u_left, random_pairs)
+        exacts = _exact_agreements(c, u_left, u_left, same=True)
+    estimated = _u_from_counts(rule, c, counts, exacts)
+    if outcomes is not None:
+        outcomes.update(scored.outcomes)
     if compared is not None:
         ids = [r.id for r in records]
         for (i, j), levels in zip(scored.pairs, scored.levels, strict=True):
@@ -434,6 +516,12 @@ def fit_rule(
         total_pairs=total_pairs,
     )
     return fitted
+
+
+def _slices(items: Sequence[Any], count: int) -> list[Sequence[Any]]:
+    """``items`` in at most ``count`` consecutive slices of about the same size."""
+    size = max(1, -(-len(items) // count))
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def comparison_signature(rule: MatchRule) -> tuple[Any, ...]:

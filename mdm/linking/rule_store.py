@@ -89,7 +89,7 @@ class PreparedRecords:
     features: dict[int, Features] = field(default_factory=dict)
     levels: dict[int, tuple[int, ...]] = field(default_factory=dict)
     signature: tuple = ()
-    #: The compared pairs counted by outcome (``mdm.linking.learning.outcomes``), once asked.
+    #: The compared pairs counted by outcome (``matching.engine.PairOutcome``), by the fit.
     outcomes: Counter[PairOutcome] | None = None
 
 
@@ -150,10 +150,17 @@ def fit_rule_on_records(
         else:
             processes = 1
     compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] | None = None
+    outcomes: Counter[PairOutcome] | None = None
     if prepared is not None:
-        compared = {}
+        compared, outcomes = {}, Counter()
     fitted = fit_rule(
-        current, records, seed=seed, features=features, processes=processes, compared=compared
+        current,
+        records,
+        seed=seed,
+        features=features,
+        processes=processes,
+        compared=compared,
+        outcomes=outcomes,
     )
     if prepared is not None:
         # The hub's record ids are integers (Record allows text ids too).
@@ -167,7 +174,7 @@ def fit_rule_on_records(
             if isinstance(a, int) and isinstance(b, int)  # the hub's record ids are
         }
         prepared.signature = comparison_signature(current)
-        prepared.outcomes = None
+        prepared.outcomes = outcomes
     return fitted
 
 
@@ -223,6 +230,7 @@ def _fit_on_pairs(
             processes = 1
     share = len(codes) / pairs.total if pairs.total else 1.0
     compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] = {}
+    outcomes: Counter[PairOutcome] = Counter()
     fitted = fit_rule(
         current,
         records,
@@ -235,12 +243,13 @@ def _fit_on_pairs(
             None if u_records is None else [prepare(entity, r.attrs, r.flagged) for r in u_records]
         ),
         total_pairs=max(1, round(count * (count - 1) // 2 * share)),
+        outcomes=outcomes,
     )
     if prepared is not None:
         prepared.features = dict(zip((int(r.id) for r in records), features, strict=True))
         prepared.levels = {(int(a) << 32) | int(b): levels for (a, b), levels in compared.items()}
         prepared.signature = comparison_signature(current)
-        prepared.outcomes = None
+        prepared.outcomes = outcomes
     return fitted
 
 

@@ -689,3 +689,32 @@ def test_a_shared_credit_code_links_what_the_names_would_only_propose():
     )
 
     assert score.decision == "auto"
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_outcomes_a_fit_counts_are_those_of_its_pairs(monkeypatch, processes):
+    from collections import Counter
+
+    from matching.engine import batch, pair_outcome, prepare_all
+
+    monkeypatch.setattr(batch, "PARALLEL_FIT_PAIRS", 1)
+    records = _people(40)
+    compared: dict = {}
+    outcomes: Counter = Counter()
+
+    fit_rule(
+        CUSTOMERS,
+        records,
+        u_samples=500,
+        compared=compared,
+        outcomes=outcomes,
+        processes=processes,
+    )
+
+    features = {r.id: f for r, f in zip(records, prepare_all(CUSTOMERS, records), strict=True)}
+    expected = Counter(
+        pair_outcome(CUSTOMERS, features[a], features[b], levels)
+        for (a, b), levels in compared.items()
+    )
+    assert outcomes == expected
+    assert sum(outcomes.values()) == len(compared) > 0
