@@ -187,6 +187,48 @@ def _word_steps(
     return steps
 
 
+@lru_cache(maxsize=16_384)
+def _explainable(words: tuple[str, ...], strict: bool) -> tuple[str, frozenset[str], str]:
+    """What ``words`` could explain at most: their letters (folded, or as written in strict
+    mode, "|" between words), the characters of their translations and of the phrases the
+    parser already translated, and the letters of their consonant-only words (initials)."""
+    letters = "|".join(
+        (_NOT_LETTER_RE.sub("", w) if strict else fold(w)) for w in words if not has_cjk(w)
+    )
+    chars = {ch for w in words if has_cjk(w) for ch in w}
+    for j in range(len(words)):
+        for span in range(1, LONGEST_PHRASE + 1):
+            if j + span > len(words):
+                break
+            for chinese in TRANSLATIONS.get(" ".join(words[j : j + span]), ()):
+                chars.update(chinese)
+    initials = (
+        ""
+        if strict
+        else "".join(
+            w for w in words if not has_cjk(w) and not _VOWELS & set(w) and 2 <= len(w) <= 4
+        )
+    )
+    return letters, frozenset(chars), initials
+
+
+def _may_explain(words: tuple[str, ...], trade: str, strict: bool) -> bool:
+    """A necessary condition of :func:`align` covering every character of ``trade``: each is
+    in a translation, or a reading of it is in a word's letters, or its initial is in a
+    consonant-only word. Most pairs of different companies fail it at the first character,
+    without the dynamic programming."""
+    letters, chars, initials = _explainable(words, strict)
+    for ch in trade:
+        if ch in chars:
+            continue
+        if any(reading in letters for reading in _readings_of(ch, strict)):
+            continue
+        if initials and any(reading[:1] in initials for reading in _readings_of(ch, strict=True)):
+            continue
+        return False
+    return True
+
+
 @lru_cache(maxsize=65_536)
 def align(words: tuple[str, ...], text: str, strict: bool = False) -> Alignment:
     """The in-order alignment of English ``words`` with the Chinese ``text`` that covers the
@@ -266,10 +308,12 @@ def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = F
     if not words:
         return None
     text = chinese.full_core
+    trade = chinese.distinctive or chinese.core
+    if len(trade) < 2 or not _may_explain(words, trade, strict):
+        return None
     found = align(words, text, strict)
     start = len(text) - len(chinese.core)
-    trade = chinese.distinctive or chinese.core
-    if len(trade) < 2 or not found.covers(start, start + len(trade)):
+    if not found.covers(start, start + len(trade)):
         return None
     regions = _region_tables()[2]
     all_said = all(found.said >> k & 1 or word in regions for k, word in enumerate(words))

@@ -143,3 +143,37 @@ def test_a_stock_short_name_abbreviates_its_legal_name(short, legal):
 )
 def test_what_is_not_an_abbreviation(short, legal):
     assert not abbreviates(company_name_parts(short), company_name_parts(legal))
+
+
+ENGLISH = [
+    "Lu Thai Textile Co., Ltd.",
+    "XJ Electric Co., Ltd.",
+    "Shanghai Kinetic Medical Co., Ltd",
+    "Nanjing Port Co., Ltd.",
+    "Changzhou Tiansheng New Materials Co., Ltd.",
+    "Wanda Film Holding Co., Ltd.",
+]
+CHINESE = [
+    "鲁泰纺织股份有限公司",
+    "许继电气股份有限公司",
+    "徐记电气股份有限公司",
+    "上海医药集团股份有限公司",
+    "南京港股份有限公司",
+    "常州天晟新材料股份有限公司",
+    "万达信息股份有限公司",
+    "湘潭电机股份有限公司",
+    "锦州港股份有限公司",
+]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_the_quick_refusal_never_refuses_what_the_alignment_would_find(monkeypatch, strict):
+    from matching.normalize import latin
+
+    pairs = [(company_name_parts(e), company_name_parts(c)) for e in ENGLISH for c in CHINESE]
+    quick = [latin_relation(a, b, strict=strict) for a, b in pairs]
+    monkeypatch.setattr(latin, "_may_explain", lambda *_args: True)
+    latin.align.cache_clear()
+
+    assert [latin_relation(a, b, strict=strict) for a, b in pairs] == quick
+    assert sum(1 for found in quick if found) >= 3  # not all refused
