@@ -36,6 +36,7 @@ def estimate_m_u(
     levels: Sequence[Sequence[int]],
     *,
     fix_u: bool = False,
+    fix_m: bool = False,
     total_pairs: int | None = None,
     pseudo_count: float = 2.0,
     min_m: float = 1e-3,
@@ -65,6 +66,10 @@ def estimate_m_u(
     prior = sum of posteriors / number of pairs; (3) repeat until the largest parameter change
     is below ``tolerance``; (4) floor every m at ``min_m`` (no level is impossible for a match)
     and cap fuzzy levels' weights by the levels above (:func:`monotone`).
+
+    ``fix_m`` (with ``fix_u``): only the prior is estimated, m and u are kept as they are —
+    how many of the pairs match under the rule's own weights, a one-parameter fit that cannot
+    wander off to another latent class the way a full fit can.
     """
     import numpy as np
 
@@ -97,7 +102,7 @@ def estimate_m_u(
             logit += np.where(present[j], ratio[index[j]], 0.0)
         posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
         change = 0.0
-        for j in range(n_fields):
+        for j in range(0 if fix_m else n_fields):
             weights = posterior[present[j]]
             counts = np.array([float(posterior[mask].sum()) for mask in masks[j]])
             new_m = (counts + pseudo_count * m0[j]) / (float(weights.sum()) + pseudo_count)
@@ -114,6 +119,8 @@ def estimate_m_u(
         prior = new_prior
         if change < tolerance:
             break
+    if fix_m and fix_u:
+        return with_probabilities(rule, prior=prior)
     # No level is impossible for a true match: data entry finds a way. Without a floor, a level
     # that this sample's matches never showed would veto every future pair that shows it.
     m = [np.maximum(x, min_m) / np.maximum(x, min_m).sum() for x in m]

@@ -27,7 +27,12 @@ and the prior by EM on the batch match's own candidate pairs when it passes them
      than the current rule, beyond a noise allowance. EM on blocked pairs can take "same
      district" for "same company": postal code, division and address agree together among
      the candidates, and it then links neighbours whose identifiers would have told them apart.
-Otherwise the current rule stays. Either way a row says what was tried and why.
+When the batch match gave its pairs and the full fit is refused, the prior alone is
+re-estimated on them (EM with m and u fixed: ``fit_prior_only``) and applied, thresholds kept,
+if it passes safeguards 2-5 in turn. The share of pairs that match falls as the records grow
+(duplicates per record stay about the same while the pairs grow with the square): a prior
+fixed for one size links too easily at ten times that size. Otherwise the current rule stays.
+Either way a row says what was tried and why.
 
 Auto-link cut (``auto_cut``), when a fit is applied: its probabilities are calibrated on the
 hub's own records, so the auto threshold is set to the lowest probability at which the links of
@@ -82,6 +87,7 @@ from matching.models import (
 )
 from matching.rules import (
     MatchRule,
+    estimate_m_u,
     probability_to_weight,
     weight_to_probability,
 )
@@ -340,6 +346,31 @@ def identifier_problems(
     return []
 
 
+def fit_prior_only(
+    current: MatchRule,
+    records: int,
+    prepared: PreparedRecords,
+    decided: Sequence[tuple[bool, Features, Features]],
+    given: FitPairs,
+) -> tuple[MatchRule, list[str]]:
+    """The fallback of a refused full fit (module doc): the current rule with only its prior
+    re-estimated on the compared pairs (EM with m and u fixed), and what the safeguards find
+    wrong with it (thresholds kept: no auto-link cut)."""
+    fitted = estimate_m_u(
+        current,
+        list(prepared.levels.values()),
+        fix_u=True,
+        fix_m=True,
+        total_pairs=prepared.total_pairs or None,
+    )
+    problems, _detail = fit_problems(current, fitted, records, prepared, decided)
+    if not problems:
+        problems = identifier_problems(
+            current, fitted, labelled_pairs(given, prepared), {"ignored": True}
+        )
+    return fitted, problems
+
+
 def refit_if_stale(
     entity: str,
     *,
@@ -393,6 +424,20 @@ def refit_if_stale(
         detail["auto_cut"] = cut.as_dict()
         if given is not None:
             problems = identifier_problems(current, fitted, labelled_pairs(given, scratch), detail)
+    if problems and given is not None:
+        prior_only, prior_problems = fit_prior_only(current, records, scratch, decided, given)
+        detail["prior_only"] = {"prior": prior_only.prior, "problems": prior_problems}
+        if not prior_problems:
+            message = (
+                f"{why}; full fit refused: " + "; ".join(problems) + "; the prior alone "
+                f"re-estimated on {records} records ({current.prior:.3g} -> "
+                f"{prior_only.prior:.3g}), weights and thresholds kept"
+            )
+            step = LearningStep(MatchRuleChangeKindChoices.REFIT, True, message, detail)
+            if not dry_run:
+                store_rule(entity, prior_only, reason="prior re-estimated by the batch match")
+            return prior_only, _record(entity, step, records, version, dry_run)
+        problems = problems + [f"the prior alone: {p}" for p in prior_problems]
     if problems:
         scratch.features, scratch.levels, scratch.signature = {}, {}, ()
         scratch.outcomes = None

@@ -91,6 +91,8 @@ class PreparedRecords:
     signature: tuple = ()
     #: The compared pairs counted by outcome (``matching.engine.PairOutcome``), by the fit.
     outcomes: Counter[PairOutcome] | None = None
+    #: The number of pairs the fit's prior is a share of (see ``fit_rule(total_pairs=…)``).
+    total_pairs: int = 0
 
 
 def fit_rule_on_records(
@@ -175,6 +177,7 @@ def fit_rule_on_records(
         }
         prepared.signature = comparison_signature(current)
         prepared.outcomes = outcomes
+        prepared.total_pairs = len(records) * (len(records) - 1) // 2
     return fitted
 
 
@@ -214,7 +217,13 @@ def _fit_on_pairs(
         for start in range(0, len(touched), 20_000):
             chunk = active.filter(pk__in=touched[start : start + 20_000])
             records.extend(_records(chunk.order_by("pk").values_list(*_ROW)))
-        u_records = _records(active.order_by("?").values_list(*_ROW)[:sample])
+        # A random sample drawn with ``seed``: the same records give the same rule.
+        ids = np.fromiter(active.values_list("pk", flat=True).iterator(chunk_size=50_000), np.int64)
+        chosen = np.sort(np.random.default_rng(seed).choice(ids, size=sample, replace=False))
+        u_records = []
+        for start in range(0, len(chosen), 20_000):
+            part = chosen[start : start + 20_000].tolist()
+            u_records.extend(_records(active.filter(pk__in=part).order_by("pk").values_list(*_ROW)))
     current = base or load_rule(entity)
     features = [prepare(entity, r.attrs, r.flagged) for r in records]
     position = {int(r.id): i for i, r in enumerate(records)}
@@ -229,6 +238,7 @@ def _fit_on_pairs(
         else:
             processes = 1
     share = len(codes) / pairs.total if pairs.total else 1.0
+    total_pairs = max(1, round(count * (count - 1) // 2 * share))
     compared: dict[tuple[RecordId, RecordId], tuple[int, ...]] = {}
     outcomes: Counter[PairOutcome] = Counter()
     fitted = fit_rule(
@@ -242,7 +252,7 @@ def _fit_on_pairs(
         u_features=(
             None if u_records is None else [prepare(entity, r.attrs, r.flagged) for r in u_records]
         ),
-        total_pairs=max(1, round(count * (count - 1) // 2 * share)),
+        total_pairs=total_pairs,
         outcomes=outcomes,
     )
     if prepared is not None:
@@ -250,6 +260,7 @@ def _fit_on_pairs(
         prepared.levels = {(int(a) << 32) | int(b): levels for (a, b), levels in compared.items()}
         prepared.signature = comparison_signature(current)
         prepared.outcomes = outcomes
+        prepared.total_pairs = total_pairs
     return fitted
 
 

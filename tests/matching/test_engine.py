@@ -412,6 +412,20 @@ def test_a_level_the_matches_never_show_does_not_cap_a_common_typo():
     assert one_digit.weight > transposed.weight > 0
 
 
+def test_a_prior_only_fit_keeps_m_and_u_and_finds_how_many_pairs_match():
+    rule = default_rule("materials")
+    # 50 pairs that agree everywhere, 450 that disagree: one in ten of the 500 pairs matches.
+    pairs = [[0, 0, 0, 0, 0]] * 50 + [[4, 4, 1, 1, 1]] * 450
+
+    fitted = estimate_m_u(rule, pairs, fix_u=True, fix_m=True, total_pairs=500)
+    sparse = estimate_m_u(rule, pairs, fix_u=True, fix_m=True, total_pairs=5000)
+
+    assert [f.levels for f in fitted.fields] == [f.levels for f in rule.fields]
+    assert fitted.prior == pytest.approx(0.1, rel=0.05)
+    # The same matches among ten times the pairs: a tenth of the prior.
+    assert sparse.prior == pytest.approx(fitted.prior / 10, rel=0.05)
+
+
 def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
     records = [
         Record(f"{system}{i}", person(name, birth_date=birth, postal_code=postal))

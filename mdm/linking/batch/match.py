@@ -64,7 +64,7 @@ FIT_PAIRS = 200_000
 FIT_PAIRS_SAMPLED = 25_000
 FIT_SAMPLE = 50_000
 #: Pairs of each answer among those whose identifiers answer for them, to check a fit on.
-FIT_LABELLED = 2_000
+FIT_LABELLED = 5_000
 
 __all__ = ["JOINED_REASON", "BatchMatchReport", "found_pairs", "rescore_pending", "run_batch_match"]
 

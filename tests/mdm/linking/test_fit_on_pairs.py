@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from matching.models import MatchRuleConfig
 from matching.rules import DEFAULT_RULES
 from mdm.linking import learning as match_learning
 from mdm.linking import rule_store
@@ -212,3 +213,54 @@ def test_one_more_pair_of_different_credit_codes_is_within_the_allowance(
         "fitted": 1,
     }
     assert step.applied is True
+
+
+def _given() -> FitPairs:
+    drawn = draw(100, labelled=100)
+    return FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same)
+
+
+def _degenerate(entity, *, base, prepared, processes, pairs):
+    fit_rule_on_records(entity, base=base, prepared=prepared, pairs=pairs)
+    return dataclasses.replace(base, prior=0.6)  # refused: outside (0, 0.5)
+
+
+def test_a_refused_fit_falls_back_to_re_estimating_the_prior_alone(one_switchboard, erp):
+    # Twenty other companies: the four of the switchboard are a few pairs among many.
+    for i in range(20):
+        erp.put(
+            "customers",
+            f"X{i}",
+            {
+                "name": f"{'东南西北春夏秋冬甲乙丙丁戊己庚辛壬癸天地'[i]}方{i}号贸易有限公司",
+                "phone": f"021-6{i:03d}{i:04d}",
+            },
+        )
+    given = _given()
+
+    rule, step = match_learning.refit_if_stale(
+        "customers", min_records=2, fit=_degenerate, pairs=lambda: given
+    )
+
+    assert step.applied is True
+    assert "full fit refused: degenerate: prior 0.6" in step.message
+    assert "the prior alone re-estimated on 24 records" in step.message
+    assert rule.prior == step.detail["prior_only"]["prior"] != RULE.prior
+    # Weights and thresholds are the current rule's.
+    assert rule.fields == RULE.fields
+    stored = MatchRuleConfig.objects.get(entity="customers")
+    assert stored.config["prior"] == rule.prior
+    assert (stored.auto_threshold, stored.review_threshold) == (0.999999999999, 0.999999999)
+
+
+def test_a_prior_the_safeguards_refuse_leaves_the_rule_as_it_was(one_switchboard, monkeypatch):
+    monkeypatch.setattr(match_learning, "MAX_DUPLICATES_PER_RECORD", 0.0)
+    given = _given()
+
+    rule, step = match_learning.refit_if_stale(
+        "customers", min_records=2, fit=_degenerate, pairs=lambda: given
+    )
+
+    assert step.applied is False
+    assert "the prior alone: degenerate: prior" in step.message
+    assert rule.prior == RULE.prior
