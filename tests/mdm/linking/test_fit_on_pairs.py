@@ -264,3 +264,43 @@ def test_a_prior_the_safeguards_refuse_leaves_the_rule_as_it_was(one_switchboard
     assert step.applied is False
     assert "the prior alone: degenerate: prior" in step.message
     assert rule.prior == RULE.prior
+
+
+def test_too_few_records_for_weights_are_enough_for_the_prior(one_switchboard, erp, monkeypatch):
+    for i in range(20):
+        erp.put(
+            "customers",
+            f"X{i}",
+            {"name": f"{'东南西北春夏秋冬甲乙丙丁戊己庚辛壬癸天地'[i]}方{i}号贸易有限公司"},
+        )
+    monkeypatch.setattr(match_learning, "PRIOR_MIN_RECORDS", 10)
+    given = _given()
+    fitted_weights = []
+
+    def fit(entity, *, base, prepared, processes, pairs):
+        fit_rule_on_records(entity, base=base, prepared=prepared, pairs=pairs)
+        fitted_weights.append(True)
+        return dataclasses.replace(base, prior=0.01)  # never applied: too few records
+
+    rule, step = match_learning.refit_if_stale(
+        "customers", min_records=100, fit=fit, pairs=lambda: given
+    )
+
+    assert fitted_weights  # the pairs were compared, for the prior
+    assert step.applied is True
+    assert "too few active records to estimate weights (24 < 100)" in step.message
+    assert "the prior alone re-estimated on 24 records" in step.message
+    assert rule.prior not in (RULE.prior, 0.01)
+    assert rule.fields == RULE.fields
+
+
+def test_fewer_records_than_the_prior_needs_leave_the_rule_alone(one_switchboard):
+    given = _given()
+
+    rule, step = match_learning.refit_if_stale(
+        "customers", min_records=100, fit=_degenerate, pairs=lambda: given
+    )
+
+    assert step.applied is False
+    assert "too few active records to estimate weights (4 < 100): the current rule" in step.message
+    assert rule == match_learning.load_rule("customers")
