@@ -10,9 +10,16 @@ from typing import Any
 
 from matching.engine.candidates import _cross_pairs, candidate_pairs
 from matching.engine.clustering import _conflict_checker, cluster
-from matching.engine.compiled import _compile, _Compiled, _feature, _Field, pair_kind
+from matching.engine.compiled import _compile, _Compiled, _feature, _Field
 from matching.engine.features import Features, Record, RecordId, prepare
-from matching.engine.scoring import PairOutcome, _compare_fields, _decide, _hard, _names_differ
+from matching.engine.scoring import (
+    PairOutcome,
+    _compare_fields,
+    _decide,
+    _hard,
+    _names_differ,
+    _outcome,
+)
 from matching.forked import map_forked
 from matching.rules import (
     MatchRule,
@@ -66,16 +73,7 @@ def _score_all(
         scored.vetoes.append(veto)
         scored.autos.append(auto_field)
         if outcomes:
-            hard = veto is not None or auto_field is not None
-            scored.outcomes.append(
-                PairOutcome(
-                    veto is not None,
-                    auto_field is not None,
-                    "" if hard else pair_kind(a, b),
-                    () if hard else tuple(levels),
-                    not hard and _names_differ(c, a, b),
-                )
-            )
+            scored.outcomes.append(_outcome(c, a, b, veto, auto_field, levels))
     return scored
 
 

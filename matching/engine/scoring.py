@@ -254,13 +254,15 @@ def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
     return PairTrace(veto, auto_field, tuple(levels), tuple(similarities), capped)
 
 
-def _weight_of_levels(c: _Compiled, kind: str, levels: Sequence[int]) -> float:
+def _weight_of_levels(
+    c: _Compiled, kind: str, levels: Sequence[int], leave_out: Collection[str] = ()
+) -> float:
     """The summed weight with prior of known levels, in the order _compare_fields sums (the
-    same float)."""
+    same float); the fields ``leave_out`` (by ``field``) not counted."""
     weight = c.prior_weight
-    for position, _key, _compare, _thresholds, weights, _spec in c.hot[kind]:
+    for position, _key, _compare, _thresholds, weights, spec in c.hot[kind]:
         level = levels[position]
-        if level >= 0:
+        if level >= 0 and spec.field not in leave_out:
             weight += weights[level]
     return weight
 
@@ -448,7 +450,18 @@ class PairOutcome:
 def pair_outcome(rule: MatchRule, a: Features, b: Features, levels: Sequence[int]) -> PairOutcome:
     """The :class:`PairOutcome` of two prepared records whose comparison ``levels`` are known."""
     c = _compile(rule)
-    veto, auto_field = _hard(c, a, b)
+    return _outcome(c, a, b, *_hard(c, a, b), levels)
+
+
+def _outcome(
+    c: _Compiled,
+    a: Features,
+    b: Features,
+    veto: str | None,
+    auto_field: str | None,
+    levels: Sequence[int],
+) -> PairOutcome:
+    """:func:`pair_outcome` once the hard rules are known (the batch fit has them already)."""
     if veto is not None or auto_field is not None:
         return PairOutcome(veto is not None, auto_field is not None, "", (), False)
     return PairOutcome(False, False, pair_kind(a, b), tuple(levels), _names_differ(c, a, b))
@@ -488,12 +501,7 @@ def decide_by_weights(
     re-fit is checked with it on pairs whose identifiers say what they are (same or different
     valid credit code)."""
     c = _compile(rule)
-    kind = pair_kind(a, b)
-    weight = c.prior_weight
-    for position, _key, _compare, _thresholds, weights, spec in c.hot[kind]:
-        level = levels[position]
-        if level >= 0 and spec.field not in leave_out:
-            weight += weights[level]
+    weight = _weight_of_levels(c, pair_kind(a, b), levels, leave_out)
     capped = weight >= c.review_weight and _names_differ(c, a, b)
     return _decide(c, weight, None, None, capped)[1]
 
