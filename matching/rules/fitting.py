@@ -73,6 +73,8 @@ def estimate_m_u(
     """
     import numpy as np
 
+    if fix_m and not fix_u:
+        raise ValueError("fix_m needs fix_u: the prior alone is estimated with m and u fixed")
     matrix = np.asarray(levels, dtype=np.int64)
     if matrix.size == 0:
         return rule

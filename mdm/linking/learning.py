@@ -302,23 +302,27 @@ def fit_problems(
     return problems, detail
 
 
+#: A pair whose identifiers answer for it: (same identifier, left, right, comparison levels).
+LabelledPair = tuple[bool, Features, Features, tuple[int, ...]]
+
+
 def labelled_pairs(
-    given: FitPairs, prepared: PreparedRecords
-) -> list[tuple[bool, Features, Features]]:
-    """The fit's pairs whose identifiers answer for them: ``(same identifier, left, right)``."""
+    rule: MatchRule, given: FitPairs, prepared: PreparedRecords
+) -> list[LabelledPair]:
+    """The fit's pairs whose identifiers answer for them, compared once under ``rule``."""
     features = prepared.features
     found = []
     for code, same in zip(given.labelled.tolist(), given.same.tolist(), strict=True):
         a, b = features.get(code >> 32), features.get(code & 0xFFFFFFFF)
         if a is not None and b is not None:
-            found.append((bool(same), a, b))
+            found.append((bool(same), a, b, trace_prepared(rule, a, b).levels))
     return found
 
 
 def identifier_problems(
     current: MatchRule,
     fitted: MatchRule,
-    labelled: Sequence[tuple[bool, Features, Features]],
+    labelled: Sequence[LabelledPair],
     detail: dict,
 ) -> list[str]:
     """Safeguard 5 of the module doc: decided by their weights alone (their identifiers left
@@ -328,19 +332,19 @@ def identifier_problems(
     leave_out = set(current.hard.veto_on_different) | set(current.hard.auto_on_same)
     wrong = {"current": 0, "fitted": 0}
     missed = {"current": 0, "fitted": 0}
-    for same, a, b in labelled:
-        levels = trace_prepared(current, a, b).levels
+    different = 0
+    for same, a, b, levels in labelled:
+        different += not same
         for name, rule in (("current", current), ("fitted", fitted)):
             decision = decide_by_weights(rule, a, b, levels, leave_out)
             wrong[name] += not same and decision == "auto"
             missed[name] += same and decision == "new"
     detail["identifier_pairs"] = {
-        "same": sum(1 for same, _a, _b in labelled if same),
-        "different": sum(1 for same, _a, _b in labelled if not same),
+        "same": len(labelled) - different,
+        "different": different,
         "linked_though_different": wrong,
         "left_out_though_same": missed,
     }
-    different = detail["identifier_pairs"]["different"]
     allowed = wrong["current"] + max(
         1, IDENTIFIER_SLACK * wrong["current"], IDENTIFIER_RATE * different
     )
@@ -358,7 +362,7 @@ def fit_prior_only(
     records: int,
     prepared: PreparedRecords,
     decided: Sequence[tuple[bool, Features, Features]],
-    given: FitPairs,
+    labelled: Sequence[LabelledPair],
     *,
     cut: bool,
 ) -> tuple[MatchRule, list[str]]:
@@ -378,9 +382,7 @@ def fit_prior_only(
     if not problems:
         if cut:
             fitted, _cut = auto_cut(entity, current, fitted, prepared, decided)
-        problems = identifier_problems(
-            current, fitted, labelled_pairs(given, prepared), {"ignored": True}
-        )
+        problems = identifier_problems(current, fitted, labelled, {"ignored": True})
     return fitted, problems
 
 
@@ -431,6 +433,7 @@ def refit_if_stale(
         **({"pairs": given} if given is not None else {}),
     )
     decided = decided_pairs(entity, scratch.features)
+    labelled: list[LabelledPair] | None = None  # compared once, when a check needs them
     if few:
         # Too few records for m and u; enough for the prior alone (tried below).
         problems = [f"too few active records to estimate weights ({records} < {min_records})"]
@@ -442,10 +445,13 @@ def refit_if_stale(
         fitted, cut = auto_cut(entity, current, fitted, scratch, decided)
         detail["auto_cut"] = cut.as_dict()
         if given is not None:
-            problems = identifier_problems(current, fitted, labelled_pairs(given, scratch), detail)
+            labelled = labelled_pairs(current, given, scratch)
+            problems = identifier_problems(current, fitted, labelled, detail)
     if problems and given is not None:
+        if labelled is None:
+            labelled = labelled_pairs(current, given, scratch)
         prior_only, prior_problems = fit_prior_only(
-            entity, current, records, scratch, decided, given, cut=few
+            entity, current, records, scratch, decided, labelled, cut=few
         )
         detail["prior_only"] = {"prior": prior_only.prior, "problems": prior_problems}
         if not prior_problems:

@@ -205,14 +205,14 @@ def _fit_on_pairs(
     active = SourceRecord.objects.filter(entity=entity, is_active=True)
     count = active.count()
     codes = pairs.codes
-    ends = [codes >> 32, codes & 0xFFFFFFFF, pairs.labelled >> 32, pairs.labelled & 0xFFFFFFFF]
-    touched = np.unique(np.concatenate(ends)).tolist()
     if count <= sample:
         # In the order of the systems' codes and local codes: the same records give the same
         # rule, whatever order a parallel import stored them in.
         records = _records(active.order_by("system__code", "local_code", "pk").values_list(*_ROW))
         u_records = None
     else:
+        ends = [codes >> 32, codes & 0xFFFFFFFF, pairs.labelled >> 32, pairs.labelled & 0xFFFFFFFF]
+        touched = np.unique(np.concatenate(ends)).tolist()
         records = []
         for start in range(0, len(touched), 20_000):
             chunk = active.filter(pk__in=touched[start : start + 20_000])

@@ -732,3 +732,8 @@ def test_the_outcomes_a_fit_counts_are_those_of_its_pairs(monkeypatch, processes
     )
     assert outcomes == expected
     assert sum(outcomes.values()) == len(compared) > 0
+
+
+def test_m_cannot_be_fixed_while_u_is_fitted():
+    with pytest.raises(ValueError, match="fix_m needs fix_u"):
+        estimate_m_u(default_rule("materials"), [[0, 0, 0, 0, 0]], fix_m=True)
