@@ -303,4 +303,5 @@ def test_fewer_records_than_the_prior_needs_leave_the_rule_alone(one_switchboard
 
     assert step.applied is False
     assert "too few active records to estimate weights (4 < 100): the current rule" in step.message
-    assert rule == match_learning.load_rule("customers")
+    assert rule.prior == RULE.prior
+    assert not MatchRuleConfig.objects.filter(entity="customers").exclude(config__prior=RULE.prior)
