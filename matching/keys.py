@@ -102,7 +102,14 @@ from matching.normalize import (
 from matching.normalize.goods import parse_goods
 from matching.normalize.latin import chinese_keys, latin_keys
 
-__all__ = ["MAX_KEYS", "MAX_ORGANIZATION_KEYS", "block_keys", "contact_digest"]
+__all__ = [
+    "FREQUENCY_FAMILIES",
+    "MAX_KEYS",
+    "MAX_ORGANIZATION_KEYS",
+    "block_keys",
+    "contact_digest",
+    "value_key",
+]
 
 MAX_KEYS = 12
 #: Organizations have more names to block on (short forms, former and English names).
@@ -137,19 +144,29 @@ def contact_digest(family: str, value: str) -> str:
     return digest.hexdigest()[:CONTACT_DIGEST_CHARS]
 
 
-def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
-    keys: list[str] = []
+def _phone_key(attrs: Mapping[str, str]) -> str | None:
     # A phone number flagged invalid (one phonenumbers cannot read) still blocks by its digits,
     # as its comparator still compares them: the same unreadable number typed twice agrees.
     phone = (attrs.get("phone") or "").strip()
-    if phone:
-        number = phone_key(phone)
-        if len(number) >= 7:
-            keys.append("ph:" + contact_digest("ph", number))
+    number = phone_key(phone) if phone else ""
+    return "ph:" + contact_digest("ph", number) if len(number) >= 7 else None
+
+
+def _email_key(attrs: Mapping[str, str], flagged: Collection[str]) -> str | None:
     email = _valid(attrs, flagged, "email")
-    if "@" in email:
-        keys.append("em:" + contact_digest("em", email_key(email)))
-    return keys
+    return "em:" + contact_digest("em", email_key(email)) if "@" in email else None
+
+
+def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
+    return [key for key in (_phone_key(attrs), _email_key(attrs, flagged)) if key]
+
+
+def _person_name_key(tokens: tuple[str, ...] | list[str]) -> str | None:
+    return "pn:" + " ".join(sorted(tokens)) if tokens else None
+
+
+def _core_key(parts: CompanyName) -> str | None:
+    return "nm:" + parts.core if parts.core and not parts.is_latin else None
 
 
 def _name_initials(tokens: tuple[str, ...]) -> list[str]:
@@ -171,8 +188,8 @@ def _organization_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> li
     if name:
         parts = company_name_parts(name)
         core = parts.core
-        if core and not parts.is_latin:
-            keys.append("nm:" + core)
+        if core_key := _core_key(parts):
+            keys.append(core_key)
             if len(core) >= 4:
                 # Only trigrams that hold a distinctive character: 医疗器 is every 医疗器械 firm.
                 starts = range(min(len(core) - 2, max(len(parts.distinctive), 1)))
@@ -250,8 +267,8 @@ def _person_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str
     if id_number:
         keys.append("id:" + identifier(id_number))
     tokens = person_name_tokens(_valid(attrs, flagged, "name"))
-    if tokens:
-        keys.append("pn:" + " ".join(sorted(tokens)))
+    if name_key := _person_name_key(tokens):
+        keys.append(name_key)
     birth = digits(_valid(attrs, flagged, "birth_date"))
     if len(birth) >= 6:
         keys.append("bd:" + birth)
@@ -289,12 +306,7 @@ def _place_keys(
 
 def _customer_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     name = _valid(attrs, flagged, "name")
-    kind = customer_kind(
-        attrs.get("customer_type", ""),
-        name,
-        has_credit_code=bool(_valid(attrs, flagged, "credit_code")),
-        has_id_number=bool(_valid(attrs, flagged, "id_number")),
-    )
+    kind = _kind(attrs, flagged, name)
     keys: list[str] = []
     if kind != "person":
         keys += _organization_keys(attrs, flagged)
@@ -375,13 +387,46 @@ def block_keys(entity: str, attrs: Mapping[str, str], flagged: Collection[str] =
     return list(keys)[:limit]
 
 
+#: Key families that hold one attribute's whole value (a person's name, a company's core name,
+#: a phone number, an e-mail address): how many records a key of these holds is how common
+#: that value is (see ``value_key``).
+FREQUENCY_FAMILIES = ("pn:", "nm:", "ph:", "em:")
+
+
+def value_key(
+    entity: str, attribute: str, attrs: Mapping[str, str], flagged: Collection[str] = ()
+) -> str | None:
+    """The block key that stands for the whole value of ``attribute`` (``name``, ``phone`` or
+    ``email`` of a customer), the same string :func:`block_keys` makes of it, or None (another
+    attribute or entity, or no such key). The number of records the index holds under it is
+    the number that share the value: the matcher weighs an agreement on a value many records
+    share for less (``matching.engine.frequency``)."""
+    if entity != "customers":
+        return None
+    if attribute == "phone":
+        return _phone_key(attrs)
+    if attribute == "email":
+        return _email_key(attrs, flagged)
+    if attribute != "name":
+        return None
+    name = _valid(attrs, flagged, "name")
+    if not name:
+        return None
+    kind = _kind(attrs, flagged, name)
+    if kind == "person":
+        return _person_name_key(person_name_tokens(name))
+    return _core_key(company_name_parts(name))
+
+
 def _is_organization(attrs: Mapping[str, str], flagged: Collection[str]) -> bool:
-    return (
-        customer_kind(
-            attrs.get("customer_type", ""),
-            _valid(attrs, flagged, "name"),
-            has_credit_code=bool(_valid(attrs, flagged, "credit_code")),
-            has_id_number=bool(_valid(attrs, flagged, "id_number")),
-        )
-        == "organization"
+    return _kind(attrs, flagged, _valid(attrs, flagged, "name")) == "organization"
+
+
+def _kind(attrs: Mapping[str, str], flagged: Collection[str], name: str) -> str:
+    """The customer's kind as matching reads it (``normalize.customer_kind``)."""
+    return customer_kind(
+        attrs.get("customer_type", ""),
+        name,
+        has_credit_code=bool(_valid(attrs, flagged, "credit_code")),
+        has_id_number=bool(_valid(attrs, flagged, "id_number")),
     )

@@ -24,6 +24,7 @@ immutable afterwards: to change one, build a new object (``rule_from_dict``,
 
 from __future__ import annotations
 
+from matching.engine import frequency
 from matching.engine.batch import (
     BatchResult,
     comparison_signature,
@@ -44,6 +45,7 @@ from matching.engine.compiled import (
 )
 from matching.engine.cut import AutoCut, choose_auto_cut
 from matching.engine.features import (
+    NO_FREQUENCIES,
     Decision,
     Features,
     FieldEvidence,
@@ -79,6 +81,7 @@ __all__ = [
     "AutoCut",
     "FLAGGED_NOTE",
     "MISSING_NOTE",
+    "NO_FREQUENCIES",
     "BatchResult",
     "Compared",
     "Decision",
@@ -90,6 +93,7 @@ __all__ = [
     "Record",
     "RecordId",
     "candidate_pairs",
+    "frequency",
     "choose_auto_cut",
     "cluster",
     "comparison_signature",

@@ -30,6 +30,7 @@ class _Field:
     labels: tuple[str, ...]
     applies_to: str | None
     cache_key: tuple[Callable[[str], Any], str]
+    term_frequency: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class _Compiled:
     chinese_name_review: bool
     attribute_veto: bool
     organization_name_review: bool
+    # (position, field) of the fields whose first level is weighed by how common the value is.
+    frequency_fields: tuple[tuple[int, _Field], ...]
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
@@ -87,6 +90,7 @@ def _compile(rule: MatchRule) -> _Compiled:
             labels=tuple(level.label for level in f.levels),
             applies_to=f.applies_to,
             cache_key=(COMPARATORS[f.comparator].prepare, f.field),
+            term_frequency=f.term_frequency,
         )
         for f in rule.fields
     )
@@ -103,6 +107,7 @@ def _compile(rule: MatchRule) -> _Compiled:
         chinese_name_review=rule.hard.chinese_name_review,
         attribute_veto=rule.hard.attribute_veto,
         organization_name_review=rule.hard.organization_name_review,
+        frequency_fields=tuple((k, f) for k, f in enumerate(fields) if f.term_frequency),
         hot={
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from matching.keys import block_keys
@@ -11,6 +12,8 @@ from matching.normalize import branch_key, company_name_parts, customer_kind, id
 from matching.normalize.goods import GoodsAttributes, parse_goods
 
 Decision = Literal["auto", "review", "new"]
+#: The ``frequencies`` of a record none of whose values is common (shared, never written).
+NO_FREQUENCIES: Mapping[str, int] = MappingProxyType({})
 RecordId = int | str
 
 
@@ -31,7 +34,9 @@ class Features:
     ``organization`` or ``""`` for customers, ``""`` for other entities. ``branch`` is the branch
     key of an organization's name (``""`` for a head office), parsed from the name when first
     asked: a pair vetoed by its identifiers never needs it. ``cache`` holds comparator-prepared
-    values keyed by preparer and field.
+    values keyed by preparer and field. ``frequencies``: how many records share a value key
+    (``keys.value_key``) of this record, for the keys more than a few share, as the path that
+    scores it counted them (``matching.engine.frequency``); empty: no value is common.
     """
 
     entity: str
@@ -43,6 +48,7 @@ class Features:
     _keys: tuple[str, ...] | None = None
     _identifiers: dict[str, str] = field(default_factory=dict)
     _branch: str | None = None
+    frequencies: Mapping[str, int] = field(default_factory=lambda: NO_FREQUENCIES)
 
     @property
     def branch(self) -> str:

@@ -16,6 +16,7 @@ from matching.engine.compiled import (
     unused_note,
 )
 from matching.engine.features import Decision, Features, FieldEvidence, PairScore, prepare
+from matching.engine.frequency import CAP, frequency_penalty, penalty, shared_count
 from matching.normalize import CompanyName, address_tokens, names_another_business
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
@@ -98,6 +99,8 @@ def _compare_fields(
         levels[position] = index
         similarities[position] = similarity
         weight += weights[index]
+    if a.frequencies or b.frequencies:
+        weight -= frequency_penalty(c, a, b, levels)
     return levels, weight, similarities
 
 
@@ -255,15 +258,23 @@ def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
 
 
 def _weight_of_levels(
-    c: _Compiled, kind: str, levels: Sequence[int], leave_out: Collection[str] = ()
+    c: _Compiled,
+    kind: str,
+    levels: Sequence[int],
+    leave_out: Collection[str] = (),
+    pair: tuple[Features, Features] | None = None,
 ) -> float:
     """The summed weight with prior of known levels, in the order _compare_fields sums (the
-    same float); the fields ``leave_out`` (by ``field``) not counted."""
+    same float); the fields ``leave_out`` (by ``field``) not counted. ``pair``: the two records,
+    whose common values weigh less (``frequency``), as _compare_fields weighs them."""
     weight = c.prior_weight
     for position, _key, _compare, _thresholds, weights, spec in c.hot[kind]:
         level = levels[position]
         if level >= 0 and spec.field not in leave_out:
             weight += weights[level]
+    if pair is not None and (pair[0].frequencies or pair[1].frequencies):
+        kept = [-1 if c.fields[p].field in leave_out else lv for p, lv in enumerate(levels)]
+        weight -= frequency_penalty(c, pair[0], pair[1], kept)
     return weight
 
 
@@ -274,7 +285,7 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
     if len(trace.levels) != len(c.fields) or len(trace.similarities) != len(c.fields):
         raise ValueError("the trace was compared under a rule with other fields")
     kind = pair_kind(a, b)
-    weight = _weight_of_levels(c, kind, trace.levels)
+    weight = _weight_of_levels(c, kind, trace.levels, pair=(a, b))
     score, decision = _decide(c, weight, trace.veto, trace.auto_field, trace.capped)
     evidence: list[FieldEvidence] = []
     if trace.veto is not None:
@@ -314,11 +325,15 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
                 note = unused_note(a, b, spec.alternatives)
                 evidence.append(FieldEvidence(spec.name, left, right, None, 0.0, note))
             continue
-        evidence.append(
-            FieldEvidence(
-                spec.name, left, right, similarity, spec.weights[level], spec.labels[level]
-            )
-        )
+        field_weight, note = spec.weights[level], spec.labels[level]
+        if level == 0 and spec.term_frequency:
+            count = shared_count(spec, a, b)
+            taken = penalty(count, field_weight)
+            if taken:
+                field_weight -= taken
+                held = f"more than {CAP - 1}" if count >= CAP else str(count)
+                note = f"{note}; a value {held} records share"
+        evidence.append(FieldEvidence(spec.name, left, right, similarity, field_weight, note))
     return PairScore(score, decision, trace.veto, weight, tuple(evidence))
 
 
@@ -403,7 +418,7 @@ def _decide_prepared(
     if levels is None:
         levels, weight, similarities = _compare_fields(c, a, b)
     else:
-        weight = _weight_of_levels(c, pair_kind(a, b), levels)
+        weight = _weight_of_levels(c, pair_kind(a, b), levels, pair=(a, b))
     # Asked of the review band too: a capped pair scores at the review threshold (see _decide).
     capped = weight >= c.review_weight and _names_differ(c, a, b)
     score, decision = _decide(c, weight, None, None, capped)
@@ -426,7 +441,7 @@ def pair_probability(
     if levels is None:
         _, weight, _ = _compare_fields(c, a, b)
     else:
-        weight = _weight_of_levels(c, pair_kind(a, b), levels)
+        weight = _weight_of_levels(c, pair_kind(a, b), levels, pair=(a, b))
     if weight >= c.review_weight and _names_differ(c, a, b):
         return None
     return weight_to_probability(weight)
@@ -438,13 +453,16 @@ class PairOutcome:
     rule vetoed it or an identifier both share decided it, its kind, its comparison levels and
     whether the names-differ cap applies. Two rules of the same hard rules and
     ``comparison_signature`` (a re-fit and the rule it started from) give a pair the same
-    outcome, so a re-fit's checks decide each distinct outcome once, not each pair."""
+    outcome, so a re-fit's checks decide each distinct outcome once, not each pair.
+    ``penalty``: the bits its common values take off (``frequency``; rounded, so that pairs
+    differing by a hair count as one outcome)."""
 
     vetoed: bool
     identified: bool
     kind: str
     levels: tuple[int, ...]
     names_differ: bool
+    penalty: float = 0.0
 
 
 def pair_outcome(rule: MatchRule, a: Features, b: Features, levels: Sequence[int]) -> PairOutcome:
@@ -464,7 +482,8 @@ def _outcome(
     """:func:`pair_outcome` once the hard rules are known (the batch fit has them already)."""
     if veto is not None or auto_field is not None:
         return PairOutcome(veto is not None, auto_field is not None, "", (), False)
-    return PairOutcome(False, False, pair_kind(a, b), tuple(levels), _names_differ(c, a, b))
+    taken = round(frequency_penalty(c, a, b, levels), 3) if a.frequencies or b.frequencies else 0.0
+    return PairOutcome(False, False, pair_kind(a, b), tuple(levels), _names_differ(c, a, b), taken)
 
 
 def decide_outcome(rule: MatchRule, outcome: PairOutcome) -> Decision:
@@ -474,7 +493,7 @@ def decide_outcome(rule: MatchRule, outcome: PairOutcome) -> Decision:
     if outcome.identified:
         return "auto"
     c = _compile(rule)
-    weight = _weight_of_levels(c, outcome.kind, outcome.levels)
+    weight = _weight_of_levels(c, outcome.kind, outcome.levels) - outcome.penalty
     capped = weight >= c.review_weight and outcome.names_differ
     return _decide(c, weight, None, None, capped)[1]
 
@@ -486,7 +505,7 @@ def outcome_probability(rule: MatchRule, outcome: PairOutcome) -> float | None:
     if outcome.identified:
         return 1.0
     c = _compile(rule)
-    weight = _weight_of_levels(c, outcome.kind, outcome.levels)
+    weight = _weight_of_levels(c, outcome.kind, outcome.levels) - outcome.penalty
     if weight >= c.review_weight and outcome.names_differ:
         return None
     return weight_to_probability(weight)
@@ -501,7 +520,7 @@ def decide_by_weights(
     re-fit is checked with it on pairs whose identifiers say what they are (same or different
     valid credit code)."""
     c = _compile(rule)
-    weight = _weight_of_levels(c, pair_kind(a, b), levels, leave_out)
+    weight = _weight_of_levels(c, pair_kind(a, b), levels, leave_out, pair=(a, b))
     capped = weight >= c.review_weight and _names_differ(c, a, b)
     return _decide(c, weight, None, None, capped)[1]
 

@@ -31,6 +31,7 @@ def _phone_field() -> FieldRule:
         name="phone",
         field="phone",
         comparator="phone",
+        term_frequency=True,
         levels=_levels(
             (1.0, 0.55, 1e-7, "same number"),
             (0.9, 0.05, 1e-6, "same last 8 digits"),
@@ -45,6 +46,7 @@ def _email_field() -> FieldRule:
         name="email",
         field="email",
         comparator="email",
+        term_frequency=True,
         levels=_levels(
             (1.0, 0.5, 1e-7, "same address"),
             (0.85, 0.1, 1e-4, "same role mailbox (admin@, office@…)"),
@@ -116,6 +118,7 @@ def _customers() -> MatchRule:
                 field="name|english_name|former_name",
                 comparator="company_name",
                 applies_to="organization",
+                term_frequency=True,
                 # A registered name is unique within its registration region: the same core
                 # by chance is rare, and region disagreement below takes care of other cities.
                 # A short name alone (short form of the other, no region) reaches review, not
@@ -152,6 +155,7 @@ def _customers() -> MatchRule:
                 field="name",
                 comparator="person_name",
                 applies_to="person",
+                term_frequency=True,
                 levels=_levels(
                     (1.0, 0.5, 2e-4, "same name"),
                     (0.95, 0.25, 2e-4, "same tokens / one typo"),

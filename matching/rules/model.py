@@ -38,13 +38,16 @@ class Level:
 class FieldRule:
     """How one attribute is compared: comparator name (see ``matching.compare.COMPARATORS``),
     levels sorted by decreasing ``min_similarity`` with the last one at 0.0 ("else"), and for
-    customers the ``customer_type`` it applies to (``person``, ``organization`` or None = both)."""
+    customers the ``customer_type`` it applies to (``person``, ``organization`` or None = both).
+    ``term_frequency``: an agreement at the first level on a value many records share counts
+    for less (``matching.engine.frequency``; customers' name, phone and e-mail)."""
 
     name: str
     field: str
     comparator: str
     levels: list[Level]
     applies_to: str | None = None
+    term_frequency: bool = False
 
 
 @dataclass
@@ -154,6 +157,7 @@ def rule_from_dict(data: Mapping[str, Any]) -> MatchRule:
                 comparator=str(raw["comparator"]),
                 levels=levels,
                 applies_to=raw.get("applies_to"),
+                term_frequency=bool(raw.get("term_frequency", False)),
             )
         )
     names = [f.name for f in fields]
