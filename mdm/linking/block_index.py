@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Q
 
 from matching.engine import (
     Features,
+    frequency,
     prepare,
 )
+from matching.keys import FREQUENCY_FAMILIES
 from matching.models import (
     BlockKey,
     MatchCandidate,
@@ -46,6 +49,46 @@ MAX_BLOCK = 200
 
 #: The real-time path is stricter: a key shared by more records than this is left to the batch.
 REALTIME_BLOCK = 50
+# The real-time path knows a key's exact count up to REALTIME_BLOCK: the frequency cap is above.
+assert frequency.CAP == REALTIME_BLOCK + 1
+
+
+def value_frequencies(entity: str, keys: Collection[str] | None = None) -> dict[str, int]:
+    """How many active records share each value key (``keys.FREQUENCY_FAMILIES``) that more
+    than ``frequency.REFERENCE`` records share, capped at ``frequency.CAP``: of ``keys``, or of
+    the whole index (a batch match, once per run). What ``Features.frequencies`` holds."""
+    if keys is not None:
+        keys = [k for k in keys if k.startswith(FREQUENCY_FAMILIES)]
+        if not keys:
+            return {}
+    family = Q()
+    for prefix in FREQUENCY_FAMILIES:
+        family |= Q(key__startswith=prefix)
+    rows = BlockKey.objects.filter(family, entity=entity)
+    if keys is not None:
+        rows = rows.filter(key__in=keys)
+    counted = (
+        rows.values("key").annotate(held=Count("pk")).filter(held__gt=frequency.REFERENCE)
+    ).values_list("key", "held")
+    return {key: min(held, frequency.CAP) for key, held in counted}
+
+
+#: Past this many records, ``count_values`` counts the whole index (one scan) rather than
+#: their keys (the block keys of a record cost about a millisecond to make).
+COUNT_WHOLE_INDEX = 2000
+
+
+def count_values(entity: str, records: Iterable[Features]) -> None:
+    """Give prepared records outside a batch match (a rescored candidate, an explained merge)
+    the counts of their common values, in one query, as the batch match weighs them."""
+    records = list(records)
+    if len(records) > COUNT_WHOLE_INDEX:
+        table = value_frequencies(entity)
+    else:
+        table = value_frequencies(entity, {key for f in records for key in f.keys})
+    if table:
+        for features in records:
+            features.frequencies = table
 
 
 #: Prepared features of stored candidates, kept across the batches of this process (a stored

@@ -28,12 +28,15 @@ from django.db.models import Q
 
 from matching.engine import (
     ATTRIBUTE_VETO,
+    NO_FREQUENCIES,
     Compared,
     Features,
     decide_compared,
     explain_compared,
+    frequency,
     prepare,
 )
+from matching.keys import FREQUENCY_FAMILIES
 from matching.models import (
     BlockKey,
     MatchCandidate,
@@ -158,6 +161,7 @@ class MatchingLinker:
         self.rejected: set[tuple[int, int]] = set()
         self.skipped_keys: set[str] = set()
         self.block_sizes: dict[str, int] = {}  # key -> stored records under it (hits)
+        self.value_holders: dict[str, set[int]] = {}  # value key -> stored records under it
         self.pending_candidates: list[tuple[SourceRecord, Candidate, float, list[dict]]] = []
         # Steward-confirmed names (mdm.records.aliases): alias key -> golden codes known by it.
         self.alias_goldens: dict[str, set[str]] = {}
@@ -220,6 +224,8 @@ class MatchingLinker:
         self.skipped_keys |= found.common
         for key, ids in found.hits.items():
             self.block_sizes[key] = len(ids)
+            if key.startswith(FREQUENCY_FAMILIES):
+                self.value_holders[key] = set(ids)
             for record_id in ids:
                 candidate = self._stored.get(record_id)
                 if candidate is None:
@@ -262,8 +268,30 @@ class MatchingLinker:
             shadow.note(record, decision, other)
         return decision
 
+    def _value_counts(self, record: SourceRecord, features: Features) -> Mapping[str, int]:
+        """How many records share each common value of the record, as the batch match would
+        count them once it is stored: the stored records under its value keys (a key the
+        index found too common counts as many as the cap), the records of this batch linked
+        before it, and itself (``matching.engine.frequency``)."""
+        counts: dict[str, int] = {}
+        for key in features.keys:
+            if not key.startswith(FREQUENCY_FAMILIES):
+                continue
+            if key in self.skipped_keys:
+                counts[key] = frequency.CAP
+                continue
+            stored = self.value_holders.get(key, set())
+            held = len(stored) + (0 if record.pk in stored else 1)
+            for candidate in self.index.get(key, ()):
+                if candidate.stored is None and candidate.record is not record:
+                    held += candidate.id is None or candidate.id not in stored
+            if held > frequency.REFERENCE:
+                counts[key] = min(held, frequency.CAP)
+        return counts or NO_FREQUENCIES
+
     def _decide(self, record: SourceRecord) -> LinkDecision:
         features = self.features_of(record)
+        features.frequencies = self._value_counts(record, features)
         shared: dict[int, list] = {}  # id(candidate) -> [keys shared, smallest block, id, it]
         for key in features.keys:
             block = self.block_sizes.get(key, 0)

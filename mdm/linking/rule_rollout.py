@@ -44,6 +44,7 @@ from matching.models import (
 )
 from matching.rules import MatchRule, rule_from_dict, rule_to_dict
 from mdm.errors import Conflict, NotFound, ServiceError
+from mdm.linking.block_index import count_values
 from mdm.linking.rule_rollout_shadow import shadow_report
 from mdm.linking.rule_store import load_rule, store_rule
 from mdm.models import SourceRecord, SourceSystem
@@ -224,6 +225,7 @@ def compare_rollout(*, rollout_id: int, actor=None) -> dict:
         ):
             features[pk] = prepare(entity, matching_view(attributes, index), flagged)
             named[pk], golden[pk] = (pk, system, code), gold
+    count_values(entity, features.values())
     changes: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     for a, b in sorted(pairs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +79,9 @@ class FitPairs:
     #: prepared with the others.
     labelled: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     same: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    #: The run's counts of common values (``block_index.value_frequencies``): the pairs the fit
+    #: decides (its safeguards, the auto-link cut) are weighed as the run will score them.
+    frequencies: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -226,6 +230,9 @@ def _fit_on_pairs(
             u_records.extend(_records(active.filter(pk__in=part).order_by("pk").values_list(*_ROW)))
     current = base or load_rule(entity)
     features = [prepare(entity, r.attrs, r.flagged) for r in records]
+    if pairs.frequencies:
+        for prepared_record in features:
+            prepared_record.frequencies = pairs.frequencies
     position = {int(r.id): i for i, r in enumerate(records)}
     positions = [
         (position[low], position[high])

@@ -33,6 +33,7 @@ from mdm.linking.batch.scoring import (
     score_pairs,
     stored_tags,
 )
+from mdm.linking.block_index import value_frequencies
 from mdm.linking.merge_reasons import auto_pair, pair_evidence
 from mdm.linking.rule_store import load_rule
 from mdm.models import JobRun, SourceRecord
@@ -94,7 +95,10 @@ def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
     key = _cache_key(run)
     if key not in _WORKER_CACHE:
         _WORKER_CACHE.clear()
-        _WORKER_CACHE[key] = FeatureCache(run.entity, report)
+        # Every chunk counts the common values of the same index (nothing is merged before
+        # the end step): the decisions do not depend on which worker ran a chunk.
+        frequencies = value_frequencies(run.entity)
+        _WORKER_CACHE[key] = FeatureCache(run.entity, report, frequencies=frequencies)
     return _WORKER_CACHE[key]
 
 

@@ -50,6 +50,7 @@ from mdm.linking.batch.merge import merge_auto_pairs
 from mdm.linking.batch.pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import score_in_processes, score_partitions
+from mdm.linking.block_index import count_values
 from mdm.linking.learning import JOINED_REASON, recalibrate_thresholds, refit_if_stale
 from mdm.linking.realtime import explain
 from mdm.linking.review import settle_review_links
@@ -96,7 +97,7 @@ def learn_on_pairs(
     def fit_pairs() -> FitPairs:
         limit = FIT_PAIRS if records <= FIT_SAMPLE else FIT_PAIRS_SAMPLED
         drawn = found[0].sample(found[1], limit, labelled=FIT_LABELLED)
-        return FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same)
+        return FitPairs(drawn.codes, drawn.total, drawn.labelled, drawn.same, found[0].frequencies)
 
     lines = []
     rule, step = refit_if_stale(
@@ -267,6 +268,7 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
             pk__in=ids[start : start + 20_000], is_active=True
         ).values_list("pk", "attributes", "flagged", "blind_index"):
             features[pk] = prepare(entity, matching_view(attributes, index), flagged)
+    count_values(entity, features.values())
     conflicts = _golden_conflicts(entity, rule, pending) if features else {}
     changed = []
     for candidate in pending:
@@ -329,6 +331,7 @@ def _golden_conflicts(
     ):
         features = prepare(entity, matching_view(attributes, index), flagged)
         members[code].append((f"{system}:{local_code}", features))
+    count_values(entity, (f for group in members.values() for _, f in group))
     found: dict[int, list[dict]] = {}
     for candidate in pending:
         left, right = golden_of.get(candidate.left_id), golden_of.get(candidate.right_id)
@@ -399,6 +402,7 @@ def would_split(entity: str, rule: MatchRule, report: BatchMatchReport) -> None:
     ):
         features = prepare(entity, matching_view(attributes, index), flagged)
         members.setdefault(code, []).append((pk, kind == SourceRecordLinkChoices.STEWARD, features))
+    count_values(entity, (f for group in members.values() for _, _, f in group))
     for code, group in members.items():
         sizes = _groups_under(rule, group)
         if len(sizes) > 1:

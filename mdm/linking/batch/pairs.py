@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 
 from matching.models import BlockKey
-from mdm.linking.block_index import MAX_BLOCK
+from mdm.linking.block_index import MAX_BLOCK, value_frequencies
 from mdm.models import SourceRecord
 
 #: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
@@ -91,11 +91,13 @@ class _BottomK:
 @dataclass
 class CandidatePairs:
     """The partition files of one run; ``sizes`` are the pairs written to each (duplicates
-    included, so a guide to a partition's share of the work, not its exact count)."""
+    included, so a guide to a partition's share of the work, not its exact count);
+    ``frequencies`` the run's counts of common values (``block_index.value_frequencies``)."""
 
     directory: Path
     base: int
     sizes: list[int]
+    frequencies: dict[str, int] = field(default_factory=dict)
 
     def parts(self) -> list[int]:
         return [part for part, size in enumerate(self.sizes) if size]
@@ -188,6 +190,7 @@ def candidate_pairs(entity: str, report) -> Iterator[CandidatePairs]:
         if pending:
             pairs._append(np.fromiter(pending, dtype=np.int64, count=len(pending)))
         del pending
+        pairs.frequencies = value_frequencies(entity)
         yield pairs
 
 

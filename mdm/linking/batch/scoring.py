@@ -24,6 +24,7 @@ import numpy as np
 from django.conf import settings
 
 from matching.engine import (
+    NO_FREQUENCIES,
     Features,
     comparison_signature,
     decide_and_trace,
@@ -124,7 +125,8 @@ class FeatureCache:
     taken as it is when the stored record still has the attributes it was prepared from.
     ``uses``: the windows ahead (``NextUses``), when the scorer knows them: a record is dropped
     after its last one, and past the limit those needed furthest ahead go first (the least
-    recently used, without it). ``peak``: the most records held at once.
+    recently used, without it). ``peak``: the most records held at once. ``frequencies``: the
+    run's counts of common values (``block_index.value_frequencies``), given to every record.
     """
 
     def __init__(
@@ -133,8 +135,10 @@ class FeatureCache:
         report: BatchMatchReport,
         known: Mapping[int, Features] | None = None,
         uses: NextUses | None = None,
+        frequencies: Mapping[str, int] | None = None,
     ):
         self.entity, self.report = entity, report
+        self.frequencies = frequencies or NO_FREQUENCIES
         self.limit = settings.MDM_MATCH_FEATURE_CACHE
         self.items: dict[int, _Loaded] = {}
         self.known = known or {}
@@ -165,6 +169,7 @@ class FeatureCache:
                 if features is None or features.raw != view or features.flagged != set(flagged):
                     features = prepare(self.entity, view, flagged)
                     self.report.records_prepared += 1
+                features.frequencies = self.frequencies
                 self.items[pk] = _Loaded(features, golden_code)
         self.peak = max(self.peak, len(self.items))
         overflow = len(self.items) - self.limit
@@ -266,7 +271,9 @@ def score_partitions(
     started = time.perf_counter()
     uses = next_uses(pairs, vetoes, parts)
     report.timings["score"] = report.timings.get("score", 0.0) + time.perf_counter() - started
-    cache = FeatureCache(entity, report, prepared.features if prepared else None, uses)
+    cache = FeatureCache(
+        entity, report, prepared.features if prepared else None, uses, pairs.frequencies
+    )
     levels = (
         prepared.levels if prepared and prepared.signature == comparison_signature(rule) else {}
     )

@@ -1,0 +1,86 @@
+"""Common values weigh less in the hub: real time and the batch match count them alike."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Q
+
+from matching.engine import frequency
+from matching.models import MatchCandidate
+from mdm.linking.batch.match import run_batch_match
+from mdm.models import SourceRecord
+from tests.support.matching import set_thresholds
+
+pytestmark = pytest.mark.django_db
+
+#: Namesakes: with the new record, 24 share the name, three times the reference
+#: (``frequency.REFERENCE``), and few enough that both paths still block on it (the batch skips
+#: a name block past 24 records, real time past 50).
+NAMESAKES = 3 * frequency.REFERENCE - 1
+
+
+def birth(i: int) -> str:
+    # Years, months and days that all differ: no two namesakes are near in date either.
+    return f"{1940 + i}-{i % 12 + 1:02d}-{i % 28 + 1:02d}"
+
+
+def person(name: str, born: str = "", email: str = "") -> dict[str, str]:
+    attrs = {"customer_type": "person", "name": name, "birth_date": born, "email": email}
+    return {k: v for k, v in attrs.items() if v}
+
+
+#: One mailbox at two providers: with the same name, enough for a rare name only.
+MAILBOX = ("wangwei1980@163.com", "wangwei1980@126.com")
+
+
+def write_namesakes(system, name: str = "王伟") -> None:
+    for i in range(NAMESAKES):
+        email = MAILBOX[0] if i == 0 else ""  # the first: real time reads it among the first
+        system.put("customers", f"NS-{i}", person(name, birth(i), email))
+
+
+def test_a_rare_name_and_mailbox_link_automatically(erp, crm):
+    first = erp.put("customers", "P-1", person("欧阳修远", email=MAILBOX[0])).json()
+
+    second = crm.put("customers", "C-1", person("欧阳修远", email=MAILBOX[1])).json()
+
+    assert second["link"] == "auto"
+    assert second["golden_code"] == first["golden_code"]
+
+
+def test_a_common_name_and_mailbox_go_to_review_with_the_count_stated(erp, crm):
+    write_namesakes(erp)
+    goldens = SourceRecord.objects.values("golden_code").distinct().count()
+    assert goldens == NAMESAKES  # namesakes born on other days are other people
+
+    body = crm.put("customers", "C-1", person("王伟", email=MAILBOX[1])).json()
+
+    assert body["link"] == "review"
+    candidate = MatchCandidate.objects.get(status="pending")
+    name = {row["field"]: row for row in candidate.explanation}["person_name"]
+    assert "records share" in name["note"]
+
+
+def test_the_batch_match_weighs_a_common_name_as_real_time_does(erp, crm):
+    set_thresholds(auto=0.999999999999, review=0.999999999)  # stored apart, for the batch
+    write_namesakes(erp)
+    crm.put("customers", "C-1", person("王伟", email=MAILBOX[1]))
+    erp.put("customers", "P-1", person("欧阳修远", email=MAILBOX[0]))
+    crm.put("customers", "C-2", person("欧阳修远", email=MAILBOX[1]))
+    set_thresholds(auto=0.99, review=0.5)
+
+    run_batch_match(entity="customers")
+
+    def goldens(*codes: str) -> int:
+        records = SourceRecord.objects.filter(local_code__in=codes)
+        return records.values("golden_code").distinct().count()
+
+    assert goldens("P-1", "C-2") == 1
+    assert goldens("NS-0", "C-1") == 2
+    pending = MatchCandidate.objects.get(
+        Q(left__local_code="C-1") | Q(right__local_code="C-1"),
+        Q(left__local_code="NS-0") | Q(right__local_code="NS-0"),
+        status="pending",
+    )
+    name = {row["field"]: row for row in pending.explanation}["person_name"]
+    assert "records share" in name["note"]
