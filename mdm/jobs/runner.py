@@ -10,9 +10,11 @@ the admin finds ``admin.py``). ``launch_job`` starts or resumes a run and enqueu
    ``atomic_chunks`` kind the work and the record commit in one transaction, so a chunk that
    crashes is retried from a clean slate and a duplicate message changes nothing. Failing
    chunks are retried with backoff by the task; a chunk whose retries are spent is failed.
-3. The call that finishes the last chunk enqueues ``finalize_job``: the end step (clustering
-   and merging for the batch match) runs once, then the run is marked succeeded, or failed if
-   any chunk failed.
+3. The call that finishes the last chunk enqueues ``finalize_job``. A kind with rounds
+   (``next_round``) is asked for its next round first: its chunks are added to the run and fanned
+   out like the first ones (the batch match scores in one round and merges its clusters in the
+   next). With no new round, the end step runs once, then the run is marked succeeded, or
+   failed if any chunk failed.
 
 No chord and no result backend are needed: the run's counters decide when the chunks are done,
 and a run that lost its messages (a broker flush, every worker killed) is resumed by the next
@@ -47,7 +49,11 @@ class JobKind:
     ``plan(run)`` returns the chunk keys (strings; computed once per run, so the plan of a
     resumed run does not move). ``run_chunk(run, key)`` does one chunk and returns its counts;
     it must be idempotent. ``finalize(run)`` is the end step, returns counts, must be
-    idempotent too (a crash in it is resumed by running it again).
+    idempotent too (a crash in it is resumed by running it again). ``next_round(run)``, asked
+    each time every chunk is finished: the keys of the next round's chunks, work that needs the
+    whole of the round before (the batch match's merges need all its scored pairs); keys the
+    run has already are no new round, so a kind answers the same keys once it has planned them
+    (idempotent, like ``plan``), and the end step follows when there is nothing new.
     """
 
     name: str
@@ -55,6 +61,7 @@ class JobKind:
     run_chunk: Callable[[JobRun, str], Counts]
     finalize: Callable[[JobRun], Counts] | None = None
     atomic_chunks: bool = True
+    next_round: Callable[[JobRun], list[str]] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -245,6 +252,17 @@ def _finalize(job_id: int) -> None:
         jobs.fail_job(job_id, f"{run.failed_chunks} of {run.total_chunks} chunks failed")
         return
     kind = get_job_kind(run.kind)
+    if kind.next_round is not None:
+        started = time.monotonic()
+        with jobs.heartbeat(job_id):
+            keys = kind.next_round(run)
+        added = jobs.add_round(job_id, keys)
+        if added:
+            _add_timing(job_id, "next_round", time.monotonic() - started)
+            jobs.append_log(job_id, f"planned a round of {added} chunks")
+            for key in jobs.pending_chunks(job_id):
+                _enqueue(run_job_chunk_task, job_id, key)
+            return
     started = time.monotonic()
     with jobs.heartbeat(job_id):
         counts = kind.finalize(run) if kind.finalize else {}

@@ -174,6 +174,28 @@ def plan_chunks(job_id: int, keys: Iterable[str]) -> int:
     return total
 
 
+def add_round(job_id: int, keys: Iterable[str]) -> int:
+    """Give a finalizing run the chunks of its next round and move it back to running; returns
+    how many of ``keys`` it did not have yet (0: no new round, the run stays finalizing).
+
+    Idempotent: a round added before a crash is not added again, so the kind may name the
+    same keys each time it is asked (``JobKind.next_round``).
+    """
+    keys = list(dict.fromkeys(str(k) for k in keys))
+    with transaction.atomic():
+        have = set(JobChunk.objects.filter(job_id=job_id).values_list("key", flat=True))
+        new = [key for key in keys if key not in have]
+        if not new:
+            return 0
+        JobChunk.objects.bulk_create([JobChunk(job_id=job_id, key=key) for key in new])
+        JobRun.objects.filter(pk=job_id, status=JobRunStatusChoices.FINALIZING).update(
+            status=JobRunStatusChoices.RUNNING,
+            total_chunks=len(have) + len(new),
+            heartbeat_at=timezone.now(),
+        )
+    return len(new)
+
+
 def pending_chunks(job_id: int) -> list[str]:
     """Keys of the chunks not finished yet (pending, or running when their worker died)."""
     return list(

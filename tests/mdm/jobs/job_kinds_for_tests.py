@@ -57,3 +57,32 @@ def _sleepy_chunk(run: JobRun, key: str) -> dict[str, int]:
 
 
 register_job_kind(JobKind(name=SLEEPY, plan=_sleepy_plan, run_chunk=_sleepy_chunk))
+
+
+#: ``test_rounds``: ``test_squares`` with a second round of chunks ``r2-1``… (``params["round"]``
+#: of them, default 2) planned once the first round is done; a chunk of a round that started
+#: before the first round finished would be a bug, so each second-round chunk checks it.
+ROUNDS = "test_rounds"
+
+
+def _next_round(run: JobRun) -> list[str]:
+    first = JobChunk.objects.filter(job=run).exclude(key__startswith="r2-")
+    assert not first.exclude(status="done").exists(), "the first round is not finished"
+    return [f"r2-{n}" for n in range(1, run.params.get("round", 2) + 1)]
+
+
+def _round_chunk(run: JobRun, key: str) -> dict[str, int]:
+    if key.startswith("r2-"):
+        return {"second_round": 1}
+    return _run_chunk(run, key)
+
+
+register_job_kind(
+    JobKind(
+        name=ROUNDS,
+        plan=_plan,
+        run_chunk=_round_chunk,
+        finalize=_finalize,
+        next_round=_next_round,
+    )
+)

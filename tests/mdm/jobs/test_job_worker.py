@@ -10,7 +10,7 @@ from django.utils import timezone
 from mdm.feed.webhooks import create_subscription
 from mdm.jobs import history_cleanup
 from mdm.jobs import runner as job_runner
-from mdm.jobs.runs import plan_chunks, record_chunk_done, start_job
+from mdm.jobs.runs import add_round, plan_chunks, record_chunk_done, start_job
 from mdm.models import (
     Customer,
     Event,
@@ -157,3 +157,33 @@ def test_the_nightly_match_of_the_beat_runs_on_the_worker_as_a_recorded_job(
 
     assert (run.entity, run.status) == ("customers", "succeeded"), run.error
     assert "match customers:" in run.log
+
+
+def test_a_second_round_of_chunks_runs_after_the_first_and_before_the_end_step(
+    restore_after_flush, transactional_db, celery_worker
+):
+    run = job_runner.launch_job("test_rounds", "a", params={"chunks": 3, "round": 2})
+    wait_until(lambda: _finished(run.pk), timeout=JOB_TIMEOUT, what="the run with two rounds")
+    run = JobRun.objects.get(pk=run.pk)
+
+    assert run.status == "succeeded", run.error
+    assert (run.total_chunks, run.done_chunks, run.failed_chunks) == (5, 5, 0)
+    assert run.counts == {"items": 3, "sum_of_squares": 14, "second_round": 2, "finalized": 1}
+    assert "planned a round of 2 chunks" in run.log
+    assert "next_round" in run.timings
+
+
+def test_a_round_asked_for_again_is_not_added_twice(transactional_db):
+    run = start_job("test_rounds", "b", params={"chunks": 1})
+    plan_chunks(run.pk, ["1"])
+    record_chunk_done(run.pk, {"items": 1}, chunk="1")
+    JobRun.objects.filter(pk=run.pk).update(status="finalizing")
+
+    assert add_round(run.pk, ["r2-1", "r2-2"]) == 2
+    JobRun.objects.filter(pk=run.pk).update(status="finalizing")  # a crash, then a resume
+    assert add_round(run.pk, ["r2-1", "r2-2"]) == 0
+
+    run = JobRun.objects.get(pk=run.pk)
+    assert run.status == "finalizing"  # nothing new: the end step comes next
+    assert run.total_chunks == 3
+    assert sorted(run.chunks.values_list("key", flat=True)) == ["1", "r2-1", "r2-2"]
