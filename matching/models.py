@@ -316,6 +316,30 @@ class BatchMatchPair(models.Model):
         return f"{self.golden_a}~{self.golden_b} {self.score:.3f}"
 
 
+class BatchMatchMerge(models.Model):
+    """One batch of the clusters a distributed batch match merges, planned once every pair is
+    scored and merged by one chunk of the job's second round.
+
+    ``clusters`` are lists of golden codes, the survivor first; ``reasons`` say, per golden
+    code merged away, the pair that brought it into its cluster
+    (``mdm.linking.merge_reasons.reason_evidence``). ``job`` is the JobRun id; the rows go with
+    the end step.
+    """
+
+    job = models.BigIntegerField()
+    part = models.PositiveIntegerField()
+    clusters = models.JSONField(default=list)
+    reasons = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "part"], name="batch_match_merge_job_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.job} merge {self.part}"
+
+
 class BatchMatchPlan(models.Model):
     """One chunk's share of the candidate pairs of a distributed batch match.
 

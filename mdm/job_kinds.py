@@ -28,6 +28,7 @@ register_job_kind(
         plan=batch_match_job.plan,
         run_chunk=batch_match_job.run_chunk,
         finalize=batch_match_job.finalize,
+        next_round=batch_match_job.next_round,
     )
 )
 

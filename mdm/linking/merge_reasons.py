@@ -264,3 +264,18 @@ def auto_pair(golden_a: str, golden_b: str, score: float, evidence: Mapping) -> 
     except (KeyError, TypeError, ValueError):
         return AutoPair(golden_a, golden_b, score)
     return AutoPair(golden_a, golden_b, score, int(left_id), int(right_id), trace)
+
+
+def reason_evidence(reason: MergeReason) -> dict[str, Any]:
+    """What a distributed job keeps of a merge reason between its rounds (JSON)."""
+    pair = AutoPair("", "", reason.score, reason.record_id, reason.partner_id, reason.trace)
+    return {"score": reason.score, "records": [reason.record_id, reason.partner_id]} | (
+        pair_evidence(pair)
+    )
+
+
+def merge_reason(evidence: Mapping) -> MergeReason:
+    """A merge reason from what ``reason_evidence`` kept."""
+    pair = auto_pair("", "", float(evidence["score"]), evidence)
+    record_id, partner_id = (int(i) for i in evidence["records"])
+    return MergeReason(record_id, partner_id, pair.score, pair.trace)

@@ -1,21 +1,27 @@
 """The batch match as a distributed job: candidate pairs found once, scored on the workers in
-slices, clustered and merged at the end.
+slices, clustered once, the clusters merged on the workers in batches, then the end step.
 
 ``plan`` finds the candidate pairs (record ids only, identifier vetoes dropped: see
 ``batch_match``) and stores each chunk's slice in ``BatchMatchPlan``; pairs are in lower-id
 order, so a slice is a range of records and every pair belongs to exactly one chunk. Each chunk
 scores its slice in one transaction with its "done" record and keeps its auto pairs in
-``BatchMatchPair``; ``finalize`` clusters all of them and merges, exactly as the one-process
-``run_batch_match`` does. A crashed chunk is rolled back and retried; a crash in the end step is
-resumed by running it again (codes are resolved to their live golden record first), so no merge
-or candidate is ever made twice. The result does not depend on how many workers ran the chunks.
+``BatchMatchPair``. Once every slice is scored, ``next_round`` clusters all the auto pairs, as
+the one-process ``run_batch_match`` does (the same functions), and stores the clusters in
+batches (``BatchMatchMerge``): the job's second round, one chunk per batch (``merge-N``),
+merges them on any worker, each batch in one transaction. Clusters are disjoint, so no two
+chunks wait for the same golden record. ``finalize`` closes the review candidates the merges
+joined and rescores the rest. A crashed chunk is rolled back and retried; a crash between the
+rounds or in the end step is resumed by running it again (a planned round is kept; codes are
+resolved to their live golden record first), so no merge or candidate is ever made twice. The
+result does not depend on how many workers ran the chunks.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from django.db import transaction
 
-from matching.models import BatchMatchPair, BatchMatchPlan
+from matching.models import BatchMatchMerge, BatchMatchPair, BatchMatchPlan
 from mdm.jobs.runs import append_log, json_add
 from mdm.linking.batch.match import (
     close_joined_pending,
@@ -23,7 +29,7 @@ from mdm.linking.batch.match import (
     learn_on_pairs,
     rescore_pending,
 )
-from mdm.linking.batch.merge import merge_auto_pairs
+from mdm.linking.batch.merge import merge_batches, merge_planned, plan_merges
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import (
     FeatureCache,
@@ -34,7 +40,7 @@ from mdm.linking.batch.scoring import (
     stored_tags,
 )
 from mdm.linking.block_index import value_frequencies
-from mdm.linking.merge_reasons import auto_pair, pair_evidence
+from mdm.linking.merge_reasons import auto_pair, merge_reason, pair_evidence, reason_evidence
 from mdm.linking.rule_store import load_rule
 from mdm.models import JobRun, SourceRecord
 
@@ -103,6 +109,8 @@ def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
 
 
 def run_chunk(run: JobRun, key: str) -> dict[str, int]:
+    if key.startswith(MERGE_PREFIX):
+        return _merge_chunk(run, int(key.removeprefix(MERGE_PREFIX)))
     row = BatchMatchPlan.objects.get(job=run.pk, part=int(key))
     pairs = np.frombuffer(bytes(row.pairs), dtype=np.int64)
     report = BatchMatchReport(entity=run.entity)
@@ -129,28 +137,67 @@ def run_chunk(run: JobRun, key: str) -> dict[str, int]:
     return _counts(report)
 
 
+#: Keys of the second round's chunks: ``merge-`` and the batch's number.
+MERGE_PREFIX = "merge-"
+
+
+def next_round(run: JobRun) -> list[str]:
+    """Once every slice is scored: cluster all the auto pairs and store the clusters in merge
+    batches, once (a run resumed here finds its batches and names them again)."""
+    planned = list(
+        BatchMatchMerge.objects.filter(job=run.pk).order_by("part").values_list("part", flat=True)
+    )
+    if not planned:
+        report = BatchMatchReport(entity=run.entity)
+        auto = []
+        identities: Identities = {}
+        pairs = BatchMatchPair.objects.filter(job=run.pk).order_by("pk")
+        for pair in pairs.iterator(chunk_size=10_000):
+            auto.append(auto_pair(pair.golden_a, pair.golden_b, pair.score, pair.evidence))
+            for code, tags in pair.identities.items():
+                note_identity(identities, code, stored_tags(tags))
+        clusters, reasons = plan_merges(
+            run.entity, auto, identities, report, rule=load_rule(run.entity)
+        )
+        del auto, identities
+        with transaction.atomic():
+            size = int(run.params.get("merge_batch", 0))  # clusters per merge chunk
+            for part, batch in enumerate(merge_batches(clusters, size)):
+                merged_away = {code for cluster in batch for code in cluster[1:]}
+                BatchMatchMerge.objects.create(
+                    job=run.pk,
+                    part=part,
+                    clusters=batch,
+                    reasons={
+                        code: reason_evidence(reason)
+                        for code, reason in reasons.items()
+                        if code in merged_away
+                    },
+                )
+                planned.append(part)
+            JobRun.objects.filter(pk=run.pk).update(
+                counts=json_add("counts", {"conflicts": report.conflicts})
+            )
+    return [f"{MERGE_PREFIX}{part}" for part in planned]
+
+
+def _merge_chunk(run: JobRun, part: int) -> dict[str, int]:
+    row = BatchMatchMerge.objects.get(job=run.pk, part=part)
+    reasons = {code: merge_reason(evidence) for code, evidence in row.reasons.items()}
+    merged = merge_planned(run.entity, row.clusters, reasons, load_rule(run.entity))
+    return {"clusters_merged": len(row.clusters), "golden_merged": merged}
+
+
 def finalize(run: JobRun) -> dict[str, int]:
-    report = BatchMatchReport(entity=run.entity)
-    auto = []
-    identities: Identities = {}
-    for pair in (
-        BatchMatchPair.objects.filter(job=run.pk).order_by("pk").iterator(chunk_size=10_000)
-    ):
-        auto.append(auto_pair(pair.golden_a, pair.golden_b, pair.score, pair.evidence))
-        for code, tags in pair.identities.items():
-            note_identity(identities, code, stored_tags(tags))
     rule = load_rule(run.entity)
-    merge_auto_pairs(run.entity, auto, identities, report, rule=rule)
     closed = close_joined_pending(run.entity)
     rescored = rescore_pending(run.entity, rule)
     BatchMatchPair.objects.filter(job=run.pk).delete()
     BatchMatchPlan.objects.filter(job=run.pk).delete()
+    BatchMatchMerge.objects.filter(job=run.pk).delete()
     _WORKER_CACHE.pop(_cache_key(run), None)
     return {
         "records": SourceRecord.objects.filter(entity=run.entity, is_active=True).count(),
-        "conflicts": report.conflicts,
-        "clusters_merged": report.clusters_merged,
-        "golden_merged": report.golden_merged,
         "closed": closed,
         "rescored": rescored,
     }

@@ -4,7 +4,7 @@ ones."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from matching.engine import (
     cluster,
@@ -14,7 +14,7 @@ from mdm.db.forking import can_fork, fork_pool, release_free_memory
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import GOODS_TAG, Identities, note_identity
 from mdm.linking.merge import merge_clusters
-from mdm.linking.merge_reasons import AutoPair, merge_reasons
+from mdm.linking.merge_reasons import AutoPair, MergeReason, merge_reasons
 from mdm.linking.rule_store import load_rule
 from mdm.models import GoldenStatusChoices, golden_model
 
@@ -73,27 +73,13 @@ def merge_auto_pairs(
     pairs were scored under (read once here when not given), for the merges' explanations.
     """
     rule = rule or load_rule(entity)
-    live = _live_codes(entity, {c for p in auto for c in (p.golden_a, p.golden_b)})
-    merged_ids: Identities = {}
-    for code, tags in identities.items():
-        note_identity(merged_ids, live.get(code, code), tags)
-    resolved = [
-        p._replace(golden_a=live[p.golden_a], golden_b=live[p.golden_b])
-        for p in auto
-        if live[p.golden_a] != live[p.golden_b]
-    ]
-    clusters, conflicts = _cluster_goldens(
-        entity, resolved, merged_ids, attribute_veto=rule.hard.attribute_veto
-    )
-    report.conflicts += conflicts
+    clusters, reasons = plan_merges(entity, auto, identities, report, rule=rule)
     if dry_run:
         report.clusters_merged += len(clusters)
         report.golden_merged += sum(len(c) - 1 for c in clusters)
         report.samples["merge"] = [list(c) for c in clusters[:5]]
         return
-    reasons = merge_reasons(clusters, resolved)
-    del resolved
-    batches = [clusters[i : i + MERGE_BATCH] for i in range(0, len(clusters), MERGE_BATCH)]
+    batches = merge_batches(clusters)
     if processes > 1 and len(batches) > 1 and can_fork():
         from django.db import connections
 
@@ -113,6 +99,49 @@ def merge_auto_pairs(
     for batch in batches:
         report.golden_merged += _merge_batch(entity, batch, actor, reasons, rule)
         report.clusters_merged += len(batch)
+
+
+def plan_merges(
+    entity: str, auto: list[AutoPair], identities: Identities, report: BatchMatchReport, *, rule
+) -> tuple[list[list[str]], dict[str, MergeReason]]:
+    """Step 5: the clusters of golden codes to merge (codes resolved to their live golden
+    records first) and why each code merged away (``merge_reasons``); refused unions are
+    counted in ``report.conflicts``."""
+    live = _live_codes(entity, {c for p in auto for c in (p.golden_a, p.golden_b)})
+    merged_ids: Identities = {}
+    for code, tags in identities.items():
+        note_identity(merged_ids, live.get(code, code), tags)
+    resolved = [
+        p._replace(golden_a=live[p.golden_a], golden_b=live[p.golden_b])
+        for p in auto
+        if live[p.golden_a] != live[p.golden_b]
+    ]
+    clusters, conflicts = _cluster_goldens(
+        entity, resolved, merged_ids, attribute_veto=rule.hard.attribute_veto
+    )
+    report.conflicts += conflicts
+    return clusters, merge_reasons(clusters, resolved)
+
+
+def merge_batches(clusters: list[list[str]], size: int = 0) -> list[list[list[str]]]:
+    """The clusters in batches of ``size`` (``MERGE_BATCH``), each merged in one transaction."""
+    size = size or MERGE_BATCH
+    return [clusters[i : i + size] for i in range(0, len(clusters), size)]
+
+
+def merge_planned(
+    entity: str, batch: list[list[str]], reasons: Mapping[str, MergeReason], rule
+) -> int:
+    """Step 6 for one batch of clusters planned earlier (``plan_merges``), perhaps by another
+    process: codes merged since are resolved to their live golden records first, so a batch
+    merged again merges nothing twice. Returns the golden records merged away."""
+    live = _live_codes(entity, {code for group in batch for code in group})
+    current = []
+    for group in batch:
+        codes = list(dict.fromkeys(live[code] for code in group))
+        if len(codes) > 1:
+            current.append(codes)
+    return _merge_batch(entity, current, None, reasons, rule)
 
 
 def _merge_batch(entity: str, batch: list[list[str]], actor, reasons, rule) -> int:

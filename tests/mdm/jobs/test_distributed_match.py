@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from matching.models import BatchMatchPair, BatchMatchPlan
+from matching.models import BatchMatchMerge, BatchMatchPair, BatchMatchPlan
 from mdm.jobs import runner as job_runner
 from mdm.jobs.runs import plan_chunks, start_job
 from mdm.linking.batch import job as batch_match_job
@@ -137,7 +137,7 @@ def test_match_in_several_processes_agrees_with_one_process(
     _assert_merges_explained()
 
 
-def test_a_rerun_of_the_end_step_merges_nothing_twice(
+def test_a_rerun_of_the_merge_round_or_the_end_step_merges_nothing_twice(
     restore_after_flush, transactional_db, erp, crm, shop
 ):
     _store_unmatched({"ERP": erp, "CRM": crm, "ECOM": shop})
@@ -147,12 +147,38 @@ def test_a_rerun_of_the_end_step_merges_nothing_twice(
     for key in keys:
         batch_match_job.run_chunk(run, key)
 
-    first = batch_match_job.finalize(run)
-    # A crash after the merges but before the pairs were cleaned up: the end step runs again.
-    second = batch_match_job.finalize(run)
+    merges = batch_match_job.next_round(run)
+    # A crash after the clusters were stored: asked again, the same round, clustered once.
+    assert batch_match_job.next_round(run) == merges == ["merge-0"]
+    first = [batch_match_job.run_chunk(run, key) for key in merges]
+    # A merge batch done again (its "done" lost with a worker): its clusters are one already.
+    second = [batch_match_job.run_chunk(run, key) for key in merges]
+    batch_match_job.finalize(run)
+    batch_match_job.finalize(run)  # a crash after the end step's work: it runs again
 
-    assert first["golden_merged"] == 3
-    assert second["golden_merged"] == 0
+    assert sum(c["golden_merged"] for c in first) == 3
+    assert sum(c["golden_merged"] for c in second) == 0
+    assert _partition() == EXPECTED
+    _assert_merges_explained()
+    assert BatchMatchMerge.objects.count() == 0
+
+
+def test_the_merges_are_a_round_of_chunks_of_their_own(
+    restore_after_flush, transactional_db, celery_worker, erp, crm, shop
+):
+    _store_unmatched({"ERP": erp, "CRM": crm, "ECOM": shop})
+
+    # One cluster per merge chunk: two clusters, two merge chunks.
+    params = {"chunks": 2, "merge_batch": 1}
+    run = job_runner.launch_job("match", "customers", params=params)
+    wait_until(lambda: JobRun.objects.get(pk=run.pk).is_finished, timeout=60, what="the match job")
+
+    run = JobRun.objects.get(pk=run.pk)
+    assert run.status == "succeeded", run.error
+    keys = set(run.chunks.values_list("key", flat=True))
+    assert {"merge-0", "merge-1"} <= keys
+    assert run.total_chunks == run.done_chunks == len(keys)
+    assert run.counts["clusters_merged"] == 2 and run.counts["golden_merged"] == 3
     assert _partition() == EXPECTED
 
 
