@@ -3,14 +3,20 @@
 N synthetic customer records are loaded once (COPY, outside the write path, as in bench_match
 --scale) and kept in snapshot tables; for each worker count the records are restored from it and
 that many `celery -A mdm worker`
-processes (concurrency 1 each) are started on 127.0.0.1's Redis; `match --distributed` runs; the
-wall time and each worker's peak memory (VmHWM) are printed. Then the change feed is read page
-by page through the API, and events/s reported. Needs a PostgreSQL database whose name contains
-"bench" and a Redis at CELERY_BENCH_BROKER_URL (default redis://127.0.0.1:6379/13).
+processes (concurrency 1 each) are started on 127.0.0.1's Redis; `match --distributed` runs (its
+scoring round, then its merge round: ``mdm.linking.batch.job``); the wall time and each
+worker's peak memory (VmHWM) are printed. The same records are then matched once more by the
+one-process ``match`` (``--no-one-process`` leaves it out). Every run starts from the shipped
+rule (the stored rule of the run before is removed), and each run's decisions — which records
+share a golden record, which pairs wait for review — are compared with the first run's: the
+"same decisions" column. Then the change feed is read page by page through the API, and
+events/s reported. Needs a PostgreSQL database whose name contains "bench" and a Redis at
+CELERY_BENCH_BROKER_URL (default redis://127.0.0.1:6379/13).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -26,12 +32,35 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from dictionary.services import load_starter_dictionary
+from matching.models import MatchCandidate, MatchRuleChange, MatchRuleConfig
 from mdm.access.accounts import issue_token
 from mdm.celery import app
 from mdm.devtools.benchmarks import scale
 from mdm.devtools.benchmarks.common import fmt_table
 from mdm.jobs.runner import describe_job, launch_job, wait_for_job
+from mdm.linking.batch.match import run_batch_match
 from mdm.models import Event, JobRun, SourceSystem
+
+
+def decisions_digest(entity: str) -> str:
+    """A short digest of a match's decisions: the groups of active records sharing a golden
+    record (as record ids, whatever the codes) and the record pairs pending review."""
+    digest = hashlib.sha256()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT array_agg(id ORDER BY id) FROM mdm_sourcerecord "
+            "WHERE entity = %s AND is_active GROUP BY golden_code ORDER BY min(id)",
+            [entity],
+        )
+        for (ids,) in cursor.fetchall():
+            digest.update((",".join(map(str, ids)) + ";").encode())
+        digest.update(b"|")
+        pending = MatchCandidate.objects.filter(entity=entity, status="pending")
+        for left, right in pending.order_by("left_id", "right_id").values_list(
+            "left_id", "right_id"
+        ):
+            digest.update(f"{min(left, right)}-{max(left, right)};".encode())
+    return digest.hexdigest()[:12]
 
 
 def _peak_kib(pid: int) -> int:
@@ -53,6 +82,11 @@ class Command(BaseCommand):
         parser.add_argument("--chunks", type=int, default=8)
         parser.add_argument("--timeout", type=float, default=4 * 3600)
         parser.add_argument(
+            "--no-one-process",
+            action="store_true",
+            help="leave out the one-process match of the same records",
+        )
+        parser.add_argument(
             "--reuse-snapshot",
             action="store_true",
             help="start from the records an earlier run left in the snapshot tables (no load)",
@@ -66,6 +100,7 @@ class Command(BaseCommand):
         chunks: int,
         timeout: float,
         reuse_snapshot: bool,
+        no_one_process: bool,
         **options,
     ):
         name = connection.settings_dict["NAME"]
@@ -83,24 +118,43 @@ class Command(BaseCommand):
             load_s = scale.load(records)
             self.stdout.write(f"loaded {records:,} records in {load_s:.0f} s (COPY)")
             scale.snapshot()
-        for i, count in enumerate(workers):
+        first: str | None = None
+        runs: list[int | str] = [*workers, *([] if no_one_process else ["one process"])]
+        for i, count in enumerate(runs):
             JobRun.objects.filter(kind="match").delete()
+            # Each run learns from the shipped rule, as the first match of these records does.
+            MatchRuleConfig.objects.filter(entity="customers").delete()
+            MatchRuleChange.objects.filter(entity="customers").delete()
             if i or reuse_snapshot:
                 scale.restore()  # the same records again, not loaded again
-            wall, peaks, run = self._run(count, broker, chunks, timeout)
-            self.stdout.write(describe_job(run))
+            if isinstance(count, int):
+                wall, peaks, run = self._run(count, broker, chunks, timeout)
+                self.stdout.write(describe_job(run))
+                merged = run.counts.get("golden_merged", 0)
+                memory = ", ".join(f"{p / 1024:.0f}" for p in peaks)
+            else:
+                started = time.perf_counter()
+                report = run_batch_match(entity="customers")
+                wall = time.perf_counter() - started
+                merged, memory = report.golden_merged, f"{report.peak_mb_per_process:.0f}"
+            decisions = decisions_digest("customers")
+            first = first or decisions
+            same = "yes" if decisions == first else "NO"
             rows.append(
-                (
-                    count,
-                    f"{wall:.0f}",
-                    f"{records / wall:,.0f}",
-                    ", ".join(f"{p / 1024:.0f}" for p in peaks),
-                    run.counts.get("golden_merged", 0),
-                )
+                (count, f"{wall:.0f}", f"{records / wall:,.0f}", memory, merged, decisions, same)
             )
         base = float(rows[0][1])
         table: list[tuple[Any, ...]] = [
-            ("workers", "wall s", "records/s", "peak MB per worker", "merged", "speed-up")
+            (
+                "workers",
+                "wall s",
+                "records/s",
+                "peak MB per worker",
+                "merged",
+                "decisions",
+                "same decisions",
+                "speed-up",
+            )
         ]
         table += [(*r, f"{base / float(r[1]):.2f}") for r in rows]
         self.stdout.write(
@@ -111,6 +165,7 @@ class Command(BaseCommand):
         self.stdout.write("(snapshot tables kept: --reuse-snapshot starts from them)")
 
     def _run(self, count: int, broker: str, chunks: int, timeout: float):
+        """``match --distributed`` on ``count`` worker processes: (wall s, peak KiB each, run)."""
         queue = f"mdm-bench-{uuid.uuid4().hex[:8]}"
         db = connection.settings_dict
         env = {
