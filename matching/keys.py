@@ -391,6 +391,9 @@ def block_keys(entity: str, attrs: Mapping[str, str], flagged: Collection[str] =
 #: a phone number, an e-mail address): how many records a key of these holds is how common
 #: that value is (see ``value_key``).
 FREQUENCY_FAMILIES = ("pn:", "nm:", "ph:", "em:")
+#: ``nm:`` also holds the trigrams and two-character starts of other names, and their short
+#: forms: a core shorter than this shares its key with them, and is not counted.
+COUNTED_CORE = 4
 
 
 def value_key(
@@ -415,7 +418,10 @@ def value_key(
     kind = _kind(attrs, flagged, name)
     if kind == "person":
         return _person_name_key(person_name_tokens(name))
-    return _core_key(company_name_parts(name))
+    parts = company_name_parts(name)
+    # The records under a core of four or more characters hold that core, or a short form of
+    # their own name that is that core: the records that may be called by the name.
+    return _core_key(parts) if len(parts.core) >= COUNTED_CORE else None
 
 
 def _is_organization(attrs: Mapping[str, str], flagged: Collection[str]) -> bool:

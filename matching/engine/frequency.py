@@ -7,9 +7,11 @@ hub grows, the common values grow commoner and the same weight links more strang
 term-frequency adjustment replaces that average by the value's own frequency.
 
 Here the frequency is read off the block-key index, which both paths already keep: a field's
-value has one key (``keys.value_key``: the sorted name tokens, the core of a company name, the
-keyed hash of a phone or an e-mail address), and the number of records indexed under it is the
-number that share the value. The adjustment only ever lowers a weight: a value held by more
+value has one key (``keys.value_key``: the sorted name tokens, the core of a company name of
+four characters or more, the keyed hash of a phone or an e-mail address), and the number of
+records indexed under it is the number that share the value (for a core: the companies that
+hold it, or hold it as a short form of their own name; a shorter core shares its key with the
+trigrams and two-character starts of other names, and is not counted). The adjustment only ever lowers a weight: a value held by more
 than ``REFERENCE`` records (more than one real customer leaves in the systems of an enterprise:
 an ERP, a CRM, a shop and a service desk, each of which may hold it twice) takes
 ``log2(count / REFERENCE)`` bits off the first level's weight, never more than that weight (an

@@ -48,6 +48,14 @@ def test_the_core_name_not_its_trigrams_is_the_value():
     assert key == "nm:华信科技"
 
 
+def test_a_short_core_is_not_counted_under_the_keys_other_names_share():
+    # nm:万通 is also the two-character start of 万通医疗, 万通建设…: not the count of 万通.
+    assert value_key("customers", "name", {"customer_type": "org", "name": "万通有限公司"}) is None
+    assert "nm:万通" in block_keys(
+        "customers", {"customer_type": "org", "name": "万通医疗有限公司"}
+    )
+
+
 def test_values_without_a_whole_value_key_have_none():
     assert value_key("customers", "address", {"address": "北京市海淀区中关村大街27号"}) is None
     assert value_key("customers", "email", person("王伟", "1980-01-02", email="nope")) is None
