@@ -257,6 +257,8 @@ def _finalize(job_id: int) -> None:
         with jobs.heartbeat(job_id):
             keys = kind.next_round(run)
         added = jobs.add_round(job_id, keys)
+        if added is None:
+            return  # no longer ours to finish: another finalizer went on, or the run failed
         if added:
             _add_timing(job_id, "next_round", time.monotonic() - started)
             jobs.append_log(job_id, f"planned a round of {added} chunks")

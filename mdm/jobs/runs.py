@@ -174,21 +174,27 @@ def plan_chunks(job_id: int, keys: Iterable[str]) -> int:
     return total
 
 
-def add_round(job_id: int, keys: Iterable[str]) -> int:
+def add_round(job_id: int, keys: Iterable[str]) -> int | None:
     """Give a finalizing run the chunks of its next round and move it back to running; returns
-    how many of ``keys`` it did not have yet (0: no new round, the run stays finalizing).
+    how many of ``keys`` it did not have yet (0: no new round, the run stays finalizing), or
+    None when the run is not finalizing (another finalizer went on with it, or it failed).
 
     Idempotent: a round added before a crash is not added again, so the kind may name the
     same keys each time it is asked (``JobKind.next_round``).
     """
     keys = list(dict.fromkeys(str(k) for k in keys))
     with transaction.atomic():
+        # The run's row lock orders two finalizers (one resumed by the watchdog while the
+        # other still lives): the second finds the round added, and the run running.
+        run = JobRun.objects.select_for_update().filter(pk=job_id).first()
+        if run is None or run.status != JobRunStatusChoices.FINALIZING:
+            return None
         have = set(JobChunk.objects.filter(job_id=job_id).values_list("key", flat=True))
         new = [key for key in keys if key not in have]
         if not new:
             return 0
         JobChunk.objects.bulk_create([JobChunk(job_id=job_id, key=key) for key in new])
-        JobRun.objects.filter(pk=job_id, status=JobRunStatusChoices.FINALIZING).update(
+        JobRun.objects.filter(pk=job_id).update(
             status=JobRunStatusChoices.RUNNING,
             total_chunks=len(have) + len(new),
             heartbeat_at=timezone.now(),

@@ -173,7 +173,7 @@ def test_a_second_round_of_chunks_runs_after_the_first_and_before_the_end_step(
     assert "next_round" in run.timings
 
 
-def test_a_round_asked_for_again_is_not_added_twice(transactional_db):
+def test_a_round_asked_for_again_is_not_added_twice(db):
     run = start_job("test_rounds", "b", params={"chunks": 1})
     plan_chunks(run.pk, ["1"])
     record_chunk_done(run.pk, {"items": 1}, chunk="1")
@@ -187,3 +187,16 @@ def test_a_round_asked_for_again_is_not_added_twice(transactional_db):
     assert run.status == "finalizing"  # nothing new: the end step comes next
     assert run.total_chunks == 3
     assert sorted(run.chunks.values_list("key", flat=True)) == ["1", "r2-1", "r2-2"]
+
+
+def test_a_second_finalizer_adds_no_round_to_a_run_it_no_longer_holds(db):
+    run = start_job("test_rounds", "c", params={"chunks": 1})
+    plan_chunks(run.pk, ["1"])
+    record_chunk_done(run.pk, {"items": 1}, chunk="1")
+    JobRun.objects.filter(pk=run.pk).update(status="finalizing")
+    assert add_round(run.pk, ["r2-1"]) == 1  # the first finalizer: the run is running again
+
+    assert add_round(run.pk, ["r2-1", "r2-2"]) is None  # the second: not its run to go on with
+
+    run = JobRun.objects.get(pk=run.pk)
+    assert run.status == "running" and run.total_chunks == 2
