@@ -351,6 +351,9 @@ class BatchMatchPlan(models.Model):
     job = models.BigIntegerField()
     part = models.PositiveIntegerField()
     pairs = models.BinaryField()
+    #: On part 0: the run's counts of common values (``block_index.value_frequencies``), which
+    #: every chunk weighs its pairs by.
+    frequencies = models.JSONField(default=dict)
 
     class Meta:
         constraints = [

@@ -39,7 +39,6 @@ from mdm.linking.batch.scoring import (
     score_pairs,
     stored_tags,
 )
-from mdm.linking.block_index import value_frequencies
 from mdm.linking.merge_reasons import auto_pair, merge_reason, pair_evidence, reason_evidence
 from mdm.linking.rule_store import load_rule
 from mdm.models import JobRun, SourceRecord
@@ -63,7 +62,13 @@ def plan(run: JobRun) -> list[str]:
         groups = pairs.groups(chunks) or [[]]
         for i, group in enumerate(groups):  # one chunk's pairs in memory at a time
             part = pairs_to_score(pairs, vetoes, group, report)
-            BatchMatchPlan.objects.create(job=run.pk, part=i, pairs=part.tobytes())
+            BatchMatchPlan.objects.create(
+                job=run.pk,
+                part=i,
+                pairs=part.tobytes(),
+                # The counts of common values the learning used, once, for every chunk.
+                frequencies=pairs.frequencies if i == 0 else {},
+            )
     planned = {
         "blocks": report.blocks,
         "skipped_keys": report.skipped_keys,
@@ -101,10 +106,14 @@ def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
     key = _cache_key(run)
     if key not in _WORKER_CACHE:
         _WORKER_CACHE.clear()
-        # Every chunk counts the common values of the same index (nothing is merged before
-        # the end step): the decisions do not depend on which worker ran a chunk.
-        frequencies = value_frequencies(run.entity)
-        _WORKER_CACHE[key] = FeatureCache(run.entity, report, frequencies=frequencies)
+        # Every chunk weighs common values by the plan's counts (real-time writes during the
+        # run change nothing): the decisions do not depend on which worker ran a chunk.
+        frequencies = (
+            BatchMatchPlan.objects.filter(job=run.pk, part=0)
+            .values_list("frequencies", flat=True)
+            .first()
+        )
+        _WORKER_CACHE[key] = FeatureCache(run.entity, report, frequencies=frequencies or {})
     return _WORKER_CACHE[key]
 
 
@@ -143,7 +152,14 @@ MERGE_PREFIX = "merge-"
 
 def next_round(run: JobRun) -> list[str]:
     """Once every slice is scored: cluster all the auto pairs and store the clusters in merge
-    batches, once (a run resumed here finds its batches and names them again)."""
+    batches, once (a run resumed here finds its batches and names them again; the run's row
+    lock keeps two finalizers from clustering at the same time)."""
+    with transaction.atomic():
+        JobRun.objects.select_for_update().filter(pk=run.pk).first()
+        return _merge_round(run)
+
+
+def _merge_round(run: JobRun) -> list[str]:
     planned = list(
         BatchMatchMerge.objects.filter(job=run.pk).order_by("part").values_list("part", flat=True)
     )
@@ -161,7 +177,7 @@ def next_round(run: JobRun) -> list[str]:
         )
         del auto, identities
         with transaction.atomic():
-            size = int(run.params.get("merge_batch", 0))  # clusters per merge chunk
+            size = max(int(run.params.get("merge_batch", 0)), 0)  # clusters per merge chunk
             for part, batch in enumerate(merge_batches(clusters, size)):
                 merged_away = {code for cluster in batch for code in cluster[1:]}
                 BatchMatchMerge.objects.create(
@@ -175,8 +191,10 @@ def next_round(run: JobRun) -> list[str]:
                     },
                 )
                 planned.append(part)
+            # Set, not added: a round with no clusters stores no batch, and is clustered again
+            # when it is asked for again.
             JobRun.objects.filter(pk=run.pk).update(
-                counts=json_add("counts", {"conflicts": report.conflicts})
+                counts=json_add("counts", {"conflicts": report.conflicts}, replace=["conflicts"])
             )
     return [f"{MERGE_PREFIX}{part}" for part in planned]
 
