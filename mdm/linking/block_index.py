@@ -57,6 +57,8 @@ def value_frequencies(entity: str, keys: Collection[str] | None = None) -> dict[
     """How many active records share each value key (``keys.FREQUENCY_FAMILIES``) that more
     than ``frequency.REFERENCE`` records share, capped at ``frequency.CAP``: of ``keys``, or of
     the whole index (a batch match, once per run). What ``Features.frequencies`` holds."""
+    if entity != "customers":  # the only entity with value keys (``keys.value_key``)
+        return {}
     if keys is not None:
         keys = [k for k in keys if k.startswith(FREQUENCY_FAMILIES)]
         if not keys:

@@ -95,6 +95,7 @@ from matching.rules import (
     probability_to_weight,
     weight_to_probability,
 )
+from mdm.linking.block_index import count_values
 from mdm.linking.rule_store import (
     FitPairs,
     PreparedRecords,
@@ -183,6 +184,8 @@ def _features_of(entity: str, ids: set[int], known: dict[int, Features]) -> dict
             pk__in=missing[start : start + 20_000], is_active=True
         ).values_list("pk", "attributes", "flagged", "blind_index"):
             found[pk] = prepare(entity, matching_view(attributes, index), flagged)
+    # Weighed as the scorers weigh them (the fit's own records carry the run's counts already).
+    count_values(entity, (found[pk] for pk in missing if pk in found))
     return found
 
 

@@ -24,7 +24,6 @@ from matching.engine import (
     unused_note,
 )
 from matching.rules import MatchRule
-from mdm.linking.block_index import count_values
 from mdm.linking.rule_store import load_rule
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
@@ -223,7 +222,7 @@ def _pair_records(entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, str, 
     rows = SourceRecord.objects.filter(pk__in=list(ids)).values_list(
         "pk", "attributes", "flagged", "blind_index", "system__code", "local_code", "fingerprint"
     )
-    found = {
+    return {
         pk: (
             prepare(entity, matching_view(attributes, index), flagged),
             f"{system}/{local}",
@@ -231,8 +230,6 @@ def _pair_records(entity: str, ids: Sequence[int]) -> dict[int, tuple[Any, str, 
         )
         for pk, attributes, flagged, index, system, local, fingerprint in rows
     }
-    count_values(entity, (features for features, _, _ in found.values()))
-    return found
 
 
 def pair_evidence(pair: AutoPair) -> dict[str, Any]:
