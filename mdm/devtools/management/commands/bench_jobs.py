@@ -130,6 +130,8 @@ class Command(BaseCommand):
             if isinstance(count, int):
                 wall, peaks, run = self._run(count, broker, chunks, timeout)
                 self.stdout.write(describe_job(run))
+                if run.status != "succeeded":  # its decisions are no run's to compare
+                    raise CommandError(f"the match on {count} worker(s) {run.status}: {run.error}")
                 merged = run.counts.get("golden_merged", 0)
                 memory = ", ".join(f"{p / 1024:.0f}" for p in peaks)
             else:
