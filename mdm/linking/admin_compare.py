@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.errors import ServiceError
+from mdm.linking.notes import HARD_RULE_FIELDS, note_label
 from mdm.linking.review import (
     KEY_ATTRIBUTES,
     diff_attributes,
@@ -51,12 +52,6 @@ FEATURE_LABELS = {
     "region": _("region in the name"),
     "person_name": _("person name"),
     "hard rule": _("hard rule"),
-}
-
-#: The engine's generic notes, in Chinese too.
-NOTE_LABELS = {
-    "missing on one side": _("missing on one side"),
-    "flagged invalid: not used": _("flagged invalid: not used"),
 }
 
 
@@ -344,6 +339,7 @@ class CandidateCompareMixin(_CandidateAdminBase):
                 *KEY_ATTRIBUTES.get(candidate.entity, ()),
             },
         )
+        named = {**element_labels(candidate.entity, HARD_RULE_FIELDS), **labels}
         keys = key_attributes(candidate.entity, {*left_plain, *right_plain})
         rows = [
             replace(
@@ -359,7 +355,7 @@ class CandidateCompareMixin(_CandidateAdminBase):
             row["label"] = FEATURE_LABELS.get(row.get("field")) or labels.get(
                 row.get("field"), row.get("field")
             )
-            row["note_label"] = NOTE_LABELS.get(row.get("note"), row.get("note"))
+            row["note_label"] = note_label(row.get("note"), named)
             sim = row.get("similarity")
             row["percent"] = None if sim is None else round(sim * 100)
 

@@ -18,6 +18,8 @@ from dictionary.services import standardize_and_validate
 from mdm.errors import ServiceError
 from mdm.intake.upsert import upsert_source_record
 from mdm.linking.merge_reasons import explanation_rows
+from mdm.linking.notes import HARD_RULE_FIELDS, note_label
+from mdm.linking.review import element_labels
 from mdm.models import (
     ApiToken,
     Event,
@@ -122,6 +124,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         person = privacy.is_person(obj.entity, obj.attributes)
         stored = explanation_rows(obj.entity, obj.link_explanation)
         rows = privacy.shown_field(obj.entity, "explanation", stored, person=person)
+        labels = element_labels(obj.entity, [*HARD_RULE_FIELDS, *(r.get("field") for r in rows)])
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("field"),
@@ -141,7 +144,7 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
                     row.get("right") or "",
                     "" if row.get("similarity") is None else row["similarity"],
                     row.get("weight", ""),
-                    row.get("note", ""),
+                    note_label(row.get("note", ""), labels),
                 )
                 for row in rows
             ),

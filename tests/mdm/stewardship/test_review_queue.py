@@ -110,7 +110,7 @@ def test_comparison_page_shows_both_records_the_differences_and_the_explanation(
     assert "名称 name" in content or "名称" in content
     # explanation: the company-name evidence with its similarity, weight and note
     assert "企业名称" in content
-    assert "same core name" in content
+    assert "核心名称相同" in content  # the note "same core name", in Chinese
     assert "19.52" in content
     assert 'id="decide-accept"' in content and 'id="decide-reject"' in content
 
