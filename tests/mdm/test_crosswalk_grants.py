@@ -13,7 +13,7 @@ from stdnum.cn import uscc
 
 from mdm.access.code_grants import readable_systems
 from mdm.feed.webhooks import event_body
-from mdm.models import CrosswalkGrant, Event, SourceRecord
+from mdm.models import CrosswalkGrant, Event, SourceRecord, SourceSystem
 from tests.mdm.stewardship.conftest import browser_for, make_user
 
 #: ``closed`` before the personas: they are registered under the production default.
@@ -129,6 +129,20 @@ def test_a_grant_opens_one_direction_and_a_revoke_closes_it(erp, crm, shared):
     assert revoked.status_code == 403
     assert not CrosswalkGrant.objects.exists()
     assert [r.history_type for r in CrosswalkGrant.history.order_by("history_id")] == ["+", "-"]
+
+
+def test_a_switched_off_systems_codes_are_not_read_through_its_grant(erp, crm, shared):
+    call_command("grant_crosswalk", "CRM", to="ERP", stdout=StringIO())
+    SourceSystem.objects.filter(code="ERP").update(is_active=False)
+
+    answer = crm.client.get("/api/v1/crosswalk/customers/CRM/C-1")
+
+    assert readable_systems(SourceSystem.objects.get(code="CRM")) == {"CRM"}
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "golden_code": shared,
+        "members": [{"system": "CRM", "local_code": "C-1"}],
+    }
 
 
 def test_granting_an_unknown_system_fails_and_grants_nothing(erp):
