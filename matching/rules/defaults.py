@@ -172,14 +172,16 @@ def _customers() -> MatchRule:
                 applies_to="person",
                 # u: two random dates of birth over some 80 years are the same day 1 in 25,000
                 # times, transposed (same year, both parts <= 12) 1 in 50,000, one digit off
-                # 1 in 1,000 (each date has some 35 such neighbours). A typo is partial
-                # agreement: with the same name it is review-strength evidence on its own.
+                # 1 in 1,000 (each date has some 35 such neighbours), the same day of the
+                # year 1 in 365. A typo is partial agreement: with the same name it is
+                # review-strength evidence on its own.
                 levels=_levels(
                     (1.0, 0.87, 4e-5, "same date"),
                     (0.9, 0.02, 2e-5, "day and month transposed"),
                     (0.8, 0.06, 1e-3, "one digit off / two digits swapped"),
                     (0.5, 0.01, 0.003, "two digits off, same year"),
-                    (0.0, 0.04, 0.99594, "different"),
+                    (0.3, 0.01, 0.0027, "same day and month, another year"),
+                    (0.0, 0.03, 0.99324, "different"),
                 ),
             ),
             FieldRule(

@@ -57,6 +57,9 @@ LEVEL_LABELS = {
     "same code": pgettext_lazy("match level", "same code"),
     "same contact": pgettext_lazy("match level", "same contact"),
     "same core name": pgettext_lazy("match level", "same core name"),
+    "same day and month, another year": pgettext_lazy(
+        "match level", "same day and month, another year"
+    ),
     "same date": pgettext_lazy("match level", "same date"),
     "same district": pgettext_lazy("match level", "same district"),
     "same division": pgettext_lazy("match level", "same division"),
