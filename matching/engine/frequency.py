@@ -80,6 +80,28 @@ def shared_count(spec: _Field, a: Features, b: Features) -> int:
     return max(count_of(a, spec), count_of(b, spec))
 
 
+def common_value_note(note: str, count: int) -> str:
+    """A level's note with the count its weight was lowered for: "same name; a value 24
+    records share" (``more than 50`` at the cap)."""
+    held = f"more than {CAP - 1}" if count >= CAP else str(count)
+    return f"{note}; a value {held} records share"
+
+
+def field_counts(c: _Compiled, a: Features, b: Features, levels: Sequence[int]) -> tuple[int, ...]:
+    """Per field of the rule, the count a compared pair's agreement was weighed down for (0
+    where none): what a stored explanation needs to show the weights the pair was decided
+    by once the records' counts are gone. Empty when no value of the pair was counted."""
+    if not c.frequency_fields or not (a.frequencies or b.frequencies):
+        return ()
+    counts = [0] * len(c.fields)
+    for position, spec in c.frequency_fields:
+        if levels[position] == 0:
+            count = shared_count(spec, a, b)
+            if penalty(count, spec.weights[0]):
+                counts[position] = count
+    return tuple(counts) if any(counts) else ()
+
+
 def frequency_penalty(c: _Compiled, a: Features, b: Features, levels: Sequence[int]) -> float:
     """Bits taken off a compared pair's weight for the common values it agrees on."""
     if not c.frequency_fields or not (a.frequencies or b.frequencies):

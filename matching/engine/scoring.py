@@ -16,7 +16,13 @@ from matching.engine.compiled import (
     unused_note,
 )
 from matching.engine.features import Decision, Features, FieldEvidence, PairScore, prepare
-from matching.engine.frequency import CAP, frequency_penalty, penalty, shared_count
+from matching.engine.frequency import (
+    common_value_note,
+    field_counts,
+    frequency_penalty,
+    penalty,
+    shared_count,
+)
 from matching.normalize import CompanyName, address_tokens, names_another_business
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
@@ -246,6 +252,9 @@ class PairTrace:
     levels: tuple[int, ...]
     similarities: tuple[float | None, ...]
     capped: bool
+    #: Per field, the count of a common value its agreement was weighed down for (0 where
+    #: none; empty when no value was): ``frequency.field_counts``.
+    counts: tuple[int, ...] = ()
 
 
 def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
@@ -254,7 +263,8 @@ def trace_prepared(rule: MatchRule, a: Features, b: Features) -> PairTrace:
     veto, auto_field = _hard(c, a, b)
     levels, _, similarities = _compare_fields(c, a, b)
     capped = veto is None and auto_field is None and _names_differ(c, a, b)
-    return PairTrace(veto, auto_field, tuple(levels), tuple(similarities), capped)
+    counts = field_counts(c, a, b, levels)
+    return PairTrace(veto, auto_field, tuple(levels), tuple(similarities), capped, counts)
 
 
 def _weight_of_levels(
@@ -331,8 +341,7 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
             taken = penalty(count, field_weight)
             if taken:
                 field_weight -= taken
-                held = f"more than {CAP - 1}" if count >= CAP else str(count)
-                note = f"{note}; a value {held} records share"
+                note = common_value_note(note, count)
         evidence.append(FieldEvidence(spec.name, left, right, similarity, field_weight, note))
     return PairScore(score, decision, trace.veto, weight, tuple(evidence))
 
@@ -370,7 +379,9 @@ def decide_and_trace(
     if similarities is None:
         return decision, score, veto, trace_prepared(rule, a, b)
     assert levels is not None  # compared here, so the levels are known
-    return decision, score, veto, PairTrace(None, None, tuple(levels), tuple(similarities), False)
+    counts = field_counts(_compile(rule), a, b, levels)
+    trace = PairTrace(None, None, tuple(levels), tuple(similarities), False, counts)
+    return decision, score, veto, trace
 
 
 #: What :func:`decide_compared` found comparing a pair's fields: (levels, similarities).
@@ -398,8 +409,10 @@ def explain_compared(
         return score_prepared(rule, a, b)
     levels, similarities = compared
     # As trace_prepared for a pair no hard rule decided: the cap is asked of every such pair.
-    capped = _names_differ(_compile(rule), a, b)
-    trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped)
+    c = _compile(rule)
+    capped = _names_differ(c, a, b)
+    counts = field_counts(c, a, b, levels)
+    trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped, counts)
     return explain_trace(rule, a, b, trace)
 
 

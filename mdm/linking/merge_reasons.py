@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from matching.engine import (
     MISSING_NOTE,
     PairTrace,
+    frequency,
     pair_kind,
     prepare,
     shown_value,
@@ -106,7 +107,9 @@ def member_explanations(
     Stored compact, as the decision's evidence without the values (a million-record match
     merges some 300,000 golden records): the merge, the pair's two records, the identifier
     they share when a hard rule decided, and per compared field its level, similarity and
-    weight under the rule that decided, and the start of each record's fingerprint when the
+    weight under the rule that decided (an agreement on a common value weighed down as it was
+    decided, with the count: ``matching.engine.frequency``), and the start of each record's
+    fingerprint when the
     merge read it (``prints``: record id -> fingerprint), so that a later change of either
     record can be told. :func:`explanation_rows` reads it back with the two records' values,
     in the rows of a real-time explanation. Another member of the golden record stores the
@@ -128,11 +131,24 @@ def member_explanations(
         trace = reason.trace
         compared: dict[str, list] = {}
         if trace is not None and len(trace.levels) == len(names):
+            counts = trace.counts if len(trace.counts) == len(names) else ()
             for position, level in enumerate(trace.levels):
                 if level >= 0:
                     similarity = trace.similarities[position]
                     rounded = None if similarity is None else round(similarity, 4)
-                    compared[names[position]] = [level, rounded, weights[position][level]]
+                    weight = weights[position][level]
+                    count = counts[position] if counts else 0
+                    if count:
+                        # Weighed down as the pair was decided: a value many records share.
+                        taken = frequency.penalty(count, rule.fields[position].levels[level].weight)
+                        compared[names[position]] = [
+                            level,
+                            rounded,
+                            round(weight - taken, 3),
+                            count,
+                        ]
+                    else:
+                        compared[names[position]] = [level, rounded, weight]
         stored = {
             "merge": merge,
             "pair": pair,
@@ -195,8 +211,10 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         a, b = shown_value(left, names), shown_value(right, names)
         found = compared.get(spec.name)
         if found is not None:
-            level, similarity, weight = found
+            level, similarity, weight, *rest = found
             label = spec.levels[level].label if level < len(spec.levels) else ""
+            if rest and rest[0]:
+                label = frequency.common_value_note(label, int(rest[0]))
             rows.append(_row(spec.name, a, b, similarity, weight, label))
         elif a or b:
             note = unused_note(left, right, names)
@@ -244,6 +262,7 @@ def pair_evidence(pair: AutoPair) -> dict[str, Any]:
         "levels": list(trace.levels),
         "similarities": list(trace.similarities),
         "capped": trace.capped,
+        "counts": list(trace.counts),
     }
 
 
@@ -257,6 +276,7 @@ def auto_pair(golden_a: str, golden_b: str, score: float, evidence: Mapping) -> 
             tuple(int(level) for level in evidence["levels"]),
             tuple(evidence["similarities"]),
             bool(evidence.get("capped")),
+            tuple(int(count) for count in evidence.get("counts") or ()),
         )
     except (KeyError, TypeError, ValueError):
         return AutoPair(golden_a, golden_b, score)

@@ -8,6 +8,8 @@ from django.db.models import Q
 from matching.engine import frequency
 from matching.models import MatchCandidate
 from mdm.linking.batch.match import run_batch_match
+from mdm.linking.merge_reasons import explanation_rows
+from mdm.linking.rule_store import load_rule
 from mdm.models import SourceRecord
 from tests.support.matching import set_thresholds
 
@@ -84,3 +86,23 @@ def test_the_batch_match_weighs_a_common_name_as_real_time_does(erp, crm):
     )
     name = {row["field"]: row for row in pending.explanation}["person_name"]
     assert name["note"].endswith(f"a value {NAMESAKES + 1} records share")  # itself included
+
+
+def test_a_batch_merge_explains_the_common_value_as_it_weighed_it(erp, crm):
+    # The same 王伟, born the same day, one mailbox: linked, though 25 records hold the name.
+    set_thresholds(auto=0.999999999999, review=0.999999999)  # stored apart, for the batch
+    write_namesakes(erp)
+    crm.put("customers", "C-9", person("王伟", birth(0), MAILBOX[0]))
+    set_thresholds(auto=0.99, review=0.5)
+
+    run_batch_match(entity="customers")
+
+    merged = SourceRecord.objects.get(local_code="C-9")
+    assert merged.golden_code == SourceRecord.objects.get(local_code="NS-0").golden_code
+    rows = {row["field"]: row for row in explanation_rows("customers", merged.link_explanation)}
+    name = rows["person_name"]
+    shipped = next(f for f in load_rule("customers").fields if f.name == "person_name")
+    assert name["note"] == f"same name; a value {NAMESAKES + 1} records share"
+    taken = frequency.penalty(NAMESAKES + 1, shipped.levels[0].weight)
+    assert name["weight"] == pytest.approx(shipped.levels[0].weight - taken, abs=1e-3)
+    assert rows["email"]["note"] == "same address"

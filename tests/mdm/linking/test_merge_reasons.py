@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 from matching.engine import PairTrace
 from mdm.linking.merge_reasons import AutoPair, auto_pair, merge_reasons, pair_evidence
 
@@ -47,8 +50,11 @@ def test_on_equal_scores_the_first_pair_is_the_reason_and_pairs_without_records_
 
 def test_a_distributed_job_keeps_the_pair_and_its_trace_in_json():
     pair = AutoPair("G1", "G2", 0.997, 11, 12, TRACE)
+    common = AutoPair("G1", "G2", 0.997, 11, 12, dataclasses.replace(TRACE, counts=(24, 0, 0)))
 
     assert auto_pair("G1", "G2", 0.997, pair_evidence(pair)) == pair
+    # The count a common value was weighed down for goes with it, to the merge's explanation.
+    assert auto_pair("G1", "G2", 0.997, json.loads(json.dumps(pair_evidence(common)))) == common
     # Rows of an older release hold no evidence: golden codes and score only.
     assert auto_pair("G1", "G2", 0.997, {}) == AutoPair("G1", "G2", 0.997)
     assert pair_evidence(AutoPair("G1", "G2", 0.997)) == {}
