@@ -1,13 +1,14 @@
 """Stored customer rules read the same day of another year as the shipped rule does.
 
-The birth-date comparator now gives 0.3 to two dates of the same day and month in different
-years (a year mistyped, or taken from another date); the shipped rule has a level for it. A
-rule stored before (a fitted rule, a steward's edit, a rollout's candidate) would count such a
-pair as "different", its strongest evidence against. Where a stored birth-date field ends with
-a level from 0.0 and has none between it and the level above 0.3, the new level is split off
-its last one: u 1 in 365 (two dates share a day of the year that often), m 0.01, both taken
-from the last level (at most half of its), so each column still sums to what it did. A rule
-that already has a level there is left as it is.
+The birth-date comparator now gives 0.6 to two dates of the same day and month in different
+years (a year mistyped, or taken from another date); the shipped rule has a level for it,
+between "one digit off" (0.8) and "two digits off, same year" (0.5). A rule stored before (a
+fitted rule, a steward's edit, a rollout's candidate) would read such a pair as its next lower
+level. Where a stored birth-date field ends with a level from 0.0 and has none from 0.6, the
+new level goes in above the first level below 0.6, split off the last one: u 1 in 365 (two
+dates share a day of the year that often), m 0.01, both taken from the last level (at most
+half of its), so each column still sums to what it did. A rule that already has a level
+from 0.6 is left as it is.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from django.db import migrations
 
 LABEL = "same day and month, another year"
-SIMILARITY = 0.3
+SIMILARITY = 0.6
 M, U = 0.01, 0.0027
 
 
@@ -25,17 +26,17 @@ def _add_level(config: dict) -> bool:
         if field.get("comparator") != "birth_date":
             continue
         levels = field.get("levels") or []
-        if len(levels) < 2 or levels[-1].get("min_similarity") != 0.0:
+        thresholds = [level.get("min_similarity", 0.0) for level in levels]
+        if len(levels) < 2 or thresholds[-1] != 0.0 or SIMILARITY in thresholds:
             continue
-        if levels[-2].get("min_similarity", 0.0) <= SIMILARITY:
-            continue  # a level of its own there already
+        below = next(k for k, t in enumerate(thresholds) if t < SIMILARITY)
         last = levels[-1]
         m = min(M, float(last.get("m", 0.0)) / 2)
         u = min(U, float(last.get("u", 0.0)) / 2)
         if m <= 0 or u <= 0:
             continue
         last["m"], last["u"] = float(last["m"]) - m, float(last["u"]) - u
-        levels.insert(-1, {"min_similarity": SIMILARITY, "m": m, "u": u, "label": LABEL})
+        levels.insert(below, {"min_similarity": SIMILARITY, "m": m, "u": u, "label": LABEL})
         changed = True
     return changed
 

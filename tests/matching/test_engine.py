@@ -189,14 +189,14 @@ def test_a_stored_rule_from_before_gains_the_same_day_of_another_year():
     migration = importlib.import_module("matching.migrations.0013_birth_day_of_another_year")
     stored = rule_to_dict(CUSTOMERS)
     field = next(f for f in stored["fields"] if f["comparator"] == "birth_date")
-    field["levels"] = [lv for lv in field["levels"] if lv["min_similarity"] != 0.3]
+    field["levels"] = [lv for lv in field["levels"] if lv["min_similarity"] != 0.6]
     field["levels"][-1].update(m=0.04, u=0.99594)  # the level as it was
 
     assert migration._add_level(stored)
 
     rule = rule_from_dict(stored)
     levels = next(f for f in rule.fields if f.comparator == "birth_date").levels
-    assert [lv.min_similarity for lv in levels] == [1.0, 0.9, 0.8, 0.5, 0.3, 0.0]
+    assert [lv.min_similarity for lv in levels] == [1.0, 0.9, 0.8, 0.6, 0.5, 0.0]
     assert sum(lv.m for lv in levels) == pytest.approx(1.0)
     assert sum(lv.u for lv in levels) == pytest.approx(1.0)
     assert not migration._add_level(stored)  # nothing left to do
