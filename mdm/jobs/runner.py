@@ -23,6 +23,7 @@ and a run that lost its messages (a broker flush, every worker killed) is resume
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -33,11 +34,14 @@ from celery import Task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils.module_loading import autodiscover_modules
+from kombu.exceptions import OperationalError as BrokerError
 
 from mdm.celery import app
 from mdm.errors import ServiceError
 from mdm.jobs import runs as jobs
 from mdm.models import JobRun, JobRunStatusChoices
+
+logger = logging.getLogger(__name__)
 
 Counts = Mapping[str, jobs.Number]
 
@@ -171,12 +175,13 @@ def recover_stalled_jobs() -> jobs.StalledWork:
     workers back to the live ones, so a killed job finishes about a minute late, not never.
 
     Chunks whose worker died are enqueued again. A run whose planning or end step died is
-    resumed on a worker (``run_job`` continues it where it stopped); a run of a kind that is
-    not a registered job kind ran in one piece in a process that is gone (a command, the
-    nightly step): there is nothing to resume, so it is failed with the reason, which frees
-    the next start at once.
+    resumed on a worker (``run_job`` continues it where it stopped), and so is a run whose
+    chunks wait while the broker's job queue is empty (their messages were lost:
+    ``jobs.reclaim_stalled_work``); a run of a kind that is not a registered job kind ran in
+    one piece in a process that is gone (a command, the nightly step): there is nothing to
+    resume, so it is failed with the reason, which frees the next start at once.
     """
-    work = jobs.reclaim_stalled_work()
+    work = jobs.reclaim_stalled_work(messages_lost=job_queue_is_empty)
     for job_id, chunk in work.chunks:
         _enqueue(run_job_chunk_task, job_id, chunk)
     for run in work.runs:
@@ -189,6 +194,27 @@ def recover_stalled_jobs() -> jobs.StalledWork:
                 f"{settings.MDM_JOB_STALE_SECONDS} s); start it again.",
             )
     return work
+
+
+def job_queue_is_empty() -> bool:
+    """Whether the broker holds no message on the queue the job tasks go to; False when that
+    cannot be known (tasks run eagerly, or the broker does not answer)."""
+    if app.conf.task_always_eager:
+        return False
+    try:
+        with app.connection_for_write() as connection:
+            # One attempt: the watchdog asks again in a few seconds anyway.
+            connection.ensure_connection(max_retries=1)
+            try:
+                declared = connection.default_channel.queue_declare(
+                    queue=app.conf.task_default_queue, passive=True
+                )
+            except connection.channel_errors:
+                return True  # no such queue: Redis drops an empty list, a broker restarted
+            return bool(declared.message_count == 0)
+    except (BrokerError, OSError) as exc:
+        logger.warning("job watchdog: the broker's queue could not be read: %s", exc)
+        return False
 
 
 def run_inline_job(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -302,7 +302,7 @@ class StalledWork:
     runs: list[JobRun]
 
 
-def reclaim_stalled_work() -> StalledWork:
+def reclaim_stalled_work(messages_lost: Callable[[], bool] | None = None) -> StalledWork:
     """Take back the work of dead workers, for the watchdog to hand out again.
 
     1. A *running* chunk of a running run whose heartbeat is older than
@@ -312,7 +312,13 @@ def reclaim_stalled_work() -> StalledWork:
     2. An unfinished run with a stale heartbeat and no chunk pending or running lost the
        process that plans it, ends it, or runs it in one piece: it is taken over (heartbeat,
        ``resumed`` and a log line) like ``start_job`` does, for the caller to resume or fail.
-       A run that still has pending chunks is only waiting for busy workers; it is left alone.
+    3. A run with a stale heartbeat whose chunks are pending, none running, is waiting for busy
+       workers, or its messages were lost: the process that recorded its chunks died before it
+       sent them, or the broker lost them (a restart without persistence). Only the broker can
+       tell, so ``messages_lost`` is asked (once, and only when there is such a run): True
+       when the broker's job queue is empty. Such a run is then taken over as in 2, and
+       resuming it sends its chunks again. A message a worker has prefetched is not in the
+       queue either; it may then run twice, and the second time claims nothing.
 
     Each row moves by a conditional update that re-checks the stale heartbeat, so two
     watchdogs (or a late heartbeat) never take the same work twice.
@@ -334,14 +340,27 @@ def reclaim_stalled_work() -> StalledWork:
                 append_log(job_id, f"chunk {key} handed back: its worker stopped responding")
                 chunks.append((job_id, key))
     runs: list[JobRun] = []
-    busy = JobChunk.objects.filter(
-        status__in=(JobChunkStatusChoices.PENDING, JobChunkStatusChoices.RUNNING)
-    ).values("job_id")
-    candidates = JobRun.objects.filter(
-        status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale
-    ).exclude(pk__in=busy)
-    line = f"{now:%Y-%m-%d %H:%M:%S} taken over by the watchdog after a stale heartbeat\n"
-    for pk in candidates.values_list("pk", flat=True):
+    stalled = JobRun.objects.filter(status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale)
+    running = JobChunk.objects.filter(status=JobChunkStatusChoices.RUNNING).values("job_id")
+    pending = JobChunk.objects.filter(status=JobChunkStatusChoices.PENDING).values("job_id")
+    candidates = list(
+        stalled.exclude(pk__in=running).exclude(pk__in=pending).values_list("pk", flat=True)
+    )
+    waiting = list(
+        stalled.exclude(pk__in=running)
+        .filter(pk__in=pending)
+        .exclude(pk__in=[job_id for job_id, _ in chunks])
+        .values_list("pk", flat=True)
+    )
+    if waiting and messages_lost is not None and messages_lost():
+        candidates += waiting
+    for pk in candidates:
+        why = (
+            "its chunks pending and the broker's queue empty (messages lost)"
+            if pk in waiting
+            else "a stale heartbeat"
+        )
+        line = f"{now:%Y-%m-%d %H:%M:%S} taken over by the watchdog after {why}\n"
         taken = JobRun.objects.filter(
             pk=pk, status__in=UNFINISHED_STATUSES, heartbeat_at__lt=stale
         ).update(heartbeat_at=now, resumed=F("resumed") + 1, log=Concat(F("log"), Value(line)))

@@ -123,6 +123,73 @@ def test_a_run_waiting_for_busy_workers_is_not_taken_over(db, django_capture_on_
     assert run.status == "running" and run.resumed == 0
 
 
+def _recover_with_a_broker(redis_url: str, run: JobRun, queued_before: int, captured) -> tuple:
+    """The watchdog with tasks sent to a Redis queue of the test's own (nothing runs them),
+    ``queued_before`` chunk messages already waiting there; the work and the queue's length."""
+    queue = f"mdm-watchdog-{uuid.uuid4().hex[:8]}"
+    client = redis.Redis.from_url(redis_url)
+    try:
+        with publishing_to(queue, redis_url):
+            for _ in range(queued_before):
+                job_runner.run_job_chunk_task.delay(run.pk, "1")
+            with captured(execute=True):
+                work = job_runner.recover_stalled_jobs()
+            return work, client.llen(queue)
+    finally:
+        client.delete(queue)
+        client.close()
+
+
+def test_a_run_whose_chunk_messages_were_lost_is_resumed_once_the_queue_is_empty(
+    db, redis_url, django_capture_on_commit_callbacks
+):
+    run = start_job("test_squares", "lost", params={"chunks": 2})
+    plan_chunks(run.pk, ["1", "2"])  # recorded; the process died before it sent them
+    _age(run)
+
+    work, queued = _recover_with_a_broker(redis_url, run, 0, django_capture_on_commit_callbacks)
+
+    assert [r.pk for r in work.runs] == [run.pk]
+    assert queued == 1  # the run's step: it sends the two pending chunks again
+    run.refresh_from_db()
+    assert run.status == "running" and run.resumed == 1
+    assert "its chunks pending and the broker's queue empty (messages lost)" in run.log
+
+
+def test_a_run_whose_chunks_wait_in_the_queue_is_left_to_the_workers(
+    db, redis_url, django_capture_on_commit_callbacks
+):
+    run = start_job("test_squares", "queued", params={"chunks": 2})
+    plan_chunks(run.pk, ["1", "2"])
+    _age(run)
+
+    work, queued = _recover_with_a_broker(redis_url, run, 1, django_capture_on_commit_callbacks)
+
+    assert work.runs == [] and queued == 1
+    run.refresh_from_db()
+    assert run.resumed == 0
+
+
+def test_with_the_broker_down_a_waiting_run_is_left_alone(
+    db, django_capture_on_commit_callbacks, caplog
+):
+    run = start_job("test_squares", "down", params={"chunks": 2})
+    plan_chunks(run.pk, ["1", "2"])
+    _age(run)
+
+    nowhere = "redis://127.0.0.1:1/0"  # nothing listens there
+    with (
+        publishing_to("mdm-watchdog-down", nowhere),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        work = job_runner.recover_stalled_jobs()
+
+    assert work.runs == [] and callbacks == []
+    run.refresh_from_db()
+    assert run.resumed == 0
+    assert "the broker's queue could not be read" in caplog.text
+
+
 def test_a_worker_killed_in_the_middle_of_a_chunk_costs_less_than_a_minute(
     restore_after_flush, transactional_db, database_url, redis_url, tmp_path
 ):
