@@ -409,10 +409,9 @@ def explain_compared(
         return score_prepared(rule, a, b)
     levels, similarities = compared
     # As trace_prepared for a pair no hard rule decided: the cap is asked of every such pair.
-    c = _compile(rule)
-    capped = _names_differ(c, a, b)
-    counts = field_counts(c, a, b, levels)
-    trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped, counts)
+    # explain_trace weighs common values from the two records themselves: no counts needed.
+    capped = _names_differ(_compile(rule), a, b)
+    trace = PairTrace(None, None, tuple(levels), tuple(similarities), capped)
     return explain_trace(rule, a, b, trace)
 
 

@@ -212,6 +212,13 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         found = compared.get(spec.name)
         if found is not None:
             level, similarity, weight, *rest = found
+            if similarity is not None:
+                # The level the similarity falls in under the current rule: a level added since
+                # (a migration) moves the positions, not what a similarity means.
+                level = next(
+                    (k for k, lv in enumerate(spec.levels) if similarity >= lv.min_similarity),
+                    level,
+                )
             label = spec.levels[level].label if level < len(spec.levels) else ""
             if rest and rest[0]:
                 label = frequency.common_value_note(label, int(rest[0]))
@@ -262,8 +269,7 @@ def pair_evidence(pair: AutoPair) -> dict[str, Any]:
         "levels": list(trace.levels),
         "similarities": list(trace.similarities),
         "capped": trace.capped,
-        "counts": list(trace.counts),
-    }
+    } | ({"counts": list(trace.counts)} if trace.counts else {})
 
 
 def auto_pair(golden_a: str, golden_b: str, score: float, evidence: Mapping) -> AutoPair:

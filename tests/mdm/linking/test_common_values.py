@@ -106,3 +106,27 @@ def test_a_batch_merge_explains_the_common_value_as_it_weighed_it(erp, crm):
     taken = frequency.penalty(NAMESAKES + 1, shipped.levels[0].weight)
     assert name["weight"] == pytest.approx(shipped.levels[0].weight - taken, abs=1e-3)
     assert rows["email"]["note"] == "same address"
+
+
+def test_a_merge_explained_before_a_level_was_added_reads_its_own_level(erp, crm):
+    # Stored when the birth-date field had five levels, "different" the fifth (index 4); the
+    # shipped rule has six since, and index 4 is now "two digits off, same year".
+    erp.put("customers", "P-1", person("欧阳修远", "1980-05-17"))
+    crm.put("customers", "C-1", person("欧阳修远", "1958-11-02"))
+    ids = list(
+        SourceRecord.objects.filter(local_code__in=["P-1", "C-1"])
+        .order_by("local_code")
+        .values_list("pk", flat=True)
+    )
+    stored = {
+        "merge": ["CU1", "CU2"],
+        "pair": ids,
+        "auto_field": None,
+        "fields": {"person_name": [0, 1.0, 11.288], "birth_date": [4, 0.0, -4.64]},
+    }
+
+    rows = {row["field"]: row for row in explanation_rows("customers", stored)}
+
+    assert rows["birth_date"]["note"] == "different"
+    assert rows["birth_date"]["weight"] == -4.64  # the weight it was decided by
+    assert rows["person_name"]["note"] == "same name"
