@@ -52,7 +52,8 @@ def _birth_date(a: str, b: str) -> float:
     """1.0 same date; 0.9 day and month transposed (same year); 0.8 one digit off, or two
     adjacent digits swapped (1987 / 1978); 0.6 the same day and month in another year (a year
     mistyped or taken from another date: two people are born on the same day of the year 1 in
-    365 times); 0.5 two digits off within the same year; 0.0 otherwise. Works on the digits, so
+    365 times; not 1 January, which systems write when they know the year only); 0.5 two
+    digits off within the same year; 0.0 otherwise. Works on the digits, so
     ``1956-02-08`` and ``19560208`` agree.
 
     A date flagged invalid (:class:`UnverifiedDate`) on either side is compared by its digits
@@ -65,6 +66,11 @@ def _birth_date(a: str, b: str) -> float:
     return similarity
 
 
+#: The day and month a system writes when it knows the year of birth only: two such dates
+#: share them for that reason, not because one year was mistyped.
+_YEAR_ONLY = "0101"
+
+
 def _date_digits(a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -75,7 +81,7 @@ def _date_digits(a: str, b: str) -> float:
     differences = sum(1 for x, y in zip(a, b, strict=True) if x != y)
     if differences == 1 or (differences == 2 and _osa(a, b, score_cutoff=1) <= 1):
         return 0.8
-    if len(a) == 8 and a[4:] == b[4:]:
+    if len(a) == 8 and a[4:] == b[4:] and a[4:] != _YEAR_ONLY:
         return 0.6
     if differences == 2 and a[:4] == b[:4]:
         return 0.5

@@ -4,11 +4,13 @@ The birth-date comparator now gives 0.6 to two dates of the same day and month i
 years (a year mistyped, or taken from another date); the shipped rule has a level for it,
 between "one digit off" (0.8) and "two digits off, same year" (0.5). A rule stored before (a
 fitted rule, a steward's edit, a rollout's candidate) would read such a pair as its next lower
-level. Where a stored birth-date field ends with a level from 0.0 and has none from 0.6, the
-new level goes in above the first level below 0.6, split off the last one: u 1 in 365 (two
-dates share a day of the year that often), m 0.01, both taken from the last level (at most
-half of its), so each column still sums to what it did. A rule that already has a level
-from 0.6 is left as it is.
+level. Where a stored birth-date field ends with a level from 0.0, has none from 0.6, and
+has one for "one digit off" (from 0.8 at most) right above where it goes, the new level goes
+in above the first level below 0.6, split off the last one: u 1 in 365 (two dates share a day
+of the year that often), m 0.01, both taken from the last level (at most half of its), so
+each column still sums to what it did. A coarser rule (1.0 / 0.0) would read one digit off as
+the new level, and is left as it is; so is one with a level from 0.6 already. A rollout's
+``previous`` rule (what a rollback restores) is migrated like its candidate.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.db import migrations
 
 LABEL = "same day and month, another year"
 SIMILARITY = 0.6
+#: The new level goes in only below a level of its own for one digit off.
+ABOVE = 0.8
 M, U = 0.01, 0.0027
 
 
@@ -30,6 +34,10 @@ def _add_level(config: dict) -> bool:
         if len(levels) < 2 or thresholds[-1] != 0.0 or SIMILARITY in thresholds:
             continue
         below = next(k for k, t in enumerate(thresholds) if t < SIMILARITY)
+        if below == 0 or thresholds[below - 1] > ABOVE:
+            # No level between it and 0.6 for a date one digit off (0.8) or transposed (0.9):
+            # the new level would catch those too.
+            continue
         last = levels[-1]
         m = min(M, float(last.get("m", 0.0)) / 2)
         u = min(U, float(last.get("u", 0.0)) / 2)
@@ -45,8 +53,13 @@ def forwards(apps, schema_editor):
     for name in ("MatchRuleConfig", "MatchRuleRollout"):
         model = apps.get_model("matching", name)
         for row in model.objects.filter(entity="customers"):
-            if _add_level(row.config):
-                row.save(update_fields=["config"])
+            fields = ["config"] if _add_level(row.config) else []
+            # A rollout keeps the rule it replaced, for a rollback: that one reads dates too.
+            previous = getattr(row, "previous", None)
+            if isinstance(previous, dict) and _add_level(previous.get("config") or {}):
+                fields.append("previous")
+            if fields:
+                row.save(update_fields=fields)
 
 
 class Migration(migrations.Migration):

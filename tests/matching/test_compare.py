@@ -105,6 +105,7 @@ def test_person_name_typo_and_missing_token():
         ("2008-04-07", "1959-04-07", 0.6),  # the same day of another year (RLdata500)
         ("1939-06-16", "1943-06-16", 0.6),
         ("1957-06-16", "1967-06-16", 0.8),  # the year one digit off: the closer level
+        ("1959-01-01", "2008-01-01", 0.0),  # 1 January: written when only the year is known
         ("1956-02-08", "1975-11-30", 0.0),
         ("1995-02-01", "1992-02-29", 0.0),  # year and day both off
     ],

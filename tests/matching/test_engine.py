@@ -206,6 +206,51 @@ def test_a_stored_rule_from_before_gains_the_same_day_of_another_year():
     ]
 
 
+@pytest.mark.parametrize(
+    "thresholds",
+    [
+        [1.0, 0.0],  # a coarse rule: one digit off (0.8) would fall in the new level
+        [1.0, 0.9, 0.0],
+        [1.0, 0.9, 0.8, 0.6, 0.0],  # a level from 0.6 already
+        [1.0, 0.9, 0.8, 0.5],  # no level for "different"
+    ],
+)
+def test_the_migration_leaves_a_birth_date_field_it_cannot_extend_as_it_is(thresholds):
+    migration = importlib.import_module("matching.migrations.0013_birth_day_of_another_year")
+    stored = rule_to_dict(CUSTOMERS)
+    field = next(f for f in stored["fields"] if f["comparator"] == "birth_date")
+    field["levels"] = [
+        {"min_similarity": t, "m": 1 / len(thresholds), "u": 1 / len(thresholds), "label": str(t)}
+        for t in thresholds
+    ]
+    before = [dict(level) for level in field["levels"]]
+
+    assert not migration._add_level(stored)
+    assert field["levels"] == before
+
+
+def test_a_rollouts_replaced_rule_gains_the_level_with_its_candidate(db):
+    from django.apps import apps
+
+    from matching.models import MatchRuleRollout
+
+    migration = importlib.import_module("matching.migrations.0013_birth_day_of_another_year")
+    old = rule_to_dict(CUSTOMERS)
+    field = next(f for f in old["fields"] if f["comparator"] == "birth_date")
+    field["levels"] = [lv for lv in field["levels"] if lv["min_similarity"] != 0.6]
+    field["levels"][-1].update(m=0.04, u=0.99594)
+    rollout = MatchRuleRollout.objects.create(
+        entity="customers", config=json.loads(json.dumps(old)), previous={"config": old}
+    )
+
+    migration.forwards(apps, None)
+
+    rollout.refresh_from_db()
+    for config in (rollout.config, rollout.previous["config"]):
+        birth = next(f for f in config["fields"] if f["comparator"] == "birth_date")
+        assert [lv["min_similarity"] for lv in birth["levels"]] == [1.0, 0.9, 0.8, 0.6, 0.5, 0.0]
+
+
 def test_chinese_twins_are_proposed_for_review_not_linked():
     home = "上海市宝山区延安路411号世纪花城26栋2单元2101室"
 
