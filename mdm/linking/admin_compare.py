@@ -99,7 +99,7 @@ def score_badge(candidate: MatchCandidate, url: str | None = None):
     return format_html(
         '{}<br><small class="mdm-hard-rule" title="{}">{}</small>',
         badge,
-        rule[1],
+        note_label(rule[1]),
         HARD_RULE_LABELS[rule[0]],
     )
 

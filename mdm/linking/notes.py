@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from matching.normalize.goods_words import DIMENSION_NAMES
@@ -132,8 +132,8 @@ VETO_LABELS = {
 _COMMON_VALUE = re.compile(
     r"^(?P<note>.*); a value (?P<more>more than )?(?P<count>\d+) records share$"
 )
-_VETO = re.compile(r"^veto: (?P<rule>[a-z_]+)(?P<tail> \(golden records\))?$")
-_SAME_VALID = re.compile(r"^hard rule: same valid (?P<field>[a-z_]+)$")
+_VETO = re.compile(r"^veto: (?P<rule>[a-z0-9_]+)(?P<tail> \(golden records\))?$")
+_SAME_VALID = re.compile(r"^hard rule: same valid (?P<field>[a-z0-9_]+)$")
 
 
 def note_label(note: Any, labels: Mapping[str, Any] | None = None) -> str:
@@ -163,6 +163,15 @@ def _field_label(code: str, labels: Mapping[str, Any]) -> str:
     return str(labels.get(code) or code)
 
 
+def _dimension_label(dimension: str) -> str:
+    """A goods attribute's name (``DIMENSION_NAMES``: "容量 volume") in the active language."""
+    name = DIMENSION_NAMES.get(dimension, "")
+    chinese, _space, english = name.partition(" ")
+    if not english:
+        return name
+    return chinese if (get_language() or "zh").startswith("zh") else english
+
+
 def _veto_label(rule: str, labels: Mapping[str, Any]) -> str:
     if rule in VETO_LABELS:
         return str(VETO_LABELS[rule])
@@ -173,6 +182,6 @@ def _veto_label(rule: str, labels: Mapping[str, Any]) -> str:
     if rule.startswith("conflicting_"):
         dimension = rule.removeprefix("conflicting_")
         return gettext("conflicting %(attribute)s") % {
-            "attribute": DIMENSION_NAMES.get(dimension) or _field_label(dimension, labels)
+            "attribute": _dimension_label(dimension) or _field_label(dimension, labels)
         }
     return rule

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from matching.engine import frequency
 from matching.models import MatchCandidate
 from matching.rules import default_rule
 from mdm.linking.notes import LEVEL_LABELS, note_label
@@ -38,9 +39,9 @@ def test_every_level_of_the_shipped_rules_reads_in_chinese():
         ("same name", "名称相同", "same name"),
         ("one typo; a value 24 records share", "一处笔误；该值由 24 条记录共用", ...),
         (
-            "same name; a value 51 records share",
-            "名称相同；该值由 51 条记录共用",
-            "same name; a value 51 records share",
+            frequency.common_value_note("same name", frequency.CAP),
+            "名称相同；该值由超过 50 条记录共用",
+            "same name; a value more than 50 records share",
         ),
         (
             "veto: different_credit_code",
@@ -54,12 +55,12 @@ def test_every_level_of_the_shipped_rules_reads_in_chinese():
         ),
         (
             "veto: conflicting_volume (golden records)",
-            "否决：容量 volume 冲突（黄金记录）",
-            "veto: conflicting 容量 volume (golden records)",
+            "否决：容量 冲突（黄金记录）",
+            "veto: conflicting volume (golden records)",
         ),
         (
             "hard rule: same valid credit_code",
-            "硬规则：统一社会信用代码 相同且有效",
+            "硬性规则：统一社会信用代码 相同且有效",
             "hard rule: same valid credit code",
         ),
         ("missing on one side", "一方缺失", "missing on one side"),
@@ -89,6 +90,10 @@ def test_the_comparison_page_states_a_common_value_in_chinese(steward_browser, e
 
     assert f"名称相同；该值由 {NAMESAKES + 1} 条记录共用" in page
     assert "records share" not in page
+    steward_browser.post("/i18n/setlang/", {"language": "en", "next": QUEUE})
+    english = steward_browser.get(f"{QUEUE}{candidate.pk}/compare/").content.decode()
+    assert f"same name; a value {NAMESAKES + 1} records share" in english
+    assert "名称相同" not in english
 
 
 def test_a_linked_records_page_explains_the_link_in_chinese(steward_browser, erp, crm):
