@@ -15,6 +15,7 @@ from typing import Any, overload
 
 from django.db import connection, transaction
 
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.errors import Forbidden, NotFound
 from mdm.models import CrosswalkGrant, SourceSystem
 
@@ -37,12 +38,22 @@ def readable_systems(system: SourceSystem | None) -> Readable:
     if system is None:
         return None
     qn = connection.ops.quote_name
-    grants, systems = CrosswalkGrant._meta.db_table, SourceSystem._meta.db_table
+    grant, owner = CrosswalkGrant._meta, SourceSystem._meta
+    columns = {
+        name: qn(column_of(concrete_field(model, field)))
+        for name, model, field in (
+            ("code", SourceSystem, "code"),
+            ("id", SourceSystem, "id"),
+            ("active", SourceSystem, "is_active"),
+            ("owner", CrosswalkGrant, "owner"),
+            ("reader", CrosswalkGrant, "reader"),
+        )
+    }
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT o.{qn('code')} FROM {qn(grants)} g "
-            f"JOIN {qn(systems)} o ON o.{qn('id')} = g.{qn('owner_id')} "
-            f"WHERE g.{qn('reader_id')} = %s AND o.{qn('is_active')}",
+            f"SELECT o.{columns['code']} FROM {qn(grant.db_table)} g "
+            f"JOIN {qn(owner.db_table)} o ON o.{columns['id']} = g.{columns['owner']} "
+            f"WHERE g.{columns['reader']} = %s AND o.{columns['active']}",
             [system.pk],
         )
         granted = [code for (code,) in cursor.fetchall()]
