@@ -163,9 +163,11 @@ def member_explanations(
 
 #: Characters of a record's fingerprint kept in a merge's explanation: enough to tell a change.
 PRINT_CHARS = 12
-CHANGED_NOTE = (
-    "合并后此记录已更改，显示的是当前值 changed since the merge: the values shown are current"
-)
+#: The notes of a merge's rows, in English as the engine's are (``mdm.linking.notes`` shows
+#: them in the steward's language).
+MERGED_NOTE = "merged by the batch match"
+MOVED_NOTE = "moved with its golden record: "
+CHANGED_NOTE = "changed since the merge: the values shown are current"
 
 
 def short_print(fingerprint: str | None) -> str:
@@ -187,9 +189,9 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
     records = _pair_records(entity, ids)
     who = [records[pk][1] if pk in records else f"#{pk}" for pk in ids]
     if "via" in stored:
-        note = "随黄金记录合并 moved with its golden record: " + " ~ ".join(who)
+        note = MOVED_NOTE + " ~ ".join(who)
         return [_merge_line(merged, survivor, note)]
-    rows = [_merge_line(merged, survivor, "批量匹配合并 merged by the batch match")]
+    rows = [_merge_line(merged, survivor, MERGED_NOTE)]
     if len(ids) != 2 or not all(pk in records for pk in ids):
         return rows
     for pk, label, then in zip(ids, who, stored.get("prints") or (), strict=False):

@@ -106,6 +106,10 @@ FIXED_NOTES = {
     "missing on one side": _("missing on one side"),
     "flagged invalid: not used": _("flagged invalid: not used"),
     "not compared (changed since the merge)": _("not compared (changed since the merge)"),
+    "merged by the batch match": _("merged by the batch match"),
+    "changed since the merge: the values shown are current": _(
+        "changed since the merge: the values shown are current"
+    ),
     "hard rule: Chinese names differ, review only": _(
         "hard rule: Chinese names differ, review only"
     ),
@@ -133,6 +137,7 @@ _COMMON_VALUE = re.compile(
     r"^(?P<note>.*); a value (?P<more>more than )?(?P<count>\d+) records share$"
 )
 _VETO = re.compile(r"^veto: (?P<rule>[a-z0-9_]+)(?P<tail> \(golden records\))?$")
+_MOVED = re.compile(r"^moved with its golden record: (?P<pair>.*)$")
 _SAME_VALID = re.compile(r"^hard rule: same valid (?P<field>[a-z0-9_]+)$")
 
 
@@ -153,6 +158,8 @@ def note_label(note: Any, labels: Mapping[str, Any] | None = None) -> str:
         if found["tail"]:
             return gettext("veto: %(rule)s (golden records)") % {"rule": rule}
         return gettext("veto: %(rule)s") % {"rule": rule}
+    if found := _MOVED.match(text):
+        return gettext("moved with its golden record: %(pair)s") % {"pair": found["pair"]}
     if found := _SAME_VALID.match(text):
         field = _field_label(found["field"], labels or {})
         return gettext("hard rule: same valid %(field)s") % {"field": field}

@@ -64,6 +64,8 @@ def test_every_level_of_the_shipped_rules_reads_in_chinese():
             "hard rule: same valid credit code",
         ),
         ("missing on one side", "一方缺失", "missing on one side"),
+        ("merged by the batch match", "批量匹配合并", "merged by the batch match"),
+        ("moved with its golden record: CRM/X ~ ERP/S", "随黄金记录合并：CRM/X ~ ERP/S", ...),
         # A level a steward named in an edited rule, and the goods notes in both languages.
         ("Kundennummer gleich", "Kundennummer gleich", "Kundennummer gleich"),
         ("规格冲突 conflicting attribute: 容量 volume 5L ≠ 6L",) * 3,
