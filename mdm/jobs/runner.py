@@ -17,8 +17,9 @@ the admin finds ``admin.py``). ``launch_job`` starts or resumes a run and enqueu
    failed if any chunk failed.
 
 No chord and no result backend are needed: the run's counters decide when the chunks are done,
-and a run that lost its messages (a broker flush, every worker killed) is resumed by the next
-``launch_job`` once its heartbeat is stale.
+and a run that lost its messages (a broker flush, every worker killed) is resumed by the
+watchdog once its heartbeat is stale and the broker's queue is empty, or by the next
+``launch_job``.
 """
 
 from __future__ import annotations
