@@ -19,6 +19,12 @@ one way only and are one company. Evidence for a steward, never for a link.
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
+from django.db import connection
+
 from matching.compare import compare_company_name
 from matching.engine import Decision, Features
 from matching.models import BlockKey
@@ -35,6 +41,7 @@ from matching.normalize import (
     transliterates_trade_name,
 )
 from matching.normalize.latin import FULL, latin_keys, latin_relation
+from mdm.db.bulk_sql import column_of, concrete_field
 from mdm.linking.batch.pairs import WEAK_BLOCK
 from mdm.models import SourceRecord
 from mdm.privacy.crypto import matching_view
@@ -212,24 +219,50 @@ class ShortNames:
         return bool(names) and _one_company(list(names.values()))
 
     def _members(self, key: str) -> list[tuple[int, str, CompanyName]] | None:
+        """The records under ``key`` with their golden codes and parsed names, or None past
+        ``WEAK_BLOCK`` records; read once a run per key, in one query (a real queue of listed
+        companies asks some 4,000 keys)."""
         if key in self._blocks:
             return self._blocks[key]
-        ids = list(
-            BlockKey.objects.filter(entity=self.entity, key=key)
-            .order_by("record_id")
-            .values_list("record_id", flat=True)[: WEAK_BLOCK + 1]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(_members_sql(), [self.entity, key, WEAK_BLOCK + 1])
+            rows = cursor.fetchall()
         found: list[tuple[int, str, CompanyName]] | None = None
-        if len(ids) <= WEAK_BLOCK:
+        if len(rows) <= WEAK_BLOCK:
             found = []
-            rows = SourceRecord.objects.filter(pk__in=ids, is_active=True).values_list(
-                "pk", "golden_code", "attributes", "blind_index"
-            )
-            for pk, golden, attributes, index in rows:
-                name = matching_view(attributes, index).get("name") or ""
+            for pk, golden, attributes, index, active in rows:
+                if not active:
+                    continue
+                name = matching_view(_decoded(attributes), _decoded(index)).get("name") or ""
                 found.append((pk, golden, company_name_parts(name)))
         self._blocks[key] = found
         return found
+
+
+@functools.cache
+def _members_sql() -> str:
+    """The records indexed under a key (at most a limit), by id, with what ``_members`` reads."""
+    qn = connection.ops.quote_name
+    key_table, record_table = BlockKey._meta.db_table, SourceRecord._meta.db_table
+    b = {
+        name: qn(column_of(concrete_field(BlockKey, name))) for name in ("entity", "key", "record")
+    }
+    r = {
+        name: qn(column_of(concrete_field(SourceRecord, name)))
+        for name in ("id", "golden_code", "attributes", "blind_index", "is_active")
+    }
+    return (
+        f"SELECT b.{b['record']}, r.{r['golden_code']}, r.{r['attributes']}, "
+        f"r.{r['blind_index']}, r.{r['is_active']} "
+        f"FROM {qn(key_table)} b JOIN {qn(record_table)} r ON r.{r['id']} = b.{b['record']} "
+        f"WHERE b.{b['entity']} = %s AND b.{b['key']} = %s ORDER BY b.{b['record']} LIMIT %s"
+    )
+
+
+def _decoded(value: Any) -> Any:
+    """A JSON column as the database driver returned it: text (SQLite, Django's psycopg
+    set-up) or already decoded."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _one_company(names: list[CompanyName]) -> bool:
