@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from django.db import transaction
 
+from dictionary.services import dictionary_snapshot
 from matching.models import BatchMatchMerge, BatchMatchPair, BatchMatchPlan
 from mdm.jobs.runs import append_log, json_add
 from mdm.linking.batch.match import (
@@ -117,6 +118,7 @@ def _cache_for(run: JobRun, report: BatchMatchReport) -> FeatureCache:
     return _WORKER_CACHE[key]
 
 
+@dictionary_snapshot()  # one look at the dictionary's revision a chunk
 def run_chunk(run: JobRun, key: str) -> dict[str, int]:
     if key.startswith(MERGE_PREFIX):
         return _merge_chunk(run, int(key.removeprefix(MERGE_PREFIX)))

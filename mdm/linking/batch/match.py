@@ -41,10 +41,12 @@ from django.db.models import Count, F
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from dictionary.services import dictionary_snapshot
 from matching.engine import ATTRIBUTE_VETO, Features, decide_prepared, prepare, score_prepared
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import GOODS_ENTITIES, MatchRule
+from mdm.db.bulk_sql import update_objects_with_history
 from mdm.db.forking import can_fork
 from mdm.linking.batch.merge import merge_auto_pairs
 from mdm.linking.batch.pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
@@ -112,6 +114,7 @@ def learn_on_pairs(
     return rule, lines
 
 
+@dictionary_snapshot()  # one look at the dictionary's revision a run, not one per explanation
 def run_batch_match(
     *,
     entity: str,
@@ -241,6 +244,11 @@ def close_joined_pending(entity: str) -> int:
     return len(joined)
 
 
+#: Candidates rescored per statement.
+RESCORE_BATCH = 1000
+
+
+@dictionary_snapshot()  # one look at the dictionary's revision, not one per candidate
 def rescore_pending(entity: str, rule: MatchRule) -> int:
     """Score every pending candidate of the entity again under ``rule``; returns how many
     changed.
@@ -284,13 +292,16 @@ def rescore_pending(entity: str, rule: MatchRule) -> int:
         if abs(candidate.score - score) > 1e-9 or candidate.explanation != explanation:
             candidate.score, candidate.explanation = score, explanation
             changed.append(candidate)
-    if changed:
-        bulk_update_with_history(
-            changed,
+    # Set-based, the history rows copied from the updated rows in the database: the candidates
+    # were read with the three columns the scoring needs, and simple_history's bulk update
+    # reads every field of each object for its history row (one query per deferred field:
+    # 20,000 queries, 30 s, for the 2,800 candidates of a real CN-companies queue).
+    for start in range(0, len(changed), RESCORE_BATCH):
+        update_objects_with_history(
+            changed[start : start + RESCORE_BATCH],
             MatchCandidate,
             ["score", "explanation"],
-            batch_size=1000,
-            default_change_reason="rescored by the batch match",
+            reason="rescored by the batch match",
         )
     return len(changed)
 

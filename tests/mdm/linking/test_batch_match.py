@@ -635,3 +635,35 @@ def test_a_steward_merge_clears_the_score_and_explanation_the_matcher_gave(unmat
         record = SourceRecord.objects.get(local_code=local_code)
         assert (record.golden_code, record.link_kind) == (keep, "steward")
         assert record.link_score is None and record.link_explanation is None
+
+
+def test_rescoring_the_queue_costs_the_same_queries_for_two_candidates_or_six(erp, crm):
+    # Each pending pair: a legal name in the ERP, its short name in the CRM (a review pair).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mdm.linking.batch.match import rescore_pending
+
+    trades = ["华信", "蓝天", "星河", "远航", "金桥", "新元"]
+    for i, trade in enumerate(trades):
+        erp.put("customers", f"E-{i}", {"name": f"北京{trade}科技有限公司", "customer_type": "org"})
+        crm.put("customers", f"C-{i}", {"name": f"{trade}科技", "customer_type": "org"})
+    pending = MatchCandidate.objects.filter(status="pending")
+    assert pending.count() == len(trades)
+    rule = DEFAULT_RULES["customers"]
+
+    def queries_to_rescore(keep: int, prior: float) -> int:
+        MatchCandidate.objects.filter(status="pending").exclude(
+            pk__in=list(MatchCandidate.objects.order_by("pk").values_list("pk", flat=True)[:keep])
+        ).update(status="rejected")
+        with CaptureQueriesContext(connection) as captured:
+            changed = rescore_pending("customers", dataclasses.replace(rule, prior=prior))
+        assert changed == keep  # every score moves with the prior
+        return len(captured)
+
+    six = queries_to_rescore(6, 1e-3)
+    two = queries_to_rescore(2, 1e-4)
+
+    assert six == two
+    reasons = {c.history.first().history_change_reason for c in pending.filter(status="pending")}
+    assert reasons == {"rescored by the batch match"}
