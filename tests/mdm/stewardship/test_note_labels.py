@@ -45,7 +45,7 @@ def test_every_level_of_the_shipped_rules_reads_in_chinese():
         ),
         (
             "veto: different_credit_code",
-            "否决：统一社会信用代码 不同",
+            "否决：统一社会信用代码不同",
             "veto: different credit code",
         ),
         (
@@ -55,12 +55,12 @@ def test_every_level_of_the_shipped_rules_reads_in_chinese():
         ),
         (
             "veto: conflicting_volume (golden records)",
-            "否决：容量 冲突（黄金记录）",
+            "否决：容量冲突（黄金记录）",
             "veto: conflicting volume (golden records)",
         ),
         (
             "hard rule: same valid credit_code",
-            "硬性规则：统一社会信用代码 相同且有效",
+            "硬性规则：统一社会信用代码相同且有效",
             "hard rule: same valid credit code",
         ),
         ("missing on one side", "一方缺失", "missing on one side"),
