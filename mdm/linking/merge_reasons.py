@@ -214,9 +214,9 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         found = compared.get(spec.name)
         if found is not None:
             level, similarity, weight, *rest = found
-            if similarity is not None:
-                # The level the similarity falls in under the current rule: a level added since
-                # (a migration) moves the positions, not what a similarity means.
+            if similarity is not None and not _holds(spec.levels, level, similarity):
+                # A level added since (a migration) moved the positions, not what a similarity
+                # means: the level it falls in under the current rule.
                 level = next(
                     (k for k, lv in enumerate(spec.levels) if similarity >= lv.min_similarity),
                     level,
@@ -231,6 +231,18 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
                 note = "not compared (changed since the merge)"
             rows.append(_row(spec.name, a, b, None, 0.0, note))
     return rows
+
+
+#: How far a stored similarity (rounded to four places) may sit outside its level's range.
+_ROUNDING = 5e-5
+
+
+def _holds(levels: Sequence[Any], level: int, similarity: float) -> bool:
+    """Whether a stored level still contains its stored similarity under the current rule."""
+    if not 0 <= level < len(levels):
+        return False
+    above = levels[level - 1].min_similarity if level else float("inf")
+    return levels[level].min_similarity - _ROUNDING <= similarity < above + _ROUNDING
 
 
 def _row(field: str, left, right, similarity, weight: float, note: str) -> dict[str, Any]:

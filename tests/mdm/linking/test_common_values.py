@@ -130,3 +130,8 @@ def test_a_merge_explained_before_a_level_was_added_reads_its_own_level(erp, crm
     assert rows["birth_date"]["note"] == "different"
     assert rows["birth_date"]["weight"] == -4.64  # the weight it was decided by
     assert rows["person_name"]["note"] == "same name"
+    # Stored under the current rule, a similarity rounded up onto the level above keeps its
+    # own level (0.79996 -> 0.8: still "same day and month, another year", not "one digit off").
+    stored["fields"]["birth_date"] = [3, 0.8, 1.889]
+    rows = {row["field"]: row for row in explanation_rows("customers", stored)}
+    assert rows["birth_date"]["note"] == "same day and month, another year"
