@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import MatchCandidate, MatchCandidateStatusChoices
 from mdm.errors import ServiceError
-from mdm.linking.notes import HARD_RULE_FIELDS, note_label
+from mdm.linking.notes import hard_rule_fields, note_label
 from mdm.linking.review import (
     KEY_ATTRIBUTES,
     diff_attributes,
@@ -339,7 +339,7 @@ class CandidateCompareMixin(_CandidateAdminBase):
                 *KEY_ATTRIBUTES.get(candidate.entity, ()),
             },
         )
-        named = {**element_labels(candidate.entity, HARD_RULE_FIELDS), **labels}
+        named = {**element_labels(candidate.entity, hard_rule_fields(candidate.entity)), **labels}
         keys = key_attributes(candidate.entity, {*left_plain, *right_plain})
         rows = [
             replace(

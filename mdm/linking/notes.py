@@ -19,9 +19,18 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from matching.normalize.goods_words import DIMENSION_NAMES
+from mdm.linking.rule_store import load_rule
 
-#: The identifiers a hard rule's note may name ("veto: different_credit_code").
+#: The identifiers the shipped rules' hard rules name ("veto: different_credit_code").
 HARD_RULE_FIELDS = ("credit_code", "org_code", "id_number", "gtin")
+
+
+def hard_rule_fields(entity: str) -> tuple[str, ...]:
+    """The identifiers a hard rule's note may name for ``entity``: the shipped ones and those
+    of the entity's stored rule (a steward may add one), whose labels the page reads."""
+    hard = load_rule(entity).hard
+    return tuple(dict.fromkeys([*HARD_RULE_FIELDS, *hard.veto_on_different, *hard.auto_on_same]))
+
 
 #: The level labels of the shipped rules (``matching.rules.defaults``), every entity's.
 LEVEL_LABELS = {

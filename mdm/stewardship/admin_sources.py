@@ -18,7 +18,7 @@ from dictionary.services import standardize_and_validate
 from mdm.errors import ServiceError
 from mdm.intake.upsert import upsert_source_record
 from mdm.linking.merge_reasons import explanation_rows
-from mdm.linking.notes import HARD_RULE_FIELDS, note_label
+from mdm.linking.notes import hard_rule_fields, note_label
 from mdm.linking.review import element_labels
 from mdm.models import (
     ApiToken,
@@ -124,7 +124,9 @@ class SourceRecordAdmin(HistoryRouteForAuditors, SourcePersonalDataMixin, Simple
         person = privacy.is_person(obj.entity, obj.attributes)
         stored = explanation_rows(obj.entity, obj.link_explanation)
         rows = privacy.shown_field(obj.entity, "explanation", stored, person=person)
-        labels = element_labels(obj.entity, [*HARD_RULE_FIELDS, *(r.get("field") for r in rows)])
+        labels = element_labels(
+            obj.entity, [*hard_rule_fields(obj.entity), *(r.get("field") for r in rows)]
+        )
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             _("field"),

@@ -109,3 +109,24 @@ def test_a_linked_records_page_explains_the_link_in_chinese(steward_browser, erp
     assert "名称相同" in page
     assert "日期相同" in page
     assert ">same name<" not in page
+
+
+def test_an_identifier_a_steward_adds_to_the_hard_rules_is_named_by_its_label(db):
+    from matching.models import MatchRuleConfig
+    from matching.rules import DEFAULT_RULES, rule_to_dict
+    from mdm.linking.notes import hard_rule_fields
+    from mdm.linking.review import element_labels
+
+    config = rule_to_dict(DEFAULT_RULES["customers"])
+    config["hard"]["veto_on_different"].append("website")
+    MatchRuleConfig.objects.update_or_create(
+        entity="customers",
+        defaults={"config": config, "auto_threshold": 0.99, "review_threshold": 0.5},
+    )
+
+    fields = hard_rule_fields("customers")
+    with translation.override("zh-hans"):
+        shown = note_label("veto: different_website", element_labels("customers", fields))
+
+    assert "website" in fields and "credit_code" in fields
+    assert shown == "否决：网站不同"
