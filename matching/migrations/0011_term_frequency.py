@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from matching.migrations._stored_rules import change_stored_rules
+
 #: The shipped customers' rule's fields with ``term_frequency`` (``matching.rules.defaults``).
 FIELDS = {"company_name", "person_name", "phone", "email"}
 
@@ -24,11 +26,7 @@ def _weigh_common_values(config: dict) -> bool:
 
 
 def forwards(apps, schema_editor):
-    for name in ("MatchRuleConfig", "MatchRuleRollout"):
-        model = apps.get_model("matching", name)
-        for row in model.objects.filter(entity="customers"):
-            if _weigh_common_values(row.config):
-                row.save(update_fields=["config"])
+    change_stored_rules(apps, "customers", _weigh_common_values)
 
 
 class Migration(migrations.Migration):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from matching.migrations._stored_rules import change_stored_rules
+
 LABEL = "same day and month, another year"
 SIMILARITY = 0.6
 #: The new level goes in only below a level of its own for one digit off.
@@ -50,16 +52,8 @@ def _add_level(config: dict) -> bool:
 
 
 def forwards(apps, schema_editor):
-    for name in ("MatchRuleConfig", "MatchRuleRollout"):
-        model = apps.get_model("matching", name)
-        for row in model.objects.filter(entity="customers"):
-            fields = ["config"] if _add_level(row.config) else []
-            # A rollout keeps the rule it replaced, for a rollback: that one reads dates too.
-            previous = getattr(row, "previous", None)
-            if isinstance(previous, dict) and _add_level(previous.get("config") or {}):
-                fields.append("previous")
-            if fields:
-                row.save(update_fields=fields)
+    # A rollout keeps the rule it replaced, for a rollback: that one reads dates too.
+    change_stored_rules(apps, "customers", _add_level, replaced=True)
 
 
 class Migration(migrations.Migration):
