@@ -387,6 +387,28 @@ def to_inbox(system: SourceSystem, document: Document, kind: str, body: dict) ->
     return item
 
 
+_HELD_OF_SYSTEM_SQL = (
+    f"SELECT d.id FROM {DocumentDelivery._meta.db_table} d "  # noqa: S608
+    f"JOIN {Document._meta.db_table} doc ON doc.id = d.document_id "
+    "WHERE d.state = %s AND (d.receiver_id = %s OR doc.sender_id = %s) ORDER BY d.id"
+)
+
+
+def _held_deliveries(system: SourceSystem | None, document: Document | None) -> list[int]:
+    """Ids of the held deliveries a system takes part in, or of a document."""
+    if system is not None and document is None:
+        # Hand-written: every upsert of every system asks, and most find none.
+        with connection.cursor() as cursor:
+            cursor.execute(_HELD_OF_SYSTEM_SQL, [HELD, system.pk, system.pk])
+            return [row[0] for row in cursor.fetchall()]
+    held = DocumentDelivery.objects.filter(state=HELD)
+    if system is not None:
+        held = held.filter(Q(receiver=system) | Q(document__sender=system))
+    if document is not None:
+        held = held.filter(document=document)
+    return list(held.order_by("pk").values_list("pk", flat=True))
+
+
 def release_held_documents(
     *, system: SourceSystem | None = None, document: Document | None = None
 ) -> int:
@@ -395,13 +417,8 @@ def release_held_documents(
     ``system``: only deliveries it takes part in (as receiver or as sender), after it upserted;
     ``document``: only that document's.
     """
-    held = DocumentDelivery.objects.filter(state=HELD)
-    if system is not None:
-        held = held.filter(Q(receiver=system) | Q(document__sender=system))
-    if document is not None:
-        held = held.filter(document=document)
     released = 0
-    for pk in held.order_by("pk").values_list("pk", flat=True):
+    for pk in _held_deliveries(system, document):
         with transaction.atomic():
             delivery = (
                 DocumentDelivery.objects.select_for_update(skip_locked=True)

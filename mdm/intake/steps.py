@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -160,17 +160,35 @@ def lock(
     return kept
 
 
+_LOAD_SQL = (
+    f"SELECT r.*, EXISTS (SELECT 1 FROM {{golden}} g WHERE g.code = r.golden_code "  # noqa: S608
+    "AND g.status = %s) AS golden_is_live "
+    f"FROM {SourceRecord._meta.db_table} r "
+    "WHERE r.system_id = %s AND r.entity = %s AND r.local_code = ANY(%s) "
+    "ORDER BY r.id FOR UPDATE OF r"
+)
+
+
 def load(system: SourceSystem, entity: str, items: list[Pending]) -> dict[str, SourceRecord]:
     """The stored records of ``items`` by local code, locked, each annotated with
     ``golden_is_live`` (whether its golden record is active) in the same round trip."""
     model = golden_model(entity)
+    codes = [p.local_code for p in items]
+    if connection.vendor == "postgresql":
+        # Hand-written (every upsert asks; the ORM's building of it cost more than the
+        # answer): the same rows, locked the same way, as the query below.
+        records = SourceRecord.objects.raw(
+            _LOAD_SQL.format(golden=model._meta.db_table),
+            [GoldenStatusChoices.ACTIVE.value, system.pk, entity, codes],
+        )
+        return {r.local_code: r for r in records}
     # Only these rows are locked (the model's ordering joins the source system, whose row a
     # plain FOR UPDATE would lock too: every writer of the system would queue on it), in id
     # order.
     return {
         r.local_code: r
         for r in SourceRecord.objects.select_for_update(of=("self",))
-        .filter(system=system, entity=entity, local_code__in=[p.local_code for p in items])
+        .filter(system=system, entity=entity, local_code__in=codes)
         .order_by("pk")
         .annotate(
             golden_is_live=Exists(

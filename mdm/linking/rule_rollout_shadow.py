@@ -25,10 +25,13 @@ recording (its rows are kept with it).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from django.db import connection
 
 from matching.engine import decide_prepared
 from matching.models import (
@@ -66,17 +69,27 @@ class OpenRollout:
     rule: MatchRule
 
 
+_OPEN_ROLLOUT_SQL = (
+    f"SELECT id, stage, systems, config FROM {MatchRuleRollout._meta.db_table} "  # noqa: S608
+    f"WHERE entity = %s AND stage IN ({', '.join(['%s'] * len(OPEN_ROLLOUT_STAGES))}) "
+    "ORDER BY created_at DESC, id DESC LIMIT 1"
+)
+
+
 def open_rollout_for(entity: str, system: str | None = None) -> OpenRollout | None:
     """The entity's open rollout (one at most), when it covers ``system`` (any system when
     None); one query."""
-    row = (
-        MatchRuleRollout.objects.filter(entity=entity, stage__in=OPEN_ROLLOUT_STAGES)
-        .values_list("pk", "stage", "systems", "config")
-        .first()
-    )
-    if row is None or (system is not None and system not in row[2]):
+    # Hand-written: every upsert asks, and the ORM's building of it cost more than the answer.
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_ROLLOUT_SQL, [entity, *(s.value for s in OPEN_ROLLOUT_STAGES)])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    pk, stage, systems, config = row
+    pk, stage, systems, config = (
+        json.loads(v) if isinstance(v, str) and k >= 2 else v for k, v in enumerate(row)
+    )
+    if system is not None and system not in systems:
+        return None
     return OpenRollout(pk, stage, frozenset(systems), rule_from_dict(config))
 
 
