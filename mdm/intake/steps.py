@@ -35,7 +35,7 @@ from mdm.linking.realtime import MatchingLinker
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import crypto
 from mdm.records.codes import allocate_golden_codes
-from mdm.records.golden import refresh_goldens
+from mdm.records.golden import lock_goldens, refresh_goldens
 
 RECORD_FIELDS = [
     "raw",
@@ -364,12 +364,7 @@ def refresh(
             crosswalk_changed.add(change.record.golden_code)
             if change.previous_code:
                 crosswalk_changed.add(change.previous_code)
-    existing = (
-        golden_model(entity)
-        .objects.select_for_update()
-        .filter(code__in=touched - new_codes)
-        .order_by("pk")
-    )
+    existing = lock_goldens(entity, touched - new_codes)
     # The members of the new golden records are all in this batch: not read back.
     new_members: dict[str, list[SourceRecord]] = defaultdict(list)
     for change in sorted(changes, key=lambda c: c.record.pk):
@@ -384,7 +379,7 @@ def refresh(
             )
     refresh_goldens(
         entity,
-        existing=list(existing),
+        existing=existing,
         new_codes=new_codes,
         crosswalk_changed=crosswalk_changed,
         actor=actor,

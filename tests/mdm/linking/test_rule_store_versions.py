@@ -14,7 +14,7 @@ from matching.models import MatchRuleConfig
 from matching.rules import DEFAULT_RULES, default_rule, rule_to_dict
 from mdm.linking.rule_store import load_rule, store_rule
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def stored(threshold: float) -> None:
