@@ -24,9 +24,9 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.fields.related import RelatedField
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, get_history_model_for_model
+from simple_history.utils import bulk_create_with_history
 
-from mdm.db.bulk_sql import column_of, history_plan
+from mdm.db.bulk_sql import column_of, history_model_of, history_plan
 
 #: Fewer objects than this go in by one ``INSERT … RETURNING`` with their history (one round
 #: trip, values sent as parameters); more by ``COPY`` (three round trips, values streamed).
@@ -49,7 +49,7 @@ def create_objects_with_history(
     """
     if not objs:
         return
-    history = get_history_model_for_model(model)
+    history = history_model_of(model)
     if not _copyable(model):
         bulk_create_with_history(
             list(objs),
@@ -96,12 +96,12 @@ def create_objects(objs: Sequence[models.Model], model: type[models.Model]) -> N
 
     The primary key is left to the column's default (the rows take it in list order, after any
     ``BEFORE INSERT`` statement trigger has run: the outbox's ordering lock is taken before the
-    first number is drawn), so the objects' ``pk`` stays unset. A handful of rows, and other
-    databases, take ``bulk_create``.
+    first number is drawn), so the objects' ``pk`` stays unset. A handful of rows go in by one
+    ``INSERT``; other databases take ``bulk_create``.
     """
     if not objs:
         return
-    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
+    if connection.vendor != "postgresql":
         model._default_manager.bulk_create(list(objs))
         return
     opts = model._meta
@@ -109,6 +109,16 @@ def create_objects(objs: Sequence[models.Model], model: type[models.Model]) -> N
     fields = [f for f in opts.concrete_fields if not f.primary_key]
     plan = [(f, _converter(f)) for f in fields]
     columns = ", ".join(qn(column_of(f)) for f in fields)
+    if len(objs) < COPY_MIN_ROWS:
+        # A handful (an upsert's event): one INSERT, without the ORM's building of it.
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([row] * len(objs)),
+                [convert(f.pre_save(obj, True)) for obj in objs for f, convert in plan],
+            )
+        return
     sql = f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:

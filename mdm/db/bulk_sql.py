@@ -126,7 +126,7 @@ def _set_based(model: type[models.Model]) -> bool:
 
 def _default_user(model: type[models.Model], user: Any) -> Any:
     # As simple_history: the given user, else the one of the current request (middleware).
-    return user or get_history_model_for_model(model).get_default_history_user(model())
+    return user or history_model_of(model).get_default_history_user(model())
 
 
 def _user_id(user: Any) -> Any:
@@ -164,6 +164,13 @@ def _array_type(field: models.Field[Any, Any]) -> str:
     if db_type is None:
         raise TypeError(f"{field!r} has no column type")
     return re.sub(r"\(.*?\)", "", db_type) + "[]"
+
+
+@cache
+def history_model_of(model: type[models.Model]) -> Any:
+    """The historical model of ``model`` (simple_history builds a new manager class each time
+    it is asked, a fraction of a millisecond that every write paid)."""
+    return get_history_model_for_model(model)
 
 
 @cache
