@@ -257,13 +257,18 @@ class CrosswalkView(APIView):
     )
     def get(self, request, entity: str, system: str, local_code: str):
         to_system = request.query_params.get("to") or None
-        if to_system is not None and not SourceSystem.objects.filter(code=to_system).exists():
-            # An unknown target is the caller's mistake, not an empty member list.
+        # Another system's codes, as the key or as the answer, only where granted (403).
+        readable = readable_systems(system_of(request.user))
+        # An unknown target is the caller's mistake, not an empty member list (a system the
+        # caller may read exists: no query for the usual look-up).
+        if (
+            to_system is not None
+            and not (readable is not None and to_system in readable)
+            and not SourceSystem.objects.filter(code=to_system).exists()
+        ):
             raise ValidationError(
                 {"to": [f"未知源系统 {to_system} / Unknown source system {to_system}"]}
             )
-        # Another system's codes, as the key or as the answer, only where granted (403).
-        readable = readable_systems(system_of(request.user))
         if not may_read(readable, system):
             if not SourceSystem.objects.filter(code=system).exists():
                 raise NotFound(

@@ -50,6 +50,25 @@ def test_crosswalk_to_narrows_members_to_one_system(linked, erp):
     }
 
 
+def test_crosswalk_to_an_unknown_system_is_the_callers_mistake(linked, erp):
+    response = erp.client.get("/api/v1/crosswalk/customers/ERP/SD01-000123?to=SAP")
+
+    assert response.status_code == 400
+    assert "SAP" in str(response.json()["errors"]["to"])
+
+
+def test_a_crosswalk_look_up_is_one_query_besides_the_callers_token_and_grants(
+    linked, erp, django_assert_num_queries
+):
+    erp.client.get("/api/v1/crosswalk/customers/ERP/SD01-000123?to=CRM")  # warm
+
+    with django_assert_num_queries(3) as captured:
+        response = erp.client.get("/api/v1/crosswalk/customers/ERP/SD01-000123?to=CRM")
+
+    assert response.json()["members"] == [{"system": "CRM", "local_code": "BJ-B-00042"}]
+    assert not any('mdm_sourcesystem" WHERE' in q["sql"] for q in captured.captured_queries)
+
+
 def test_crosswalk_of_unknown_code_is_404(linked, erp):
     response = erp.client.get("/api/v1/crosswalk/customers/ERP/NOPE")
 
