@@ -144,6 +144,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MDM_MAX_BODY_BYTES = env.get_int("MDM_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MDM_MAX_BODY_BYTES
 MDM_BULK_MAX_ITEMS = 1000
+# Advisory locks one write transaction may take (a record takes up to five: its local code and
+# four identifier keys). PostgreSQL holds them in one lock table for all connections, sized
+# max_locks_per_transaction (64 by default) times max_connections: two import workers writing
+# 500 records at a time filled it ("out of shared memory"). A batch with more keys is written
+# in several transactions. Raise both together.
+MDM_LOCKS_PER_TRANSACTION = env.get_int("MDM_LOCKS_PER_TRANSACTION", 1000)
 
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -31,7 +32,7 @@ from mdm.db.bulk_sql import update_objects_with_history
 from mdm.db.locks import lock_keys, try_lock_keys
 from mdm.intake.prepare import Pending, scrub_warnings, seal_raw, source_key
 from mdm.linking.batch.bulk import BulkLinker
-from mdm.linking.realtime import MatchingLinker
+from mdm.linking.realtime import MAX_LOCK_KEYS, MatchingLinker
 from mdm.models import GoldenStatusChoices, SourceRecord, SourceSystem, golden_model
 from mdm.privacy import crypto
 from mdm.records.codes import allocate_golden_codes
@@ -100,6 +101,16 @@ def bulk_linking() -> Iterator[None]:
         yield
     finally:
         _BULK_LOAD.reset(token)
+
+
+def within_lock_budget(run_items: list[Pending]) -> list[list[Pending]]:
+    """``run_items`` cut into consecutive runs whose locks stay within
+    ``MDM_LOCKS_PER_TRANSACTION`` (see the setting): each is written in a transaction of its
+    own. A record takes its local code's lock and, when it is matched, up to
+    ``MAX_LOCK_KEYS`` identifier keys (a bulk load takes none)."""
+    per_record = 1 if _BULK_LOAD.get() else 1 + MAX_LOCK_KEYS
+    size = max(1, settings.MDM_LOCKS_PER_TRANSACTION // per_record)
+    return [run_items[i : i + size] for i in range(0, len(run_items), size)]
 
 
 def run(

@@ -41,8 +41,9 @@ def upsert_source_records(
     """Upsert a batch of ``(local_code, payload)``; a result or an error per item, in order.
 
     Standardize and validate each item against the dictionary (invalid items get their errors
-    and are never written), then write each run of the batch in one transaction through the
-    steps of ``mdm.intake.steps``: lock, load, diff (same fingerprint as stored: "unchanged",
+    and are never written), then write each run of the batch (no local code twice, no more
+    locks than ``MDM_LOCKS_PER_TRANSACTION``) in one transaction through the steps of
+    ``mdm.intake.steps``: lock, load, diff (same fingerprint as stored: "unchanged",
     nothing written), link, write (with history), refresh (golden records and events).
 
     ``defer_contended`` (the workers of a parallel import): instead of waiting for another
@@ -55,7 +56,8 @@ def upsert_source_records(
     with dictionary_snapshot():
         results, pending = validate_items(entity, items, system.country)
         deferred: set[str] = set()
-        for run in split_repeats(pending):
+        runs = [part for run in split_repeats(pending) for part in steps.within_lock_budget(run)]
+        for run in runs:
             if deferred:
                 run = [p for p in run if p.local_code not in deferred]
             written = steps.run(system, entity, run, actor, reason, defer_contended)

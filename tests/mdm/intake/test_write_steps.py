@@ -10,7 +10,7 @@ from django.db import connections, transaction
 from mdm.db.locks import _key_id
 from mdm.intake import steps
 from mdm.intake.prepare import source_key, validate_items
-from mdm.intake.upsert import retire_source_record, upsert_source_record
+from mdm.intake.upsert import retire_source_record, upsert_source_record, upsert_source_records
 from mdm.linking.realtime import MatchingLinker
 from mdm.models import Customer, Event, SourceRecord
 from tests.support.personas import PERSON, ZHANG_ID
@@ -185,3 +185,26 @@ def test_run_answers_every_item_and_an_empty_run_writes_nothing(erp):
         ("new", True, True),
     ]
     assert steps.run(erp.system, "customers", [], None, "") == []
+
+
+def test_a_batch_with_more_locks_than_a_transaction_may_take_is_written_in_several(erp, settings):
+    # Five locks a record at most (its local code, four identifier keys): two a transaction.
+    settings.MDM_LOCKS_PER_TRANSACTION = 10
+    cities = ["上海", "杭州", "南京", "苏州", "宁波"]
+    items = [
+        (f"C-{i}", {"name": f"{city}浦江物流有限公司", "customer_type": "org"})
+        for i, city in enumerate(cities)
+    ]
+    taken: list[int] = []
+
+    def count_locks(execute, sql, params, many, context):
+        if "advisory_xact_lock" in sql:
+            taken.append(len(params[0]))
+        return execute(sql, params, many, context)
+
+    with connections["default"].execute_wrapper(count_locks):
+        results = upsert_source_records(system=erp.system, entity="customers", items=items)
+
+    assert [r.created for r in results] == [True] * 5
+    assert len(taken) == 3 and max(taken) <= 10
+    assert SourceRecord.objects.filter(system=erp.system).count() == 5
