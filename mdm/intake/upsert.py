@@ -4,7 +4,8 @@ Standardize and validate (``mdm.intake.prepare``), then, in one transaction, loc
 link, write, refresh (``mdm.intake.steps``). ``upsert_source_records`` works on a batch (a bulk
 request, a chunk of an import) with set-based queries; ``upsert_source_record`` is the same path
 for one record. Each record is all-or-nothing: invalid input is rejected before
-anything is written, and a batch is one transaction.
+anything is written, and each run of a batch is one transaction (a batch is cut into runs where
+a local code repeats and where its locks would pass ``MDM_LOCKS_PER_TRANSACTION``).
 """
 
 from __future__ import annotations

@@ -44,13 +44,14 @@ from mdm.privacy.crypto import matching_view
 #: the rule, and parsing and compiling it cost a tenth of the request.
 _PARSED: dict[str, tuple[int, str, MatchRule]] = {}
 
-_VERSION_SQL = (
-    f"SELECT id, xmin::text || ctid::text FROM {MatchRuleConfig._meta.db_table} "  # noqa: S608
-    "WHERE entity = %s AND is_active ORDER BY entity LIMIT 1"
-)
-_CONFIG_SQL = (
-    f"SELECT config, auto_threshold, review_threshold FROM {MatchRuleConfig._meta.db_table} "  # noqa: S608
-    "WHERE id = %s"
+#: The active row's id and version, and its rule only when that is not the version given
+#: (``config`` is never NULL): one statement, one snapshot.
+_RULE_SQL = (
+    "SELECT id, v, CASE WHEN id = %s AND v = %s THEN NULL ELSE config END, "
+    "auto_threshold, review_threshold FROM (SELECT id, xmin::text || ctid::text AS v, config, "
+    "auto_threshold, review_threshold "
+    f"FROM {MatchRuleConfig._meta.db_table} "  # noqa: S608
+    "WHERE entity = %s AND is_active ORDER BY entity LIMIT 1) AS active"
 )
 
 
@@ -59,7 +60,8 @@ def load_rule(entity: str) -> MatchRule:
 
     On PostgreSQL one query reads the row's version (its transaction id and place, which
     change with every write to the row, whatever path wrote it, and differ between
-    transactions); the rule is parsed again only when that changed."""
+    transactions) and, only when that is not the version parsed last, the rule, which is then
+    parsed again."""
     if connections["default"].vendor == "postgresql":
         return _load_rule_versioned(entity)
     row = MatchRuleConfig.objects.filter(entity=entity, is_active=True).first()
@@ -71,17 +73,16 @@ def load_rule(entity: str) -> MatchRule:
 
 
 def _load_rule_versioned(entity: str) -> MatchRule:
+    cached = _PARSED.get(entity)
+    known = (cached[0], cached[1]) if cached is not None else (None, None)
     with connections["default"].cursor() as cursor:
-        cursor.execute(_VERSION_SQL, [entity])
+        cursor.execute(_RULE_SQL, [*known, entity])
         row = cursor.fetchone()
-        if row is None:
-            return DEFAULT_RULES[entity]
-        pk, version = row
-        cached = _PARSED.get(entity)
-        if cached is not None and cached[:2] == (pk, version):
-            return cached[2]
-        cursor.execute(_CONFIG_SQL, [pk])
-        config, auto_threshold, review_threshold = cursor.fetchone()
+    if row is None:
+        return DEFAULT_RULES[entity]
+    pk, version, config, auto_threshold, review_threshold = row
+    if config is None and cached is not None:
+        return cached[2]
     rule = rule_from_dict(json.loads(config) if isinstance(config, str) else config)
     rule.auto_threshold, rule.review_threshold = auto_threshold, review_threshold
     _PARSED[entity] = (pk, version, rule)

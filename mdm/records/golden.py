@@ -80,7 +80,8 @@ def active_members(codes: Collection[str]) -> dict[str, list[SourceRecord]]:
             # Hand-written, the same rows and fields: every upsert that links asks.
             records = list(SourceRecord.objects.raw(_MEMBERS_SQL, [list(codes)]))
             ids = sorted({r.system_id for r in records})
-            systems = {s.pk: s for s in SourceSystem.objects.raw(_SYSTEMS_SQL, [ids])}
+            raw_systems = SourceSystem.objects.raw(_SYSTEMS_SQL, [ids]) if ids else []
+            systems = {s.pk: s for s in raw_systems}
         else:
             records = list(
                 SourceRecord.objects.filter(golden_code__any=codes, is_active=True)

@@ -72,3 +72,10 @@ def test_the_rule_is_read_in_one_query_while_it_does_not_change(django_assert_nu
     load_rule("customers")
     with django_assert_num_queries(1):
         load_rule("customers")
+
+
+def test_a_deleted_rule_is_the_shipped_one_again():
+    stored(0.93)
+    assert load_rule("customers").auto_threshold == 0.93
+    MatchRuleConfig.objects.filter(entity="customers").delete()
+    assert load_rule("customers") is DEFAULT_RULES["customers"]
