@@ -134,7 +134,11 @@ class Command(BaseCommand):
             cw = self._lookups(token, lookups, warm_up)
         rows = [
             ("golden customers loaded", f"{Customer.objects.count():,}", ""),
-            ("upsert p50 / p99 (ms)", f"{up['p50']:.1f} / {up['p99']:.1f}", "target p99 <= 30 ms"),
+            (
+                "upsert p50 / p99 (ms)",
+                f"{up['p50']:.1f} / {up['p99']:.1f}",
+                "target p99 <= 20 ms (issue 34)",
+            ),
             ("upsert throughput, 1 client (req/s)", f"{up['rate']:.0f}", ""),
             (
                 f"slowest of the {warm_up} warm-up upserts (ms)",
@@ -149,7 +153,7 @@ class Command(BaseCommand):
             (
                 "crosswalk p50 / p99 (ms)",
                 f"{cw['p50']:.2f} / {cw['p99']:.2f}",
-                "target p99 <= 5 ms",
+                "target p99 <= 5 ms (issue 34)",
             ),
             ("crosswalk throughput, 1 client (req/s)", f"{cw['rate']:.0f}", ""),
             (
@@ -165,7 +169,7 @@ class Command(BaseCommand):
             (
                 f"import_source throughput, {import_workers} worker(s) (records/s)",
                 f"{import_rate:.0f}",
-                "target >= 1,000",
+                "record by record; issue 34's 5,000/s is for a bulk load",
             ),
         ]
         connections = "keep-alive" if keep_alive else "a new connection per request"
