@@ -198,11 +198,18 @@ def _u_from_counts(
     agreement of ``_exact_agreements``."""
     u: list[list[float]] = []
     counted: list[bool] = []
-    for spec, field_counts, exact in zip(c.fields, counts, exacts, strict=True):
+    for stored, spec, field_counts, exact in zip(
+        rule.fields, c.fields, counts, exacts, strict=True
+    ):
         # Add-one smoothing: a level the sample never hit is "rarer than 1 in ``samples``", not
         # impossible — a fuzzy level with an unmeasurably small u would outweigh real evidence.
         smoothed = [n + pseudo_count for n in field_counts]
         counted.append(exact is not None and spec.thresholds[0] >= 1.0)
+        if not counted[-1] and not any(field_counts):
+            # No random pair had the field on both sides (the data lacks it): nothing to
+            # re-estimate it from; smoothing alone would make its levels equally likely.
+            u.append([level.u for level in stored.levels])
+            continue
         if not counted[-1]:
             total = sum(smoothed)
             u.append([n / total for n in smoothed])
