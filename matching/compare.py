@@ -53,11 +53,14 @@ from matching.comparators.text import (
 from matching.comparators.values import (
     _birth_date,
     _email,
+    _email_domain,
     _identifier,
+    _mail_domain,
     _phone,
     _postal_code,
     _prepare_date,
     _prepare_email,
+    _prepare_email_domain,
     _prepare_flagged_date,
     _prepare_identifier,
     _prepare_phone,
@@ -74,6 +77,7 @@ __all__ = [
     "compare_company_pinyin",
     "compare_division",
     "compare_email",
+    "compare_email_domain",
     "compare_identifier",
     "compare_person_name",
     "compare_phone",
@@ -161,6 +165,14 @@ COMPARATORS: dict[str, Comparator] = {
             prepare_flagged=_prepare_phone,
         ),
         Comparator("email", _prepare_email, _email, "e-mail address"),
+        # Equal keys: one domain (1.0, or one address, which the e-mail field weighs instead).
+        Comparator(
+            "email_domain",
+            _prepare_email_domain,
+            _email_domain,
+            "organization's own mail domain",
+            _mail_domain,
+        ),
         Comparator("identifier", _prepare_identifier, _identifier, "code, 1 typo tolerated", _same),
         Comparator("postal_code", _prepare_postal_code, _postal_code, "postal code", _same),
         Comparator("address", _prepare_address, _address, "address tokens", _address_key),
@@ -241,6 +253,11 @@ def compare_phone(
 def compare_email(a: str | None, b: str | None) -> float | None:
     """E-mail addresses."""
     return _run("email", a, b)
+
+
+def compare_email_domain(a: str | None, b: str | None) -> float | None:
+    """Two mailboxes at one organization's own domain (not a public provider's)."""
+    return _run("email_domain", a, b)
 
 
 def compare_identifier(a: str | None, b: str | None) -> float | None:

@@ -12,6 +12,7 @@ from rapidfuzz.distance import Levenshtein
 
 from matching.comparators.distance import _osa
 from matching.normalize import (
+    company_mail_domain,
     digits,
     email_key,
     identifier,
@@ -137,6 +138,25 @@ def _email(a: tuple[str, bool], b: tuple[str, bool]) -> float:
     if not role and len(local_left) >= 4 and local_left == right.partition("@")[0]:
         return 0.7
     return Levenshtein.normalized_similarity(left, right) / 2.0
+
+
+def _prepare_email_domain(value: str) -> tuple[str, str] | None:
+    """(company domain, address); None for a public provider's address: no evidence."""
+    domain = company_mail_domain(value)
+    return (domain, email_key(value)) if domain else None
+
+
+def _email_domain(a: tuple[str, str], b: tuple[str, str]) -> float | None:
+    """1.0 two mailboxes at one organization's own domain (``finance@huaxin.com.cn`` /
+    ``li.ming@huaxin.com.cn``); 0.0 two domains; None for one address (the ``email`` field
+    weighs that already)."""
+    if a[1] == b[1]:
+        return None
+    return 1.0 if a[0] == b[0] else 0.0
+
+
+def _mail_domain(prepared: tuple[str, str]) -> str:
+    return prepared[0]
 
 
 def _prepare_identifier(value: str) -> str | None:

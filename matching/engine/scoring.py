@@ -209,8 +209,47 @@ def _alternatives(prepared: Any) -> tuple[CompanyName, ...]:
 
 
 def _names_differ(c: _Compiled, a: Features, b: Features) -> bool:
-    """The review cap: names that differ too much for the other fields to link the pair."""
-    return _chinese_names_differ(c, a, b) or _organization_names_differ(c, a, b)
+    """The review cap: names that differ too much for the other fields to link the pair, or
+    two companies of one group (see ``_group_companies_apart``)."""
+    return (
+        _chinese_names_differ(c, a, b)
+        or _organization_names_differ(c, a, b)
+        or _group_companies_apart(c, a, b)
+    )
+
+
+#: The explanation of a pair capped by ``_group_companies_apart``.
+GROUP_NOTE = "hard rule: one mail domain, other regions, review only"
+
+
+def _group_companies_apart(c: _Compiled, a: Features, b: Features) -> bool:
+    """Two organizations whose mailboxes share one organization's mail domain but whose names
+    say different regions (北京华信科技 / 上海华信科技, both at huaxin.com): a group's companies
+    share its domain, and in China the same core name in another city is another registered
+    company. The domain may lift such a pair to review, never link it (with the
+    organization-name rule: another business or a branch is capped or vetoed already)."""
+    if not c.organization_name_review or pair_kind(a, b) != "organization":
+        return False
+    domain = region = None
+    for spec in c.fields:
+        if spec.applies_to not in (None, "organization"):
+            continue
+        if spec.comparator == "email_domain":
+            domain = spec
+        elif spec.comparator == "company_region":
+            region = spec
+    if domain is None or region is None:
+        return False
+    similarities = []
+    for spec in (domain, region):
+        left, right = _feature(a, spec), _feature(b, spec)
+        similarity = spec.compare(left, right) if left is not None and right is not None else None
+        if similarity is None:
+            return False
+        similarities.append(similarity)
+    shared, regions = similarities
+    # The domain in its agreeing level; the regions below their lowest agreeing level.
+    return shared >= domain.thresholds[0] and regions < region.thresholds[-2]
 
 
 def _decide(
@@ -314,11 +353,12 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
                 FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
             )
     elif trace.capped:
-        note = (
-            "hard rule: Chinese names differ, review only"
-            if kind == "person"
-            else "hard rule: names differ, review only"
-        )
+        if kind == "person":
+            note = "hard rule: Chinese names differ, review only"
+        elif _group_companies_apart(c, a, b) and not _organization_names_differ(c, a, b):
+            note = GROUP_NOTE
+        else:
+            note = "hard rule: names differ, review only"
         evidence.append(
             FieldEvidence("name", a.raw.get("name"), b.raw.get("name"), None, 0.0, note)
         )

@@ -33,7 +33,14 @@ from matching.normalize.company_relations import (
     short_name_of,
     transliterates_trade_name,
 )
-from matching.normalize.contacts import email_key, person_name, person_name_tokens, phone_key
+from matching.normalize.contacts import (
+    PUBLIC_MAIL_DOMAINS,
+    company_mail_domain,
+    email_key,
+    person_name,
+    person_name_tokens,
+    phone_key,
+)
 from matching.normalize.kinds import customer_kind, is_person_customer
 from matching.normalize.pinyin import is_pinyin, pinyin_initials, pinyin_of, split_pinyin
 from matching.normalize.regions import Region, region_lookup
@@ -52,6 +59,8 @@ __all__ = [
     "customer_kind",
     "digits",
     "email_key",
+    "company_mail_domain",
+    "PUBLIC_MAIL_DOMAINS",
     "has_cjk",
     "identifier",
     "is_abbreviation",

@@ -55,3 +55,29 @@ def email_key(email: str) -> str:
     """Lower-case e-mail; googlemail is gmail. Dots and +tags are kept (most providers honour them)."""
     text = fold_width(email).strip().lower()
     return text.replace("@googlemail.com", "@gmail.com")
+
+
+#: Mail providers anyone can sign up with: a domain of theirs says nothing of whose mailbox it
+#: is. Chinese (QQ, NetEase, Sina, Sohu, the carriers, Alibaba) and international ones.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    (
+        *("qq.com", "foxmail.com", "163.com", "126.com", "yeah.net", "188.com", "163.net"),
+        *("sina.com", "sina.cn", "sohu.com", "139.com", "189.cn", "wo.cn", "wo.com.cn"),
+        *("aliyun.com", "21cn.com", "tom.com", "263.net", "qq.cn", "outlook.cn"),
+        *("gmail.com", "hotmail.com", "outlook.com", "live.com", "msn.com", "yahoo.com"),
+        *("yahoo.com.cn", "yahoo.cn", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com"),
+        *("gmx.de", "web.de", "mail.ru", "yandex.ru", "yandex.com", "protonmail.com"),
+        *("proton.me", "zoho.com", "mail.com", "hotmail.co.uk", "live.cn", "hotmail.com.cn"),
+    )
+)
+
+
+def company_mail_domain(email: str) -> str:
+    """The domain of an address at an organization's own domain (``li.ming@huaxin.com.cn`` ->
+    ``huaxin.com.cn``); "" for a public provider's (``vip.163.com`` too) or no address."""
+    domain = email_key(email).rpartition("@")[2] if "@" in email else ""
+    if "." not in domain or domain in PUBLIC_MAIL_DOMAINS:
+        return ""
+    if any(domain.endswith("." + public) for public in PUBLIC_MAIL_DOMAINS):
+        return ""
+    return domain

@@ -56,6 +56,23 @@ def _email_field() -> FieldRule:
     )
 
 
+def _email_domain_field() -> FieldRule:
+    # An organization's records carry its mailboxes (finance@, li.ming@) at its own domain: two
+    # of them there say one organization, or one group (whose companies' names differ: the
+    # organization-name rule keeps those for review). A person's colleagues share it too, so
+    # organizations only; a public provider's domain (qq.com, 163.com) is no evidence at all.
+    return FieldRule(
+        name="email_domain",
+        field="email",
+        comparator="email_domain",
+        applies_to="organization",
+        levels=_levels(
+            (1.0, 0.2, 1e-4, "same organization mail domain"),
+            (0.0, 0.8, 0.9999, "other mail domain"),
+        ),
+    )
+
+
 def _address_field() -> FieldRule:
     # Fuzzy address levels stay modest: in a city, neighbours differ by a room number only.
     return FieldRule(
@@ -209,6 +226,7 @@ def _customers() -> MatchRule:
             ),
             _phone_field(),
             _email_field(),
+            _email_domain_field(),
             _address_field(),
             _postal_field(),
         ],

@@ -43,6 +43,7 @@ LEVEL_LABELS = {
     "different number": pgettext_lazy("match level", "different number"),
     "different numbers": pgettext_lazy("match level", "different numbers"),
     "different region": pgettext_lazy("match level", "different region"),
+    "other mail domain": pgettext_lazy("match level", "other mail domain"),
     "homophone (same pinyin)": pgettext_lazy("match level", "homophone (same pinyin)"),
     "nearly the same": pgettext_lazy("match level", "nearly the same"),
     "one contains the other": pgettext_lazy("match level", "one contains the other"),
@@ -75,6 +76,7 @@ LEVEL_LABELS = {
     "same group": pgettext_lazy("match level", "same group"),
     "same last 8 digits": pgettext_lazy("match level", "same last 8 digits"),
     "same mailbox, other domain": pgettext_lazy("match level", "same mailbox, other domain"),
+    "same organization mail domain": pgettext_lazy("match level", "same organization mail domain"),
     "same model": pgettext_lazy("match level", "same model"),
     "same name": pgettext_lazy("match level", "same name"),
     "same number": pgettext_lazy("match level", "same number"),
@@ -123,6 +125,9 @@ FIXED_NOTES = {
         "hard rule: Chinese names differ, review only"
     ),
     "hard rule: names differ, review only": _("hard rule: names differ, review only"),
+    "hard rule: one mail domain, other regions, review only": _(
+        "hard rule: one mail domain, other regions, review only"
+    ),
     "hard rule: Chinese names differ, no phone or e-mail shared": _(
         "hard rule: Chinese names differ, no phone or e-mail shared"
     ),

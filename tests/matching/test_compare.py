@@ -12,6 +12,7 @@ from matching.compare import (
     compare_company_pinyin,
     compare_division,
     compare_email,
+    compare_email_domain,
     compare_identifier,
     compare_person_name,
     compare_phone,
@@ -20,8 +21,10 @@ from matching.compare import (
     compare_spec,
     compare_text,
 )
+from matching.normalize import company_mail_domain
 
 ALL = [
+    compare_email_domain,
     compare_address,
     compare_birth_date,
     compare_company_name,
@@ -173,6 +176,20 @@ def test_emails():
     assert compare_email("taopinghui@163.com", "taopinghui@qq.com") == 0.7
     assert compare_email("office@ruifeng.cn", "office@ruifenghome.com") < 0.5
     assert compare_email("a@huaxin.com", "zzzzzz@other.org") < 0.5
+
+
+def test_an_organizations_own_mail_domain_is_evidence_a_providers_is_not():
+    assert company_mail_domain("Li.Ming@HuaXin.com.cn") == "huaxin.com.cn"
+    assert company_mail_domain("taopinghui@163.com") == ""
+    assert company_mail_domain("boss@vip.163.com") == ""  # a provider's paid mailboxes
+    assert company_mail_domain("someone@Gmail.com") == ""
+    assert company_mail_domain("not an address") == ""
+    # finance@ and a clerk's mailbox at one company's domain
+    assert compare_email_domain("finance@huaxin.com.cn", "li.ming@huaxin.com.cn") == 1.0
+    assert compare_email_domain("finance@huaxin.com.cn", "finance@huaxin-tech.cn") == 0.0
+    # one address: the e-mail field weighs it, not this one; a provider's: no evidence
+    assert compare_email_domain("li.ming@huaxin.com.cn", "LI.MING@huaxin.com.cn") is None
+    assert compare_email_domain("123456@qq.com", "654321@qq.com") is None
 
 
 def test_identifiers():

@@ -251,6 +251,62 @@ def test_a_rollouts_replaced_rule_gains_the_level_with_its_candidate(db):
         assert [lv["min_similarity"] for lv in birth["levels"]] == [1.0, 0.9, 0.8, 0.6, 0.5, 0.0]
 
 
+def test_a_short_name_at_the_companys_own_mail_domain_links():
+    legal = org("深圳市大族激光科技股份有限公司", email="finance@hanslaser.com")
+    short = org("大族激光", email="li.ming@hanslaser.com")
+
+    shared = score_pair(CUSTOMERS, legal, short)
+    alone = score_pair(CUSTOMERS, legal, dict(short, email="li.ming@other-trade.com"))
+    unsaid = score_pair(CUSTOMERS, dict(legal, email="hr@qq.com"), dict(short, email="a@qq.com"))
+
+    assert shared.decision == "auto"
+    domain = {e.field: e for e in shared.explanation}["email_domain"]
+    assert domain.note == "same organization mail domain" and domain.weight > 5
+    assert alone.decision != "auto" and unsaid.decision != "auto"  # a provider says nothing
+
+
+def test_one_mail_domain_does_not_link_a_groups_companies():
+    # Another city: in China another registered company, though the group's domain is one.
+    beijing = org("北京华信科技有限公司", email="x.y@huaxin.com")
+    shanghai = org("上海华信科技有限公司", email="z.w@huaxin.com")
+    # Another business of the group, and a branch.
+    terminals = org("北京华信终端设备有限公司", email="z.w@huaxin.com")
+    branch = org("北京华信科技有限公司上海分公司", email="z.w@huaxin.com")
+
+    other_city = score_pair(CUSTOMERS, beijing, shanghai)
+
+    assert other_city.decision == "review"
+    assert other_city.score <= CUSTOMERS.review_threshold
+    notes = [e.note for e in other_city.explanation]
+    assert "hard rule: one mail domain, other regions, review only" in notes
+    assert score_pair(CUSTOMERS, beijing, terminals).decision != "auto"
+    assert score_pair(CUSTOMERS, beijing, branch).decision == "new"
+
+
+def test_colleagues_mailboxes_say_nothing_of_a_person():
+    left = person("张伟", email="zhang.wei@huawei.com", birth_date="1980-01-02")
+    right = person("张伟", email="wei.zhang@huawei.com", birth_date="1975-06-30")
+
+    explained = {e.field for e in score_pair(CUSTOMERS, left, right).explanation}
+
+    assert "email_domain" not in explained
+
+
+def test_a_stored_rule_from_before_gains_the_organizations_mail_domain():
+    migration = importlib.import_module("matching.migrations.0014_organization_mail_domain")
+    stored = rule_to_dict(CUSTOMERS)
+    stored["fields"] = [f for f in stored["fields"] if f["name"] != "email_domain"]
+
+    assert migration._add_field(stored)
+
+    names = [f["name"] for f in stored["fields"]]
+    assert names[names.index("email") + 1] == "email_domain"
+    assert rule_to_dict(rule_from_dict(stored)) == rule_to_dict(CUSTOMERS)
+    assert not migration._add_field(stored)  # nothing left to do
+    without_email = {"fields": [f for f in stored["fields"] if "email" not in f["name"]]}
+    assert not migration._add_field(without_email)
+
+
 def test_chinese_twins_are_proposed_for_review_not_linked():
     home = "上海市宝山区延安路411号世纪花城26栋2单元2101室"
 
@@ -530,6 +586,23 @@ def test_fitting_on_data_is_unsupervised_and_keeps_the_rule_shape():
     assert [f.name for f in fitted.fields] == [f.name for f in CUSTOMERS.fields]
     assert with_u.fields[4].levels[0].u < 0.5
     assert 0 < fitted.prior < 1
+
+
+def test_a_field_the_data_lacks_keeps_its_shipped_weights_in_a_fit():
+    # Persons without a mailbox: no pair had the organizations' mail domain on both sides.
+    records = _people(40)
+
+    fitted = fit_rule(CUSTOMERS, records, u_samples=500)
+
+    shipped = {f.name: f for f in CUSTOMERS.fields}
+    fields = {f.name: f for f in fitted.fields}
+    # (The fit's monotone weights may still move a lower level of the e-mail field.)
+    assert fields["email"].levels[0].u == pytest.approx(shipped["email"].levels[0].u)
+    assert [lv.u for lv in fields["email_domain"].levels] == pytest.approx(
+        [lv.u for lv in shipped["email_domain"].levels]
+    )
+    for name in ("email", "email_domain"):
+        assert fields[name].levels[0].m > fields[name].levels[0].u  # still evidence
 
 
 def _people(n: int) -> list[Record]:
