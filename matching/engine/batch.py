@@ -187,6 +187,10 @@ def _exact_agreements(
     ]
 
 
+#: Random pairs compared on a field, fewest, for its u to be re-estimated from them.
+MIN_COMPARED_FOR_U = 50
+
+
 def _u_from_counts(
     rule: MatchRule,
     c: _Compiled,
@@ -205,9 +209,10 @@ def _u_from_counts(
         # impossible — a fuzzy level with an unmeasurably small u would outweigh real evidence.
         smoothed = [n + pseudo_count for n in field_counts]
         counted.append(exact is not None and spec.thresholds[0] >= 1.0)
-        if not counted[-1] and not any(field_counts):
-            # No random pair had the field on both sides (the data lacks it): nothing to
-            # re-estimate it from; smoothing alone would make its levels equally likely.
+        if not counted[-1] and sum(field_counts) < MIN_COMPARED_FOR_U:
+            # Too few random pairs had the field on both sides (the data lacks it, or nearly):
+            # nothing to re-estimate it from; smoothing would make its levels about equally
+            # likely. It keeps the u of the rule being fitted.
             u.append([level.u for level in stored.levels])
             continue
         if not counted[-1]:

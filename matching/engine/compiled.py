@@ -112,9 +112,9 @@ def _compile(rule: MatchRule) -> _Compiled:
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
                 for k, f in enumerate(fields)
-                if f.applies_to in (None, kind or None)
+                if applies(f.applies_to, f.comparator, kind)
             )
-            for kind in ("", "person", "organization")
+            for kind in ("", "person", "organization", UNKNOWN_KIND)
         },
     )
     _COMPILED[id(rule)] = (weakref.ref(rule), compiled)
@@ -177,6 +177,35 @@ def unused_note(a: Features, b: Features, names: Sequence[str]) -> str:
     """Why a field with a value on either side was not compared (a flagged value that its
     comparator reads is compared, and has no note)."""
     return FLAGGED_NOTE if any(n in a.flagged or n in b.flagged for n in names) else MISSING_NOTE
+
+
+#: Comparators of customers that a side must say is an organization: two mailboxes at one
+#: domain are one company's, or two colleagues' (persons whose kind no field gave).
+DECLARED_ORGANIZATION_ONLY = frozenset({"email_domain"})
+#: Comparators that leave a pair uncompared on purpose (a public provider's domain, or one
+#: address, which the e-mail field weighs): no explanation row says "missing" for them.
+SILENT_WHEN_UNCOMPARED = frozenset({"email_domain"})
+#: ``_Compiled.hot``'s key for two customers neither of which says what kind it is.
+UNKNOWN_KIND = "unknown"
+
+
+def hot_kind(a: Features, b: Features) -> str:
+    """The key of ``_Compiled.hot`` for a pair: its ``pair_kind``, or ``UNKNOWN_KIND`` for two
+    customers of unknown kind (compared as organizations, but not on
+    ``DECLARED_ORGANIZATION_ONLY`` fields)."""
+    kind = pair_kind(a, b)
+    if kind == "organization" and not a.kind and not b.kind:
+        return UNKNOWN_KIND
+    return kind
+
+
+def applies(spec_applies_to: str | None, comparator: str, kind: str) -> bool:
+    """Whether a field rule is compared for a pair of ``hot_kind`` ``kind``."""
+    if kind == UNKNOWN_KIND:
+        return spec_applies_to in (None, "organization") and (
+            comparator not in DECLARED_ORGANIZATION_ONLY
+        )
+    return spec_applies_to in (None, kind or None)
 
 
 def pair_kind(a: Features, b: Features) -> str:

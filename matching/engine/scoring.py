@@ -8,9 +8,11 @@ from typing import Any
 
 from matching.compare import COMPARATORS
 from matching.engine.compiled import (
+    SILENT_WHEN_UNCOMPARED,
     _compile,
     _Compiled,
     _feature,
+    hot_kind,
     pair_kind,
     shown_value,
     unused_note,
@@ -83,7 +85,7 @@ def _compare_fields(
     levels = [-1] * len(c.fields)
     similarities: list[float | None] = [None] * len(c.fields)
     a_cache, b_cache = a.cache, b.cache
-    for position, key, compare, thresholds, weights, spec in c.hot[pair_kind(a, b)]:
+    for position, key, compare, thresholds, weights, spec in c.hot[hot_kind(a, b)]:
         left = a_cache.get(key, _MISSING)
         if left is _MISSING:
             left = _feature(a, spec)
@@ -240,16 +242,14 @@ def _group_companies_apart(c: _Compiled, a: Features, b: Features) -> bool:
             region = spec
     if domain is None or region is None:
         return False
-    similarities = []
-    for spec in (domain, region):
-        left, right = _feature(a, spec), _feature(b, spec)
-        similarity = spec.compare(left, right) if left is not None and right is not None else None
-        if similarity is None:
-            return False
-        similarities.append(similarity)
-    shared, regions = similarities
-    # The domain in its agreeing level; the regions below their lowest agreeing level.
-    return shared >= domain.thresholds[0] and regions < region.thresholds[-2]
+    left, right = _feature(a, domain), _feature(b, domain)
+    # One domain, one mailbox or two (the comparator leaves one address to the e-mail field).
+    if left is None or right is None or left[0] != right[0]:
+        return False
+    left, right = _feature(a, region), _feature(b, region)
+    regions = region.compare(left, right) if left is not None and right is not None else None
+    # The regions below their lowest agreeing level.
+    return regions is not None and regions < region.thresholds[-2]
 
 
 def _decide(
@@ -333,7 +333,7 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
     c = _compile(rule)
     if len(trace.levels) != len(c.fields) or len(trace.similarities) != len(c.fields):
         raise ValueError("the trace was compared under a rule with other fields")
-    kind = pair_kind(a, b)
+    kind = hot_kind(a, b)
     weight = _weight_of_levels(c, kind, trace.levels, pair=(a, b))
     score, decision = _decide(c, weight, trace.veto, trace.auto_field, trace.capped)
     evidence: list[FieldEvidence] = []
@@ -371,7 +371,7 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
         level, similarity = levels[position], similarities[position]
         left, right = shown_value(a, spec.alternatives), shown_value(b, spec.alternatives)
         if level < 0:
-            if left or right:
+            if (left or right) and spec.comparator not in SILENT_WHEN_UNCOMPARED:
                 note = unused_note(a, b, spec.alternatives)
                 evidence.append(FieldEvidence(spec.name, left, right, None, 0.0, note))
             continue

@@ -68,16 +68,34 @@ PUBLIC_MAIL_DOMAINS = frozenset(
         *("yahoo.com.cn", "yahoo.cn", "icloud.com", "me.com", "mac.com", "aol.com", "gmx.com"),
         *("gmx.de", "web.de", "mail.ru", "yandex.ru", "yandex.com", "protonmail.com"),
         *("proton.me", "zoho.com", "mail.com", "hotmail.co.uk", "live.cn", "hotmail.com.cn"),
+        *("sina.com.cn", "china.com", "yahoo.co.jp", "yahoo.co.uk", "hotmail.fr", "live.com.cn"),
+        *("citiz.net", "eyou.com", "chinaren.com", "netease.com", "googlemail.com"),
+        # What forms are filled with when the real address is unknown.
+        *("example.com", "example.cn", "test.com", "none.com", "null.com", "nomail.com"),
     )
 )
+#: Second-level labels under a country code: ``huaxin.com.cn`` is one registrable domain.
+_SECOND_LEVEL = frozenset(("com", "net", "org", "gov", "edu", "ac", "co", "or", "ne"))
 
 
 def company_mail_domain(email: str) -> str:
-    """The domain of an address at an organization's own domain (``li.ming@huaxin.com.cn`` ->
-    ``huaxin.com.cn``); "" for a public provider's (``vip.163.com`` too) or no address."""
-    domain = email_key(email).rpartition("@")[2] if "@" in email else ""
-    if "." not in domain or domain in PUBLIC_MAIL_DOMAINS:
+    """The registrable domain of an address at an organization's own domain
+    (``li.ming@mail.huaxin.com.cn`` -> ``huaxin.com.cn``); "" for a public provider's
+    (``vip.163.com`` too), a placeholder's, a mistyped provider's (``qq.con``) or no address."""
+    key = email_key(email)
+    if "@" not in key:
         return ""
-    if any(domain.endswith("." + public) for public in PUBLIC_MAIL_DOMAINS):
+    labels = [label for label in key.rpartition("@")[2].strip(". ").split(".") if label]
+    if len(labels) < 2:
+        return ""
+    size = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    domain = ".".join(labels[-size:])
+    if domain in PUBLIC_MAIL_DOMAINS or ".".join(labels) in PUBLIC_MAIL_DOMAINS:
+        return ""
+    if labels[-size] in _PROVIDER_NAMES:  # qq.con, 163.cm: a provider mistyped
         return ""
     return domain
+
+
+#: The names of the providers, whatever their suffix.
+_PROVIDER_NAMES = frozenset(d.split(".")[0] for d in PUBLIC_MAIL_DOMAINS if d.count(".") == 1)

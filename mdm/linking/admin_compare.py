@@ -51,6 +51,7 @@ FEATURE_LABELS = {
     "company_name": _("company name"),
     "region": _("region in the name"),
     "person_name": _("person name"),
+    "email_domain": _("organization mail domain"),
     "hard rule": _("hard rule"),
 }
 

@@ -17,9 +17,11 @@ from typing import Any, NamedTuple
 
 from matching.engine import (
     MISSING_NOTE,
+    SILENT_WHEN_UNCOMPARED,
     PairTrace,
+    applies,
     frequency,
-    pair_kind,
+    hot_kind,
     prepare,
     shown_value,
     unused_note,
@@ -205,9 +207,9 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
         value = left.identifier(auto_field) or right.identifier(auto_field)
         rows.append(_row(auto_field, value, value, 1.0, 0.0, f"hard rule: same valid {auto_field}"))
     compared = stored.get("fields") or {}
-    kind = pair_kind(left, right)
+    kind = hot_kind(left, right)
     for spec in rule.fields:
-        if spec.applies_to is not None and spec.applies_to != kind:
+        if not applies(spec.applies_to, spec.comparator, kind):
             continue
         names = spec.field.split("|")
         a, b = shown_value(left, names), shown_value(right, names)
@@ -225,7 +227,7 @@ def explanation_rows(entity: str, stored: Any, rule: MatchRule | None = None) ->
             if rest and rest[0]:
                 label = frequency.common_value_note(label, int(rest[0]))
             rows.append(_row(spec.name, a, b, similarity, weight, label))
-        elif a or b:
+        elif (a or b) and spec.comparator not in SILENT_WHEN_UNCOMPARED:
             note = unused_note(left, right, names)
             if a and b and note == MISSING_NOTE:
                 note = "not compared (changed since the merge)"

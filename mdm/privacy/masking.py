@@ -131,6 +131,10 @@ def mask_locked(entity: str, locked: Mapping[str, Any], *, person: bool) -> dict
     return {attr: dict(lock, value=masked[attr]) for attr, lock in locked.items()}
 
 
+#: Explanation rows named otherwise than the attribute whose values they show.
+EXPLANATION_ATTRIBUTES = {"email_domain": "email"}
+
+
 def mask_explanation(
     entity: str, explanation: Iterable[Mapping[str, Any]], *, person: bool = True
 ) -> list[dict[str, Any]]:
@@ -140,6 +144,7 @@ def mask_explanation(
     for row in explanation or []:
         row = dict(row)
         field = str(row.get("field", ""))
+        field = EXPLANATION_ATTRIBUTES.get(field, field)
         kind = None
         if field in personal:
             kind = personal[field].mask_kind

@@ -274,3 +274,13 @@ def test_every_comparator_has_a_preparer():
     for name, comparator in COMPARATORS.items():
         assert comparator.name == name
         assert callable(comparator.prepare) and callable(comparator.compare)
+
+
+def test_a_mail_domain_is_read_as_registered():
+    assert company_mail_domain("a@mail.huaxin.com.cn") == "huaxin.com.cn"
+    assert company_mail_domain("b@HUAXIN.com.cn.") == "huaxin.com.cn"
+    assert company_mail_domain("c＠huaxin.com") == "huaxin.com"  # a full-width at sign
+    assert company_mail_domain("d@qq.con") == ""  # a provider mistyped
+    assert company_mail_domain("e@sina.com.cn") == ""
+    assert company_mail_domain("f@example.com") == ""  # a placeholder
+    assert compare_email_domain("a@mail.huaxin.com.cn", "b@huaxin.com.cn") == 1.0

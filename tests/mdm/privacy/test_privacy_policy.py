@@ -235,3 +235,18 @@ def test_the_bulk_decision_page_names_persons_masked(steward, crm, su):
 
     assert "苏**" in page and "贺**" in page
     assert "苏晓棠" not in page and "贺兰芳" not in page
+
+
+def test_an_organizations_mail_domain_is_explained_with_masked_addresses(erp, crm):
+    import json
+
+    company = {"name": "深圳市大族激光科技股份有限公司", "customer_type": "org"}
+    erp.put("customers", "E-1", {**company, "email": "finance.dept@hanslaser.com"})
+    crm.put("customers", "C-1", {**company, "name": "大族激光", "email": "li.ming@hanslaser.com"})
+
+    record = SourceRecord.objects.get(local_code="C-1")
+    rows = {row["field"]: row for row in record.link_explanation}
+    assert rows["email_domain"]["note"] == "same organization mail domain"
+    stored = json.dumps(record.link_explanation, ensure_ascii=False)
+    for secret in ("finance.dept@", "li.ming@"):
+        assert secret not in stored
