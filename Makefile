@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/mdm
 REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-scale bench-jobs bench-quality bench-relay demo-data
+.PHONY: run test venv services browser messages lint typecheck bench-api bench-match bench-real bench-scale bench-jobs bench-bulk bench-quality bench-relay demo-data
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -99,6 +99,11 @@ bench-scale: venv services bench-db-mdm_bench_scale
 
 bench-jobs: venv services bench-db-mdm_bench_jobs
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_jobs $(BENCH_ENV) $(PY) manage.py bench_jobs --records $${RECORDS:-1000000}
+
+## bench-bulk: an initial load of RECORDS synthetic customers through `import_source --bulk
+## --no-match` per system, then one `match`: seconds, records/s with matching, pairwise F1.
+bench-bulk: venv services bench-db-mdm_bench_bulk
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/mdm_bench_bulk $(BENCH_ENV) $(PY) manage.py bench_bulk --records $${RECORDS:-100000}
 
 ## bench-relay: documents of 10 lines translated per second (one by one and in batches) and the
 ## latency accepted -> published over RabbitMQ, with 100,000 customers and 10,000 products.
