@@ -10,7 +10,14 @@ from typing import Any
 
 from matching.engine.candidates import _cross_pairs, candidate_pairs
 from matching.engine.clustering import _conflict_checker, cluster
-from matching.engine.compiled import _compile, _Compiled, _feature, _Field
+from matching.engine.compiled import (
+    UNKNOWN_KIND,
+    _compile,
+    _Compiled,
+    _feature,
+    _Field,
+    applies,
+)
 from matching.engine.features import Features, Record, RecordId, prepare
 from matching.engine.scoring import (
     PairOutcome,
@@ -235,8 +242,11 @@ def _exact_agreement(
         counter: Counter[Any] = Counter()
         assert spec.exact_key is not None
         for f in features:
-            kind = f.kind or "organization"
-            if f.entity == "customers" and spec.applies_to not in (None, kind):
+            # As the pairs are compared (``compiled.applies``): a record of unknown kind
+            # counts as an organization's, but not for a field a side must declare.
+            if f.entity == "customers" and not applies(
+                spec.applies_to, spec.comparator, f.kind or UNKNOWN_KIND
+            ):
                 continue
             value = _feature(f, spec)
             if value is not None and (key := spec.exact_key(value)) is not None:
