@@ -38,7 +38,10 @@ Key families (prefix: value — why it exists):
 ``tl:`` (organizations, last) folded sound keys of the start of the trade name
     (``normalize.latin``): a Chinese name's first two to four characters in every usual
     reading, an English name's first words read as pinyin or translated, so that ``Lu Thai``
-    (鲁泰), ``Sinyang`` (新阳) and ``Orient Landscape`` (东方园林) meet their Chinese names.
+    (鲁泰), ``Sinyang`` (新阳) and ``Orient Landscape`` (东方园林) meet their Chinese names;
+    also from a county word on and with the last region (``Yongan Forestry`` / 福建省永安林业,
+    ``Changchun High-Tech`` / 长春高新), and the initials of a short trade name (``#byd`` for
+    ``BYD`` / 比亚迪; two letters only with the next word's sound, ``#glkeci`` for ``GL Tech``).
 ``pn:`` a person's name tokens, sorted
     the same name written surname-first or given-name-first.
 ``nk:`` one name token + the first three letters of the other, both ways round

@@ -17,7 +17,7 @@ from matching.normalize import (
     pinyin_of,
     transliterates_trade_name,
 )
-from matching.normalize.latin import FULL, latin_relation
+from matching.normalize.latin import FULL, TRADE, latin_relation
 
 # --------------------------------------------------------------------------- companies
 
@@ -50,10 +50,17 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         if a.pinyin == b.pinyin:
             return 0.98
         latin, chinese = (a, b) if a.is_latin else (b, a)
-        if latin_relation(latin, chinese) == FULL:
+        relation = latin_relation(latin, chinese)
+        if relation == FULL:
             # Every word read or translated, every character explained (``Lu Thai Textile`` /
             # 鲁泰纺织, ``Orient Landscape`` / 东方园林): as good as the same pinyin.
             return 0.98
+        if relation == TRADE and chinese.distinctive:
+            # The trade name explained in order, one side's industry words left over
+            # (``Nanning Chemical Industry`` / 南宁化工, ``Xiangtan Electric Manufacturing`` /
+            # 湘潭电机): as a transliterated trade name. A core of trade words only (上海医药)
+            # has no trade name to explain.
+            return 0.86
         if _other_trades(a, b):
             return 0.9 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0
         # Transliterated: homophones of the trade name are many (Longsheng: 龙生 / 龙盛).

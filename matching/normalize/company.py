@@ -244,6 +244,22 @@ def _latin_brackets(text: str) -> str:
     return " ".join([*regions, text])
 
 
+def _of_reordered(tokens: list[str]) -> list[str]:
+    """``Bank of Ningbo Co Ltd`` -> ``Ningbo Bank Co Ltd``: an English "A of B" name says in
+    Chinese order "B A" (宁波银行, 交通银行 of ``Bank of Communications``); the legal form stays
+    at the end. A name with several "of" is left as it is."""
+    if tokens.count("of") != 1:
+        return tokens
+    position = tokens.index("of")
+    end = len(tokens)
+    while end > position + 1 and tokens[end - 1] in _EN_LEGAL:
+        end -= 1
+    head, tail = tokens[:position], tokens[position + 1 : end]
+    if not head or not tail:
+        return tokens
+    return [*tail, *head, *tokens[end:]]
+
+
 def _parse_latin(text: str) -> CompanyName:
     # Xi'an, O'Neil: an apostrophe inside a word is part of it.
     text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)
@@ -255,7 +271,7 @@ def _parse_latin(text: str) -> CompanyName:
     for phrase, chinese in _EN_PHRASES.items():
         text = text.replace(phrase, f" {chinese} ")
     tokens = re.findall(r"[a-z0-9]+|[\u3400-\u9fff]+", text.replace("sci-tech", "scitech"))
-    tokens = [t for t in tokens if t not in {"the", "and", "of"}]
+    tokens = [t for t in _of_reordered(tokens) if t not in {"the", "and", "of"}]
 
     _, _, latin_regions, _ = _region_tables()
     branch = ""

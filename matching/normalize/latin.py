@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.normalize.company import CompanyName
+from matching.normalize.company import CompanyName, _industry_suffix
 from matching.normalize.company_words import _EN_LEGAL, _NATIONAL
-from matching.normalize.pinyin import _toneless, pinyin_of
-from matching.normalize.regions import _region_tables
+from matching.normalize.pinyin import _toneless, pinyin_initials, pinyin_of
+from matching.normalize.regions import _leading_region, _region_tables
 from matching.normalize.text import has_cjk
 from matching.normalize.translations import LONGEST_PHRASE, TRANSLATIONS
 
@@ -39,6 +39,7 @@ __all__ = [
     "align",
     "chinese_keys",
     "fold",
+    "initials_key",
     "latin_keys",
     "latin_relation",
 ]
@@ -64,13 +65,15 @@ _FOLDS = (
     ("th", "t"),
     ("ph", "p"),
     ("kh", "k"),
-    ("ng", "n"),
     ("uo", "o"),
     ("ee", "i"),
     ("yu", "u"),
     ("v", "u"),
     ("ü", "u"),
 )
+#: Where in ``_FOLDS`` the -ng fold applies (after the initials, before the vowels).
+_NG_AT = next(i for i, (old, _) in enumerate(_FOLDS) if old == "uo")
+_NG_END_RE = re.compile(r"ng(?![aeiouvü])")
 _NOT_LETTER_RE = re.compile(r"[^a-z]+")
 _VOWELS = frozenset("aeiouv")
 
@@ -80,7 +83,12 @@ def fold(text: str) -> str:
     """Coarse sound key of Latin text (pinyin or another romanization): ``xinyang`` and
     ``sinyang`` -> ``sinian``; ``yongyou`` and ``yonyou`` -> ``yonyou``."""
     text = _NOT_LETTER_RE.sub("", text.lower())
-    for old, new in _FOLDS:
+    for old, new in _FOLDS[:_NG_AT]:
+        text = text.replace(old, new)
+    # -ng ends fold into -n; an ng before a vowel may be the start of the next syllable
+    # (tiangong: tian·gong) and stays, so that a word folds as its syllables do one by one.
+    text = _NG_END_RE.sub("n", text)
+    for old, new in _FOLDS[_NG_AT:]:
         text = text.replace(old, new)
     return text
 
@@ -124,7 +132,19 @@ def _spells(word: str, chars: str, strict: bool = False) -> bool:
     if not chars:
         return not word
     for reading in _readings_of(chars[0], strict):
-        if word.startswith(reading) and _spells(word[len(reading) :], chars[1:], strict):
+        if not word.startswith(reading):
+            continue
+        rest = word[len(reading) :]
+        if _spells(rest, chars[1:], strict):
+            return True
+        # An -ng before a vowel folds as written (xingan: xing·an): the g is this reading's.
+        if (
+            not strict
+            and reading.endswith("n")
+            and rest[:1] == "g"
+            and chars[1:]
+            and _spells(rest[1:], chars[1:], strict)
+        ):
             return True
     return False
 
@@ -323,7 +343,13 @@ def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = F
     # One side says more than the other (``Kunlun Tech`` / 昆仑万维科技 would not do: 万维 is
     # trade name; ``Hongfa Technology`` / 宏发科技电子 does), never both: ``Wanda Film`` /
     # 万达信息 names two trades.
-    if all_said or all_read:
+    if all_said:
+        return TRADE
+    # Every character read, and what the English name says beyond them is trade words only
+    # (``Nanning Chemical Industry`` / 南宁化工): a word no table knows is a brand of another
+    # company (``Shanghai Kinetic Medical`` is not 上海医药).
+    unsaid = [word for k, word in enumerate(words) if not found.said >> k & 1]
+    if all_read and all(word in regions or word in TRANSLATIONS for word in unsaid):
         return TRADE
     return None
 
@@ -340,31 +366,108 @@ def _images(word: str) -> list[str]:
 def latin_keys(latin: CompanyName) -> list[str]:
     """Sound keys of the start of an English name: its first one, two and three words read as
     pinyin or translated (folded), from the trade name on, from the region on (a Chinese name
-    whose core is only a trade word keeps its region: 浙江医药 / ``Zhejiang Medicine``), and
-    from the second word on (a county the English parser did not read as one: ``Shandong
-    Yanggu Huatai`` / 山东阳谷华泰)."""
+    whose core is only a trade word keeps its region: 浙江医药 / ``Zhejiang Medicine``), from
+    the second word on (a county the English parser did not read as one: ``Shandong Yanggu
+    Huatai`` / 山东阳谷华泰) and from the third (a region written in syllables: ``Zhe Jiang
+    Kangsheng`` / 浙江康盛); and the initials key of an abbreviated trade name (``GL Tech`` /
+    光力科技, ``BYD`` / 比亚迪: :func:`initials_key`)."""
     full = list(_english_words(latin))
     core = [w for w in latin.core.split() if w in full]
     keys: list[str] = []
-    for words in (core, full, full[1:] if len(full) > 2 else []):
-        prefixes = [""]
+    starts = (core, full, full[1:] if len(full) > 2 else [], full[2:] if len(full) > 3 else [])
+    for words in starts:
+        prefixes, found = [""], list[str]()
         for word in words[:3]:
-            prefixes = [p + image for p in prefixes for image in _images(word)][:4]
-            keys.extend(p for p in prefixes if len(p) >= 4)
-    return list(dict.fromkeys(keys))[:10]
+            prefixes = [p + image for p in prefixes for image in _images(word)][:_PREFIXES]
+            found.extend(p for p in prefixes if len(p) >= 4)
+        keys.extend(list(dict.fromkeys(found))[:_KEYS_PER_START])
+    keys = list(dict.fromkeys(keys))
+    for position, word in enumerate(full):
+        if not _VOWELS & set(word) and 2 <= len(word) <= 4 and word.isalpha():
+            following = full[position + 1] if position + 1 < len(full) else ""
+            keys.extend(_initials_keys(word, _images(following)[:3] if following else []))
+            break
+    return list(dict.fromkeys(keys))
+
+
+#: Combinations of word images kept per start of an English name, and sound keys per start.
+_PREFIXES = 6
+_KEYS_PER_START = 6
+#: The prefix of :func:`initials_key`'s keys (inside the ``tl:`` family of ``matching.keys``).
+INITIALS = "#"
+
+
+def _initials_keys(initials: str, following: list[str]) -> list[str]:
+    """Keys of an abbreviated trade name: three or four initials alone (``#byd``), two with the
+    sound of the word that follows (``#gl`` + ``keci``: two letters alone name thousands)."""
+    if len(initials) >= 3:
+        return [INITIALS + initials]
+    return [INITIALS + initials + image for image in following if image]
+
+
+def _industry_words(industry: str) -> list[str]:
+    """A Chinese core's trailing industry words, first to last (自动化设备 -> 自动化, 设备)."""
+    words: list[str] = []
+    rest = industry
+    while rest and (word := _industry_suffix(rest)):
+        words.insert(0, word)
+        rest = rest[: -len(word)]
+    return ([rest] if rest else []) + words
+
+
+def initials_key(chinese: CompanyName) -> list[str]:
+    """The keys a Chinese trade name of two to four characters meets its English initials
+    under: 比亚迪 -> ``#byd``; 光力科技 -> ``#glkeci`` (the industry word's sound)."""
+    trade = chinese.distinctive
+    if not 2 <= len(trade) <= 4 or not has_cjk(trade):
+        return []
+    initials = pinyin_initials(trade)
+    if len(initials) != len(trade) or not initials.isalpha():
+        return []
+    industry = _industry_words(chinese.industry)
+    following = [fold(pinyin_of(industry[0]))] if industry else []
+    return _initials_keys(initials, following)
+
+
+def _after_regions(chinese: CompanyName) -> tuple[list[str], str]:
+    """The Chinese full core from each region word on that is not the first (福建省永安林业 ->
+    永安林业, when the core left is 林业), and the short name of the last region word."""
+    full, core = chinese.full_core, chinese.core
+    if not full.endswith(core) or len(full) == len(core):
+        return [], ""
+    text, after, last = full, False, ""
+    suffixes: list[str] = []
+    while len(text) > len(core):
+        found = _leading_region(text, after_region=after)
+        if found is None:
+            break
+        region, head, _ = found
+        text, after, last = text[len(head) :], True, region.short
+        if len(text) > len(core):
+            suffixes.append(text)
+    return suffixes, last
 
 
 def chinese_keys(chinese: CompanyName) -> list[str]:
     """Sound keys of a Chinese name's trade name (``tl:`` + folded): its first two, three and
     four characters and the whole trade name in their usual reading, and the first two
-    characters in their other readings (天晟: tiansheng, tiancheng)."""
+    characters in their other readings (天晟: tiansheng, tiancheng); the same starts of the
+    name from a county word on (福建省永安林业: 永安林业, whose core is only 林业); the last region
+    with the core's first one and two characters (长春高新: ``Changchun High-Tech``); and the
+    initials of a short trade name (:func:`initials_key`)."""
     core = chinese.core
     if chinese.is_latin or len(core) < 2:
         return []
     starts = [core[:n] for n in (2, 3, 4) if n <= len(core)]
     if chinese.distinctive:
         starts.append(chinese.distinctive)
+    suffixes, region = _after_regions(chinese)
+    for suffix in suffixes:
+        starts.extend(suffix[:n] for n in (2, 3, 4))
+    if region:
+        starts.extend(region + core[:n] for n in (1, 2))
     keys = [fold(pinyin_of(start)) for start in starts]
     first, second = (sorted(_readings_of(ch)) for ch in core[:2])
     keys.extend(a + b for a in first[:2] for b in second[:2])
+    keys.extend(initials_key(chinese))
     return list(dict.fromkeys(k for k in keys if len(k) >= 4))

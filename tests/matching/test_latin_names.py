@@ -12,7 +12,16 @@ import pytest
 from matching.compare import compare_company_name
 from matching.keys import block_keys
 from matching.normalize import abbreviates, abbreviation_key, company_name_parts
-from matching.normalize.latin import FULL, TRADE, chinese_keys, fold, latin_keys, latin_relation
+from matching.normalize.latin import (
+    FULL,
+    INITIALS,
+    TRADE,
+    chinese_keys,
+    fold,
+    initials_key,
+    latin_keys,
+    latin_relation,
+)
 
 ORG = {"customer_type": "organization"}
 
@@ -30,6 +39,23 @@ ORG = {"customer_type": "organization"}
 )
 def test_romanizations_of_one_name_fold_alike(one, other):
     assert fold(one) == fold(other)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # an ng before a vowel starts the next syllable: tian·gong, not tiang·ong
+        ("Jiangsu Tiangong Tools Co., Ltd.", "江苏天工工具股份有限公司"),
+        ("Jinguan Electric Co., Ltd.", "金冠电气股份有限公司"),
+        # ... or ends this one (xing·an, 兴安)
+        ("Xingan Mining Co., Ltd.", "兴安矿业股份有限公司"),
+    ],
+)
+def test_a_word_of_several_syllables_reads_as_its_characters(english, chinese):
+    latin, han = company_name_parts(english), company_name_parts(chinese)
+
+    assert latin_relation(latin, han) == FULL
+    assert set(latin_keys(latin)) & set(chinese_keys(han))
 
 
 def test_different_syllables_do_not_fold_alike():
@@ -66,7 +92,7 @@ def test_an_english_name_explains_its_chinese_name_fully(english, chinese):
 
 
 def test_initials_explain_the_characters_they_start():
-    # 许继 (xu ji): no sound key is made of two letters, the comparison still reads them.
+    # 许继 (xu ji): two letters make a sound key only with the word that follows them.
     latin = company_name_parts("XJ Electric Co., Ltd.")
     assert latin_relation(latin, company_name_parts("许继电气股份有限公司")) == FULL
     # ... and any other characters with those initials: weak evidence on its own.
@@ -74,10 +100,67 @@ def test_initials_explain_the_characters_they_start():
     assert latin_relation(latin, company_name_parts("许昌电气股份有限公司")) is None  # xu chang
 
 
-def test_an_english_name_that_leaves_the_chinese_trade_word_out_explains_the_trade_name():
-    # Every English word explained, the trade name read; the rest (集团) not said.
-    english = company_name_parts("Shanghai Kinetic Medical Co., Ltd")
-    assert latin_relation(english, company_name_parts("上海医药集团股份有限公司")) == TRADE
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("BYD Company Limited", "比亚迪股份有限公司"),  # three initials alone
+        ("GL Tech Co.,Ltd", "郑州光力科技股份有限公司"),  # two, with the trade word's sound
+        ("XJ Electric Co., Ltd.", "许继电气股份有限公司"),
+        ("Shanghai DZH Limited", "上海大智慧股份有限公司"),
+    ],
+)
+def test_an_abbreviated_english_name_meets_the_chinese_name_it_abbreviates(english, chinese):
+    latin, han = company_name_parts(english), company_name_parts(chinese)
+
+    assert latin_relation(latin, han) == FULL
+    shared = set(latin_keys(latin)) & set(chinese_keys(han))
+    assert any(key.startswith(INITIALS) for key in shared)
+    assert compare_company_name(english, chinese) == 0.98
+
+
+def test_two_initials_alone_make_no_key():
+    # Two letters name thousands of companies: no key of their own.
+    assert not [k for k in latin_keys(company_name_parts("GL Co., Ltd.")) if k[:1] == INITIALS]
+    assert initials_key(company_name_parts("光力股份有限公司")) == []
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # the Chinese core is a trade word only once the county is read as a region
+        ("Fujian Yongan Forestry(Group)Joint -Stock Co.,Ltd.", "福建省永安林业(集团)股份有限公司"),
+        ("Yunnan Jinggu Forestry Co.,Ltd", "云南景谷林业股份有限公司"),
+        # the city and the start of the core
+        ("Changchun High-Tech Industries (Group) Inc.", "长春高新技术产业(集团)股份有限公司"),
+        # a province written in two syllables
+        ("Zhe Jiang Kangsheng Co.,Ltd.", "浙江康盛股份有限公司"),
+        ("Shang Hai Ya Tong Co.,Ltd.", "上海亚通股份有限公司"),
+        # "A of B" says B A
+        ("Bank of Ningbo Co., Ltd.", "宁波银行股份有限公司"),
+    ],
+)
+def test_an_english_name_meets_its_chinese_name_past_the_region_words(english, chinese):
+    latin, han = company_name_parts(english), company_name_parts(chinese)
+
+    assert latin_relation(latin, han) == FULL
+    assert set(latin_keys(latin)) & set(chinese_keys(han))
+    assert compare_company_name(english, chinese) == 0.98
+
+
+def test_an_english_name_that_says_a_trade_word_more_explains_the_trade_name():
+    # Every character read; the English name's words left over are trade words.
+    english, chinese = "Nanning Chemical Industry Co., Ltd.", "南宁化工股份有限公司"
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) == TRADE
+    assert compare_company_name(english, chinese) == 0.86
+    english, chinese = "Xiangtan Electric Manufacturing Co. Ltd.", "湘潭电机股份有限公司"
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) == TRADE
+
+
+def test_an_english_name_with_a_brand_word_unexplained_is_another_company():
+    # 上海医药 read, but no table knows "Kinetic": Kinetic Medical is 凯利泰, not 上海医药.
+    english, chinese = "Shanghai Kinetic Medical Co., Ltd", "上海医药集团股份有限公司"
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) is None
+    assert compare_company_name(english, chinese) < 0.85
 
 
 @pytest.mark.parametrize(
@@ -152,6 +235,8 @@ ENGLISH = [
     "Nanjing Port Co., Ltd.",
     "Changzhou Tiansheng New Materials Co., Ltd.",
     "Wanda Film Holding Co., Ltd.",
+    "Bank of Ningbo Co., Ltd.",
+    "Jiangsu Tiangong Tools Co., Ltd.",
 ]
 CHINESE = [
     "鲁泰纺织股份有限公司",
@@ -163,6 +248,8 @@ CHINESE = [
     "万达信息股份有限公司",
     "湘潭电机股份有限公司",
     "锦州港股份有限公司",
+    "宁波银行股份有限公司",
+    "江苏天工工具股份有限公司",
 ]
 
 
