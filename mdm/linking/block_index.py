@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from matching.engine import (
@@ -362,6 +362,56 @@ def replace_block_keys(entity: str, keys_of: dict[int, Sequence[str]]) -> None:
             _REPLACE_KEYS_SQL,
             [[pk for pk, _ in pairs], [key for _, key in pairs], list(keys_of), entity],
         )
+
+
+#: Records re-keyed per transaction by ``rebuild_block_keys``.
+REKEY_BATCH = 2000
+
+
+@dataclass
+class RekeyReport:
+    """What ``rebuild_block_keys`` did: active records read, records whose keys changed."""
+
+    entity: str
+    records: int = 0
+    changed: int = 0
+
+
+def rebuild_block_keys(entity: str, *, batch: int = REKEY_BATCH) -> RekeyReport:
+    """Make the index hold, for every active record of ``entity``, the keys that the running
+    release makes of it (``matching.keys``): after an upgrade that changed how keys are made,
+    records stored before it would otherwise never meet the records that use the new keys.
+
+    One transaction per ``batch`` records, in id order; the records of a batch are locked while
+    their keys are computed and written, so an upsert of one of them waits and then writes the
+    keys of its own values. Only records whose keys changed are written."""
+    report = RekeyReport(entity)
+    active = SourceRecord.objects.filter(entity=entity, is_active=True)
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                active.filter(pk__gt=last)
+                .order_by("pk")
+                .select_for_update(of=("self",))
+                .values_list("pk", "attributes", "flagged", "blind_index")[:batch]
+            )
+            if not rows:
+                return report
+            last = rows[-1][0]
+            held: dict[int, set[str]] = defaultdict(set)
+            for record_id, key in BlockKey.objects.filter(
+                record_id__in=[row[0] for row in rows]
+            ).values_list("record_id", "key"):
+                held[record_id].add(key)
+            changed: dict[int, Sequence[str]] = {}
+            for record_id, attributes, flagged, index in rows:
+                keys = prepare(entity, matching_view(attributes, index), flagged).keys
+                if set(keys) != held.get(record_id, set()):
+                    changed[record_id] = list(dict.fromkeys(keys))
+            replace_block_keys(entity, changed)
+            report.records += len(rows)
+            report.changed += len(changed)
 
 
 def write_candidates(

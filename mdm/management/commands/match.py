@@ -11,6 +11,7 @@ from mdm.errors import ServiceError
 from mdm.jobs.runner import describe_job, launch_job, wait_for_job
 from mdm.linking.batch.match import run_batch_match
 from mdm.linking.batch.report import summary_line
+from mdm.linking.block_index import rebuild_block_keys
 
 
 class Command(BaseCommand):
@@ -45,6 +46,11 @@ class Command(BaseCommand):
             help="with --dry-run: try this rule (JSON, as the match rule's configuration)",
         )
         parser.add_argument(
+            "--rekey",
+            action="store_true",
+            help="first recompute every record's block keys (after an upgrade that changed them)",
+        )
+        parser.add_argument(
             "--no-learn",
             action="store_true",
             help="neither re-fit stale weights nor recalibrate the thresholds first",
@@ -53,6 +59,13 @@ class Command(BaseCommand):
     def handle(self, *args, entity: str, no_progress: bool, distributed: bool, **options):
         if options["rule"] and not options["dry_run"]:
             raise CommandError("--rule is only for --dry-run: store a rule in the admin")
+        if options["rekey"]:
+            if options["dry_run"]:
+                raise CommandError("--rekey writes the block-key index: not with --dry-run")
+            rekeyed = rebuild_block_keys(entity)
+            self.stdout.write(
+                f"rekey {entity}: records={rekeyed.records} keys_changed={rekeyed.changed}"
+            )
         if distributed:
             if options["dry_run"]:
                 raise CommandError("--dry-run runs in this process, not --distributed")
