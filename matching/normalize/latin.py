@@ -310,6 +310,7 @@ def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
     return bool(a and b) and not (a.startswith(b) or b.startswith(a))
 
 
+@lru_cache(maxsize=262_144)
 def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = False) -> str | None:
     """How an English name explains a Chinese one: :data:`FULL`, :data:`TRADE` or None.
 

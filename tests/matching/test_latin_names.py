@@ -260,6 +260,7 @@ def test_the_quick_refusal_never_refuses_what_the_alignment_would_find(monkeypat
     pairs = [(company_name_parts(e), company_name_parts(c)) for e in ENGLISH for c in CHINESE]
     quick = [latin_relation(a, b, strict=strict) for a, b in pairs]
     monkeypatch.setattr(latin, "_may_explain", lambda *_args: True)
+    latin.latin_relation.cache_clear()  # answered again, without the quick refusal
 
     assert [latin_relation(a, b, strict=strict) for a, b in pairs] == quick
     assert sum(1 for found in quick if found) >= 3  # not all refused
