@@ -364,6 +364,19 @@ def _images(word: str) -> list[str]:
     return [image for image in dict.fromkeys(images) if image]
 
 
+def _steps(words: list[str], j: int) -> list[tuple[int, list[str]]]:
+    """What the words from ``j`` on may stand for, as (words used, sound keys): the word
+    itself (:func:`_images`), and a phrase of the table (``Great Wall`` 长城, ``Far East``)."""
+    steps = [(1, _images(words[j]))]
+    for span in range(2, LONGEST_PHRASE + 1):
+        if j + span > len(words):
+            break
+        chinese = TRANSLATIONS.get(" ".join(words[j : j + span]), ())[:2]
+        if chinese:
+            steps.insert(0, (span, [fold(pinyin_of(c)) for c in chinese]))
+    return steps
+
+
 def latin_keys(latin: CompanyName) -> list[str]:
     """Sound keys of the start of an English name: its first one, two and three words read as
     pinyin or translated (folded), from the trade name on, from the region on (a Chinese name
@@ -377,10 +390,18 @@ def latin_keys(latin: CompanyName) -> list[str]:
     keys: list[str] = []
     starts = (core, full, full[1:] if len(full) > 2 else [], full[2:] if len(full) > 3 else [])
     for words in starts:
-        prefixes, found = [""], list[str]()
-        for word in words[:3]:
-            prefixes = [p + image for p in prefixes for image in _images(word)][:_PREFIXES]
-            found.extend(p for p in prefixes if len(p) >= 4)
+        # (key so far, words used): one, two and three steps of a word or a phrase.
+        prefixes: list[tuple[str, int]] = [("", 0)]
+        found: list[str] = []
+        for _ in range(3):
+            prefixes = [
+                (key + image, used + span)
+                for key, used in prefixes
+                if used < len(words)
+                for span, images in _steps(words, used)
+                for image in images
+            ][:_PREFIXES]
+            found.extend(key for key, _used in prefixes if len(key) >= 4)
         keys.extend(list(dict.fromkeys(found))[:_KEYS_PER_START])
     keys = list(dict.fromkeys(keys))
     for position, word in enumerate(full):

@@ -77,6 +77,8 @@ def test_different_syllables_do_not_fold_alike():
         # a name that is region and trade word only keeps its region
         ("Zhejiang Medicine Co., Ltd.", "浙江医药股份有限公司"),
         ("Nanjing Port Co., Ltd.", "南京港股份有限公司"),
+        # a phrase of the table is one step of a sound key (Great Wall: 长城)
+        ("Great Wall Motor Company Limited", "长城汽车股份有限公司"),
     ],
 )
 def test_an_english_name_explains_its_chinese_name_fully(english, chinese):
