@@ -50,7 +50,7 @@ logistics = 物流
 transport transportation = 运输 交通
 shipping = 航运 海运
 port ports = 港口 港
-airport = 机场
+airport = 机场 航空港
 airlines airline aviation = 航空
 aerospace = 航天
 expressway highway = 高速 高速公路 公路
@@ -347,6 +347,28 @@ sound = 声
 image imaging = 影像
 camera = 相机
 photo = 影像
+axle axles = 车轴
+fan fans ventilator ventilators = 风机
+tin = 锡业 锡
+heating = 电热 供热
+electric_heating = 电热
+furniture furnishings furnishing = 家具 家居
+kitchen = 厨卫 厨房
+bath bathroom sanitary = 卫浴
+steel_structure = 钢结构 钢构
+space_frame = 网架
+carbon_black = 炭黑
+devices device = 器件 设备
+grape = 葡萄
+rice_wine = 黄酒
+brothers = 兄弟
+southeast = 东南
+northeast = 东北
+northwest = 西北
+southwest = 西南
+far_east = 远东
+cat = 猫
+seagull = 海鸥
 """
     )
 )
