@@ -17,7 +17,7 @@ from matching.normalize import (
     pinyin_of,
     transliterates_trade_name,
 )
-from matching.normalize.latin import FULL, TRADE, latin_relation
+from matching.normalize.latin import FULL, TRADE, latin_relation, reads_by_initials
 
 # --------------------------------------------------------------------------- companies
 
@@ -51,15 +51,18 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
             return 0.98
         latin, chinese = (a, b) if a.is_latin else (b, a)
         relation = latin_relation(latin, chinese)
-        if relation == FULL:
+        initials = relation is not None and reads_by_initials(latin)
+        if relation == FULL and not initials:
             # Every word read or translated, every character explained (``Lu Thai Textile`` /
             # 鲁泰纺织, ``Orient Landscape`` / 东方园林): as good as the same pinyin.
             return 0.98
-        if relation == TRADE and chinese.distinctive:
-            # The trade name explained in order, one side's industry words left over
+        if initials and relation == FULL:
+            # ``BYD`` / 比亚迪, and as well 百业达: initials fit many names, as a short form does.
+            return 0.87
+        if relation == TRADE and not initials:
+            # The trade name explained in order, generic words left over on the English side
             # (``Nanning Chemical Industry`` / 南宁化工, ``Xiangtan Electric Manufacturing`` /
-            # 湘潭电机): as a transliterated trade name. A core of trade words only (上海医药)
-            # has no trade name to explain.
+            # 湘潭电机) or industry words on the Chinese side: as a transliterated trade name.
             return 0.86
         if _other_trades(a, b):
             return 0.9 * fuzz.ratio(a.pinyin, b.pinyin) / 100.0

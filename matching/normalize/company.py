@@ -246,14 +246,20 @@ def _latin_brackets(text: str) -> str:
 
 def _of_reordered(tokens: list[str]) -> list[str]:
     """``Bank of Ningbo Co Ltd`` -> ``Ningbo Bank Co Ltd``: an English "A of B" name says in
-    Chinese order "B A" (宁波银行, 交通银行 of ``Bank of Communications``); the legal form stays
-    at the end. A name with several "of" is left as it is."""
+    Chinese order "B A" (宁波银行, 中国人民保险 of ``People's Insurance Company of China``); the
+    legal form and a branch stay at the end. A name with several "of" is left as it is."""
     if tokens.count("of") != 1:
         return tokens
     position = tokens.index("of")
-    end = len(tokens)
-    while end > position + 1 and tokens[end - 1] in _EN_LEGAL:
-        end -= 1
+    # The name ends at its legal form or branch: ``Bank of China Limited Shenzhen Branch``.
+    end = next(
+        (
+            k
+            for k in range(position + 1, len(tokens))
+            if tokens[k] in _EN_LEGAL or tokens[k] in _EN_BRANCH
+        ),
+        len(tokens),
+    )
     head, tail = tokens[:position], tokens[position + 1 : end]
     if not head or not tail:
         return tokens
@@ -292,6 +298,10 @@ def _parse_latin(text: str) -> CompanyName:
     while len(tokens) > 1 and tokens[0] in latin_regions:
         region_words.append(tokens.pop(0))
         found.append(latin_regions[region_words[-1]])
+    # "Ningbo Bank" (宁波银行), "Zhejiang Medicine": with nothing but trade words left, the
+    # region is part of the name, as a Chinese name keeps it in its core.
+    if region_words and all(t in _EN_INDUSTRIES for t in tokens):
+        tokens.insert(0, region_words.pop())
     # "China Huaxin ..." / "Huaxin (China) ...": a national marker, not part of the core.
     if len(tokens) > 1 and tokens[0] in _NATIONAL:
         tokens.pop(0)

@@ -310,7 +310,7 @@ def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
     return bool(a and b) and not (a.startswith(b) or b.startswith(a))
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=65_536)
 def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = False) -> str | None:
     """How an English name explains a Chinese one: :data:`FULL`, :data:`TRADE` or None.
 
@@ -346,13 +346,46 @@ def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = F
     # 万达信息 names two trades.
     if all_said:
         return TRADE
-    # Every character read, and what the English name says beyond them is trade words only
-    # (``Nanning Chemical Industry`` / 南宁化工): a word no table knows is a brand of another
-    # company (``Shanghai Kinetic Medical`` is not 上海医药).
+    # Every character read, and what the English name says beyond them is generic words only
+    # (``Nanning Chemical Industry`` / 南宁化工): any other word names something the Chinese
+    # name does not, a brand, another trade or another company's name (``Shanghai Kinetic
+    # Medical`` and ``Shanghai Phoenix Medicine`` are not 上海医药, ``Nanning Chemical
+    # Pharmaceutical`` not 南宁化工).
     unsaid = [word for k, word in enumerate(words) if not found.said >> k & 1]
-    if all_read and all(word in regions or word in TRANSLATIONS for word in unsaid):
+    if all_read and all(w in regions or w in GENERIC_TRADE_WORDS for w in unsaid):
         return TRADE
     return None
+
+
+#: English words that say a company is in business, not which business (实业, 制造, 发展…):
+#: left over after the Chinese name is read, they do not make it another company's.
+GENERIC_TRADE_WORDS = frozenset(
+    {
+        "industry",
+        "industries",
+        "industrial",
+        "manufacturing",
+        "manufacture",
+        "development",
+        "holding",
+        "holdings",
+        "enterprise",
+        "enterprises",
+        "products",
+        "product",
+    }
+)
+
+
+def reads_by_initials(latin: CompanyName) -> bool:
+    """True when an English name holds a word of initials (``BYD``, ``GL Tech``): two to four
+    consonants, which only initials can explain, and which fit many characters (百业达 as well
+    as 比亚迪): an explanation through them is evidence for review, not for a link."""
+    return any(_is_initials(word) for word in _english_words(latin))
+
+
+def _is_initials(word: str) -> bool:
+    return 2 <= len(word) <= 4 and word.isascii() and word.isalpha() and not _VOWELS & set(word)
 
 
 def _images(word: str) -> list[str]:
@@ -382,13 +415,16 @@ def latin_keys(latin: CompanyName) -> list[str]:
     pinyin or translated (folded), from the trade name on, from the region on (a Chinese name
     whose core is only a trade word keeps its region: 浙江医药 / ``Zhejiang Medicine``), from
     the second word on (a county the English parser did not read as one: ``Shandong Yanggu
-    Huatai`` / 山东阳谷华泰) and from the third (a region written in syllables: ``Zhe Jiang
-    Kangsheng`` / 浙江康盛); and the initials key of an abbreviated trade name (``GL Tech`` /
-    光力科技, ``BYD`` / 比亚迪: :func:`initials_key`)."""
+    Huatai`` / 山东阳谷华泰) and, behind a region written in syllables, from the third (``Zhe
+    Jiang Hai Liang`` / 浙江海亮); a phrase of the table is one step (``Great Wall`` 长城); and the
+    initials key of an abbreviated trade name (``GL Tech`` / 光力科技, ``BYD`` / 比亚迪:
+    :func:`initials_key`)."""
     full = list(_english_words(latin))
     core = [w for w in latin.core.split() if w in full]
     keys: list[str] = []
-    starts = (core, full, full[1:] if len(full) > 2 else [], full[2:] if len(full) > 3 else [])
+    # From the third word only behind a region written in syllables (Zhe Jiang, Shang Hai).
+    split_region = len(full) > 2 and full[0] + full[1] in _region_tables()[2]
+    starts = (core, full, full[1:] if len(full) > 2 else [], full[2:] if split_region else [])
     for words in starts:
         # (key so far, words used): one, two and three steps of a word or a phrase.
         prefixes: list[tuple[str, int]] = [("", 0)]
@@ -403,18 +439,20 @@ def latin_keys(latin: CompanyName) -> list[str]:
             ][:_PREFIXES]
             found.extend(key for key, _used in prefixes if len(key) >= 4)
         keys.extend(list(dict.fromkeys(found))[:_KEYS_PER_START])
-    keys = list(dict.fromkeys(keys))
+    keys = list(dict.fromkeys(keys))[:_LATIN_KEYS]
     for position, word in enumerate(full):
-        if not _VOWELS & set(word) and 2 <= len(word) <= 4 and word.isalpha():
+        if _is_initials(word):
             following = full[position + 1] if position + 1 < len(full) else ""
             keys.extend(_initials_keys(word, _images(following)[:3] if following else []))
             break
     return list(dict.fromkeys(keys))
 
 
-#: Combinations of word images kept per start of an English name, and sound keys per start.
+#: Combinations of word images kept per start of an English name, sound keys per start and
+#: per name (the initials key comes on top).
 _PREFIXES = 6
-_KEYS_PER_START = 6
+_KEYS_PER_START = 4
+_LATIN_KEYS = 10
 #: The prefix of :func:`initials_key`'s keys (inside the ``tl:`` family of ``matching.keys``).
 INITIALS = "#"
 
@@ -451,43 +489,40 @@ def initials_key(chinese: CompanyName) -> list[str]:
     return _initials_keys(initials, following)
 
 
-def _after_regions(chinese: CompanyName) -> tuple[list[str], str]:
-    """The Chinese full core from each region word on that is not the first (福建省永安林业 ->
-    永安林业, when the core left is 林业), and the short name of the last region word."""
+def _region_starts(chinese: CompanyName) -> list[str]:
+    """Each region word of a Chinese name (its short form) with the two characters after it:
+    福建省永安林业 -> 福建永安, 永安林业 (the core left is only 林业); 长春高新技术 -> 长春高新.
+    An English name starts the same way (``Fujian Yongan Forestry``, ``Yongan Forestry``); a
+    region alone is no key (it is every company's of that place)."""
     full, core = chinese.full_core, chinese.core
     if not full.endswith(core) or len(full) == len(core):
-        return [], ""
-    text, after, last = full, False, ""
-    suffixes: list[str] = []
+        return []
+    text, after = full, False
+    starts: list[str] = []
     while len(text) > len(core):
         found = _leading_region(text, after_region=after)
         if found is None:
             break
         region, head, _ = found
-        text, after, last = text[len(head) :], True, region.short
-        if len(text) > len(core):
-            suffixes.append(text)
-    return suffixes, last
+        text, after = text[len(head) :], True
+        if len(text) >= 2:
+            starts.append(region.short + text[:2])
+    return starts
 
 
 def chinese_keys(chinese: CompanyName) -> list[str]:
     """Sound keys of a Chinese name's trade name (``tl:`` + folded): its first two, three and
     four characters and the whole trade name in their usual reading, and the first two
-    characters in their other readings (天晟: tiansheng, tiancheng); the same starts of the
-    name from a county word on (福建省永安林业: 永安林业, whose core is only 林业); the last region
-    with the core's first one and two characters (长春高新: ``Changchun High-Tech``); and the
-    initials of a short trade name (:func:`initials_key`)."""
+    characters in their other readings (天晟: tiansheng, tiancheng); each region word with the
+    two characters after it (:func:`_region_starts`: 永安林业 of 福建省永安林业, whose core is only
+    林业); and the initials of a short trade name (:func:`initials_key`)."""
     core = chinese.core
     if chinese.is_latin or len(core) < 2:
         return []
     starts = [core[:n] for n in (2, 3, 4) if n <= len(core)]
     if chinese.distinctive:
         starts.append(chinese.distinctive)
-    suffixes, region = _after_regions(chinese)
-    for suffix in suffixes:
-        starts.extend(suffix[:n] for n in (2, 3, 4))
-    if region:
-        starts.extend(region + core[:n] for n in (1, 2))
+    starts.extend(_region_starts(chinese))
     keys = [fold(pinyin_of(start)) for start in starts]
     first, second = (sorted(_readings_of(ch)) for ch in core[:2])
     keys.extend(a + b for a in first[:2] for b in second[:2])

@@ -117,7 +117,21 @@ def test_an_abbreviated_english_name_meets_the_chinese_name_it_abbreviates(engli
     assert latin_relation(latin, han) == FULL
     shared = set(latin_keys(latin)) & set(chinese_keys(han))
     assert any(key.startswith(INITIALS) for key in shared)
-    assert compare_company_name(english, chinese) == 0.98
+    # Initials fit many names: as strong as a short form, evidence for review.
+    assert compare_company_name(english, chinese) == 0.87
+
+
+def test_initials_that_fit_other_names_are_no_more_than_review_evidence():
+    assert compare_company_name("BYD Company Limited", "百业达股份有限公司") == 0.87
+    # b·y·d of 博雅电 leaves 子: nothing more than the characters' ratio
+    assert compare_company_name("BYD Company Limited", "博雅电子股份有限公司") < 0.85
+    assert compare_company_name("XJ Co Ltd", "兴佳电气有限公司") < 0.85
+
+
+def test_a_translated_trade_phrase_is_no_initials_key():
+    # The parser turns "Information Technology" into 信息技术: letters, but not initials.
+    keys = latin_keys(company_name_parts("Beijing Huaxin Information Technology Co., Ltd."))
+    assert not [k for k in keys if k[:1] == INITIALS]
 
 
 def test_two_initials_alone_make_no_key():
@@ -132,8 +146,6 @@ def test_two_initials_alone_make_no_key():
         # the Chinese core is a trade word only once the county is read as a region
         ("Fujian Yongan Forestry(Group)Joint -Stock Co.,Ltd.", "福建省永安林业(集团)股份有限公司"),
         ("Yunnan Jinggu Forestry Co.,Ltd", "云南景谷林业股份有限公司"),
-        # the city and the start of the core
-        ("Changchun High-Tech Industries (Group) Inc.", "长春高新技术产业(集团)股份有限公司"),
         # a province written in two syllables
         ("Zhe Jiang Kangsheng Co.,Ltd.", "浙江康盛股份有限公司"),
         ("Shang Hai Ya Tong Co.,Ltd.", "上海亚通股份有限公司"),
@@ -158,11 +170,43 @@ def test_an_english_name_that_says_a_trade_word_more_explains_the_trade_name():
     assert latin_relation(company_name_parts(english), company_name_parts(chinese)) == TRADE
 
 
-def test_an_english_name_with_a_brand_word_unexplained_is_another_company():
-    # 上海医药 read, but no table knows "Kinetic": Kinetic Medical is 凯利泰, not 上海医药.
-    english, chinese = "Shanghai Kinetic Medical Co., Ltd", "上海医药集团股份有限公司"
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # 上海医药 read, and a word more that names something else: Kinetic Medical is 凯利泰
+        ("Shanghai Kinetic Medical Co., Ltd", "上海医药集团股份有限公司"),
+        ("Shanghai Phoenix Medicine Co., Ltd", "上海医药集团股份有限公司"),
+        ("Nanning Golden Dragon Chemical Industry Co., Ltd.", "南宁化工股份有限公司"),
+        ("Xiangtan Red Star Electric Manufacturing Co., Ltd.", "湘潭电机股份有限公司"),
+        # another trade said more: 化工 is not 化工制药's
+        ("Nanning Chemical Pharmaceutical Co., Ltd.", "南宁化工股份有限公司"),
+    ],
+)
+def test_an_english_name_that_says_another_name_or_trade_more_is_not_explained(english, chinese):
     assert latin_relation(company_name_parts(english), company_name_parts(chinese)) is None
+
+
+def test_an_english_name_with_a_brand_word_unexplained_is_another_company():
+    english, chinese = "Shanghai Kinetic Medical Co., Ltd", "上海医药集团股份有限公司"
     assert compare_company_name(english, chinese) < 0.85
+
+
+def test_a_region_alone_is_no_sound_key():
+    # Every Shenzhen company's English name starts with Shenzhen: a key of its own would be
+    # a block of them all.
+    keys = chinese_keys(company_name_parts("广东省深圳市华为技术有限公司"))
+    assert fold("shenzhen") not in keys and fold("guangdong") not in keys
+    assert fold("shenzhen") + fold("huawei") in keys
+
+
+def test_an_of_name_keeps_its_branch_and_its_region():
+    assert company_name_parts("Bank of China Limited Shenzhen Branch").branch == "深圳分公司"
+    branch = company_name_parts("Bank of Ningbo Co., Ltd. Shanghai Branch")
+    head = company_name_parts("Bank of Ningbo Co Ltd")
+    # The same name, one a branch: the branch rule keeps them apart, not the name.
+    assert (branch.core, branch.branch, head.branch) == (head.core, "上海分公司", "")
+    # Ningbo Bank and Beijing Bank: the region is the name, as in 宁波银行 / 北京银行.
+    assert compare_company_name("Bank of Ningbo Co., Ltd.", "Bank of Beijing Co., Ltd.") < 0.85
 
 
 @pytest.mark.parametrize(
