@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q
 
 from matching.engine import (
@@ -386,32 +386,54 @@ def rebuild_block_keys(entity: str, *, batch: int = REKEY_BATCH) -> RekeyReport:
     their keys are computed and written, so an upsert of one of them waits and then writes the
     keys of its own values. Only records whose keys changed are written."""
     report = RekeyReport(entity)
-    active = SourceRecord.objects.filter(entity=entity, is_active=True)
     last = 0
     while True:
-        with transaction.atomic():
-            rows = list(
-                active.filter(pk__gt=last)
-                .order_by("pk")
-                .select_for_update(of=("self",))
-                .values_list("pk", "attributes", "flagged", "blind_index")[:batch]
-            )
-            if not rows:
-                return report
-            last = rows[-1][0]
-            held: dict[int, set[str]] = defaultdict(set)
-            for record_id, key in BlockKey.objects.filter(
-                record_id__in=[row[0] for row in rows]
-            ).values_list("record_id", "key"):
-                held[record_id].add(key)
-            changed: dict[int, Sequence[str]] = {}
-            for record_id, attributes, flagged, index in rows:
-                keys = prepare(entity, matching_view(attributes, index), flagged).keys
-                if set(keys) != held.get(record_id, set()):
-                    changed[record_id] = list(dict.fromkeys(keys))
-            replace_block_keys(entity, changed)
-            report.records += len(rows)
-            report.changed += len(changed)
+        for attempt in range(REKEY_ATTEMPTS):
+            try:
+                read, changed, last_id = _rekey_batch(entity, last, batch)
+                break
+            except OperationalError as exc:
+                # A writer that locks several records in another order: PostgreSQL aborts
+                # one of the two; this batch is read again from the start.
+                deadlock = getattr(exc.__cause__, "sqlstate", None) == DEADLOCK
+                if not deadlock or attempt == REKEY_ATTEMPTS - 1:
+                    raise
+        if not read:
+            return report
+        report.records += read
+        report.changed += changed
+        last = last_id
+
+
+#: How often a batch of ``rebuild_block_keys`` is tried when PostgreSQL reports a deadlock.
+REKEY_ATTEMPTS = 3
+DEADLOCK = "40P01"
+
+
+def _rekey_batch(entity: str, after: int, batch: int) -> tuple[int, int, int]:
+    """One transaction of ``rebuild_block_keys``: (records read, records changed, last id)."""
+    active = SourceRecord.objects.filter(entity=entity, is_active=True)
+    with transaction.atomic():
+        rows = list(
+            active.filter(pk__gt=after)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .values_list("pk", "attributes", "flagged", "blind_index")[:batch]
+        )
+        if not rows:
+            return 0, 0, after
+        held: dict[int, set[str]] = defaultdict(set)
+        for record_id, key in BlockKey.objects.filter(
+            record_id__in=[row[0] for row in rows]
+        ).values_list("record_id", "key"):
+            held[record_id].add(key)
+        changed: dict[int, Sequence[str]] = {}
+        for record_id, attributes, flagged, index in rows:
+            keys = prepare(entity, matching_view(attributes, index), flagged).keys
+            if set(keys) != held.get(record_id, set()):
+                changed[record_id] = list(dict.fromkeys(keys))
+        replace_block_keys(entity, changed)
+        return len(rows), len(changed), rows[-1][0]
 
 
 def write_candidates(

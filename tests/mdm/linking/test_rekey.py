@@ -78,3 +78,49 @@ def test_rekey_leaves_deactivated_records_out(erp):
 def test_rekey_is_refused_with_a_dry_run(erp):
     with pytest.raises(CommandError, match="--rekey"):
         match("--rekey", "--dry-run")
+
+
+def test_a_batch_that_meets_a_deadlock_is_read_again(erp, monkeypatch):
+    # PostgreSQL aborts one of two transactions that lock rows in different orders; the
+    # rebuild's batch is the one tried again (a writer's own transaction is not ours to retry).
+    from django.db import OperationalError
+    from psycopg import errors
+
+    from mdm.linking import block_index
+
+    put(erp, "E1", {"name": "比亚迪股份有限公司"})
+    BlockKey.objects.filter(key__startswith="tl:#").delete()
+    real, calls = block_index._rekey_batch, []
+
+    def deadlocked_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            error = OperationalError("deadlock detected")
+            error.__cause__ = errors.DeadlockDetected("deadlock detected")
+            raise error
+        return real(*args)
+
+    monkeypatch.setattr(block_index, "_rekey_batch", deadlocked_once)
+    report = rebuild_block_keys("customers")
+
+    assert (report.records, report.changed) == (1, 1)
+    assert "tl:#byd" in index_of("E1")
+    assert calls[0] == calls[1]  # the same batch again
+
+
+def test_another_database_error_is_not_retried(erp, monkeypatch):
+    from django.db import OperationalError
+
+    from mdm.linking import block_index
+
+    put(erp, "E1", {"name": "比亚迪股份有限公司"})
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(block_index, "_rekey_batch", failing)
+    with pytest.raises(OperationalError):
+        rebuild_block_keys("customers")
+    assert len(calls) == 1
