@@ -239,6 +239,23 @@ class BlockKey(models.Model):
         return self.key
 
 
+class BlockKeyScheme(models.Model):
+    """Under which way of making keys (``matching.keys.KEYS_VERSION``) an entity's stored
+    records were keyed: a release that makes keys differently leaves the records stored before
+    it under the old keys until ``match --rekey`` rebuilds them."""
+
+    entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices, unique=True)
+    version = models.PositiveIntegerField(_("block-key scheme"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("block-key scheme")
+        verbose_name_plural = _("block-key schemes")
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.version}"
+
+
 class MatchCandidateStatusChoices(models.TextChoices):
     PENDING = "pending", _("pending")
     ACCEPTED = "accepted", _("accepted")

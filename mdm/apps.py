@@ -22,8 +22,12 @@ class MdmConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models import Field
+        from django.db.models.signals import post_migrate
 
         from mdm import checks  # noqa: F401 - registers the deployment checks
+        from mdm.linking.block_index import stamp_keys_schemes
+
+        post_migrate.connect(stamp_keys_schemes, sender=self, dispatch_uid="mdm.keys_scheme")
         from mdm.db.lookups import AnyOf
 
         Field.register_lookup(AnyOf)

@@ -12,17 +12,19 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 
+from dictionary.models import EntityChoices
 from matching.engine import (
     Features,
     frequency,
     prepare,
 )
-from matching.keys import FREQUENCY_FAMILIES
+from matching.keys import FREQUENCY_FAMILIES, KEYS_VERSION
 from matching.models import (
     BlockKey,
+    BlockKeyScheme,
     MatchCandidate,
 )
 from mdm.db.bulk_sql import column_of, concrete_field
@@ -399,10 +401,52 @@ def rebuild_block_keys(entity: str, *, batch: int = REKEY_BATCH) -> RekeyReport:
                 if not deadlock or attempt == REKEY_ATTEMPTS - 1:
                     raise
         if not read:
+            mark_keys_current(entity)
             return report
         report.records += read
         report.changed += changed
         last = last_id
+
+
+def keys_scheme(entity: str) -> int:
+    """The way of making keys (``matching.keys.KEYS_VERSION``) the entity's stored records
+    were keyed under: lower than this release's means ``match --rekey`` is due. An entity the
+    hub holds no scheme for counts as current (a test database emptied by a flush)."""
+    found = BlockKeyScheme.objects.filter(entity=entity).values_list("version", flat=True).first()
+    return KEYS_VERSION if found is None else found
+
+
+def mark_keys_current(entity: str) -> None:
+    BlockKeyScheme.objects.update_or_create(entity=entity, defaults={"version": KEYS_VERSION})
+
+
+def stamp_keys_schemes(*, using: str = "default", **_kwargs: Any) -> None:
+    """After ``migrate``: an entity without records is keyed the current way whatever comes;
+    one whose records an older release keyed, and which has no scheme yet (the upgrade that
+    brings this table), is marked 0, so that ``match`` asks for a rekey."""
+    try:
+        held = _schemes_and_records(using, EntityChoices.values)
+    except DatabaseError:  # a partial migrate: the tables are not all there
+        return
+    for entity, version, has_records in held:
+        if version is None:
+            BlockKeyScheme.objects.using(using).create(
+                entity=entity, version=0 if has_records else KEYS_VERSION
+            )
+        elif not has_records and version < KEYS_VERSION:
+            BlockKeyScheme.objects.using(using).filter(entity=entity).update(version=KEYS_VERSION)
+
+
+def _schemes_and_records(using: str, entities: Sequence[str]) -> list[tuple[str, int | None, bool]]:
+    schemes = dict(BlockKeyScheme.objects.using(using).values_list("entity", "version"))
+    return [
+        (
+            entity,
+            schemes.get(entity),
+            SourceRecord.objects.using(using).filter(entity=entity).exists(),
+        )
+        for entity in entities
+    ]
 
 
 #: How often a batch of ``rebuild_block_keys`` is tried when PostgreSQL reports a deadlock.

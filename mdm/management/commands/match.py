@@ -6,12 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dictionary.models import EntityChoices
+from matching.keys import KEYS_VERSION
 from matching.rules import rule_from_dict
 from mdm.errors import ServiceError
 from mdm.jobs.runner import describe_job, launch_job, wait_for_job
 from mdm.linking.batch.match import run_batch_match
 from mdm.linking.batch.report import summary_line
-from mdm.linking.block_index import rebuild_block_keys
+from mdm.linking.block_index import keys_scheme, rebuild_block_keys
 
 
 class Command(BaseCommand):
@@ -65,6 +66,12 @@ class Command(BaseCommand):
             rekeyed = rebuild_block_keys(entity)
             self.stdout.write(
                 f"rekey {entity}: records={rekeyed.records} keys_changed={rekeyed.changed}"
+            )
+        elif (scheme := keys_scheme(entity)) < KEYS_VERSION:
+            self.stderr.write(
+                f"warning: the block keys of {entity} were made by an older release (scheme "
+                f"{scheme}, this release {KEYS_VERSION}): records stored before the upgrade may "
+                f"not meet new ones; run `match --entity {entity} --rekey` once"
             )
         if distributed:
             if options["dry_run"]:

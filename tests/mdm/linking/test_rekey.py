@@ -124,3 +124,45 @@ def test_another_database_error_is_not_retried(erp, monkeypatch):
     with pytest.raises(OperationalError):
         rebuild_block_keys("customers")
     assert len(calls) == 1
+
+
+def test_match_asks_for_a_rekey_when_an_older_release_keyed_the_records(erp):
+    from matching.keys import KEYS_VERSION
+    from matching.models import BlockKeyScheme
+
+    put(erp, "E1", {"name": "比亚迪股份有限公司"})
+    BlockKeyScheme.objects.update_or_create(entity="customers", defaults={"version": 0})
+    err = io.StringIO()
+
+    call_command(
+        "match", "--entity", "customers", "--no-progress", stdout=io.StringIO(), stderr=err
+    )
+
+    assert "run `match --entity customers --rekey`" in err.getvalue()
+    match("--rekey")
+    assert BlockKeyScheme.objects.get(entity="customers").version == KEYS_VERSION
+    err = io.StringIO()
+    call_command(
+        "match", "--entity", "customers", "--no-progress", stdout=io.StringIO(), stderr=err
+    )
+    assert "rekey" not in err.getvalue()
+
+
+def test_after_migrate_a_hub_with_records_is_marked_for_a_rekey(erp):
+    from matching.keys import KEYS_VERSION
+    from matching.models import BlockKeyScheme
+    from mdm.linking.block_index import keys_scheme, stamp_keys_schemes
+
+    put(erp, "E1", {"name": "比亚迪股份有限公司"})
+    BlockKeyScheme.objects.all().delete()  # as before the upgrade that brings the table
+
+    stamp_keys_schemes()
+
+    # Customers were keyed by an older release; products and materials have no records.
+    assert keys_scheme("customers") == 0
+    assert keys_scheme("products") == KEYS_VERSION
+    # Stamped once: a later migrate leaves a stale mark until the rekey.
+    stamp_keys_schemes()
+    assert keys_scheme("customers") == 0
+    rebuild_block_keys("customers")
+    assert keys_scheme("customers") == KEYS_VERSION
