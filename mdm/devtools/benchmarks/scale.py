@@ -28,7 +28,7 @@ def reset_entity(entity: str) -> None:
         cursor.execute(
             "TRUNCATE matching_blockkey, matching_matchcandidate, matching_historicalmatchcandidate, "
             "mdm_sourcerecord, mdm_historicalsourcerecord, mdm_customer, mdm_historicalcustomer, "
-            "mdm_event RESTART IDENTITY CASCADE"
+            "mdm_event, matching_blockkeyscheme RESTART IDENTITY CASCADE"
         )
 
 

@@ -29,6 +29,7 @@ from django.db.models import Model
 
 from matching.models import (
     BlockKey,
+    BlockKeyScheme,
     MatchCandidate,
     MatchCandidateStatusChoices,
     MatchRuleChange,
@@ -77,6 +78,8 @@ def reset_hub() -> None:
     ]
     # The learning log too: its record counts decide whether the next set's rule is stale.
     models += [MatchRuleConfig, MatchRuleChange, MatchRuleRollout, GoldenAlias]
+    # No records left: nothing keyed by an older release (``match`` would ask for a rekey).
+    models.append(BlockKeyScheme)
     tables = []
     for model in models:
         tables.append(model._meta.db_table)
