@@ -245,7 +245,7 @@ class BlockKeyScheme(models.Model):
     it under the old keys until ``match --rekey`` rebuilds them."""
 
     entity = models.CharField(_("entity"), max_length=20, choices=EntityChoices, unique=True)
-    version = models.PositiveIntegerField(_("block-key scheme"))
+    version = models.PositiveIntegerField(_("version"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

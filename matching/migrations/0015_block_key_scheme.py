@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('entity', models.CharField(choices=[('customers', 'Customer'), ('products', 'Product'), ('materials', 'Material')], max_length=20, unique=True, verbose_name='entity')),
-                ('version', models.PositiveIntegerField(verbose_name='block-key scheme')),
+                ('version', models.PositiveIntegerField(verbose_name='version')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={

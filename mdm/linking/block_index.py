@@ -12,8 +12,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from dictionary.models import EntityChoices
 from matching.engine import (
@@ -410,43 +411,57 @@ def rebuild_block_keys(entity: str, *, batch: int = REKEY_BATCH) -> RekeyReport:
 
 def keys_scheme(entity: str) -> int:
     """The way of making keys (``matching.keys.KEYS_VERSION``) the entity's stored records
-    were keyed under: lower than this release's means ``match --rekey`` is due. An entity the
+    were keyed under: another than this release's means ``match --rekey`` is due. An entity the
     hub holds no scheme for counts as current (a test database emptied by a flush)."""
     found = BlockKeyScheme.objects.filter(entity=entity).values_list("version", flat=True).first()
     return KEYS_VERSION if found is None else found
+
+
+def stale_keys_warning(entity: str) -> str | None:
+    """The line a batch match reports (command output, the nightly job's log) while the
+    entity's stored keys are another release's, or None."""
+    scheme = keys_scheme(entity)
+    if scheme == KEYS_VERSION:
+        return None
+    return (
+        f"warning: the block keys of {entity} were made by another release (scheme {scheme}, "
+        f"this release {KEYS_VERSION}): records stored before the upgrade may not meet new "
+        f"ones; run `match --entity {entity} --rekey` once"
+    )
 
 
 def mark_keys_current(entity: str) -> None:
     BlockKeyScheme.objects.update_or_create(entity=entity, defaults={"version": KEYS_VERSION})
 
 
+#: Entities whose keys the release that numbered the schemes changed (company names): an
+#: upgraded hub holding records of them is marked for a rekey; the others were keyed the
+#: same way before and are current.
+CHANGED_WHEN_NUMBERED = frozenset({"customers"})
+
+
 def stamp_keys_schemes(*, using: str = "default", **_kwargs: Any) -> None:
     """After ``migrate``: an entity without records is keyed the current way whatever comes;
-    one whose records an older release keyed, and which has no scheme yet (the upgrade that
-    brings this table), is marked 0, so that ``match`` asks for a rekey."""
-    try:
-        held = _schemes_and_records(using, EntityChoices.values)
-    except DatabaseError:  # a partial migrate: the tables are not all there
-        return
-    for entity, version, has_records in held:
-        if version is None:
-            BlockKeyScheme.objects.using(using).create(
-                entity=entity, version=0 if has_records else KEYS_VERSION
-            )
-        elif not has_records and version < KEYS_VERSION:
-            BlockKeyScheme.objects.using(using).filter(entity=entity).update(version=KEYS_VERSION)
-
-
-def _schemes_and_records(using: str, entities: Sequence[str]) -> list[tuple[str, int | None, bool]]:
-    schemes = dict(BlockKeyScheme.objects.using(using).values_list("entity", "version"))
-    return [
-        (
-            entity,
-            schemes.get(entity),
-            SourceRecord.objects.using(using).filter(entity=entity).exists(),
-        )
-        for entity in entities
-    ]
+    one that has no scheme yet (the upgrade that brings this table) and holds records whose
+    keys that release changed is marked 0, so that ``match`` asks for a rekey."""
+    tables = connections[using].introspection.table_names()
+    if BlockKeyScheme._meta.db_table not in tables or SourceRecord._meta.db_table not in tables:
+        return  # a partial migrate (``migrate matching zero``)
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        schemes = dict(BlockKeyScheme.objects.using(using).values_list("entity", "version"))
+        for entity in EntityChoices.values:
+            has_records = SourceRecord.objects.using(using).filter(entity=entity).exists()
+            version = schemes.get(entity)
+            if version is None:
+                stale = has_records and entity in CHANGED_WHEN_NUMBERED
+                BlockKeyScheme.objects.using(using).get_or_create(
+                    entity=entity, defaults={"version": 0 if stale else KEYS_VERSION}
+                )
+            elif not has_records and version != KEYS_VERSION:
+                BlockKeyScheme.objects.using(using).filter(entity=entity).update(
+                    version=KEYS_VERSION, updated_at=now
+                )
 
 
 #: How often a batch of ``rebuild_block_keys`` is tried when PostgreSQL reports a deadlock.

@@ -52,7 +52,7 @@ from mdm.linking.batch.merge import merge_auto_pairs
 from mdm.linking.batch.pairs import CandidatePairs, IdentifierVetoes, candidate_pairs
 from mdm.linking.batch.report import BatchMatchReport
 from mdm.linking.batch.scoring import score_in_processes, score_partitions
-from mdm.linking.block_index import count_values
+from mdm.linking.block_index import count_values, stale_keys_warning
 from mdm.linking.learning import JOINED_REASON, recalibrate_thresholds, refit_if_stale
 from mdm.linking.realtime import explain
 from mdm.linking.review import settle_review_links
@@ -146,6 +146,8 @@ def run_batch_match(
     report = BatchMatchReport(entity=entity, dry_run=dry_run)
     started = time.perf_counter()
     report.records = SourceRecord.objects.filter(entity=entity, is_active=True).count()
+    if (warning := stale_keys_warning(entity)) is not None:
+        report.learning.append(warning)
     if dry_run:
         processes = 1  # forked scorers would read the stored rule, not the one tried here
     given = rule is not None

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dictionary.models import EntityChoices
-from matching.keys import KEYS_VERSION
 from matching.rules import rule_from_dict
 from mdm.errors import ServiceError
 from mdm.jobs.runner import describe_job, launch_job, wait_for_job
@@ -63,15 +62,10 @@ class Command(BaseCommand):
         if options["rekey"]:
             if options["dry_run"]:
                 raise CommandError("--rekey writes the block-key index: not with --dry-run")
+            keys_scheme(entity)  # fails now, not after the rebuild, on a database not migrated
             rekeyed = rebuild_block_keys(entity)
             self.stdout.write(
                 f"rekey {entity}: records={rekeyed.records} keys_changed={rekeyed.changed}"
-            )
-        elif (scheme := keys_scheme(entity)) < KEYS_VERSION:
-            self.stderr.write(
-                f"warning: the block keys of {entity} were made by an older release (scheme "
-                f"{scheme}, this release {KEYS_VERSION}): records stored before the upgrade may "
-                f"not meet new ones; run `match --entity {entity} --rekey` once"
             )
         if distributed:
             if options["dry_run"]:
