@@ -13,7 +13,7 @@ from matching.keys import KEYS_VERSION, block_keys
 
 #: Keys that hold a keyed hash (phone, e-mail, resident ID) depend on the deployment's key:
 #: the test pins one.
-BLIND_INDEX_KEY = "keys-version-fingerprint"
+PINNED_KEY = "keys-version-fingerprint"
 
 RECORDS = [
     ("customers", {"customer_type": "organization", "name": "北京华信科技有限公司"}),
@@ -77,7 +77,7 @@ def fingerprint() -> str:
 
 
 def test_the_keys_are_what_their_version_says(settings):
-    settings.MDM_BLIND_INDEX_KEY = BLIND_INDEX_KEY
+    settings.MDM_BLIND_INDEX_KEY = PINNED_KEY
     assert fingerprint() == FINGERPRINTS[KEYS_VERSION], (
         "block_keys changed: bump matching.keys.KEYS_VERSION, record the new fingerprint "
         f"({fingerprint()}) here, and say in the changelog that `match --rekey` is due"
