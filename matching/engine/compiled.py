@@ -49,6 +49,9 @@ class _Compiled:
     organization_name_review: bool
     # (position, field) of the fields whose first level is weighed by how common the value is.
     frequency_fields: tuple[tuple[int, _Field], ...]
+    # The (mail domain, region) fields of organizations that ``scoring._group_companies_apart``
+    # reads, or None when the rule lacks either: found once, not once per pair.
+    group_fields: tuple[_Field, _Field] | None
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
     hot: dict[
@@ -108,6 +111,7 @@ def _compile(rule: MatchRule) -> _Compiled:
         attribute_veto=rule.hard.attribute_veto,
         organization_name_review=rule.hard.organization_name_review,
         frequency_fields=tuple((k, f) for k, f in enumerate(fields) if f.term_frequency),
+        group_fields=_group_fields(fields),
         hot={
             kind: tuple(
                 (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
@@ -121,6 +125,20 @@ def _compile(rule: MatchRule) -> _Compiled:
     # The hub builds a rule object per request batch: forget each one when it is collected.
     weakref.finalize(rule, _COMPILED.pop, id(rule), None)
     return compiled
+
+
+def _group_fields(fields: tuple[_Field, ...]) -> tuple[_Field, _Field] | None:
+    """The last organization field of each comparator ``email_domain`` and ``company_region``."""
+    found: dict[str, _Field] = {}
+    for spec in fields:
+        if spec.applies_to in (None, "organization") and spec.comparator in (
+            "email_domain",
+            "company_region",
+        ):
+            found[spec.comparator] = spec
+    if len(found) < 2:
+        return None
+    return found["email_domain"], found["company_region"]
 
 
 def _best_of(compare: Callable[[Any, Any], float | None]) -> Callable[[Any, Any], float | None]:

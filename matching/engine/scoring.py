@@ -230,18 +230,11 @@ def _group_companies_apart(c: _Compiled, a: Features, b: Features) -> bool:
     share its domain, and in China the same core name in another city is another registered
     company. The domain may lift such a pair to review, never link it (with the
     organization-name rule: another business or a branch is capped or vetoed already)."""
-    if not c.organization_name_review or pair_kind(a, b) != "organization":
+    if c.group_fields is None or not c.organization_name_review:
         return False
-    domain = region = None
-    for spec in c.fields:
-        if spec.applies_to not in (None, "organization"):
-            continue
-        if spec.comparator == "email_domain":
-            domain = spec
-        elif spec.comparator == "company_region":
-            region = spec
-    if domain is None or region is None:
+    if pair_kind(a, b) != "organization":
         return False
+    domain, region = c.group_fields
     left, right = _feature(a, domain), _feature(b, domain)
     # One domain, one mailbox or two (the comparator leaves one address to the e-mail field).
     if left is None or right is None or left[0] != right[0]:
