@@ -8,10 +8,18 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from matching.keys import block_keys
-from matching.normalize import branch_key, company_name_parts, customer_kind, identifier
+from matching.normalize import (
+    CompanyName,
+    branch_key,
+    company_name_parts,
+    customer_kind,
+    identifier,
+)
 from matching.normalize.goods import GoodsAttributes, parse_goods
 
 Decision = Literal["auto", "review", "new"]
+#: ``Features.cache``'s key of the parsed company name.
+_COMPANY_NAME = (company_name_parts, "name")
 #: The ``frequencies`` of a record none of whose values is common (shared, never written).
 NO_FREQUENCIES: Mapping[str, int] = MappingProxyType({})
 RecordId = int | str
@@ -55,8 +63,18 @@ class Features:
         if self._branch is None:
             name = self.attrs.get("name", "")
             has_branch = self.entity == "customers" and self.kind != "person" and name
-            self._branch = branch_key(company_name_parts(name).branch) if has_branch else ""
+            self._branch = branch_key(self.company_name.branch) if has_branch else ""
         return self._branch
+
+    @property
+    def company_name(self) -> CompanyName:
+        """The record's ``name`` parsed as a company name, memoized with the record: a record
+        meets some twenty others in a batch, and past a few hundred thousand names the
+        parser's own cache no longer holds it."""
+        found: CompanyName | None = self.cache.get(_COMPANY_NAME)
+        if found is None:
+            found = self.cache[_COMPANY_NAME] = company_name_parts(self.attrs.get("name", ""))
+        return found
 
     @property
     def keys(self) -> tuple[str, ...]:

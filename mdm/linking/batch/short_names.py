@@ -54,18 +54,6 @@ __all__ = ["ShortNames"]
 TRANSLITERATED = 0.86
 
 
-_NAME_KEY = (company_name_parts, "name")
-
-
-def _name_of(features: Features) -> CompanyName:
-    """A record's parsed name, kept with its features: a record meets some twenty others in a
-    run, and past a few hundred thousand names the parser's own cache no longer holds it."""
-    found: CompanyName | None = features.cache.get(_NAME_KEY)
-    if found is None:
-        found = features.cache[_NAME_KEY] = company_name_parts(features.attrs.get("name", ""))
-    return found
-
-
 class ShortNames:
     """Answers, for review pairs of one batch run, whether one record's name is a short name
     that can stand for the other's company only. The records under a short core's key are read
@@ -106,8 +94,8 @@ class ShortNames:
         to the long name's golden record."""
         if self.entity != "customers" or "person" in (left.kind, right.kind):
             return False
-        a = _name_of(left)
-        b = _name_of(right)
+        a = left.company_name
+        b = right.company_name
         short = short_name_of(a, b)
         if short is None:
             return False
@@ -135,8 +123,8 @@ class ShortNames:
         are many, so this is evidence for review, never for a link."""
         if self.entity != "customers" or "person" in (left.kind, right.kind):
             return False
-        a = _name_of(left)
-        b = _name_of(right)
+        a = left.company_name
+        b = right.company_name
         if a.is_latin == b.is_latin:
             return False
         latin, chinese = (a, b) if a.is_latin else (b, a)
@@ -174,8 +162,8 @@ class ShortNames:
         characters fit many companies: evidence for review, never for a link."""
         if self.entity != "customers" or "person" in (left.kind, right.kind):
             return False
-        a = _name_of(left)
-        b = _name_of(right)
+        a = left.company_name
+        b = right.company_name
         if a.is_latin or b.is_latin:
             return False
         if abbreviates(a, b):
@@ -208,8 +196,8 @@ class ShortNames:
         auto-link precision than it gained in reach (docs/benchmarks.md)."""
         if self.entity != "customers" or "person" in (left.kind, right.kind):
             return False
-        a = _name_of(left)
-        b = _name_of(right)
+        a = left.company_name
+        b = right.company_name
         if a.is_latin == b.is_latin:
             return False
         latin, chinese = (a, b) if a.is_latin else (b, a)
