@@ -101,6 +101,11 @@ class Comparator:
     (the default) means such a value is not evidence at all; comparators whose values can still
     be compared by their digits (a phone number, a birth date) give one, and their ``compare``
     decides how much a flagged value may agree.
+
+    ``cost`` ranks what one ``compare`` costs (0: an equality or a few digits; 1: a short string
+    metric; 2: token alignment; 3: the company-name comparator, which reads names as short
+    forms, abbreviations and English). The batch match compares the cheap fields of a pair
+    first and stops when the rest could no longer lift it to review (``engine.scoring``).
     """
 
     name: str
@@ -109,6 +114,7 @@ class Comparator:
     description: str
     exact_key: Callable[[Any], Hashable] | None = None
     prepare_flagged: Callable[[str], Any] | None = None
+    cost: int = 0
 
 
 def _same(value: Any) -> Hashable:
@@ -131,7 +137,12 @@ COMPARATORS: dict[str, Comparator] = {
     c.name: c
     for c in (
         Comparator(
-            "company_name", _prepare_company, _company_name, "company core name", _company_key
+            "company_name",
+            _prepare_company,
+            _company_name,
+            "company core name",
+            _company_key,
+            cost=3,
         ),
         Comparator(
             "company_pinyin",
@@ -139,6 +150,7 @@ COMPARATORS: dict[str, Comparator] = {
             _company_pinyin,
             "pinyin of the core",
             lambda c: c.pinyin,
+            cost=2,
         ),
         Comparator(
             "company_region",
@@ -146,8 +158,16 @@ COMPARATORS: dict[str, Comparator] = {
             _company_region,
             "region in the name",
             lambda c: c.region_code or None,
+            cost=1,
         ),
-        Comparator("person_name", _prepare_person_name, _person_name, "token Jaro–Winkler", _first),
+        Comparator(
+            "person_name",
+            _prepare_person_name,
+            _person_name,
+            "token Jaro–Winkler",
+            _first,
+            cost=1,
+        ),
         Comparator(
             "birth_date",
             _prepare_date,
@@ -175,22 +195,23 @@ COMPARATORS: dict[str, Comparator] = {
         ),
         Comparator("identifier", _prepare_identifier, _identifier, "code, 1 typo tolerated", _same),
         Comparator("postal_code", _prepare_postal_code, _postal_code, "postal code", _same),
-        Comparator("address", _prepare_address, _address, "address tokens", _address_key),
+        Comparator("address", _prepare_address, _address, "address tokens", _address_key, cost=2),
         Comparator("division", _prepare_division, _division, "division code", _same),
-        Comparator("text", _prepare_text, _text, "fuzzy text"),
+        Comparator("text", _prepare_text, _text, "fuzzy text", cost=2),
         Comparator("exact", _prepare_text, _exact, "exact after normalization", _same),
-        Comparator("jaro_winkler", _prepare_text, _jaro_winkler, "Jaro–Winkler", _same),
-        Comparator("spec", _prepare_spec, _spec, "specification numbers and text", _first),
+        Comparator("jaro_winkler", _prepare_text, _jaro_winkler, "Jaro–Winkler", _same, cost=1),
+        Comparator("spec", _prepare_spec, _spec, "specification numbers and text", _first, cost=2),
         Comparator(
             "goods_name",
             _prepare_goods_name,
             _goods_name,
             "goods name and its words",
             lambda name: name.text,
+            cost=2,
         ),
-        Comparator("goods_spec", _prepare_goods_spec, _goods_spec, "parsed specification"),
-        Comparator("goods_codes", _prepare_goods_codes, _goods_codes, "model numbers"),
-        Comparator("brand", _prepare_brand, _brand, "brand in characters or pinyin"),
+        Comparator("goods_spec", _prepare_goods_spec, _goods_spec, "parsed specification", cost=1),
+        Comparator("goods_codes", _prepare_goods_codes, _goods_codes, "model numbers", cost=1),
+        Comparator("brand", _prepare_brand, _brand, "brand in characters or pinyin", cost=1),
         Comparator("uom", _prepare_uom, _exact, "unit of measure and synonyms", _same),
     )
 }

@@ -33,6 +33,11 @@ class _Field:
     term_frequency: bool
 
 
+#: One field of ``_Compiled.hot``: (position, cache key, compare, thresholds but the last,
+#: weights, field).
+_HotEntry = tuple[int, Any, Callable[..., Any], tuple[float, ...], tuple[float, ...], _Field]
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     rule: MatchRule
@@ -54,12 +59,12 @@ class _Compiled:
     group_fields: tuple[_Field, _Field] | None
     # Pair kind -> the fields that apply (the hot loop skips the rest), unpacked for it:
     # (position, cache key, compare, thresholds but the last, weights, field).
-    hot: dict[
-        str,
-        tuple[
-            tuple[int, Any, Callable[..., Any], tuple[float, ...], tuple[float, ...], _Field], ...
-        ],
-    ]
+    hot: dict[str, tuple[_HotEntry, ...]]
+    # Pair kind -> the hot entries in the order a pruned comparison takes them, cheapest
+    # comparator first, each with the most its field can add (its best weight, or 0: a field
+    # not compared adds nothing); and the most a pair of that kind can weigh (the prior and
+    # every such most). See ``scoring._compare_fields``'s ``floor``.
+    screen: dict[str, tuple[tuple[tuple[_HotEntry, float], ...], float]]
 
 
 _COMPILED: dict[int, tuple[weakref.ref[MatchRule], _Compiled]] = {}
@@ -97,10 +102,19 @@ def _compile(rule: MatchRule) -> _Compiled:
         )
         for f in rule.fields
     )
+    hot = {
+        kind: tuple(
+            (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
+            for k, f in enumerate(fields)
+            if applies(f.applies_to, f.comparator, kind)
+        )
+        for kind in ("", "person", "organization", UNKNOWN_KIND)
+    }
+    prior_weight = probability_to_weight(rule.prior)
     compiled = _Compiled(
         rule=rule,
         fields=fields,
-        prior_weight=probability_to_weight(rule.prior),
+        prior_weight=prior_weight,
         auto_weight=probability_to_weight(rule.auto_threshold),
         review_weight=probability_to_weight(rule.review_threshold),
         auto_on_same=tuple(rule.hard.auto_on_same),
@@ -112,19 +126,22 @@ def _compile(rule: MatchRule) -> _Compiled:
         organization_name_review=rule.hard.organization_name_review,
         frequency_fields=tuple((k, f) for k, f in enumerate(fields) if f.term_frequency),
         group_fields=_group_fields(fields),
-        hot={
-            kind: tuple(
-                (k, f.cache_key, f.compare, f.thresholds[:-1], f.weights, f)
-                for k, f in enumerate(fields)
-                if applies(f.applies_to, f.comparator, kind)
-            )
-            for kind in ("", "person", "organization", UNKNOWN_KIND)
-        },
+        hot=hot,
+        screen={kind: _screen(entries, prior_weight) for kind, entries in hot.items()},
     )
     _COMPILED[id(rule)] = (weakref.ref(rule), compiled)
     # The hub builds a rule object per request batch: forget each one when it is collected.
     weakref.finalize(rule, _COMPILED.pop, id(rule), None)
     return compiled
+
+
+def _screen(
+    entries: tuple[_HotEntry, ...], prior_weight: float
+) -> tuple[tuple[tuple[_HotEntry, float], ...], float]:
+    """``_Compiled.screen`` of one pair kind's hot entries."""
+    ordered = sorted(entries, key=lambda e: (COMPARATORS[e[5].comparator].cost, e[0]))
+    tops = [max(0.0, *e[4]) for e in ordered]
+    return tuple(zip(ordered, tops, strict=True)), prior_weight + sum(tops)
 
 
 def _group_fields(fields: tuple[_Field, ...]) -> tuple[_Field, _Field] | None:

@@ -81,32 +81,59 @@ def _compare_fields(
 ) -> tuple[list[int], float, list[float | None]]:
     """Level index per field (-1 missing / not applicable), the summed weight with prior, and
     each field's similarity (None where not compared). The hot loop of every path."""
-    weight = c.prior_weight
+    compared = _screen_fields(c, a, b, None)
+    assert compared is not None  # without a floor every field is compared
+    return compared
+
+
+#: How far below the floor a pair's most possible weight must be for the comparison to stop:
+#: that bound is summed in another order than the weight, whose last bits may differ.
+_FLOOR_MARGIN = 1e-6
+
+
+def _screen_fields(
+    c: _Compiled, a: Features, b: Features, floor: float | None
+) -> tuple[list[int], float, list[float | None]] | None:
+    """``_compare_fields``, cheapest comparator first; with a ``floor`` (a weight), None as
+    soon as the fields still to compare could not lift the pair to it even if they all agreed
+    fully: the pair is below the floor whatever they say (common values only take weight off).
+    Most candidate pairs of a batch are look-alikes that a cheap field already rules out, and
+    the costly comparators (company names, addresses) are then never asked."""
+    kind = hot_kind(a, b)
     levels = [-1] * len(c.fields)
     similarities: list[float | None] = [None] * len(c.fields)
     a_cache, b_cache = a.cache, b.cache
-    for position, key, compare, thresholds, weights, spec in c.hot[hot_kind(a, b)]:
+    entries, most = c.screen[kind]
+    if floor is not None:
+        floor -= _FLOOR_MARGIN
+    for (position, key, compare, thresholds, weights, spec), top in entries:
+        most -= top
         left = a_cache.get(key, _MISSING)
         if left is _MISSING:
             left = _feature(a, spec)
-        if left is None:
-            continue
-        right = b_cache.get(key, _MISSING)
-        if right is _MISSING:
-            right = _feature(b, spec)
-        if right is None:
-            continue
-        similarity = compare(left, right)
-        if similarity is None:
-            continue
-        index = 0
-        for threshold in thresholds:
-            if similarity >= threshold:
-                break
-            index += 1
-        levels[position] = index
-        similarities[position] = similarity
-        weight += weights[index]
+        if left is not None:
+            right = b_cache.get(key, _MISSING)
+            if right is _MISSING:
+                right = _feature(b, spec)
+            if right is not None:
+                similarity = compare(left, right)
+                if similarity is not None:
+                    index = 0
+                    for threshold in thresholds:
+                        if similarity >= threshold:
+                            break
+                        index += 1
+                    levels[position] = index
+                    similarities[position] = similarity
+                    most += weights[index]
+        if floor is not None and most < floor:
+            return None
+    # Summed in the rule's order, as ``_weight_of_levels`` sums known levels: the same float.
+    weight = c.prior_weight
+    for position, _key, _compare, _thresholds, weights, _spec in c.hot[kind]:
+        level = levels[position]
+        if level >= 0:
+            weight += weights[level]
     if a.frequencies or b.frequencies:
         weight -= frequency_penalty(c, a, b, levels)
     return levels, weight, similarities
@@ -400,13 +427,24 @@ def decide_prepared(
 
 
 def decide_and_trace(
-    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None = None
+    rule: MatchRule,
+    a: Features,
+    b: Features,
+    levels: Sequence[int] | None = None,
+    *,
+    screened: bool = False,
 ) -> tuple[Decision, float, str | None, PairTrace | None]:
     """:func:`decide_prepared` with the :class:`PairTrace` of an ``auto`` pair (None for the
     others): the batch match keeps it to explain the merge. The levels and similarities the
     decision compared are taken as they are; a pair decided without comparing its fields (a
-    shared identifier, known levels) is compared for its trace."""
-    decision, score, veto, levels, similarities = _decide_prepared(rule, a, b, levels)
+    shared identifier, known levels) is compared for its trace.
+
+    ``screened``: stop comparing a pair as soon as its other fields could no longer lift it to
+    review (``_screen_fields``): the same decision, but the score of a pair stopped early is
+    0.0 (it is "new" and not compared to the end); for callers that keep no score of a new pair.
+    """
+    floor = _compile(rule).review_weight if screened else None
+    decision, score, veto, levels, similarities = _decide_prepared(rule, a, b, levels, floor)
     if decision != "auto":
         return decision, score, veto, None
     if similarities is None:
@@ -449,10 +487,16 @@ def explain_compared(
 
 
 def _decide_prepared(
-    rule: MatchRule, a: Features, b: Features, levels: Sequence[int] | None
+    rule: MatchRule,
+    a: Features,
+    b: Features,
+    levels: Sequence[int] | None,
+    floor: float | None = None,
 ) -> tuple[Decision, float, str | None, Sequence[int] | None, list[float | None] | None]:
     """(decision, score, veto, levels, similarities): the levels and similarities are None
-    where a hard rule decided, the similarities None where the levels were given."""
+    where a hard rule decided or the comparison stopped below ``floor`` (a weight: see
+    ``_screen_fields``; such a pair is "new" at 0.0), the similarities None where the levels
+    were given."""
     c = _compile(rule)
     veto, auto_field = _hard(c, a, b)
     if veto is not None:
@@ -461,7 +505,10 @@ def _decide_prepared(
         return "auto", 1.0, None, None, None
     similarities = None
     if levels is None:
-        levels, weight, similarities = _compare_fields(c, a, b)
+        compared = _screen_fields(c, a, b, floor)
+        if compared is None:
+            return "new", 0.0, None, None, None
+        levels, weight, similarities = compared
     else:
         weight = _weight_of_levels(c, pair_kind(a, b), levels, pair=(a, b))
     # Asked of the review band too: a capped pair scores at the review threshold (see _decide).

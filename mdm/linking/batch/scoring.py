@@ -393,8 +393,9 @@ def score_pairs(
             known = levels.get(code) if levels else None
             if known is not None and not (cache.is_known(a, left) and cache.is_known(b, right)):
                 known = None
+            # A pair a rollout watches keeps its score; the others may stop comparing early.
             decision, score, veto, trace = decide_and_trace(
-                rule, left.features, right.features, known
+                rule, left.features, right.features, known, screened=watched is None
             )
             if veto is not None:
                 report.vetoed += 1

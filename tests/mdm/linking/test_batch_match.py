@@ -374,9 +374,9 @@ def _spy_decisions(monkeypatch) -> list[bool]:
     with_levels: list[bool] = []
     decide = batch_scoring.decide_and_trace
 
-    def spy(rule, a, b, levels=None):
+    def spy(rule, a, b, levels=None, **options):
         with_levels.append(levels is not None)
-        return decide(rule, a, b, levels)
+        return decide(rule, a, b, levels, **options)
 
     monkeypatch.setattr(batch_scoring, "decide_and_trace", spy)
     return with_levels
