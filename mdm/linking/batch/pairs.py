@@ -35,8 +35,11 @@ from mdm.models import SourceRecord
 #: Weak key families: a block of these past WEAK_BLOCK records is skipped as too common.
 WEAK_FAMILIES = ("nm:", "py:", "tl:", "ab:", "pn:", "nk:", "pp:", "bd:", "pc:", "ad:", "aw:")
 WEAK_BLOCK = 24
-#: Record ids per partition (by the lower id of a pair).
-PARTITION_IDS = 50_000
+#: Record ids per partition (by the lower id of a pair). The scoring processes share the
+#: partitions out by their pairs: a pair's lower id falls in the first ranges far more often
+#: than in the last, so partitions much coarser than this leave one process most of the work
+#: (at 100,000 records, 50,000 ids a partition gave one of two processes three quarters).
+PARTITION_IDS = 10_000
 #: Pairs buffered before they are appended to the partition files.
 FLUSH_PAIRS = 1_000_000
 #: Identifier fields whose valid value is also a block key (same canonical form).
