@@ -119,7 +119,7 @@ MAX_KEYS = 12
 #: for a stored record (``tests/matching/test_keys_version.py`` fails until it is bumped and
 #: its fingerprint recorded). A hub whose records were keyed under a lower number is told to
 #: run ``match --entity E --rekey`` (``mdm.linking.block_index.keys_scheme``).
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 #: Organizations have more names to block on (short forms, former and English names).
 MAX_ORGANIZATION_KEYS = 24
 _MAX_NGRAMS = 4

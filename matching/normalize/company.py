@@ -290,6 +290,13 @@ def _parse_latin(text: str) -> CompanyName:
         if place is not None:
             tokens.pop()
         branch = (place.short if place else "") + marker
+    # "... Co., Inc. Zhaoqing Guangdong", "... Co., Ltd. Shenzhen": places after the legal
+    # form say where the company is, as leading ones do.
+    end = len(tokens)
+    while end > 1 and tokens[end - 1] in latin_regions:
+        end -= 1
+    if 1 < end < len(tokens) and tokens[end - 1] in _EN_LEGAL:
+        tokens = [*tokens[end:], *tokens[:end]]
     legal: list[str] = []
     while len(tokens) > 1 and tokens[-1] in _EN_LEGAL:
         legal.insert(0, tokens.pop())

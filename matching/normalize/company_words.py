@@ -213,6 +213,7 @@ _EN_LEGAL = {
     "limited",
     "inc",
     "incorporated",
+    "incorporation",
     "corp",
     "corporation",
     "llc",

@@ -372,6 +372,54 @@ seagull = 海鸥
 """
     )
 )
+
+# Trades and products that Chinese company names often carry, from general vocabulary (not
+# read off any benchmark's misses).
+TRANSLATIONS.update(
+    _table(
+        """
+bioscience biosciences life_science life_sciences = 生物科技 生命科学 生物
+biopharmaceutical biopharmaceuticals biopharma = 生物医药 生物制药
+diagnostics diagnostic = 诊断
+vaccine vaccines = 疫苗
+medical_device medical_devices = 医疗器械
+cosmetics cosmetic = 化妆品
+jewelry jewellery = 珠宝
+express = 快递 速递
+tobacco = 烟草
+aquatic aquatic_products = 水产
+seafood = 水产 海产
+meat = 肉业 肉类 肉
+livestock = 畜牧
+cotton = 棉业 棉
+leather = 皮革
+hydraulic hydraulics = 液压
+pneumatic = 气动
+welding = 焊接
+casting castings = 铸造
+forging forgings = 锻造
+fastener fasteners = 紧固件
+elevator elevators = 电梯
+compressor compressors = 压缩机
+boiler boilers = 锅炉
+turbine turbines = 汽轮机 涡轮
+transformer transformers = 变压器
+switchgear = 开关
+satellite = 卫星
+navigation = 导航
+military = 军工
+defense defence = 国防 防务
+tunnel = 隧道
+recycling recycle = 再生 回收 循环
+renewable = 可再生 再生
+hydrogen = 氢能 氢
+storage = 储能 仓储
+charging = 充电
+traditional_chinese_medicine chinese_medicine tcm = 中药 中医药
+herbal = 中药 草本
+"""
+    )
+)
 # The company parser's industry words (``company_words._EN_INDUSTRIES``) are translations too:
 # one table for the alignment, each Chinese word once.
 for _english, _chinese in _EN_INDUSTRIES.items():

@@ -24,6 +24,10 @@ RECORDS = [
     ("customers", {"customer_type": "organization", "name": "Zhe Jiang Kangsheng Co.,Ltd."}),
     (
         "customers",
+        {"customer_type": "organization", "name": "Xinghu Bioscience Co., Inc. Zhaoqing Guangdong"},
+    ),
+    (
+        "customers",
         {
             "customer_type": "organization",
             "name": "深圳市大族激光科技股份有限公司",
@@ -60,7 +64,8 @@ RECORDS = [
 
 #: KEYS_VERSION -> fingerprint. Bumping the number: add the new fingerprint, keep the old.
 FINGERPRINTS = {
-    1: "f60b85bd56dbf340",
+    1: "f60b85bd56dbf340",  # without the Xinghu record
+    2: "053396d83da1d519",
 }
 
 

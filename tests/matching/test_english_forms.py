@@ -1,0 +1,84 @@
+"""English company names as exports write them: the legal form, then the place; legal words
+beyond "Co., Ltd."; trade words of general vocabulary.
+
+The names are written for each form (the companies' trade names are real listed companies'),
+not copied from a benchmark.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.compare import compare_company_name
+from matching.normalize import company_name_parts
+from matching.normalize.latin import FULL, latin_relation
+
+
+@pytest.mark.parametrize(
+    ("english", "region", "core"),
+    [
+        ("Xinghu Bioscience Co., Inc. Zhaoqing Guangdong", "肇庆", "xinghu bioscience"),
+        ("Topband Co., Ltd. Shenzhen", "深圳", "topband"),
+        ("Hengli Hydraulic Co., Ltd., Changzhou", "常州", "hengli hydraulic"),
+    ],
+)
+def test_a_place_after_the_legal_form_is_the_region(english, region, core):
+    parts = company_name_parts(english)
+    assert (parts.region, parts.core) == (region, core)
+    assert parts.legal_form
+
+
+def test_a_place_after_the_legal_form_meets_the_chinese_name():
+    chinese = company_name_parts("肇庆星湖生物科技股份有限公司")
+    here = company_name_parts("Xinghu Bioscience Co., Inc. Zhaoqing Guangdong")
+    assert latin_relation(here, chinese) == FULL
+    # In front or behind, the place is the same evidence.
+    assert compare_company_name(
+        "Xinghu Bioscience Co., Inc. Zhaoqing Guangdong", "肇庆星湖生物科技股份有限公司"
+    ) == compare_company_name(
+        "Zhaoqing Xinghu Bioscience Co., Inc.", "肇庆星湖生物科技股份有限公司"
+    )
+
+
+def test_another_place_after_the_legal_form_is_another_company():
+    same = compare_company_name("Xinghu Bioscience Co., Ltd. Zhaoqing", "肇庆星湖生物科技有限公司")
+    other = compare_company_name("Xinghu Bioscience Co., Ltd. Wuhan", "肇庆星湖生物科技有限公司")
+    assert same is not None and other is not None and other < same
+
+
+def test_a_branch_keeps_its_place():
+    parts = company_name_parts("Xinghu Bioscience Co., Ltd. Shanghai Branch")
+    assert parts.branch == "上海分公司"
+    assert parts.core == "xinghu bioscience"
+
+
+def test_a_place_not_after_a_legal_form_stays_in_the_name():
+    # "Bank of Ningbo" reads as 宁波银行: the place is part of what the name says.
+    assert company_name_parts("Bank of Ningbo Co., Ltd.").core == "ningbo bank"
+
+
+def test_incorporation_is_a_legal_form():
+    parts = company_name_parts("Huahai Pharmaceutical Incorporation")
+    assert parts.core == "huahai pharmaceutical"
+    assert parts.legal_form == "incorporation"
+    assert latin_relation(parts, company_name_parts("浙江华海药业股份有限公司")) == FULL
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("Xinghu Bioscience Co., Ltd.", "广东肇庆星湖生物科技股份有限公司"),
+        ("Hengli Hydraulic Co., Ltd.", "江苏恒立液压股份有限公司"),
+        ("Zhifei Vaccine Co., Ltd.", "重庆智飞疫苗有限公司"),
+        ("Kangtai Biopharmaceutical Co., Ltd.", "深圳康泰生物医药有限公司"),
+        ("Xinhua Elevator Co., Ltd.", "新华电梯有限公司"),
+    ],
+)
+def test_trade_words_of_general_vocabulary_are_read(english, chinese):
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) == FULL
+
+
+def test_a_trade_word_read_for_another_trade_explains_nothing():
+    # 液压 (hydraulic) is not 电梯 (elevator): the trade names agree, the trades do not.
+    english = company_name_parts("Hengli Hydraulic Co., Ltd.")
+    assert latin_relation(english, company_name_parts("恒立电梯有限公司")) != FULL
