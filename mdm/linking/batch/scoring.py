@@ -404,6 +404,9 @@ def score_pairs(
                 continue
             named = short_names.decide(decision, left, right)  # see batch_short_names
             if named == "auto" and decision != "auto":
+                if decision == "new":
+                    # Perhaps stopped early (scored 0.0): the merge keeps the pair's own score.
+                    _, score, _, _ = decide_and_trace(rule, left.features, right.features, known)
                 trace = trace_prepared(rule, left.features, right.features)
             decision = named
             if watched is not None:

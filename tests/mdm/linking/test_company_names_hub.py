@@ -9,10 +9,13 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
+from matching.engine import decide_prepared, prepare
 from matching.models import BlockKey, MatchCandidate
 from mdm.errors import ServiceError
 from mdm.linking.batch.match import run_batch_match
+from mdm.linking.rule_store import load_rule
 from mdm.models import GoldenAlias, QualityIssue, SourceRecord
+from mdm.privacy.crypto import matching_view
 from mdm.quality.issues import reconcile_quality_issues
 from mdm.records.aliases import add_alias, alias_key, known_names
 from tests.support.matching import set_thresholds
@@ -177,6 +180,30 @@ def test_the_batch_match_links_a_short_name_only_one_company_can_bear(erp, crm, 
     # Two 宁波富邦 companies: the short name stays a question for a steward.
     assert golden_of("C3") not in {golden_of("E3"), golden_of("E4")}
     assert {("C3", "E3"), ("C3", "E4")} <= pending_pairs()
+
+
+def test_a_short_name_linked_by_the_batch_keeps_the_score_its_fields_give(erp, crm, no_linking):
+    # The fields put the pair far below review (another city's address, a phone on one side
+    # only), so the batch stops comparing it early; the short-name rule links it, and the
+    # merge keeps the score the whole comparison gives, not the early stop's 0.
+    legal = {"name": "大族激光科技产业集团股份有限公司", "phone": "010-62345678"}
+    put(erp, "E1", legal | {"address": "北京市海淀区中关村大街27号"})
+    put(crm, "C1", {"name": "大族激光", "address": "深圳市南山区深南大道9988号"})
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    assert golden_of("C1") == golden_of("E1")
+    rule = load_rule("customers")
+    records = {r.local_code: r for r in SourceRecord.objects.all()}
+    features = [
+        prepare("customers", matching_view(r.attributes, r.blind_index), r.flagged)
+        for r in (records["E1"], records["C1"])
+    ]
+    decision, score, _veto = decide_prepared(rule, *features)
+    assert decision == "new" and 0.0 < score < 0.5
+    moved = next(r for r in records.values() if r.link_kind == "auto")
+    assert moved.link_score == pytest.approx(score, abs=1e-5)
 
 
 # --------------------------------------------------------------------------- English names
