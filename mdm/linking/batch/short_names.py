@@ -277,4 +277,22 @@ def _one_company(names: list[CompanyName]) -> bool:
     if not registered:
         return len({n.core for n in names}) == 1
     long_ = next(n for n in names if (n.region_code, n.core) in registered)
-    return all((n.region_code, n.core) in registered or short_name_of(n, long_) is n for n in names)
+    return all(
+        (n.region_code, n.core) in registered or short_name_of(n, long_) is n or _start_of(n, long_)
+        for n in names
+    )
+
+
+def _start_of(name: CompanyName, long_: CompanyName) -> bool:
+    """A name without a legal form of its own whose core starts the registered name's core,
+    trade word and all (正虹科技 of 湖南正虹科技发展): too short a hold on the company to
+    stand for it alone (``short_name_of``: another 正虹科技 may be registered elsewhere), but,
+    with no other registered name beside it, the same company's name as far as review
+    evidence goes."""
+    return (
+        name.legal_form in ("", "集团", "股份")
+        and not name.is_latin
+        and len(name.core) >= 2
+        and long_.core.startswith(name.core)
+        and (not name.region_code or name.region_code == long_.region_code)
+    )

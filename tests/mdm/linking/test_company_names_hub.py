@@ -298,6 +298,37 @@ def test_the_batch_match_queues_a_former_short_name_that_abbreviates_one_company
     assert golden_of("C1") != golden_of("E1")
 
 
+def test_a_short_name_that_starts_the_only_legal_name_counts_as_its_company(
+    erp, crm, shop, no_linking
+):
+    # 正虹科技 is the start of 湖南正虹科技发展's core, trade word and all: not a short name that
+    # may stand for the company alone, but with no other registered 正虹 it is the same
+    # company's name, so the old short name 正虹 abbreviates one company.
+    stored(erp, "E1", "湖南正虹科技发展股份有限公司")
+    stored(crm, "C1", "正虹科技")
+    stored(shop, "S1", "正虹")
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    assert ("C1", "S1") in pending_pairs()
+    assert golden_of("C1") != golden_of("S1")
+
+
+def test_a_short_name_with_two_registered_companies_under_it_is_not_proposed(
+    erp, crm, shop, no_linking
+):
+    stored(erp, "E1", "湖南正虹科技发展股份有限公司")
+    stored(erp, "E2", "广州正虹科技有限公司")
+    stored(crm, "C1", "正虹科技")
+    stored(shop, "S1", "正虹")
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    assert not {pair for pair in pending_pairs() if "S1" in pair}
+
+
 # --------------------------------------------------------------------------- former names
 
 
