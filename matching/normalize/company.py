@@ -290,13 +290,17 @@ def _parse_latin(text: str) -> CompanyName:
         if place is not None:
             tokens.pop()
         branch = (place.short if place else "") + marker
-    # "... Co., Inc. Zhaoqing Guangdong", "... Co., Ltd. Shenzhen": places after the legal
-    # form say where the company is, as leading ones do.
+    # "... Co., Inc. Zhaoqing Guangdong", "... Co., Ltd. Shenzhen, P.R. China": places after
+    # the legal form are no part of the name; they say where the company is (see below).
     end = len(tokens)
-    while end > 1 and tokens[end - 1] in latin_regions:
+    while end > 1 and tokens[end - 1] in _NATIONAL | {"p", "r"}:
         end -= 1
-    if 1 < end < len(tokens) and tokens[end - 1] in _EN_LEGAL:
-        tokens = [*tokens[end:], *tokens[:end]]
+    places = end
+    while places > 1 and tokens[places - 1] in latin_regions:
+        places -= 1
+    after_legal: list[str] = []
+    if 1 < places < end and tokens[places - 1] in _EN_LEGAL:
+        after_legal, tokens = tokens[places:end], tokens[:places]
     legal: list[str] = []
     while len(tokens) > 1 and tokens[-1] in _EN_LEGAL:
         legal.insert(0, tokens.pop())
@@ -309,6 +313,11 @@ def _parse_latin(text: str) -> CompanyName:
     # region is part of the name, as a Chinese name keeps it in its core.
     if region_words and all(t in _EN_INDUSTRIES for t in tokens):
         tokens.insert(0, region_words.pop())
+    if not region_words and after_legal:
+        # No place in front: the places after the legal form are the company's region. With
+        # one in front, those behind are an office's or the address's, not the region.
+        region_words = after_legal
+        found = [latin_regions[w] for w in after_legal]
     # "China Huaxin ..." / "Huaxin (China) ...": a national marker, not part of the core.
     if len(tokens) > 1 and tokens[0] in _NATIONAL:
         tokens.pop(0)

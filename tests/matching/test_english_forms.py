@@ -28,6 +28,24 @@ def test_a_place_after_the_legal_form_is_the_region(english, region, core):
     assert parts.legal_form
 
 
+@pytest.mark.parametrize(
+    ("english", "region", "core"),
+    [
+        # A place in front is the region; one behind is an office's or the address's.
+        ("Beijing Huaxin Technology Co., Ltd. Shanghai", "北京", "huaxin technology"),
+        # A place behind is never part of the name, even before trade words only.
+        ("Industrial Bank Co., Ltd. Fujian", "福建", "industrial bank"),
+        ("Bank of Communications Co., Ltd. Hubei", "湖北", "communications bank"),
+        # The country after the place, as addresses end.
+        ("Topband Co., Ltd., Shenzhen, P.R. China", "深圳", "topband"),
+        ("Topband Co., Ltd. Shenzhen China", "深圳", "topband"),
+    ],
+)
+def test_what_a_place_after_the_legal_form_is_not(english, region, core):
+    parts = company_name_parts(english)
+    assert (parts.region, parts.core) == (region, core)
+
+
 def test_a_place_after_the_legal_form_meets_the_chinese_name():
     chinese = company_name_parts("肇庆星湖生物科技股份有限公司")
     here = company_name_parts("Xinghu Bioscience Co., Inc. Zhaoqing Guangdong")
