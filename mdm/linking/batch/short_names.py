@@ -284,15 +284,23 @@ def _one_company(names: list[CompanyName]) -> bool:
 
 
 def _start_of(name: CompanyName, long_: CompanyName) -> bool:
-    """A name without a legal form of its own whose core starts the registered name's core,
-    trade word and all (正虹科技 of 湖南正虹科技发展): too short a hold on the company to
-    stand for it alone (``short_name_of``: another 正虹科技 may be registered elsewhere), but,
-    with no other registered name beside it, the same company's name as far as review
-    evidence goes."""
+    """A name without a legal form or branch of its own that starts the registered name's
+    core with its whole trade name (正虹科技 and 正虹 of 湖南正虹科技发展, 华信科技 of 北京华信
+    科技): too short a hold on the company to stand for it alone (``short_name_of``: another
+    正虹科技 may be registered elsewhere, other cities' registries hold 华信科技), but, with no
+    other registered name beside it, the same company's name as far as review evidence goes.
+    Not a part of the trade name (天源 of 天源迪科信息技术), not in another region."""
+    region, long_region = name.region_code, long_.region_code
     return (
         name.legal_form in ("", "集团", "股份")
         and not name.is_latin
-        and len(name.core) >= 2
+        and not name.branch
+        and len(long_.distinctive) <= len(name.core) <= len(long_.core)
+        and name.core.startswith(long_.distinctive)
         and long_.core.startswith(name.core)
-        and (not name.region_code or name.region_code == long_.region_code)
+        and (
+            not region
+            or bool(long_region)
+            and (region.startswith(long_region) or long_region.startswith(region))
+        )
     )

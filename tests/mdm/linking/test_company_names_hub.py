@@ -11,8 +11,10 @@ from stdnum.cn import uscc
 
 from matching.engine import decide_prepared, prepare
 from matching.models import BlockKey, MatchCandidate
+from matching.normalize import company_name_parts
 from mdm.errors import ServiceError
 from mdm.linking.batch.match import run_batch_match
+from mdm.linking.batch.short_names import _one_company
 from mdm.linking.rule_store import load_rule
 from mdm.models import GoldenAlias, QualityIssue, SourceRecord
 from mdm.privacy.crypto import matching_view
@@ -313,6 +315,26 @@ def test_a_short_name_that_starts_the_only_legal_name_counts_as_its_company(
 
     assert ("C1", "S1") in pending_pairs()
     assert golden_of("C1") != golden_of("S1")
+
+
+@pytest.mark.parametrize(
+    ("legal", "other", "one"),
+    [
+        ("湖南正虹科技发展股份有限公司", "正虹科技", True),  # a start, trade word and all
+        ("湖南正虹科技发展股份有限公司", "正虹", True),  # the whole trade name
+        ("湖南正虹科技发展股份有限公司", "岳阳正虹科技", True),  # in the name's province
+        ("北京华信科技有限公司", "华信科技", True),  # the body of a name with a region
+        ("湖南正虹科技发展股份有限公司", "广州正虹科技", False),  # in another province
+        ("湖南正虹科技发展股份有限公司", "正虹科技分公司", False),  # a branch: a place of its own
+        ("深圳市天源迪科信息技术股份有限公司", "天源", False),  # a part of the trade name
+        ("深圳市天源迪科信息技术股份有限公司", "天源迪", False),
+    ],
+)
+def test_which_starts_of_the_only_legal_name_count_as_its_company(legal, other, one):
+    names = [company_name_parts(legal), company_name_parts(other)]
+    assert _one_company(names) is one
+    # Two registered names under the key are two companies, whatever the start.
+    assert not _one_company([*names, company_name_parts("广州正虹华信科技有限公司")])
 
 
 def test_a_short_name_with_two_registered_companies_under_it_is_not_proposed(
