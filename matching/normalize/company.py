@@ -266,6 +266,11 @@ def _of_reordered(tokens: list[str]) -> list[str]:
     return [*tail, *head, *tokens[end:]]
 
 
+#: How an English name's address may end: "China", "PRC", "P.R. China", "P.R.C." (``c`` after
+#: ``p r``).
+_COUNTRY_WORDS = _NATIONAL | {"p", "r"}
+
+
 def _parse_latin(text: str) -> CompanyName:
     # Xi'an, O'Neil: an apostrophe inside a word is part of it.
     text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)
@@ -293,13 +298,16 @@ def _parse_latin(text: str) -> CompanyName:
     # "... Co., Inc. Zhaoqing Guangdong", "... Co., Ltd. Shenzhen, P.R. China": places after
     # the legal form are no part of the name; they say where the company is (see below).
     end = len(tokens)
-    while end > 1 and tokens[end - 1] in _NATIONAL | {"p", "r"}:
+    while end > 1 and (
+        tokens[end - 1] in _COUNTRY_WORDS
+        or (tokens[end - 1] == "c" and tokens[end - 3 : end - 1] == ["p", "r"])
+    ):
         end -= 1
     places = end
     while places > 1 and tokens[places - 1] in latin_regions:
         places -= 1
     after_legal: list[str] = []
-    if 1 < places < end and tokens[places - 1] in _EN_LEGAL:
+    if 1 < places < len(tokens) and tokens[places - 1] in _EN_LEGAL:
         after_legal, tokens = tokens[places:end], tokens[:places]
     legal: list[str] = []
     while len(tokens) > 1 and tokens[-1] in _EN_LEGAL:
@@ -313,7 +321,7 @@ def _parse_latin(text: str) -> CompanyName:
     # region is part of the name, as a Chinese name keeps it in its core.
     if region_words and all(t in _EN_INDUSTRIES for t in tokens):
         tokens.insert(0, region_words.pop())
-    if not region_words and after_legal:
+    if not found and after_legal:
         # No place in front: the places after the legal form are the company's region. With
         # one in front, those behind are an office's or the address's, not the region.
         region_words = after_legal

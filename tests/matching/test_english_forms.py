@@ -39,6 +39,11 @@ def test_a_place_after_the_legal_form_is_the_region(english, region, core):
         # The country after the place, as addresses end.
         ("Topband Co., Ltd., Shenzhen, P.R. China", "深圳", "topband"),
         ("Topband Co., Ltd. Shenzhen China", "深圳", "topband"),
+        ("Huaxin Technology Co., Ltd. Shenzhen, P.R.C.", "深圳", "huaxin technology"),
+        ("Huaxin Technology Co., Ltd. P.R. China", "", "huaxin technology"),
+        # A place in front kept in the name (宁波银行) is still the region.
+        ("Ningbo Bank Co., Ltd. Shanghai", "宁波", "ningbo bank"),
+        ("Wuxi Bank Co Ltd Jiangsu", "无锡", "wuxi bank"),
     ],
 )
 def test_what_a_place_after_the_legal_form_is_not(english, region, core):
