@@ -80,6 +80,7 @@ import hmac
 import re
 from collections.abc import Collection, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from django.conf import settings
 
@@ -107,19 +108,30 @@ from matching.normalize.latin import chinese_keys, latin_keys
 
 __all__ = [
     "FREQUENCY_FAMILIES",
+    "KEYS_VERSIONS",
     "MAX_KEYS",
     "MAX_ORGANIZATION_KEYS",
     "block_keys",
     "contact_digest",
+    "keys_version",
     "value_key",
 ]
 
 MAX_KEYS = 12
-#: The way keys are made, numbered: bump it with any change to what ``block_keys`` returns
-#: for a stored record (``tests/matching/test_keys_version.py`` fails until it is bumped and
-#: its fingerprint recorded). A hub whose records were keyed under a lower number is told to
-#: run ``match --entity E --rekey`` (``mdm.linking.block_index.keys_scheme``).
-KEYS_VERSION = 2
+#: The way each entity's keys are made, numbered: bump an entity's number with any change to
+#: what ``block_keys`` returns for its stored records (``tests/matching/test_keys_version.py``
+#: fails until it is bumped and its fingerprint recorded). A hub whose records of an entity
+#: were keyed under a lower number is told to run ``match --entity E --rekey``
+#: (``mdm.linking.block_index.keys_scheme``); an entity whose keys did not change is not.
+#: Customers 2: English names with their places after the legal form (stop 43).
+KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 2, "products": 1, "materials": 1})
+
+
+def keys_version(entity: str) -> int:
+    """This release's number of the way ``entity``'s block keys are made."""
+    return KEYS_VERSIONS[entity]
+
+
 #: Organizations have more names to block on (short forms, former and English names).
 MAX_ORGANIZATION_KEYS = 24
 _MAX_NGRAMS = 4

@@ -240,7 +240,7 @@ class BlockKey(models.Model):
 
 
 class BlockKeyScheme(models.Model):
-    """Under which way of making keys (``matching.keys.KEYS_VERSION``) an entity's stored
+    """Under which way of making keys (``matching.keys.keys_version``) an entity's stored
     records were keyed: a release that makes keys differently leaves the records stored before
     it under the old keys until ``match --rekey`` rebuilds them."""
 

@@ -22,7 +22,7 @@ from matching.engine import (
     frequency,
     prepare,
 )
-from matching.keys import FREQUENCY_FAMILIES, KEYS_VERSION
+from matching.keys import FREQUENCY_FAMILIES, keys_version
 from matching.models import (
     BlockKey,
     BlockKeyScheme,
@@ -410,28 +410,30 @@ def rebuild_block_keys(entity: str, *, batch: int = REKEY_BATCH) -> RekeyReport:
 
 
 def keys_scheme(entity: str) -> int:
-    """The way of making keys (``matching.keys.KEYS_VERSION``) the entity's stored records
+    """The way of making keys (``matching.keys.keys_version``) the entity's stored records
     were keyed under: another than this release's means ``match --rekey`` is due. An entity the
     hub holds no scheme for counts as current (a test database emptied by a flush)."""
     found = BlockKeyScheme.objects.filter(entity=entity).values_list("version", flat=True).first()
-    return KEYS_VERSION if found is None else found
+    return keys_version(entity) if found is None else found
 
 
 def stale_keys_warning(entity: str) -> str | None:
     """The line a batch match reports (command output, the nightly job's log) while the
     entity's stored keys are another release's, or None."""
-    scheme = keys_scheme(entity)
-    if scheme == KEYS_VERSION:
+    scheme, current = keys_scheme(entity), keys_version(entity)
+    if scheme == current:
         return None
     return (
         f"warning: the block keys of {entity} were made by another release (scheme {scheme}, "
-        f"this release {KEYS_VERSION}): records stored before the upgrade may not meet new "
+        f"this release {current}): records stored before the upgrade may not meet new "
         f"ones; run `match --entity {entity} --rekey` once"
     )
 
 
 def mark_keys_current(entity: str) -> None:
-    BlockKeyScheme.objects.update_or_create(entity=entity, defaults={"version": KEYS_VERSION})
+    BlockKeyScheme.objects.update_or_create(
+        entity=entity, defaults={"version": keys_version(entity)}
+    )
 
 
 #: Entities whose keys the release that numbered the schemes changed (company names): an
@@ -452,15 +454,15 @@ def stamp_keys_schemes(*, using: str = "default", **_kwargs: Any) -> None:
         schemes = dict(BlockKeyScheme.objects.using(using).values_list("entity", "version"))
         for entity in EntityChoices.values:
             has_records = SourceRecord.objects.using(using).filter(entity=entity).exists()
-            version = schemes.get(entity)
+            version, current = schemes.get(entity), keys_version(entity)
             if version is None:
                 stale = has_records and entity in CHANGED_WHEN_NUMBERED
                 BlockKeyScheme.objects.using(using).get_or_create(
-                    entity=entity, defaults={"version": 0 if stale else KEYS_VERSION}
+                    entity=entity, defaults={"version": 0 if stale else current}
                 )
-            elif not has_records and version != KEYS_VERSION:
+            elif not has_records and version != current:
                 BlockKeyScheme.objects.using(using).filter(entity=entity).update(
-                    version=KEYS_VERSION, updated_at=now
+                    version=current, updated_at=now
                 )
 
 

@@ -127,7 +127,7 @@ def test_another_database_error_is_not_retried(erp, monkeypatch):
 
 
 def test_match_asks_for_a_rekey_when_an_older_release_keyed_the_records(erp):
-    from matching.keys import KEYS_VERSION
+    from matching.keys import keys_version
     from matching.models import BlockKeyScheme
 
     put(erp, "E1", {"name": "比亚迪股份有限公司"})
@@ -136,14 +136,30 @@ def test_match_asks_for_a_rekey_when_an_older_release_keyed_the_records(erp):
     # In the run's report: the command prints it, the nightly job logs it.
     assert "run `match --entity customers --rekey`" in match()
     match("--rekey")
-    assert BlockKeyScheme.objects.get(entity="customers").version == KEYS_VERSION
+    assert BlockKeyScheme.objects.get(entity="customers").version == keys_version("customers")
     assert "--rekey" not in match()
+
+
+def test_only_an_entity_whose_keys_changed_is_asked_for_a_rekey(erp):
+    from matching.keys import keys_version
+    from matching.models import BlockKeyScheme
+    from mdm.linking.block_index import stale_keys_warning
+
+    # A hub keyed by the release before: scheme 1 for every entity. This release changed the
+    # customers' keys only.
+    for entity in ("customers", "products", "materials"):
+        BlockKeyScheme.objects.update_or_create(entity=entity, defaults={"version": 1})
+
+    assert keys_version("customers") > 1
+    assert "--entity customers --rekey" in (stale_keys_warning("customers") or "")
+    assert stale_keys_warning("products") is None
+    assert stale_keys_warning("materials") is None
 
 
 def test_after_migrate_a_hub_with_records_is_marked_for_a_rekey(erp):
     from django.core.management.sql import emit_post_migrate_signal
 
-    from matching.keys import KEYS_VERSION
+    from matching.keys import keys_version
     from matching.models import BlockKeyScheme
     from mdm.linking.block_index import keys_scheme
 
@@ -154,12 +170,12 @@ def test_after_migrate_a_hub_with_records_is_marked_for_a_rekey(erp):
 
     # Customers' keys changed in that release; products and materials have no records.
     assert keys_scheme("customers") == 0
-    assert keys_scheme("products") == KEYS_VERSION
+    assert keys_scheme("products") == keys_version("products")
     # Marked once: a later migrate leaves the mark until the rekey clears it.
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     assert keys_scheme("customers") == 0
     rebuild_block_keys("customers")
-    assert keys_scheme("customers") == KEYS_VERSION
+    assert keys_scheme("customers") == keys_version("customers")
 
 
 def test_a_failed_rekey_leaves_the_mark(erp, monkeypatch):
