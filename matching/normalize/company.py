@@ -54,6 +54,11 @@ class CompanyName:
     distinctive_pinyin: str
     is_latin: bool
 
+    def region_nests(self, other: CompanyName) -> bool:
+        """Both names say a region and one holds the other (广东 and 深圳, 北京 and 北京)."""
+        a, b = self.region_code, other.region_code
+        return bool(a and b) and (a.startswith(b) or b.startswith(a))
+
 
 def _strip_legal_suffix(text: str) -> tuple[str, list[str]]:
     forms: list[str] = []

@@ -306,8 +306,7 @@ def _english_words(latin: CompanyName) -> tuple[str, ...]:
 
 
 def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
-    a, b = latin.region_code, chinese.region_code
-    return bool(a and b) and not (a.startswith(b) or b.startswith(a))
+    return bool(latin.region_code and chinese.region_code) and not latin.region_nests(chinese)
 
 
 @lru_cache(maxsize=65_536)

@@ -290,7 +290,6 @@ def _start_of(name: CompanyName, long_: CompanyName) -> bool:
     正虹科技 may be registered elsewhere, other cities' registries hold 华信科技), but, with no
     other registered name beside it, the same company's name as far as review evidence goes.
     Not a part of the trade name (天源 of 天源迪科信息技术), not in another region."""
-    region, long_region = name.region_code, long_.region_code
     return (
         name.legal_form in ("", "集团", "股份")
         and not name.is_latin
@@ -298,9 +297,5 @@ def _start_of(name: CompanyName, long_: CompanyName) -> bool:
         and len(long_.distinctive) <= len(name.core) <= len(long_.core)
         and name.core.startswith(long_.distinctive)
         and long_.core.startswith(name.core)
-        and (
-            not region
-            or bool(long_region)
-            and (region.startswith(long_region) or long_region.startswith(region))
-        )
+        and (not name.region_code or name.region_nests(long_))
     )
