@@ -28,6 +28,7 @@ from matching.engine import (
     Features,
     comparison_signature,
     decide_and_trace,
+    decide_prepared,
     prepare,
     score_prepared,
     trace_prepared,
@@ -406,7 +407,7 @@ def score_pairs(
             if named == "auto" and decision != "auto":
                 if decision == "new":
                     # Perhaps stopped early (scored 0.0): the merge keeps the pair's own score.
-                    _, score, _, _ = decide_and_trace(rule, left.features, right.features, known)
+                    _, score, _ = decide_prepared(rule, left.features, right.features, known)
                 trace = trace_prepared(rule, left.features, right.features)
             decision = named
             if watched is not None:
