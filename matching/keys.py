@@ -123,8 +123,9 @@ MAX_KEYS = 12
 #: fails until it is bumped and its fingerprint recorded). A hub whose records of an entity
 #: were keyed under a lower number is told to run ``match --entity E --rekey``
 #: (``mdm.linking.block_index.keys_scheme``); an entity whose keys did not change is not.
-#: Customers 2: English names with their places after the legal form (stop 43).
-KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 2, "products": 1, "materials": 1})
+#: Customers 2: English names with their places after the legal form (stop 43); 3: a Chinese
+#: name under the national marker (中国…) is keyed without it too (stop 44).
+KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 3, "products": 1, "materials": 1})
 
 
 def keys_version(entity: str) -> int:

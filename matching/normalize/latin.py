@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matching.normalize.company import CompanyName, _industry_suffix
+from matching.normalize.company import CompanyName, _industry_suffix, company_name_parts
 from matching.normalize.company_words import _EN_LEGAL, _NATIONAL
 from matching.normalize.pinyin import _toneless, pinyin_initials, pinyin_of
 from matching.normalize.regions import _leading_region, _region_tables
@@ -42,6 +42,7 @@ __all__ = [
     "initials_key",
     "latin_keys",
     "latin_relation",
+    "without_national",
 ]
 
 #: Grades of :func:`latin_relation`.
@@ -309,8 +310,47 @@ def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
     return bool(latin.region_code and chinese.region_code) and not latin.region_nests(chinese)
 
 
+#: The national marker a Chinese name may start with instead of a place (中国工商银行,
+#: 中华联合财产保险: names registered nationally). Its English name says it as "China …" or
+#: "… of China", and :func:`company_name_parts` sets that word aside, as it does "(China)".
+_CHINESE_NATIONAL = ("中国", "中华")
+
+
+@lru_cache(maxsize=65_536)
+def without_national(chinese: CompanyName) -> CompanyName | None:
+    """A Chinese name that starts with the national marker, read without it (中国工商银行 ->
+    工商银行, 中国石油化工 -> 石油化工); None for any other name, or when too little is left."""
+    if chinese.is_latin or chinese.region:
+        return None
+    for marker in _CHINESE_NATIONAL:
+        if chinese.core.startswith(marker) and len(chinese.core) - len(marker) >= 2:
+            rest = company_name_parts(chinese.text.replace(marker, "", 1))
+            return rest if rest.core and not rest.region and not rest.is_latin else None
+    return None
+
+
 @lru_cache(maxsize=65_536)
 def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = False) -> str | None:
+    """:func:`_latin_relation`, and for a Chinese name under the national marker the same read
+    without it: the English name never keeps "China" in its core (``Industrial and Commercial
+    Bank of China`` / 中国工商银行, ``China Petroleum & Chemical`` / 中国石油化工)."""
+    found = _latin_relation(latin, chinese, strict=strict)
+    # Only an English name that names no place: ``Bank of Beijing`` is not 中国银行.
+    if found is None and not _names_a_place(latin):
+        national = without_national(chinese)
+        if national is not None:
+            found = _latin_relation(latin, national, strict=strict)
+    return found
+
+
+def _names_a_place(latin: CompanyName) -> bool:
+    regions = _region_tables()[2]
+    return bool(latin.region) or any(word in regions for word in latin.full_core.split())
+
+
+def _latin_relation(
+    latin: CompanyName, chinese: CompanyName, *, strict: bool = False
+) -> str | None:
     """How an English name explains a Chinese one: :data:`FULL`, :data:`TRADE` or None.
 
     The Chinese side is its region words and core (北京东方园林生态); the English side its words
@@ -526,4 +566,7 @@ def chinese_keys(chinese: CompanyName) -> list[str]:
     first, second = (sorted(_readings_of(ch)) for ch in core[:2])
     keys.extend(a + b for a in first[:2] for b in second[:2])
     keys.extend(initials_key(chinese))
+    national = without_national(chinese)
+    if national is not None:  # met by an English name without "China" (see latin_relation)
+        keys.extend(chinese_keys(national))
     return list(dict.fromkeys(k for k in keys if len(k) >= 4))

@@ -11,7 +11,13 @@ import pytest
 
 from matching.compare import compare_company_name
 from matching.normalize import company_name_parts
-from matching.normalize.latin import FULL, latin_relation
+from matching.normalize.latin import (
+    FULL,
+    chinese_keys,
+    latin_keys,
+    latin_relation,
+    without_national,
+)
 
 
 @pytest.mark.parametrize(
@@ -105,3 +111,49 @@ def test_a_trade_word_read_for_another_trade_explains_nothing():
     # 液压 (hydraulic) is not 电梯 (elevator): the trade names agree, the trades do not.
     english = company_name_parts("Hengli Hydraulic Co., Ltd.")
     assert latin_relation(english, company_name_parts("恒立电梯有限公司")) != FULL
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # "China" in front or "of China" behind: the Chinese name starts with 中国 instead of
+        # a place, and the English name's core never keeps the country.
+        ("Industrial and Commercial Bank of China Limited", "中国工商银行股份有限公司"),
+        ("Agricultural Bank of China Limited", "中国农业银行股份有限公司"),
+        ("China Construction Bank Corporation", "中国建设银行股份有限公司"),
+        ("China Petroleum & Chemical Corporation", "中国石油化工股份有限公司"),
+        ("China United Network Communications Limited", "中国联合网络通信股份有限公司"),
+        ("Ping An Insurance (Group) Company of China, Ltd.", "中国平安保险(集团)股份有限公司"),
+        ("Bank of China Limited", "中国银行股份有限公司"),
+        # A Chinese name without the marker, an English name with it.
+        ("China Merchants Bank Co., Ltd.", "招商银行股份有限公司"),
+    ],
+)
+def test_a_name_under_the_national_marker_meets_its_english_name(english, chinese):
+    latin, parts = company_name_parts(english), company_name_parts(chinese)
+    assert latin_relation(latin, parts) == FULL
+    # and they meet under a block key: a CRM's English name finds the ERP's legal name
+    assert set(latin_keys(latin)) & set(chinese_keys(parts))
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # An English name that names a place is a local company, not the national one.
+        ("Bank of Beijing Co., Ltd.", "中国银行股份有限公司"),
+        ("Shanghai Telecom Co., Ltd.", "中国电信股份有限公司"),
+        ("Shanghai Petrochemical Co., Ltd.", "中国石油化工股份有限公司"),
+        # Another trade under the marker.
+        ("Agricultural Bank of China Limited", "中国建设银行股份有限公司"),
+    ],
+)
+def test_the_national_marker_does_not_make_other_companies_meet(english, chinese):
+    assert latin_relation(company_name_parts(english), company_name_parts(chinese)) is None
+
+
+def test_a_name_that_is_the_marker_and_one_word_is_read_whole():
+    # 中国 + a single character: nothing is left to stand for the company without it.
+    assert without_national(company_name_parts("中国铁塔股份有限公司")) is not None
+    assert without_national(company_name_parts("中华书局有限公司")) is not None
+    assert without_national(company_name_parts("中国港股份有限公司")) is None
+    assert without_national(company_name_parts("北京中国书店有限公司")) is None
