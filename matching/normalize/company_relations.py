@@ -31,14 +31,25 @@ def _industry_words(industry: str) -> list[str]:
     return words if not industry else []
 
 
+#: The national marker a Chinese name may start with instead of a place (中国工商银行,
+#: 中华联合财产保险: names registered nationally).
+NATIONAL_MARKERS = ("中国", "中华")
+
+
+def national_rest(core: str) -> str:
+    """The core after a leading national marker when two characters or more remain (中国光大银行
+    -> 光大银行, 中国银行 -> 银行), else ""."""
+    for word in NATIONAL_MARKERS:
+        if core.startswith(word) and len(core) - len(word) >= 2:
+            return core[len(word) :]
+    return ""
+
+
 def _without_national(core: str) -> str:
     """The core without a leading 中国/中华 (中国光大银行 -> 光大银行), or "" when it has none or
     nothing distinctive would remain (中国银行 stays 中国银行)."""
-    for word in ("中国", "中华"):
-        rest = core[len(word) :]
-        if core.startswith(word) and len(rest) >= 2 and not _is_industry_only(rest):
-            return rest
-    return ""
+    rest = national_rest(core)
+    return rest if rest and not _is_industry_only(rest) else ""
 
 
 def _forms_of(core: str, distinctive: str, industry: str) -> list[str]:

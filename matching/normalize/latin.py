@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from matching.normalize.company import CompanyName, _industry_suffix, company_name_parts
+from matching.normalize.company_relations import national_rest
 from matching.normalize.company_words import _EN_LEGAL, _NATIONAL
 from matching.normalize.pinyin import _toneless, pinyin_initials, pinyin_of
 from matching.normalize.regions import _leading_region, _region_tables
@@ -310,23 +311,16 @@ def _regions_differ(latin: CompanyName, chinese: CompanyName) -> bool:
     return bool(latin.region_code and chinese.region_code) and not latin.region_nests(chinese)
 
 
-#: The national marker a Chinese name may start with instead of a place (中国工商银行,
-#: 中华联合财产保险: names registered nationally). Its English name says it as "China …" or
-#: "… of China", and :func:`company_name_parts` sets that word aside, as it does "(China)".
-_CHINESE_NATIONAL = ("中国", "中华")
-
-
 @lru_cache(maxsize=65_536)
 def without_national(chinese: CompanyName) -> CompanyName | None:
-    """A Chinese name that starts with the national marker, read without it (中国工商银行 ->
-    工商银行, 中国石油化工 -> 石油化工); None for any other name, or when too little is left."""
-    if chinese.is_latin or chinese.region:
+    """A Chinese name under the national marker instead of a place, read without it (中国工商银行
+    -> 工商银行, 中国银行 -> 银行: its English name ``Bank of China`` keeps no country in its
+    core); None for any other name, or when less than two characters are left."""
+    if chinese.is_latin or chinese.region or not (rest := national_rest(chinese.core)):
         return None
-    for marker in _CHINESE_NATIONAL:
-        if chinese.core.startswith(marker) and len(chinese.core) - len(marker) >= 2:
-            rest = company_name_parts(chinese.text.replace(marker, "", 1))
-            return rest if rest.core and not rest.region and not rest.is_latin else None
-    return None
+    marker = chinese.core[: len(chinese.core) - len(rest)]
+    found = company_name_parts(chinese.text.replace(marker, "", 1))
+    return found if found.core and not found.region and not found.is_latin else None
 
 
 @lru_cache(maxsize=65_536)
