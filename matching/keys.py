@@ -95,6 +95,7 @@ from matching.normalize import (
     email_key,
     has_cjk,
     identifier,
+    initial_abbreviations,
     is_pinyin,
     normalize_text,
     person_name_tokens,
@@ -124,7 +125,8 @@ MAX_KEYS = 12
 #: were keyed under a lower number is told to run ``match --entity E --rekey``
 #: (``mdm.linking.block_index.keys_scheme``); an entity whose keys did not change is not.
 #: Customers 2: English names with their places after the legal form (stop 43); 3: a Chinese
-#: name under the national marker (中国…) is keyed without it too (stop 44).
+#: name under the national marker (中国…) is keyed without it too, and a name of several
+#: words under its initials (长电 of 长江电力, stop 44).
 KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 3, "products": 1, "materials": 1})
 
 
@@ -253,6 +255,8 @@ def _organization_name_keys(attrs: Mapping[str, str], flagged: Collection[str]) 
             keys.append("nm:" + regional)
         if abbreviated := abbreviation_key(parts):
             keys.append(abbreviated)  # 江铜 / 江西铜业: see ``normalize.abbreviates``
+        # 长电 / 长江电力, 招行 / 招商银行: a short name's own ``ab:`` key is its first two.
+        keys.extend("ab:" + form[:2] for form in initial_abbreviations(parts))
         # Pinyin of the four-character form only: two syllables are shared by many homophones.
         keys.extend("py:" + pinyin_of(form) for form in forms if len(form) >= 4)
     for field in ("name", "english_name"):

@@ -24,6 +24,7 @@ from matching.normalize.company import CompanyName, branch_key, company_name_par
 from matching.normalize.company_relations import (
     abbreviates,
     abbreviation_key,
+    initial_abbreviations,
     is_abbreviation,
     is_short_form,
     names_another_business,
@@ -51,6 +52,7 @@ __all__ = [
     "Region",
     "abbreviates",
     "abbreviation_key",
+    "initial_abbreviations",
     "address_key",
     "address_words",
     "address_tokens",

@@ -11,7 +11,12 @@ import pytest
 
 from matching.compare import compare_company_name
 from matching.keys import block_keys
-from matching.normalize import abbreviates, abbreviation_key, company_name_parts
+from matching.normalize import (
+    abbreviates,
+    abbreviation_key,
+    company_name_parts,
+    initial_abbreviations,
+)
 from matching.normalize.latin import (
     FULL,
     INITIALS,
@@ -250,15 +255,38 @@ def test_strict_reading_refuses_other_romanizations():
         ("江铜", "江西铜业股份有限公司"),  # region initial + core initial
         ("新赛", "新疆赛里木现代农业股份有限公司"),
         ("深天地", "深圳市天地(集团)股份有限公司"),
+        # the first character of each word (缩略语)
+        ("长电", "长江电力股份有限公司"),
+        ("宜纸", "宜宾纸业股份有限公司"),
+        ("招行", "招商银行股份有限公司"),  # a bank by its last character
+        ("中石化", "中国石油化工股份有限公司"),
+        ("工行", "中国工商银行股份有限公司"),  # read without the national marker
     ],
 )
 def test_a_stock_short_name_abbreviates_its_legal_name(short, legal):
     a, b = company_name_parts(short), company_name_parts(legal)
 
     assert abbreviates(a, b)
-    assert abbreviation_key(a) == abbreviation_key(b) or (
-        "nm:" + a.core[:2] in block_keys("customers", ORG | {"name": legal})
-    )
+    keys = block_keys("customers", ORG | {"name": legal})
+    assert abbreviation_key(a) in keys or "nm:" + a.core[:2] in keys
+
+
+@pytest.mark.parametrize(
+    ("legal", "abbreviations"),
+    [
+        ("长江电力股份有限公司", ("长电",)),
+        ("中国银行股份有限公司", ("中行",)),
+        ("中国石油化工股份有限公司", ("中石", "中石化", "石化")),
+        # a trade name of more than one word is cut at its start instead (海康 of 海康威视)
+        ("杭州海康威视数字技术股份有限公司", ()),
+        # nothing after the trade name to abbreviate
+        ("比亚迪股份有限公司", ()),
+        # a branch is no company's short name
+        ("招商银行股份有限公司北京分行", ()),
+    ],
+)
+def test_the_initials_of_a_name_of_several_words(legal, abbreviations):
+    assert initial_abbreviations(company_name_parts(legal)) == abbreviations
 
 
 @pytest.mark.parametrize(
@@ -268,6 +296,8 @@ def test_a_stock_short_name_abbreviates_its_legal_name(short, legal):
         ("科技", "创元科技股份有限公司"),
         ("北京华联", "北京华联综合超市股份有限公司"),  # a region: a regional short form instead
         ("华信科技有限公司", "北京华信科技有限公司"),  # a legal form of its own: a company
+        ("长力", "长江电力股份有限公司"),  # not the first character of each word
+        ("江电", "长江电力股份有限公司"),
     ],
 )
 def test_what_is_not_an_abbreviation(short, legal):

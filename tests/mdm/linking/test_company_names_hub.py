@@ -300,6 +300,23 @@ def test_the_batch_match_queues_a_former_short_name_that_abbreviates_one_company
     assert golden_of("C1") != golden_of("E1")
 
 
+def test_the_batch_match_queues_the_initials_of_one_company(erp, crm, no_linking):
+    stored(erp, "E1", "长江电力股份有限公司")
+    stored(erp, "E2", "招商银行股份有限公司")
+    stored(erp, "E3", "长城电工股份有限公司")
+    stored(erp, "E4", "长春电子科技有限公司")
+    stored(crm, "C1", "招行")  # 招商 + 银行's last character: one company fits
+    stored(crm, "C2", "长电")  # 长江电力, 长城电工 and 长春电子 all fit: not proposed
+
+    set_thresholds(auto=0.99, review=0.5)
+    run_batch_match(entity="customers")
+
+    pending = pending_pairs()
+    assert ("C1", "E2") in pending
+    assert not {pair for pair in pending if "C2" in pair}
+    assert golden_of("C1") != golden_of("E2")
+
+
 def test_a_short_name_that_starts_the_only_legal_name_counts_as_its_company(
     erp, crm, shop, no_linking
 ):
