@@ -12,6 +12,7 @@ from matching.normalize import (
     CompanyName,
     company_name_parts,
     is_abbreviation,
+    is_registered,
     is_short_form,
     person_name_tokens,
     pinyin_of,
@@ -82,7 +83,13 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
     if is_short_form(a, b) or is_short_form(b, a):
         # 大族激光 / 大族激光科技产业: a short name (简称); two characters (万科, 富邦) are many
         # companies' start.
-        return 0.9 if min(len(a.core), len(b.core)) > 2 else 0.87
+        if min(len(a.core), len(b.core)) > 2:
+            return 0.9
+        short = a if len(a.core) <= len(b.core) else b
+        if not is_registered(short):
+            return 0.87
+        # 美的集团股份有限公司 / 广东美的制冷设备有限公司: two characters with a legal form of
+        # their own are a registered company (a group), not its subsidiary's short name.
     if is_abbreviation(a, b) or is_abbreviation(b, a):
         return 0.88  # 天晟新材 / 天晟新材料: an abbreviated short name
     if a.distinctive == b.distinctive and a.industry != b.industry:

@@ -305,7 +305,35 @@ def names_another_business(
         return True
     own_a = set(a.distinctive) - set(b.full_core)
     own_b = set(b.distinctive) - set(a.full_core)
-    return bool(own_a) and bool(own_b)
+    if own_a and own_b:
+        return True
+    return is_registered(a) and is_registered(b) and _registered_apart(a.core, b.core)
+
+
+#: Words a company's registered name may carry or drop without naming another business
+#: (华信科技 / 华信科技发展, 大族激光科技 / 大族激光科技产业).
+_FILLER_WORDS = ("发展", "实业", "产业", "控股", "企业", "集团", "股份", "总")
+
+
+def is_registered(name: CompanyName) -> bool:
+    """A Chinese name with a legal form of its own (有限公司, 厂, 商行…), not only a stock short
+    name's 集团/股份: the name of a registered company, which has no other name at a time."""
+    return not name.is_latin and name.legal_form not in ("", "集团", "股份")
+
+
+def _registered_apart(a: str, b: str) -> bool:
+    """Two registered companies' cores that, after the start they share, keep a word other than
+    filler: 华为技术 / 华为终端, 美的 / 美的制冷设备 (a group and its subsidiary, which share
+    its switchboard and its address)."""
+    if a == b:
+        return False
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    rests = [a[k:], b[k:]]
+    for word in _FILLER_WORDS:
+        rests = [rest.replace(word, "") for rest in rests]
+    return any(rests)
 
 
 def short_name_of(a: CompanyName, b: CompanyName) -> CompanyName | None:

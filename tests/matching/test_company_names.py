@@ -301,6 +301,11 @@ def test_a_former_name_meets_the_name_of_another_record():
         ("赛象科技", "天津赛象科技股份有限公司", "", False),
         ("华信科技有限公司", "华信电子有限公司", "", True),  # two trades
         ("万向钱潮股份有限公司", "万向德农股份有限公司", "", True),  # one group, two companies
+        # Two registered names: after the start they share, a word other than filler.
+        ("华为技术有限公司", "华为终端有限公司", "", True),
+        ("美的集团股份有限公司", "广东美的制冷设备有限公司", "", True),
+        ("北京华信科技有限公司", "北京华信科技发展有限公司", "", False),
+        ("美的集团", "广东美的制冷设备有限公司", "", False),  # no legal form of its own
         ("Huaxin Technology", "华信电子有限公司", "", False),  # across scripts: not told
     ],
 )

@@ -852,6 +852,12 @@ def test_a_company_and_its_short_name_at_one_number_still_link():
     [
         ("华信科技有限公司", "华信电子有限公司"),  # one trade name, two trades
         ("万向钱潮股份有限公司", "万向德农股份有限公司"),  # one group, each its own word
+        # One trade name, one a trade word and the other a word of its own: two registered
+        # companies (a legal form each), not a name and its variant.
+        ("华为技术有限公司", "华为终端有限公司"),
+        # A group and its subsidiary: the group's two characters with a legal form of their
+        # own are a registered company, not the subsidiary's short name.
+        ("美的集团股份有限公司", "广东美的制冷设备有限公司"),
     ],
 )
 def test_two_companies_of_one_group_in_one_building_are_only_proposed(left, right):
@@ -864,6 +870,24 @@ def test_two_companies_of_one_group_in_one_building_are_only_proposed(left, righ
 
     assert score.decision == "review"
     assert score.explanation[0].note == "hard rule: names differ, review only"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        # A registered name typed with or without a filler word is one company's.
+        ("北京华信科技有限公司", "北京华信科技发展有限公司"),
+        ("大族激光科技产业集团股份有限公司", "大族激光科技有限公司"),
+        # A short name without a legal form of its own (the group's, as a CRM holds it).
+        ("美的集团", "广东美的制冷设备有限公司"),
+    ],
+)
+def test_a_registered_name_and_its_variant_at_one_number_still_link(left, right):
+    score = score_pair(
+        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
+    )
+
+    assert score.decision == "auto"
 
 
 def test_a_shared_credit_code_links_what_the_names_would_only_propose():
