@@ -104,6 +104,7 @@ from matching.normalize import (
     regional_short_form,
     short_forms,
 )
+from matching.normalize.company import with_former_name
 from matching.normalize.goods import parse_goods
 from matching.normalize.latin import chinese_keys, latin_keys
 
@@ -330,6 +331,8 @@ def _place_keys(
 
 
 def _customer_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
+    if "name" not in flagged:  # 北京华信科技有限公司(原北京华鑫电子有限公司): both names
+        attrs = with_former_name(attrs)
     name = _valid(attrs, flagged, "name")
     kind = _kind(attrs, flagged, name)
     keys: list[str] = []

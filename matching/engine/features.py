@@ -15,6 +15,7 @@ from matching.normalize import (
     customer_kind,
     identifier,
 )
+from matching.normalize.company import with_former_name
 from matching.normalize.goods import GoodsAttributes, parse_goods
 
 Decision = Literal["auto", "review", "new"]
@@ -116,6 +117,7 @@ def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()
     }
     kind = ""
     if entity == "customers":
+        usable = dict(with_former_name(usable))
         kind = customer_kind(
             usable.get("customer_type", ""),
             usable.get("name", ""),

@@ -7,6 +7,7 @@ How two names taken apart relate (short names, abbreviations, another business) 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +25,7 @@ from matching.normalize.company_words import (
 )
 from matching.normalize.pinyin import pinyin_initials, pinyin_of
 from matching.normalize.regions import Region, _leading_region, _region_tables, region_lookup
-from matching.normalize.text import _BRACKET_RE, _NAME_PUNCT_RE, has_cjk, normalize_text
+from matching.normalize.text import _BRACKET_RE, _NAME_PUNCT_RE, _words, has_cjk, normalize_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,52 @@ def _find_branch(text: str) -> tuple[str, str]:
     return head, match.group(1)
 
 
+#: Words an ERP or CRM writes into a name to mark the record, not the company (北京华信科技有限公司
+#: (停用), 作废-北京华信科技有限公司): the record is still that company's, an old duplicate most
+#: often. Taken off the start and the end of a name, and out of brackets.
+_STATUS_WORDS = _words(
+    "已注销 注销 已停用 停用 已作废 作废 已吊销 吊销 已禁用 禁用 已冻结 冻结 已失效 失效 无效 "
+    "已撤销 撤销 废弃 勿用 不用 重复"
+)
+_STATUS_RE = re.compile(
+    "^(?:{0})+|(?:{0})+$".format("|".join(sorted(_STATUS_WORDS, key=len, reverse=True)))
+)
+#: A bracketed note of the name a company had before (北京华信科技有限公司(原北京华鑫电子有限公司)):
+#: the marker and at least four characters of a name.
+_FORMER_NOTE_RE = re.compile(
+    r"\(\s*(?:原名称|原名|曾用名|原称|更名前|旧名|原)\s*[:：]?\s*([^()]{4,})\)"
+)
+
+
+def former_name_in(name: str) -> tuple[str, str]:
+    """A name without the bracketed note of the company's former name, and that former name
+    (北京华信科技有限公司(原北京华鑫电子有限公司) -> 北京华信科技有限公司, 北京华鑫电子有限公司), or
+    the name and "" when it holds no such note. A CRM keeps a renamed company so."""
+    text = normalize_text(name) if name else ""
+    found = _FORMER_NOTE_RE.search(text)
+    if found is None:
+        return name, ""
+    rest = collapse_whitespace(text[: found.start()] + text[found.end() :])
+    return rest, found.group(1).strip()
+
+
+def with_former_name(attrs: Mapping[str, str]) -> Mapping[str, str]:
+    """A customer's attributes with its name's note of a former name (see
+    :func:`former_name_in`) read as its former name, when it holds none of its own; the same
+    mapping when the name has no such note."""
+    name = attrs.get("name") or ""
+    if "原" not in name and "名" not in name:
+        return attrs
+    rest, former = former_name_in(name)
+    if not former or not rest:
+        return attrs
+    found = dict(attrs)
+    found["name"] = rest
+    if not (found.get("former_name") or "").strip():
+        found["former_name"] = former
+    return found
+
+
 def _bracket_parts(text: str) -> tuple[str, list[str], list[str], list[str]]:
     """Take bracketed parts out: regions, branches and legal forms; other content stays inline."""
     regions: list[str] = []
@@ -144,8 +191,10 @@ def _bracket_parts(text: str) -> tuple[str, list[str], list[str], list[str]]:
     def replace(match: re.Match[str]) -> str:
         inner = match.group(1).strip()
         key = inner.replace(" ", "")
-        if not key or key in _NATIONAL:
+        if not key or key in _NATIONAL or key in _STATUS_WORDS or key == "旧":
             return ""
+        if _FORMER_NOTE_RE.fullmatch(f"({key})"):
+            return ""  # the former name: see ``former_name_in``
         if region_lookup(key) is not None:
             regions.append(key)
             return ""
@@ -175,6 +224,7 @@ def _parse_chinese(text: str) -> CompanyName:
     compact = _SHARE_CLASS_RE.sub("", _STOCK_PREFIX_RE.sub("", text.replace(" ", "")))
     compact = _NAME_PUNCT_RE.sub("", compact)
     body, bracket_regions, bracket_branches, bracket_forms = _bracket_parts(compact)
+    body = _STATUS_RE.sub("", body) or body
     head, branch = _find_branch(body)
     if bracket_branches and not branch:
         branch = bracket_branches[0]

@@ -23,6 +23,7 @@ from matching.normalize import (
     short_name_of,
     transliterates_trade_name,
 )
+from matching.normalize.company import former_name_in
 from matching.rules import DEFAULT_RULES
 
 RULE = DEFAULT_RULES["customers"]
@@ -364,3 +365,49 @@ def test_a_short_name_that_may_stand_for_its_company(short, long, block):
 )
 def test_a_name_that_is_no_short_name_of_the_other(left, right):
     assert short_name_of(company_name_parts(left), company_name_parts(right)) is None
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        "北京华信科技有限公司(停用)",
+        "北京华信科技有限公司【作废】",
+        "作废-北京华信科技有限公司",
+        "[已注销]北京华信科技有限公司",
+        "北京华信科技有限公司（旧）",
+        "北京华信科技有限公司重复",
+    ],
+)
+def test_a_status_an_erp_writes_into_a_name_is_no_part_of_it(marked):
+    clean = company_name_parts("北京华信科技有限公司")
+    parts = company_name_parts(marked)
+    assert (parts.region, parts.core, parts.legal_form) == (
+        clean.region,
+        clean.core,
+        clean.legal_form,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "北京华信科技有限公司（原北京华鑫电子有限公司）",
+            ("北京华信科技有限公司", "北京华鑫电子有限公司"),
+        ),
+        (
+            "北京华信科技有限公司(原名:北京华鑫电子有限公司)",
+            ("北京华信科技有限公司", "北京华鑫电子有限公司"),
+        ),
+        (
+            "北京华信科技有限公司(曾用名 北京华鑫电子有限公司)",
+            ("北京华信科技有限公司", "北京华鑫电子有限公司"),
+        ),
+        # A city in brackets (原平, Shanxi) is the region, not a former name.
+        ("华信科技(原平)有限公司", ("华信科技(原平)有限公司", "")),
+        ("北京华信科技有限公司", ("北京华信科技有限公司", "")),
+    ],
+)
+def test_a_former_name_noted_in_brackets(name, expected):
+    assert former_name_in(name) == expected
+    assert company_name_parts(name).core == company_name_parts(expected[0]).core

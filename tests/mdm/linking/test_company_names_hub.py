@@ -402,6 +402,32 @@ def test_a_record_under_the_former_name_with_the_same_phone_links(erp, crm):
     assert (old["golden_code"], old["link"]) == (renamed["golden_code"], "auto")
 
 
+def test_a_former_name_noted_in_brackets_is_read_as_the_former_name(erp, crm):
+    # A CRM keeps a renamed company with a note of its old name; the ERP still has the old one.
+    old = put(erp, "E1", {"name": "招商局地产控股股份有限公司"})
+
+    renamed = put(
+        crm, "C1", {"name": "招商局蛇口工业区控股股份有限公司(原招商局地产控股股份有限公司)"}
+    )
+
+    # As a record with that former name of its own (see the test above): review, same core.
+    assert renamed["link"] == "review" and renamed["golden_code"] != old["golden_code"]
+    assert pending_pairs() == {("C1", "E1")}
+    name = next(e for e in MatchCandidate.objects.get().explanation if e["field"] == "company_name")
+    assert (name["note"], name["similarity"]) == ("same core name", 1.0)
+    # The note is no part of the stored value: the record keeps what the CRM sent.
+    record = SourceRecord.objects.get(local_code="C1")
+    assert "原招商局地产" in record.attributes["name"]
+
+
+def test_a_record_an_erp_marked_obsolete_in_its_name_meets_its_company(erp, crm):
+    live = put(erp, "E1", {"name": "北京华信科技有限公司", "phone": "010-62345678"})
+
+    for code, name in (("C1", "北京华信科技有限公司(停用)"), ("C2", "作废-北京华信科技有限公司")):
+        marked = put(crm, code, {"name": name, "phone": "010 6234 5678"})
+        assert (marked["golden_code"], marked["link"]) == (live["golden_code"], "auto")
+
+
 def test_a_steward_alias_links_a_name_no_record_holds(erp, shop, steward):
     vanke = put(erp, "E1", {"name": "万科企业股份有限公司"})["golden_code"]
     alias = add_alias(
