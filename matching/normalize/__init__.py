@@ -18,6 +18,7 @@ from matching.normalize.addresses import (
     address_key,
     address_tokens,
     address_words,
+    house_number,
     normalize_address,
 )
 from matching.normalize.company import CompanyName, branch_key, company_name_parts
@@ -56,6 +57,7 @@ __all__ = [
     "initial_abbreviations",
     "address_key",
     "address_words",
+    "house_number",
     "address_tokens",
     "branch_key",
     "company_name_parts",

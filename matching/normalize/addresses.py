@@ -53,9 +53,50 @@ def normalize_address(address: str) -> str:
     text = normalize_text(address)
     text = re.sub(r"[,，、;；#]+", " ", text)
     if has_cjk(text):
+        text = _CN_NUMBER_RE.sub(lambda m: _arabic(m.group(0)), text)
         return text.replace(" ", "")
     words = [_EN_ADDRESS_ABBREVIATIONS.get(w.rstrip("."), w.rstrip(".")) for w in text.split()]
     return " ".join(w for w in words if w)
+
+
+#: A number written in Chinese numerals before a unit of an address (一号, 十二栋, 三单元).
+_CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号|栋|幢|座|单元|楼|层|室)")
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
+
+
+def _arabic(numeral: str) -> str:
+    """一 -> 1, 十二 -> 12, 二十 -> 20, 一百零八 -> 108, 二〇一 -> 201 (read digit by digit)."""
+    if "十" not in numeral and "百" not in numeral:
+        return "".join(str(_CN_DIGITS[ch]) for ch in numeral)
+    total, current = 0, 0
+    for ch in numeral:
+        if ch == "百":
+            total, current = total + (current or 1) * 100, 0
+        elif ch == "十":
+            total, current = total + (current or 1) * 10, 0
+        else:
+            current = _CN_DIGITS[ch]
+    return str(total + current)
+
+
+def house_number(address: str) -> str:
+    """The number of a Chinese address on its road (中关村大街27号 -> 27), or "": the first road or
+    street piece followed by a number. Two addresses on one road with other numbers are two
+    buildings, however alike their text."""
+    tokens = address_tokens(address)
+    if not tokens or not has_cjk(tokens[0]):
+        return ""
+    for position, token in enumerate(tokens[:-1]):
+        if token.endswith(_CN_ROADS):
+            found = _NUMBER_ON_ROAD_RE.match(tokens[position + 1])
+            return found.group(1) if found else ""
+    return ""
+
+
+_CN_ROADS = ("路", "街", "道", "巷", "胡同", "弄", "大道", "大街")
+#: 27号, 27号院, 27号楼: the number on the road (not a unit or room after it).
+_NUMBER_ON_ROAD_RE = re.compile(r"(\d+)号")
 
 
 @lru_cache(maxsize=262_144)
@@ -108,7 +149,7 @@ def address_key(address: str) -> str:
                 return token + tokens[position + 1][:4]
         return ""
     for position, token in enumerate(tokens):
-        if token.endswith(("路", "街", "道", "巷", "胡同", "弄", "大道", "大街")):
+        if token.endswith(_CN_ROADS):
             number = digits(tokens[position + 1]) if position + 1 < len(tokens) else ""
             return token + number if number else ""
     return ""

@@ -213,6 +213,31 @@ def test_addresses():
     assert compare_address("8 stanley street miami", "51 totterdell street dalby") < 0.6
 
 
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("深圳市南山区科技园路1号", "深圳市南山区科技园路11号"),
+        ("北京市海淀区中关村大街27号", "北京市海淀区中关村大街72号"),
+        ("北京市海淀区中关村大街27号院3号楼", "北京市海淀区中关村大街28号"),
+    ],
+)
+def test_two_numbers_on_one_road_are_two_buildings(left, right):
+    # One character in a dozen: by its text "nearly the same"; by its number another building.
+    assert compare_address(left, right) <= 0.6
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("北京市海淀区中关村大街1号", "北京海淀中关村大街一号"),  # Chinese numerals
+        ("北京市海淀区中关村大街27号", "北京市海淀区中关村大街二十七号院三号楼"),
+        ("北京市海淀区中关村大街1号院2号楼301室", "北京市海淀区中关村大街1号"),  # a unit in it
+    ],
+)
+def test_one_number_on_one_road_is_one_building(left, right):
+    assert compare_address(left, right) >= 0.8
+
+
 ADDRESSES = (
     "北京市海淀区中关村大街27号",
     "北京海淀中关村大街27号院",

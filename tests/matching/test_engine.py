@@ -890,6 +890,17 @@ def test_a_registered_name_and_its_variant_at_one_number_still_link(left, right)
     assert score.decision == "auto"
 
 
+def test_a_homophone_in_the_next_building_is_not_linked():
+    # 华信 / 华鑫 on one road, numbers 1 and 11: two companies that sound alike, neighbours.
+    score = score_pair(
+        CUSTOMERS,
+        org("深圳市华信科技有限公司", address="深圳市南山区科技园路1号"),
+        org("深圳市华鑫科技有限公司", address="深圳市南山区科技园路11号"),
+    )
+
+    assert score.decision != "auto"
+
+
 def test_a_shared_credit_code_links_what_the_names_would_only_propose():
     code = "91110000101690725E"
     score = score_pair(
