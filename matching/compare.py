@@ -62,6 +62,7 @@ from matching.comparators.values import (
     _prepare_email,
     _prepare_email_domain,
     _prepare_flagged_date,
+    _prepare_flagged_phone,
     _prepare_identifier,
     _prepare_phone,
     _prepare_postal_code,
@@ -182,7 +183,7 @@ COMPARATORS: dict[str, Comparator] = {
             _phone,
             "national number",
             _same,
-            prepare_flagged=_prepare_phone,
+            prepare_flagged=_prepare_flagged_phone,
         ),
         Comparator("email", _prepare_email, _email, "e-mail address"),
         # Equal keys: one domain (1.0, or one address, which the e-mail field weighs instead).

@@ -100,6 +100,7 @@ from matching.normalize import (
     normalize_text,
     person_name_tokens,
     phone_key,
+    phone_keys,
     pinyin_of,
     regional_short_form,
     short_forms,
@@ -182,7 +183,13 @@ def _email_key(attrs: Mapping[str, str], flagged: Collection[str]) -> str | None
 
 
 def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
-    return [key for key in (_phone_key(attrs), _email_key(attrs, flagged)) if key]
+    phone = (attrs.get("phone") or "").strip()
+    numbers = phone_keys(phone) if phone else ()
+    if len(numbers) > 1:  # a list of numbers (a CRM's "office; mobile"): each blocks
+        keys = ["ph:" + contact_digest("ph", n) for n in numbers]
+    else:
+        keys = [key for key in (_phone_key(attrs),) if key]
+    return keys + [key for key in (_email_key(attrs, flagged),) if key]
 
 
 def _person_name_key(tokens: tuple[str, ...] | list[str]) -> str | None:

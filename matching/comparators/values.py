@@ -17,6 +17,7 @@ from matching.normalize import (
     email_key,
     identifier,
     phone_key,
+    phone_keys,
 )
 
 _DATE_PARTS_RE = re.compile(r"^(\d{4})\D+(\d{1,2})\D+(\d{1,2})\D*$")
@@ -97,9 +98,27 @@ def _prepare_phone(value: str) -> str | None:
     return number if len(number) >= 5 else None
 
 
-def _phone(a: str, b: str) -> float:
+def _prepare_flagged_phone(value: str) -> str | tuple[str, ...] | None:
+    """A phone field the dictionary could not read: its digits, or each number of a list
+    (010-62345678;13912345678: ``normalize.phone_keys``)."""
+    numbers = phone_keys(value)
+    if len(numbers) > 1:
+        return numbers
+    return _prepare_phone(value)
+
+
+def _phone(a: str | tuple[str, ...], b: str | tuple[str, ...]) -> float:
     """1.0 same number; 0.9 one is the other without its area code (58123456 / 1058123456);
-    0.7 one typo (a digit wrong or two swapped); 0.0 otherwise."""
+    0.7 one typo (a digit wrong or two swapped); 0.0 otherwise. A list of numbers agrees as
+    its best number does."""
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        left = a if isinstance(a, tuple) else (a,)
+        right = b if isinstance(b, tuple) else (b,)
+        return max(_one_phone(x, y) for x in left for y in right)
+    return _one_phone(a, b)
+
+
+def _one_phone(a: str, b: str) -> float:
     if a == b:
         return 1.0
     short, long_ = (a, b) if len(a) < len(b) else (b, a)

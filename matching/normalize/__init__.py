@@ -43,6 +43,7 @@ from matching.normalize.contacts import (
     person_name,
     person_name_tokens,
     phone_key,
+    phone_keys,
 )
 from matching.normalize.kinds import customer_kind, is_person_customer
 from matching.normalize.pinyin import is_pinyin, pinyin_initials, pinyin_of, split_pinyin
@@ -79,6 +80,7 @@ __all__ = [
     "person_name",
     "person_name_tokens",
     "phone_key",
+    "phone_keys",
     "pinyin_initials",
     "pinyin_of",
     "region_lookup",

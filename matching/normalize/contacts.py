@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from dictionary.standardizers import collapse_whitespace, fold_width
@@ -49,6 +50,24 @@ def phone_key(phone: str) -> str:
     elif number.startswith("86") and len(number) == 13:
         number = number[2:]
     return number.lstrip("0")
+
+
+#: What separates the numbers or addresses of a contact field that holds several
+#: (010-62345678;13912345678, 电话 010-62345678，13912345678): not a space, which a number is
+#: written with (010 6234 5678).
+_LIST_RE = re.compile(r"[;；,，/、|]+")
+
+
+def phone_keys(phone: str) -> tuple[str, ...]:
+    """The national numbers of a phone field: one (:func:`phone_key`), or each number of a list
+    of seven digits or more (a CRM's "office; mobile"). Empty when nothing is a number."""
+    parts = [part for part in _LIST_RE.split(phone) if part.strip()]
+    if len(parts) > 1:
+        numbers = tuple(dict.fromkeys(n for part in parts if len(n := phone_key(part)) >= 7))
+        if len(numbers) > 1:
+            return numbers
+    number = phone_key(phone)
+    return (number,) if number else ()
 
 
 def email_key(email: str) -> str:

@@ -170,6 +170,20 @@ def test_phones():
     assert compare_phone("+8613812345678", "+8613999999999") == 0.0
 
 
+def test_a_phone_field_holding_several_numbers_agrees_as_its_best_number():
+    # The dictionary cannot read a list and flags it; the comparator reads each number.
+    for listed in (
+        "010-62345678;13912345678",
+        "13912345678/010-62345678",
+        "010-62345678，1391234567",
+    ):
+        assert compare_phone("+861062345678", listed, b_flagged=True) == 1.0
+    assert compare_phone("+8613912345678", "010-62345678;13912345678", b_flagged=True) == 1.0
+    assert compare_phone("+862187654321", "010-62345678;13912345678", b_flagged=True) == 0.0
+    # An area code set off by a slash is one number, not a list.
+    assert compare_phone("+861062345678", "010/62345678", b_flagged=True) == 1.0
+
+
 def test_emails():
     assert compare_email("Wang.Wei@Huaxin.com", "wang.wei@huaxin.com") == 1.0
     assert compare_email("Sales@Huaxin.com", "sales@huaxin.com") == 0.85  # a role mailbox

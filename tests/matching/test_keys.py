@@ -187,3 +187,11 @@ def test_material_keys():
 def test_unknown_entity_is_an_error():
     with pytest.raises(ValueError, match="unknown entity"):
         block_keys("suppliers", {"name": "x"})
+
+
+def test_each_number_of_a_phone_list_blocks():
+    listed = block_keys("customers", org("北京华信科技有限公司", phone="010-62345678;13912345678"))
+    office = block_keys("customers", org("华信", phone="+861062345678"))
+    mobile = block_keys("customers", org("华信", phone="+8613912345678"))
+    assert {k for k in office if k.startswith("ph:")} <= set(listed)
+    assert {k for k in mobile if k.startswith("ph:")} <= set(listed)
