@@ -9,14 +9,40 @@ from dictionary.standardizers import collapse_whitespace, fold_width
 from matching.normalize.text import _NAME_PUNCT_RE, digits, has_cjk, normalize_text
 
 
+#: What a shop or CRM writes after a Chinese person's name: a form of address or a title
+#: (王伟先生, 李娜女士, 张强经理), not part of the name.
+_HONORIFICS = (
+    "先生",
+    "女士",
+    "小姐",
+    "太太",
+    "夫人",
+    "老师",
+    "总经理",
+    "经理",
+    "董事长",
+    "主任",
+    "师傅",
+)
+#: A bracketed note after a name (王伟(销售), 李娜（采购部）).
+_NOTE_RE = re.compile(r"\([^()]*\)")
+
+
 @lru_cache(maxsize=262_144)
 def person_name(name: str) -> str:
     """Comparable person name: Latin names lower-case with single spaces and no punctuation;
-    Chinese names without spaces or the middle dot of transliterated names (阿卜杜·热合曼)."""
-    text = _NAME_PUNCT_RE.sub(" ", normalize_text(name))
-    text = collapse_whitespace(text)
+    Chinese names without spaces or the middle dot of transliterated names (阿卜杜·热合曼), a
+    bracketed note or a form of address after them (王伟(销售), 王伟先生 -> 王伟; 王先生, a
+    surname and a form of address, stays as it is)."""
+    text = normalize_text(name)
     if has_cjk(text):
-        return text.replace(" ", "")
+        text = _NOTE_RE.sub("", text).replace("(", "").replace(")", "")
+    text = collapse_whitespace(_NAME_PUNCT_RE.sub(" ", text))
+    if has_cjk(text):
+        text = text.replace(" ", "")
+        title = next((t for t in _HONORIFICS if text.endswith(t)), "")
+        if title and len(text) - len(title) >= 2:
+            return text[: -len(title)]
     return text
 
 

@@ -890,6 +890,16 @@ def test_a_registered_name_and_its_variant_at_one_number_still_link(left, right)
     assert score.decision == "auto"
 
 
+def test_a_shops_buyer_written_with_a_form_of_address_is_the_same_person():
+    score = score_pair(
+        CUSTOMERS,
+        {"customer_type": "person", "name": "王伟", "phone": "+8613912345678"},
+        {"customer_type": "person", "name": "王伟先生", "phone": "+8613912345678"},
+    )
+
+    assert score.decision == "auto"
+
+
 def test_a_homophone_in_the_next_building_is_not_linked():
     # 华信 / 华鑫 on one road, numbers 1 and 11: two companies that sound alike, neighbours.
     score = score_pair(

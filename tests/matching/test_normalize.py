@@ -189,6 +189,22 @@ def test_person_names():
 
 
 @pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("王伟先生", "王伟"),  # a form of address after the name
+        ("李娜女士", "李娜"),
+        ("张强经理", "张强"),
+        ("欧阳娜娜(采购部)", "欧阳娜娜"),  # a note
+        ("王伟（销售）", "王伟"),
+        ("王先生", "王先生"),  # a surname and a form of address: no name to take it from
+        ("李总经理", "李总经理"),
+    ],
+)
+def test_a_form_of_address_or_a_note_is_no_part_of_a_persons_name(written, name):
+    assert person_name(written) == name
+
+
+@pytest.mark.parametrize(
     ("phone", "key"),
     [
         ("+8613812345678", "13812345678"),
