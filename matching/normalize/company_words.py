@@ -205,8 +205,19 @@ _EN_PHRASES = {
     "home furnishing": "家居",
     "home furnishings": "家居",
     "medical equipment": "医疗器械",
+    # 科技 is written "Science and Technology" as often as "Technology".
+    "science and technology": "科技",
+    "science & technology": "科技",
+    "science technology": "科技",
+    "sci & tech": "科技",
 }
 _EN_LEGAL = {
+    # A legal form written in pinyin (Huaxin Keji Youxian Gongsi: 有限公司, 股份, 责任, 集团).
+    "youxian",
+    "gongsi",
+    "gufen",
+    "zeren",
+    "jituan",
     "co",
     "company",
     "ltd",

@@ -157,3 +157,20 @@ def test_a_name_that_is_the_marker_and_one_word_is_read_whole():
     assert without_national(company_name_parts("中华书局有限公司")) is not None
     assert without_national(company_name_parts("中国港股份有限公司")) is None
     assert without_national(company_name_parts("北京中国书店有限公司")) is None
+
+
+@pytest.mark.parametrize(
+    "english",
+    [
+        # 科技 as "Science and Technology"
+        "Beijing Huaxin Science & Technology Co., Ltd.",
+        "BEIJING HUAXIN SCIENCE AND TECHNOLOGY CO.,LTD.",
+        # the legal form in pinyin, as a shop's buyer types the registered name
+        "Beijing Huaxin Keji Youxian Gongsi",
+        "Huaxin Keji Gufen Youxian Gongsi",
+    ],
+)
+def test_english_and_pinyin_forms_of_a_legal_name(english):
+    latin = company_name_parts(english)
+    assert latin_relation(latin, company_name_parts("北京华信科技有限公司")) == FULL
+    assert latin.legal_form
