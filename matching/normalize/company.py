@@ -165,20 +165,72 @@ def former_name_in(name: str) -> tuple[str, str]:
     return rest, found.group(1).strip()
 
 
+#: Two Latin words or more: an English or pinyin name, not a brand (TCL, 3M) inside a Chinese one.
+_LATIN_WORDS_RE = re.compile(r"[a-z][a-z0-9'&.\-]*")
+#: A customer or stock code written into a name: 华信科技(600001), 华信科技 600001, (C001).
+_CODE_RE = re.compile(
+    r"\(\s*(?:[a-z]{0,3}[\-_]?\d[a-z0-9_\-]*|[^()]*(?:编号|编码|代码|客户号)[^()]*)\s*\)"
+)
+_TRAILING_CODE_RE = re.compile(r"\s+\d{5,}$")
+_LEADING_STOCK_CODE_RE = re.compile(r"^\d{6}\s*(?=[\u3400-\u9fff])")
+
+
+def _latin_part(text: str) -> str:
+    """``text`` as a Latin name when it holds two Latin words or more and no Chinese, else ""."""
+    if has_cjk(text):
+        return ""
+    stripped = text.strip(" ()/|,;-")
+    return stripped if len(_LATIN_WORDS_RE.findall(stripped)) >= 2 else ""
+
+
+@lru_cache(maxsize=262_144)
+def name_field_parts(name: str) -> tuple[str, str, str]:
+    """What a name field holds besides the Chinese name: ``(name, latin, other)``.
+
+    CRMs and ERPs write more into a name than the name: its English or pinyin form before or
+    after it (北京华信科技有限公司 Beijing Huaxin Technology Co., Ltd.), a second name after a
+    slash (北京华信科技有限公司/北京华信), a note of the former name (see
+    :func:`former_name_in`), a customer or stock code (华信科技(600001)). ``name`` is the Chinese
+    name without them, ``latin`` the Latin name, ``other`` the former or second name; a name
+    with nothing more is ``(name, "", "")``."""
+    text = normalize_text(name) if name else ""
+    if not has_cjk(text):
+        return name, "", ""
+    text, other = former_name_in(text)
+    text = _CODE_RE.sub("", text)
+    text = _LEADING_STOCK_CODE_RE.sub("", _TRAILING_CODE_RE.sub("", text)).strip()
+    cjk = [k for k, ch in enumerate(text) if has_cjk(ch)]
+    first, last = cjk[0], cjk[-1]
+    end = last + 1
+    # A bracket that closes the Chinese name (华信科技(北京)) belongs to it.
+    while end < len(text) and text[end] in ") " and text[:end].count("(") > text[:end].count(")"):
+        end += 1
+    latin = _latin_part(text[end:]) or _latin_part(text[:first])
+    if latin:
+        text = text[first:end].strip()
+    if not other:
+        head, slash, tail = text.partition("/")
+        if slash and len(head) >= 4 and sum(map(has_cjk, tail)) >= 2 and "/" not in tail:
+            text, other = head.strip(), tail.strip()
+    return text, latin, other
+
+
 def with_former_name(attrs: Mapping[str, str]) -> Mapping[str, str]:
-    """A customer's attributes with its name's note of a former name (see
-    :func:`former_name_in`) read as its former name, when it holds none of its own; the same
-    mapping when the name has no such note."""
+    """A customer's attributes with what its name field holds besides the name (see
+    :func:`name_field_parts`): the Latin name as its English name and the former or second
+    name as its former name, each when the record holds none of its own; the same mapping
+    when the name holds nothing more."""
     name = attrs.get("name") or ""
-    if "原" not in name and "名" not in name:
+    if not name or not has_cjk(name):
         return attrs
-    rest, former = former_name_in(name)
-    if not former or not rest:
+    rest, latin, other = name_field_parts(name)
+    if rest == normalize_text(name) and not latin and not other:
         return attrs
     found = dict(attrs)
     found["name"] = rest
-    if not (found.get("former_name") or "").strip():
-        found["former_name"] = former
+    for field, value in (("english_name", latin), ("former_name", other)):
+        if value and not (found.get(field) or "").strip():
+            found[field] = value
     return found
 
 
@@ -422,7 +474,7 @@ def company_name_parts(name: str) -> CompanyName:
     if not text:
         return CompanyName("", "", "", "", "", "", "", "", "", "", "", "", False)
     if has_cjk(text):
-        return _parse_chinese(text)
+        return _parse_chinese(name_field_parts(text)[0])
     return _parse_latin(collapse_whitespace(_latin_brackets(text)))
 
 

@@ -8,7 +8,6 @@ from functools import lru_cache
 from dictionary.standardizers import collapse_whitespace, fold_width
 from matching.normalize.text import _NAME_PUNCT_RE, digits, has_cjk, normalize_text
 
-
 #: What a shop or CRM writes after a Chinese person's name: a form of address or a title
 #: (王伟先生, 李娜女士, 张强经理), not part of the name.
 _HONORIFICS = (

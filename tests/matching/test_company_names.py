@@ -23,7 +23,7 @@ from matching.normalize import (
     short_name_of,
     transliterates_trade_name,
 )
-from matching.normalize.company import former_name_in
+from matching.normalize.company import former_name_in, name_field_parts
 from matching.rules import DEFAULT_RULES
 
 RULE = DEFAULT_RULES["customers"]
@@ -411,3 +411,30 @@ def test_a_status_an_erp_writes_into_a_name_is_no_part_of_it(marked):
 def test_a_former_name_noted_in_brackets(name, expected):
     assert former_name_in(name) == expected
     assert company_name_parts(name).core == company_name_parts(expected[0]).core
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [
+        # the English name after or before the Chinese one, in brackets or not
+        (
+            "北京华信科技有限公司 Beijing Huaxin Technology Co., Ltd.",
+            ("北京华信科技有限公司", "beijing huaxin technology co., ltd.", ""),
+        ),
+        (
+            "华信科技(北京)有限公司(Huaxin Tech Co Ltd)",
+            ("华信科技(北京)有限公司", "huaxin tech co ltd", ""),
+        ),
+        ("Huaxin Technology 华信科技", ("华信科技", "huaxin technology", "")),
+        # a second name after a slash; a code
+        ("北京华信科技有限公司/北京华信", ("北京华信科技有限公司", "", "北京华信")),
+        ("华信科技(600001)", ("华信科技", "", "")),
+        ("600001 华信科技", ("华信科技", "", "")),
+        ("北京华信科技有限公司(客户编号C001)", ("北京华信科技有限公司", "", "")),
+        # a brand in Latin letters is part of the name; a store number is not a code
+        ("TCL科技集团股份有限公司", ("tcl科技集团股份有限公司", "", "")),
+        ("北京华联超市有限公司(3号店)", ("北京华联超市有限公司(3号店)", "", "")),
+    ],
+)
+def test_what_a_name_field_holds_besides_the_name(field, expected):
+    assert name_field_parts(field) == expected

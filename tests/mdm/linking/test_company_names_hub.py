@@ -420,6 +420,15 @@ def test_a_former_name_noted_in_brackets_is_read_as_the_former_name(erp, crm):
     assert "原招商局地产" in record.attributes["name"]
 
 
+def test_an_english_name_written_after_the_chinese_one_meets_an_english_record(erp, shop):
+    # The ERP writes both names into one field; the shop holds the English name only.
+    both = put(erp, "E1", {"name": f"{HANS_LASER} {HANS_LASER_EN}", "phone": "0755-86161888"})
+
+    english = put(shop, "S1", {"name": HANS_LASER_EN, "phone": "+86 755 8616 1888"})
+
+    assert (english["golden_code"], english["link"]) == (both["golden_code"], "auto")
+
+
 def test_a_record_an_erp_marked_obsolete_in_its_name_meets_its_company(erp, crm):
     live = put(erp, "E1", {"name": "北京华信科技有限公司", "phone": "010-62345678"})
 
