@@ -19,6 +19,7 @@ from matching.normalize import (
     transliterates_trade_name,
 )
 from matching.normalize.latin import FULL, TRADE, latin_relation, reads_by_initials
+from matching.normalize.text import numbers_in
 
 # --------------------------------------------------------------------------- companies
 
@@ -77,6 +78,9 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         return 1.0
     if a.pinyin == b.pinyin:
         return 0.96  # 华信 / 华鑫: typed by ear
+    if _numbered_apart(a, b):
+        # 北京大学第一医院 / 北京大学第三医院, 中铁一局 / 中铁二局: numbered units of one body.
+        return min(0.4, _ratio(a, b))
     if _other_trades(a, b):
         # 华信科技 / 华信电子, 大中华科技 / 大中华环保科技: another company of the same name.
         return 0.4 if a.distinctive == b.distinctive else _ratio(a, b)
@@ -96,6 +100,12 @@ def _company_name(a: CompanyName, b: CompanyName) -> float:
         # 华信 / 华信科技: a short name; 华信科技 / 华信电子: another company of the same group.
         return 0.85 if not (a.industry and b.industry) else 0.4
     return _ratio(a, b)
+
+
+def _numbered_apart(a: CompanyName, b: CompanyName) -> bool:
+    """Both names say numbers and not the same ones (第一 / 第三, 一局 / 二局, 一汽 / 二汽)."""
+    x, y = numbers_in(a.full_core), numbers_in(b.full_core)
+    return bool(x) and bool(y) and x != y
 
 
 def _ratio(a: CompanyName, b: CompanyName) -> float:

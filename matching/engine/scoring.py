@@ -25,7 +25,12 @@ from matching.engine.frequency import (
     penalty,
     shared_count,
 )
-from matching.normalize import CompanyName, address_tokens, names_another_business
+from matching.normalize import (
+    CompanyName,
+    address_tokens,
+    is_registered,
+    names_another_business,
+)
 from matching.normalize.goods import GoodsConflict, goods_conflicts
 from matching.rules import (
     MatchRule,
@@ -239,12 +244,43 @@ def _alternatives(prepared: Any) -> tuple[CompanyName, ...]:
 
 def _names_differ(c: _Compiled, a: Features, b: Features) -> bool:
     """The review cap: names that differ too much for the other fields to link the pair, or
-    two companies of one group (see ``_group_companies_apart``)."""
+    two companies of one group (see ``_group_companies_apart``), or registered in two regions
+    (``_registered_in_other_regions``)."""
     return (
         _chinese_names_differ(c, a, b)
         or _organization_names_differ(c, a, b)
         or _group_companies_apart(c, a, b)
+        or _registered_in_other_regions(c, a, b)
     )
+
+
+#: The explanation of a pair capped by ``_registered_in_other_regions``.
+REGIONS_NOTE = "hard rule: registered in other regions, review only"
+
+
+def _registered_in_other_regions(c: _Compiled, a: Features, b: Features) -> bool:
+    """Two organizations whose names are both registered names (a legal form each) and whose
+    every name says a region that does not nest in the other's (北京华信科技有限公司 /
+    上海华信科技有限公司, 华信科技(香港)有限公司 / 北京华信科技有限公司): a registered name is
+    unique within its registration region only, so these are two companies, whatever
+    switchboard or mailbox they share. A former name in the other's region lifts the cap (a
+    company that moved)."""
+    if not c.organization_name_review or pair_kind(a, b) != "organization":
+        return False
+    names = (a.company_name, b.company_name)
+    if not all(is_registered(name) for name in names):
+        return False
+    for spec in c.fields:
+        if spec.comparator == "company_name" and spec.applies_to in (None, "organization"):
+            left, right = _feature(a, spec), _feature(b, spec)
+            if left is None or right is None:
+                return False
+            return all(
+                x.region_code and y.region_code and not x.region_nests(y)
+                for x in _alternatives(left)
+                for y in _alternatives(right)
+            )
+    return False
 
 
 #: The explanation of a pair capped by ``_group_companies_apart``.
@@ -375,8 +411,12 @@ def explain_trace(rule: MatchRule, a: Features, b: Features, trace: PairTrace) -
     elif trace.capped:
         if kind == "person":
             note = "hard rule: Chinese names differ, review only"
-        elif _group_companies_apart(c, a, b) and not _organization_names_differ(c, a, b):
+        elif _organization_names_differ(c, a, b):
+            note = "hard rule: names differ, review only"
+        elif _group_companies_apart(c, a, b):
             note = GROUP_NOTE
+        elif _registered_in_other_regions(c, a, b):
+            note = REGIONS_NOTE
         else:
             note = "hard rule: names differ, review only"
         evidence.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from matching.normalize.text import digits, has_cjk, normalize_text
+from matching.normalize.text import arabic_number, digits, has_cjk, normalize_text
 
 _EN_ADDRESS_ABBREVIATIONS = {
     "st": "street",
@@ -53,7 +53,7 @@ def normalize_address(address: str) -> str:
     text = normalize_text(address)
     text = re.sub(r"[,，、;；#]+", " ", text)
     if has_cjk(text):
-        text = _CN_NUMBER_RE.sub(lambda m: _arabic(m.group(0)), text)
+        text = _CN_NUMBER_RE.sub(lambda m: arabic_number(m.group(0)), text)
         return text.replace(" ", "")
     words = [_EN_ADDRESS_ABBREVIATIONS.get(w.rstrip("."), w.rstrip(".")) for w in text.split()]
     return " ".join(w for w in words if w)
@@ -61,23 +61,6 @@ def normalize_address(address: str) -> str:
 
 #: A number written in Chinese numerals before a unit of an address (一号, 十二栋, 三单元).
 _CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号|栋|幢|座|单元|楼|层|室)")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
-_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
-
-
-def _arabic(numeral: str) -> str:
-    """一 -> 1, 十二 -> 12, 二十 -> 20, 一百零八 -> 108, 二〇一 -> 201 (read digit by digit)."""
-    if "十" not in numeral and "百" not in numeral:
-        return "".join(str(_CN_DIGITS[ch]) for ch in numeral)
-    total, current = 0, 0
-    for ch in numeral:
-        if ch == "百":
-            total, current = total + (current or 1) * 100, 0
-        elif ch == "十":
-            total, current = total + (current or 1) * 10, 0
-        else:
-            current = _CN_DIGITS[ch]
-    return str(total + current)
 
 
 def house_number(address: str) -> str:

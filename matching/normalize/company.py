@@ -123,6 +123,10 @@ def _find_branch(text: str) -> tuple[str, str]:
             if tail and _ANY_BRANCH_RE.search(tail):
                 return text[: position + len(form)], tail
             position = text.find(form, position + 1)
+    # An affiliated unit (清华大学附属中学, 北京大学附属医院) is another body than its parent.
+    affiliated = text.find("附属", 2)
+    if affiliated > 0 and len(text) - affiliated > 2:
+        return text[:affiliated], text[affiliated:]
     match = _STRONG_BRANCH_RE.search(text)
     if match is None or match.start() < 2:
         return text, ""

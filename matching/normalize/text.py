@@ -55,3 +55,33 @@ def digits(value: str) -> str:
 def identifier(value: str) -> str:
     """Canonical form of a code (credit code, resident ID, GTIN, part number): A-Z0-9 only."""
     return _NON_ALNUM_RE.sub("", fold_width(value)).upper()
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
+#: A number in Chinese numerals or in digits.
+NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+|\d+")
+
+
+def arabic_number(numeral: str) -> str:
+    """A number in Chinese numerals as digits: 一 -> 1, 十二 -> 12, 二十 -> 20, 一百零八 -> 108,
+    二〇一 -> 201 (read digit by digit); digits as they are."""
+    if numeral.isdigit():
+        return numeral.lstrip("0") or "0"
+    if "十" not in numeral and "百" not in numeral:
+        return "".join(str(_CN_DIGITS[ch]) for ch in numeral)
+    total, current = 0, 0
+    for ch in numeral:
+        if ch == "百":
+            total, current = total + (current or 1) * 100, 0
+        elif ch == "十":
+            total, current = total + (current or 1) * 10, 0
+        else:
+            current = _CN_DIGITS[ch]
+    return str(total + current)
+
+
+def numbers_in(text: str) -> tuple[str, ...]:
+    """The numbers a text says, in order, as digits (北京大学第一医院 -> ("1",), 中铁二十局 ->
+    ("20",), 三一重工 -> ("31",))."""
+    return tuple(arabic_number(found) for found in NUMBER_RE.findall(text))

@@ -911,6 +911,49 @@ def test_a_homophone_in_the_next_building_is_not_linked():
     assert score.decision != "auto"
 
 
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("北京华信科技有限公司", "上海华信科技有限公司"),
+        ("华信科技(香港)有限公司", "北京华信科技有限公司"),
+    ],
+)
+def test_registered_companies_of_two_regions_at_one_number_are_only_proposed(left, right):
+    score = score_pair(
+        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
+    )
+
+    assert score.decision == "review"
+    assert score.explanation[0].note == "hard rule: registered in other regions, review only"
+
+
+def test_a_company_that_moved_keeps_linking_under_its_former_name():
+    score = score_pair(
+        CUSTOMERS,
+        org("北京华信科技有限公司", phone="+861060838888"),
+        org("上海华信科技有限公司", former_name="北京华信科技有限公司", phone="+861060838888"),
+    )
+
+    assert score.decision == "auto"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("北京大学第一医院", "北京大学第三医院"),  # numbered units of one body
+        ("中铁一局集团有限公司", "中铁二局集团有限公司"),
+        ("清华大学", "清华大学附属中学"),  # an affiliated unit
+        ("北京华信科技有限公司", "北京华信科技有限公司工会委员会"),  # the company's union
+    ],
+)
+def test_units_of_one_body_at_one_number_are_not_linked(left, right):
+    score = score_pair(
+        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
+    )
+
+    assert score.decision != "auto"
+
+
 def test_a_shared_credit_code_links_what_the_names_would_only_propose():
     code = "91110000101690725E"
     score = score_pair(
