@@ -118,6 +118,8 @@ def test_region_word_that_is_the_name_stays_in_the_core(name, core):
         ("华信科技上海分公司", "上海分公司"),
         ("北京华信科技有限公司海淀营业部", "海淀营业部"),
         ("Beijing Huaxin Technology Co., Ltd. Shanghai Branch", "上海分公司"),
+        ("北京华信科技有限公司(3号店)", "3号店"),  # a numbered store
+        ("北京华信科技有限公司工会委员会", "工会委员会"),  # the company's union
     ],
 )
 def test_branch_is_taken_out_of_the_name(name, branch):
