@@ -106,6 +106,11 @@ def postal_code_in_country(value: str, country: str) -> str:
 _EXTENSION_RE = re.compile(r"^(?P<number>.*\d)\s*(?:-|转|分机号?|ext\.?|x|#|,)\s*\d{1,6}\s*$", re.I)
 
 
+#: What separates the numbers of a field that holds several (010-62345678;13912345678).
+_PHONE_LIST_RE = re.compile(r"[;；,，/、|]+")
+_NON_DIGITS_RE = re.compile(r"\D+")
+
+
 def _e164_if_valid(value: str, region: str) -> str | None:
     import phonenumbers
 
@@ -137,6 +142,10 @@ def phone_e164(value: str, region: str = phones.DEFAULT_COUNTRY) -> str:
     """
     text = fold_width(value).strip()
     if not text:
+        return value
+    if sum(len(_NON_DIGITS_RE.sub("", part)) >= 7 for part in _PHONE_LIST_RE.split(text)) > 1:
+        # Two numbers in one field (an office and a mobile): phonenumbers would keep the first
+        # and drop the other; the value stays as received, for the validator to report.
         return value
     e164 = _e164_if_valid(text, region)
     if e164 is None:

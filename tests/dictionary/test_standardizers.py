@@ -225,3 +225,13 @@ def test_map_to_domain_prefers_a_code_and_refuses_an_ambiguous_synonym() -> None
 )
 def test_postal_code_in_the_senders_country(value, country, expected) -> None:
     assert REGIONAL_STANDARDIZERS["postal_code"](value, country) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["010-62345678;13912345678", "010-62345678；13912345678", "010-62345678，13912345678"]
+)
+def test_phone_e164_keeps_a_list_of_numbers_whole(value: str) -> None:
+    # phonenumbers would read the first number and drop the other: the value stays as received
+    # (the validator flags it; matching compares each number).
+    assert run("phone_e164", value) == value
+    assert run("phone_e164", "021-87654321,8001") == "+862187654321"  # an extension
