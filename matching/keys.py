@@ -99,7 +99,6 @@ from matching.normalize import (
     is_pinyin,
     normalize_text,
     person_name_tokens,
-    phone_key,
     phone_keys,
     pinyin_of,
     regional_short_form,
@@ -126,9 +125,10 @@ MAX_KEYS = 12
 #: fails until it is bumped and its fingerprint recorded). A hub whose records of an entity
 #: were keyed under a lower number is told to run ``match --entity E --rekey``
 #: (``mdm.linking.block_index.keys_scheme``); an entity whose keys did not change is not.
-#: Customers 2: English names with their places after the legal form (stop 43); 3: a Chinese
-#: name under the national marker (中国…) is keyed without it too, and a name of several
-#: words under its initials (长电 of 长江电力, stop 44).
+#: Customers 2: English names with their places after the legal form (stop 43); 3: names
+#: as ERPs and CRMs write them (the national marker, initials, status words, notes, English
+#: names, codes and branches in the name field), Chinese numerals in addresses, phone lists,
+#: persons' titles, 32 keys an organization (stop 44).
 KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 3, "products": 1, "materials": 1})
 
 
@@ -137,8 +137,11 @@ def keys_version(entity: str) -> int:
     return KEYS_VERSIONS[entity]
 
 
-#: Organizations have more names to block on (short forms, former and English names).
-MAX_ORGANIZATION_KEYS = 24
+#: Organizations have more names to block on (short forms, former and English names). An
+#: organization with every field (a credit code, contacts, an address) and a long name made
+#: more than 24, and its sound keys, the ones its English name meets it by, came last and
+#: were cut (stop 44).
+MAX_ORGANIZATION_KEYS = 32
 _MAX_NGRAMS = 4
 _SPEC_NUMBERS_RE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -172,8 +175,10 @@ def contact_digest(family: str, value: str) -> str:
 def _phone_key(attrs: Mapping[str, str]) -> str | None:
     # A phone number flagged invalid (one phonenumbers cannot read) still blocks by its digits,
     # as its comparator still compares them: the same unreadable number typed twice agrees.
+    # A list of numbers counts as its first (``value_key``: how common the value is).
     phone = (attrs.get("phone") or "").strip()
-    number = phone_key(phone) if phone else ""
+    numbers = phone_keys(phone) if phone else ()
+    number = numbers[0] if numbers else ""
     return "ph:" + contact_digest("ph", number) if len(number) >= 7 else None
 
 
@@ -185,10 +190,8 @@ def _email_key(attrs: Mapping[str, str], flagged: Collection[str]) -> str | None
 def _contact_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> list[str]:
     phone = (attrs.get("phone") or "").strip()
     numbers = phone_keys(phone) if phone else ()
-    if len(numbers) > 1:  # a list of numbers (a CRM's "office; mobile"): each blocks
-        keys = ["ph:" + contact_digest("ph", n) for n in numbers]
-    else:
-        keys = [key for key in (_phone_key(attrs),) if key]
+    # Each number of a list (a CRM's "office; mobile") blocks.
+    keys = ["ph:" + contact_digest("ph", n) for n in numbers if len(n) >= 7]
     return keys + [key for key in (_email_key(attrs, flagged),) if key]
 
 

@@ -110,14 +110,18 @@ class Features:
 def prepare(entity: str, attrs: Mapping[str, str], flagged: Collection[str] = ()) -> Features:
     """Per-record features; flagged attributes are dropped here, so no comparator sees them."""
     flagged_set = frozenset(flagged)
+    source = attrs
+    if entity == "customers" and "name" not in flagged_set:
+        # What the name field holds besides the name, as block keys read it: an English or
+        # former name is filled in only where the record has none, flagged or not.
+        source = with_former_name(attrs)
     usable = {
         k: stripped
-        for k, v in attrs.items()
+        for k, v in source.items()
         if v and k not in flagged_set and (stripped := v.strip())
     }
     kind = ""
     if entity == "customers":
-        usable = dict(with_former_name(usable))
         kind = customer_kind(
             usable.get("customer_type", ""),
             usable.get("name", ""),

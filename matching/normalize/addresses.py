@@ -60,7 +60,7 @@ def normalize_address(address: str) -> str:
 
 
 #: A number written in Chinese numerals before a unit of an address (一号, 十二栋, 三单元).
-_CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+(?=号|栋|幢|座|单元|楼|层|室)")
+_CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+(?=号|栋|幢|座|单元|楼|层|室)")
 
 
 def house_number(address: str) -> str:
@@ -73,7 +73,7 @@ def house_number(address: str) -> str:
     for position, token in enumerate(tokens[:-1]):
         if token.endswith(_CN_ROADS):
             found = _NUMBER_ON_ROAD_RE.match(tokens[position + 1])
-            return found.group(1) if found else ""
+            return arabic_number(found.group(1)) if found else ""  # 01号 is 1号
     return ""
 
 

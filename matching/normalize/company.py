@@ -113,6 +113,10 @@ def _is_industry_only(text: str) -> bool:
     return _distinctive_length(text) == 0
 
 
+#: What an affiliated body is (附属中学, 附属第一医院); 附属设备 is a trade's accessory equipment.
+_AFFILIATED_RE = re.compile(r"(?:中学|小学|学校|幼儿园|医院|学院|研究所|研究院)$")
+
+
 def _find_branch(text: str) -> tuple[str, str]:
     """Split ``head + branch``: 北京华信科技有限公司上海分公司 -> (北京华信科技有限公司, 上海分公司)."""
     # A legal form followed by more text: the rest names a branch when it ends in any marker.
@@ -125,7 +129,7 @@ def _find_branch(text: str) -> tuple[str, str]:
             position = text.find(form, position + 1)
     # An affiliated unit (清华大学附属中学, 北京大学附属医院) is another body than its parent.
     affiliated = text.find("附属", 2)
-    if affiliated > 0 and len(text) - affiliated > 2:
+    if affiliated > 0 and _AFFILIATED_RE.search(text[affiliated + 2 :]):
         return text[:affiliated], text[affiliated:]
     match = _STRONG_BRANCH_RE.search(text)
     if match is None or match.start() < 2:
@@ -145,7 +149,7 @@ def _find_branch(text: str) -> tuple[str, str]:
 #: often. Taken off the start and the end of a name, and out of brackets.
 _STATUS_WORDS = _words(
     "已注销 注销 已停用 停用 已作废 作废 已吊销 吊销 已禁用 禁用 已冻结 冻结 已失效 失效 无效 "
-    "已撤销 撤销 废弃 勿用 不用 重复"
+    "已撤销 撤销 废弃 勿用 不用 重复 未注销"
 )
 _STATUS_RE = re.compile(
     "^(?:{0})+|(?:{0})+$".format("|".join(sorted(_STATUS_WORDS, key=len, reverse=True)))
@@ -157,16 +161,34 @@ _FORMER_NOTE_RE = re.compile(
 )
 
 
+def _names_a_company(text: str) -> bool:
+    """A Chinese text that names a company of its own: a legal form and two characters or more
+    before it, no branch (北京华鑫电子有限公司; not 料供应商, not 平分公司 of 原平分公司)."""
+    compact = _NAME_PUNCT_RE.sub("", text.replace(" ", ""))
+    if _ANY_BRANCH_RE.search(compact) or _find_branch(compact)[1]:
+        return False
+    rest, forms = _strip_legal_suffix(compact)
+    return bool(forms) and _distinctive_length(rest) >= 2
+
+
+def _former_note(inner: str) -> str:
+    """The former name a bracket's content notes (原北京华鑫电子有限公司, 曾用名: …), or ""."""
+    found = _FORMER_NOTE_RE.fullmatch(f"({inner})")
+    return found.group(1).strip() if found and _names_a_company(found.group(1)) else ""
+
+
 def former_name_in(name: str) -> tuple[str, str]:
     """A name without the bracketed note of the company's former name, and that former name
     (北京华信科技有限公司(原北京华鑫电子有限公司) -> 北京华信科技有限公司, 北京华鑫电子有限公司), or
-    the name and "" when it holds no such note. A CRM keeps a renamed company so."""
+    the name and "" when it holds no such note. A CRM keeps a renamed company so. The note must
+    name a company (a legal form): (原料供应商) is a tag, (原平分公司) a branch in 原平."""
     text = normalize_text(name) if name else ""
-    found = _FORMER_NOTE_RE.search(text)
-    if found is None:
-        return name, ""
-    rest = collapse_whitespace(text[: found.start()] + text[found.end() :])
-    return rest, found.group(1).strip()
+    for found in _BRACKET_RE.finditer(text):
+        former = _former_note(found.group(1))
+        if former:
+            rest = collapse_whitespace(text[: found.start()] + text[found.end() :])
+            return rest, former
+    return name, ""
 
 
 #: Two Latin words or more: an English or pinyin name, not a brand (TCL, 3M) inside a Chinese one.
@@ -180,8 +202,9 @@ _LEADING_STOCK_CODE_RE = re.compile(r"^\d{6}\s*(?=[\u3400-\u9fff])")
 
 
 def _latin_part(text: str) -> str:
-    """``text`` as a Latin name when it holds two Latin words or more and no Chinese, else ""."""
-    if has_cjk(text):
+    """``text`` as Latin words set apart from a Chinese name: two words or more, no Chinese,
+    beginning (or ending) with a space or bracket next to the Chinese name, else ""."""
+    if has_cjk(text) or not text or (text[0] not in " (" and text[-1] not in " )"):
         return ""
     stripped = text.strip(" ()/|,;-")
     return stripped if len(_LATIN_WORDS_RE.findall(stripped)) >= 2 else ""
@@ -192,11 +215,14 @@ def name_field_parts(name: str) -> tuple[str, str, str]:
     """What a name field holds besides the Chinese name: ``(name, latin, other)``.
 
     CRMs and ERPs write more into a name than the name: its English or pinyin form before or
-    after it (北京华信科技有限公司 Beijing Huaxin Technology Co., Ltd.), a second name after a
-    slash (北京华信科技有限公司/北京华信), a note of the former name (see
+    after it (北京华信科技有限公司 Beijing Huaxin Technology Co., Ltd.), a second name of the
+    company after a slash (北京华信科技有限公司/北京华信), a note of the former name (see
     :func:`former_name_in`), a customer or stock code (华信科技(600001)). ``name`` is the Chinese
-    name without them, ``latin`` the Latin name, ``other`` the former or second name; a name
-    with nothing more is ``(name, "", "")``."""
+    name without them, ``latin`` the Latin words set apart from it (a tag such as ``(Key
+    Account)`` as well: see :func:`english_name_in`), ``other`` the former or second name; a
+    name with nothing more is ``(name, "", "")``. Latin words glued to the Chinese name are a
+    brand of it (``New Balance专卖店``, TCL科技) and stay; so do Latin words beside a Chinese
+    name too short to stand without them (``Hugo Boss 专卖店``)."""
     text = normalize_text(name) if name else ""
     if not has_cjk(text):
         return name, "", ""
@@ -204,26 +230,63 @@ def name_field_parts(name: str) -> tuple[str, str, str]:
     text = _CODE_RE.sub("", text)
     text = _LEADING_STOCK_CODE_RE.sub("", _TRAILING_CODE_RE.sub("", text)).strip()
     cjk = [k for k, ch in enumerate(text) if has_cjk(ch)]
-    first, last = cjk[0], cjk[-1]
-    end = last + 1
+    if not cjk:
+        return normalize_text(name), "", ""
+    first, end = cjk[0], cjk[-1] + 1
     # A bracket that closes the Chinese name (华信科技(北京)) belongs to it.
     while end < len(text) and text[end] in ") " and text[:end].count("(") > text[:end].count(")"):
         end += 1
     latin = _latin_part(text[end:]) or _latin_part(text[:first])
-    if latin:
-        text = text[first:end].strip()
-    if not other:
-        head, slash, tail = text.partition("/")
-        if slash and len(head) >= 4 and sum(map(has_cjk, tail)) >= 2 and "/" not in tail:
-            text, other = head.strip(), tail.strip()
+    chinese = text[first:end].strip()
+    if latin and (len(chinese) >= 4 or _names_a_company(chinese)):
+        text = chinese
+    else:
+        latin = ""
+    head, slash, tail = text.partition("/")
+    if slash and "/" not in tail and not _find_branch(tail.replace(" ", ""))[1]:
+        # Another name of the company (北京华信), or a tag (/一级代理商) that is none
+        text = head.strip()
+        if not other and _second_name(head, tail):
+            other = tail.strip()
+    # A note in brackets after a company's full name, of no kind the parser reads (a region,
+    # a branch, a legal form): 北京华信科技有限公司(原料供应商), (重点客户).
+    note = re.search(r"\(([^()]*)\)$", text)
+    if note and _names_a_company(text[: note.start()]) and not _read_in_brackets(note.group(1)):
+        text = text[: note.start()].strip()
     return text, latin, other
+
+
+def _read_in_brackets(inner: str) -> bool:
+    """Whether ``_bracket_parts`` reads a bracket's content: a region, branch or legal form."""
+    key = inner.replace(" ", "")
+    if not key or region_lookup(key) is not None or _ANY_BRANCH_RE.search(key):
+        return True
+    rest, found = _strip_legal_suffix(key)
+    return bool(found) and (not rest or rest in _CN_LEGAL_FORMS)
+
+
+def _second_name(head: str, tail: str) -> bool:
+    """Whether what follows a slash is another name of the company before it (北京华信 of
+    北京华信科技有限公司): Chinese, two characters or more shared with it, no branch (招商银行
+    股份有限公司/北京分行 is a branch's name) and not a tag (/一级代理商)."""
+    compact = tail.replace(" ", "")
+    if len(head) < 4 or sum(map(has_cjk, compact)) < 2:
+        return False
+    return len(set(compact) & set(head)) >= 2
+
+
+def english_name_in(latin: str) -> str:
+    """Latin words set apart from a Chinese name (``name_field_parts``) as the company's English
+    name when they carry a legal form (``Beijing Huaxin Technology Co., Ltd.``,
+    ``… Youxian Gongsi``); a tag (``(Key Account)``, ``VIP Customer``) is none."""
+    return latin if latin and _parse_latin(collapse_whitespace(latin)).legal_form else ""
 
 
 def with_former_name(attrs: Mapping[str, str]) -> Mapping[str, str]:
     """A customer's attributes with what its name field holds besides the name (see
-    :func:`name_field_parts`): the Latin name as its English name and the former or second
-    name as its former name, each when the record holds none of its own; the same mapping
-    when the name holds nothing more."""
+    :func:`name_field_parts`): an English name with a legal form as its English name and the
+    former or second name as its former name, each when the record holds none of its own;
+    the same mapping when the name holds nothing more."""
     name = attrs.get("name") or ""
     if not name or not has_cjk(name):
         return attrs
@@ -232,7 +295,7 @@ def with_former_name(attrs: Mapping[str, str]) -> Mapping[str, str]:
         return attrs
     found = dict(attrs)
     found["name"] = rest
-    for field, value in (("english_name", latin), ("former_name", other)):
+    for field, value in (("english_name", english_name_in(latin)), ("former_name", other)):
         if value and not (found.get(field) or "").strip():
             found[field] = value
     return found
@@ -249,7 +312,7 @@ def _bracket_parts(text: str) -> tuple[str, list[str], list[str], list[str]]:
         key = inner.replace(" ", "")
         if not key or key in _NATIONAL or key in _STATUS_WORDS or key == "旧":
             return ""
-        if _FORMER_NOTE_RE.fullmatch(f"({key})"):
+        if _former_note(key):
             return ""  # the former name: see ``former_name_in``
         if region_lookup(key) is not None:
             regions.append(key)

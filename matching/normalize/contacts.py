@@ -8,20 +8,37 @@ from functools import lru_cache
 from dictionary.standardizers import collapse_whitespace, fold_width
 from matching.normalize.text import _NAME_PUNCT_RE, digits, has_cjk, normalize_text
 
-#: What a shop or CRM writes after a Chinese person's name: a form of address or a title
-#: (王伟先生, 李娜女士, 张强经理), not part of the name.
-_HONORIFICS = (
-    "先生",
-    "女士",
-    "小姐",
-    "太太",
-    "夫人",
-    "老师",
-    "总经理",
-    "经理",
-    "董事长",
-    "主任",
-    "师傅",
+#: A title a CRM writes after a Chinese person's name (张强经理, 李娜老师): not part of it. Forms of
+#: address that say a sex (先生, 女士) stay: 王伟先生 and 王伟女士 are two people.
+_TITLES = ("总经理", "经理", "董事长", "主任", "老师", "师傅")
+#: Surnames of two characters: 欧阳经理 is a surname and a title, no name to take the title from.
+_COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "令狐",
+        "夏侯",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "轩辕",
+        "呼延",
+        "申屠",
+        "闻人",
+        "澹台",
+        "百里",
+    ]
 )
 #: A bracketed note after a name (王伟(销售), 李娜（采购部）).
 _NOTE_RE = re.compile(r"\([^()]*\)")
@@ -31,17 +48,18 @@ _NOTE_RE = re.compile(r"\([^()]*\)")
 def person_name(name: str) -> str:
     """Comparable person name: Latin names lower-case with single spaces and no punctuation;
     Chinese names without spaces or the middle dot of transliterated names (阿卜杜·热合曼), a
-    bracketed note or a form of address after them (王伟(销售), 王伟先生 -> 王伟; 王先生, a
-    surname and a form of address, stays as it is)."""
+    bracketed note or a title after them (王伟(销售), 张强经理 -> 王伟, 张强; 王经理 and 欧阳经理,
+    a surname and a title, stay as they are)."""
     text = normalize_text(name)
     if has_cjk(text):
         text = _NOTE_RE.sub("", text).replace("(", "").replace(")", "")
     text = collapse_whitespace(_NAME_PUNCT_RE.sub(" ", text))
     if has_cjk(text):
         text = text.replace(" ", "")
-        title = next((t for t in _HONORIFICS if text.endswith(t)), "")
-        if title and len(text) - len(title) >= 2:
-            return text[: -len(title)]
+        title = next((t for t in _TITLES if text.endswith(t)), "")
+        rest = text[: -len(title)] if title else ""
+        if len(rest) >= 2 and rest not in _COMPOUND_SURNAMES:
+            return rest
     return text
 
 
@@ -88,8 +106,10 @@ def phone_keys(phone: str) -> tuple[str, ...]:
     of seven digits or more (a CRM's "office; mobile"). Empty when nothing is a number."""
     parts = [part for part in _LIST_RE.split(phone) if part.strip()]
     if len(parts) > 1:
-        numbers = tuple(dict.fromkeys(n for part in parts if len(n := phone_key(part)) >= 7))
-        if len(numbers) > 1:
+        keys = [phone_key(part) for part in parts]
+        numbers = tuple(dict.fromkeys(n for n in keys if len(n) >= 7))
+        # Every part a number (the same one twice too); else 010/62345678, an area code
+        if len(numbers) > 1 or (numbers and all(len(n) >= 7 for n in keys)):
             return numbers
     number = phone_key(phone)
     return (number,) if number else ()

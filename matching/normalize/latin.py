@@ -329,12 +329,18 @@ def latin_relation(latin: CompanyName, chinese: CompanyName, *, strict: bool = F
     without it: the English name never keeps "China" in its core (``Industrial and Commercial
     Bank of China`` / 中国工商银行, ``China Petroleum & Chemical`` / 中国石油化工)."""
     found = _latin_relation(latin, chinese, strict=strict)
-    # Only an English name that names no place: ``Bank of Beijing`` is not 中国银行.
-    if found is None and not _names_a_place(latin):
+    # Only an English name that says the country and names no place (``Bank of Beijing`` is
+    # not 中国银行, ``Telecom Co., Ltd.`` not 中国电信), and only read in full: a national name
+    # is whole (``Agricultural Development Bank of China`` is not 中国农业银行).
+    if found is None and _says_the_country(latin) and not _names_a_place(latin):
         national = without_national(chinese)
-        if national is not None:
-            found = _latin_relation(latin, national, strict=strict)
+        if national is not None and _latin_relation(latin, national, strict=strict) == FULL:
+            found = FULL
     return found
+
+
+def _says_the_country(latin: CompanyName) -> bool:
+    return any(word in _NATIONAL for word in re.findall(r"[a-z]+", latin.text))
 
 
 def _names_a_place(latin: CompanyName) -> bool:
@@ -561,6 +567,9 @@ def chinese_keys(chinese: CompanyName) -> list[str]:
     keys.extend(a + b for a in first[:2] for b in second[:2])
     keys.extend(initials_key(chinese))
     national = without_national(chinese)
-    if national is not None:  # met by an English name without "China" (see latin_relation)
-        keys.extend(chinese_keys(national))
+    if national is not None:
+        # Met by an English name, which never keeps "China" in its core (see latin_relation);
+        # first, as a record's keys are cut at a limit and 中国's own sound is every such
+        # name's.
+        keys = chinese_keys(national) + keys
     return list(dict.fromkeys(k for k in keys if len(k) >= 4))

@@ -60,25 +60,26 @@ def identifier(value: str) -> str:
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
 #: A number in Chinese numerals or in digits.
-NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+|\d+")
+NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+|\d+")
 
 
 def arabic_number(numeral: str) -> str:
     """A number in Chinese numerals as digits: 一 -> 1, 十二 -> 12, 二十 -> 20, 一百零八 -> 108,
-    二〇一 -> 201 (read digit by digit); digits as they are."""
+    一千二百 -> 1200, 二〇一 -> 201 (read digit by digit); digits without leading zeros."""
     if numeral.isdigit():
         return numeral.lstrip("0") or "0"
-    if "十" not in numeral and "百" not in numeral:
+    if not any(unit in numeral for unit in _CN_UNITS):
         return "".join(str(_CN_DIGITS[ch]) for ch in numeral)
     total, current = 0, 0
     for ch in numeral:
-        if ch == "百":
-            total, current = total + (current or 1) * 100, 0
-        elif ch == "十":
-            total, current = total + (current or 1) * 10, 0
+        if ch in _CN_UNITS:
+            total, current = total + (current or 1) * _CN_UNITS[ch], 0
         else:
             current = _CN_DIGITS[ch]
     return str(total + current)
+
+
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def numbers_in(text: str) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from matching.normalize import (
     short_name_of,
     transliterates_trade_name,
 )
-from matching.normalize.company import former_name_in, name_field_parts
+from matching.normalize.company import former_name_in, name_field_parts, with_former_name
 from matching.rules import DEFAULT_RULES
 
 RULE = DEFAULT_RULES["customers"]
@@ -438,3 +438,56 @@ def test_a_former_name_noted_in_brackets(name, expected):
 )
 def test_what_a_name_field_holds_besides_the_name(field, expected):
     assert name_field_parts(field) == expected
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "北京华信科技有限公司/一级代理商",  # a tag after a slash
+        "北京华信科技有限公司(Key Account)",  # a Latin tag
+        "北京华信科技有限公司(原料供应商)",  # 原 starting a word, no former name
+        "北京华信科技有限公司(重点客户)",
+    ],
+)
+def test_a_tag_in_a_name_field_is_no_name(field):
+    name, _latin, other = name_field_parts(field)
+    assert (name, other) == ("北京华信科技有限公司", "")
+    assert dict(with_former_name({"name": field})).keys() == {"name"}
+
+
+@pytest.mark.parametrize(
+    ("field", "branch"),
+    [
+        ("招商银行股份有限公司/北京分行", "北京分行"),  # a branch after a slash
+        ("中国移动通信集团山西有限公司(原平分公司)", "原平分公司"),  # 原平, a city
+        ("清华大学附属中学", "附属中学"),
+        ("北京华信附属设备制造有限公司", ""),  # 附属设备: accessory equipment
+    ],
+)
+def test_a_branch_in_a_name_field_stays_a_branch(field, branch):
+    assert company_name_parts(field).branch == branch
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "Huaxin Technology(客户编号C001)",
+        "ABC Trading Ltd (原XYZ Trading Ltd)",
+        "(原北京华鑫电子有限公司)",
+    ],
+)
+def test_a_name_field_without_a_chinese_name_left_parses(field):
+    company_name_parts(field)  # no error
+    assert name_field_parts(field)[1:] == ("", "")
+
+
+def test_latin_words_glued_to_a_chinese_name_are_its_brand():
+    assert (
+        company_name_parts("New Balance专卖店").core != company_name_parts("Hugo Boss专卖店").core
+    )
+    assert company_name_parts("Hugo Boss 专卖店").core == "hugoboss专卖店"
+
+
+def test_a_registry_status_is_no_part_of_the_name():
+    parts = company_name_parts("北京华信科技有限公司(吊销,未注销)")
+    assert (parts.core, parts.legal_form) == ("华信科技", "有限公司")

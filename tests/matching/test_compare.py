@@ -180,6 +180,8 @@ def test_a_phone_field_holding_several_numbers_agrees_as_its_best_number():
         assert compare_phone("+861062345678", listed, b_flagged=True) == 1.0
     assert compare_phone("+8613912345678", "010-62345678;13912345678", b_flagged=True) == 1.0
     assert compare_phone("+862187654321", "010-62345678;13912345678", b_flagged=True) == 0.0
+    # The same number twice.
+    assert compare_phone("+8613912345678", "13912345678/13912345678", b_flagged=True) == 1.0
     # An area code set off by a slash is one number, not a list.
     assert compare_phone("+861062345678", "010/62345678", b_flagged=True) == 1.0
 

@@ -890,14 +890,24 @@ def test_a_registered_name_and_its_variant_at_one_number_still_link(left, right)
     assert score.decision == "auto"
 
 
-def test_a_shops_buyer_written_with_a_form_of_address_is_the_same_person():
+def test_a_contact_written_with_a_title_is_the_same_person():
     score = score_pair(
         CUSTOMERS,
-        {"customer_type": "person", "name": "王伟", "phone": "+8613912345678"},
-        {"customer_type": "person", "name": "王伟先生", "phone": "+8613912345678"},
+        {"customer_type": "person", "name": "张强", "phone": "+8613912345678"},
+        {"customer_type": "person", "name": "张强经理", "phone": "+8613912345678"},
     )
 
     assert score.decision == "auto"
+
+
+def test_forms_of_address_of_two_sexes_are_not_linked():
+    score = score_pair(
+        CUSTOMERS,
+        {"customer_type": "person", "name": "欧阳先生", "phone": "+8613912345678"},
+        {"customer_type": "person", "name": "欧阳女士", "phone": "+8613912345678"},
+    )
+
+    assert score.decision != "auto"
 
 
 def test_a_homophone_in_the_next_building_is_not_linked():
@@ -952,6 +962,25 @@ def test_units_of_one_body_at_one_number_are_not_linked(left, right):
     )
 
     assert score.decision != "auto"
+
+
+def test_two_companies_with_one_tag_in_their_names_are_not_linked_by_it():
+    score = score_pair(
+        CUSTOMERS, org("北京华信科技有限公司/一级代理商"), org("北京鼎盛贸易有限公司/一级代理商")
+    )
+
+    assert score.decision == "new"
+
+
+def test_a_company_written_casually_with_company_is_its_registered_name():
+    # 华为公司: a bare 公司 is how a CRM writes a company, not another registered name.
+    score = score_pair(
+        CUSTOMERS,
+        org("华为公司", phone="+8675528780808"),
+        org("华为技术有限公司", phone="+8675528780808"),
+    )
+
+    assert score.decision == "auto"
 
 
 def test_a_shared_credit_code_links_what_the_names_would_only_propose():

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 
 from matching.compare import compare_company_name
+from matching.keys import block_keys
 from matching.normalize import company_name_parts
 from matching.normalize.latin import (
     FULL,
-    chinese_keys,
-    latin_keys,
     latin_relation,
     without_national,
 )
@@ -113,6 +112,16 @@ def test_a_trade_word_read_for_another_trade_explains_nothing():
     assert latin_relation(english, company_name_parts("恒立电梯有限公司")) != FULL
 
 
+ORG = {"customer_type": "organization"}
+ERP_RECORD = ORG | {
+    "credit_code": "91100000100003962T",
+    "phone": "010-66106114",
+    "address": "北京市西城区复兴门内大街55号",
+    "email": "webmaster@example.com.cn",
+    "postal_code": "100140",
+}
+
+
 @pytest.mark.parametrize(
     ("english", "chinese"),
     [
@@ -132,8 +141,10 @@ def test_a_trade_word_read_for_another_trade_explains_nothing():
 def test_a_name_under_the_national_marker_meets_its_english_name(english, chinese):
     latin, parts = company_name_parts(english), company_name_parts(chinese)
     assert latin_relation(latin, parts) == FULL
-    # and they meet under a block key: a CRM's English name finds the ERP's legal name
-    assert set(latin_keys(latin)) & set(chinese_keys(parts))
+    # and they meet under a block key: a CRM's English name finds the ERP's legal name, even
+    # when the legal name's record holds every other field too (its keys are cut at a limit)
+    erp = block_keys("customers", {**ERP_RECORD, "name": chinese})
+    assert set(block_keys("customers", {**ORG, "name": english})) & set(erp)
 
 
 @pytest.mark.parametrize(
@@ -145,6 +156,11 @@ def test_a_name_under_the_national_marker_meets_its_english_name(english, chines
         ("Shanghai Petrochemical Co., Ltd.", "中国石油化工股份有限公司"),
         # Another trade under the marker.
         ("Agricultural Bank of China Limited", "中国建设银行股份有限公司"),
+        ("Agricultural Development Bank of China", "中国农业银行股份有限公司"),
+        ("China Development Bank", "中国银行股份有限公司"),
+        # No country said: a generic name is not the national company's.
+        ("Telecom Co., Ltd.", "中国电信股份有限公司"),
+        ("Trading Co., Ltd.", "中华贸易有限公司"),
     ],
 )
 def test_the_national_marker_does_not_make_other_companies_meet(english, chinese):

@@ -193,16 +193,18 @@ def test_person_names():
 @pytest.mark.parametrize(
     ("written", "name"),
     [
-        ("王伟先生", "王伟"),  # a form of address after the name
-        ("李娜女士", "李娜"),
-        ("张强经理", "张强"),
+        ("张强经理", "张强"),  # a title after the name
+        ("李娜老师", "李娜"),
         ("欧阳娜娜(采购部)", "欧阳娜娜"),  # a note
         ("王伟（销售）", "王伟"),
-        ("王先生", "王先生"),  # a surname and a form of address: no name to take it from
+        ("王经理", "王经理"),  # a surname and a title: no name to take it from
+        ("欧阳经理", "欧阳经理"),  # a two-character surname
         ("李总经理", "李总经理"),
+        # a form of address says a sex: 王伟先生 and 王伟女士 are two people
+        ("王伟先生", "王伟先生"),
     ],
 )
-def test_a_form_of_address_or_a_note_is_no_part_of_a_persons_name(written, name):
+def test_a_title_or_a_note_is_no_part_of_a_persons_name(written, name):
     assert person_name(written) == name
 
 
