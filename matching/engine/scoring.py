@@ -28,7 +28,7 @@ from matching.engine.frequency import (
 from matching.normalize import (
     CompanyName,
     address_tokens,
-    is_registered,
+    has_legal_form,
     names_another_business,
 )
 from matching.normalize.goods import GoodsConflict, goods_conflicts
@@ -259,7 +259,7 @@ REGIONS_NOTE = "hard rule: registered in other regions, review only"
 
 
 def _registered_in_other_regions(c: _Compiled, a: Features, b: Features) -> bool:
-    """Two organizations whose names are both registered names (a legal form each) and whose
+    """Two organizations whose names both carry a legal form (a bare 公司 too) and whose
     every name says a region that does not nest in the other's (北京华信科技有限公司 /
     上海华信科技有限公司, 华信科技(香港)有限公司 / 北京华信科技有限公司): a registered name is
     unique within its registration region only, so these are two companies, whatever
@@ -268,7 +268,7 @@ def _registered_in_other_regions(c: _Compiled, a: Features, b: Features) -> bool
     if not c.organization_name_review or pair_kind(a, b) != "organization":
         return False
     names = (a.company_name, b.company_name)
-    if not all(is_registered(name) for name in names):
+    if not all(has_legal_form(name) for name in names):  # 北京华信公司 / 上海华信公司 too
         return False
     for spec in c.fields:
         if spec.comparator == "company_name" and spec.applies_to in (None, "organization"):

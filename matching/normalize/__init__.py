@@ -25,6 +25,7 @@ from matching.normalize.company import CompanyName, branch_key, company_name_par
 from matching.normalize.company_relations import (
     abbreviates,
     abbreviation_key,
+    has_legal_form,
     initial_abbreviations,
     is_abbreviation,
     is_registered,
@@ -72,6 +73,7 @@ __all__ = [
     "is_abbreviation",
     "is_person_customer",
     "is_short_form",
+    "has_legal_form",
     "is_registered",
     "names_another_business",
     "is_pinyin",

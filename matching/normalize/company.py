@@ -238,41 +238,34 @@ def name_field_parts(name: str) -> tuple[str, str, str]:
         end += 1
     latin = _latin_part(text[end:]) or _latin_part(text[:first])
     chinese = text[first:end].strip()
-    if latin and (len(chinese) >= 4 or _names_a_company(chinese)):
+    # Set apart only an English company name (a legal form) or words beside a full Chinese
+    # name: ``New Balance 上海专卖店`` keeps its brand, ``华信科技 Huaxin Technology`` stays whole.
+    named = _names_a_company(chinese) or english_name_in(latin)
+    if latin and named and sum(map(has_cjk, chinese)) >= 2:
         text = chinese
     else:
         latin = ""
-    head, slash, tail = text.partition("/")
-    if slash and "/" not in tail and not _find_branch(tail.replace(" ", ""))[1]:
-        # Another name of the company (北京华信), or a tag (/一级代理商) that is none
-        text = head.strip()
+    head, slash, tail = (part.strip() for part in text.partition("/"))
+    if slash and "/" not in tail:
         if not other and _second_name(head, tail):
-            other = tail.strip()
-    # A note in brackets after a company's full name, of no kind the parser reads (a region,
-    # a branch, a legal form): 北京华信科技有限公司(原料供应商), (重点客户).
-    note = re.search(r"\(([^()]*)\)$", text)
-    if note and _names_a_company(text[: note.start()]) and not _read_in_brackets(note.group(1)):
-        text = text[: note.start()].strip()
+            text, other = head, tail
+        elif _names_a_company(tail) and not _names_a_company(head) and not _find_branch(tail)[1]:
+            text = tail  # 一级代理商/北京华信科技有限公司: a tag before the company's name
     return text, latin, other
 
 
-def _read_in_brackets(inner: str) -> bool:
-    """Whether ``_bracket_parts`` reads a bracket's content: a region, branch or legal form."""
-    key = inner.replace(" ", "")
-    if not key or region_lookup(key) is not None or _ANY_BRANCH_RE.search(key):
-        return True
-    rest, found = _strip_legal_suffix(key)
-    return bool(found) and (not rest or rest in _CN_LEGAL_FORMS)
-
-
 def _second_name(head: str, tail: str) -> bool:
-    """Whether what follows a slash is another name of the company before it (北京华信 of
-    北京华信科技有限公司): Chinese, two characters or more shared with it, no branch (招商银行
-    股份有限公司/北京分行 is a branch's name) and not a tag (/一级代理商)."""
-    compact = tail.replace(" ", "")
-    if len(head) < 4 or sum(map(has_cjk, compact)) < 2:
+    """Whether what follows a slash is another name of the full company name before it
+    (北京华信 of 北京华信科技有限公司): a Chinese name that holds the company's trade name and
+    is neither a company of its own (a legal form: an agent, a consignee) nor a branch
+    (招商银行股份有限公司/北京分行 is a branch's name). A tag (/一级代理商), a place (/北京) or
+    anything after a name that is not a full company name stays where it is."""
+    if not _names_a_company(head) or _names_a_company(tail) or _find_branch(tail)[1]:
         return False
-    return len(set(compact) & set(head)) >= 2
+    compact = _NAME_PUNCT_RE.sub("", head.replace(" ", ""))
+    rest, _forms = _strip_legal_suffix(compact)
+    trade = _parse_chinese(rest).distinctive
+    return len(trade) >= 2 and trade[:2] in tail
 
 
 def english_name_in(latin: str) -> str:

@@ -315,11 +315,17 @@ def names_another_business(
 _FILLER_WORDS = ("发展", "实业", "产业", "控股", "企业", "集团", "股份", "总")
 
 
+def has_legal_form(name: CompanyName) -> bool:
+    """A Chinese name with a legal form of its own, a bare 公司 included (华信公司): not only a
+    stock short name's 集团/股份."""
+    return not name.is_latin and name.legal_form not in ("", "集团", "股份")
+
+
 def is_registered(name: CompanyName) -> bool:
     """A Chinese name with a legal form of its own (有限公司, 厂, 商行…), not only a stock short
     name's 集团/股份 nor a bare 公司 (华为公司, as a CRM writes a company casually): the name
     of a registered company, which has no other name at a time."""
-    return not name.is_latin and name.legal_form not in ("", "集团", "股份", "公司")
+    return has_legal_form(name) and name.legal_form != "公司"
 
 
 def _registered_apart(a: str, b: str) -> bool:

@@ -10,7 +10,21 @@ from matching.normalize.text import _NAME_PUNCT_RE, digits, has_cjk, normalize_t
 
 #: A title a CRM writes after a Chinese person's name (张强经理, 李娜老师): not part of it. Forms of
 #: address that say a sex (先生, 女士) stay: 王伟先生 and 王伟女士 are two people.
-_TITLES = ("总经理", "经理", "董事长", "主任", "老师", "师傅")
+_TITLES = ("经理", "董事长", "总裁", "总监", "主管", "主任", "老师", "师傅")
+#: What may stand before a title (张强副总经理, 李娜采购经理): a rank or a department.
+_TITLE_QUALIFIERS = (
+    "副总",
+    "副",
+    "总",
+    "采购",
+    "销售",
+    "财务",
+    "市场",
+    "技术",
+    "行政",
+    "人事",
+    "项目",
+)
 #: Surnames of two characters: 欧阳经理 is a surname and a title, no name to take the title from.
 _COMPOUND_SURNAMES = frozenset(
     [
@@ -58,6 +72,9 @@ def person_name(name: str) -> str:
         text = text.replace(" ", "")
         title = next((t for t in _TITLES if text.endswith(t)), "")
         rest = text[: -len(title)] if title else ""
+        qualifier = next((q for q in _TITLE_QUALIFIERS if rest.endswith(q)), "")
+        if qualifier:
+            rest = rest[: -len(qualifier)]  # 王总经理: a surname, a rank and a title
         if len(rest) >= 2 and rest not in _COMPOUND_SURNAMES:
             return rest
     return text

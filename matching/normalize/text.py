@@ -60,7 +60,8 @@ def identifier(value: str) -> str:
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_DIGITS |= {"七": 7, "八": 8, "九": 9}
 #: A number in Chinese numerals or in digits.
-NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+|\d+")
+#: (千 is left out: in names it is a brand's word, 千禾, 千方, more often than a number.)
+NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百]+|\d+")
 
 
 def arabic_number(numeral: str) -> str:

@@ -425,7 +425,7 @@ def test_a_former_name_noted_in_brackets(name, expected):
             "华信科技(北京)有限公司(Huaxin Tech Co Ltd)",
             ("华信科技(北京)有限公司", "huaxin tech co ltd", ""),
         ),
-        ("Huaxin Technology 华信科技", ("华信科技", "huaxin technology", "")),
+        ("Huaxin Technology Co., Ltd. 华信科技", ("华信科技", "huaxin technology co., ltd.", "")),
         # a second name after a slash; a code
         ("北京华信科技有限公司/北京华信", ("北京华信科技有限公司", "", "北京华信")),
         ("华信科技(600001)", ("华信科技", "", "")),
@@ -444,15 +444,31 @@ def test_what_a_name_field_holds_besides_the_name(field, expected):
     "field",
     [
         "北京华信科技有限公司/一级代理商",  # a tag after a slash
+        "北京华信科技有限公司/北京",  # a place
+        "北京华信科技有限公司/上海鼎盛贸易有限公司",  # another company (an agent)
+        "一级代理商/北京华信科技有限公司",  # a tag before the name
         "北京华信科技有限公司(Key Account)",  # a Latin tag
         "北京华信科技有限公司(原料供应商)",  # 原 starting a word, no former name
-        "北京华信科技有限公司(重点客户)",
+        "华信科技 Huaxin Technology",  # Latin words without a legal form beside a short name
+        "王伟/李娜",  # two persons
     ],
 )
-def test_a_tag_in_a_name_field_is_no_name(field):
-    name, _latin, other = name_field_parts(field)
-    assert (name, other) == ("北京华信科技有限公司", "")
+def test_a_tag_or_another_name_in_a_name_field_is_no_name_of_the_company(field):
     assert dict(with_former_name({"name": field})).keys() == {"name"}
+
+
+@pytest.mark.parametrize(
+    ("field", "english"),
+    [
+        (
+            "北京华信科技有限公司 Beijing Huaxin Technology Co., Ltd.",
+            "beijing huaxin technology co., ltd.",
+        ),
+        ("联想 Lenovo Group Limited", "lenovo group limited"),  # an English company name
+    ],
+)
+def test_an_english_company_name_in_a_name_field_is_the_english_name(field, english):
+    assert with_former_name({"name": field})["english_name"] == english
 
 
 @pytest.mark.parametrize(
@@ -462,6 +478,8 @@ def test_a_tag_in_a_name_field_is_no_name(field):
         ("中国移动通信集团山西有限公司(原平分公司)", "原平分公司"),  # 原平, a city
         ("清华大学附属中学", "附属中学"),
         ("北京华信附属设备制造有限公司", ""),  # 附属设备: accessory equipment
+        ("北京华信餐饮管理有限公司(中关村店)", "中关村店"),  # a store of a chain
+        ("北京华信科技有限公司(天津工厂)", "天津工厂"),
     ],
 )
 def test_a_branch_in_a_name_field_stays_a_branch(field, branch):
@@ -481,11 +499,15 @@ def test_a_name_field_without_a_chinese_name_left_parses(field):
     assert name_field_parts(field)[1:] == ("", "")
 
 
-def test_latin_words_glued_to_a_chinese_name_are_its_brand():
-    assert (
-        company_name_parts("New Balance专卖店").core != company_name_parts("Hugo Boss专卖店").core
-    )
-    assert company_name_parts("Hugo Boss 专卖店").core == "hugoboss专卖店"
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("New Balance专卖店", "Hugo Boss专卖店"),  # glued: the brand
+        ("New Balance 上海专卖店", "Hugo Boss 上海专卖店"),  # beside a shop, not a company
+    ],
+)
+def test_latin_words_of_a_shops_name_are_its_brand(left, right):
+    assert company_name_parts(left).core != company_name_parts(right).core
 
 
 def test_a_registry_status_is_no_part_of_the_name():

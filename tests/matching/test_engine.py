@@ -926,6 +926,7 @@ def test_a_homophone_in_the_next_building_is_not_linked():
     [
         ("北京华信科技有限公司", "上海华信科技有限公司"),
         ("华信科技(香港)有限公司", "北京华信科技有限公司"),
+        ("北京华信公司", "上海华信公司"),  # a bare 公司 is a legal form too
     ],
 )
 def test_registered_companies_of_two_regions_at_one_number_are_only_proposed(left, right):
@@ -964,12 +965,29 @@ def test_units_of_one_body_at_one_number_are_not_linked(left, right):
     assert score.decision != "auto"
 
 
-def test_two_companies_with_one_tag_in_their_names_are_not_linked_by_it():
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("北京华信科技有限公司/一级代理商", "北京鼎盛贸易有限公司/一级代理商"),
+        ("北京华信科技有限公司/北京", "北京鼎盛贸易有限公司/北京"),
+        ("北京华信科技有限公司(原料供应商)", "北京鼎盛贸易有限公司(原料供应商)"),
+        ("北京华信餐饮管理有限公司(中关村店)", "北京华信餐饮管理有限公司(望京店)"),
+        ("北京华信科技有限公司(一期)", "北京华信科技有限公司(二期)"),
+        ("New Balance 上海专卖店", "Hugo Boss 上海专卖店"),
+    ],
+)
+def test_two_bodies_with_one_tag_in_their_names_are_not_linked_by_it(left, right):
+    assert score_pair(CUSTOMERS, org(left), org(right)).decision != "auto"
+
+
+def test_a_tag_before_the_name_leaves_the_name_to_link():
     score = score_pair(
-        CUSTOMERS, org("北京华信科技有限公司/一级代理商"), org("北京鼎盛贸易有限公司/一级代理商")
+        CUSTOMERS,
+        org("一级代理商/北京华信科技有限公司", phone="+861060838888"),
+        org("北京华信科技有限公司", phone="+861060838888"),
     )
 
-    assert score.decision == "new"
+    assert score.decision == "auto"
 
 
 def test_a_company_written_casually_with_company_is_its_registered_name():

@@ -195,6 +195,8 @@ def test_person_names():
     [
         ("张强经理", "张强"),  # a title after the name
         ("李娜老师", "李娜"),
+        ("张强副总经理", "张强"),  # a rank or a department before the title
+        ("李娜采购经理", "李娜"),
         ("欧阳娜娜(采购部)", "欧阳娜娜"),  # a note
         ("王伟（销售）", "王伟"),
         ("王经理", "王经理"),  # a surname and a title: no name to take it from
