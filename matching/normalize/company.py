@@ -249,23 +249,42 @@ def name_field_parts(name: str) -> tuple[str, str, str]:
     if slash and "/" not in tail:
         if not other and _second_name(head, tail):
             text, other = head, tail
-        elif _names_a_company(tail) and not _names_a_company(head) and not _find_branch(tail)[1]:
-            text = tail  # 一级代理商/北京华信科技有限公司: a tag before the company's name
+        elif _names_a_company(tail) and not _find_branch(tail)[1]:
+            if _a_tag(head):
+                text = tail  # 一级代理商/北京华信科技有限公司: a tag before the company's name
+            elif _a_branch(head):
+                text = head  # 北京华信科技有限公司上海分公司/北京华信科技有限公司: the branch
     return text, latin, other
+
+
+def _a_branch(head: str) -> bool:
+    compact = _NAME_PUNCT_RE.sub("", head.replace(" ", ""))
+    return bool(_find_branch(compact)[1] or _ANY_BRANCH_RE.search(compact))
+
+
+def _a_tag(head: str) -> bool:
+    """What stands before a slash and a company's name as a tag of the record: no company's
+    name and no branch's (…上海分公司/北京华信科技有限公司 names the branch)."""
+    return not (_names_a_company(head) or _a_branch(head))
 
 
 def _second_name(head: str, tail: str) -> bool:
     """Whether what follows a slash is another name of the full company name before it
-    (北京华信 of 北京华信科技有限公司): a Chinese name that holds the company's trade name and
-    is neither a company of its own (a legal form: an agent, a consignee) nor a branch
+    (北京华信 of 北京华信科技有限公司): a start of its name with the whole trade name, neither
+    a company of its own (a legal form: an agent, a consignee) nor a branch
     (招商银行股份有限公司/北京分行 is a branch's name). A tag (/一级代理商), a place (/北京) or
     anything after a name that is not a full company name stays where it is."""
     if not _names_a_company(head) or _names_a_company(tail) or _find_branch(tail)[1]:
         return False
     compact = _NAME_PUNCT_RE.sub("", head.replace(" ", ""))
     rest, _forms = _strip_legal_suffix(compact)
-    trade = _parse_chinese(rest).distinctive
-    return len(trade) >= 2 and trade[:2] in tail
+    name = _parse_chinese(rest)
+    other = _parse_chinese(_NAME_PUNCT_RE.sub("", tail.replace(" ", "")))
+    # A start of the name, trade name and all (北京华信, 华信科技), not another business
+    # of the trade name (华信电子).
+    return len(name.distinctive) >= 2 and (
+        other.core.startswith(name.distinctive) and name.core.startswith(other.core)
+    )
 
 
 def english_name_in(latin: str) -> str:

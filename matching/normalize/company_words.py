@@ -25,7 +25,7 @@ _STRONG_BRANCH = _words(
     "分公司 分厂 分店 分行 支行 分理处 办事处 营业部 代表处 分部 分所 分院 分中心 分社 分校"
 )
 _WEAK_BRANCH = _words(
-    "经营部 门市部 服务部 营业厅 门店 号店 店 工厂 厂区 工作站 销售部 "
+    "经营部 门市部 服务部 营业厅 门店 号店 工作站 销售部 "
     # units of a company that are no department of it: its union, its party committee, its
     # institute, school or hospital (华信科技有限公司工会委员会)
     "工会委员会 工会 委员会 党委 党总支 党支部 团委 研究院 研究所 设计院 学校 医院 幼儿园 "

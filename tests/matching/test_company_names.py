@@ -451,6 +451,8 @@ def test_what_a_name_field_holds_besides_the_name(field, expected):
         "北京华信科技有限公司(原料供应商)",  # 原 starting a word, no former name
         "华信科技 Huaxin Technology",  # Latin words without a legal form beside a short name
         "王伟/李娜",  # two persons
+        "北京华信科技有限公司/华信电子",  # another business of the trade name
+        "北京华信科技有限公司上海分公司/北京华信科技有限公司",  # a branch before the slash
     ],
 )
 def test_a_tag_or_another_name_in_a_name_field_is_no_name_of_the_company(field):
@@ -478,8 +480,6 @@ def test_an_english_company_name_in_a_name_field_is_the_english_name(field, engl
         ("中国移动通信集团山西有限公司(原平分公司)", "原平分公司"),  # 原平, a city
         ("清华大学附属中学", "附属中学"),
         ("北京华信附属设备制造有限公司", ""),  # 附属设备: accessory equipment
-        ("北京华信餐饮管理有限公司(中关村店)", "中关村店"),  # a store of a chain
-        ("北京华信科技有限公司(天津工厂)", "天津工厂"),
     ],
 )
 def test_a_branch_in_a_name_field_stays_a_branch(field, branch):
@@ -513,3 +513,17 @@ def test_latin_words_of_a_shops_name_are_its_brand(left, right):
 def test_a_registry_status_is_no_part_of_the_name():
     parts = company_name_parts("北京华信科技有限公司(吊销,未注销)")
     assert (parts.core, parts.legal_form) == ("华信科技", "有限公司")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "北京华信酒店管理有限公司(原北京华信饭店)",  # a former name that is no company's
+        "北京饭店(总店)",
+        "北京华信科技有限公司(天猫旗舰店)",
+        "北京厂甸书店有限公司",  # 厂甸, a place in Beijing
+        "华信集团大酒店有限公司",
+    ],
+)
+def test_a_name_with_a_shop_word_is_no_branch(name):
+    assert company_name_parts(name).branch == ""

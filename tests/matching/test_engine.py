@@ -980,6 +980,23 @@ def test_two_bodies_with_one_tag_in_their_names_are_not_linked_by_it(left, right
     assert score_pair(CUSTOMERS, org(left), org(right)).decision != "auto"
 
 
+@pytest.mark.parametrize(
+    "branch",
+    [
+        "北京华信科技有限公司上海分公司/北京华信科技有限公司",
+        "北京华信科技有限公司工会/北京华信科技有限公司",
+    ],
+)
+def test_a_branch_before_a_slash_stays_the_branch(branch):
+    score = score_pair(
+        CUSTOMERS,
+        org(branch, phone="+861060838888"),
+        org("北京华信科技有限公司", phone="+861060838888"),
+    )
+
+    assert score.decision != "auto"
+
+
 def test_a_tag_before_the_name_leaves_the_name_to_link():
     score = score_pair(
         CUSTOMERS,
