@@ -25,7 +25,14 @@ from matching.normalize.company_words import (
 )
 from matching.normalize.pinyin import pinyin_initials, pinyin_of
 from matching.normalize.regions import Region, _leading_region, _region_tables, region_lookup
-from matching.normalize.text import _BRACKET_RE, _NAME_PUNCT_RE, _words, has_cjk, normalize_text
+from matching.normalize.text import (
+    _BRACKET_RE,
+    _CJK_RE,
+    _NAME_PUNCT_RE,
+    _words,
+    has_cjk,
+    normalize_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +236,7 @@ def name_field_parts(name: str) -> tuple[str, str, str]:
     text, other = former_name_in(text)
     text = _CODE_RE.sub("", text)
     text = _LEADING_STOCK_CODE_RE.sub("", _TRAILING_CODE_RE.sub("", text)).strip()
-    cjk = [k for k, ch in enumerate(text) if has_cjk(ch)]
+    cjk = [found.start() for found in _CJK_RE.finditer(text)]
     if not cjk:
         return normalize_text(name), "", ""
     first, end = cjk[0], cjk[-1] + 1

@@ -83,6 +83,7 @@ def arabic_number(numeral: str) -> str:
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
+@lru_cache(maxsize=262_144)
 def numbers_in(text: str) -> tuple[str, ...]:
     """The numbers a text says, in order, as digits (北京大学第一医院 -> ("1",), 中铁二十局 ->
     ("20",), 三一重工 -> ("31",))."""
