@@ -162,7 +162,7 @@ _EN_INDUSTRIES: dict[str, str] = {
     "information": "信息",
     "communication": "通信",
     "communications": "通信",
-    "telecom": "通信",
+    "telecom": "电信",  # 中国电信, 湖北电信: a telecom operator; 通信 is communications
     "data": "数据",
     "digital": "数码",
     "intelligent": "智能",

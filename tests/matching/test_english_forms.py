@@ -132,6 +132,7 @@ ERP_RECORD = ORG | {
         ("China Construction Bank Corporation", "中国建设银行股份有限公司"),
         ("China Petroleum & Chemical Corporation", "中国石油化工股份有限公司"),
         ("China United Network Communications Limited", "中国联合网络通信股份有限公司"),
+        ("China Telecom Corporation Limited", "中国电信股份有限公司"),  # telecom: 电信
         ("Ping An Insurance (Group) Company of China, Ltd.", "中国平安保险(集团)股份有限公司"),
         ("Bank of China Limited", "中国银行股份有限公司"),
         # A Chinese name without the marker, an English name with it.
