@@ -12,6 +12,7 @@ from matching.engine.compiled import (
     _compile,
     _Compiled,
     _feature,
+    _Field,
     hot_kind,
     pair_kind,
     shown_value,
@@ -215,18 +216,27 @@ def _organization_names_differ(c: _Compiled, a: Features, b: Features) -> bool:
     restaurants), the companies of one group its offices: none of that says they are one."""
     if not c.organization_name_review or pair_kind(a, b) != "organization":
         return False
+    found = _company_names(c, a, b)
+    if found is None:
+        return False
+    spec, left, right = found
+    similarity = spec.compare(left, right)
+    if similarity is None or similarity >= _SAME_ORGANIZATION_NAME:
+        return False
+    place = _place_words(a) | _place_words(b)
+    pairs = ((x, y) for x in _alternatives(left) for y in _alternatives(right))
+    return all(names_another_business(x, y, place) for x, y in pairs)
+
+
+def _company_names(c: _Compiled, a: Features, b: Features) -> tuple[_Field, Any, Any] | None:
+    """The organizations' company-name field and each side's prepared names (a name or the
+    tuple of its name, English and former name), or None when the rule has no such field or
+    a side has no name."""
     for spec in c.fields:
         if spec.comparator == "company_name" and spec.applies_to in (None, "organization"):
             left, right = _feature(a, spec), _feature(b, spec)
-            if left is None or right is None:
-                return False
-            similarity = spec.compare(left, right)
-            if similarity is None or similarity >= _SAME_ORGANIZATION_NAME:
-                return False
-            place = _place_words(a) | _place_words(b)
-            pairs = ((x, y) for x in _alternatives(left) for y in _alternatives(right))
-            return all(names_another_business(x, y, place) for x, y in pairs)
-    return False
+            return None if left is None or right is None else (spec, left, right)
+    return None
 
 
 def _place_words(features: Features) -> frozenset[str]:
@@ -270,17 +280,15 @@ def _registered_in_other_regions(c: _Compiled, a: Features, b: Features) -> bool
     names = (a.company_name, b.company_name)
     if not all(has_legal_form(name) for name in names):  # 北京华信公司 / 上海华信公司 too
         return False
-    for spec in c.fields:
-        if spec.comparator == "company_name" and spec.applies_to in (None, "organization"):
-            left, right = _feature(a, spec), _feature(b, spec)
-            if left is None or right is None:
-                return False
-            return all(
-                x.region_code and y.region_code and not x.region_nests(y)
-                for x in _alternatives(left)
-                for y in _alternatives(right)
-            )
-    return False
+    found = _company_names(c, a, b)
+    if found is None:
+        return False
+    _spec, left, right = found
+    return all(
+        x.region_code and y.region_code and not x.region_nests(y)
+        for x in _alternatives(left)
+        for y in _alternatives(right)
+    )
 
 
 #: The explanation of a pair capped by ``_group_companies_apart``.
