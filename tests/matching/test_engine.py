@@ -10,6 +10,7 @@ import pytest
 from stdnum.cn import ric, uscc
 
 from matching.engine import (
+    PairScore,
     Record,
     candidate_pairs,
     cluster,
@@ -52,6 +53,13 @@ def org(name: str, **extra: str) -> dict[str, str]:
 
 def person(name: str, **extra: str) -> dict[str, str]:
     return {"customer_type": "person", "name": name, **extra}
+
+
+def at_one_number(left: str, right: str) -> PairScore:
+    """Two organizations' names scored at one switchboard number (+22 bits for the pair)."""
+    return score_pair(
+        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
+    )
 
 
 # --------------------------------------------------------------------------- decisions
@@ -883,9 +891,7 @@ def test_two_companies_of_one_group_in_one_building_are_only_proposed(left, righ
     ],
 )
 def test_a_registered_name_and_its_variant_at_one_number_still_link(left, right):
-    score = score_pair(
-        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
-    )
+    score = at_one_number(left, right)
 
     assert score.decision == "auto"
 
@@ -930,9 +936,7 @@ def test_a_homophone_in_the_next_building_is_not_linked():
     ],
 )
 def test_registered_companies_of_two_regions_at_one_number_are_only_proposed(left, right):
-    score = score_pair(
-        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
-    )
+    score = at_one_number(left, right)
 
     assert score.decision == "review"
     assert score.explanation[0].note == "hard rule: registered in other regions, review only"
@@ -958,9 +962,7 @@ def test_a_company_that_moved_keeps_linking_under_its_former_name():
     ],
 )
 def test_units_of_one_body_at_one_number_are_not_linked(left, right):
-    score = score_pair(
-        CUSTOMERS, org(left, phone="+861060838888"), org(right, phone="+861060838888")
-    )
+    score = at_one_number(left, right)
 
     assert score.decision != "auto"
 
@@ -988,11 +990,7 @@ def test_two_bodies_with_one_tag_in_their_names_are_not_linked_by_it(left, right
     ],
 )
 def test_a_branch_before_a_slash_stays_the_branch(branch):
-    score = score_pair(
-        CUSTOMERS,
-        org(branch, phone="+861060838888"),
-        org("北京华信科技有限公司", phone="+861060838888"),
-    )
+    score = at_one_number(branch, "北京华信科技有限公司")
 
     assert score.decision != "auto"
 
